@@ -1,0 +1,45 @@
+# The two commands: `make demo` and `make test`. Both set themselves up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck architecture unit integration bench migrate serve clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/hnode demo
+
+migrate: install
+	$(BIN)/hnode migrate
+
+serve: install
+	$(BIN)/hnode migrate && $(BIN)/hnode serve
+
+lint: install
+	$(BIN)/ruff check node chain_adapter connectors tests benchmarks
+	$(BIN)/ruff format --check node chain_adapter connectors tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+architecture: install
+	$(BIN)/lint-imports
+
+test: lint typecheck architecture
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/crypto_bench.py
+	$(BIN)/python benchmarks/audit_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

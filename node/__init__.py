@@ -1,0 +1,1 @@
+"""Hospital node for a regional trusted health data space."""

@@ -1,0 +1,101 @@
+"""Errors to RFC 9457 problem+json, mapped once for the whole API."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from node.audit.model import AuditEvent, Outcome
+from node.errors import (
+    ConfigError,
+    Conflict,
+    DependencyUnavailable,
+    InvalidInput,
+    NodeError,
+    NotFound,
+    PolicyDenied,
+    Unauthorized,
+)
+
+log = logging.getLogger("node.api")
+MEDIA_TYPE = "application/problem+json"
+
+# category -> (status, zh-CN title, English title)
+_CATEGORIES: list[tuple[type[NodeError], int, str, str]] = [
+    (NotFound, 404, "资源不存在", "Not found"),
+    (Conflict, 409, "与当前状态冲突", "Conflict"),
+    (InvalidInput, 422, "输入无效", "Invalid input"),
+    (Unauthorized, 401, "未通过身份认证", "Unauthorized"),
+    (PolicyDenied, 403, "无权执行此操作", "Forbidden"),
+    (DependencyUnavailable, 503, "依赖服务不可用", "Dependency unavailable"),
+    (ConfigError, 500, "节点配置错误", "Node misconfigured"),
+]
+_GENERIC = {
+    400: ("请求无效", "Bad request"),
+    404: ("资源不存在", "Not found"),
+    405: ("方法不允许", "Method not allowed"),
+}
+
+
+def _english(request: Request) -> bool:
+    lang = request.headers.get("accept-language", "").lower()
+    return lang.startswith("en")
+
+
+def problem(request: Request, status: int, title: tuple[str, str], code: str, detail: str) -> JSONResponse:
+    body = {
+        "type": f"urn:hnode:problem:{code}",
+        "title": title[1] if _english(request) else title[0],
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    headers = {"WWW-Authenticate": 'Bearer realm="hnode"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NodeError)
+    def _node_error(request: Request, exc: NodeError) -> JSONResponse:
+        _audit_failure(request, exc.code)
+        for cls, status, zh, en in _CATEGORIES:
+            if isinstance(exc, cls):
+                return problem(request, status, (zh, en), exc.code, exc.message)
+        return problem(request, 500, ("内部错误", "Internal error"), exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        detail = f"{where}: {first.get('msg', 'invalid')}"  # field path and rule only, never the value
+        _audit_failure(request, "request_invalid")
+        return problem(request, 422, ("输入无效", "Invalid input"), "request_invalid", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = _GENERIC.get(exc.status_code, ("请求失败", "Request failed"))
+        return problem(request, exc.status_code, title, f"http_{exc.status_code}", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
+        _audit_failure(request, "internal_error")
+        return problem(request, 500, ("内部错误", "Internal error"), "internal_error", "internal error")
+
+
+def _audit_failure(request: Request, code: str) -> None:
+    """Record a failed action of an authenticated caller (denials were recorded where they happened)."""
+    actor = getattr(request.state, "audit_actor", None)
+    if actor is None:
+        return
+    container = request.app.state.container
+    container.audit.record_now(
+        AuditEvent(
+            actor, request.state.audit_action, "request", request.url.path, Outcome.FAILED, {"code": code}
+        )
+    )

@@ -1,0 +1,69 @@
+"""Principals (partners and staff) and their tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+
+from node.api.deps import STAFF, container, require
+from node.api.schemas import IssuedTokenOut, PrincipalIn, PrincipalOut, TokenIn, TokenOut
+from node.bootstrap import Container
+from node.identity.model import Principal, Role
+
+router = APIRouter(prefix="/v1", tags=["identity"])
+
+
+@router.post("/principals", response_model=PrincipalOut, status_code=status.HTTP_201_CREATED)
+def register_principal(
+    body: PrincipalIn,
+    me: Principal = Depends(require("principal.register", Role.ADMIN)),
+    c: Container = Depends(container),
+) -> PrincipalOut:
+    p = c.identity.register(me.id, body.name, body.roles, body.organization, body.public_key)
+    return PrincipalOut.of(p)
+
+
+@router.get("/principals", response_model=list[PrincipalOut])
+def list_principals(
+    _: Principal = Depends(require("principal.list", *STAFF)), c: Container = Depends(container)
+) -> list[PrincipalOut]:
+    return [PrincipalOut.of(p) for p in c.identity.list_principals()]
+
+
+@router.get("/principals/{principal_id}", response_model=PrincipalOut)
+def get_principal(
+    principal_id: str,
+    _: Principal = Depends(require("principal.show", *STAFF)),
+    c: Container = Depends(container),
+) -> PrincipalOut:
+    return PrincipalOut.of(c.identity.get(principal_id))
+
+
+@router.post(
+    "/principals/{principal_id}/tokens", response_model=IssuedTokenOut, status_code=status.HTTP_201_CREATED
+)
+def issue_token(
+    principal_id: str,
+    body: TokenIn,
+    me: Principal = Depends(require("token.issue", Role.ADMIN)),
+    c: Container = Depends(container),
+) -> IssuedTokenOut:
+    issued = c.identity.issue_token(me.id, principal_id, body.ttl_hours, body.label)
+    return IssuedTokenOut(**TokenOut.of(issued.token).model_dump(), token=issued.secret)
+
+
+@router.get("/principals/{principal_id}/tokens", response_model=list[TokenOut])
+def list_tokens(
+    principal_id: str,
+    _: Principal = Depends(require("token.list", Role.ADMIN)),
+    c: Container = Depends(container),
+) -> list[TokenOut]:
+    return [TokenOut.of(t) for t in c.identity.tokens_of(principal_id)]
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut)
+def revoke_token(
+    token_id: str,
+    me: Principal = Depends(require("token.revoke", Role.ADMIN)),
+    c: Container = Depends(container),
+) -> TokenOut:
+    return TokenOut.of(c.identity.revoke_token(me.id, token_id))

@@ -1,0 +1,77 @@
+"""Request and response bodies of the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from node.audit.model import AuditEntry
+from node.identity.model import Principal, Token
+
+
+class PrincipalIn(BaseModel):
+    name: str = Field(min_length=2, max_length=64)
+    roles: list[str] = Field(min_length=1)
+    organization: str = Field(default="", max_length=200)
+    public_key: str | None = Field(default=None, description="SM2 public key, 130 hex characters 04||X||Y")
+
+
+class PrincipalOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    roles: list[str]
+    organization: str
+    public_key: str | None
+    created_at_us: int
+    disabled: bool
+
+    @classmethod
+    def of(cls, p: Principal) -> PrincipalOut:
+        return cls(**{**p.__dict__, "roles": sorted(p.roles)})
+
+
+class TokenIn(BaseModel):
+    ttl_hours: int | None = Field(default=None, ge=1, le=24 * 366)
+    label: str = Field(default="", max_length=100)
+
+
+class TokenOut(BaseModel):
+    id: str
+    principal_id: str
+    label: str
+    created_at_us: int
+    expires_at_us: int
+    revoked_at_us: int | None
+
+    @classmethod
+    def of(cls, t: Token) -> TokenOut:
+        return cls(**{k: v for k, v in t.__dict__.items() if k != "token_hash"})
+
+
+class IssuedTokenOut(TokenOut):
+    token: str = Field(description="The bearer secret. Shown once; the node stores only its SM3 hash.")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    ts_us: int
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    outcome: str
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditEntryOut:
+        return cls(**e.__dict__)
+
+
+class NodeInfo(BaseModel):
+    name: str
+    display_name: str
+    public_key: str

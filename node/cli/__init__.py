@@ -1,0 +1,34 @@
+"""The ``hnode`` command line: the same services as the API, no logic of its own."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from node.cli import admin, audit, crypto, identity
+from node.cli.common import exit_on_error
+
+app = typer.Typer(
+    name="hnode",
+    help="Hospital data-space node (医院可信数据空间节点).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(crypto.app, name="crypto")
+app.add_typer(admin.keys_app, name="keys")
+app.add_typer(identity.partners_app, name="partners")
+app.add_typer(identity.staff_app, name="staff")
+app.add_typer(identity.tokens_app, name="tokens")
+app.add_typer(audit.app, name="audit")
+app.command("serve")(admin.serve)
+app.command("migrate")(admin.migrate)
+app.command("worker")(admin.worker)
+app.command("demo")(admin.demo)
+
+
+def main() -> None:
+    with exit_on_error():
+        app()
+    sys.exit(0)

@@ -1,0 +1,70 @@
+"""Running the node: ``serve``, ``worker``, ``migrate``, ``keys``, ``demo``."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from node.adapters.db.migrate import upgrade
+from node.adapters.node_key import create_node_key
+from node.cli.common import open_container, print_json
+from node.config import load_settings
+
+keys_app = typer.Typer(help="The node's own SM2 identity.", no_args_is_help=True)
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Create the node key (encrypted with NODE_KEY_PASSPHRASE); print its public key."""
+    s = load_settings()
+    typer.echo(create_node_key(s.node_key_path, s.key_passphrase))
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Print the node's name and public key."""
+    c = open_container()
+    print_json({"name": c.settings.name, "public_key": c.signer.public_key_hex})
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    s = load_settings()
+    upgrade(s.database_url)
+    typer.echo("database at head")
+
+
+def serve() -> None:
+    """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT)."""
+    import uvicorn
+
+    from node.api.app import create_app
+
+    c = open_container()
+    c.signer.public_key_hex  # noqa: B018 - fail at start, not at first request, if the key cannot be loaded
+    uvicorn.run(create_app(c), host=c.settings.listen_host, port=c.settings.listen_port, log_level="info")
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run one cycle and exit."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between cycles."),
+) -> None:
+    """Background duties: seal the audit log in signed batches."""
+    c = open_container()
+    while True:
+        seals = c.audit.seal()
+        if seals:
+            typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
+        if once:
+            return
+        time.sleep(interval)
+
+
+def demo(
+    data_dir: str = typer.Option("var/demo", "--data-dir", help="Fresh node directory (wiped first)."),
+) -> None:
+    """Run the node's main job end to end on embedded defaults and print what happened."""
+    from node.demo import run
+
+    run(data_dir)

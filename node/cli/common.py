@@ -1,0 +1,47 @@
+"""Shared CLI plumbing: settings, the container, error-to-exit-code mapping, output."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from node.bootstrap import Container, build_container
+from node.config import load_settings
+from node.errors import DependencyUnavailable, NodeError
+
+EXIT_INVALID = 1  # a check ran and failed (bad signature, broken audit chain)
+EXIT_BAD_INPUT = 2  # the command could not run on what it was given
+EXIT_UNAVAILABLE = 3
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """Map NodeError to a one-line message on stderr and an exit code."""
+    try:
+        yield
+    except NodeError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        sys.exit(EXIT_UNAVAILABLE if isinstance(exc, DependencyUnavailable) else EXIT_BAD_INPUT)
+
+
+def actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def open_container() -> Container:
+    return build_container(load_settings())
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))

@@ -1,0 +1,86 @@
+"""Node settings, read from the environment (prefix ``NODE_``). No side effects at import time."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from node.errors import ConfigError
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_DB_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NODE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the node keeps its files and keys.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file under the data directory.",
+    )
+    name: str = Field(default="hospital-node", description="Node identity: a DNS-label style name.")
+    display_name: str = Field(default="示例医院数据节点", description="Human name shown to partners.")
+    listen_host: str = Field(default="127.0.0.1")
+    listen_port: int = Field(default=8080)
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="Passphrase protecting the node's SM2 key file."
+    )
+    token_ttl_hours: int = Field(default=24 * 30, description="Default lifetime of API tokens.")
+    audit_seal_batch: int = Field(default=1000, description="Most audit entries sealed per signature.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_label(cls, v: str) -> str:
+        if not _NAME_RE.match(v):
+            raise ValueError("must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        return v
+
+    @field_validator("listen_port")
+    @classmethod
+    def _port_range(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError("must be between 1 and 65535")
+        return v
+
+    @field_validator("token_ttl_hours", "audit_seal_batch")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError("must be positive")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, v: str) -> str:
+        if v and not v.startswith(tuple(s + ":" for s in _DB_SCHEMES)):
+            raise ValueError(f"must start with one of {', '.join(s + '://' for s in _DB_SCHEMES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+        return self
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def node_key_path(self) -> Path:
+        return self.keys_dir / "node.pem"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise ConfigError naming the first invalid setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting NODE_{field.upper()}: {msg}") from None

@@ -1,0 +1,1 @@
+"""Principals (partners and staff), roles and bearer tokens."""

@@ -1,0 +1,211 @@
+"""Register principals, issue and revoke tokens, authenticate and authorize callers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.crypto.sm import PublicKey, sm3_hex
+from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Unauthorized
+from node.identity.model import PARTNER_ROLES, STAFF_ROLES, Principal, Role, Token
+from node.identity.ports import IdentityUnitOfWork
+from node.ports import Clock
+
+TOKEN_PREFIX = "hnt_"  # noqa: S105 - a public prefix, not a secret
+_US_PER_HOUR = 3_600_000_000
+_NAME_RE = re.compile(r"^[\w.\-]{2,64}$")
+
+
+def token_hash(secret: str) -> str:
+    return sm3_hex(secret.encode())
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: Token
+    secret: str  # shown once to the caller, never stored or logged
+
+
+class IdentityService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], IdentityUnitOfWork],
+        audit: AuditLog,
+        clock: Clock,
+        default_ttl_hours: int,
+    ) -> None:
+        self._uow = uow_factory
+        self._audit = audit
+        self._clock = clock
+        self._ttl = default_ttl_hours
+
+    # ------------------------------------------------------------ principals
+
+    def register(
+        self,
+        actor: str,
+        name: str,
+        roles: Iterable[str],
+        organization: str,
+        public_key: str | None = None,
+    ) -> Principal:
+        role_set = _parse_roles(roles)
+        if not _NAME_RE.match(name):
+            raise InvalidInput("name must be 2-64 letters, digits, '.', '_' or '-'", code="name_invalid")
+        is_partner = bool(role_set & PARTNER_ROLES)
+        if is_partner and role_set & STAFF_ROLES:
+            raise InvalidInput("a principal is either a partner or staff, not both", code="roles_mixed")
+        if is_partner and not public_key:
+            raise InvalidInput(
+                "partners must be registered with their SM2 public key", code="public_key_required"
+            )
+        key_hex = PublicKey.from_hex(public_key).to_hex() if public_key else None
+        principal = Principal(
+            id="pr_" + secrets.token_hex(8),
+            name=name,
+            kind="partner" if is_partner else "staff",
+            roles=role_set,
+            organization=organization.strip()[:200],
+            public_key=key_hex,
+            created_at_us=self._clock.now_us(),
+        )
+        with self._uow() as uow:
+            if uow.principals.by_name(name) is not None:
+                raise Conflict(f"a principal named '{name}' already exists", code="principal_exists")
+            uow.principals.add(principal)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    actor,
+                    "principal.register",
+                    "principal",
+                    principal.id,
+                    details={"roles": sorted(role_set)},
+                ),
+            )
+            uow.commit()
+        return principal
+
+    def get(self, principal_id: str) -> Principal:
+        with self._uow() as uow:
+            p = uow.principals.get(principal_id)
+        if p is None:
+            raise NotFound(f"principal {principal_id} not found", code="principal_not_found")
+        return p
+
+    def resolve(self, ref: str) -> Principal:
+        """A principal by id or by name."""
+        with self._uow() as uow:
+            p = uow.principals.get(ref) or uow.principals.by_name(ref)
+        if p is None:
+            raise NotFound(f"principal {ref} not found", code="principal_not_found")
+        return p
+
+    def list_principals(self) -> list[Principal]:
+        with self._uow() as uow:
+            return uow.principals.all()
+
+    # ------------------------------------------------------------ tokens
+
+    def issue_token(
+        self, actor: str, principal_id: str, ttl_hours: int | None = None, label: str = ""
+    ) -> IssuedToken:
+        ttl = self._ttl if ttl_hours is None else ttl_hours
+        if not 1 <= ttl <= 24 * 366:
+            raise InvalidInput("token lifetime must be between 1 hour and 366 days", code="ttl_out_of_range")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._clock.now_us()
+        token = Token(
+            id="tk_" + secrets.token_hex(8),
+            principal_id=principal_id,
+            token_hash=token_hash(secret),
+            label=label.strip()[:100],
+            created_at_us=now,
+            expires_at_us=now + ttl * _US_PER_HOUR,
+        )
+        with self._uow() as uow:
+            principal = uow.principals.get(principal_id)
+            if principal is None:
+                raise NotFound(f"principal {principal_id} not found", code="principal_not_found")
+            if principal.disabled:
+                raise Conflict("principal is disabled", code="principal_disabled")
+            uow.tokens.add(token)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    actor, "token.issue", "token", token.id, details={"principal": principal_id, "ttl_h": ttl}
+                ),
+            )
+            uow.commit()
+        return IssuedToken(token, secret)
+
+    def revoke_token(self, actor: str, token_id: str) -> Token:
+        with self._uow() as uow:
+            token = uow.tokens.get(token_id)
+            if token is None:
+                raise NotFound(f"token {token_id} not found", code="token_not_found")
+            if token.revoked_at_us is not None:
+                raise Conflict("token is already revoked", code="token_revoked")
+            now = self._clock.now_us()
+            uow.tokens.revoke(token_id, now)
+            self._audit.record(uow, AuditEvent(actor, "token.revoke", "token", token_id))
+            uow.commit()
+        return Token(**{**token.__dict__, "revoked_at_us": now})
+
+    def tokens_of(self, principal_id: str) -> list[Token]:
+        with self._uow() as uow:
+            return uow.tokens.for_principal(principal_id)
+
+    # ------------------------------------------------------------ access
+
+    def authenticate(self, secret: str) -> Principal:
+        """The principal a token belongs to. Unknown tokens leave no trace; known-but-invalid ones do."""
+        if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+            raise Unauthorized("bearer token is malformed", code="token_malformed")
+        with self._uow() as uow:
+            token = uow.tokens.by_hash(token_hash(secret))
+            principal = uow.principals.get(token.principal_id) if token else None
+        if token is None or principal is None:
+            raise Unauthorized("bearer token is unknown", code="token_unknown")
+        reason = None
+        if token.revoked_at_us is not None:
+            reason = ("token_revoked", "bearer token was revoked")
+        elif token.expires_at_us <= self._clock.now_us():
+            reason = ("token_expired", "bearer token has expired")
+        elif principal.disabled:
+            reason = ("principal_disabled", "principal is disabled")
+        if reason:
+            self._audit.record_now(
+                AuditEvent(
+                    principal.id, "auth.token", "token", token.id, Outcome.DENIED, {"reason": reason[0]}
+                )
+            )
+            raise Unauthorized(reason[1], code=reason[0])
+        return principal
+
+    def authorize(self, principal: Principal, allowed: frozenset[Role], action: str) -> None:
+        if principal.has_any(allowed):
+            return
+        self._audit.record_now(
+            AuditEvent(principal.id, action, "endpoint", action, Outcome.DENIED, {"reason": "role_forbidden"})
+        )
+        raise PolicyDenied(
+            f"role {'/'.join(sorted(principal.roles))} may not perform {action}", code="role_forbidden"
+        )
+
+
+def _parse_roles(roles: Iterable[str]) -> frozenset[Role]:
+    out = set()
+    for r in roles:
+        try:
+            out.add(Role(r.strip()))
+        except ValueError:
+            allowed = ", ".join(x.value for x in Role)
+            raise InvalidInput(f"unknown role '{r}'; known roles: {allowed}", code="role_unknown") from None
+    if not out:
+        raise InvalidInput("at least one role is required", code="role_missing")
+    return frozenset(out)
