@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -76,9 +77,13 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment; raise ConfigError naming the first invalid setting."""
+    """Read settings from the environment (and files in NODE_SECRETS_DIR, e.g. Compose secrets named
+    ``node_key_passphrase``); raise ConfigError naming the first invalid setting."""
+    secrets_dir = os.environ.get("NODE_SECRETS_DIR")
+    if secrets_dir and not Path(secrets_dir).is_dir():
+        raise ConfigError(f"invalid setting NODE_SECRETS_DIR: {secrets_dir} is not a directory")
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import Depends, FastAPI
 
 from node.api import problems
 from node.api.routes import audit, identity, system
+from node.api.deps import ANY_ROLE, require
 from node.bootstrap import Container
+from node.identity.model import Principal
 
 
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(
+        openapi_url=None,  # served below, behind authentication like every route but /health
+        docs_url=None,
+        redoc_url=None,
         title="Hospital data-space node",
         version="0.1.0",
         description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json; every route but /health "
@@ -20,4 +27,9 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     for module in (system, identity, audit):
         app.include_router(module.router)
+
+    @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")
+    def openapi(_: Principal = Depends(require("openapi", *ANY_ROLE))) -> dict[str, Any]:
+        return app.openapi()
+
     return app

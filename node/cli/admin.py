@@ -15,9 +15,14 @@ keys_app = typer.Typer(help="The node's own SM2 identity.", no_args_is_help=True
 
 
 @keys_app.command("init")
-def keys_init() -> None:
+def keys_init(
+    if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing if the key already exists."),
+) -> None:
     """Create the node key (encrypted with NODE_KEY_PASSPHRASE); print its public key."""
     s = load_settings()
+    if if_missing and s.node_key_path.exists():
+        typer.echo(f"node key exists: {s.node_key_path}")
+        return
     typer.echo(create_node_key(s.node_key_path, s.key_passphrase))
 
 

@@ -7,7 +7,6 @@ Public keys travel as uncompressed points ``04||X||Y`` in lowercase hex (130 cha
 
 from __future__ import annotations
 
-import hmac
 import os
 from dataclasses import dataclass
 
@@ -63,18 +62,8 @@ def hmac_sm3(key: bytes, data: bytes) -> bytes:
     return sm3(bytes(b ^ 0x5C for b in key) + inner)
 
 
-def sm3_kdf(z: bytes, length: int) -> bytes:
-    """Key derivation function of GM/T 0003.4 (SM3, 32-bit big-endian counter from 1)."""
-    out = b""
-    counter = 1
-    while len(out) < length:
-        out += sm3(z + counter.to_bytes(4, "big"))
-        counter += 1
-    return out[:length]
 
 
-def constant_time_equal(a: bytes, b: bytes) -> bool:
-    return hmac.compare_digest(a, b)
 
 
 # ---------------------------------------------------------------- SM2

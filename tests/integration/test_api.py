@@ -1,0 +1,147 @@
+"""The HTTP API: authentication and roles on every route, problem+json errors, no secrets in logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from node.api.app import create_app
+from node.bootstrap import Container
+from node.crypto.sm import PrivateKey
+
+PUB = PrivateKey.generate().public_key().to_hex()
+
+# Every route and the roles allowed to call it. A new route must be added here to pass.
+ROUTES: dict[tuple[str, str], set[str] | None] = {
+    ("GET", "/health"): None,
+    ("GET", "/v1/whoami"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/node"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/openapi.json"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/principals"): {"admin"},
+    ("GET", "/v1/principals"): {"admin", "data_officer"},
+    ("GET", "/v1/principals/{principal_id}"): {"admin", "data_officer"},
+    ("POST", "/v1/principals/{principal_id}/tokens"): {"admin"},
+    ("GET", "/v1/principals/{principal_id}/tokens"): {"admin"},
+    ("DELETE", "/v1/tokens/{token_id}"): {"admin"},
+    ("GET", "/v1/audit/entries"): {"admin", "data_officer"},
+    ("GET", "/v1/audit/verify"): {"admin", "data_officer"},
+    ("POST", "/v1/audit/seal"): {"admin"},
+}
+
+
+class Env:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+        self.client = TestClient(create_app(c))
+        self.ids: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        for role, key in (("admin", None), ("data_officer", None), ("insurer", PUB)):
+            p = c.identity.register("cli:test", f"u-{role}", [role], "org", key)
+            self.ids[role] = p.id
+            self.tokens[role] = c.identity.issue_token("cli:test", p.id).secret
+
+    def call(self, method: str, path: str, role: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return self.client.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def env(container: Container) -> Iterator[Env]:
+    yield Env(container)
+
+
+def _concrete(env: Env, path: str) -> str:
+    token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
+    return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
+
+
+def test_route_table_is_complete(env: Env) -> None:
+    spec = env.client.app.openapi()  # type: ignore[attr-defined]
+    assert {(m.upper(), path) for path, ops in spec["paths"].items() for m in ops} == set(ROUTES)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_every_route_but_health_requires_a_token_and_a_role(env: Env, method: str, path: str) -> None:
+    allowed = ROUTES[(method, path)]
+    url = _concrete(env, path)
+    anon = env.call(method, url, json={})
+    if allowed is None:
+        assert anon.status_code == 200
+        return
+    assert anon.status_code == 401
+    assert anon.headers["content-type"] == "application/problem+json"
+    assert anon.json()["code"] == "token_missing"
+    for role in ("insurer", "data_officer"):
+        if role not in allowed:
+            r = env.call(method, url, role, json={})
+            assert r.status_code == 403 and r.json()["code"] == "role_forbidden", (role, r.text)
+
+
+def test_admin_registers_partner_and_issues_token(env: Env) -> None:
+    r = env.call("POST", "/v1/principals", "admin", json={"name": "cq-research", "roles": ["researcher"], "public_key": PUB})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = env.call("POST", f"/v1/principals/{pid}/tokens", "admin", json={"ttl_hours": 1, "label": "t"})
+    assert r.status_code == 201
+    secret = r.json()["token"]
+    me = env.client.get("/v1/whoami", headers={"Authorization": f"Bearer {secret}"})
+    assert me.json()["name"] == "cq-research"
+    listed = env.call("GET", f"/v1/principals/{pid}/tokens", "admin").json()
+    assert listed and all("token" not in t and "token_hash" not in t for t in listed)
+    r = env.call("DELETE", f"/v1/tokens/{listed[0]['id']}", "admin")
+    assert r.status_code == 200 and r.json()["revoked_at_us"]
+    again = env.client.get("/v1/whoami", headers={"Authorization": f"Bearer {secret}"})
+    assert again.status_code == 401 and again.json()["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"name": "x1", "roles": ["insurer"], "public_key": "04" + "11" * 64}, 422, "public_key_not_on_curve"),
+        ({"name": "x1", "roles": ["insurer"]}, 422, "public_key_required"),
+        ({"name": "x1", "roles": "insurer"}, 422, "request_invalid"),
+        ({"name": "u-admin", "roles": ["admin"]}, 409, "principal_exists"),
+    ],
+)
+def test_bad_input_is_problem_json_audited_and_writes_nothing(env: Env, body: dict, status: int, code: str) -> None:
+    before = {p.id for p in env.c.identity.list_principals()}
+    r = env.call("POST", "/v1/principals", "admin", json=body)
+    assert r.status_code == status and r.json()["code"] == code
+    problem = r.json()
+    assert set(problem) >= {"type", "title", "status", "detail", "instance"}
+    assert problem["title"] in ("输入无效", "与当前状态冲突")  # Chinese first
+    assert {p.id for p in env.c.identity.list_principals()} == before
+    last = env.c.audit.recent(1)[0]
+    assert (last.actor, last.action, last.outcome, last.details) == (env.ids["admin"], "principal.register", "failed", {"code": code})
+
+
+def test_english_titles_on_request(env: Env) -> None:
+    r = env.client.get("/v1/whoami", headers={"Accept-Language": "en-US"})
+    assert r.json()["title"] == "Unauthorized" and r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_audit_routes(env: Env) -> None:
+    assert env.call("POST", "/v1/audit/seal", "admin").json()["sealed"] >= 1
+    assert env.call("GET", "/v1/audit/verify", "data_officer").json()["ok"] is True
+    entries = env.call("GET", "/v1/audit/entries?limit=2&action=token.issue", "data_officer").json()
+    assert len(entries) == 2 and {e["action"] for e in entries} == {"token.issue"}
+    assert env.call("GET", "/v1/audit/entries?limit=0", "admin").status_code == 422
+
+
+def test_openapi_lists_the_routes(env: Env) -> None:
+    spec = env.call("GET", "/v1/openapi.json", "insurer").json()
+    assert "/v1/principals" in spec["paths"] and spec["info"]["title"]
+    assert env.client.get("/openapi.json").status_code == 404
+    assert env.client.get("/docs").status_code == 404
+
+
+def test_tokens_never_reach_the_logs(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    for role in env.tokens:
+        env.call("GET", "/v1/audit/entries", role)
+    env.client.get("/v1/whoami", headers={"Authorization": "Bearer hnt_forged"})
+    text = caplog.text + "".join(str(e.details) for e in env.c.audit.recent(100))
+    assert all(secret not in text for secret in env.tokens.values())
