@@ -68,7 +68,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_container(url: str, data_dir: Path, **overrides: object) -> Container:
-    settings = load_settings(data_dir=data_dir, database_url=url, key_passphrase=PASSPHRASE, audit_seal_batch=50)
+    settings = load_settings(
+        data_dir=data_dir, database_url=url, key_passphrase=PASSPHRASE, audit_seal_batch=50
+    )
     if not settings.node_key_path.exists():
         create_node_key(settings.node_key_path, PASSPHRASE)
     return build_container(settings, **overrides)

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from node.api import problems
-from node.api.routes import audit, identity, system
 from node.api.deps import ANY_ROLE, require
+from node.api.routes import audit, identity, system
 from node.bootstrap import Container
 from node.identity.model import Principal
 

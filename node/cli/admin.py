@@ -6,8 +6,6 @@ import time
 
 import typer
 
-from node.adapters.db.migrate import upgrade
-from node.adapters.node_key import create_node_key
 from node.cli.common import open_container, print_json
 from node.config import load_settings
 
@@ -19,6 +17,8 @@ def keys_init(
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing if the key already exists."),
 ) -> None:
     """Create the node key (encrypted with NODE_KEY_PASSPHRASE); print its public key."""
+    from node.adapters.node_key import create_node_key
+
     s = load_settings()
     if if_missing and s.node_key_path.exists():
         typer.echo(f"node key exists: {s.node_key_path}")
@@ -35,6 +35,8 @@ def keys_show() -> None:
 
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic)."""
+    from node.adapters.db.migrate import upgrade
+
     s = load_settings()
     upgrade(s.database_url)
     typer.echo("database at head")

@@ -7,13 +7,15 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from node.bootstrap import Container, build_container
 from node.config import load_settings
 from node.errors import DependencyUnavailable, NodeError
+
+if TYPE_CHECKING:
+    from node.bootstrap import Container
 
 EXIT_INVALID = 1  # a check ran and failed (bad signature, broken audit chain)
 EXIT_BAD_INPUT = 2  # the command could not run on what it was given
@@ -40,6 +42,8 @@ def actor() -> str:
 
 
 def open_container() -> Container:
+    from node.bootstrap import build_container  # imported here: crypto commands start fast without it
+
     return build_container(load_settings())
 
 

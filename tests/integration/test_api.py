@@ -81,7 +81,12 @@ def test_every_route_but_health_requires_a_token_and_a_role(env: Env, method: st
 
 
 def test_admin_registers_partner_and_issues_token(env: Env) -> None:
-    r = env.call("POST", "/v1/principals", "admin", json={"name": "cq-research", "roles": ["researcher"], "public_key": PUB})
+    r = env.call(
+        "POST",
+        "/v1/principals",
+        "admin",
+        json={"name": "cq-research", "roles": ["researcher"], "public_key": PUB},
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     r = env.call("POST", f"/v1/principals/{pid}/tokens", "admin", json={"ttl_hours": 1, "label": "t"})
@@ -100,13 +105,19 @@ def test_admin_registers_partner_and_issues_token(env: Env) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"name": "x1", "roles": ["insurer"], "public_key": "04" + "11" * 64}, 422, "public_key_not_on_curve"),
+        (
+            {"name": "x1", "roles": ["insurer"], "public_key": "04" + "11" * 64},
+            422,
+            "public_key_not_on_curve",
+        ),
         ({"name": "x1", "roles": ["insurer"]}, 422, "public_key_required"),
         ({"name": "x1", "roles": "insurer"}, 422, "request_invalid"),
         ({"name": "u-admin", "roles": ["admin"]}, 409, "principal_exists"),
     ],
 )
-def test_bad_input_is_problem_json_audited_and_writes_nothing(env: Env, body: dict, status: int, code: str) -> None:
+def test_bad_input_is_problem_json_audited_and_writes_nothing(
+    env: Env, body: dict, status: int, code: str
+) -> None:
     before = {p.id for p in env.c.identity.list_principals()}
     r = env.call("POST", "/v1/principals", "admin", json=body)
     assert r.status_code == status and r.json()["code"] == code
@@ -115,7 +126,12 @@ def test_bad_input_is_problem_json_audited_and_writes_nothing(env: Env, body: di
     assert problem["title"] in ("输入无效", "与当前状态冲突")  # Chinese first
     assert {p.id for p in env.c.identity.list_principals()} == before
     last = env.c.audit.recent(1)[0]
-    assert (last.actor, last.action, last.outcome, last.details) == (env.ids["admin"], "principal.register", "failed", {"code": code})
+    assert (last.actor, last.action, last.outcome, last.details) == (
+        env.ids["admin"],
+        "principal.register",
+        "failed",
+        {"code": code},
+    )
 
 
 def test_english_titles_on_request(env: Env) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from node.audit.model import AuditEvent, chain
 from node.bootstrap import Container
 from node.crypto.sm import PrivateKey
+from node.errors import InvalidInput
 from tests.conftest import make_container
 
 
@@ -60,7 +61,9 @@ def test_rewritten_chain_is_caught_by_the_seals(container: Container) -> None:
     prev = entries[2].prev_hash
     forged = []
     for e in entries[2:]:
-        ev = AuditEvent("mallory" if e.seq == 3 else e.actor, e.action, e.object_type, e.object_id, details=e.details)
+        ev = AuditEvent(
+            "mallory" if e.seq == 3 else e.actor, e.action, e.object_type, e.object_id, details=e.details
+        )
         f = chain(ev, e.seq, e.ts_us, prev)
         forged.append(f)
         prev = f.entry_hash
@@ -118,3 +121,11 @@ def test_concurrent_writers_do_not_fork_the_chain(db_url: str, tmp_path: Path) -
     with c.uow() as uow:
         assert len({e.object_id for e in uow.audit.iter_entries()}) == writers * per_writer
     c.close()
+
+
+def test_standalone_append_refuses_bad_details_and_writes_nothing(container: Container) -> None:
+    with pytest.raises(InvalidInput):
+        container.audit.record_now(AuditEvent("a", "b", "c", "d", details={"x": float("nan")}))
+    assert container.audit.recent(10) == []
+    entries = container.audit.record_now(AuditEvent("a", "b", "c", "1"), AuditEvent("a", "b", "c", "2"))
+    assert [e.seq for e in entries] == [1, 2] and entries[1].prev_hash == entries[0].entry_hash

@@ -34,7 +34,9 @@ def test_registration_rules(container) -> None:  # type: ignore[no-untyped-def]
         assert err.value.code == code
     with pytest.raises(Conflict):
         ident.register("cli:t", "insurer-a", ["insurer"], "x", PUB)
-    assert [e.action for e in container.audit.recent(10)] == ["principal.register"] * 2  # failures wrote nothing
+    assert [e.action for e in container.audit.recent(10)] == [
+        "principal.register"
+    ] * 2  # failures wrote nothing
 
 
 def test_tokens_expire_and_revoke_with_audit(db_url: str, tmp_path: Path) -> None:

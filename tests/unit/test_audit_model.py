@@ -8,9 +8,17 @@ from node.crypto.sm import sm3
 
 def test_chain_links_and_hash_covers_every_field() -> None:
     e1 = chain(AuditEvent("alice", "x.do", "thing", "t1"), 1, 1000, GENESIS_HASH)
-    e2 = chain(AuditEvent("bob", "x.do", "thing", "t2", Outcome.DENIED, {"reason": "r"}), 2, 1001, e1.entry_hash)
+    e2 = chain(
+        AuditEvent("bob", "x.do", "thing", "t2", Outcome.DENIED, {"reason": "r"}), 2, 1001, e1.entry_hash
+    )
     assert e2.prev_hash == e1.entry_hash and e1.computed_hash() == e1.entry_hash
-    for field, value in [("actor", "mallory"), ("outcome", "success"), ("details", {}), ("seq", 3), ("ts_us", 1)]:
+    for field, value in [
+        ("actor", "mallory"),
+        ("outcome", "success"),
+        ("details", {}),
+        ("seq", 3),
+        ("ts_us", 1),
+    ]:
         forged = type(e2)(**{**e2.__dict__, field: value})
         assert forged.computed_hash() != e2.entry_hash, field
 

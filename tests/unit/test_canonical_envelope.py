@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
+import rfc8785
 
 from node.crypto.canonical import canonical_json
 from node.crypto.envelope import open_envelope, read_header, seal
@@ -13,8 +15,15 @@ from node.errors import InvalidInput, NotFound
 
 def test_rfc8785_orders_keys_by_utf16_and_normalizes_numbers() -> None:
     # RFC 8785 section 3.2.3 sorting example: keys sorted by UTF-16 code units
-    value = {"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
-             "1": "One", "\U0001f600": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"}
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
     keys = list(__import__("json").loads(canonical_json(value)).keys())
     assert keys == ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\U0001f600", "\ufb33"]
     assert canonical_json({"b": 1.0, "a": [1e21, 0.000001, -0.0]}) == b'{"a":[1e+21,0.000001,0],"b":1}'
@@ -54,3 +63,54 @@ def test_envelope_detects_tampering_and_wrong_keys() -> None:
         with pytest.raises(InvalidInput) as err:
             open_envelope(junk, {"k1": KEK})
         assert err.value.code == "envelope_malformed"
+
+
+def _random_doc(rng: random.Random, depth: int = 0) -> object:
+    alphabet = [
+        "a",
+        "Z",
+        "名",
+        "é",
+        "\u0001",
+        "\n",
+        '"',
+        "\\",
+        "/",
+        "\u2028",
+        "\ue000",
+        "\uffff",
+        "😀",
+        " ",
+        "1",
+    ]
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(6)))
+    if kind == 1:
+        return rng.choice([0, -1, 7, 2**53 - 1, -(2**53) + 1, 2**53 + 1])
+    if kind == 2:
+        return rng.choice([True, False, None])
+    if kind == 3:
+        return rng.choice([0.5, 1e21, 1e-7, -0.0, 3.0, 123456.789])
+    if kind == 4:
+        return [_random_doc(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return {
+        str(_random_doc(rng, 3)) + rng.choice(alphabet): _random_doc(rng, depth + 1)
+        for _ in range(rng.randrange(5))
+    }
+
+
+def test_fast_path_is_byte_identical_to_the_reference_implementation() -> None:
+    rng = random.Random(8785)  # test data only
+    checked = 0
+    for _ in range(3000):
+        doc = _random_doc(rng)
+        try:
+            expected = rfc8785.dumps(doc)
+        except rfc8785.CanonicalizationError:
+            with pytest.raises(InvalidInput):
+                canonical_json(doc)
+            continue
+        assert canonical_json(doc) == expected, doc
+        checked += 1
+    assert checked > 2000

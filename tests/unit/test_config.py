@@ -34,7 +34,9 @@ def test_environment_is_read_with_prefix(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("NODE_TOKEN_TTL_HOURS", "0", "NODE_TOKEN_TTL_HOURS"),
     ],
 )
-def test_invalid_settings_name_the_setting(monkeypatch: pytest.MonkeyPatch, env: str, value: str, fragment: str) -> None:
+def test_invalid_settings_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, fragment: str
+) -> None:
     monkeypatch.setenv(env, value)
     with pytest.raises(ConfigError) as err:
         load_settings()

@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import hashes as c_hashes
 from cryptography.hazmat.primitives import hmac as c_hmac
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from gmssl import func as gm_func
 from gmssl import sm2 as gm_sm2
 from gmssl import sm3 as gm_sm3
-from gmssl import func as gm_func
 
 from node.crypto.sm import (
     SM2_ORDER,
@@ -157,7 +157,11 @@ def test_pem_round_trip_and_errors() -> None:
     cases = [
         (pem, b"wrong", "key_passphrase_wrong"),
         (pem, None, "key_passphrase_required"),
-        (pem[: len(pem) // 2] + b"\n-----END ENCRYPTED PRIVATE KEY-----\n", b"correct horse", "key_file_malformed"),
+        (
+            pem[: len(pem) // 2] + b"\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            b"correct horse",
+            "key_file_malformed",
+        ),
         (b"not a key at all", b"x", "key_file_malformed"),
         (key.to_pem(None), b"x", "key_not_encrypted"),
     ]

@@ -12,7 +12,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 30})
         _serialize_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:

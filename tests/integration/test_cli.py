@@ -1,0 +1,142 @@
+"""The ``hnode`` command as a user runs it: real processes, exit codes, stable output formats."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from gmssl import sm2 as gm_sm2
+
+HNODE = str(Path(sys.executable).parent / "hnode")
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [HNODE, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        input=stdin.decode() if stdin else None,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "doc.txt").write_bytes("知情同意书 v1\n".encode())
+    return tmp_path
+
+
+def test_sm3_matches_the_standard(files: Path) -> None:
+    (files / "abc").write_bytes(b"abc")
+    r = run("crypto", "sm3", str(files / "abc"))
+    assert (
+        r.returncode == 0
+        and r.stdout.strip() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    )
+    assert run("crypto", "sm3", str(files / "missing")).returncode == 2
+
+
+def test_keygen_pubkey_sign_verify(files: Path) -> None:
+    env = {"KEY_PW": "p@ss"}
+    key = files / "k.pem"
+    gen = run("crypto", "keygen", "--out", str(key), "--passphrase-env", "KEY_PW", env=env)
+    assert gen.returncode == 0
+    assert b"ENCRYPTED PRIVATE KEY" in key.read_bytes() and oct(key.stat().st_mode)[-3:] == "600"
+    pub = run("crypto", "pubkey", str(key), "--passphrase-env", "KEY_PW", env=env).stdout.strip()
+    assert len(pub) == 130 and pub.startswith("04") and pub == gen.stdout.strip()
+    sig = run(
+        "crypto", "sign", str(key), str(files / "doc.txt"), "--passphrase-env", "KEY_PW", env=env
+    ).stdout.strip()
+    doc = str(files / "doc.txt")
+    assert run("crypto", "verify", "--pubkey", pub, "--sig", sig, doc).returncode == 0
+    (files / "other.txt").write_text("altered")
+    bad = run("crypto", "verify", "--pubkey", pub, "--sig", sig, str(files / "other.txt"))
+    assert bad.returncode == 1 and bad.stderr.strip()
+    # gmssl, an independent implementation, verifies what the CLI signed
+    r, s = decode_dss_signature(bytes.fromhex(sig))
+    gm = gm_sm2.CryptSM2(private_key="", public_key=pub[2:])
+    assert gm.verify_with_sm3(format(r, "064x") + format(s, "064x"), (files / "doc.txt").read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--pubkey", "04" + "11" * 64, "--sig", "3006020101020101"], "not a point on the SM2 curve"),
+        (["--pubkey", "04abc", "--sig", "3006020101020101"], "130 hex"),
+        (["--pubkey", "PUB", "--sig", "00" * 64], "raw r||s"),
+        (["--pubkey", "PUB", "--sig", "3045"], "impossible for DER"),
+        (["--pubkey", "PUB", "--sig", "xyz"], "not hexadecimal"),
+    ],
+)
+def test_verify_bad_input_exits_2_with_one_line_reason(files: Path, args: list[str], fragment: str) -> None:
+    pub = run("crypto", "keygen", "--out", str(files / "k.pem")).stdout.strip()
+    args = [pub if a == "PUB" else a for a in args]
+    r = run("crypto", "verify", *args, str(files / "doc.txt"))
+    assert r.returncode == 2, r.stderr
+    assert fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_key_file_errors(files: Path) -> None:
+    env = {"KEY_PW": "right"}
+    run("crypto", "keygen", "--out", str(files / "k.pem"), "--passphrase-env", "KEY_PW", env=env)
+    wrong = run(
+        "crypto", "pubkey", str(files / "k.pem"), "--passphrase-env", "KEY_PW", env={"KEY_PW": "wrong"}
+    )
+    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr and "wrong" not in wrong.stdout
+    (files / "t.pem").write_text(
+        (files / "k.pem").read_text()[:120] + "\n-----END ENCRYPTED PRIVATE KEY-----\n"
+    )
+    trunc = run("crypto", "pubkey", str(files / "t.pem"), "--passphrase-env", "KEY_PW", env=env)
+    assert trunc.returncode == 2 and "truncated" in trunc.stderr
+    again = run("crypto", "keygen", "--out", str(files / "k.pem"))
+    assert again.returncode == 2 and "refusing to overwrite" in again.stderr
+
+
+def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> None:
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "node-pw"}
+    assert run("migrate", env=env).returncode == 0
+    assert run("keys", "init", env=env).returncode == 0
+    assert run("keys", "init", "--if-missing", env=env).returncode == 0
+    assert run("keys", "init", env=env).returncode == 2
+    pub = run("crypto", "keygen", "--out", str(tmp_path / "partner.pem")).stdout.strip()
+    assert run("partners", "add", "pingan", "--role", "insurer", "--pubkey", pub, env=env).returncode == 0
+    assert run("partners", "add", "bad", "--role", "admin", "--pubkey", pub, env=env).returncode == 2
+    assert run("staff", "add", "officer", "--role", "data_officer", env=env).returncode == 0
+    tok = run("tokens", "issue", "pingan", "--ttl-hours", "2", env=env)
+    assert tok.returncode == 0 and '"token": "hnt_' in tok.stdout
+    assert "pingan" in run("partners", "ls", env=env).stdout
+    assert run("audit", "seal", env=env).returncode == 0
+    ok = run("audit", "verify", env=env)
+    assert ok.returncode == 0 and "intact: 3 entries" in ok.stdout, ok.stdout
+    with sqlite3.connect(tmp_path / "node" / "node.db") as db:
+        db.execute("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 2")
+    broken = run("audit", "verify", env=env)
+    assert broken.returncode == 1 and "entry #2" in broken.stdout
+    secret = tok.stdout.split('"token": "')[1].split('"')[0]
+    assert secret not in run("audit", "ls", "--json", env=env).stdout
+
+
+def test_every_command_has_help() -> None:
+    groups = {
+        "": ["serve", "migrate", "worker", "demo"],
+        "crypto": ["sm3", "keygen", "pubkey", "sign", "verify"],
+        "keys": ["init", "show"],
+        "partners": ["add", "ls", "show"],
+        "staff": ["add", "ls"],
+        "tokens": ["issue", "revoke", "ls"],
+        "audit": ["verify", "seal", "ls"],
+    }
+    for group, cmds in groups.items():
+        for cmd in cmds:
+            r = run(*([group] if group else []), cmd, "--help")
+            assert r.returncode == 0 and "Usage" in r.stdout, (group, cmd)
