@@ -1,0 +1,1 @@
+"""De-identification of text, tables, DICOM and FHIR (issue #4)."""

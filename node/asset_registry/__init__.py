@@ -1,0 +1,1 @@
+"""Graded data assets, profiling and data products (issue #3)."""

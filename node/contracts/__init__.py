@@ -1,0 +1,1 @@
+"""Usage contracts: negotiation state machine, SM2 signatures, anchoring (issue #5)."""

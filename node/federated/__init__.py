@@ -1,0 +1,1 @@
+"""Federated training with Flower under contract (issue #6); flower/ alone imports flwr."""
