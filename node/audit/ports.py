@@ -14,6 +14,10 @@ class AuditRepository(Protocol):
         """Lock the chain head until the transaction ends; return (last seq, last entry hash)."""
         ...
 
+    def last_seq(self) -> int:
+        """The chain's length, without locking."""
+        ...
+
     def add(self, entries: list[AuditEntry]) -> None:
         """Insert entries that continue the locked head, and move the head to the last one."""
         ...

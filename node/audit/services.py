@@ -100,9 +100,15 @@ class AuditLog:
                 uow.commit()
             seals.append(seal)
 
-    def verify(self, trusted_keys: set[str]) -> VerifyReport:
-        """Recompute the chain and check every seal; name the first broken entry."""
+    def verify(
+        self, trusted_keys: set[str], progress: Callable[[int, int], None] | None = None
+    ) -> VerifyReport:
+        """Recompute the chain and check every seal; name the first broken entry.
+
+        ``progress(done, total)`` is called every 1,000 entries.
+        """
         with self._uow() as uow:
+            total = uow.audit.last_seq()
             hashes: list[str] = []
             prev = GENESIS_HASH
             for entry in uow.audit.iter_entries():
@@ -111,6 +117,8 @@ class AuditLog:
                     return VerifyReport(False, len(hashes), 0, 0, entry.seq, broken)
                 hashes.append(entry.entry_hash)
                 prev = entry.entry_hash
+                if progress and len(hashes) % 1000 == 0:
+                    progress(len(hashes), total)
             seals = 0
             sealed_through = 0
             for seal in uow.audit.iter_seals():

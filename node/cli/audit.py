@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from node.cli.common import EXIT_INVALID, open_container, print_json
+from node.cli.common import EXIT_INVALID, open_container, print_json, progress_bar
+from node.crypto.sm import PublicKey
 
 app = typer.Typer(
     help="Tamper-evident audit log (SM3 hash chain, SM2-signed Merkle seals).", no_args_is_help=True
@@ -12,10 +13,17 @@ app = typer.Typer(
 
 
 @app.command()
-def verify(as_json: bool = typer.Option(False, "--json")) -> None:
+def verify(
+    as_json: bool = typer.Option(False, "--json"),
+    pubkey: list[str] = typer.Option(
+        [], "--pubkey", help="Trust seals by this SM2 public key (repeatable); default: the node's own key."
+    ),
+) -> None:
     """Check the whole chain and every seal; exit 1 and name the first broken entry if any."""
     c = open_container()
-    report = c.audit.verify(c.trusted_audit_keys())
+    trusted = {PublicKey.from_hex(k).to_hex() for k in pubkey} or c.trusted_audit_keys()
+    with progress_bar("verifying audit log") as advance:
+        report = c.audit.verify(trusted, advance)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:

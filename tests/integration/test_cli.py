@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -118,6 +119,12 @@ def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> N
     assert run("audit", "seal", env=env).returncode == 0
     ok = run("audit", "verify", env=env)
     assert ok.returncode == 0 and "intact: 3 entries" in ok.stdout, ok.stdout
+    # a third party holding only the public key verifies without the node's passphrase
+    node_pub = json.loads(run("keys", "show", env=env).stdout)["public_key"]
+    public_env = {"NODE_DATA_DIR": env["NODE_DATA_DIR"]}
+    assert run("audit", "verify", "--pubkey", node_pub, env=public_env).returncode == 0
+    untrusted = run("audit", "verify", "--pubkey", pub, env=public_env)
+    assert untrusted.returncode == 1 and "not trusted" in untrusted.stdout
     with sqlite3.connect(tmp_path / "node" / "node.db") as db:
         db.execute("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 2")
     broken = run("audit", "verify", env=env)

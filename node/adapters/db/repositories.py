@@ -100,6 +100,10 @@ class SqlAuditRepository:
             raise RuntimeError("audit head row is missing: run migrations")
         return int(row.last_seq), str(row.last_hash)
 
+    def last_seq(self) -> int:
+        row = self._c.execute(select(t.audit_head.c.last_seq).where(t.audit_head.c.id == _HEAD_ID)).first()
+        return int(row.last_seq) if row else 0
+
     def add(self, entries: list[AuditEntry]) -> None:
         if not entries:
             return

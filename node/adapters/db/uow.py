@@ -6,8 +6,21 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
+from node.errors import DependencyUnavailable
+
+_UNAVAILABLE = (OperationalError, ProgrammingError)
+
+
+def _unavailable(exc: Exception) -> DependencyUnavailable:
+    # the driver's message may quote SQL parameters: name the class only
+    return DependencyUnavailable(
+        f"database unavailable or not migrated ({type(exc.__cause__ or exc).__name__}); "
+        "check NODE_DATABASE_URL and run `hnode migrate`",
+        code="database_unavailable",
+    )
 
 
 class SqlUnitOfWork:
@@ -20,8 +33,11 @@ class SqlUnitOfWork:
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
-        self._conn = self._engine.connect()
-        self._conn.begin()
+        try:
+            self._conn = self._engine.connect()
+            self._conn.begin()
+        except _UNAVAILABLE as exc:
+            raise _unavailable(exc) from None
         self.principals = SqlPrincipalRepository(self._conn)
         self.tokens = SqlTokenRepository(self._conn)
         self.audit = SqlAuditRepository(self._conn)
@@ -36,6 +52,8 @@ class SqlUnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+        if isinstance(exc, _UNAVAILABLE):
+            raise _unavailable(exc) from None
 
     def commit(self) -> None:
         assert self._conn is not None
