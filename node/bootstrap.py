@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
+from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
 from node.adapters.node_key import FileSigner
+from node.asset_registry.pii import PatternPiiDetector
+from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
 from node.identity.services import IdentityService
 from node.ports import Clock, Signer, SystemClock
+
+AT_REST_LABEL = b"hnode/at-rest-kek/v1"
 
 
 @dataclass
@@ -24,6 +30,9 @@ class Container:
     signer: Signer
     audit: AuditLog
     identity: IdentityService
+    store: EncryptedParquetStore
+    assets: AssetService
+    products: ProductService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -36,11 +45,14 @@ class Container:
 
 
 def build_container(settings: Settings, **overrides: Any) -> Container:
-    """Wire the node. ``overrides`` replace a component by name (``clock=``, ``signer=``, ``engine=``)."""
+    """Wire the node. ``overrides`` replace a component by name: ``clock=``, ``signer=``, ``engine=``,
+    ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables)."""
     engine: Engine = overrides.pop("engine", None) or make_engine(settings.database_url)
     clock: Clock = overrides.pop("clock", None) or SystemClock()
-    signer: Signer = overrides.pop("signer", None) or FileSigner(
-        settings.node_key_path, settings.key_passphrase
+    node_key = FileSigner(settings.node_key_path, settings.key_passphrase)
+    signer: Signer = overrides.pop("signer", None) or node_key
+    kek: Callable[[], bytes] = overrides.pop("at_rest_kek", None) or (
+        lambda: node_key.derive_key(AT_REST_LABEL)
     )
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
@@ -50,4 +62,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
 
     audit = AuditLog(uow, clock, lambda: signer, settings.audit_seal_batch)
     identity = IdentityService(uow, audit, clock, settings.token_ttl_hours)
-    return Container(settings, engine, clock, signer, audit, identity)
+    store = EncryptedParquetStore(settings.data_dir / "tables", kek)
+    assets = AssetService(uow, audit, clock, store, PatternPiiDetector())
+    products = ProductService(uow, audit, clock)
+    return Container(settings, engine, clock, signer, audit, identity, store, assets, products)

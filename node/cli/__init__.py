@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from node.cli import admin, audit, crypto, identity
+from node.cli import admin, assets, audit, crypto, identity
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -22,6 +22,9 @@ app.add_typer(identity.partners_app, name="partners")
 app.add_typer(identity.staff_app, name="staff")
 app.add_typer(identity.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
+app.add_typer(assets.assets_app, name="assets")
+app.add_typer(assets.products_app, name="products")
+app.add_typer(assets.samples_app, name="samples")
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)

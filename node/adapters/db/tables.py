@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -66,4 +78,44 @@ audit_seals = Table(
     Column("signer_public_key", String(130), nullable=False),
     Column("signed_at_us", BigInteger, nullable=False),
     Column("signature", String(160), nullable=False),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("table_name", String(100), nullable=False),
+    Column("connector", String(16), nullable=False),
+    Column("source_uri", String(500), nullable=False),
+    Column("source_system", String(16), nullable=False),
+    Column("owner_department", String(100), nullable=False),
+    Column("update_frequency", String(32), nullable=False),
+    Column("scenarios", JSON, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("columns", JSON, nullable=False),
+    Column("suggested", JSON, nullable=False),
+    Column("confirmed", JSON),
+    Column("level", Integer, nullable=False),  # the level in force, for filtering
+    Column("category", String(32), nullable=False),
+    Column("import_id", String(32), nullable=False, index=True),
+    Column("source_digest", String(64), nullable=False),
+    Column("storage_ref", String(64), nullable=False),
+    Column("derived_from", JSON, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False),
+    Column("asset_ids", JSON, nullable=False),
+    Column("access_mode", String(32), nullable=False),
+    Column("policy_template", JSON, nullable=False),
+    Column("visible_to", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
 )

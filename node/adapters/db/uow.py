@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from node.adapters.db.registry_repositories import SqlAssetRepository, SqlProductRepository
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
 from node.errors import DependencyUnavailable
 
@@ -27,6 +28,8 @@ class SqlUnitOfWork:
     principals: SqlPrincipalRepository
     tokens: SqlTokenRepository
     audit: SqlAuditRepository
+    assets: SqlAssetRepository
+    products: SqlProductRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,6 +44,8 @@ class SqlUnitOfWork:
         self.principals = SqlPrincipalRepository(self._conn)
         self.tokens = SqlTokenRepository(self._conn)
         self.audit = SqlAuditRepository(self._conn)
+        self.assets = SqlAssetRepository(self._conn)
+        self.products = SqlProductRepository(self._conn)
         return self
 
     def __exit__(

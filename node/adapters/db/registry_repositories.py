@@ -1,0 +1,130 @@
+"""SQL repositories of the asset registry."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from node.adapters.db import tables as t
+from node.asset_registry.model import (
+    AccessMode,
+    Asset,
+    Category,
+    ColumnProfile,
+    DslClass,
+    Grade,
+    Product,
+    ProductStatus,
+    SourceSystem,
+)
+
+
+def _grade_json(g: Grade) -> dict[str, Any]:
+    return {**asdict(g), "category": g.category.value, "dsl_class": g.dsl_class.value}
+
+
+def _grade(d: dict[str, Any] | None) -> Grade | None:
+    if d is None:
+        return None
+    return Grade(**{**d, "category": Category(d["category"]), "dsl_class": DslClass(d["dsl_class"])})
+
+
+class SqlAssetRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def add(self, a: Asset) -> None:
+        self._c.execute(
+            insert(t.assets).values(
+                id=a.id,
+                name=a.name,
+                table_name=a.table,
+                connector=a.connector,
+                source_uri=a.source_uri,
+                source_system=a.source_system.value,
+                owner_department=a.owner_department,
+                update_frequency=a.update_frequency,
+                scenarios=a.scenarios,
+                rows=a.rows,
+                columns=[asdict(c) for c in a.columns],
+                suggested=_grade_json(a.suggested),
+                confirmed=_grade_json(a.confirmed) if a.confirmed else None,
+                level=a.grade.level,
+                category=a.grade.category.value,
+                import_id=a.import_id,
+                source_digest=a.source_digest,
+                storage_ref=a.storage_ref,
+                derived_from=a.derived_from,
+                created_at_us=a.created_at_us,
+            )
+        )
+
+    def get(self, asset_id: str) -> Asset | None:
+        row = self._c.execute(select(t.assets).where(t.assets.c.id == asset_id)).first()
+        return _asset(row) if row else None
+
+    def all(self) -> list[Asset]:
+        rows = self._c.execute(select(t.assets).order_by(t.assets.c.created_at_us, t.assets.c.id))
+        return [_asset(r) for r in rows]
+
+    def confirm(self, asset_id: str, grade: Grade) -> None:
+        self._c.execute(
+            update(t.assets)
+            .where(t.assets.c.id == asset_id)
+            .values(confirmed=_grade_json(grade), level=grade.level, category=grade.category.value)
+        )
+
+
+def _asset(r: Row[Any]) -> Asset:
+    suggested = _grade(r.suggested)
+    assert suggested is not None
+    return Asset(
+        id=r.id,
+        name=r.name,
+        table=r.table_name,
+        connector=r.connector,
+        source_uri=r.source_uri,
+        source_system=SourceSystem(r.source_system),
+        owner_department=r.owner_department,
+        update_frequency=r.update_frequency,
+        scenarios=list(r.scenarios),
+        rows=r.rows,
+        columns=[ColumnProfile(**c) for c in r.columns],
+        suggested=suggested,
+        confirmed=_grade(r.confirmed),
+        import_id=r.import_id,
+        source_digest=r.source_digest,
+        storage_ref=r.storage_ref,
+        created_at_us=r.created_at_us,
+        derived_from=list(r.derived_from),
+    )
+
+
+class SqlProductRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def add(self, p: Product) -> None:
+        self._c.execute(
+            insert(t.products).values(
+                **{**asdict(p), "access_mode": p.access_mode.value, "status": p.status.value}
+            )
+        )
+
+    def get(self, product_id: str) -> Product | None:
+        row = self._c.execute(select(t.products).where(t.products.c.id == product_id)).first()
+        return _product(row) if row else None
+
+    def all(self) -> list[Product]:
+        rows = self._c.execute(select(t.products).order_by(t.products.c.created_at_us, t.products.c.id))
+        return [_product(r) for r in rows]
+
+    def set_status(self, product_id: str, status: ProductStatus) -> None:
+        self._c.execute(update(t.products).where(t.products.c.id == product_id).values(status=status.value))
+
+
+def _product(r: Row[Any]) -> Product:
+    m = dict(r._mapping)
+    return Product(**{**m, "access_mode": AccessMode(m["access_mode"]), "status": ProductStatus(m["status"])})

@@ -1,0 +1,418 @@
+"""Import and grade assets; publish data products built on them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from node.asset_registry import grading
+from node.asset_registry.model import (
+    MODES_BY_LEVEL,
+    AccessMode,
+    Asset,
+    Category,
+    DslClass,
+    Grade,
+    Product,
+    ProductStatus,
+    SourceSystem,
+)
+from node.asset_registry.ports import AssetStore, DataSource, PiiDetector, RegistryUnitOfWork, TableWriter
+from node.asset_registry.profiling import TableProfiler
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.errors import Conflict, InvalidInput, NodeError, NotFound
+from node.identity.model import PARTNER_ROLES
+from node.ports import Clock
+
+TABLE_TITLES = {
+    "patients": "患者基本信息",
+    "encounters": "就诊记录",
+    "conditions": "诊断记录",
+    "observations": "检验检查结果",
+    "medications": "用药医嘱",
+    "diagnostic_reports": "检查报告",
+    "procedures": "手术操作",
+    "dicom_instances": "医学影像元数据",
+}
+_PATIENT_KEY = re.compile(r"^(patient_?id|person_?id|subject|患者编号)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    owner_department: str = "信息中心"
+    update_frequency: str = "daily"
+    scenarios: list[str] = field(default_factory=list)
+    source_system: SourceSystem | None = None  # default: what the connector says
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    import_id: str
+    assets: list[Asset]
+    rows: int
+
+
+class AssetService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], RegistryUnitOfWork],
+        audit: AuditLog,
+        clock: Clock,
+        store: AssetStore,
+        detector: PiiDetector,
+    ) -> None:
+        self._uow = uow_factory
+        self._audit = audit
+        self._clock = clock
+        self._store = store
+        self._detector = detector
+
+    def import_source(
+        self,
+        actor: str,
+        source: DataSource,
+        options: ImportOptions | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Read, store, profile and grade every table of ``source``; register all of them or none."""
+        options = options or ImportOptions()
+        import_id = "im_" + secrets.token_hex(8)
+        try:
+            return self._import(actor, source, options, import_id, progress)
+        except NodeError as exc:
+            self._audit.record_now(
+                AuditEvent(
+                    actor,
+                    "asset.import",
+                    "import",
+                    import_id,
+                    Outcome.FAILED,
+                    {"connector": source.info.connector, "code": exc.code},
+                )
+            )
+            raise
+
+    def _import(
+        self,
+        actor: str,
+        source: DataSource,
+        options: ImportOptions,
+        import_id: str,
+        progress: Callable[[int], None] | None,
+    ) -> ImportResult:
+        writers: dict[str, TableWriter] = {}
+        profilers: dict[str, TableProfiler] = {}
+        refs: dict[str, str] = {}
+        rows = 0
+        try:
+            for table, batch in source.batches():
+                if table not in writers:
+                    writers[table] = self._store.writer()
+                    profilers[table] = TableProfiler(grading.SENSITIVE_CODE_PATTERN)
+                writers[table].write(batch)
+                profilers[table].add(batch)
+                rows += len(batch)
+                if progress:
+                    progress(rows)
+            if not writers:
+                raise InvalidInput(f"{source.info.uri}: the source holds no records", code="source_empty")
+            for table, writer in writers.items():
+                refs[table] = writer.commit()
+        except BaseException:
+            for table, writer in writers.items():
+                if table not in refs:
+                    writer.abort()
+            for ref in refs.values():
+                self._store.delete(ref)
+            raise
+        try:
+            assets = [self._asset(t, profilers[t], refs[t], source, options, import_id) for t in writers]
+            with self._uow() as uow:
+                for a in assets:
+                    uow.assets.add(a)
+                events = [
+                    AuditEvent(
+                        actor,
+                        "asset.register",
+                        "asset",
+                        a.id,
+                        details={"table": a.table, "rows": a.rows, "level": a.suggested.level},
+                    )
+                    for a in assets
+                ]
+                events.append(
+                    AuditEvent(
+                        actor,
+                        "asset.import",
+                        "import",
+                        import_id,
+                        details={
+                            "connector": source.info.connector,
+                            "tables": len(assets),
+                            "rows": rows,
+                            "source_digest": source.digest,
+                        },
+                    )
+                )
+                self._audit.record(uow, *events)
+                uow.commit()
+        except BaseException:
+            for ref in refs.values():
+                self._store.delete(ref)
+            raise
+        return ImportResult(import_id, assets, rows)
+
+    def _asset(
+        self,
+        table: str,
+        prof: TableProfiler,
+        ref: str,
+        source: DataSource,
+        options: ImportOptions,
+        import_id: str,
+    ) -> Asset:
+        columns = prof.columns(self._detector)
+        key = next((c for c in columns if _PATIENT_KEY.match(c.name)), None)
+        persons = key.distinct if key else None
+        suggested = grading.suggest(
+            table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes()
+        )
+        return Asset(
+            id="as_" + secrets.token_hex(8),
+            name=f"{TABLE_TITLES.get(table, table)} ({table})",
+            table=table,
+            connector=source.info.connector,
+            source_uri=source.info.uri,
+            source_system=options.source_system or source.info.source_system,
+            owner_department=options.owner_department,
+            update_frequency=options.update_frequency,
+            scenarios=list(options.scenarios),
+            rows=prof.rows,
+            columns=columns,
+            suggested=replace(suggested, at_us=self._clock.now_us()),
+            confirmed=None,
+            import_id=import_id,
+            source_digest=source.digest,
+            storage_ref=ref,
+            created_at_us=self._clock.now_us(),
+        )
+
+    # ------------------------------------------------------------ catalog
+
+    def get(self, asset_id: str) -> Asset:
+        with self._uow() as uow:
+            a = uow.assets.get(asset_id)
+        if a is None:
+            raise NotFound(f"asset {asset_id} not found", code="asset_not_found")
+        return a
+
+    def search(
+        self,
+        text: str | None = None,
+        level: int | None = None,
+        category: str | None = None,
+        source_system: str | None = None,
+    ) -> list[Asset]:
+        with self._uow() as uow:
+            assets = uow.assets.all()
+        needle = (text or "").lower()
+
+        def keep(a: Asset) -> bool:
+            hay = " ".join([a.name, a.table, a.owner_department, *a.scenarios, *(c.name for c in a.columns)])
+            return (
+                (not needle or needle in hay.lower())
+                and (level is None or a.grade.level == level)
+                and (category is None or a.grade.category.value == category)
+                and (source_system is None or a.source_system.value == source_system.upper())
+            )
+
+        return [a for a in assets if keep(a)]
+
+    def grade(
+        self,
+        actor: str,
+        asset_id: str,
+        level: int,
+        reason: str,
+        category: str | None = None,
+        dsl_class: str | None = None,
+    ) -> Asset:
+        """The officer confirms (same level) or overrides the suggestion; published products the new
+        level no longer allows are retired in the same transaction."""
+        if not 1 <= level <= 5:
+            raise InvalidInput("level must be between 1 and 5", code="level_out_of_range")
+        if len(reason.strip()) < 2:
+            raise InvalidInput("a reason is required for a grade decision", code="reason_required")
+        try:
+            cat = Category(category) if category else None
+            dsl = DslClass(dsl_class) if dsl_class else None
+        except ValueError:
+            raise InvalidInput("unknown category or Data Security Law class", code="grade_invalid") from None
+        with self._uow() as uow:
+            asset = uow.assets.get(asset_id)
+            if asset is None:
+                raise NotFound(f"asset {asset_id} not found", code="asset_not_found")
+            base = asset.grade
+            grade = Grade(
+                level,
+                cat or base.category,
+                dsl or base.dsl_class,
+                [reason.strip()],
+                actor,
+                self._clock.now_us(),
+            )
+            uow.assets.confirm(asset_id, grade)
+            decision = "confirm" if level == asset.suggested.level else "override"
+            events = [
+                AuditEvent(
+                    actor,
+                    "asset.grade",
+                    "asset",
+                    asset_id,
+                    details={"decision": decision, "from": base.level, "to": level},
+                )
+            ]
+            for p in uow.products.all():
+                if (
+                    asset_id in p.asset_ids
+                    and p.status == ProductStatus.PUBLISHED
+                    and p.access_mode not in MODES_BY_LEVEL[level]
+                ):
+                    uow.products.set_status(p.id, ProductStatus.RETIRED)
+                    events.append(
+                        AuditEvent(
+                            actor,
+                            "product.retire",
+                            "product",
+                            p.id,
+                            details={"reason": "grade_disallows_mode", "level": level},
+                        )
+                    )
+            self._audit.record(uow, *events)
+            uow.commit()
+        return replace(asset, confirmed=grade)
+
+
+POLICY_KEYS = {"purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"}
+
+
+class ProductService:
+    def __init__(self, uow_factory: Callable[[], RegistryUnitOfWork], audit: AuditLog, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._audit = audit
+        self._clock = clock
+
+    def create(
+        self,
+        actor: str,
+        name: str,
+        asset_ids: list[str],
+        access_mode: str,
+        visible_to: list[str],
+        policy_template: dict[str, Any] | None = None,
+        description: str = "",
+    ) -> Product:
+        try:
+            mode = AccessMode(access_mode)
+        except ValueError:
+            modes = ", ".join(m.value for m in AccessMode)
+            raise InvalidInput(
+                f"unknown access mode '{access_mode}'; known: {modes}", code="mode_unknown"
+            ) from None
+        if not asset_ids:
+            raise InvalidInput("a product needs at least one asset", code="assets_missing")
+        bad_roles = sorted(set(visible_to) - {r.value for r in PARTNER_ROLES})
+        if bad_roles or not visible_to:
+            raise InvalidInput(
+                "visible_to must name partner roles (insurer, researcher, hospital, coordinator)",
+                code="roles_invalid",
+            )
+        template = dict(policy_template or {})
+        unknown = sorted(set(template) - POLICY_KEYS)
+        if unknown:
+            raise InvalidInput(
+                f"unknown policy template keys: {', '.join(unknown)}", code="policy_template_invalid"
+            )
+        with self._uow() as uow:
+            for aid in asset_ids:
+                asset = uow.assets.get(aid)
+                if asset is None:
+                    raise NotFound(f"asset {aid} not found", code="asset_not_found")
+                if mode not in MODES_BY_LEVEL[asset.grade.level]:
+                    raise InvalidInput(
+                        f"asset {aid} is level {asset.grade.level}: mode {mode.value} is not allowed "
+                        "(level 4-5 data never leaves: only aggregates, HE queries and federated training)",
+                        code="mode_not_allowed_for_grade",
+                    )
+            product = Product(
+                id="pd_" + secrets.token_hex(8),
+                name=name.strip(),
+                description=description.strip(),
+                asset_ids=list(asset_ids),
+                access_mode=mode,
+                policy_template=template,
+                visible_to=sorted(set(visible_to)),
+                status=ProductStatus.DRAFT,
+                created_by=actor,
+                created_at_us=self._clock.now_us(),
+            )
+            if any(p.name == product.name for p in uow.products.all()):
+                raise Conflict(f"a product named '{product.name}' exists", code="product_exists")
+            uow.products.add(product)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    actor,
+                    "product.create",
+                    "product",
+                    product.id,
+                    details={"mode": mode.value, "assets": len(asset_ids)},
+                ),
+            )
+            uow.commit()
+        return product
+
+    def set_status(self, actor: str, product_id: str, status: ProductStatus) -> Product:
+        allowed = {
+            ProductStatus.PUBLISHED: {ProductStatus.DRAFT},
+            ProductStatus.RETIRED: {ProductStatus.DRAFT, ProductStatus.PUBLISHED},
+        }
+        with self._uow() as uow:
+            p = uow.products.get(product_id)
+            if p is None:
+                raise NotFound(f"product {product_id} not found", code="product_not_found")
+            if p.status not in allowed.get(status, set()):
+                raise Conflict(
+                    f"product is {p.status.value}; cannot become {status.value}", code="product_state_invalid"
+                )
+            uow.products.set_status(product_id, status)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    actor,
+                    f"product.{'publish' if status == ProductStatus.PUBLISHED else 'retire'}",
+                    "product",
+                    product_id,
+                ),
+            )
+            uow.commit()
+        return replace(p, status=status)
+
+    def get(self, product_id: str) -> Product:
+        with self._uow() as uow:
+            p = uow.products.get(product_id)
+        if p is None:
+            raise NotFound(f"product {product_id} not found", code="product_not_found")
+        return p
+
+    def visible(self, roles: frozenset[str] | None) -> list[Product]:
+        """Staff (roles None) see every product; partners see the published ones offered to their roles."""
+        with self._uow() as uow:
+            products = uow.products.all()
+        if roles is None:
+            return products
+        return [p for p in products if p.status == ProductStatus.PUBLISHED and roles & set(p.visible_to)]
