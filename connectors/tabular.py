@@ -92,13 +92,20 @@ class CsvSource:
                 yield table, _frame(rows, header)
 
 
+# values that look numeric but are identifiers: leading zero or plus sign, or 11+ digit integers
+_IDENTIFIER_LIKE = r"^(?:[+]|0\d|\d{11,}$)"
+
+
 def _frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:
+    """Columns whose every value is a number become numeric, unless they look like identifiers."""
     frame = pd.DataFrame(rows, columns=header, dtype=object).replace("", None)
     for col in frame.columns:
         values = frame[col]
-        present = values.notna()
+        present = values.dropna().astype(str)
+        if present.empty or present.str.match(_IDENTIFIER_LIKE).any():
+            continue
         numeric = pd.to_numeric(values, errors="coerce")
-        if present.any() and numeric[present].notna().all():
+        if numeric[values.notna()].notna().all():
             frame[col] = numeric
     return frame
 

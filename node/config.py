@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     )
     token_ttl_hours: int = Field(default=24 * 30, description="Default lifetime of API tokens.")
     audit_seal_batch: int = Field(default=1000, description="Most audit entries sealed per signature.")
+    import_root: Path = Field(
+        default=Path(""),
+        description="Files imported through the API must lie below it; default DATA_DIR/inbox.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -65,6 +69,8 @@ class Settings(BaseSettings):
     def _default_database(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+        if self.import_root is None:
+            self.import_root = self.data_dir / "inbox"
         return self
 
     @property

@@ -90,9 +90,9 @@ def suggest(
         level = Level.WIDE
         reasons.append("no identifiers found")
 
-    category, why = _category(table, list(columns), bool(direct or quasi))
+    category, why, matched = _category(table, list(columns), bool(direct or quasi))
     reasons.append(f"category {category.value}: {why}")
-    if level == Level.WIDE and category == Category.HEALTH_RESOURCES:
+    if level == Level.WIDE and matched and category == Category.HEALTH_RESOURCES:
         level = Level.PUBLIC
         reasons.append("health resource information without personal data may be public")
 
@@ -118,11 +118,12 @@ def _sensitive_groups(codes: dict[str, list[str]]) -> list[str]:
     return found
 
 
-def _category(table: str, columns: list[str], personal: bool) -> tuple[Category, str]:
+def _category(table: str, columns: list[str], personal: bool) -> tuple[Category, str, bool]:
+    """(category, why, whether a hint matched). Unrecognised content is never suggested as public."""
     for text in (table.lower(), " ".join(columns).lower()):  # the table's name speaks first
         for pattern, category, why in _CATEGORY_HINTS:
             if re.search(pattern, text):
-                return category, why
+                return category, why, True
     if personal:
-        return Category.PERSONAL_ATTRIBUTES, "demographic and identifying attributes"
-    return Category.HEALTH_RESOURCES, "no personal or clinical content recognised"
+        return Category.PERSONAL_ATTRIBUTES, "demographic and identifying attributes", False
+    return Category.PUBLIC_HEALTH, "no personal or clinical columns recognised: statistical data", False

@@ -17,8 +17,10 @@ _MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _DATE = re.compile(r"^(19|20)\d{2}[-/年](0?[1-9]|1[0-2])[-/月](0?[1-9]|[12]\d|3[01])日?$")
-_CN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
-_ADDRESS = re.compile(r"[\u4e00-\u9fff]+(省|市|区|县|镇|乡|街道|路|街|号|栋|村)")
+_CN_NAME = re.compile(
+    r"^([\u4e00-\u9fff]{2,3}|(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐)[\u4e00-\u9fff]{1,2})$"
+)
+_ADDRESS = re.compile(r"[\u4e00-\u9fff]+?(省|市|区|县|镇|乡|街道|路|街|号|栋|村)")
 
 # column-name hints (lower-cased, Chinese and English) -> entity type
 NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
@@ -87,7 +89,9 @@ class PatternPiiDetector:
                     found.add(entity)
             if "PERSON" not in found and sum(1 for v in values if _CN_NAME.match(v)) / len(values) >= 0.9:
                 # short all-Chinese values are names only if the column name does not say otherwise
-                if not re.search(r"display|desc|名称|科室|dept|department|drug|药|诊断|项目", lname):
+                if not re.search(
+                    r"display|desc|diagnos|condition|名称|科室|dept|department|drug|药|诊断|项目", lname
+                ):
                     found.add("PERSON")
             if sum(1 for v in values if _DATE.match(v)) / len(values) >= self._threshold and "birth" in lname:
                 found.add("DATE_OF_BIRTH")

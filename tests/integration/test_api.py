@@ -29,6 +29,15 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/audit/entries"): {"admin", "data_officer"},
     ("GET", "/v1/audit/verify"): {"admin", "data_officer"},
     ("POST", "/v1/audit/seal"): {"admin"},
+    ("POST", "/v1/assets/import"): {"admin", "data_officer"},
+    ("GET", "/v1/assets"): {"admin", "data_officer"},
+    ("GET", "/v1/assets/{asset_id}"): {"admin", "data_officer"},
+    ("POST", "/v1/assets/{asset_id}/grade"): {"data_officer"},
+    ("GET", "/v1/products"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/products/{product_id}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/products"): {"data_officer"},
+    ("POST", "/v1/products/{product_id}/{action}"): {"data_officer"},
+    ("GET", "/v1/catalog.jsonld"): {"admin", "data_officer", "insurer"},
 }
 
 
@@ -55,6 +64,7 @@ def env(container: Container) -> Iterator[Env]:
 
 def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
+    path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x").replace("{action}", "publish")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 
@@ -161,3 +171,46 @@ def test_tokens_never_reach_the_logs(env: Env, caplog: pytest.LogCaptureFixture)
     env.client.get("/v1/whoami", headers={"Authorization": "Bearer hnt_forged"})
     text = caplog.text + "".join(str(e.details) for e in env.c.audit.recent(100))
     assert all(secret not in text for secret in env.tokens.values())
+
+
+def test_registry_over_http(env: Env) -> None:
+    from connectors.samples import write_sample_files
+
+    inbox = env.c.settings.import_root
+    assert inbox is not None
+    write_sample_files(inbox / "h1", 20, seed=2)
+    outside = env.call(
+        "POST", "/v1/assets/import", "data_officer", json={"connector": "csv", "source": "/etc"}
+    )
+    assert outside.status_code == 403 and outside.json()["code"] == "source_outside_import_root"
+    r = env.call(
+        "POST",
+        "/v1/assets/import",
+        "data_officer",
+        json={"connector": "csv", "source": str(inbox / "h1" / "csv" / "observations.csv")},
+    )
+    assert r.status_code == 201, r.text
+    asset = r.json()["assets"][0]
+    assert asset["grade_in_force"]["level"] == 3
+    body = {
+        "name": "检验统计",
+        "asset_ids": [asset["id"]],
+        "access_mode": "aggregate_query",
+        "visible_to": ["insurer"],
+    }
+    product = env.call("POST", "/v1/products", "data_officer", json=body).json()
+    assert env.call("GET", "/v1/products", "insurer").json() == []  # draft: invisible to partners
+    assert env.call("GET", f"/v1/products/{product['id']}", "insurer").status_code == 404
+    assert (
+        env.call("POST", f"/v1/products/{product['id']}/publish", "data_officer").json()["status"]
+        == "published"
+    )
+    assert [p["id"] for p in env.call("GET", "/v1/products", "insurer").json()] == [product["id"]]
+    cat = env.call("GET", "/v1/catalog.jsonld", "insurer").json()
+    assert [d["dct:identifier"] for d in cat["dcat:dataset"]] == [asset["id"]]
+    graded = env.call(
+        "POST", f"/v1/assets/{asset['id']}/grade", "data_officer", json={"level": 4, "reason": "复核"}
+    )
+    assert graded.json()["confirmed"]["level"] == 4
+    bad = env.call("POST", f"/v1/products/{product['id']}/explode", "data_officer")
+    assert bad.status_code == 422 and bad.json()["code"] == "action_unknown"

@@ -1,0 +1,187 @@
+"""Assets, grades, data products and the DCAT catalog."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+
+from node.api.deps import ANY_ROLE, STAFF, container, require
+from node.asset_registry.catalog import dcat_catalog
+from node.asset_registry.model import Asset, Product, ProductStatus
+from node.asset_registry.services import ImportOptions
+from node.bootstrap import Container
+from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.identity.model import Principal, Role
+
+router = APIRouter(prefix="/v1", tags=["registry"])
+OFFICER = (Role.DATA_OFFICER, Role.ADMIN)
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(asdict(value), default=str))
+    return out
+
+
+def asset_out(a: Asset) -> dict[str, Any]:
+    return {**_plain(a), "grade_in_force": _plain(a.grade), "pii_columns": a.pii_columns}
+
+
+class ImportIn(BaseModel):
+    connector: str
+    source: str = Field(description="Path under NODE_IMPORT_ROOT, a FHIR base URL, or a SQLAlchemy URL")
+    tables: list[str] = Field(default_factory=list)
+    department: str = "信息中心"
+    frequency: str = "daily"
+    scenarios: list[str] = Field(default_factory=list)
+
+
+class GradeIn(BaseModel):
+    level: int = Field(ge=1, le=5)
+    reason: str = Field(min_length=2, max_length=500)
+    category: str | None = None
+    dsl_class: str | None = None
+
+
+class ProductIn(BaseModel):
+    name: str = Field(min_length=2, max_length=200)
+    asset_ids: list[str] = Field(min_length=1)
+    access_mode: str
+    visible_to: list[str] = Field(min_length=1)
+    policy_template: dict[str, Any] = Field(default_factory=dict)
+    description: str = Field(default="", max_length=2000)
+
+
+def _check_import_root(c: Container, body: ImportIn) -> None:
+    """File sources must lie under the import root: an API caller must not read arbitrary server files."""
+    if body.connector == "sql" or body.source.startswith(("http://", "https://")):
+        return
+    assert c.settings.import_root is not None  # set by the settings validator
+    root = c.settings.import_root.resolve()
+    target = Path(body.source).resolve()
+    if not target.is_relative_to(root):
+        raise PolicyDenied(
+            f"file sources must be under the import root {root}", code="source_outside_import_root"
+        )
+
+
+@router.post("/assets/import", status_code=status.HTTP_201_CREATED)
+def import_asset(
+    body: ImportIn,
+    me: Principal = Depends(require("asset.import", *OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    from connectors.registry import open_source
+
+    _check_import_root(c, body)
+    source = open_source(body.connector, body.source, body.tables)
+    result = c.assets.import_source(
+        me.id, source, ImportOptions(body.department, body.frequency, body.scenarios)
+    )
+    return {
+        "import_id": result.import_id,
+        "rows": result.rows,
+        "assets": [asset_out(a) for a in result.assets],
+    }
+
+
+@router.get("/assets")
+def list_assets(
+    text: str | None = None,
+    level: int | None = Query(None, ge=1, le=5),
+    category: str | None = None,
+    source_system: str | None = None,
+    _: Principal = Depends(require("asset.list", *STAFF)),
+    c: Container = Depends(container),
+) -> list[dict[str, Any]]:
+    return [asset_out(a) for a in c.assets.search(text, level, category, source_system)]
+
+
+@router.get("/assets/{asset_id}")
+def get_asset(
+    asset_id: str, _: Principal = Depends(require("asset.show", *STAFF)), c: Container = Depends(container)
+) -> dict[str, Any]:
+    return asset_out(c.assets.get(asset_id))
+
+
+@router.post("/assets/{asset_id}/grade")
+def grade_asset(
+    asset_id: str,
+    body: GradeIn,
+    me: Principal = Depends(require("asset.grade", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    return asset_out(c.assets.grade(me.id, asset_id, body.level, body.reason, body.category, body.dsl_class))
+
+
+def _partner_roles(me: Principal) -> frozenset[str] | None:
+    """None for staff (they see everything), else the caller's partner roles."""
+    return None if me.has_any(frozenset(STAFF)) else frozenset(r.value for r in me.roles)
+
+
+@router.get("/products")
+def list_products(
+    me: Principal = Depends(require("product.list", *ANY_ROLE)), c: Container = Depends(container)
+) -> list[dict[str, Any]]:
+    return [_plain(p) for p in c.products.visible(_partner_roles(me))]
+
+
+@router.get("/products/{product_id}")
+def get_product(
+    product_id: str,
+    me: Principal = Depends(require("product.show", *ANY_ROLE)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    visible = {p.id: p for p in c.products.visible(_partner_roles(me))}
+    if product_id not in visible:  # partners cannot tell a hidden product from a missing one
+        raise NotFound(f"product {product_id} not found", code="product_not_found")
+    return _plain(visible[product_id])
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+def create_product(
+    body: ProductIn,
+    me: Principal = Depends(require("product.create", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    p = c.products.create(
+        me.id,
+        body.name,
+        body.asset_ids,
+        body.access_mode,
+        body.visible_to,
+        body.policy_template,
+        body.description,
+    )
+    return _plain(p)
+
+
+@router.post("/products/{product_id}/{action}")
+def change_product(
+    product_id: str,
+    action: str,
+    me: Principal = Depends(require("product.status", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    target = {"publish": ProductStatus.PUBLISHED, "retire": ProductStatus.RETIRED}.get(action)
+    if target is None:
+        raise InvalidInput("action must be publish or retire", code="action_unknown")
+    return _plain(c.products.set_status(me.id, product_id, target))
+
+
+@router.get("/catalog.jsonld")
+def catalog(
+    me: Principal = Depends(require("catalog.read", *ANY_ROLE)), c: Container = Depends(container)
+) -> dict[str, Any]:
+    """Staff see the whole catalog; partners see the products offered to them and the datasets they serve."""
+    roles = _partner_roles(me)
+    products: list[Product] = c.products.visible(roles)
+    assets = c.assets.search()
+    if roles is not None:
+        served = {a for p in products for a in p.asset_ids}
+        assets = [a for a in assets if a.id in served]
+    return dcat_catalog(c.settings.name, c.settings.display_name, assets, products)
