@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -69,7 +70,7 @@ def test_fhir_errors_name_file_and_resource(tmp_path: Path) -> None:
 
 
 class _FhirServer(BaseHTTPRequestHandler):
-    resources: list[dict[str, object]] = []
+    resources: ClassVar[list[dict[str, object]]] = []
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
