@@ -134,6 +134,10 @@ def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> N
 
 
 def test_every_command_has_help() -> None:
+    from typer.testing import CliRunner
+
+    from node.cli import app
+
     groups = {
         "": ["serve", "migrate", "worker", "demo"],
         "crypto": ["sm3", "keygen", "pubkey", "sign", "verify"],
@@ -142,8 +146,72 @@ def test_every_command_has_help() -> None:
         "staff": ["add", "ls"],
         "tokens": ["issue", "revoke", "ls"],
         "audit": ["verify", "seal", "ls"],
+        "assets": ["import", "ls", "show", "grade", "catalog"],
+        "products": ["create", "publish", "retire", "ls"],
+        "samples": ["generate"],
+        "hl7": ["listen"],
     }
+    runner = CliRunner()
     for group, cmds in groups.items():
         for cmd in cmds:
-            r = run(*([group] if group else []), cmd, "--help")
-            assert r.returncode == 0 and "Usage" in r.stdout, (group, cmd)
+            r = runner.invoke(app, [*([group] if group else []), cmd, "--help"])
+            assert r.exit_code == 0 and "Usage" in r.output, (group, cmd)
+
+
+def test_assets_and_products_commands(tmp_path: Path) -> None:
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "pw"}
+    assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
+    gen = run("samples", "generate", "--out", str(tmp_path / "s"), "--patients", "30", env=env)
+    assert gen.returncode == 0 and json.loads(gen.stdout)["patients"] == 30
+    imp = run("assets", "import", "--connector", "csv", str(tmp_path / "s" / "csv"), "--json", env=env)
+    assert imp.returncode == 0, imp.stderr
+    ids = json.loads(imp.stdout)["assets"]
+    assert len(ids) == 5
+    listing = json.loads(run("assets", "ls", "--json", "--level", "4", env=env).stdout)
+    patients = next(a for a in listing if a["table"] == "patients")
+    shown = run("assets", "show", patients["id"], env=env).stdout
+    assert "PII: CN_ID_CARD" in shown and "suggested: level 4" in shown
+    assert (
+        run("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群", env=env).returncode
+        == 0
+    )
+    assert "confirmed: level 5" in run("assets", "show", patients["id"], env=env).stdout
+    obs = next(
+        a for a in json.loads(run("assets", "ls", "--json", env=env).stdout) if a["table"] == "observations"
+    )
+    made = run(
+        "products",
+        "create",
+        "统计",
+        "--asset",
+        obs["id"],
+        "--mode",
+        "aggregate_query",
+        "--visible-to",
+        "insurer",
+        "--policy",
+        '{"min_cohort": 10}',
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    pid = made.stdout.split()[0]
+    assert "published" in run("products", "publish", pid, env=env).stdout
+    bad = run(
+        "products",
+        "create",
+        "x2",
+        "--asset",
+        patients["id"],
+        "--mode",
+        "anonymized_extract",
+        "--visible-to",
+        "researcher",
+        env=env,
+    )
+    assert bad.returncode == 2 and "not allowed" in bad.stderr
+    catalog = json.loads(run("assets", "catalog", env=env).stdout)
+    assert catalog["@type"] == "dcat:Catalog" and len(catalog["dcat:dataset"]) == 5
+    (tmp_path / "rag.csv").write_text("a,b\n1,2\n3\n")
+    rag = run("assets", "import", "--connector", "csv", str(tmp_path / "rag.csv"), env=env)
+    assert rag.returncode == 2 and "rag.csv:3" in rag.stderr
+    assert len(json.loads(run("assets", "ls", "--json", env=env).stdout)) == 5

@@ -27,12 +27,10 @@ from node.config import load_settings
 from node.crypto.canonical import canonical_json
 from node.crypto.keyfile import write_key
 from node.crypto.sm import PrivateKey, PublicKey
+from node.demo.common import step
+from node.demo.registry import registry_steps
 
 ACTOR = "cli:demo"
-
-
-def step(n: int, title: str) -> None:
-    print(f"\n== {n}. {title}")
 
 
 def _free_port() -> int:
@@ -144,9 +142,11 @@ def run(data_dir: str) -> None:
         f"verify altered text: {registered.verify(sig, canonical_json(tampered))}"
     )
 
-    step(6, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    registry_steps(c, root / "samples", first_step=6, officer=c.identity.resolve("officer-li").id)
+
+    step(11, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
-    for e in reversed(c.audit.recent(limit=12)):
+    for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
     report = c.audit.verify(c.trusted_audit_keys())
     print(
@@ -155,7 +155,7 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(7, "Tamper with a copy of the database: verification names the first broken entry")
+    step(12, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
     c.close()
     print("\nDemo finished. The node's files are in", root)
