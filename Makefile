@@ -40,6 +40,7 @@ test: lint typecheck architecture
 bench: install
 	$(BIN)/python benchmarks/crypto_bench.py
 	$(BIN)/python benchmarks/audit_bench.py
+	$(BIN)/python benchmarks/registry_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
