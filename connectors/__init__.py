@@ -1,1 +1,1 @@
-"""FHIR, HL7 v2, DICOM, tabular and SQL data sources (issue #3)."""
+"""Data sources of the asset registry: FHIR, HL7 v2 (files and MLLP), DICOM, CSV/Parquet, SQL."""

@@ -1,1 +1,1 @@
-"""Graded data assets, profiling and data products (issue #3)."""
+"""Graded data assets: profiling, grading (GB/T 39725-2020), catalog and data products."""

@@ -173,3 +173,36 @@ def test_parquet_and_sql(samples: Path, tmp_path: Path, pg_url: str) -> None:
     src = SqlTableSource(secret_url, ["t"])
     assert "hunter2" not in src.info.uri
     assert isinstance(_error(src), DependencyUnavailable)
+
+
+def test_reports_and_procedures_are_tables_keyed_by_patient(tmp_path: Path) -> None:
+    resources = [
+        {
+            "resourceType": "DiagnosticReport",
+            "id": "r1",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "24627-2", "display": "胸部CT"}]},
+            "issued": "2025-05-01T10:00:00+08:00",
+            "conclusion": "未见明显异常",
+        },
+        {
+            "resourceType": "Procedure",
+            "id": "x1",
+            "status": "completed",
+            "subject": {"reference": "Patient/p1"},
+            "code": {
+                "coding": [
+                    {"system": "urn:oid:2.16.156.10011.2.3.4", "code": "47.0100", "display": "阑尾切除术"}
+                ]
+            },
+            "performedDateTime": "2025-05-02T09:00:00+08:00",
+        },
+        {"resourceType": "Organization", "id": "o1", "name": "示例医院"},
+    ]
+    (tmp_path / "r.ndjson").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in resources))
+    src = FhirFileSource(tmp_path / "r.ndjson")
+    got = tables(src)
+    assert got["diagnostic_reports"].iloc[0]["patient_id"] == "p1"
+    assert got["procedures"].iloc[0]["display"] == "阑尾切除术"
+    assert src.skipped == {"Organization": 1}
