@@ -53,15 +53,21 @@ def child(kind: str, source: str, work: str) -> None:
 
 
 def run_child(kind: str, source: Path, work: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, str(HERE), "child", kind, str(source), str(work)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE), "child", kind, str(source), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def baseline_pandas(csv: Path) -> dict[str, float]:
-    code = ("import pandas as pd, resource, time, json, sys; t=time.perf_counter(); f=pd.read_csv(sys.argv[1]); "
-            "print(json.dumps({'seconds': time.perf_counter()-t, 'rows': len(f), "
-            "'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))")
+    code = (
+        "import pandas as pd, resource, time, json, sys; t=time.perf_counter(); f=pd.read_csv(sys.argv[1]); "
+        "print(json.dumps({'seconds': time.perf_counter()-t, 'rows': len(f), "
+        "'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(csv)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -74,14 +80,16 @@ def big_table(path: Path, rows: int) -> None:
         for start in range(0, rows, 200_000):
             n = min(200_000, rows - start)
             ids = rng.integers(0, rows // 20, n)
-            pd.DataFrame({
-                "patient_id": np.char.add("p", ids.astype(str)),
-                "loinc": rng.choice(loinc, n),
-                "value": np.round(rng.normal(5, 1, n), 2),
-                "unit": "mmol/L",
-                "icd10": rng.choice(icd, n, p=[0.4, 0.2, 0.2, 0.1, 0.07, 0.02, 0.01]),
-                "time": "2025-06-01T08:00:00+08:00",
-            }).to_csv(f, header=start == 0, index=False)
+            pd.DataFrame(
+                {
+                    "patient_id": np.char.add("p", ids.astype(str)),
+                    "loinc": rng.choice(loinc, n),
+                    "value": np.round(rng.normal(5, 1, n), 2),
+                    "unit": "mmol/L",
+                    "icd10": rng.choice(icd, n, p=[0.4, 0.2, 0.2, 0.1, 0.07, 0.02, 0.01]),
+                    "time": "2025-06-01T08:00:00+08:00",
+                }
+            ).to_csv(f, header=start == 0, index=False)
 
 
 def many_dicom(folder: Path, n: int) -> None:
@@ -104,7 +112,9 @@ def main() -> None:
     start = time.perf_counter()
     for f in fhir_dir.glob("*.json"):
         json.loads(f.read_bytes())
-    result["baseline_fhir_json_parse_resources_per_s"] = round(counts["fhir_resources"] / (time.perf_counter() - start))
+    result["baseline_fhir_json_parse_resources_per_s"] = round(
+        counts["fhir_resources"] / (time.perf_counter() - start)
+    )
     fhir = run_child("fhir", fhir_dir, root / "n1")
     result["fhir_resources_per_s"] = round(fhir["rows"] / fhir["seconds"])
 
