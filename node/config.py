@@ -32,9 +32,12 @@ class Settings(BaseSettings):
     )
     token_ttl_hours: int = Field(default=24 * 30, description="Default lifetime of API tokens.")
     audit_seal_batch: int = Field(default=1000, description="Most audit entries sealed per signature.")
-    import_root: Path = Field(
-        default=Path(""),
-        description="Files imported through the API must lie below it; default DATA_DIR/inbox.",
+    anonymization_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC-SM3 key for pseudonyms (>= 16 bytes); share it to link across hospitals.",
+    )
+    import_root: Path | None = Field(
+        default=None, description="Files imported through the API must lie below it; default DATA_DIR/inbox."
     )
 
     @field_validator("name")
@@ -42,6 +45,13 @@ class Settings(BaseSettings):
     def _name_is_label(cls, v: str) -> str:
         if not _NAME_RE.match(v):
             raise ValueError("must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        return v
+
+    @field_validator("anonymization_key")
+    @classmethod
+    def _key_length(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value().encode()) < 16:
+            raise ValueError("must be at least 16 bytes")
         return v
 
     @field_validator("listen_port")

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from node.cli import admin, assets, audit, crypto, hl7, identity
+from node.cli import admin, anonymize, assets, audit, crypto, hl7, identity
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(assets.assets_app, name="assets")
 app.add_typer(assets.products_app, name="products")
 app.add_typer(assets.samples_app, name="samples")
 app.add_typer(hl7.hl7_app, name="hl7")
+app.add_typer(anonymize.anonymize_app, name="anonymize")
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)

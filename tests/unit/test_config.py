@@ -53,3 +53,10 @@ def test_secrets_dir_supplies_the_key_passphrase(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("NODE_SECRETS_DIR", str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="NODE_SECRETS_DIR"):
         load_settings()
+
+
+def test_import_root_defaults_under_the_data_dir(tmp_path: Path) -> None:
+    assert load_settings(data_dir=tmp_path).import_root == tmp_path / "inbox"
+    assert load_settings(data_dir=tmp_path, import_root=tmp_path / "x").import_root == tmp_path / "x"
+    with pytest.raises(ConfigError, match="NODE_ANONYMIZATION_KEY"):
+        load_settings(anonymization_key="short")

@@ -1,0 +1,48 @@
+"""A Presidio recognizer driven by one compiled regex and a scoring function.
+
+Presidio's own PatternRecognizer leans on ``\\b`` and NLP context, neither of which works between
+Chinese characters and digits; these recognizers use digit look-arounds and look for context words in
+a window of characters around the match themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+# (match, full text) -> score, or None to drop the match
+Scorer = Callable[[re.Match[str], str], float | None]
+
+
+def near(text: str, start: int, end: int, words: re.Pattern[str], before: int = 12, after: int = 0) -> bool:
+    """Whether a context word occurs within ``before`` characters ahead of the match (``after`` behind)."""
+    return bool(words.search(text, max(0, start - before), start)) or (
+        after > 0 and bool(words.search(text, end, min(len(text), end + after)))
+    )
+
+
+class RegexRecognizer(EntityRecognizer):
+    def __init__(self, entity: str, pattern: re.Pattern[str], scorer: Scorer, group: int = 0) -> None:
+        super().__init__(supported_entities=[entity], supported_language="zh", name=f"{entity}_recognizer")
+        self._entity = entity
+        self._pattern = pattern
+        self._scorer = scorer
+        self._group = group
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for m in self._pattern.finditer(text):
+            score = self._scorer(m, text)
+            if score is not None:
+                results.append(
+                    RecognizerResult(self._entity, m.start(self._group), m.end(self._group), score)
+                )
+        return results

@@ -1,0 +1,37 @@
+"""Dates and times in Chinese and ISO formats."""
+
+from __future__ import annotations
+
+import re
+
+from node.anonymization.recognizers.base import RegexRecognizer, near
+
+_Y = r"(?:19|20)\d{2}"
+_M = r"(?:0?[1-9]|1[0-2])"
+_D = r"(?:0?[1-9]|[12]\d|3[01])"
+_TIME_ZH = r"(?:[ ]?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+
+CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]{_TIME_ZH})?")
+MONTH_DAY = re.compile(rf"(?<![\d年]){_M}月{_D}[日号]{_TIME_ZH}")
+ISO_DATE = re.compile(rf"(?<![\d.]){_Y}([-/.]){_M}\1{_D}{_TIME}(?![\d.])")
+COMPACT = re.compile(rf"(?<![0-9A-Za-z]){_Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])")
+_DATE_CONTEXT = re.compile(r"日期|时间|于|生日|出生|入院|出院|就诊|签署|报告|采样|检查")
+
+
+def _sure(m: re.Match[str], text: str) -> float | None:
+    return 0.9
+
+
+def _compact(m: re.Match[str], text: str) -> float | None:
+    # 8-digit dates are often batch or order numbers: only with a date word just before
+    return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
+
+
+def date_recognizers() -> list[RegexRecognizer]:
+    return [
+        RegexRecognizer("DATE_TIME", CN_DATE, _sure),
+        RegexRecognizer("DATE_TIME", MONTH_DAY, _sure),
+        RegexRecognizer("DATE_TIME", ISO_DATE, _sure),
+        RegexRecognizer("DATE_TIME", COMPACT, _compact),
+    ]

@@ -1,0 +1,101 @@
+"""Structured identifiers: resident ID, phone, bank card, e-mail, IP, passport, licence plate, MRN."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from node.anonymization.recognizers.base import RegexRecognizer, near
+from node.asset_registry.pii import luhn_ok, valid_id_card
+
+_ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
+_PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.IGNORECASE)
+_CARD_CONTEXT = re.compile(r"卡号|银行|账号|帐号|储蓄卡|信用卡|借记卡|开户", re.IGNORECASE)
+_PASSPORT_CONTEXT = re.compile(r"护照|passport|通行证", re.IGNORECASE)
+
+ID18 = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}[ ]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ ]?\d{3}[\dXx](?![0-9A-Za-z])"
+)
+ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+LANDLINE = re.compile(r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?[2-9]\d{6,7}(?:-\d{1,4})?(?!\d)")
+BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:\d{0,3})(?!\d)")
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
+)
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![0-9A-Fa-f:])")
+PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EGDSP][A-Z]?\d{7,8}|[EG]\d{8})(?![A-Za-z0-9])")
+PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][·• ]?"
+    r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
+)
+MRN = re.compile(
+    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|就诊号|登记号|住院编号|档案号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
+    r"([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def _id18(m: re.Match[str], text: str) -> float | None:
+    return 0.95 if valid_id_card(m.group().replace(" ", "")) else None
+
+
+def _id15(m: re.Match[str], text: str) -> float | None:
+    return 0.85 if near(text, m.start(), m.end(), _ID_CONTEXT, before=15) else None
+
+
+def _mobile(m: re.Match[str], text: str) -> float | None:
+    return 0.9
+
+
+def _landline(m: re.Match[str], text: str) -> float | None:
+    has_separator = bool(re.search(r"[ ()-]", m.group()))
+    return 0.85 if has_separator or near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
+
+
+def _bank(m: re.Match[str], text: str) -> float | None:
+    digits = re.sub(r"\D", "", m.group())
+    if not 16 <= len(digits) <= 19 or not luhn_ok(digits) or valid_id_card(digits):
+        return None
+    return 0.95 if near(text, m.start(), m.end(), _CARD_CONTEXT, before=12) else 0.8
+
+
+def _email(m: re.Match[str], text: str) -> float | None:
+    return 0.95
+
+
+def _ip(m: re.Match[str], text: str) -> float | None:
+    try:
+        ipaddress.ip_address(m.group())
+    except ValueError:
+        return None
+    return 0.85
+
+
+def _passport(m: re.Match[str], text: str) -> float | None:
+    return 0.85 if near(text, m.start(), m.end(), _PASSPORT_CONTEXT, before=12) else None
+
+
+def _plate(m: re.Match[str], text: str) -> float | None:
+    return 0.85
+
+
+def _mrn(m: re.Match[str], text: str) -> float | None:
+    return 0.9
+
+
+def identifier_recognizers() -> list[RegexRecognizer]:
+    return [
+        RegexRecognizer("CN_ID_CARD", ID18, _id18),
+        RegexRecognizer("CN_ID_CARD", ID15, _id15),
+        RegexRecognizer("CN_PHONE", MOBILE, _mobile),
+        RegexRecognizer("CN_PHONE", LANDLINE, _landline),
+        RegexRecognizer("BANK_CARD", BANK, _bank),
+        RegexRecognizer("EMAIL_ADDRESS", EMAIL, _email),
+        RegexRecognizer("IP_ADDRESS", IPV4, _ip),
+        RegexRecognizer("IP_ADDRESS", IPV6, _ip),
+        RegexRecognizer("CN_PASSPORT", PASSPORT, _passport),
+        RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
+    ]

@@ -1,0 +1,45 @@
+"""Addresses: anchored on known province, city and district names or on a numbered road, then extended
+over the address components that follow (district, street, road, number, building, unit, room)."""
+
+from __future__ import annotations
+
+import re
+
+from node.anonymization.recognizers.base import RegexRecognizer
+
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+).split()
+CITIES = (
+    "成都 广州 深圳 杭州 南京 武汉 西安 长沙 郑州 济南 青岛 沈阳 大连 哈尔滨 长春 石家庄 太原 合肥 福州 厦门 南昌 南宁 "
+    "昆明 贵阳 兰州 西宁 银川 乌鲁木齐 拉萨 呼和浩特 海口 三亚 苏州 无锡 宁波 温州 东莞 佛山 珠海 绵阳 宜宾 南充 泸州 "
+    "德阳 乐山 遵义 达州 自贡 内江 眉山 广安 遂宁 攀枝花"
+).split()
+DISTRICTS = (
+    "渝中 江北 沙坪坝 九龙坡 南岸 渝北 巴南 北碚 大渡口 万州 涪陵 永川 合川 江津 璧山 綦江 长寿 黔江 荣昌 铜梁 大足 "
+    "锦江 青羊 金牛 武侯 成华 龙泉驿 双流 郫都 温江 新都 朝阳 海淀 东城 西城 丰台 浦东 黄浦 徐汇 静安 天河 越秀 福田 南山"
+).split()
+
+_NAMES = "|".join(sorted(PROVINCES + CITIES + DISTRICTS, key=len, reverse=True))
+_ANCHOR = (
+    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?"
+    r"|[\u4e00-\u9fff]{2,3}(?:省|自治区)"
+    r"|[\u4e00-\u9fff]{2,6}?(?:路|街|大道|巷|胡同)\d+(?:号|弄))"
+)
+_COMPONENT = (
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|巷|胡同|花园|公寓|大厦|广场|新村)"
+    r"|[一二三四五六七八九十\d]+段|\d+(?:号院|号楼|号|弄|栋|幢|单元|楼|层|室)|[A-Za-z]\d*(?:栋|座|区))"
+)
+ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
+
+
+def _score(m: re.Match[str], text: str) -> float | None:
+    parts = re.findall(_COMPONENT, m.group())
+    if len(m.group()) < 2:
+        return None
+    return 0.9 if parts else 0.75
+
+
+def place_recognizers() -> list[RegexRecognizer]:
+    return [RegexRecognizer("LOCATION", ADDRESS, _score)]
