@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-_ID18 = re.compile(r"^\d{6}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]$")
+from node.anonymization.checksums import luhn_ok, valid_id_card
+
 _MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -39,25 +38,6 @@ DIRECT_IDENTIFIERS = frozenset(
     {"CN_ID_CARD", "CN_PHONE", "PERSON", "MEDICAL_RECORD_NUMBER", "EMAIL_ADDRESS", "BANK_CARD", "LOCATION"}
 )
 QUASI_IDENTIFIERS = frozenset({"DATE_OF_BIRTH", "DATE_TIME", "POSTAL_AREA", "SEX"})
-
-
-def valid_id_card(value: str) -> bool:
-    v = value.replace(" ", "").upper()
-    if not _ID18.match(v):
-        return False
-    return ID_CHECK[sum(int(d) * w for d, w in zip(v[:17], ID_WEIGHTS, strict=True)) % 11] == v[17]
-
-
-def luhn_ok(value: str) -> bool:
-    digits = [int(c) for c in value if c.isdigit()]
-    if not 13 <= len(digits) <= 19:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 VALUE_CHECKS: list[tuple[str, Callable[[str], bool]]] = [

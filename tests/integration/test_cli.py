@@ -21,14 +21,8 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
     full_env.update(env or {})
-    return subprocess.run(
-        [HNODE, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-        input=stdin.decode() if stdin else None,
-    )
+    r = subprocess.run([HNODE, *args], capture_output=True, env=full_env, timeout=60, input=stdin)
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 @pytest.fixture
@@ -215,3 +209,41 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
     rag = run("assets", "import", "--connector", "csv", str(tmp_path / "rag.csv"), env=env)
     assert rag.returncode == 2 and "rag.csv:3" in rag.stderr
     assert len(json.loads(run("assets", "ls", "--json", env=env).stdout)) == 5
+
+
+def test_anonymize_detect_and_text_interface() -> None:
+    lines = [
+        {"text": "患者张三，男，45岁，身份证号11010519491231002X，电话13812345678。"},
+        {"text": "无个人信息。白细胞正常。"},
+        {"text": "😀家属王芳，电话023-63891234"},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode() + b"\n"
+    det = run("anonymize", "detect", stdin=stdin)
+    assert det.returncode == 0, det.stderr
+    out = [json.loads(x) for x in det.stdout.splitlines()]
+    assert len(out) == 3 and out[1] == {"entities": []}
+    for line, result in zip(lines, out, strict=True):
+        for e in result["entities"]:
+            assert set(e) == {"type", "start", "end", "score"} and 0 < e["score"] <= 1
+            assert line["text"][e["start"] : e["end"]].strip()
+    assert {e["type"] for e in out[0]["entities"]} == {"PERSON", "CN_ID_CARD", "CN_PHONE"}
+    env = {"NODE_ANONYMIZATION_KEY": "a-shared-key-0123456789"}
+    txt = run("anonymize", "text", env=env, stdin=stdin)
+    texts = [json.loads(x)["text"] for x in txt.stdout.splitlines()]
+    assert len(texts) == 3 and "11010519491231002X" not in texts[0] and "张三" not in texts[0]
+    assert texts == [
+        json.loads(x)["text"] for x in run("anonymize", "text", env=env, stdin=stdin).stdout.splitlines()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        (b'{"text": "ok"}\nnot json\n', "line 2: not JSON"),
+        (b'{"text": "ok"}\n{"text": "\xff\xfe"}\n', "line 2: input is not UTF-8"),
+        (b'{"note": "x"}\n', 'line 1: expected an object with a string field "text"'),
+    ],
+)
+def test_anonymize_bad_input_writes_nothing(payload: bytes, fragment: str) -> None:
+    r = run("anonymize", "detect", stdin=payload)
+    assert r.returncode == 2 and fragment in r.stderr and r.stdout == ""

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from connectors.samples import fhir_resources, generate, hl7_messages
+from node.anonymization.checksums import luhn_ok, valid_id_card
 from node.asset_registry import grading
-from node.asset_registry.pii import PatternPiiDetector, luhn_ok, valid_id_card
+from node.asset_registry.pii import PatternPiiDetector
 from node.asset_registry.profiling import KMV_K, TableProfiler
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from node.anonymization.checksums import luhn_ok, valid_id_card
 from node.anonymization.recognizers.base import RegexRecognizer, near
-from node.asset_registry.pii import luhn_ok, valid_id_card
 
 _ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
 _PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.IGNORECASE)

@@ -1,0 +1,105 @@
+"""Chinese clinical text: recognizers (with hard negatives), operators, and the evaluation corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.corpus import corpus, evaluate
+from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> TextAnalyzer:
+    return TextAnalyzer()
+
+
+def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
+    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("身份证号11010519491231002X。", ("CN_ID_CARD", "11010519491231002X")),
+        ("身份证：110105 19491231 002X", ("CN_ID_CARD", "110105 19491231 002X")),
+        ("身份证号码110105491231002", ("CN_ID_CARD", "110105491231002")),
+        ("电话+86 138-1234-5678", ("CN_PHONE", "+86 138-1234-5678")),
+        ("座机023-63891234转", ("CN_PHONE", "023-63891234")),
+        ("患者张三，男，45岁", ("PERSON", "张三")),
+        ("主治医师：欧阳娜娜", ("PERSON", "欧阳娜娜")),
+        ("Dr. John Smith 会诊", ("PERSON", "John Smith")),
+        ("住址：浙江省杭州市西湖区文三路90号", ("LOCATION", "浙江省杭州市西湖区文三路90号")),
+        ("于2024年3月5日入院", ("DATE_TIME", "2024年3月5日")),
+        ("采样时间 2024-03-05 08:30", ("DATE_TIME", "2024-03-05 08:30")),
+        ("住院号：ZY20240305001。", ("MEDICAL_RECORD_NUMBER", "ZY20240305001")),
+        ("银行卡号6222600260001072444", ("BANK_CARD", "6222600260001072444")),
+        ("邮箱zhang.san@example.com。", ("EMAIL_ADDRESS", "zhang.san@example.com")),
+        ("车牌渝A12345，", ("LICENSE_PLATE", "渝A12345")),
+        ("护照号E12345678", ("CN_PASSPORT", "E12345678")),
+        ("登录IP 192.168.1.20，", ("IP_ADDRESS", "192.168.1.20")),
+    ],
+)
+def test_each_entity_type(analyzer: TextAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "既往高血压病史10年，白细胞计数6.5×10^9/L，否认黄疸。",
+        "月经周期规律。中药王不留行10g。痰培养金黄色葡萄球菌。石膏固定。",
+        "检验编号110105194912310021（校验位不符）。",
+        "试剂批号20240305，标本号2024030511802，医嘱号1103245567。",
+        "流水号4111111111111112，血小板250×10^9/L，金额12345.60元。",
+        "病程约2年3个月，建议3月后复查。",
+        "由于病情变化，请示上级医师。患者今日诉头痛。",
+        "右上腹压痛，市场上购买的药物。",
+    ],
+)
+def test_hard_negatives_are_not_reported(analyzer: TextAnalyzer, text: str) -> None:
+    assert found(analyzer, text) == []
+
+
+def test_offsets_are_python_string_indices(analyzer: TextAnalyzer) -> None:
+    text = "😀患者王芳，女，电话13912345678"
+    spans = {t: (e.start, e.end) for e, t in ((e, e.type) for e in analyzer.analyze(text))}
+    start, end = spans["CN_PHONE"]
+    assert text[start:end] == "13912345678"
+
+
+def test_corpus_quality_regression(analyzer: TextAnalyzer) -> None:
+    report = evaluate(list(corpus(300, seed=99)), analyzer.analyze)
+    for t in ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD"):
+        assert report[t]["recall"] >= 0.99, (t, report[t])
+    for t in ("PERSON", "LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE"):
+        assert report[t]["recall"] >= 0.95, (t, report[t])
+    assert report["_overall"]["precision"] >= 0.95
+
+
+def test_operators() -> None:
+    assert mask("11010519491231002X", 6, 0) == "110105************"
+    assert mask("13812345678", 3, 4) == "138****5678"
+    assert year_of("2024年3月5日") == "2024年" and city_of("重庆市渝中区解放碑街道1号") == "重庆市"
+    assert city_of("四川省某地") == "四川省"
+    assert shift_date("2024年3月5日", -5) == "2024年2月29日"
+    assert shift_date("2024-03-05 08:30", 30) == "2024-04-04 08:30"
+    assert shift_date("3月5日", 1) is None
+    p1, p2 = Pseudonymizer(b"k" * 16), Pseudonymizer(b"j" * 16)
+    assert p1("PERSON", "张三") == p1("PERSON", "张三") == Pseudonymizer(b"k" * 16)("PERSON", "张三")
+    assert p1("PERSON", "张三") != p2("PERSON", "张三") and p1("PERSON", "张三") != p1("PERSON", "李四")
+    assert p1("CN_PHONE", "138-1234-5678") == p1("CN_PHONE", "13812345678")  # normalized
+    offsets = {p1.date_offset_days(f"patient-{i}") for i in range(50)}
+    assert 0 not in offsets and all(-180 <= o <= 180 for o in offsets) and len(offsets) > 20
+    with pytest.raises(ValueError):
+        Pseudonymizer(b"short")
+
+
+def test_anonymized_text_keeps_no_identifier(analyzer: TextAnalyzer) -> None:
+    anonymizer = TextAnonymizer(Pseudonymizer(b"0" * 32))
+    for doc in corpus(60, seed=5):
+        out = anonymizer.anonymize(doc.text, analyzer.analyze(doc.text), date_shift_days=-17)
+        for entity_type, start, end in doc.entities:
+            value = doc.text[start:end]
+            if entity_type != "LOCATION" or len(value) > 4:  # a bare city may legitimately remain
+                assert value not in out, (entity_type, value)
