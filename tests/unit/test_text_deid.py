@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.deid_corpus import corpus, evaluate
 from node.anonymization.analyzer import TextAnalyzer
-from node.anonymization.corpus import corpus, evaluate
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
 
 
