@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -69,17 +70,146 @@ def text(
     """Read JSON Lines {"text": ...} on stdin; write {"text": "<anonymized>"} per line."""
     from node.anonymization.analyzer import TextAnalyzer
     from node.anonymization.operators import Pseudonymizer, TextAnonymizer
-    from node.config import load_settings
 
     texts = _read_lines()
+    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(_key()))
+    _write([{"text": anonymizer.anonymize(t, analyzer.analyze(t), date_shift_days)} for t in texts])
+
+
+def _split(value: str | None) -> list[str]:
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+@anonymize_app.command()
+def table(
+    source: Path = typer.Argument(..., help="Input CSV (UTF-8, header row)."),
+    target: Path = typer.Argument(..., help="Output CSV; written only if the target is met."),
+    quasi: str = typer.Option(..., "--quasi", help="Quasi-identifier columns, comma-separated."),
+    k: int = typer.Option(..., "--k", help="Smallest allowed equivalence class."),
+    sensitive: str | None = typer.Option(None, "--sensitive", help="Sensitive column for l-diversity."),
+    l_div: int | None = typer.Option(None, "--l", help="Distinct sensitive values required per class."),
+    max_suppression: float = typer.Option(
+        0.1, "--max-suppression", help="Largest fraction of rows suppressed."
+    ),
+    drop: str | None = typer.Option(
+        None, "--drop", help="Columns to remove; default: every other column detected as a direct identifier."
+    ),
+) -> None:
+    """Generalize quasi-identifiers and suppress rows until k-anonymity (and l-diversity) hold; print the
+    report as JSON. Exit 1, writing nothing, if the target needs more suppression than allowed."""
+    import pandas as pd
+
+    from connectors.tabular import CsvSource
+    from node.anonymization.tabular import KAnonymizer, verify
+    from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY, PatternPiiDetector
+    from node.errors import NodeError
+
+    try:
+        frames = [batch for _, batch in CsvSource(source).batches()]
+    except NodeError as exc:
+        raise _bad(exc.message) from None
+    data = pd.concat(frames, ignore_index=True)
+    q, sens = _split(quasi), sensitive
+    if drop is None:
+        detector = PatternPiiDetector()
+        keep = {*q, *([sens] if sens else [])}
+        drops = [
+            c
+            for c in data.columns
+            if c not in keep
+            and (
+                LINK_KEY.search(c.lower())
+                or set(detector.detect_column(c, data[c].dropna().astype(str).head(200).tolist()))
+                & DIRECT_IDENTIFIERS
+            )
+        ]
+    else:
+        drops = _split(drop)
+    try:
+        out, report = KAnonymizer(q, k, sens, l_div, max_suppression).anonymize(data, drops)
+    except NodeError as exc:
+        raise _bad(exc.message) from None
+    assert not report.met or verify(out, q, k, sens, l_div), (
+        "anonymizer output failed independent verification"
+    )
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    if not report.met:
+        typer.echo(
+            f"error [target_not_met]: k={k} needs more than {max_suppression:.0%} of rows suppressed",
+            err=True,
+        )
+        raise typer.Exit(1)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        out.to_csv(tmp, index=False, encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _key() -> bytes:
+    from node.config import load_settings
+
     key = load_settings().anonymization_key
     if key is None:
         typer.echo(
             "warning: NODE_ANONYMIZATION_KEY is not set; pseudonyms are consistent within this run only",
             err=True,
         )
-        raw = secrets.token_bytes(32)
-    else:
-        raw = key.get_secret_value().encode()
-    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(raw))
-    _write([{"text": anonymizer.anonymize(t, analyzer.analyze(t), date_shift_days)} for t in texts])
+        return secrets.token_bytes(32)
+    return key.get_secret_value().encode()
+
+
+@anonymize_app.command()
+def dicom(
+    source: Path = typer.Argument(..., help="Folder of DICOM files."),
+    target: Path = typer.Argument(..., help="New folder for the de-identified files (must not exist)."),
+    dates: str | None = typer.Option(
+        None, "--dates", help="Retain dates: 'full' or 'shifted' (per patient)."
+    ),
+    clean_descriptors: bool = typer.Option(False, "--clean-descriptors", help="Keep descriptions, cleaned."),
+) -> None:
+    """De-identify DICOM files (PS3.15 Basic Profile); print a JSON report with burned-in text warnings.
+    Nothing is written unless every file succeeds."""
+    import shutil
+
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    from node.anonymization.analyzer import TextAnalyzer
+    from node.anonymization.dicom import DicomDeidentifier
+    from node.anonymization.operators import Pseudonymizer, TextAnonymizer
+
+    if target.exists():
+        raise _bad(f"{target} exists; choose a new folder")
+    if not source.is_dir():
+        raise _bad(f"{source} is not a folder")
+    key = _key()
+    cleaner = None
+    if clean_descriptors:
+        analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(key))
+        cleaner = lambda t: anonymizer.anonymize(t, analyzer.analyze(t))  # noqa: E731
+    deid = DicomDeidentifier(key, dates, clean_descriptors, cleaner)
+    staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    staging.mkdir(parents=True)
+    report: dict[str, Any] = {"files": 0, "warnings": {}}
+    try:
+        for f in sorted(p for p in source.rglob("*") if p.is_file()):
+            rel = f.relative_to(source)
+            try:
+                ds = pydicom.dcmread(f)
+            except InvalidDicomError:
+                raise _bad(f"{rel}: not a DICOM file (no DICM preamble)") from None
+            except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged files
+                raise _bad(f"{rel}: unreadable DICOM ({type(exc).__name__})") from None
+            result = deid.deidentify(ds)
+            out = staging / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            result.dataset.save_as(out)
+            report["files"] += 1
+            if result.warnings:
+                report["warnings"][str(rel)] = result.warnings
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -247,3 +247,39 @@ def test_anonymize_detect_and_text_interface() -> None:
 def test_anonymize_bad_input_writes_nothing(payload: bytes, fragment: str) -> None:
     r = run("anonymize", "detect", stdin=payload)
     assert r.returncode == 2 and fragment in r.stderr and r.stdout == ""
+
+
+def test_anonymize_table_command(tmp_path: Path) -> None:
+    run("samples", "generate", "--out", str(tmp_path / "s"), "--patients", "500")
+    src, out = tmp_path / "s" / "csv" / "patients.csv", tmp_path / "out.csv"
+    r = run("anonymize", "table", str(src), str(out), "--quasi", "sex,birth_date,district_code", "--k", "5")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["met"] and report["achieved_k"] >= 5 and "id_card" in report["dropped_columns"]
+    text = out.read_text(encoding="utf-8")
+    assert "id_card" not in text and text.count("\n") == report["rows_out"] + 1
+    impossible = run(
+        "anonymize",
+        "table",
+        str(src),
+        str(tmp_path / "no.csv"),
+        "--quasi",
+        "sex,birth_date",
+        "--k",
+        "5",
+        "--sensitive",
+        "sex",
+        "--l",
+        "3",
+        "--max-suppression",
+        "0",
+    )
+    assert impossible.returncode == 1 and not (tmp_path / "no.csv").exists()
+    missing = run("anonymize", "table", str(src), str(tmp_path / "m.csv"), "--quasi", "sex,nope", "--k", "5")
+    assert missing.returncode == 2 and "nope" in missing.stderr and not (tmp_path / "m.csv").exists()
+    (tmp_path / "rag.csv").write_text("a,b\n1,2\n3\n")
+    ragged = run(
+        "anonymize", "table", str(tmp_path / "rag.csv"), str(tmp_path / "r.csv"), "--quasi", "a", "--k", "2"
+    )
+    assert ragged.returncode == 2 and "rag.csv:3" in ragged.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "rag.csv", "s"]  # no partial files
