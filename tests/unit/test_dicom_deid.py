@@ -22,7 +22,9 @@ def test_basic_profile_removes_identifiers_and_remaps_uids() -> None:
     ds = DicomDeidentifier(b"k" * 16).deidentify(_read("CT_small.dcm")).dataset
     assert str(ds.PatientName).startswith("ANON^") and ds.PatientID.startswith("ANON-")
     assert str(original.PatientName) not in str(ds.PatientName)
-    assert ds.PatientIdentityRemoved == "YES" and ds.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+    assert (
+        ds.PatientIdentityRemoved == "YES" and ds.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+    )
     assert ds.StudyInstanceUID != original.StudyInstanceUID and ds.StudyInstanceUID.startswith("2.25.")
     assert ds.SOPClassUID == original.SOPClassUID  # public constants stay
     assert ds.get("InstitutionName") in (None, "", "ANONYMOUS")
@@ -59,8 +61,13 @@ def test_longitudinal_date_options(dates: str) -> None:
 def test_clean_descriptors_option() -> None:
     ds = _read("CT_small.dcm")
     ds.StudyDescription = "胸部CT 患者张三 电话13812345678"
-    out = DicomDeidentifier(b"k" * 16, clean_descriptors=True, clean_text=lambda t: t.replace("张三", "<PERSON>")
-                            ).deidentify(ds).dataset
+    out = (
+        DicomDeidentifier(
+            b"k" * 16, clean_descriptors=True, clean_text=lambda t: t.replace("张三", "<PERSON>")
+        )
+        .deidentify(ds)
+        .dataset
+    )
     assert out.StudyDescription.startswith("胸部CT") and "张三" not in out.StudyDescription
     plain = _read("CT_small.dcm")
     plain.StudyDescription = "胸部CT 患者张三"
@@ -71,4 +78,6 @@ def test_burned_in_annotation_warning_and_table() -> None:
     ds = _read("SC_rgb_rle.dcm")
     assert DicomDeidentifier(b"k" * 16).deidentify(ds).warnings
     assert not DicomDeidentifier(b"k" * 16).deidentify(_read("CT_small.dcm")).warnings
-    assert action_for(0x00100010) is not None and action_for(0x60004000) == "X"  # overlay comments, 60xx group
+    assert (
+        action_for(0x00100010) is not None and action_for(0x60004000) == "X"
+    )  # overlay comments, 60xx group
