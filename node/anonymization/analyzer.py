@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 
-from node.anonymization.nlp import PatternOnlyNlpEngine
+from node.anonymization.nlp import CharacterWindowContext, PatternOnlyNlpEngine
 from node.anonymization.recognizers.dates import date_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
 from node.anonymization.recognizers.names import ChineseNameRecognizer, LatinNameRecognizer
@@ -54,6 +54,7 @@ class TextAnalyzer:
         self._engine = AnalyzerEngine(
             registry=registry,
             nlp_engine=PatternOnlyNlpEngine(),
+            context_aware_enhancer=CharacterWindowContext(),
             supported_languages=["zh"],
             default_score_threshold=THRESHOLD,
         )

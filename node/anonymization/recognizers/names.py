@@ -92,6 +92,10 @@ LEXICON = {
 }
 
 
+# every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
+_LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
+
+
 class ChineseNameRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="zh", name="PERSON_zh_recognizer")
@@ -116,7 +120,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         cued_before = bool(_BEFORE.search(text, max(0, start - 8), start))
         for stop in (end, end - 1) if end - start >= 3 else (end,):
             name = text[start:stop]
-            if any(name.startswith(w) or w.startswith(name) for w in LEXICON):
+            if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name))):
                 continue
             given = name[2:] if name[:2] in COMPOUND else name[1:]
             if not given or any(ch in _NOT_GIVEN for ch in given):
