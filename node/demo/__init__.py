@@ -27,6 +27,7 @@ from node.config import load_settings
 from node.crypto.canonical import canonical_json
 from node.crypto.keyfile import write_key
 from node.crypto.sm import PrivateKey, PublicKey
+from node.demo.anonymization import anonymization_steps
 from node.demo.common import step
 from node.demo.registry import registry_steps
 
@@ -143,8 +144,9 @@ def run(data_dir: str) -> None:
     )
 
     registry_steps(c, root / "samples", first_step=6, officer=c.identity.resolve("officer-li").id)
+    anonymization_steps(root / "samples", first_step=11)
 
-    step(11, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(14, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -155,7 +157,7 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(12, "Tamper with a copy of the database: verification names the first broken entry")
+    step(15, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
     c.close()
     print("\nDemo finished. The node's files are in", root)

@@ -24,6 +24,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "mode anonymized_extract is not allowed",
         "a insurer sees:",
         "hnode audit verify: intact",
+        "after:  出院小结 患者PERSON_",
+        "independent verification: passed",
+        "name=ANON^",
         "verify: ok=False, first broken entry #",
     ):
         assert expected in out, expected

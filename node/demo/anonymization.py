@@ -1,0 +1,62 @@
+"""Demo steps of anonymization: clinical notes, a k-anonymous extract, a DICOM header."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pandas as pd
+import pydicom
+
+from connectors.deid_corpus import corpus
+from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.dicom import DicomDeidentifier
+from node.anonymization.operators import Pseudonymizer, TextAnonymizer
+from node.anonymization.tabular import KAnonymizer, verify
+from node.demo.common import step
+
+
+def anonymization_steps(samples: Path, first_step: int) -> None:
+    key = secrets.token_bytes(32)  # demo only; a node uses NODE_ANONYMIZATION_KEY
+    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(key))
+
+    step(
+        first_step, "De-identify discharge notes (Presidio with Chinese recognizers; pseudonyms are HMAC-SM3)"
+    )
+    for doc in [d for d in corpus(12, seed=3) if d.kind in ("discharge_summary", "insurance_claim")][:2]:
+        before = doc.text.replace("\n", " ")[:150]
+        after = anonymizer.anonymize(doc.text, analyzer.analyze(doc.text), date_shift_days=-23).replace(
+            "\n", " "
+        )
+        print(f"   before: {before}")
+        print(f"   after:  {after[:150]}")
+
+    step(first_step + 1, "A k-anonymous extract (k=5, l=2 on the diagnosis) with its re-identification risk")
+    patients = pd.read_csv(samples / "h1" / "csv" / "patients.csv", dtype=str)
+    conditions = pd.read_csv(samples / "h1" / "csv" / "conditions.csv", dtype=str)
+    extract = conditions.merge(patients, on="patient_id")[
+        ["patient_id", "name", "sex", "birth_date", "district_code", "icd10"]
+    ]
+    quasi = ["sex", "birth_date", "district_code"]
+    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(extract, ["patient_id", "name"])
+    print("   before:", extract.drop(columns=["patient_id"]).head(2).to_dict("records"))
+    print("   after: ", out.head(2).to_dict("records"))
+    r = report.as_dict()
+    print(
+        f"   {r['rows_in']} rows -> {r['rows_out']} ({r['suppressed_rows']} suppressed);"
+        f" achieved k={r['achieved_k']},"
+        f" l={r['achieved_l']}; highest prosecutor risk {r['prosecutor_risk_highest']},"
+        f" average {r['prosecutor_risk_average']}; information loss {r['information_loss']}"
+    )
+    print(f"   independent verification: {'passed' if verify(out, quasi, 5, 'icd10', 2) else 'FAILED'}")
+
+    step(first_step + 2, "De-identify a DICOM header (PS3.15 basic profile, shifted dates, remapped UIDs)")
+    ds = pydicom.dcmread(samples / "h1" / "dicom" / "CT_small.dcm")
+    before = (str(ds.PatientName), ds.PatientID, ds.StudyDate, ds.StudyInstanceUID[:28])
+    result = DicomDeidentifier(key, dates="shifted").deidentify(ds)
+    d = result.dataset
+    print(f"   before: name={before[0]} id={before[1]} study date={before[2]} study uid={before[3]}...")
+    print(
+        f"   after:  name={d.PatientName} id={d.PatientID} study date={d.StudyDate}"
+        f" study uid={d.StudyInstanceUID[:28]}..."
+    )
