@@ -52,10 +52,10 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
 
     step(first_step + 2, "De-identify a DICOM header (PS3.15 basic profile, shifted dates, remapped UIDs)")
     ds = pydicom.dcmread(samples / "h1" / "dicom" / "CT_small.dcm")
-    before = (str(ds.PatientName), ds.PatientID, ds.StudyDate, ds.StudyInstanceUID[:28])
+    header = (str(ds.PatientName), ds.PatientID, ds.StudyDate, ds.StudyInstanceUID[:28])
     result = DicomDeidentifier(key, dates="shifted").deidentify(ds)
     d = result.dataset
-    print(f"   before: name={before[0]} id={before[1]} study date={before[2]} study uid={before[3]}...")
+    print(f"   before: name={header[0]} id={header[1]} study date={header[2]} study uid={header[3]}...")
     print(
         f"   after:  name={d.PatientName} id={d.PatientID} study date={d.StudyDate}"
         f" study uid={d.StudyInstanceUID[:28]}..."
