@@ -12,6 +12,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
 from node.adapters.node_key import FileSigner
+from node.asset_registry.extracts import ExtractService
 from node.asset_registry.pii import PatternPiiDetector
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
@@ -33,6 +34,7 @@ class Container:
     store: EncryptedParquetStore
     assets: AssetService
     products: ProductService
+    extracts: ExtractService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -65,4 +67,5 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     store = EncryptedParquetStore(settings.data_dir / "tables", kek)
     assets = AssetService(uow, audit, clock, store, PatternPiiDetector())
     products = ProductService(uow, audit, clock)
-    return Container(settings, engine, clock, signer, audit, identity, store, assets, products)
+    extracts = ExtractService(uow, store, audit)
+    return Container(settings, engine, clock, signer, audit, identity, store, assets, products, extracts)

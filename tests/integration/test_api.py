@@ -36,8 +36,12 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/products"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/products/{product_id}"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/products"): {"data_officer"},
-    ("POST", "/v1/products/{product_id}/{action}"): {"data_officer"},
+    ("POST", "/v1/products/{product_id}/publish"): {"data_officer"},
+    ("POST", "/v1/products/{product_id}/retire"): {"data_officer"},
     ("GET", "/v1/catalog.jsonld"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/products/{product_id}/extract"): {"data_officer"},
+    ("POST", "/v1/anonymize/detect"): {"admin", "data_officer"},
+    ("POST", "/v1/anonymize/text"): {"admin", "data_officer"},
 }
 
 
@@ -64,7 +68,7 @@ def env(container: Container) -> Iterator[Env]:
 
 def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
-    path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x").replace("{action}", "publish")
+    path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 
@@ -212,5 +216,48 @@ def test_registry_over_http(env: Env) -> None:
         "POST", f"/v1/assets/{asset['id']}/grade", "data_officer", json={"level": 4, "reason": "复核"}
     )
     assert graded.json()["confirmed"]["level"] == 4
-    bad = env.call("POST", f"/v1/products/{product['id']}/explode", "data_officer")
-    assert bad.status_code == 422 and bad.json()["code"] == "action_unknown"
+    again = env.call("POST", f"/v1/products/{product['id']}/publish", "data_officer")
+    assert again.status_code == 409 and again.json()["code"] == "product_state_invalid"
+
+
+def test_extract_and_anonymize_over_http(env: Env) -> None:
+    from connectors.samples import write_sample_files
+
+    inbox = env.c.settings.import_root
+    assert inbox is not None
+    write_sample_files(inbox / "h2", 300, seed=4)
+    r = env.call(
+        "POST",
+        "/v1/assets/import",
+        "data_officer",
+        json={"connector": "csv", "source": str(inbox / "h2" / "csv" / "patients.csv")},
+    )
+    asset = r.json()["assets"][0]
+    assert asset["grade_in_force"]["level"] == 4
+    env.call(
+        "POST", f"/v1/assets/{asset['id']}/grade", "data_officer", json={"level": 3, "reason": "仅供脱敏提取"}
+    )
+    body = {
+        "name": "人口学脱敏提取",
+        "asset_ids": [asset["id"]],
+        "access_mode": "anonymized_extract",
+        "visible_to": ["researcher"],
+        "policy_template": {"k": 5},
+    }
+    product = env.call("POST", "/v1/products", "data_officer", json=body).json()
+    env.call("POST", f"/v1/products/{product['id']}/publish", "data_officer")
+    ex = env.call("POST", f"/v1/products/{product['id']}/extract", "data_officer")
+    assert ex.status_code == 200, ex.text
+    data = ex.json()
+    assert (
+        data["report"]["achieved_k"] >= 5
+        and "id_card" not in data["columns"]
+        and "name" not in data["columns"]
+    )
+    assert {"sex", "birth_date", "district_code"} <= set(data["columns"])
+    assert env.c.audit.recent(1)[0].action == "product.extract"
+    det = env.call(
+        "POST", "/v1/anonymize/detect", "data_officer", json={"texts": ["患者张三，电话13812345678"]}
+    )
+    assert [e["type"] for e in det.json()[0]["entities"]] == ["PERSON", "CN_PHONE"]
+    assert env.call("POST", "/v1/anonymize/text", "data_officer", json={"texts": ["x"]}).status_code == 500

@@ -15,7 +15,7 @@ from node.asset_registry.catalog import dcat_catalog
 from node.asset_registry.model import Asset, Product, ProductStatus
 from node.asset_registry.services import ImportOptions
 from node.bootstrap import Container
-from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.errors import NotFound, PolicyDenied
 from node.identity.model import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["registry"])
@@ -160,17 +160,22 @@ def create_product(
     return _plain(p)
 
 
-@router.post("/products/{product_id}/{action}")
-def change_product(
+@router.post("/products/{product_id}/publish")
+def publish_product(
     product_id: str,
-    action: str,
-    me: Principal = Depends(require("product.status", Role.DATA_OFFICER)),
+    me: Principal = Depends(require("product.publish", Role.DATA_OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
-    target = {"publish": ProductStatus.PUBLISHED, "retire": ProductStatus.RETIRED}.get(action)
-    if target is None:
-        raise InvalidInput("action must be publish or retire", code="action_unknown")
-    return _plain(c.products.set_status(me.id, product_id, target))
+    return _plain(c.products.set_status(me.id, product_id, ProductStatus.PUBLISHED))
+
+
+@router.post("/products/{product_id}/retire")
+def retire_product(
+    product_id: str,
+    me: Principal = Depends(require("product.retire", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    return _plain(c.products.set_status(me.id, product_id, ProductStatus.RETIRED))
 
 
 @router.get("/catalog.jsonld")
@@ -185,3 +190,14 @@ def catalog(
         served = {a for p in products for a in p.asset_ids}
         assets = [a for a in assets if a.id in served]
     return dcat_catalog(c.settings.name, c.settings.display_name, assets, products)
+
+
+@router.post("/products/{product_id}/extract")
+def extract(
+    product_id: str,
+    me: Principal = Depends(require("product.extract", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """An anonymized extract: k-anonymous, verified, audited. Partners will obtain it under a contract."""
+    out, report = c.extracts.extract(me.id, product_id)
+    return {"report": report.as_dict(), "columns": list(out.columns), "rows": out.astype(str).values.tolist()}

@@ -1,0 +1,52 @@
+"""Text de-identification over HTTP (staff only: the request carries identifiable text)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.operators import Pseudonymizer, TextAnonymizer
+from node.api.deps import STAFF, container, require
+from node.bootstrap import Container
+from node.errors import ConfigError
+from node.identity.model import Principal
+
+router = APIRouter(prefix="/v1/anonymize", tags=["anonymization"])
+
+
+class TextsIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=1000)
+    date_shift_days: int | None = Field(default=None, ge=-3650, le=3650)
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> TextAnalyzer:
+    return TextAnalyzer()
+
+
+@router.post("/detect")
+def detect(
+    body: TextsIn, _: Principal = Depends(require("anonymize.detect", *STAFF))
+) -> list[dict[str, Any]]:
+    return [{"entities": [e.as_dict() for e in _analyzer().analyze(t)]} for t in body.texts]
+
+
+@router.post("/text")
+def text(
+    body: TextsIn,
+    _: Principal = Depends(require("anonymize.text", *STAFF)),
+    c: Container = Depends(container),
+) -> list[dict[str, str]]:
+    key = c.settings.anonymization_key
+    if key is None:
+        raise ConfigError(
+            "invalid setting NODE_ANONYMIZATION_KEY: required for pseudonyms served over the API"
+        )
+    anonymizer = TextAnonymizer(Pseudonymizer(key.get_secret_value().encode()))
+    return [
+        {"text": anonymizer.anonymize(t, _analyzer().analyze(t), body.date_shift_days)} for t in body.texts
+    ]

@@ -1,0 +1,104 @@
+"""Anonymized extracts: the only path by which an ``anonymized_extract`` product produces rows.
+
+Direct identifiers and record keys are dropped, quasi-identifiers are generalized until the product's
+k (and optional l on its sensitive column) hold, and the result is verified independently before it
+is returned. Every extract is audited with its risk figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from node.anonymization.tabular import KAnonymizer, TableReport, verify
+from node.asset_registry.model import AccessMode, ProductStatus
+from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY
+from node.asset_registry.ports import AssetStore, RegistryUnitOfWork
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+
+_QUASI_NAMES = re.compile(
+    r"^(sex|gender|性别|age|年龄|birth_?date|出生日期|district_?code|postal_?code|zip|region)$", re.IGNORECASE
+)
+
+
+class ExtractService:
+    def __init__(
+        self, uow_factory: Callable[[], RegistryUnitOfWork], store: AssetStore, audit: AuditLog
+    ) -> None:
+        self._uow = uow_factory
+        self._store = store
+        self._audit = audit
+
+    def extract(self, actor: str, product_id: str) -> tuple[pd.DataFrame, TableReport]:
+        with self._uow() as uow:
+            product = uow.products.get(product_id)
+            if product is None:
+                raise NotFound(f"product {product_id} not found", code="product_not_found")
+            if product.access_mode != AccessMode.ANONYMIZED_EXTRACT:
+                raise InvalidInput(
+                    f"product mode is {product.access_mode.value}, not anonymized_extract",
+                    code="mode_mismatch",
+                )
+            if product.status != ProductStatus.PUBLISHED:
+                raise Conflict(f"product is {product.status.value}", code="product_not_published")
+            if len(product.asset_ids) != 1:
+                raise InvalidInput(
+                    "extracts are produced from single-asset products", code="extract_multi_asset"
+                )
+            asset = uow.assets.get(product.asset_ids[0])
+        if asset is None:
+            raise NotFound("the product's asset is gone", code="asset_not_found")
+        template: dict[str, Any] = product.policy_template
+        k = int(template.get("k", 5))
+        drop = [
+            c.name
+            for c in asset.columns
+            if set(c.pii) & DIRECT_IDENTIFIERS or LINK_KEY.search(c.name.lower())
+        ]
+        quasi = list(
+            template.get("quasi")
+            or [c.name for c in asset.columns if _QUASI_NAMES.match(c.name) or "DATE_OF_BIRTH" in c.pii]
+        )
+        quasi = [q for q in quasi if q not in drop]
+        if not quasi:
+            raise InvalidInput(
+                "no quasi-identifiers known for this asset: set 'quasi' in the policy template",
+                code="quasi_missing",
+            )
+        sensitive, l_div = template.get("sensitive"), template.get("l")
+        table = pd.concat(list(self._store.read(asset.storage_ref)), ignore_index=True)
+        out, report = KAnonymizer(
+            quasi, k, sensitive, l_div, float(template.get("max_suppression", 0.1))
+        ).anonymize(table, drop)
+        if not report.met or not verify(out, quasi, k, sensitive, l_div):
+            self._audit.record_now(
+                AuditEvent(
+                    actor,
+                    "product.extract",
+                    "product",
+                    product_id,
+                    Outcome.DENIED,
+                    {"reason": "k_not_met", "k": k},
+                )
+            )
+            raise PolicyDenied(f"k={k} cannot be met within the allowed suppression", code="k_not_met")
+        self._audit.record_now(
+            AuditEvent(
+                actor,
+                "product.extract",
+                "product",
+                product_id,
+                details={
+                    "rows": report.rows_out,
+                    "k": report.achieved_k,
+                    "suppressed": report.suppressed_rows,
+                    "prosecutor_risk": report.prosecutor_risk_highest,
+                },
+            )
+        )
+        return out, report
