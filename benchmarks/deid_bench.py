@@ -22,7 +22,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from connectors.deid_corpus import _Fake, corpus, evaluate, held_out
+from connectors.deid_corpus import _Fake, corpus, evaluate, held_out, held_out_v2, held_out_v3
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 
@@ -92,8 +92,11 @@ def table_benchmark() -> dict[str, object]:
 def main() -> None:
     analyzer = TextAnalyzer()
     tuned = evaluate(list(corpus(3000, seed=2026)), analyzer.analyze)
-    f = _Fake(random.Random(77))
-    honest = evaluate([held_out(f) for _ in range(600)], analyzer.analyze)
+    honest_docs = []
+    for seed, kind in ((77, held_out), (78, held_out_v2), (79, held_out_v3)):
+        f = _Fake(random.Random(seed))
+        honest_docs += [kind(f) for _ in range(600)]
+    honest = evaluate(honest_docs, analyzer.analyze)
     notes = [d.text[:200] for d in corpus(500, seed=1)]
     base = baseline_engine()
     ours = rate(analyzer.analyze, notes)

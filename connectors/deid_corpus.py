@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from connectors.samples import DISTRICTS, GIVEN, STREETS, SURNAMES, id_check_digit
 
+RARE_GIVEN = "翀彧祎玥昱炅甯赟犇淏昶暘曈婳嫚妤姞嫱毓琇瑭璠珺琰骞玙琤瑢璆昉晞"
 CLINICAL_NEGATIVES = [
     "既往高血压病史10年，血压最高180/100mmHg。",
     "白细胞计数6.5×10^9/L，中性粒细胞百分比72%。",
@@ -69,7 +70,12 @@ class _Fake:
         self.r = rng
 
     def name(self) -> str:
-        return self.r.choice(SURNAMES) + "".join(self.r.choice(GIVEN) for _ in range(self.r.choice([1, 2])))
+        # one given character in ten comes from rarer name characters outside any common-character list
+        given = "".join(
+            self.r.choice(RARE_GIVEN if self.r.random() < 0.1 else GIVEN)
+            for _ in range(self.r.choice([1, 2]))
+        )
+        return self.r.choice(SURNAMES) + given
 
     def id_card(self) -> str:
         code = self.r.choice(DISTRICTS)[0]
@@ -296,3 +302,31 @@ def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
     inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
     return inter / union if union else 0.0
+
+
+def held_out_v2(f: _Fake) -> Document:
+    """A second held-out set, written before the fixes prompted by the first one."""
+    d = Document("held_out_v2")
+    d.add("会诊记录 ").ent("DATE_TIME", f.date()).add("\n申请科室：心内科，会诊医师").ent("PERSON", f.name())
+    d.add("到场。患者母亲").ent("PERSON", f.name()).add("反映患者夜间憋醒。护理记录由").ent(
+        "PERSON", f.name()
+    )
+    d.add("完成，复核人").ent("PERSON", f.name()).add("。患者现居").ent(
+        "LOCATION", f"{f.r.choice(['成都市', '重庆市'])}{f.r.choice(['武侯区', '渝北区', '江北区'])}"
+    )
+    d.add("，工作单位电话").ent("CN_PHONE", f"023-{f.r.randint(60000000, 69999999)}").add("；病历号")
+    d.ent("MEDICAL_RECORD_NUMBER", f.mrn()).add("。")
+    _negatives(d, f)
+    return d
+
+
+def held_out_v3(f: _Fake) -> Document:
+    """A third held-out set, written before the given-name model; kept untouched as the honest figure."""
+    d = Document("held_out_v3")
+    d.add("术前讨论：主刀医生").ent("PERSON", f.name()).add("认为手术指征明确，麻醉医师")
+    d.ent("PERSON", f.name()).add("评估ASA II级。术前谈话对象为患者配偶").ent("PERSON", f.name())
+    d.add("，已签署知情同意书。").ent("DATE_TIME", f.date()).add("日随访时，患者女儿")
+    d.ent("PERSON", f.name()).add("陪同就诊，家住").ent("LOCATION", f.address())
+    d.add("。联系人手机").ent("CN_PHONE", f.phone()).add("。")
+    _negatives(d, f)
+    return d

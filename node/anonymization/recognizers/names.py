@@ -24,13 +24,20 @@ _CJK = "[\u4e00-\u9fff]"
 _BEFORE = re.compile(
     r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
     r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
-    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系|通知|告知|致电)[ \t]*[:：]?[ \t]*$"
+    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系|通知|告知|致电|复核人|核对人|"
+    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人)"
+    r"[ \t]*[:：]?[ \t]*$"
 )
 _AFTER = re.compile(
     r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长)"
     r"|[，,、（( \t]*(?:男|女)(?![科性])|[，, \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属))"
 )
 _CANDIDATE = re.compile(rf"{_SURNAME}{_CJK}{{1,2}}")
+# characters common in given names: a candidate's given part must use only these, which keeps verbs
+# and clinical words (查看, 送至, 反映, 完成 ...) out of names
+GIVEN_CHARS = set(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红文辉玉凤鹏飞雪梅晨浩宇欣怡子涵琳婷玲丹萍燕颖倩琴云莉晶慧佳媛瑶璐蕾薇莹珊雯露月春秋冬夏兵斌彬林森峰波海江河山石松柏龙虎凯俊健康宁安福寿禄喜庆祥瑞德仁义礼智信忠孝诚毅坚铭然博鑫淼焱昊晖阳旭东南中民生成功立新永长荣贵富金银宝珠翠琼瑾瑜璇琪瑛璋玮琦珍芬芝菊莲荷叶枫柳杨桃李梨杏樱蓉芸茜蕊萱菲若思雨雅馨悦乐欢笑妍娇媚姗嫣婉娴婧妮娅姝颜容心意诗书琴凌霄天星辰光亮晓曦晴朗航翔腾跃驰振兴旺盛昌隆泰和顺达远方正清廉洁宏大雄豪美好良善贤淑惠聪睿哲理学武才艺儒斯维克诺伦嘉佑泽润源渊潇沛溪澜漪汐沐霖霜冰凝纯真恒弘昭彰耀煌炜烨煜炎灿璨琰程政治邦家庭宗祖承继绍延传世代久常守保卫护助兆麟骏驹骁骐鸿鹤莺凰鸾鹃蝶蓓苗茂菁芃苒蔚蓝青碧绿紫彤朱素皓伊依仪亦奕逸轶益谊翼溢熠梓轩宸煊萌梦栋梁桥楠桐楚棠杉彦晟昕旻昀暄景晋曜巍峥嵘崇岚峻岳嵩屹岩乔乾坤培城基均垚增一二三四五六七八九丰玲琬琰瑶珏璟琛瑄珂婕娟婵嫦婷娥姣妹媛娣妞莎莺蓉蕙蓬茹荣莉荔菡萍蔓薇芷芮芹苹茗荟莞萃蓁蔷蕾藤冠凡帆舟航轩辕军兵卫国庆春生光宗耀荣富贵吉祥如意顺利平安健康长乐永康福海宝山川岭峰崖谷溪泉波涛洪涵泓洋洲湘湖淮滨沙汉汝沁沂泳洁润涛淳渝渤澄澈灵巧芊若晗曼琦瑞曼宁静舒婉约彩霓虹鸣骞献鹏振鹤鲲鲸飒飙琨瑶启迪建明雪丽欣然子墨思远一鸣致远浩然逸飞晨阳嘉怡雨桐可馨诗涵梓涵"
+)
 # given names never contain these (they start the clinical text that follows a cue)
 _NOT_GIVEN = set("的了于因在是和与及等诉述现既往昨日年时分前后入出院诊病症痛热咳血压糖脂尿便检查治疗术男女岁")
 LEXICON = {
@@ -118,19 +125,23 @@ class ChineseNameRecognizer(EntityRecognizer):
 
     def _name_at(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         cued_before = bool(_BEFORE.search(text, max(0, start - 8), start))
-        for stop in (end, end - 1) if end - start >= 3 else (end,):
-            name = text[start:stop]
+        surname = 2 if text[start : start + 2] in COMPOUND else 1
+        stop = start + surname
+        while stop < end and text[stop] in GIVEN_CHARS:  # the given name ends at the first unusual character
+            stop += 1
+        if stop == start + surname:
+            return None
+        for cut in range(stop, start + surname, -1):  # longest plausible name first
+            name = text[start:cut]
             if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name))):
                 continue
-            given = name[2:] if name[:2] in COMPOUND else name[1:]
-            if not given or any(ch in _NOT_GIVEN for ch in given):
+            if any(ch in _NOT_GIVEN for ch in name[surname:]):
                 continue
-            if _AFTER.match(text, stop) or (cued_before and not _continues_word(text, stop)):
-                return start, stop
+            if _AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
+                return start, cut
         return None
 
 
-# _AFTER is used with Pattern.match(text, pos), which anchors at pos ('^' would not match there)
 # words that commonly follow a person's name and so end it
 _FOLLOW = re.compile(
     r"(?:陪同|陪护|代诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|知情|告知|表示|拒绝|要求|来院|到院|携带|"

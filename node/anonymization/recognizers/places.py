@@ -24,7 +24,6 @@ DISTRICTS = (
 _NAMES = "|".join(sorted(PROVINCES + CITIES + DISTRICTS, key=len, reverse=True))
 _ANCHOR = (
     rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?"
-    r"|[\u4e00-\u9fff]{2,3}(?:省|自治区)"
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄))"
 )
 _COMPONENT = (
