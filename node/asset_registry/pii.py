@@ -1,25 +1,18 @@
-"""Column-level PII detection by column name and value patterns.
-
-This is the registry's detector until the anonymization module's Presidio recognizers exist; both
-implement the ``PiiDetector`` port. Checksums (GB 11643 for resident IDs, Luhn for bank cards) keep
-numbers that merely look like identifiers from being reported.
+"""Column-level PII detection: column-name hints plus the anonymization module's recognizers on a
+sample of values (their checksums, GB 11643 for resident IDs and Luhn for bank cards, keep numbers that
+merely look like identifiers from being reported). Implements the registry's ``PiiDetector`` port.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from node.anonymization.checksums import luhn_ok, valid_id_card
+from node.anonymization.analyzer import TextAnalyzer
 
-_MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _DATE = re.compile(r"^(19|20)\d{2}[-/年](0?[1-9]|1[0-2])[-/月](0?[1-9]|[12]\d|3[01])日?$")
 _CN_NAME = re.compile(
     r"^([\u4e00-\u9fff]{2,3}|(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐)[\u4e00-\u9fff]{1,2})$"
 )
-_ADDRESS = re.compile(r"[\u4e00-\u9fff]+?(省|市|区|县|镇|乡|街道|路|街|号|栋|村)")
 
 # column-name hints (lower-cased, Chinese and English) -> entity type
 NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
@@ -42,20 +35,38 @@ LINK_KEY = re.compile(r"patient_?id|person_?id|subject_?id|encounter_?id|visit_?
 QUASI_IDENTIFIERS = frozenset({"DATE_OF_BIRTH", "DATE_TIME", "POSTAL_AREA", "SEX"})
 
 
-VALUE_CHECKS: list[tuple[str, Callable[[str], bool]]] = [
-    ("CN_ID_CARD", valid_id_card),
-    ("CN_PHONE", lambda v: bool(_MOBILE.match(v) or _LANDLINE.match(v))),
-    ("EMAIL_ADDRESS", lambda v: bool(_EMAIL.match(v))),
-    ("BANK_CARD", lambda v: v.replace(" ", "").isdigit() and luhn_ok(v) and not valid_id_card(v)),
-    ("LOCATION", lambda v: len(v) >= 6 and len(_ADDRESS.findall(v)) >= 2),
-]
+# entity types whose recognizers are reliable on a bare value (names and dates need context or a column name)
+VALUE_TYPES = frozenset(
+    {
+        "CN_ID_CARD",
+        "CN_PHONE",
+        "EMAIL_ADDRESS",
+        "BANK_CARD",
+        "LOCATION",
+        "IP_ADDRESS",
+        "LICENSE_PLATE",
+        "CN_PASSPORT",
+    }
+)
+SAMPLE_VALUES = 60
 
 
 class PatternPiiDetector:
-    """Implements ``PiiDetector``: a name hint or a majority of matching sample values."""
+    """Implements ``PiiDetector``: a column-name hint, or the anonymization module's recognizers finding the
+    same entity type covering most of a majority of the sampled values."""
 
-    def __init__(self, threshold: float = 0.6) -> None:
+    def __init__(self, threshold: float = 0.6, analyzer: TextAnalyzer | None = None) -> None:
         self._threshold = threshold
+        self._analyzer = analyzer
+
+    def _types(self, value: str) -> set[str]:
+        if self._analyzer is None:
+            self._analyzer = TextAnalyzer()
+        return {
+            e.type
+            for e in self._analyzer.analyze(value)
+            if e.type in VALUE_TYPES and (e.end - e.start) >= 0.8 * len(value)
+        }
 
     def detect_column(self, name: str, sample: list[str]) -> list[str]:
         found: set[str] = set()
@@ -63,12 +74,13 @@ class PatternPiiDetector:
         for pattern, entity in NAME_HINTS:
             if pattern.search(lname):
                 found.add(entity)
-        values = [s.strip() for s in sample if s and s.strip()]
+        values = [s.strip() for s in sample if s and s.strip()][:SAMPLE_VALUES]
         if values:
-            for entity, check in VALUE_CHECKS:
-                hits = sum(1 for v in values if check(v))
-                if hits / len(values) >= self._threshold:
-                    found.add(entity)
+            counts: dict[str, int] = {}
+            for v in values:
+                for t in self._types(v):
+                    counts[t] = counts.get(t, 0) + 1
+            found |= {t for t, n in counts.items() if n / len(values) >= self._threshold}
             if "PERSON" not in found and sum(1 for v in values if _CN_NAME.match(v)) / len(values) >= 0.9:
                 # short all-Chinese values are names only if the column name does not say otherwise
                 if not re.search(
