@@ -1,1 +1,1 @@
-"""De-identification of text, tables, DICOM and FHIR (issue #4)."""
+"""De-identification: Chinese clinical text (Presidio), tables (k-anonymity), DICOM (PS3.15) and FHIR."""
