@@ -283,3 +283,22 @@ def test_anonymize_table_command(tmp_path: Path) -> None:
     )
     assert ragged.returncode == 2 and "rag.csv:3" in ragged.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "rag.csv", "s"]  # no partial files
+
+
+def test_anonymize_dicom_command(tmp_path: Path) -> None:
+    from connectors.samples import copy_sample_dicom
+
+    copy_sample_dicom(tmp_path / "in")
+    env = {"NODE_ANONYMIZATION_KEY": "dicom-key-0123456789"}
+    r = run("anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "out"), "--dates", "shifted", env=env)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["files"] == 8 and report["warnings"]
+    import pydicom
+
+    ds = pydicom.dcmread(tmp_path / "out" / "CT_small.dcm")
+    assert ds.PatientIdentityRemoved == "YES" and str(ds.PatientName).startswith("ANON^")
+    (tmp_path / "in" / "broken.dcm").write_bytes(b"DICM but not really")
+    bad = run("anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "out2"), env=env)
+    assert bad.returncode == 2 and "broken.dcm" in bad.stderr
+    assert not (tmp_path / "out2").exists() and not list(tmp_path.glob(".out2*"))
