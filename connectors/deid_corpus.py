@@ -330,3 +330,39 @@ def held_out_v3(f: _Fake) -> Document:
     d.add("。联系人手机").ent("CN_PHONE", f.phone()).add("。")
     _negatives(d, f)
     return d
+
+
+REAL_STYLE_NAMES = [
+    "王小明",
+    "李大伟",
+    "张二妹",
+    "刘德华",
+    "陈小红",
+    "杨光",
+    "赵本山",
+    "周杰",
+    "吴小燕",
+    "黄大年",
+    "孙立人",
+    "马晓东",
+    "朱自清",
+    "胡适",
+    "郭小四",
+    "何以琛",
+    "高圆圆",
+    "林志玲",
+    "罗大佑",
+    "郑少秋",
+]
+
+
+def held_out_v4(f: _Fake) -> Document:
+    """Written last and evaluated once: names in everyday styles (小/大/二 given names, famous-name look-alikes)."""
+    d = Document("held_out_v4")
+    d.add("护理交班：").ent("DATE_TIME", f.date()).add("夜班护士").ent("PERSON", f.r.choice(REAL_STYLE_NAMES))
+    d.add("巡视病房，患者家属").ent("PERSON", f.r.choice(REAL_STYLE_NAMES)).add(
+        "诉患者夜间咳嗽加重。值班医生"
+    )
+    d.ent("PERSON", f.r.choice(REAL_STYLE_NAMES)).add("查看后予雾化吸入。")
+    _negatives(d, f, 1)
+    return d

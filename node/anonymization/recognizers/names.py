@@ -6,6 +6,7 @@ title or a name label. Clinical words that begin with a surname character (高�
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -99,6 +100,18 @@ LEXICON = {
 }
 
 
+# the 2,500 most frequent characters of general text (scripts/frequent_chars.py, from jieba's dictionary):
+# a character outside them and outside GIVEN_CHARS is rare, and rare characters in a name position are
+# far more often names (翀, 彧, 祎 ...) than words
+FREQUENT_CHARS = frozenset(
+    (resources.files("node.anonymization") / "data" / "frequent_chars.txt").read_text(encoding="utf-8").strip()
+)
+
+
+def _given_char(ch: str) -> bool:
+    return ch in GIVEN_CHARS or ("\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in _NOT_GIVEN)
+
+
 # every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
 _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
@@ -127,7 +140,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         cued_before = bool(_BEFORE.search(text, max(0, start - 8), start))
         surname = 2 if text[start : start + 2] in COMPOUND else 1
         stop = start + surname
-        while stop < end and text[stop] in GIVEN_CHARS:  # the given name ends at the first unusual character
+        while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
         if stop == start + surname:
             return None
