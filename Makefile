@@ -25,8 +25,8 @@ serve: install
 	$(BIN)/hnode migrate && $(BIN)/hnode serve
 
 lint: install
-	$(BIN)/ruff check node chain_adapter connectors tests benchmarks
-	$(BIN)/ruff format --check node chain_adapter connectors tests benchmarks
+	$(BIN)/ruff check node chain_adapter connectors tests benchmarks scripts
+	$(BIN)/ruff format --check node chain_adapter connectors tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy

@@ -104,12 +104,16 @@ LEXICON = {
 # a character outside them and outside GIVEN_CHARS is rare, and rare characters in a name position are
 # far more often names (翀, 彧, 祎 ...) than words
 FREQUENT_CHARS = frozenset(
-    (resources.files("node.anonymization") / "data" / "frequent_chars.txt").read_text(encoding="utf-8").strip()
+    (resources.files("node.anonymization") / "data" / "frequent_chars.txt")
+    .read_text(encoding="utf-8")
+    .strip()
 )
 
 
 def _given_char(ch: str) -> bool:
-    return ch in GIVEN_CHARS or ("\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in _NOT_GIVEN)
+    return ch in GIVEN_CHARS or (
+        "\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in _NOT_GIVEN
+    )
 
 
 # every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
