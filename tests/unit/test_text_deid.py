@@ -115,3 +115,12 @@ def test_anonymized_text_keeps_no_identifier(analyzer: TextAnalyzer) -> None:
             elif entity_type != "LOCATION":
                 assert doc.text[start:end] not in out, entity_type
     assert leaked / names <= 0.05, (leaked, names)
+
+
+def test_frequent_character_list_matches_its_generator() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "frequent_chars.py"
+    assert subprocess.run([sys.executable, str(script), "--check"], timeout=120).returncode == 0
