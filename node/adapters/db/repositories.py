@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from node.adapters.db import tables as t
-from node.audit.model import GENESIS_HASH, AuditEntry, AuditSeal
+from node.audit.model import AuditEntry, AuditSeal
 from node.crypto.canonical import canonical_json
 from node.identity.model import Principal, Role, Token
 
@@ -158,7 +158,3 @@ def _entry(r: Row[Any]) -> AuditEntry:
     m = dict(r._mapping)
     m["details"] = json.loads(m["details"])
     return AuditEntry(**m)
-
-
-def initial_head() -> dict[str, object]:
-    return {"id": _HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
