@@ -22,7 +22,16 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from connectors.deid_corpus import _Fake, corpus, evaluate, held_out, held_out_v2, held_out_v3, held_out_v4
+from connectors.deid_corpus import (
+    _Fake,
+    corpus,
+    evaluate,
+    held_out,
+    held_out_v2,
+    held_out_v3,
+    held_out_v4,
+    held_out_v5,
+)
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 
@@ -93,7 +102,13 @@ def main() -> None:
     analyzer = TextAnalyzer()
     tuned = evaluate(list(corpus(3000, seed=2026)), analyzer.analyze)
     honest: dict[str, dict[str, dict[str, float]]] = {}
-    for seed, kind in ((77, held_out), (78, held_out_v2), (79, held_out_v3), (80, held_out_v4)):
+    for seed, kind in (
+        (77, held_out),
+        (78, held_out_v2),
+        (79, held_out_v3),
+        (80, held_out_v4),
+        (81, held_out_v5),
+    ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)
     notes = [d.text[:200] for d in corpus(500, seed=1)]

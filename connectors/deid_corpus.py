@@ -368,14 +368,36 @@ def held_out_v4(f: _Fake) -> Document:
     return d
 
 
-EVERYDAY_NAMES_V5 = ["孙小美", "周大勇", "吴二宝", "郑小龙", "陈一发", "林小雨", "许大茂", "范小勤", "田小娟", "邓超",
-                     "蒋大为", "韩小梅", "曹小雪", "彭于晏", "谢娜", "汪小菲", "邱大立", "沈小岑", "卢小军", "金大川"]
+EVERYDAY_NAMES_V5 = [
+    "孙小美",
+    "周大勇",
+    "吴二宝",
+    "郑小龙",
+    "陈一发",
+    "林小雨",
+    "许大茂",
+    "范小勤",
+    "田小娟",
+    "邓超",
+    "蒋大为",
+    "韩小梅",
+    "曹小雪",
+    "彭于晏",
+    "谢娜",
+    "汪小菲",
+    "邱大立",
+    "沈小岑",
+    "卢小军",
+    "金大川",
+]
 
 
 def held_out_v5(f: _Fake) -> Document:
     """Written before the segmentation-assisted name rule and measured once after it."""
     d = Document("held_out_v5")
-    d.add("门诊病历 就诊时间：").ent("DATE_TIME", f.date()).add("\n接诊医师").ent("PERSON", f.r.choice(EVERYDAY_NAMES_V5))
+    d.add("门诊病历 就诊时间：").ent("DATE_TIME", f.date()).add("\n接诊医师").ent(
+        "PERSON", f.r.choice(EVERYDAY_NAMES_V5)
+    )
     d.add("询问病史：患者由丈夫").ent("PERSON", f.r.choice(EVERYDAY_NAMES_V5)).add("陪同，自述头晕3天。")
     d.add("药房发药人").ent("PERSON", f.r.choice(EVERYDAY_NAMES_V5)).add("核对处方无误。")
     _negatives(d, f, 1)

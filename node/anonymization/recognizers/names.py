@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -116,6 +117,30 @@ def _given_char(ch: str) -> bool:
     )
 
 
+_JIEBA: Any = None
+RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
+
+
+def _segmented_name_length(text: str, start: int, surname: int) -> int:
+    """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
+    rare in the dictionary), else 0. jieba loads its dictionary on first use (about 1 s)."""
+    global _JIEBA
+    if _JIEBA is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        _JIEBA = jieba
+    words = _JIEBA.lcut(text[start : start + 6])
+    word = words[0] if words else ""
+    if not surname < len(word) <= 4 or _JIEBA.dt.FREQ.get(word, 0) >= RARE_WORD:
+        return 0
+    if any(not "\u4e00" <= ch <= "\u9fff" or ch in _NOT_GIVEN for ch in word[surname:]):
+        return 0
+    return len(word)
+
+
 # every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
 _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
@@ -146,6 +171,9 @@ class ChineseNameRecognizer(EntityRecognizer):
         stop = start + surname
         while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
+        if cued_before or _AFTER.match(text, start + surname + 1) or _AFTER.match(text, start + surname + 2):
+            # where a person is expected, let the segmenter have its say (王小明: 小 is too common a character)
+            stop = max(stop, start + _segmented_name_length(text, start, surname))
         if stop == start + surname:
             return None
         for cut in range(stop, start + surname, -1):  # longest plausible name first
