@@ -59,7 +59,10 @@ class KAnonymizer:
         l_diversity: int | None = None,
         max_suppression: float = 0.1,
         hierarchies: dict[str, Hierarchy] | None = None,
+        person: str | None = None,
     ) -> None:
+        """``person`` names a column identifying the individual: classes are then counted in distinct
+        persons, not rows (a patient with ten diagnoses is still one person)."""
         if k < 2:
             raise InvalidInput("k must be at least 2", code="k_invalid")
         if (sensitive is None) != (l_diversity is None):
@@ -71,13 +74,20 @@ class KAnonymizer:
         self.quasi, self.k, self.sensitive, self.l = quasi, k, sensitive, l_diversity
         self.max_suppression = max_suppression
         self._hierarchies = hierarchies or {}
+        self.person = person
+        self._persons: np.ndarray | None = None
 
     def anonymize(
         self, table: pd.DataFrame, drop: list[str] | None = None
     ) -> tuple[pd.DataFrame, TableReport]:
         missing = [
             c
-            for c in [*self.quasi, *([self.sensitive] if self.sensitive else []), *(drop or [])]
+            for c in [
+                *self.quasi,
+                *([self.sensitive] if self.sensitive else []),
+                *([self.person] if self.person else []),
+                *(drop or []),
+            ]
             if c not in table.columns
         ]
         if missing:
@@ -90,16 +100,20 @@ class KAnonymizer:
             for q in self.quasi
         }
         sens = pd.factorize(table[self.sensitive].astype(str))[0] if self.sensitive else None
+        self._persons = pd.factorize(table[self.person].astype(str))[0] if self.person else None
         best = self._search(codes, hier, sens, len(table))
         met = best is not None
         if best is None:  # report the fully generalized table, which still fails the target
             top = tuple(hier[q].height for q in self.quasi)
             best = self._evaluate(top, codes, hier, sens, len(table))
-        out = table.drop(columns=drop or []).copy()
+        released = table.copy()
         for q, lv in zip(self.quasi, best.levels, strict=True):
-            out[q] = hier[q].apply(table[q], lv)
-        out = out[~best.suppressed].reset_index(drop=True)
-        return out, self._report(out, table, best, hier, drop or [], met)
+            released[q] = hier[q].apply(table[q], lv)
+        released = released[~best.suppressed].reset_index(drop=True)
+        report = self._report(released, table, best, hier, drop or [], met)
+        if met and not verify(released, self.quasi, self.k, self.sensitive, self.l, self.person):
+            raise AssertionError("anonymizer output failed independent verification")
+        return released.drop(columns=drop or []), report
 
     @staticmethod
     def _codes(values: pd.Series) -> np.ndarray:
@@ -136,6 +150,10 @@ class KAnonymizer:
             col = codes[q][lv]
             key = key * (int(col.max()) + 2) + col + 1
         _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        if self._persons is not None:  # class size in distinct persons
+            counts = np.bincount(
+                np.unique(np.stack([inverse, self._persons]), axis=1)[0], minlength=len(counts)
+            )
         bad = counts[inverse] < self.k
         if sens is not None and self.l is not None:
             pairs = np.unique(np.stack([inverse, sens]), axis=1)
@@ -154,12 +172,18 @@ class KAnonymizer:
         dropped: list[str],
         met: bool,
     ) -> TableReport:
-        sizes = out.groupby(self.quasi, dropna=False).size() if len(out) else pd.Series(dtype=int)
+        groups = out.groupby(self.quasi, dropna=False) if len(out) else None
+        if groups is None:
+            sizes = pd.Series(dtype=int)
+        else:
+            sizes = groups[self.person].nunique() if self.person else groups.size()
         achieved_k = int(sizes.min()) if len(sizes) else 0
         achieved_l = None
         if self.sensitive and len(out):
             achieved_l = int(out.groupby(self.quasi, dropna=False)[self.sensitive].nunique().min())
         risk_high = 1 / achieved_k if achieved_k else 1.0
+        # risks are per individual: persons when a person column is given, else records
+        population = int(out[self.person].nunique()) if self.person and len(out) else len(out)
         return TableReport(
             k_target=self.k,
             l_target=self.l,
@@ -174,23 +198,34 @@ class KAnonymizer:
             },
             information_loss=round(float(node.loss), 4),
             prosecutor_risk_highest=round(risk_high, 4),
-            prosecutor_risk_average=round(len(sizes) / len(out), 4) if len(out) else 1.0,
-            records_at_highest_risk=round(float((sizes[sizes == achieved_k].sum()) / len(out)), 4)
-            if len(out)
+            prosecutor_risk_average=round(len(sizes) / population, 4) if population else 1.0,
+            records_at_highest_risk=round(float((sizes[sizes == achieved_k].sum()) / population), 4)
+            if population
             else 1.0,
             journalist_risk_highest=round(risk_high, 4),  # the released table stands in for the population
-            marketer_risk=round(len(sizes) / len(out), 4) if len(out) else 1.0,
+            marketer_risk=round(len(sizes) / population, 4) if population else 1.0,
             dropped_columns=dropped,
             met=met,
         )
 
 
 def verify(
-    table: pd.DataFrame, quasi: list[str], k: int, sensitive: str | None = None, l_div: int | None = None
+    table: pd.DataFrame,
+    quasi: list[str],
+    k: int,
+    sensitive: str | None = None,
+    l_div: int | None = None,
+    person: str | None = None,
 ) -> bool:
     """Independent check of the output: plain tuples and counters, none of the anonymizer's machinery."""
     rows = list(table[quasi].astype(str).itertuples(index=False, name=None))
-    sizes = Counter(rows)
+    if person is None:
+        sizes = Counter(rows)
+    else:
+        people: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for row, who in zip(rows, table[person].astype(str), strict=True):
+            people[row].add(who)
+        sizes = Counter({row: len(who) for row, who in people.items()})
     if any(n < k for n in sizes.values()):
         return False
     if sensitive is not None and l_div is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from node.anonymization.tabular import KAnonymizer, TableReport, verify
 from node.asset_registry.model import AccessMode, ProductStatus
-from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY
+from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY, PERSON_KEY
 from node.asset_registry.ports import AssetStore, RegistryUnitOfWork
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
@@ -71,9 +71,10 @@ class ExtractService:
                 code="quasi_missing",
             )
         sensitive, l_div = template.get("sensitive"), template.get("l")
+        person = next((c.name for c in asset.columns if PERSON_KEY.match(c.name)), None)
         table = pd.concat(list(self._store.read(asset.storage_ref)), ignore_index=True)
         out, report = KAnonymizer(
-            quasi, k, sensitive, l_div, float(template.get("max_suppression", 0.1))
+            quasi, k, sensitive, l_div, float(template.get("max_suppression", 0.1)), person=person
         ).anonymize(table, drop)
         if not report.met or not verify(out, quasi, k, sensitive, l_div):
             self._audit.record_now(

@@ -30,6 +30,8 @@ NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
 DIRECT_IDENTIFIERS = frozenset(
     {"CN_ID_CARD", "CN_PHONE", "PERSON", "MEDICAL_RECORD_NUMBER", "EMAIL_ADDRESS", "BANK_CARD", "LOCATION"}
 )
+# the column that names the individual a row is about
+PERSON_KEY = re.compile(r"^(patient_?id|person_?id|subject_?id|患者编号)$", re.IGNORECASE)
 # record keys that link rows to a person across tables and releases
 LINK_KEY = re.compile(r"patient_?id|person_?id|subject_?id|encounter_?id|visit_?(number|id)|患者编号|就诊号")
 QUASI_IDENTIFIERS = frozenset({"DATE_OF_BIRTH", "DATE_TIME", "POSTAL_AREA", "SEX"})

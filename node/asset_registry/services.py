@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from node.asset_registry.model import (
     ProductStatus,
     SourceSystem,
 )
+from node.asset_registry.pii import PERSON_KEY
 from node.asset_registry.ports import AssetStore, DataSource, PiiDetector, RegistryUnitOfWork, TableWriter
 from node.asset_registry.profiling import TableProfiler
 from node.audit.model import AuditEvent, Outcome
@@ -38,7 +38,6 @@ TABLE_TITLES = {
     "procedures": "手术操作",
     "dicom_instances": "医学影像元数据",
 }
-_PATIENT_KEY = re.compile(r"^(patient_?id|person_?id|subject|患者编号)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ class AssetService:
         import_id: str,
     ) -> Asset:
         columns = prof.columns(self._detector)
-        key = next((c for c in columns if _PATIENT_KEY.match(c.name)), None)
+        key = next((c for c in columns if PERSON_KEY.match(c.name)), None)
         persons = key.distinct if key else None
         suggested = grading.suggest(
             table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes()

@@ -94,6 +94,11 @@ def table(
     drop: str | None = typer.Option(
         None, "--drop", help="Columns to remove; default: every other column detected as a direct identifier."
     ),
+    person: str | None = typer.Option(
+        None,
+        "--person",
+        help="Column identifying the individual (k counts persons); default: a patient id column.",
+    ),
 ) -> None:
     """Generalize quasi-identifiers and suppress rows until k-anonymity (and l-diversity) hold; print the
     report as JSON. Exit 1, writing nothing, if the target needs more suppression than allowed."""
@@ -101,7 +106,7 @@ def table(
 
     from connectors.tabular import CsvSource
     from node.anonymization.tabular import KAnonymizer, verify
-    from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY, PatternPiiDetector
+    from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY, PERSON_KEY, PatternPiiDetector
     from node.errors import NodeError
 
     try:
@@ -125,8 +130,10 @@ def table(
         ]
     else:
         drops = _split(drop)
+    if person is None:
+        person = next((c for c in data.columns if PERSON_KEY.match(c)), None)
     try:
-        out, report = KAnonymizer(q, k, sens, l_div, max_suppression).anonymize(data, drops)
+        out, report = KAnonymizer(q, k, sens, l_div, max_suppression, person=person).anonymize(data, drops)
     except NodeError as exc:
         raise _bad(exc.message) from None
     assert not report.met or verify(out, q, k, sens, l_div), (

@@ -31,14 +31,16 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
         print(f"   before: {before}")
         print(f"   after:  {after[:150]}")
 
-    step(first_step + 1, "A k-anonymous extract (k=5, l=2 on the diagnosis) with its re-identification risk")
+    step(first_step + 1, "A k-anonymous extract (k=5 persons, l=2 diagnoses) with its re-identification risk")
     patients = pd.read_csv(samples / "h1" / "csv" / "patients.csv", dtype=str)
     conditions = pd.read_csv(samples / "h1" / "csv" / "conditions.csv", dtype=str)
     extract = conditions.merge(patients, on="patient_id")[
         ["patient_id", "name", "sex", "birth_date", "district_code", "icd10"]
     ]
     quasi = ["sex", "birth_date", "district_code"]
-    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(extract, ["patient_id", "name"])
+    out, report = KAnonymizer(quasi, 5, "icd10", 2, person="patient_id").anonymize(
+        extract, ["patient_id", "name"]
+    )
     print("   before:", extract.drop(columns=["patient_id"]).head(2).to_dict("records"))
     print("   after: ", out.head(2).to_dict("records"))
     r = report.as_dict()
@@ -48,7 +50,9 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
         f" l={r['achieved_l']}; highest prosecutor risk {r['prosecutor_risk_highest']},"
         f" average {r['prosecutor_risk_average']}; information loss {r['information_loss']}"
     )
-    print(f"   independent verification: {'passed' if verify(out, quasi, 5, 'icd10', 2) else 'FAILED'}")
+    print(
+        f"   independent verification (rows): {'passed' if verify(out, quasi, 5, 'icd10', 2) else 'FAILED'}"
+    )
 
     step(first_step + 2, "De-identify a DICOM header (PS3.15 basic profile, shifted dates, remapped UIDs)")
     ds = pydicom.dcmread(samples / "h1" / "dicom" / "CT_small.dcm")

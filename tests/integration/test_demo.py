@@ -25,7 +25,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "a insurer sees:",
         "hnode audit verify: intact",
         "after:  出院小结 患者PERSON_",
-        "independent verification: passed",
+        "independent verification (rows): passed",
         "name=ANON^",
         "verify: ok=False, first broken entry #",
     ):

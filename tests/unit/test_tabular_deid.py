@@ -75,3 +75,28 @@ def test_bad_parameters() -> None:
     for kwargs in ({"k": 1}, {"k": 5, "sensitive": "icd10"}, {"k": 5, "max_suppression": 1.5}):
         with pytest.raises(InvalidInput):
             KAnonymizer(["age"], **kwargs)  # type: ignore[arg-type]
+
+
+def test_person_level_k_counts_people_not_rows() -> None:
+    # two people with three diagnoses each: 6 rows but only 2 persons per class
+    data = pd.DataFrame(
+        {
+            "patient_id": ["a", "a", "a", "b", "b", "b"],
+            "sex": ["M"] * 6,
+            "district_code": ["500103"] * 6,
+            "icd10": ["I10", "E11.9", "J44.9"] * 2,
+        }
+    )
+    _, rows_report = KAnonymizer(["sex", "district_code"], 3).anonymize(data, ["patient_id"])
+    assert rows_report.met and rows_report.achieved_k == 6  # row-level k is fooled
+    _, people_report = KAnonymizer(
+        ["sex", "district_code"], 3, person="patient_id", max_suppression=0.0
+    ).anonymize(data, ["patient_id"])
+    assert not people_report.met  # two people can never make k=3
+    more = pd.concat([data, data.assign(patient_id=data["patient_id"] + "2")], ignore_index=True)
+    out, report = KAnonymizer(["sex", "district_code"], 3, person="patient_id").anonymize(
+        more, ["patient_id"]
+    )
+    assert report.met and report.achieved_k == 4 and "patient_id" not in out.columns
+    assert verify(more, ["sex", "district_code"], 4, person="patient_id")
+    assert not verify(more, ["sex", "district_code"], 5, person="patient_id")
