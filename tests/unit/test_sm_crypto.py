@@ -97,9 +97,10 @@ def test_hmac_sm3_matches_cryptography() -> None:
 
 
 def _gmssl_pair(key: PrivateKey) -> gm_sm2.CryptSM2:
-    # gmssl strips a leading "04" with lstrip (corrupting some keys): pass X||Y without the prefix
     scalar = format(key._key.private_numbers().private_value, "064x")
-    return gm_sm2.CryptSM2(private_key=scalar, public_key=key.public_key().to_hex()[2:])
+    gm = gm_sm2.CryptSM2(private_key=scalar, public_key="")
+    gm.public_key = key.public_key().to_hex()[2:]  # not via the constructor, which lstrip("04")s the key
+    return gm
 
 
 @pytest.mark.parametrize("run", range(5))
@@ -178,3 +179,13 @@ def test_signatures_are_randomized_and_bound_to_the_key() -> None:
     assert s1 != s2  # fresh nonce each time
     assert a.public_key().verify(s1, b"m") and a.public_key().verify(s2, b"m")
     assert not b.public_key().verify(s1, b"m")
+
+
+def test_gmssl_oracle_handles_keys_whose_x_starts_with_04() -> None:
+    """The constructor of gmssl's CryptSM2 would lstrip("04") such a key; our helper sidesteps it."""
+    key = next(
+        k for k in (PrivateKey.generate() for _ in range(5000)) if k.public_key().to_hex()[2:4] == "04"
+    )
+    gm = _gmssl_pair(key)
+    r, s = decode_dss_signature(key.sign(b"m"))
+    assert gm.verify_with_sm3(format(r, "064x") + format(s, "064x"), b"m")
