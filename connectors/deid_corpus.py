@@ -14,7 +14,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from connectors.samples import DISTRICTS, GIVEN, STREETS, SURNAMES, id_check_digit
+from connectors.samples import DISTRICTS, GIVEN, STREETS, SURNAMES
+from node.anonymization.checksums import id_check_digit, luhn_ok
 
 RARE_GIVEN = "翀彧祎玥昱炅甯赟犇淏昶暘曈婳嫚妤姞嫱毓琇瑭璠珺琰骞玙琤瑢璆昉晞"
 CLINICAL_NEGATIVES = [
@@ -116,15 +117,7 @@ class _Fake:
 
     def bank(self) -> str:
         body = "622202" + "".join(str(self.r.randint(0, 9)) for _ in range(12))
-        for check in range(10):
-            candidate = body + str(check)
-            digits = [int(c) for c in candidate]
-            total = sum(
-                d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits))
-            )
-            if total % 10 == 0:
-                return candidate
-        raise AssertionError("unreachable")
+        return next(body + str(c) for c in range(10) if luhn_ok(body + str(c)))
 
     def email(self) -> str:
         return (

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from node.anonymization.checksums import id_check_digit
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 )
@@ -97,13 +99,6 @@ MEDICATIONS = {
     "F32.9": ("N06AB06", "舍曲林片"),
     "B20": ("J05AR", "抗逆转录病毒联合制剂"),
 }
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-ID_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643-1999 check character of a resident ID number."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 @dataclass
