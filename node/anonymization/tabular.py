@@ -4,7 +4,8 @@ The search walks the generalization lattice upwards by total height; a node is f
 records in equivalence classes smaller than k (or, with l-diversity, with fewer than l distinct
 sensitive values) are at most ``max_suppression`` of the table. Feasibility is monotone (generalizing
 only merges classes), so the first height with feasible nodes holds the least generalized solutions;
-among them the node with the least information loss wins. Classes are counted on integer codes.
+among them the node with the least information loss wins. Classes are counted on integer codes, and
+every solution is checked by ``verify`` (separate, plain-Python code) before ``anonymize`` returns it.
 """
 
 from __future__ import annotations
