@@ -27,6 +27,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
+from node.anonymization.operators import Pseudonymizer
 from node.crypto.sm import hmac_sm3
 
 _TABLE = dicom_anonymization_database_selector("dicomfields_2026c")
@@ -120,6 +121,7 @@ class DicomDeidentifier:
         if clean_descriptors and clean_text is None:
             raise ValueError("clean descriptors need a text cleaner")
         self._key, self._dates, self._clean, self._clean_text = key, dates, clean_descriptors, clean_text
+        self._dates_shift = Pseudonymizer(key)
 
     def uid(self, original: str) -> str:
         return "2.25." + str(int.from_bytes(hmac_sm3(self._key, f"uid:{original}".encode())[:16], "big"))
@@ -127,14 +129,10 @@ class DicomDeidentifier:
     def pseudonym(self, kind: str, value: str) -> str:
         return hmac_sm3(self._key, f"{kind}:{value}".encode())[:8].hex().upper()
 
-    def _offset(self, patient: str) -> int:
-        raw = int.from_bytes(hmac_sm3(self._key, f"date-shift:{patient}".encode())[:4], "big")
-        return raw % 365 - 182 or 183
-
     def deidentify(self, ds: Dataset) -> DicomResult:
         result = DicomResult(ds)
         patient = str(ds.get("PatientID", ""))
-        offset = self._offset(patient)
+        offset = self._dates_shift.date_offset_days(patient)  # the same shift as the patient's text and FHIR
         result.warnings += self._burned_in_warnings(ds)
         ds.remove_private_tags()
         self._walk(ds, offset)

@@ -81,3 +81,17 @@ def test_burned_in_annotation_warning_and_table() -> None:
     assert (
         action_for(0x00100010) is not None and action_for(0x60004000) == "X"
     )  # overlay comments, 60xx group
+
+
+def test_dates_shift_like_the_patients_other_records() -> None:
+    from datetime import date, timedelta
+
+    from node.anonymization.operators import Pseudonymizer
+
+    original = _read("CT_small.dcm")
+    ds = DicomDeidentifier(b"k" * 16, dates="shifted").deidentify(_read("CT_small.dcm")).dataset
+    offset = Pseudonymizer(b"k" * 16).date_offset_days(original.PatientID)
+    d = original.StudyDate
+    assert ds.StudyDate == (date(int(d[:4]), int(d[4:6]), int(d[6:])) + timedelta(days=offset)).strftime(
+        "%Y%m%d"
+    )
