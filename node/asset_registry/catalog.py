@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Any
 
 from node.asset_registry.model import CATEGORY_ZH, Asset, Product
@@ -76,3 +78,14 @@ def _service(node: str, p: Product) -> dict[str, Any]:
         "hnode:visibleTo": p.visible_to,
         "hnode:status": p.status.value,
     }
+
+
+def plain(record: Any) -> dict[str, Any]:
+    """A dataclass as JSON-ready values (enums and other objects as strings)."""
+    out: dict[str, Any] = json.loads(json.dumps(asdict(record), default=str))
+    return out
+
+
+def asset_record(a: Asset) -> dict[str, Any]:
+    """An asset as the CLI and API show it: every field, the grade in force and the PII columns."""
+    return {**plain(a), "grade_in_force": plain(a.grade), "pii_columns": a.pii_columns}

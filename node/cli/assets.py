@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from node.asset_registry.model import CATEGORY_ZH, Asset, Product, ProductStatus
+from node.asset_registry.catalog import asset_record, plain
+from node.asset_registry.model import CATEGORY_ZH, Product, ProductStatus
 from node.cli.common import actor, open_container, print_json, progress_bar
 
 assets_app = typer.Typer(
@@ -17,14 +16,6 @@ assets_app = typer.Typer(
 )
 products_app = typer.Typer(help="Data products offered to partners (数据产品).", no_args_is_help=True)
 samples_app = typer.Typer(help="Synthetic hospital data for demos and tests.", no_args_is_help=True)
-
-
-def asset_json(a: Asset) -> dict[str, Any]:
-    d = asdict(a)
-    d["grade_in_force"] = asdict(a.grade)
-    d["pii_columns"] = a.pii_columns
-    plain: dict[str, Any] = json.loads(json.dumps(d, default=str))
-    return plain
 
 
 @assets_app.command("import")
@@ -69,7 +60,7 @@ def ls(
     """List the catalog's assets."""
     found = open_container().assets.search(text, level, category, source_system)
     if as_json:
-        print_json([asset_json(a) for a in found])
+        print_json([asset_record(a) for a in found])
         return
     for a in found:
         mark = "confirmed" if a.confirmed else "suggested"
@@ -83,7 +74,7 @@ def show(asset_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Schema, rows, PII columns, suggested and confirmed grade with reasons."""
     a = open_container().assets.get(asset_id)
     if as_json:
-        print_json(asset_json(a))
+        print_json(asset_record(a))
         return
     typer.echo(
         f"{a.name}  [{a.id}]  {a.rows:,} rows  from {a.connector}:{a.source_uri} ({a.source_system.value})"
@@ -179,7 +170,7 @@ def products_ls(as_json: bool = typer.Option(False, "--json")) -> None:
     """List all products."""
     found = open_container().products.visible(None)
     if as_json:
-        print_json([json.loads(json.dumps(asdict(p), default=str)) for p in found])
+        print_json([plain(p) for p in found])
         return
     for p in found:
         typer.echo(product_line(p))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from node.api.deps import ANY_ROLE, STAFF, container, require
-from node.asset_registry.catalog import dcat_catalog
-from node.asset_registry.model import Asset, Product, ProductStatus
+from node.asset_registry.catalog import asset_record, dcat_catalog, plain
+from node.asset_registry.model import Product, ProductStatus
 from node.asset_registry.services import ImportOptions
 from node.bootstrap import Container
 from node.errors import NotFound, PolicyDenied
@@ -20,15 +18,6 @@ from node.identity.model import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 OFFICER = (Role.DATA_OFFICER, Role.ADMIN)
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(asdict(value), default=str))
-    return out
-
-
-def asset_out(a: Asset) -> dict[str, Any]:
-    return {**_plain(a), "grade_in_force": _plain(a.grade), "pii_columns": a.pii_columns}
 
 
 class ImportIn(BaseModel):
@@ -85,7 +74,7 @@ def import_asset(
     return {
         "import_id": result.import_id,
         "rows": result.rows,
-        "assets": [asset_out(a) for a in result.assets],
+        "assets": [asset_record(a) for a in result.assets],
     }
 
 
@@ -98,14 +87,14 @@ def list_assets(
     _: Principal = Depends(require("asset.list", *STAFF)),
     c: Container = Depends(container),
 ) -> list[dict[str, Any]]:
-    return [asset_out(a) for a in c.assets.search(text, level, category, source_system)]
+    return [asset_record(a) for a in c.assets.search(text, level, category, source_system)]
 
 
 @router.get("/assets/{asset_id}")
 def get_asset(
     asset_id: str, _: Principal = Depends(require("asset.show", *STAFF)), c: Container = Depends(container)
 ) -> dict[str, Any]:
-    return asset_out(c.assets.get(asset_id))
+    return asset_record(c.assets.get(asset_id))
 
 
 @router.post("/assets/{asset_id}/grade")
@@ -115,7 +104,9 @@ def grade_asset(
     me: Principal = Depends(require("asset.grade", Role.DATA_OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
-    return asset_out(c.assets.grade(me.id, asset_id, body.level, body.reason, body.category, body.dsl_class))
+    return asset_record(
+        c.assets.grade(me.id, asset_id, body.level, body.reason, body.category, body.dsl_class)
+    )
 
 
 def _partner_roles(me: Principal) -> frozenset[str] | None:
@@ -127,7 +118,7 @@ def _partner_roles(me: Principal) -> frozenset[str] | None:
 def list_products(
     me: Principal = Depends(require("product.list", *ANY_ROLE)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:
-    return [_plain(p) for p in c.products.visible(_partner_roles(me))]
+    return [plain(p) for p in c.products.visible(_partner_roles(me))]
 
 
 @router.get("/products/{product_id}")
@@ -139,7 +130,7 @@ def get_product(
     visible = {p.id: p for p in c.products.visible(_partner_roles(me))}
     if product_id not in visible:  # partners cannot tell a hidden product from a missing one
         raise NotFound(f"product {product_id} not found", code="product_not_found")
-    return _plain(visible[product_id])
+    return plain(visible[product_id])
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
@@ -157,7 +148,7 @@ def create_product(
         body.policy_template,
         body.description,
     )
-    return _plain(p)
+    return plain(p)
 
 
 @router.post("/products/{product_id}/publish")
@@ -166,7 +157,7 @@ def publish_product(
     me: Principal = Depends(require("product.publish", Role.DATA_OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
-    return _plain(c.products.set_status(me.id, product_id, ProductStatus.PUBLISHED))
+    return plain(c.products.set_status(me.id, product_id, ProductStatus.PUBLISHED))
 
 
 @router.post("/products/{product_id}/retire")
@@ -175,7 +166,7 @@ def retire_product(
     me: Principal = Depends(require("product.retire", Role.DATA_OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
-    return _plain(c.products.set_status(me.id, product_id, ProductStatus.RETIRED))
+    return plain(c.products.set_status(me.id, product_id, ProductStatus.RETIRED))
 
 
 @router.get("/catalog.jsonld")
