@@ -9,16 +9,25 @@ from typing import Any
 from sqlalchemy import Engine
 
 from node.adapters.asset_store import EncryptedParquetStore
+from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
 from node.adapters.node_key import FileSigner
+from node.adapters.policy.bundle import PolicyBundle
+from node.adapters.policy.opa_engine import OpaServerEngine
+from node.adapters.policy.regopy_engine import RegopyEngine
 from node.asset_registry.extracts import ExtractService
 from node.asset_registry.pii import PatternPiiDetector
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
+from node.contracts.anchoring import AnchorService
+from node.contracts.enforcement import UsageService
+from node.contracts.extracts import ContractExtracts
+from node.contracts.monitor import ContractMonitor
+from node.contracts.services import ContractService
 from node.identity.services import IdentityService
-from node.ports import Clock, Signer, SystemClock
+from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
 
@@ -35,6 +44,13 @@ class Container:
     assets: AssetService
     products: ProductService
     extracts: ExtractService
+    policy: PolicyEngine
+    chain: Callable[[], ChainAnchor]
+    contracts: ContractService
+    usage: UsageService
+    monitor: ContractMonitor
+    anchoring: AnchorService
+    contract_extracts: ContractExtracts
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -43,18 +59,28 @@ class Container:
         return {self.signer.public_key_hex}
 
     def close(self) -> None:
+        close_chain = getattr(self.chain, "close", None)
+        if close_chain is not None:
+            close_chain()
         self.engine.dispose()
 
 
 def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the node. ``overrides`` replace a component by name: ``clock=``, ``signer=``, ``engine=``,
-    ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables)."""
+    ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables), ``policy=`` (a
+    PolicyEngine), ``chain=`` (a callable returning the ChainAnchor)."""
     engine: Engine = overrides.pop("engine", None) or make_engine(settings.database_url)
     clock: Clock = overrides.pop("clock", None) or SystemClock()
     node_key = FileSigner(settings.node_key_path, settings.key_passphrase)
     signer: Signer = overrides.pop("signer", None) or node_key
     kek: Callable[[], bytes] = overrides.pop("at_rest_kek", None) or (
         lambda: node_key.derive_key(AT_REST_LABEL)
+    )
+    policy: PolicyEngine = overrides.pop("policy", None) or (
+        OpaServerEngine(settings.opa_url) if settings.opa_url else RegopyEngine(PolicyBundle.load())
+    )
+    chain: Callable[[], ChainAnchor] = overrides.pop("chain", None) or ChainConnector(
+        settings, lambda label, length: node_key.derive_key(label, length)
     )
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
@@ -68,4 +94,26 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     assets = AssetService(uow, audit, clock, store, PatternPiiDetector())
     products = ProductService(uow, audit, clock)
     extracts = ExtractService(uow, store, audit)
-    return Container(settings, engine, clock, signer, audit, identity, store, assets, products, extracts)
+    monitor = ContractMonitor(uow, audit, clock)
+    contracts = ContractService(uow, audit, clock, policy, signer, settings.name)
+    usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
+    anchoring = AnchorService(uow, audit, clock, chain)
+    return Container(
+        settings,
+        engine,
+        clock,
+        signer,
+        audit,
+        identity,
+        store,
+        assets,
+        products,
+        extracts,
+        policy,
+        chain,
+        contracts,
+        usage,
+        monitor,
+        anchoring,
+        ContractExtracts(uow, usage, extracts),
+    )

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     import_root: Path | None = Field(
         default=None, description="Files imported through the API must lie below it; default DATA_DIR/inbox."
     )
+    chain_rpc_url: str | None = Field(
+        default=None,
+        description="EVM JSON-RPC endpoint of the regional chain; unset: the embedded in-process chain.",
+    )
+    chain_contract_address: str | None = Field(
+        default=None, description="Anchor registry address on that chain; unset: deploy it and remember it."
+    )
+    chain_timeout_s: float = Field(default=30.0, description="How long to wait for a transaction receipt.")
+    opa_url: str | None = Field(
+        default=None, description="Remote OPA server (http://host:port); unset: the embedded Rego engine."
+    )
 
     @field_validator("name")
     @classmethod

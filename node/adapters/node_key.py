@@ -34,8 +34,8 @@ class FileSigner:
     def sign(self, message: bytes) -> bytes:
         return self._loaded().sign(message)
 
-    def derive_key(self, label: bytes) -> bytes:
-        return self._loaded().derive_key(label)
+    def derive_key(self, label: bytes, length: int = 16) -> bytes:
+        return self._loaded().derive_key(label, length)
 
 
 def create_node_key(path: Path, passphrase: SecretStr | None) -> str:

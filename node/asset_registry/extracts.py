@@ -34,7 +34,8 @@ class ExtractService:
         self._store = store
         self._audit = audit
 
-    def extract(self, actor: str, product_id: str) -> tuple[pd.DataFrame, TableReport]:
+    def extract(self, actor: str, product_id: str, min_k: int = 0) -> tuple[pd.DataFrame, TableReport]:
+        """Produce the product's anonymized extract, with k at least the product's and ``min_k``."""
         with self._uow() as uow:
             product = uow.products.get(product_id)
             if product is None:
@@ -54,7 +55,7 @@ class ExtractService:
         if asset is None:
             raise NotFound("the product's asset is gone", code="asset_not_found")
         template: dict[str, Any] = product.policy_template
-        k = int(template.get("k", 5))
+        k = max(int(template.get("k", 5)), min_k)
         drop = [
             c.name
             for c in asset.columns

@@ -296,7 +296,12 @@ class AssetService:
         return replace(asset, confirmed=grade)
 
 
-POLICY_KEYS = {"purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"}
+POLICY_KEYS = {
+    # contract limits a product offers (see node.contracts.services.offer_of)
+    *("purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"),
+    # how an anonymized extract is produced (see node.asset_registry.extracts)
+    *("quasi", "sensitive", "l", "max_suppression"),
+}
 
 
 class ProductService:

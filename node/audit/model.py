@@ -88,6 +88,32 @@ def merkle_root(leaf_hashes: list[str]) -> str:
     return level[0].hex()
 
 
+def merkle_proof(leaf_hashes: list[str], index: int) -> list[tuple[str, str]]:
+    """The inclusion proof of leaf ``index`` for ``merkle_root``: (side, sibling hash) pairs, bottom up,
+    where side "L" means the sibling is on the left. Promoted odd nodes contribute no step."""
+    if not 0 <= index < len(leaf_hashes):
+        raise ValueError("leaf index out of range")
+    level = [sm3(b"\x00" + bytes.fromhex(h)) for h in leaf_hashes]
+    proof: list[tuple[str, str]] = []
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            proof.append(("L" if sibling < index else "R", level[sibling].hex()))
+        nxt = [sm3(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level, index = nxt, index // 2
+    return proof
+
+
+def verify_merkle_proof(leaf_hash: str, proof: list[tuple[str, str]], root: str) -> bool:
+    node = sm3(b"\x00" + bytes.fromhex(leaf_hash))
+    for side, sibling in proof:
+        s = bytes.fromhex(sibling)
+        node = sm3(b"\x01" + (s + node if side == "L" else node + s))
+    return node.hex() == root
+
+
 @dataclass(frozen=True)
 class AuditSeal:
     """The node's SM2 signature over a contiguous batch of entries."""

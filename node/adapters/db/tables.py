@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -117,5 +118,82 @@ products = Table(
     Column("visible_to", JSON, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_by", String(64), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("product_id", String(32), ForeignKey("products.id"), nullable=False, index=True),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False, index=True),
+    Column("node_id", String(64), nullable=False),
+    Column("node_public_key", String(130), nullable=False),
+    Column("asset_ids", JSON, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("state", Integer, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("uses", BigInteger, nullable=False),
+    Column("epsilon_spent", Float, nullable=False),
+    Column("needs_ethics", Boolean, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("approvals", JSON, nullable=False),
+    Column("partner_signature", JSON),
+    Column("node_signature", JSON),
+    Column("digest", String(64), nullable=False),
+    Column("requested_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+usage_records = Table(
+    "usage_records",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("contract_id", String(32), ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("principal_id", String(32), nullable=False),
+    Column("access_mode", String(32), nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("cohort_size", BigInteger),
+    Column("ref", String(128), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("ref", String(128), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_us", BigInteger, nullable=False),
+    Column("delivered_at_us", BigInteger),
+    Column("last_error", String(300), nullable=False),
+    Index("ix_outbox_pending", "delivered_at_us", "next_attempt_us"),
+)
+
+anchors = Table(
+    "anchors",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("ref", String(128), nullable=False, index=True),
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("block_time", BigInteger, nullable=False),
+    Column("contract_address", String(42), nullable=False),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("submitter", String(42), nullable=False),
+)
+
+audit_batches = Table(
+    "audit_batches",
+    metadata,
+    Column("first_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False, unique=True),
+    Column("merkle_root", String(64), nullable=False, unique=True),
     Column("created_at_us", BigInteger, nullable=False),
 )

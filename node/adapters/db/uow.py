@@ -8,6 +8,11 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from node.adapters.db.contract_repositories import (
+    SqlAnchorRepository,
+    SqlContractRepository,
+    SqlOutboxRepository,
+)
 from node.adapters.db.registry_repositories import SqlAssetRepository, SqlProductRepository
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
 from node.errors import DependencyUnavailable
@@ -30,6 +35,9 @@ class SqlUnitOfWork:
     audit: SqlAuditRepository
     assets: SqlAssetRepository
     products: SqlProductRepository
+    contracts: SqlContractRepository
+    outbox: SqlOutboxRepository
+    anchors: SqlAnchorRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -46,6 +54,9 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self._conn)
         self.assets = SqlAssetRepository(self._conn)
         self.products = SqlProductRepository(self._conn)
+        self.contracts = SqlContractRepository(self._conn)
+        self.outbox = SqlOutboxRepository(self._conn)
+        self.anchors = SqlAnchorRepository(self._conn)
         return self
 
     def __exit__(

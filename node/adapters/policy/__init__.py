@@ -1,0 +1,1 @@
+"""Policy engines behind the ``PolicyEngine`` port, and the Rego bundle they evaluate."""

@@ -1,0 +1,321 @@
+"""Contract negotiation: request, approval (officer, then ethics for level 4+), counter-offers,
+signatures of both sides, and the hand-off to anchoring. Every step is audited in the same
+transaction as the state change; every refusal is audited on its own."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from node.asset_registry.model import ProductStatus
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.contracts.model import Contract, Signature, State, Terms
+from node.contracts.ports import ContractsUnitOfWork, OutboxItem
+from node.crypto.sm import PublicKey
+from node.errors import InvalidInput, NotFound
+from node.identity.model import Principal
+from node.ports import Clock, PolicyEngine, Signer
+
+DEFAULT_OFFER: dict[str, Any] = {
+    "purposes": [],
+    "max_uses": 100,
+    "valid_days": 365,
+    "epsilon": 1.0,
+    "min_cohort": 10,
+    "k": 5,
+}
+
+
+def offer_of(template: dict[str, Any]) -> dict[str, Any]:
+    """The limits a product offers, as the negotiation policy sees them."""
+    o = {**DEFAULT_OFFER, **{k: v for k, v in template.items() if k in DEFAULT_OFFER}}
+    return {
+        "purposes": list(o["purposes"]),
+        "max_uses": o["max_uses"],
+        "max_days": o["valid_days"],
+        "epsilon": o["epsilon"],
+        "min_cohort": o["min_cohort"],
+        "k": o["k"],
+    }
+
+
+def principal_view(p: Principal) -> dict[str, Any]:
+    return {"id": p.id, "roles": sorted(r.value for r in p.roles)}
+
+
+class ContractService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], ContractsUnitOfWork],
+        audit: AuditLog,
+        clock: Clock,
+        policy: PolicyEngine,
+        signer: Signer,
+        node_id: str,
+    ) -> None:
+        self._uow = uow_factory
+        self._audit = audit
+        self._clock = clock
+        self._policy = policy
+        self._signer = signer
+        self._node_id = node_id
+
+    # -- partner side ----------------------------------------------------------------------------
+    def request(self, partner: Principal, product_id: str, raw_terms: dict[str, Any]) -> Contract:
+        """A partner asks for a product under terms. Terms the negotiation policy refuses are
+        rejected at once, with the policy's reasons; acceptable ones wait for the officer."""
+        terms = Terms.parse(raw_terms)
+        now = self._clock.now_us()
+        with self._uow() as uow:
+            product = uow.products.get(product_id)
+            if product is None or (product.status != ProductStatus.PUBLISHED):
+                self._deny(partner.id, "contract.request", "product", product_id, ["product_not_offered"])
+                raise NotFound(f"product {product_id} is not offered", code="product_not_found")
+            assets = [uow.assets.get(a) for a in product.asset_ids]
+            level = max(a.grade.level for a in assets if a is not None)
+            decision = self._policy.decide(
+                "negotiation",
+                {
+                    "principal": principal_view(partner),
+                    "product": {
+                        "id": product.id,
+                        "status": product.status.value,
+                        "access_mode": product.access_mode.value,
+                        "level": level,
+                        "visible_to": product.visible_to,
+                        "offer": offer_of(product.policy_template),
+                    },
+                    "terms": terms.as_dict(),
+                },
+            )
+            contract = Contract(
+                id="ct_" + secrets.token_hex(8),
+                product_id=product.id,
+                partner_id=partner.id,
+                node_id=self._node_id,
+                node_public_key=self._signer.public_key_hex,
+                asset_ids=tuple(product.asset_ids),
+                level=level,
+                terms=terms,
+                state=State.REQUESTED,
+                version=1,
+                requested_at_us=now,
+                updated_at_us=now,
+                needs_ethics=bool(decision.obligations.get("ethics_review", level >= 4)),
+            )
+            if decision.allow:
+                contract = contract.submit(now)
+            else:
+                contract = contract.reject("policy: " + ", ".join(decision.reasons), now)
+            uow.contracts.add(contract)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    partner.id,
+                    "contract.request",
+                    "contract",
+                    contract.id,
+                    Outcome.SUCCESS if decision.allow else Outcome.DENIED,
+                    {
+                        "product": product.id,
+                        "mode": terms.access_mode.value,
+                        "purpose": terms.purpose,
+                        "state": contract.state.name,
+                        "reasons": decision.reasons,
+                    },
+                ),
+            )
+            uow.commit()
+        return contract
+
+    def accept_counter_offer(self, partner: Principal, contract_id: str) -> Contract:
+        return self._transition(
+            partner, contract_id, "contract.accept", lambda c, now: c.accept_counter_offer(now), party=True
+        )
+
+    def decline(self, partner: Principal, contract_id: str, reason: str) -> Contract:
+        return self._transition(
+            partner,
+            contract_id,
+            "contract.decline",
+            lambda c, now: c.reject("declined by partner: " + _reason(reason), now),
+            party=True,
+        )
+
+    def sign(self, partner: Principal, contract_id: str, signature_hex: str) -> Contract:
+        """Accept the partner's SM2 signature over the canonical contract, add the node's, and queue
+        the digest for anchoring, all in one transaction."""
+        with self._uow() as uow:
+            contract = self._load(uow, contract_id, for_update=True)
+            self._check_party(partner, contract, "contract.sign")
+            if contract.state != State.AGREED:
+                self._deny(partner.id, "contract.sign", "contract", contract_id, ["not_agreed"])
+                raise InvalidInput(
+                    f"the contract is {contract.state.name}, not AGREED: nothing to sign",
+                    code="contract_not_signable",
+                )
+            key = uow.principals.get(partner.id)
+            public_key = key.public_key if key else None
+            if not public_key or not _verifies(public_key, signature_hex, contract.canonical()):
+                self._deny(partner.id, "contract.sign", "contract", contract_id, ["signature_invalid"])
+                raise InvalidInput(
+                    "the signature does not verify against your registered SM2 key over the contract's "
+                    "canonical bytes (GET the document again: it may have changed)",
+                    code="signature_invalid",
+                )
+            now = self._clock.now_us()
+            canonical = contract.canonical()
+            contract = contract.sign(
+                Signature(partner.id, public_key, signature_hex.lower(), now),
+                Signature(
+                    self._node_id, self._signer.public_key_hex, self._signer.sign(canonical).hex(), now
+                ),
+                now,
+            ).start_anchoring(now)
+            uow.contracts.save(contract)
+            uow.outbox.add(
+                OutboxItem(
+                    id="ob_" + secrets.token_hex(8),
+                    kind="contract",
+                    ref=contract.id,
+                    digest=contract.digest,
+                    created_at_us=now,
+                )
+            )
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    partner.id, "contract.sign", "contract", contract.id, details={"digest": contract.digest}
+                ),
+            )
+            uow.commit()
+        return contract
+
+    def terminate(self, partner: Principal, contract_id: str, reason: str) -> Contract:
+        return self._transition(
+            partner,
+            contract_id,
+            "contract.terminate",
+            lambda c, now: c.terminate("terminated by partner: " + _reason(reason), now),
+            party=True,
+        )
+
+    # -- hospital side ---------------------------------------------------------------------------
+    def approve(self, officer: Principal, contract_id: str) -> Contract:
+        return self._transition(
+            officer, contract_id, "contract.approve", lambda c, now: c.approve(officer.id, now)
+        )
+
+    def approve_ethics(self, reviewer: Principal, contract_id: str) -> Contract:
+        return self._transition(
+            reviewer,
+            contract_id,
+            "contract.ethics_approve",
+            lambda c, now: c.approve_ethics(reviewer.id, now),
+        )
+
+    def reject(self, staff: Principal, contract_id: str, reason: str) -> Contract:
+        return self._transition(
+            staff, contract_id, "contract.reject", lambda c, now: c.reject(_reason(reason), now)
+        )
+
+    def counter_offer(self, officer: Principal, contract_id: str, raw_terms: dict[str, Any]) -> Contract:
+        terms = Terms.parse(raw_terms)
+        with self._uow() as uow:
+            current = self._load(uow, contract_id)
+            if terms.access_mode != current.terms.access_mode:
+                raise InvalidInput("a counter-offer keeps the product's access mode", code="terms_invalid")
+        return self._transition(
+            officer,
+            contract_id,
+            "contract.counter_offer",
+            lambda c, now: c.counter_offer(terms, officer.id, now),
+        )
+
+    def revoke(self, officer: Principal, contract_id: str, reason: str) -> Contract:
+        return self._transition(
+            officer, contract_id, "contract.revoke", lambda c, now: c.revoke(_reason(reason), now)
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+    def get(self, viewer: Principal, contract_id: str) -> Contract:
+        with self._uow() as uow:
+            contract = self._load(uow, contract_id)
+        if viewer.kind == "partner" and contract.partner_id != viewer.id:
+            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        return contract
+
+    def list_for(self, viewer: Principal, states: set[State] | None = None) -> list[Contract]:
+        with self._uow() as uow:
+            return uow.contracts.query(
+                partner_id=viewer.id if viewer.kind == "partner" else None, states=states
+            )
+
+    # -- internals -------------------------------------------------------------------------------
+    def _transition(
+        self,
+        actor: Principal,
+        contract_id: str,
+        action: str,
+        step: Callable[[Contract, int], Contract],
+        party: bool = False,
+    ) -> Contract:
+        now = self._clock.now_us()
+        with self._uow() as uow:
+            contract = self._load(uow, contract_id, for_update=True)
+            if party:
+                self._check_party(actor, contract, action)
+            try:
+                updated = step(contract, now)
+            except InvalidInput:
+                raise
+            except Exception as exc:
+                self._deny(actor.id, action, "contract", contract_id, [getattr(exc, "code", "error")])
+                raise
+            uow.contracts.save(updated)
+            self._audit.record(
+                uow,
+                AuditEvent(
+                    actor.id,
+                    action,
+                    "contract",
+                    contract_id,
+                    details={
+                        "from": contract.state.name,
+                        "to": updated.state.name,
+                        "version": updated.version,
+                    },
+                ),
+            )
+            uow.commit()
+        return updated
+
+    def _load(self, uow: ContractsUnitOfWork, contract_id: str, for_update: bool = False) -> Contract:
+        contract = uow.contracts.get(contract_id, for_update=for_update)
+        if contract is None:
+            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        return contract
+
+    def _check_party(self, actor: Principal, contract: Contract, action: str) -> None:
+        if contract.partner_id != actor.id:
+            self._deny(actor.id, action, "contract", contract.id, ["not_a_party"])
+            raise NotFound(f"contract {contract.id} not found", code="contract_not_found")
+
+    def _deny(self, actor: str, action: str, kind: str, ref: str, reasons: list[str]) -> None:
+        self._audit.record_now(AuditEvent(actor, action, kind, ref, Outcome.DENIED, {"reasons": reasons}))
+
+
+def _reason(text: str) -> str:
+    text = " ".join(text.split())
+    if not 0 < len(text) <= 300:
+        raise InvalidInput("a reason of 1-300 characters is required", code="reason_required")
+    return text
+
+
+def _verifies(public_key_hex: str, signature_hex: str, message: bytes) -> bool:
+    try:
+        return PublicKey.from_hex(public_key_hex).verify(bytes.fromhex(signature_hex), message)
+    except (InvalidInput, ValueError):
+        return False

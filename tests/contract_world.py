@@ -1,0 +1,90 @@
+"""A node with partners, staff and published products of several modes and grades, for contract tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.registry import open_source
+from connectors.samples import write_sample_files
+from node.asset_registry.model import ProductStatus
+from node.bootstrap import Container
+from node.contracts.model import DAY_US, Contract
+from node.crypto.sm import PrivateKey
+from node.identity.model import Principal
+
+
+@dataclass
+class World:
+    c: Container
+    officer: Principal
+    ethics: Principal
+    insurer: Principal
+    insurer_key: PrivateKey
+    researcher: Principal
+    researcher_key: PrivateKey
+    products: dict[str, str]  # short name -> product id
+
+    def terms(self, mode: str, purpose: str, **over: Any) -> dict[str, Any]:
+        now = self.c.clock.now_us()
+        base: dict[str, Any] = {
+            "purpose": purpose,
+            "access_mode": mode,
+            "valid_from_us": now,
+            "valid_to_us": now + 30 * DAY_US,
+            "max_uses": 10,
+            "epsilon": 1.0,
+            "min_cohort": 20,
+            "k": 5,
+        }
+        return base | over
+
+    def sign_as(self, key: PrivateKey, partner: Principal, contract: Contract) -> Contract:
+        return self.c.contracts.sign(partner, contract.id, key.sign(contract.canonical()).hex())
+
+    def active(self, partner: Principal, key: PrivateKey, product: str, terms: dict[str, Any]) -> Contract:
+        """Request, approve (and ethics-approve), sign and anchor: an ACTIVE contract."""
+        c = self.c.contracts.request(partner, self.products[product], terms)
+        c = self.c.contracts.approve(self.officer, c.id)
+        if c.needs_ethics:
+            c = self.c.contracts.approve_ethics(self.ethics, c.id)
+        self.sign_as(key, partner, c)
+        report = self.c.anchoring.deliver()
+        assert not report.failed, report
+        return self.c.contracts.get(self.officer, c.id)
+
+
+def build_world(c: Container, samples: Path) -> World:
+    if not (samples / "csv").exists():
+        write_sample_files(samples, 60, seed=5)
+    ident = c.identity
+    officer = ident.register("cli:t", "officer", ["data_officer"], "数据管理办公室")
+    ethics = ident.register("cli:t", "ethics", ["ethics_reviewer"], "医学伦理委员会")
+    ins_key, res_key = PrivateKey.generate(), PrivateKey.generate()
+    insurer = ident.register("cli:t", "insurer-a", ["insurer"], "某保险", ins_key.public_key().to_hex())
+    researcher = ident.register(
+        "cli:t", "institute-b", ["researcher"], "某研究院", res_key.public_key().to_hex()
+    )
+    assets = {
+        a.table: a for a in c.assets.import_source("cli:t", open_source("csv", str(samples / "csv"))).assets
+    }
+    offers = {
+        # short name: (asset tables, mode, roles, template)
+        "extract": (
+            ["encounters"],
+            "anonymized_extract",
+            ["researcher", "insurer"],
+            {"k": 5, "quasi": ["class", "department", "start"]},
+        ),
+        "aggregate": (["observations"], "aggregate_query", ["insurer", "researcher"], {"min_cohort": 20}),
+        "federated": (["patients"], "federated_training", ["researcher"], {"epsilon": 3.0}),
+    }
+    products = {}
+    for short, (tables, mode, roles, template) in offers.items():
+        p = c.products.create(
+            officer.id, f"product-{short}", [assets[t].id for t in tables], mode, roles, template
+        )
+        c.products.set_status(officer.id, p.id, ProductStatus.PUBLISHED)
+        products[short] = p.id
+    return World(c, officer, ethics, insurer, ins_key, researcher, res_key, products)
