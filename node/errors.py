@@ -12,6 +12,7 @@ class NodeError(Exception):
     """Root of all errors the node raises on purpose."""
 
     code = "node_error"
+    denial = False  # set on refusals that the raising service audits once its transaction is gone
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

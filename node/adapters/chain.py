@@ -12,20 +12,24 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from typing import TYPE_CHECKING
 
-from chain_adapter.embedded import EmbeddedChain
-from chain_adapter.web3_anchor import Web3ChainAnchor, deploy_registry
 from node.config import Settings
 from node.errors import DependencyUnavailable
+
+if TYPE_CHECKING:  # web3 and py-evm take a second to import: only commands that use the chain pay it
+    from eth_account.signers.local import LocalAccount
+
+    from chain_adapter.embedded import EmbeddedChain
+    from chain_adapter.web3_anchor import Web3ChainAnchor
 
 ACCOUNT_LABEL = b"hnode/chain-account/v1"
 EMBEDDED_FUNDS_WEI = 10**21
 
 
 def chain_account(derive_key: Callable[[bytes, int], bytes]) -> LocalAccount:
+    from eth_account import Account
+
     account: LocalAccount = Account.from_key(derive_key(ACCOUNT_LABEL, 32))
     return account
 
@@ -47,6 +51,11 @@ class ChainConnector:
             return self._anchor
 
     def _open(self) -> Web3ChainAnchor:
+        from web3 import Web3
+
+        from chain_adapter.embedded import EmbeddedChain
+        from chain_adapter.web3_anchor import Web3ChainAnchor, deploy_registry
+
         s = self._settings
         account = chain_account(self._derive)
         after_write: Callable[[], None] | None = None

@@ -5,7 +5,8 @@ transaction as the state change; every refusal is audited on its own."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from node.asset_registry.model import ProductStatus
@@ -14,7 +15,7 @@ from node.audit.services import AuditLog
 from node.contracts.model import Contract, Signature, State, Terms
 from node.contracts.ports import ContractsUnitOfWork, OutboxItem
 from node.crypto.sm import PublicKey
-from node.errors import InvalidInput, NotFound
+from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.identity.model import Principal
 from node.ports import Clock, PolicyEngine, Signer
 
@@ -68,11 +69,10 @@ class ContractService:
         rejected at once, with the policy's reasons; acceptable ones wait for the officer."""
         terms = Terms.parse(raw_terms)
         now = self._clock.now_us()
-        with self._uow() as uow:
+        with self._denials(partner.id, "contract.request", product_id), self._uow() as uow:
             product = uow.products.get(product_id)
             if product is None or (product.status != ProductStatus.PUBLISHED):
-                self._deny(partner.id, "contract.request", "product", product_id, ["product_not_offered"])
-                raise NotFound(f"product {product_id} is not offered", code="product_not_found")
+                raise refused(NotFound(f"product {product_id} is not offered", code="product_not_found"))
             assets = [uow.assets.get(a) for a in product.asset_ids]
             level = max(a.grade.level for a in assets if a is not None)
             decision = self._policy.decide(
@@ -147,23 +147,25 @@ class ContractService:
     def sign(self, partner: Principal, contract_id: str, signature_hex: str) -> Contract:
         """Accept the partner's SM2 signature over the canonical contract, add the node's, and queue
         the digest for anchoring, all in one transaction."""
-        with self._uow() as uow:
+        with self._denials(partner.id, "contract.sign", contract_id), self._uow() as uow:
             contract = self._load(uow, contract_id, for_update=True)
-            self._check_party(partner, contract, "contract.sign")
+            _check_party(partner, contract)
             if contract.state != State.AGREED:
-                self._deny(partner.id, "contract.sign", "contract", contract_id, ["not_agreed"])
-                raise InvalidInput(
-                    f"the contract is {contract.state.name}, not AGREED: nothing to sign",
-                    code="contract_not_signable",
+                raise refused(
+                    InvalidInput(
+                        f"the contract is {contract.state.name}, not AGREED: nothing to sign",
+                        code="contract_not_signable",
+                    )
                 )
             key = uow.principals.get(partner.id)
             public_key = key.public_key if key else None
             if not public_key or not _verifies(public_key, signature_hex, contract.canonical()):
-                self._deny(partner.id, "contract.sign", "contract", contract_id, ["signature_invalid"])
-                raise InvalidInput(
-                    "the signature does not verify against your registered SM2 key over the contract's "
-                    "canonical bytes (GET the document again: it may have changed)",
-                    code="signature_invalid",
+                raise refused(
+                    InvalidInput(
+                        "the signature does not verify against your registered SM2 key over the contract's "
+                        "canonical bytes (GET the document again: it may have changed)",
+                        code="signature_invalid",
+                    )
                 )
             now = self._clock.now_us()
             canonical = contract.canonical()
@@ -263,17 +265,14 @@ class ContractService:
         party: bool = False,
     ) -> Contract:
         now = self._clock.now_us()
-        with self._uow() as uow:
+        with self._denials(actor.id, action, contract_id), self._uow() as uow:
             contract = self._load(uow, contract_id, for_update=True)
             if party:
-                self._check_party(actor, contract, action)
+                _check_party(actor, contract)
             try:
                 updated = step(contract, now)
-            except InvalidInput:
-                raise
-            except Exception as exc:
-                self._deny(actor.id, action, "contract", contract_id, [getattr(exc, "code", "error")])
-                raise
+            except Conflict as exc:
+                raise refused(exc) from None
             uow.contracts.save(updated)
             self._audit.record(
                 uow,
@@ -298,13 +297,29 @@ class ContractService:
             raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
         return contract
 
-    def _check_party(self, actor: Principal, contract: Contract, action: str) -> None:
-        if contract.partner_id != actor.id:
-            self._deny(actor.id, action, "contract", contract.id, ["not_a_party"])
-            raise NotFound(f"contract {contract.id} not found", code="contract_not_found")
+    @contextmanager
+    def _denials(self, actor: str, action: str, ref: str) -> Iterator[None]:
+        """Audit refusals raised inside, after their transaction has rolled back (SQLite allows one
+        writer at a time: a denial written from inside the open transaction would wait on itself)."""
+        try:
+            yield
+        except NodeError as exc:
+            if exc.denial:
+                self._audit.record_now(
+                    AuditEvent(actor, action, "contract", ref, Outcome.DENIED, {"reasons": [exc.code]})
+                )
+            raise
 
-    def _deny(self, actor: str, action: str, kind: str, ref: str, reasons: list[str]) -> None:
-        self._audit.record_now(AuditEvent(actor, action, kind, ref, Outcome.DENIED, {"reasons": reasons}))
+
+def refused(error: NodeError) -> NodeError:
+    """Mark an error as a refusal to be audited by ``ContractService._denials``."""
+    error.denial = True
+    return error
+
+
+def _check_party(actor: Principal, contract: Contract) -> None:
+    if contract.partner_id != actor.id:
+        raise refused(NotFound(f"contract {contract.id} not found", code="contract_not_found"))
 
 
 def _reason(text: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from opa_client import OpaClient
 from requests import RequestException
 
 from node.adapters.policy.bundle import SCOPES
@@ -27,6 +26,8 @@ class OpaServerEngine:
             raise ConfigError(
                 "invalid setting NODE_OPA_URL: expected http(s)://host:port", code="opa_url_invalid"
             )
+        from opa_client import OpaClient  # pulls in aiohttp: only paid when a remote OPA is configured
+
         self._client = OpaClient(
             host=parts.hostname,
             port=parts.port or (443 if parts.scheme == "https" else 8181),
