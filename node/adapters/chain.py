@@ -11,7 +11,6 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from node.config import Settings
