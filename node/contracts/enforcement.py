@@ -87,51 +87,63 @@ class UsageService:
             raise
 
     def _authorize(self, principal: Principal, req: UsageRequest) -> UsageGrant:
+        grant: UsageGrant | None = None
+        denied: list[str] = []
         with self._uow() as uow:
             contract = uow.contracts.get(req.contract_id, for_update=True)
-            if contract is None:
-                uow.rollback()
-                self._record_denial(principal, req, ["contract_not_found"])
-                raise NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
             now = self._clock.now_us()
-            decision = self._policy.decide("usage", _usage_input(principal, contract, req, now))
-            if not decision.allow:
-                uow.rollback()
-                self._record_denial(principal, req, decision.reasons)
-                raise UsageDenied(decision.reasons)
-            updated = contract.record_use(req.epsilon, now)
-            record = UsageRecord(
-                id="us_" + secrets.token_hex(8),
-                contract_id=contract.id,
-                principal_id=principal.id,
-                access_mode=req.access_mode.value,
-                purpose=req.purpose,
-                epsilon=req.epsilon,
-                cohort_size=req.cohort_size,
-                ref=req.ref[:128],
-                at_us=now,
-            )
-            uow.contracts.save(updated)
-            uow.contracts.add_usage(record)
-            self._audit.record(
-                uow,
-                AuditEvent(
-                    principal.id,
-                    "contract.use",
-                    "contract",
-                    contract.id,
-                    details={
-                        "usage": record.id,
-                        "mode": req.access_mode.value,
-                        "use": updated.uses,
-                        "max_uses": updated.terms.max_uses,
-                        "epsilon": req.epsilon,
-                        "ref": record.ref,
-                        "state": updated.state.name,
-                    },
-                ),
-            )
-            uow.commit()
+            if contract is None:
+                denied = ["contract_not_found"]
+            else:
+                decision = self._policy.decide("usage", _usage_input(principal, contract, req, now))
+                if decision.allow:
+                    grant = self._meter(uow, principal, contract, req, now)
+                    uow.commit()
+                else:
+                    denied = decision.reasons or ["policy_denied"]
+        # a denial is audited once its transaction has ended: it holds no lock and no connection
+        if grant is None:
+            self._record_denial(principal, req, denied)
+            if contract is None:
+                raise NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
+            raise UsageDenied(denied)
+        return grant
+
+    def _meter(
+        self, uow: ContractsUnitOfWork, principal: Principal, contract: Contract, req: UsageRequest, now: int
+    ) -> UsageGrant:
+        updated = contract.record_use(req.epsilon, now)
+        record = UsageRecord(
+            id="us_" + secrets.token_hex(8),
+            contract_id=contract.id,
+            principal_id=principal.id,
+            access_mode=req.access_mode.value,
+            purpose=req.purpose,
+            epsilon=req.epsilon,
+            cohort_size=req.cohort_size,
+            ref=req.ref[:128],
+            at_us=now,
+        )
+        uow.contracts.save(updated)
+        uow.contracts.add_usage(record)
+        self._audit.record(
+            uow,
+            AuditEvent(
+                principal.id,
+                "contract.use",
+                "contract",
+                contract.id,
+                details={
+                    "usage": record.id,
+                    "mode": req.access_mode.value,
+                    "use": updated.uses,
+                    "max_uses": updated.terms.max_uses,
+                    "epsilon": req.epsilon,
+                    "ref": record.ref,
+                    "state": updated.state.name,
+                },
+            ),
+        )
         return UsageGrant(updated, record)
 
     def _refund(self, principal: Principal, grant: UsageGrant, error: str) -> None:
