@@ -26,6 +26,7 @@ from node.contracts.enforcement import UsageService
 from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
+from node.contracts.verification import ContractVerifier
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
 
@@ -51,6 +52,7 @@ class Container:
     monitor: ContractMonitor
     anchoring: AnchorService
     contract_extracts: ContractExtracts
+    verifier: ContractVerifier
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -116,4 +118,5 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         monitor,
         anchoring,
         ContractExtracts(uow, usage, extracts),
+        ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
     )

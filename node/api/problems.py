@@ -46,8 +46,15 @@ def _english(request: Request) -> bool:
     return lang.startswith("en")
 
 
-def problem(request: Request, status: int, title: tuple[str, str], code: str, detail: str) -> JSONResponse:
-    body = {
+def problem(
+    request: Request,
+    status: int,
+    title: tuple[str, str],
+    code: str,
+    detail: str,
+    reasons: list[str] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {
         "type": f"urn:hnode:problem:{code}",
         "title": title[1] if _english(request) else title[0],
         "status": status,
@@ -55,6 +62,8 @@ def problem(request: Request, status: int, title: tuple[str, str], code: str, de
         "code": code,
         "instance": request.url.path,
     }
+    if reasons:  # the names of failed policy checks: machine-readable, never data
+        body["reasons"] = reasons
     headers = {"WWW-Authenticate": 'Bearer realm="hnode"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -65,7 +74,9 @@ def install(app: FastAPI) -> None:
         _audit_failure(request, exc.code)
         for cls, status, zh, en in _CATEGORIES:
             if isinstance(exc, cls):
-                return problem(request, status, (zh, en), exc.code, exc.message)
+                return problem(
+                    request, status, (zh, en), exc.code, exc.message, getattr(exc, "reasons", None)
+                )
         return problem(request, 500, ("内部错误", "Internal error"), exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -57,9 +57,17 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run one cycle and exit."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between cycles."),
 ) -> None:
-    """Background duties: seal the audit log in signed batches."""
+    """Background duties: expire ended contracts, deliver queued anchors to the chain (with retries),
+    seal the audit log in signed batches."""
     c = open_container()
     while True:
+        for contract in c.monitor.run_once():
+            typer.echo(f"contract {contract.id} expired")
+        report = c.anchoring.deliver()
+        for r in report.delivered:
+            typer.echo(f"anchored {r.kind} {r.ref} in block {r.block_number}")
+        for item_id, error in report.failed:
+            typer.echo(f"anchor {item_id} not delivered ({error}); will retry", err=True)
         seals = c.audit.seal()
         if seals:
             typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")

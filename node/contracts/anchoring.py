@@ -215,3 +215,19 @@ class AnchorService:
             merkle_root=batch.merkle_root,
             anchor=anchor,
         )
+
+    def anchor_audit(self) -> tuple[AuditBatch | None, DeliveryReport]:
+        """Batch the new audit entries and deliver what is queued, now (``hnode audit anchor``)."""
+        batch = self.batch_audit()
+        return batch, self.deliver()
+
+    def check_proof(self, proof: InclusionProof) -> dict[str, bool]:
+        """Does the path lead to the root, and is that root on the chain where the node recorded it?"""
+        on_chain = False
+        if proof.anchor is not None:
+            try:
+                found = self._chain().find(proof.merkle_root)
+            except DependencyUnavailable:
+                found = None
+            on_chain = found is not None and found == proof.anchor
+        return {"path_leads_to_root": proof.verifies(), "root_anchored_on_chain": on_chain}

@@ -342,3 +342,29 @@ class Contract:
             "epsilon_spent": self.epsilon_spent,
             "min_cohort": t.min_cohort,
         }
+
+
+def contract_view(c: Contract) -> dict[str, Any]:
+    """A contract as the API and CLI show it (no key material beyond public keys and signatures)."""
+    return {
+        "id": c.id,
+        "product_id": c.product_id,
+        "partner_id": c.partner_id,
+        "node": c.node_id,
+        "state": c.state.name,
+        "state_zh": STATE_ZH[c.state],
+        "version": c.version,
+        "level": c.level,
+        "needs_ethics": c.needs_ethics,
+        "terms": c.terms.as_dict(),
+        "uses": c.uses,
+        "uses_left": c.uses_left,
+        "epsilon_spent": c.epsilon_spent,
+        "epsilon_left": c.epsilon_left,
+        "reason": c.reason,
+        "approvals": [{"role": r, "by": p, "at_us": t} for r, p, t in c.approvals],
+        "digest": c.digest,
+        "signed_by": [s.signer_id for s in (c.partner_signature, c.node_signature) if s],
+        "requested_at_us": c.requested_at_us,
+        "updated_at_us": c.updated_at_us,
+    }

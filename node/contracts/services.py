@@ -13,7 +13,7 @@ from node.asset_registry.model import ProductStatus
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.contracts.model import Contract, Signature, State, Terms
-from node.contracts.ports import ContractsUnitOfWork, OutboxItem
+from node.contracts.ports import ContractsUnitOfWork, OutboxItem, UsageRecord
 from node.crypto.sm import PublicKey
 from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.identity.model import Principal
@@ -254,6 +254,11 @@ class ContractService:
             return uow.contracts.query(
                 partner_id=viewer.id if viewer.kind == "partner" else None, states=states
             )
+
+    def usage_of(self, viewer: Principal, contract_id: str) -> list[UsageRecord]:
+        self.get(viewer, contract_id)
+        with self._uow() as uow:
+            return uow.contracts.usage(contract_id)
 
     # -- internals -------------------------------------------------------------------------------
     def _transition(

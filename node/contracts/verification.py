@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from node.contracts.model import Contract
+from node.contracts.ports import ContractsUnitOfWork
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import PublicKey, sm3
-from node.errors import DependencyUnavailable, InvalidInput
+from node.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
 from node.ports import AnchorReceipt, ChainAnchor
 
 
@@ -122,3 +124,41 @@ def _check_anchor(
             + (f"; recorded copy differs in: {', '.join(mismatched)}" if mismatched else ""),
         )
     ]
+
+
+class ContractVerifier:
+    """Verification against this node's records: registered keys, recorded anchors, the chain."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], ContractsUnitOfWork],
+        chain: Callable[[], ChainAnchor],
+        node_keys: Callable[[], set[str]],
+    ) -> None:
+        self._uow = uow_factory
+        self._chain = chain
+        self._node_keys = node_keys
+
+    def export(self, contract_id: str) -> dict[str, Any]:
+        with self._uow() as uow:
+            contract = uow.contracts.get(contract_id)
+            if contract is None:
+                raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+            if not contract.digest:
+                raise Conflict(
+                    f"contract is {contract.state.name}: not agreed yet", code="contract_not_agreed"
+                )
+            return export(contract, uow.anchors.get(contract.digest))
+
+    def verify(self, contract_id: str) -> VerificationReport:
+        return self.verify_copy(self.export(contract_id))
+
+    def verify_copy(self, copy: dict[str, Any]) -> VerificationReport:
+        partner_id = str(((copy.get("document") or {}).get("assignee") or {}).get("partner", ""))
+        with self._uow() as uow:
+            partner = uow.principals.get(partner_id)
+        try:
+            chain: ChainAnchor | None = self._chain()
+        except DependencyUnavailable:
+            chain = None
+        return verify_copy(copy, partner.public_key if partner else None, self._node_keys(), chain)

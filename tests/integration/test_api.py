@@ -40,6 +40,25 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/products/{product_id}/retire"): {"data_officer"},
     ("GET", "/v1/catalog.jsonld"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/products/{product_id}/extract"): {"data_officer"},
+    ("POST", "/v1/audit/anchor"): {"admin"},
+    ("GET", "/v1/audit/proofs/{seq}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/contracts"): {"insurer"},
+    ("GET", "/v1/contracts"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/contracts/{contract_id}"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/contracts/{contract_id}/document"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/contracts/{contract_id}/sign"): {"insurer"},
+    ("POST", "/v1/contracts/{contract_id}/accept"): {"insurer"},
+    ("POST", "/v1/contracts/{contract_id}/decline"): {"insurer"},
+    ("POST", "/v1/contracts/{contract_id}/terminate"): {"insurer"},
+    ("POST", "/v1/contracts/{contract_id}/approve"): {"data_officer"},
+    ("POST", "/v1/contracts/{contract_id}/ethics-approve"): set(),
+    ("POST", "/v1/contracts/{contract_id}/reject"): {"data_officer"},
+    ("POST", "/v1/contracts/{contract_id}/counter-offer"): {"data_officer"},
+    ("POST", "/v1/contracts/{contract_id}/revoke"): {"data_officer"},
+    ("POST", "/v1/contracts/{contract_id}/uses"): {"insurer"},
+    ("GET", "/v1/contracts/{contract_id}/usage"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/contracts/{contract_id}/extract"): {"insurer"},
+    ("GET", "/v1/contracts/{contract_id}/verification"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/anonymize/detect"): {"admin", "data_officer"},
     ("POST", "/v1/anonymize/text"): {"admin", "data_officer"},
 }
@@ -69,6 +88,7 @@ def env(container: Container) -> Iterator[Env]:
 def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
     path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
+    path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from node.api.deps import STAFF, container, require
+from node.api.deps import ANY_ROLE, STAFF, container, require
 from node.api.schemas import AuditEntryOut
 from node.bootstrap import Container
 from node.identity.model import Principal, Role
@@ -36,3 +36,21 @@ def seal(
 ) -> dict[str, object]:
     seals = c.audit.seal()
     return {"sealed": len(seals), "through": seals[-1].last_seq if seals else None}
+
+
+@router.post("/anchor")
+def anchor(
+    _: Principal = Depends(require("audit.anchor", Role.ADMIN)), c: Container = Depends(container)
+) -> dict[str, object]:
+    """Close a Merkle batch over the entries not yet anchored and anchor its root on the chain."""
+    batch, report = c.anchoring.anchor_audit()
+    return {"batch": batch.__dict__ if batch else None, **report.as_dict()}
+
+
+@router.get("/proofs/{seq}")
+def prove(
+    seq: int, _: Principal = Depends(require("audit.prove", *ANY_ROLE)), c: Container = Depends(container)
+) -> dict[str, object]:
+    """The inclusion proof of one entry in an anchored batch, and whether it checks out now."""
+    proof = c.anchoring.prove(seq)
+    return {**proof.as_dict(), "checks": c.anchoring.check_proof(proof)}

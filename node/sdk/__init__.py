@@ -1,0 +1,1 @@
+"""Client SDK for partners (insurers, research institutes): the node's REST API from Python."""

@@ -1,0 +1,145 @@
+"""A partner's client of a hospital node: request, sign (with the partner's own SM2 key, which never
+leaves the partner), use and verify contracts."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from node.crypto.canonical import canonical_json
+from node.crypto.sm import PrivateKey, sm3
+from node.errors import (
+    Conflict,
+    DependencyUnavailable,
+    InvalidInput,
+    NodeError,
+    NotFound,
+    PolicyDenied,
+    Unauthorized,
+)
+
+_BY_STATUS: dict[int, type[NodeError]] = {
+    401: Unauthorized,
+    403: PolicyDenied,
+    404: NotFound,
+    409: Conflict,
+    422: InvalidInput,
+    503: DependencyUnavailable,
+}
+
+
+class ApiError(NodeError):
+    """A problem+json answer; also an instance of the matching error category (``PolicyDenied``...)."""
+
+    reasons: list[str]
+
+
+# one subclass per category, so callers can catch e.g. PolicyDenied from the node's 403
+_API_ERRORS: dict[int, type[ApiError]] = {
+    status: type(f"Api{cat.__name__}", (ApiError, cat), {}) for status, cat in _BY_STATUS.items()
+}
+
+
+def _raise_for_problem(r: httpx.Response) -> None:
+    if r.status_code < 400:
+        return
+    try:
+        body = r.json()
+    except ValueError:
+        body = {}
+    err = _API_ERRORS.get(r.status_code, ApiError)(
+        str(body.get("detail") or f"HTTP {r.status_code}"),
+        code=str(body.get("code") or f"http_{r.status_code}"),
+    )
+    err.reasons = list(body.get("reasons") or [])
+    raise err
+
+
+class PartnerClient:
+    def __init__(
+        self, base_url: str, token: str, http: httpx.Client | None = None, timeout_s: float = 30
+    ) -> None:
+        self._http = http or httpx.Client(base_url=base_url, timeout=timeout_s)
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        r = self._http.request(method, path, headers=self._headers, **kw)
+        _raise_for_problem(r)
+        return r.json()
+
+    def catalog(self) -> list[dict[str, Any]]:
+        products: list[dict[str, Any]] = self._call("GET", "/v1/products")
+        return products
+
+    def request(self, product_id: str, terms: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self._call(
+            "POST", "/v1/contracts", json={"product_id": product_id, "terms": terms}
+        )
+        return out
+
+    def contracts(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = self._call("GET", "/v1/contracts")
+        return out
+
+    def contract(self, contract_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("GET", f"/v1/contracts/{contract_id}")
+        return out
+
+    def accept(self, contract_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("POST", f"/v1/contracts/{contract_id}/accept")
+        return out
+
+    def document(self, contract_id: str) -> tuple[bytes, dict[str, Any]]:
+        """The canonical bytes to sign, checked locally: they must be the RFC 8785 form of the
+        document shown, and hash to the digest the node announces."""
+        doc = self._call("GET", f"/v1/contracts/{contract_id}/document")
+        canonical = base64.b64decode(doc["canonical_base64"])
+        if canonical != canonical_json(doc["document"]) or sm3(canonical).hex() != doc["digest_sm3"]:
+            raise InvalidInput(
+                "the node's document does not match its canonical bytes", code="document_mismatch"
+            )
+        return canonical, doc["document"]
+
+    def sign(
+        self, contract_id: str, key: PrivateKey, expect_terms: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Sign the contract with the partner's key; refuse if the terms differ from ``expect_terms``."""
+        canonical, document = self.document(contract_id)
+        if expect_terms is not None and {k: document["terms"].get(k) for k in expect_terms} != expect_terms:
+            raise Conflict(
+                "the contract's terms are not the ones expected: not signing", code="terms_changed"
+            )
+        signature = key.sign(canonical).hex()
+        out: dict[str, Any] = self._call(
+            "POST", f"/v1/contracts/{contract_id}/sign", json={"signature": signature}
+        )
+        return out
+
+    def use(
+        self,
+        contract_id: str,
+        purpose: str,
+        epsilon: float = 0.0,
+        cohort_size: int | None = None,
+        ref: str = "",
+    ) -> dict[str, Any]:
+        body = {"purpose": purpose, "epsilon": epsilon, "cohort_size": cohort_size, "ref": ref}
+        out: dict[str, Any] = self._call("POST", f"/v1/contracts/{contract_id}/uses", json=body)
+        return out
+
+    def usage(self, contract_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("GET", f"/v1/contracts/{contract_id}/usage")
+        return out
+
+    def extract(self, contract_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("POST", f"/v1/contracts/{contract_id}/extract")
+        return out
+
+    def verification(self, contract_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("GET", f"/v1/contracts/{contract_id}/verification")
+        return out
+
+    def close(self) -> None:
+        self._http.close()
