@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the Hardhat node that the chain adapter's integration tests start (npm registry; pinned by the lock file)
+HARDHAT := chain_adapter/hardhat/node_modules/.package-lock.json
+$(HARDHAT): chain_adapter/hardhat/package.json chain_adapter/hardhat/package-lock.json
+	npm ci --prefix chain_adapter/hardhat --no-audit --no-fund --loglevel=error
+	touch $(HARDHAT)
+
+install: $(STAMP) $(HARDHAT)
 
 demo: install
 	$(BIN)/hnode demo
@@ -43,4 +49,4 @@ bench: install
 	$(BIN)/python benchmarks/registry_bench.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules

@@ -6,8 +6,10 @@ merely look like identifiers from being reported). Implements the registry's ``P
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from node.anonymization.analyzer import TextAnalyzer
+if TYPE_CHECKING:  # Presidio takes over a second to import: loaded on the first column to check
+    from node.anonymization.analyzer import TextAnalyzer
 
 _DATE = re.compile(r"^(19|20)\d{2}[-/年](0?[1-9]|1[0-2])[-/月](0?[1-9]|[12]\d|3[01])日?$")
 _CN_NAME = re.compile(
@@ -63,6 +65,8 @@ class PatternPiiDetector:
 
     def _types(self, value: str) -> set[str]:
         if self._analyzer is None:
+            from node.anonymization.analyzer import TextAnalyzer
+
             self._analyzer = TextAnalyzer()
         return {
             e.type

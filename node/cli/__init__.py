@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from node.cli import admin, anonymize, assets, audit, crypto, hl7, identity
+from node.cli import admin, anonymize, assets, audit, contracts, crypto, hl7, identity
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -27,6 +27,9 @@ app.add_typer(assets.products_app, name="products")
 app.add_typer(assets.samples_app, name="samples")
 app.add_typer(hl7.hl7_app, name="hl7")
 app.add_typer(anonymize.anonymize_app, name="anonymize")
+app.add_typer(contracts.contracts_app, name="contracts")
+app.add_typer(contracts.partner_app, name="partner")
+app.add_typer(contracts.chain_app, name="chain")
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)
