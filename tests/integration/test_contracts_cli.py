@@ -27,7 +27,9 @@ def test_officer_commands_verify_and_prove(tmp_path: Path) -> None:
     assert run("migrate", env=env).returncode == 0
     c = make_container(url, tmp_path / "node")
     w = build_world(c, tmp_path / "samples")
-    ct = c.contracts.request(w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics"))
+    ct = c.contracts.request(
+        w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
+    )
     c.close()
 
     listed = run("contracts", "ls", "--state", "PENDING_APPROVAL", "--json", env=env)
@@ -87,7 +89,9 @@ def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
     (tmp_path / "terms.json").write_text(json.dumps(terms))
 
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
-    server = subprocess.Popen([HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -100,7 +104,14 @@ def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
             time.sleep(0.2)
         partner = {"NODE_API_URL": f"http://127.0.0.1:{port}", "NODE_API_TOKEN": token}
         assert run("partner", "ls", env=partner).stdout.strip() == "[]"
-        req = run("partner", "request", w.products["aggregate"], "--terms", str(tmp_path / "terms.json"), env=partner)
+        req = run(
+            "partner",
+            "request",
+            w.products["aggregate"],
+            "--terms",
+            str(tmp_path / "terms.json"),
+            env=partner,
+        )
         assert req.returncode == 0, req.stderr
         ct = json.loads(req.stdout)
         c = make_container(url, tmp_path / "node")
