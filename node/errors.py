@@ -13,6 +13,7 @@ class NodeError(Exception):
 
     code = "node_error"
     denial = False  # set on refusals that the raising service audits once its transaction is gone
+    audited = False  # set once a service has written the audit entry for this error
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

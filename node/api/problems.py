@@ -71,7 +71,8 @@ def problem(
 def install(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     def _node_error(request: Request, exc: NodeError) -> JSONResponse:
-        _audit_failure(request, exc.code)
+        if not exc.audited:
+            _audit_failure(request, exc.code)
         for cls, status, zh, en in _CATEGORIES:
             if isinstance(exc, cls):
                 return problem(

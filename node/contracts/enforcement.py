@@ -19,7 +19,7 @@ from node.audit.services import AuditLog
 from node.contracts.model import Contract, State
 from node.contracts.ports import ContractsUnitOfWork, UsageRecord
 from node.contracts.services import principal_view
-from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.errors import InvalidInput, NodeError, NotFound, PolicyDenied
 from node.identity.model import Principal
 from node.ports import Clock, PolicyEngine
 
@@ -84,6 +84,8 @@ class UsageService:
             yield grant
         except BaseException as exc:
             self._refund(principal, grant, getattr(exc, "code", type(exc).__name__))
+            if isinstance(exc, NodeError):
+                exc.audited = True
             raise
 
     def _authorize(self, principal: Principal, req: UsageRequest) -> UsageGrant:
@@ -104,9 +106,13 @@ class UsageService:
         # a denial is audited once its transaction has ended: it holds no lock and no connection
         if grant is None:
             self._record_denial(principal, req, denied)
-            if contract is None:
-                raise NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
-            raise UsageDenied(denied)
+            error: NodeError = (
+                UsageDenied(denied)
+                if contract is not None
+                else NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
+            )
+            error.audited = True
+            raise error
         return grant
 
     def _meter(

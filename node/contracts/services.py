@@ -313,6 +313,7 @@ class ContractService:
                 self._audit.record_now(
                     AuditEvent(actor, action, "contract", ref, Outcome.DENIED, {"reasons": [exc.code]})
                 )
+                exc.audited = True
             raise
 
 

@@ -29,6 +29,7 @@ from node.crypto.keyfile import write_key
 from node.crypto.sm import PrivateKey, PublicKey
 from node.demo.anonymization import anonymization_steps
 from node.demo.common import step
+from node.demo.contracts import contract_steps
 from node.demo.registry import registry_steps
 
 ACTOR = "cli:demo"
@@ -94,6 +95,7 @@ def run(data_dir: str) -> None:
     step(2, "Register staff and partners; partners bring their own SM2 keys")
     admin = c.identity.register(ACTOR, "admin", ["admin"], "信息中心")
     c.identity.register(ACTOR, "officer-li", ["data_officer"], "数据管理办公室")
+    c.identity.register(ACTOR, "ethics-wang", ["ethics_reviewer"], "医学伦理委员会")
     partner_keys = {}
     for name, role, org in [
         ("pingan-insurance", "insurer", "某保险公司"),
@@ -109,9 +111,10 @@ def run(data_dir: str) -> None:
     step(3, "Issue bearer tokens (the node keeps only their SM3 hashes)")
     tokens = {
         name: c.identity.issue_token(ACTOR, c.identity.resolve(name).id, label="demo").secret
-        for name in ("admin", "officer-li", "pingan-insurance", "cq-research")
+        for name in ("admin", "officer-li", "ethics-wang", "pingan-insurance", "cq-research")
     }
-    researcher_token_id = c.identity.tokens_of(c.identity.resolve("cq-research").id)[0].id
+    researcher = c.identity.resolve("cq-research").id
+    researcher_token_id = c.identity.tokens_of(researcher)[0].id
     print(f"   issued {len(tokens)} tokens; secrets are shown once to their holders and never logged")
 
     step(4, "Call the API over HTTP: authentication and roles on every endpoint but /health")
@@ -145,8 +148,11 @@ def run(data_dir: str) -> None:
 
     registry_steps(c, root / "samples", first_step=6, officer=c.identity.resolve("officer-li").id)
     anonymization_steps(root / "samples", first_step=11)
+    tokens["cq-research"] = c.identity.issue_token(ACTOR, researcher, label="demo, reissued").secret
+    with _Server(c) as base:
+        contract_steps(c, base, tokens, partner_keys, first_step=14)
 
-    step(14, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(19, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -157,7 +163,7 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(15, "Tamper with a copy of the database: verification names the first broken entry")
+    step(20, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
     c.close()
     print("\nDemo finished. The node's files are in", root)

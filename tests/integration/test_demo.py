@@ -28,8 +28,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "independent verification (rows): passed",
         "name=ANON^",
         "verify: ok=False, first broken entry #",
+        "row-level visit extract             -> REJECTED: policy:",
+        "-> AGREED (已同意，待签署)",
+        "insurer use 4: DENIED usage_denied: contract_active, uses_left",
+        "verified (✓digest ✓partner_signature ✓node_signature ✓anchor)",
+        "raised to 300: FAILED (digest, partner_signature, node_signature, anchor)",
+        "path ok: True, root on chain: True",
     ):
         assert expected in out, expected
+    assert out.count(" -> ACTIVE") == 2
     for connector in ("fhir", "hl7", "csv", "dicom", "parquet", "sql"):
         assert f"   {connector} " in out
     assert (tmp_path / "demo" / "catalog.jsonld").is_file()
