@@ -10,6 +10,6 @@ COPY connectors ./connectors
 COPY policies ./policies
 RUN pip install -c constraints.txt .
 USER hnode
-ENV NODE_DATA_DIR=/var/lib/hnode
+ENV NODE_DATA_DIR=/var/lib/hnode NODE_POLICY_DIR=/app/policies
 EXPOSE 8080
 CMD ["hnode", "serve"]

@@ -92,3 +92,11 @@ class FakeClock:
 
     def advance_hours(self, hours: float) -> None:
         self.t += int(hours * 3_600_000_000)
+
+
+@pytest.fixture(scope="session")
+def hardhat_url() -> Iterator[str]:
+    """A real Hardhat Network node on loopback, shared by the session's chain tests."""
+    from tests.chain_support import run_hardhat
+
+    yield from run_hardhat()

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from node.cli.common import EXIT_INVALID, fail, open_container, print_json
+from node.config import load_settings
 
 contracts_app = typer.Typer(
     help="Usage contracts: review, decide, verify (数据使用合约).", no_args_is_help=True
@@ -280,3 +281,14 @@ def chain_status() -> None:
             "queued_anchors": len(c.anchoring.pending()),
         }
     )
+
+
+@chain_app.command("account")
+def chain_account_address() -> None:
+    """The node's chain account (derived from its SM2 key): fund or whitelist it on the chain."""
+    from node.adapters.chain import chain_account
+    from node.adapters.node_key import FileSigner
+
+    s = load_settings()
+    signer = FileSigner(s.node_key_path, s.key_passphrase)
+    typer.echo(chain_account(signer.derive_key).address)

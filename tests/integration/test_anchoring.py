@@ -16,9 +16,9 @@ from node.contracts.enforcement import UsageDenied, UsageRequest
 from node.contracts.model import State
 from node.errors import NotFound
 from node.ports import ChainAnchor
+from tests.chain_support import free_port
 from tests.conftest import make_container
 from tests.contract_world import World, build_world
-from tests.integration.test_chain import free_port
 
 
 @pytest.fixture(scope="module")

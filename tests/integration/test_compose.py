@@ -7,6 +7,7 @@ specification's JSON schema), and the services' very commands are started as pro
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,11 @@ import compose
 import httpx
 import pytest
 import yaml
+from web3 import Web3
+
+from node.adapters.policy.bundle import PolicyBundle
+from tests.chain_support import fund_from_hardhat
+from tests.opa_compatible_server import OpaCompatibleServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HNODE = str(Path(sys.executable).parent / "hnode")
@@ -74,9 +80,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_services_commands_run_against_postgresql(pg_url: str, tmp_path: Path) -> None:
-    """migrate, keys, node and worker, started with the compose file's own commands and environment."""
+def test_services_commands_run_against_postgresql(pg_url: str, hardhat_url: str, tmp_path: Path) -> None:
+    """migrate, keys, node and worker, started with the compose file's own commands and environment,
+    against PostgreSQL, a policy server speaking OPA's API and an EVM JSON-RPC chain (Hardhat)."""
     services = _config()["services"]
+    assert services["opa"]["image"].startswith("openpolicyagent/opa:")
+    opa = OpaCompatibleServer(PolicyBundle.load()).__enter__()
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir()
     (secrets_dir / "node_key_passphrase").write_text("compose-test-passphrase")
@@ -92,6 +101,10 @@ def test_services_commands_run_against_postgresql(pg_url: str, tmp_path: Path) -
             NODE_LISTEN_HOST="127.0.0.1",
             NODE_LISTEN_PORT=str(port),
         )
+        assert env["NODE_OPA_URL"] == "http://opa:8181" and env["NODE_CHAIN_RPC_URL"].endswith(
+            "http://chain:8545}"
+        )
+        env.update(NODE_OPA_URL=opa.url, NODE_CHAIN_RPC_URL=hardhat_url)
         return env
 
     def run_once(name: str) -> subprocess.CompletedProcess[str]:
@@ -103,6 +116,15 @@ def test_services_commands_run_against_postgresql(pg_url: str, tmp_path: Path) -
     for name in ("migrate", "keys", "keys"):  # keys twice: the one-shot must be idempotent
         r = run_once(name)
         assert r.returncode == 0, (name, r.stderr)
+    account = subprocess.run(
+        [HNODE, "chain", "account"], env=env_of("node"), capture_output=True, text=True, timeout=60
+    ).stdout.strip()
+    fund_from_hardhat(Web3(Web3.HTTPProvider(hardhat_url)), account)
+    status = subprocess.run(
+        [HNODE, "chain", "status"], env=env_of("node"), capture_output=True, text=True, timeout=60
+    )
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["chain_id"] == 31337
     admin = subprocess.run(
         [HNODE, "staff", "add", "admin", "--role", "admin"],
         env=env_of("node"),
@@ -159,7 +181,17 @@ def test_services_commands_run_against_postgresql(pg_url: str, tmp_path: Path) -
             f"{url}/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}, timeout=5
         ).json()
         assert verify["ok"] and verify["sealed_through"] == verify["entries"] >= 2
+        anchored = subprocess.run(
+            [HNODE, "audit", "anchor", "--json"],
+            env=env_of("worker"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert anchored.returncode == 0, anchored.stderr
+        assert json.loads(anchored.stdout)["delivered"][0]["chain_id"] == 31337
     finally:
         server.terminate()
         logs = server.communicate(timeout=20)[0]
+        opa.__exit__()
     assert token not in logs and "compose-test-passphrase" not in logs

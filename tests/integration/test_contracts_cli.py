@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 
 from node.crypto.keyfile import write_key
+from tests.chain_support import free_port
 from tests.conftest import PASSPHRASE, make_container
 from tests.contract_world import build_world
-from tests.integration.test_chain import free_port
 from tests.integration.test_cli import HNODE, run
 
 
