@@ -77,7 +77,12 @@ def build_world(c: Container, samples: Path) -> World:
             ["researcher", "insurer"],
             {"k": 5, "quasi": ["class", "department", "start"]},
         ),
-        "aggregate": (["observations"], "aggregate_query", ["insurer", "researcher"], {"min_cohort": 20}),
+        "aggregate": (
+            ["observations"],
+            "aggregate_query",
+            ["insurer", "researcher"],
+            {"min_cohort": 20, "max_uses": 1_000_000},
+        ),
         "federated": (["patients"], "federated_training", ["researcher"], {"epsilon": 3.0}),
     }
     products = {}

@@ -33,3 +33,11 @@ def create_app(container: Container) -> FastAPI:
         return app.openapi()
 
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-process serving: each worker wires its own node."""
+    from node.bootstrap import build_container
+    from node.config import load_settings
+
+    return create_app(build_container(load_settings()))

@@ -42,7 +42,16 @@ def migrate() -> None:
     typer.echo("database at head")
 
 
-def serve() -> None:
+def serve(
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Processes; more than one needs NODE_CHAIN_RPC_URL (one owner of the embedded chain).",
+    ),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request line."),
+) -> None:
     """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT)."""
     import uvicorn
 
@@ -50,7 +59,20 @@ def serve() -> None:
 
     c = open_container()
     c.signer.public_key_hex  # noqa: B018 - fail at start, not at first request, if the key cannot be loaded
-    uvicorn.run(create_app(c), host=c.settings.listen_host, port=c.settings.listen_port, log_level="info")
+    host, port = c.settings.listen_host, c.settings.listen_port
+    if workers == 1:
+        uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=access_log)
+        return
+    c.close()
+    uvicorn.run(
+        "node.api.app:app_from_settings",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+    )
 
 
 def worker(

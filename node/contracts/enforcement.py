@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from node.asset_registry.model import AccessMode
@@ -35,7 +35,7 @@ class UsageDenied(PolicyDenied):
 @dataclass(frozen=True)
 class UsageRequest:
     contract_id: str
-    access_mode: AccessMode
+    access_mode: AccessMode | None  # None: the contract's own mode
     purpose: str
     epsilon: float = 0.0
     cohort_size: int | None = None
@@ -94,9 +94,11 @@ class UsageService:
         with self._uow() as uow:
             contract = uow.contracts.get(req.contract_id, for_update=True)
             now = self._clock.now_us()
-            if contract is None:
-                denied = ["contract_not_found"]
+            if contract is None or (principal.kind == "partner" and contract.partner_id != principal.id):
+                contract, denied = None, ["contract_not_found"]  # another partner's contract: not found
             else:
+                if req.access_mode is None:
+                    req = replace(req, access_mode=contract.terms.access_mode)
                 decision = self._policy.decide("usage", _usage_input(principal, contract, req, now))
                 if decision.allow:
                     grant = self._meter(uow, principal, contract, req, now)
@@ -123,14 +125,14 @@ class UsageService:
             id="us_" + secrets.token_hex(8),
             contract_id=contract.id,
             principal_id=principal.id,
-            access_mode=req.access_mode.value,
+            access_mode=contract.terms.access_mode.value,
             purpose=req.purpose,
             epsilon=req.epsilon,
             cohort_size=req.cohort_size,
             ref=req.ref[:128],
             at_us=now,
         )
-        uow.contracts.save(updated)
+        uow.contracts.save_metering(updated)
         uow.contracts.add_usage(record)
         self._audit.record(
             uow,
@@ -141,7 +143,7 @@ class UsageService:
                 contract.id,
                 details={
                     "usage": record.id,
-                    "mode": req.access_mode.value,
+                    "mode": record.access_mode,
                     "use": updated.uses,
                     "max_uses": updated.terms.max_uses,
                     "epsilon": req.epsilon,
@@ -185,7 +187,7 @@ class UsageService:
                 "contract",
                 req.contract_id,
                 Outcome.DENIED,
-                {"mode": req.access_mode.value, "reasons": reasons},
+                {"mode": req.access_mode.value if req.access_mode else None, "reasons": reasons},
             )
         )
 
@@ -196,7 +198,7 @@ def _usage_input(principal: Principal, contract: Contract, req: UsageRequest, no
         "contract": contract.policy_view(),
         "request": {
             "purpose": req.purpose,
-            "access_mode": req.access_mode.value,
+            "access_mode": (req.access_mode or contract.terms.access_mode).value,
             "epsilon": req.epsilon,
             "cohort_size": req.cohort_size,
         },

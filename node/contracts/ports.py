@@ -56,6 +56,10 @@ class ContractRepository(Protocol):
 
     def save(self, contract: Contract) -> None: ...
 
+    def save_metering(self, contract: Contract) -> None:
+        """Write only what a use changes (uses, budget, state): the hot path of enforcement."""
+        ...
+
     def query(self, partner_id: str | None = None, states: set[State] | None = None) -> list[Contract]: ...
 
     def due_to_expire(self, now_us: int) -> list[str]:

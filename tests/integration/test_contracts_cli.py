@@ -90,7 +90,7 @@ def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
 
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
     server = subprocess.Popen(
-        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30

@@ -83,6 +83,18 @@ class SqlContractRepository:
     def save(self, contract: Contract) -> None:
         self._c.execute(update(t.contracts).where(t.contracts.c.id == contract.id).values(**_row(contract)))
 
+    def save_metering(self, contract: Contract) -> None:
+        self._c.execute(
+            update(t.contracts)
+            .where(t.contracts.c.id == contract.id)
+            .values(
+                uses=contract.uses,
+                epsilon_spent=contract.epsilon_spent,
+                state=int(contract.state),
+                updated_at_us=contract.updated_at_us,
+            )
+        )
+
     def query(self, partner_id: str | None = None, states: set[State] | None = None) -> list[Contract]:
         q = select(t.contracts).order_by(t.contracts.c.requested_at_us, t.contracts.c.id)
         if partner_id is not None:
