@@ -12,6 +12,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
+from node.adapters.he_models import JsonModelStore
 from node.adapters.node_key import FileSigner
 from node.adapters.policy.bundle import PolicyBundle
 from node.adapters.policy.opa_engine import OpaServerEngine
@@ -27,6 +28,8 @@ from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
+from node.he_query.ports import HeBackend
+from node.he_query.services import HeService
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
 
@@ -53,6 +56,7 @@ class Container:
     anchoring: AnchorService
     contract_extracts: ContractExtracts
     verifier: ContractVerifier
+    he: HeService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -84,6 +88,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     chain: Callable[[], ChainAnchor] = overrides.pop("chain", None) or ChainConnector(
         settings, lambda label, length: node_key.derive_key(label, length)
     )
+    he_backend: Callable[[], HeBackend] = overrides.pop("he_backend", None) or _lazy_tenseal()
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
 
@@ -119,4 +124,27 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         anchoring,
         ContractExtracts(uow, usage, extracts),
         ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
+        HeService(
+            uow,
+            store,
+            usage,
+            audit,
+            he_backend,
+            JsonModelStore(settings.data_dir / "he_models"),
+            settings.name,
+        ),
     )
+
+
+def _lazy_tenseal() -> Callable[[], HeBackend]:
+    """TenSEAL is loaded on the first HE query, not by every command."""
+    made: list[HeBackend] = []
+
+    def get() -> HeBackend:
+        if not made:
+            from node.he_query.tenseal_backend import TenSealBackend
+
+            made.append(TenSealBackend())
+        return made[0]
+
+    return get

@@ -57,7 +57,7 @@ class World:
 
 def build_world(c: Container, samples: Path) -> World:
     if not (samples / "csv").exists():
-        write_sample_files(samples, 60, seed=5)
+        write_sample_files(samples, 150, seed=5)
     ident = c.identity
     officer = ident.register("cli:t", "officer", ["data_officer"], "数据管理办公室")
     ethics = ident.register("cli:t", "ethics", ["ethics_reviewer"], "医学伦理委员会")
@@ -84,6 +84,12 @@ def build_world(c: Container, samples: Path) -> World:
             {"min_cohort": 20, "max_uses": 1_000_000},
         ),
         "federated": (["patients"], "federated_training", ["researcher"], {"epsilon": 3.0}),
+        "he": (
+            ["observations", "conditions"],
+            "he_query",
+            ["insurer", "researcher"],
+            {"epsilon": 3.0, "min_cohort": 10, "cohorts": ["E11", "I10"], "max_uses": 1000},
+        ),
     }
     products = {}
     for short, (tables, mode, roles, template) in offers.items():

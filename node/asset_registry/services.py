@@ -301,6 +301,8 @@ POLICY_KEYS = {
     *("purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"),
     # how an anonymized extract is produced (see node.asset_registry.extracts)
     *("quasi", "sensitive", "l", "max_suppression"),
+    # the diagnosis cohorts (ICD-10 prefixes) an HE aggregate may be asked about
+    "cohorts",
 }
 
 

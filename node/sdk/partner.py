@@ -65,7 +65,8 @@ class PartnerClient:
         self._headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, **kw: Any) -> Any:
-        r = self._http.request(method, path, headers=self._headers, **kw)
+        headers = {**self._headers, **kw.pop("headers", {})}
+        r = self._http.request(method, path, headers=headers, **kw)
         _raise_for_problem(r)
         return r.json()
 

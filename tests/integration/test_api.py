@@ -59,6 +59,12 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/contracts/{contract_id}/usage"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/contracts/{contract_id}/extract"): {"insurer"},
     ("GET", "/v1/contracts/{contract_id}/verification"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/he/sessions"): {"insurer"},
+    ("POST", "/v1/he/score"): {"insurer"},
+    ("POST", "/v1/he/aggregate"): {"insurer"},
+    ("POST", "/v1/he/combine"): set(),
+    ("GET", "/v1/he/models/{product_id}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/he/models/{product_id}/train"): {"data_officer"},
     ("POST", "/v1/anonymize/detect"): {"admin", "data_officer"},
     ("POST", "/v1/anonymize/text"): {"admin", "data_officer"},
 }

@@ -1,0 +1,1 @@
+"""Homomorphic-encryption queries: encrypted risk scoring and encrypted multi-hospital aggregates."""

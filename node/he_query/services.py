@@ -1,0 +1,236 @@
+"""Encrypted queries under contract: sessions (partners' public contexts), model training, encrypted
+risk scoring and encrypted aggregate contributions. Every query is one metered ``he_query`` use."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from node.asset_registry.model import AccessMode, Asset, Product
+from node.asset_registry.ports import AssetStore
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.contracts.enforcement import UsageRequest, UsageService
+from node.contracts.model import Contract
+from node.contracts.ports import ContractsUnitOfWork
+from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
+from node.he_query.model import RiskModel, train_risk_model
+from node.he_query.params import MAX_FEATURE_CIPHERTEXTS, MAX_SESSIONS, SESSION_TTL_S, Scheme
+from node.he_query.ports import HeBackend, ModelStore
+from node.identity.model import Principal
+
+
+@dataclass(frozen=True)
+class AggregateContribution:
+    counts: bytes  # BFV, under the requester's key
+    sums: bytes  # CKKS, under the requester's key
+    count_names: list[str]
+    sum_names: list[str]
+    noise: dict[str, Any]
+    hospital: str
+
+
+class HeService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], ContractsUnitOfWork],
+        store: AssetStore,
+        usage: UsageService,
+        audit: AuditLog,
+        backend: Callable[[], HeBackend],
+        models: ModelStore,
+        node_id: str,
+    ) -> None:
+        self._uow = uow_factory
+        self._store = store
+        self._usage = usage
+        self._audit = audit
+        self._backend = backend
+        self._models = models
+        self._node_id = node_id
+        self._sessions: OrderedDict[str, tuple[float, Any, str]] = OrderedDict()  # digest -> (at, ctx, owner)
+        self._lock = threading.Lock()
+
+    # -- sessions --------------------------------------------------------------------------------
+    def open_session(self, principal: Principal, scheme: str, context: bytes) -> dict[str, Any]:
+        """Register a partner's public context once; later calls name it by its SM3 digest."""
+        try:
+            kind = Scheme(scheme)
+        except ValueError:
+            raise InvalidInput(
+                f"scheme must be one of {', '.join(s.value for s in Scheme)}", code="he_scheme_unknown"
+            ) from None
+        try:
+            loaded = self._backend().load_context(context, kind)
+        except (InvalidInput, PolicyDenied) as exc:
+            self._audit.record_now(
+                AuditEvent(principal.id, "he.session", "he_session", scheme, _denied(exc), {"code": exc.code})
+            )
+            exc.audited = True
+            raise
+        with self._lock:
+            self._sessions[loaded.digest] = (time.monotonic(), loaded, principal.id)
+            self._sessions.move_to_end(loaded.digest)
+            while len(self._sessions) > MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+        self._audit.record_now(
+            AuditEvent(
+                principal.id, "he.session", "he_session", loaded.digest, details={"scheme": kind.value}
+            )
+        )
+        return {"session": loaded.digest, "scheme": kind.value, "expires_in_s": SESSION_TTL_S}
+
+    def _session(self, principal: Principal, digest: str, scheme: Scheme) -> Any:
+        with self._lock:
+            entry = self._sessions.get(digest)
+            if entry is not None and time.monotonic() - entry[0] > SESSION_TTL_S:
+                del self._sessions[digest]
+                entry = None
+        if entry is None or entry[2] != principal.id:
+            raise NotFound(
+                "unknown or expired HE session: register the public context again", code="he_session_unknown"
+            )
+        if entry[1].scheme != scheme:
+            raise InvalidInput(
+                f"session {digest[:12]}... is {entry[1].scheme.value}, not {scheme.value}",
+                code="he_scheme_mismatch",
+            )
+        return entry[1]
+
+    # -- models ----------------------------------------------------------------------------------
+    def train(self, officer: Principal, product_id: str, target: str = "E11") -> RiskModel:
+        product, assets = self._product(product_id)
+        observations, conditions = self._tables(assets)
+        model = train_risk_model(product.id, observations, conditions, target)
+        previous = self._models.load(product.id)
+        if previous is not None:
+            model = RiskModel(**{**model.__dict__, "version": previous.version + 1})
+        self._models.save(model)
+        self._audit.record_now(
+            AuditEvent(
+                officer.id,
+                "he.model.train",
+                "product",
+                product.id,
+                details={
+                    "digest": model.digest(),
+                    "version": model.version,
+                    "auc": model.training["auc"],
+                    "patients": model.training["patients"],
+                },
+            )
+        )
+        return model
+
+    def model(self, product_id: str) -> RiskModel:
+        model = self._models.load(product_id)
+        if model is None:
+            raise NotFound(f"no risk model trained for product {product_id}", code="he_model_missing")
+        return model
+
+    # -- queries ---------------------------------------------------------------------------------
+    def score(self, principal: Principal, contract_id: str, session: str, features: Sequence[bytes]) -> bytes:
+        """Encrypted risk scores of a batch of applicants; only the partner can decrypt them."""
+        if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:
+            raise InvalidInput(
+                f"send 1-{MAX_FEATURE_CIPHERTEXTS} feature ciphertexts", code="he_feature_count"
+            )
+        contract = self._contract(principal, contract_id)
+        loaded = self._session(principal, session, Scheme.CKKS_SCORING)
+        model = self.model(contract.product_id)
+        request = UsageRequest(
+            contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=f"he.score:{session[:16]}"
+        )
+        with self._usage.use(principal, request):
+            return self._backend().score(loaded, features, model.weights, model.bias, model.poly)
+
+    def aggregate(
+        self,
+        principal: Principal,
+        contract_id: str,
+        counts_session: str,
+        sums_session: str,
+        condition: str,
+        epsilon: float,
+    ) -> AggregateContribution:
+        """This hospital's noisy cohort statistics, encrypted under the requester's keys. A cohort
+        smaller than the contract's minimum is refused by the usage policy before anything is encrypted."""
+        contract = self._contract(principal, contract_id)
+        counts_ctx = self._session(principal, counts_session, Scheme.BFV_COUNTS)
+        sums_ctx = self._session(principal, sums_session, Scheme.CKKS_SUMS)
+        product, assets = self._product(contract.product_id)
+        allowed = [str(c) for c in product.policy_template.get("cohorts", [])]
+        if allowed and not any(condition.startswith(a) for a in allowed):
+            raise PolicyDenied(f"cohorts of this product: {', '.join(allowed)}", code="cohort_not_offered")
+        stats = cohort_statistics(*self._tables(assets), condition)
+        request = UsageRequest(
+            contract.id,
+            AccessMode.HE_QUERY,
+            contract.terms.purpose,
+            epsilon=epsilon,
+            cohort_size=stats.cohort_size,
+            ref=f"he.aggregate:{condition}",
+        )
+        with self._usage.use(principal, request):
+            noisy, noise = add_noise(stats, epsilon)
+            backend = self._backend()
+            return AggregateContribution(
+                counts=backend.encrypt_counts(counts_ctx, noisy.counts),
+                sums=backend.encrypt_sums(sums_ctx, noisy.sums),
+                count_names=COUNT_NAMES,
+                sum_names=SUM_NAMES,
+                noise=noise,
+                hospital=self._node_id,
+            )
+
+    def combine(self, principal: Principal, session: str, scheme: str, parts: Sequence[bytes]) -> bytes:
+        """The coordinator adds hospitals' ciphertexts under the requester's public context."""
+        loaded = self._session(principal, session, Scheme(scheme))
+        total = self._backend().add(loaded, parts)
+        self._audit.record_now(
+            AuditEvent(principal.id, "he.combine", "he_session", session, details={"parts": len(parts)})
+        )
+        return total
+
+    # -- internals -------------------------------------------------------------------------------
+    def _contract(self, principal: Principal, contract_id: str) -> Contract:
+        with self._uow() as uow:
+            contract = uow.contracts.get(contract_id)
+        if contract is None or contract.partner_id != principal.id:
+            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        if contract.terms.access_mode != AccessMode.HE_QUERY:
+            raise InvalidInput("this contract is not for HE queries", code="mode_mismatch")
+        return contract
+
+    def _product(self, product_id: str) -> tuple[Product, list[Asset]]:
+        with self._uow() as uow:
+            product = uow.products.get(product_id)
+            if product is None:
+                raise NotFound(f"product {product_id} not found", code="product_not_found")
+            assets = [a for a in (uow.assets.get(i) for i in product.asset_ids) if a is not None]
+        if product.access_mode != AccessMode.HE_QUERY:
+            raise InvalidInput("this product is not offered for HE queries", code="mode_mismatch")
+        return product, assets
+
+    def _tables(self, assets: list[Asset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        def find(columns: set[str]) -> pd.DataFrame:
+            for a in assets:
+                if columns <= {c.name for c in a.columns}:
+                    return pd.concat(list(self._store.read(a.storage_ref)), ignore_index=True)
+            raise InvalidInput(
+                f"the product needs an asset with columns {', '.join(sorted(columns))}",
+                code="he_asset_missing",
+            )
+
+        return find({"patient_id", "loinc", "value"}), find({"patient_id", "icd10"})
+
+
+def _denied(exc: Exception) -> Outcome:
+    return Outcome.DENIED if isinstance(exc, PolicyDenied) else Outcome.FAILED

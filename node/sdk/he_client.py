@@ -1,0 +1,104 @@
+"""A partner's encrypted queries: keys stay here; the nodes see public contexts and ciphertexts only."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from node.he_query.params import Scheme
+from node.he_query.tenseal_backend import ClientKeys
+from node.sdk.partner import PartnerClient
+
+
+def _b64(blob: bytes) -> str:
+    return base64.b64encode(blob).decode()
+
+
+@dataclass
+class AggregateResult:
+    counts: dict[str, int]
+    sums: dict[str, float]
+    hospitals: list[str]
+    noise: list[dict[str, Any]]
+
+
+class HeClient:
+    """Encrypted risk scoring and aggregates over one or more nodes' APIs."""
+
+    def __init__(self, node: PartnerClient) -> None:
+        self._node = node
+        self._sessions: dict[tuple[int, Scheme], str] = {}
+
+    def session(self, keys: ClientKeys, node: PartnerClient | None = None) -> str:
+        """Register the public context at a node once; returns its SM3 digest."""
+        target = node or self._node
+        key = (id(target), keys.scheme)
+        if key not in self._sessions:
+            out = target._call(  # noqa: SLF001 - same package: raw body upload
+                "POST",
+                f"/v1/he/sessions?scheme={keys.scheme.value}",
+                content=keys.public_context(),
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            self._sessions[key] = str(out["session"])
+        return self._sessions[key]
+
+    def model(self, product_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._node._call("GET", f"/v1/he/models/{product_id}")  # noqa: SLF001
+        return out
+
+    def score(self, keys: ClientKeys, contract_id: str, rows: Sequence[Sequence[float]]) -> list[float]:
+        """Scores of applicants (rows of raw features in the model's order), decrypted here."""
+        session = self.session(keys)
+        features = [_b64(c) for c in keys.encrypt_columns(rows)]
+        out = self._node._call(  # noqa: SLF001
+            "POST",
+            "/v1/he/score",
+            json={"contract_id": contract_id, "session": session, "features": features},
+        )
+        return keys.decrypt(base64.b64decode(out["scores"]))[: len(rows)]
+
+    def aggregate(
+        self,
+        counts_keys: ClientKeys,
+        sums_keys: ClientKeys,
+        hospitals: Sequence[tuple[PartnerClient, str]],
+        coordinator: PartnerClient,
+        condition: str,
+        epsilon: float,
+    ) -> AggregateResult:
+        """Ask each hospital (client, contract id) for its encrypted contribution, have the coordinator
+        add them, and decrypt only the total."""
+        parts: list[dict[str, Any]] = []
+        for node, contract_id in hospitals:
+            body = {
+                "contract_id": contract_id,
+                "counts_session": self.session(counts_keys, node),
+                "sums_session": self.session(sums_keys, node),
+                "condition": condition,
+                "epsilon": epsilon,
+            }
+            parts.append(node._call("POST", "/v1/he/aggregate", json=body))  # noqa: SLF001
+        totals = {}
+        for keys, field in ((counts_keys, "counts"), (sums_keys, "sums")):
+            out = coordinator._call(  # noqa: SLF001
+                "POST",
+                "/v1/he/combine",
+                json={
+                    "session": self.session(keys, coordinator),
+                    "scheme": keys.scheme.value,
+                    "parts": [p[field] for p in parts],
+                },
+            )
+            totals[field] = base64.b64decode(out["total"])
+        names_c, names_s = parts[0]["count_names"], parts[0]["sum_names"]
+        counts = counts_keys.decrypt_counts(totals["counts"])[: len(names_c)]
+        sums = sums_keys.decrypt(totals["sums"])[: len(names_s)]
+        return AggregateResult(
+            dict(zip(names_c, counts, strict=True)),
+            dict(zip(names_s, sums, strict=True)),
+            [p["hospital"] for p in parts],
+            [p["noise"] for p in parts],
+        )

@@ -1,0 +1,168 @@
+"""Encrypted queries end to end: sessions, model training, packed scoring, aggregates, refusals."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from node.api.app import create_app
+from node.contracts.enforcement import UsageDenied
+from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.he_query.model import feature_table
+from node.he_query.params import Scheme
+from node.he_query.tenseal_backend import ClientKeys, TenSealBackend
+from node.sdk.he_client import HeClient
+from node.sdk.partner import PartnerClient
+from tests.conftest import make_container
+from tests.contract_world import World, build_world
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[Scheme, ClientKeys]:
+    return {s: ClientKeys(s) for s in Scheme}
+
+
+@pytest.fixture
+def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
+    c = make_container(sqlite_url, tmp_path / "node")
+    w = build_world(c, tmp_path / "samples")
+    c.he.train(w.officer, w.products["he"])
+    yield w
+    c.close()
+
+
+def _client(w: World, principal_id: str) -> PartnerClient:
+    token = w.c.identity.issue_token("cli:t", principal_id).secret
+    return PartnerClient("", token, http=TestClient(create_app(w.c)))
+
+
+def _he_contract(w: World, partner: str, **terms: object) -> str:
+    who, key = (w.insurer, w.insurer_key) if partner == "insurer" else (w.researcher, w.researcher_key)
+    purpose = "underwriting_risk_model" if partner == "insurer" else "clinical_research"
+    return w.active(who, key, "he", w.terms("he_query", purpose, **terms)).id
+
+
+def test_scoring_over_the_api_matches_the_plaintext_model(
+    world: World, keys: dict[Scheme, ClientKeys]
+) -> None:
+    w = world
+    ct = _he_contract(w, "insurer", max_uses=2)
+    he = HeClient(_client(w, w.insurer.id))
+    model = w.c.he.model(w.products["he"])
+    public = he.model(w.products["he"])
+    assert [f["loinc"] for f in public["features"]] == [f["loinc"] for f in model.features]
+    assert "weights" not in public and public["digest"] == model.digest()
+    obs = next(a for a in w.c.assets.search() if a.table == "observations")
+    rows = feature_table(next(iter(w.c.store.read(obs.storage_ref)))).to_numpy(dtype=float)[:300]
+    scores = np.array(he.score(keys[Scheme.CKKS_SCORING], ct, rows.tolist()))
+    assert len(scores) == len(rows)
+    assert float(np.max(np.abs(scores - model.predict(rows)))) < 1e-3
+    he.score(keys[Scheme.CKKS_SCORING], ct, rows[:5].tolist())
+    with pytest.raises(PolicyDenied) as spent:  # the quota of 2 queries is spent
+        he.score(keys[Scheme.CKKS_SCORING], ct, rows[:5].tolist())
+    assert spent.value.code == "usage_denied"
+
+
+def test_bad_contexts_and_ciphertexts_are_refused_before_any_work(
+    world: World, keys: dict[Scheme, ClientKeys]
+) -> None:
+    w, c = world, world.c
+    ct = _he_contract(w, "insurer")
+    secret = ClientKeys.load(keys[Scheme.CKKS_SCORING].secret_blob(), Scheme.CKKS_SCORING).secret_blob()
+    with pytest.raises(PolicyDenied) as err:
+        c.he.open_session(w.insurer, "ckks-scoring", secret)
+    assert err.value.code == "he_secret_key_refused"
+    for scheme, blob, code in (
+        ("ckks-scoring", keys[Scheme.CKKS_SUMS].public_context(), "he_parameters_mismatch"),
+        ("bfv-counts", keys[Scheme.CKKS_SUMS].public_context(), "he_parameters_mismatch"),
+        ("ckks-scoring", b"\x00garbage" * 10, "he_context_malformed"),
+        ("ckks-scoring", b"x" * (17 * 1024 * 1024), "he_payload_too_large"),
+        ("rsa", b"", "he_scheme_unknown"),
+    ):
+        with pytest.raises(InvalidInput) as bad:
+            c.he.open_session(w.insurer, scheme, blob)
+        assert bad.value.code == code, scheme
+    session = c.he.open_session(w.insurer, "ckks-scoring", keys[Scheme.CKKS_SCORING].public_context())[
+        "session"
+    ]
+    with pytest.raises(NotFound):  # sessions belong to who opened them
+        c.he.score(w.researcher, ct, session, [b"x"])
+    good = keys[Scheme.CKKS_SCORING].encrypt_columns([[5.0] * 6])
+    for features, code in ((good[:3], "he_feature_count"), ([b"junk"] * 6, "he_ciphertext_malformed")):
+        with pytest.raises(InvalidInput) as bad:
+            c.he.score(w.insurer, ct, session, features)
+        assert bad.value.code == code
+    assert c.contracts.get(w.insurer, ct).uses == 0  # failed work is refunded
+    audit = [e for e in c.audit.recent(50) if e.action == "he.session"]
+    assert {e.outcome for e in audit} == {"denied", "failed", "success"}
+
+
+def test_three_hospital_aggregate_refuses_small_cohorts(world: World, keys: dict[Scheme, ClientKeys]) -> None:
+    w, c = world, world.c
+    ct = _he_contract(w, "researcher", epsilon=3.0, min_cohort=10)
+    counts_s = c.he.open_session(w.researcher, "bfv-counts", keys[Scheme.BFV_COUNTS].public_context())[
+        "session"
+    ]
+    sums_s = c.he.open_session(w.researcher, "ckks-sums", keys[Scheme.CKKS_SUMS].public_context())["session"]
+    parts = [c.he.aggregate(w.researcher, ct, counts_s, sums_s, "E11", 0.5) for _ in range(3)]
+    backend = TenSealBackend()
+    total = backend.add(
+        backend.load_context(keys[Scheme.BFV_COUNTS].public_context(), Scheme.BFV_COUNTS),
+        [p.counts for p in parts],
+    )
+    counts = keys[Scheme.BFV_COUNTS].decrypt_counts(total)[: len(parts[0].count_names)]
+    # the histogram bins add up to the cohort size, up to the noise (scale 8 per value and hospital)
+    assert counts[0] > 0 and abs(counts[0] - sum(counts[1:])) < 150
+    with pytest.raises(PolicyDenied) as offered:
+        c.he.aggregate(w.researcher, ct, counts_s, sums_s, "F20", 0.5)
+    assert offered.value.code == "cohort_not_offered"
+    small = _he_contract(w, "researcher", epsilon=3.0, min_cohort=10_000)
+    with pytest.raises(UsageDenied) as denied:
+        c.he.aggregate(w.researcher, small, counts_s, sums_s, "E11", 0.5)
+    assert denied.value.reasons == ["cohort_large_enough"]
+    assert c.contracts.get(w.researcher, ct).epsilon_spent == pytest.approx(1.5)
+    with pytest.raises(UsageDenied) as budget:
+        for _ in range(4):
+            c.he.aggregate(w.researcher, ct, counts_s, sums_s, "E11", 0.5)
+    assert budget.value.reasons == ["privacy_budget_left"]
+
+
+def test_aggregate_and_combine_over_the_api(world: World, keys: dict[Scheme, ClientKeys]) -> None:
+    w, c = world, world.c
+    ct = _he_contract(w, "researcher", epsilon=3.0)
+    coordinator = c.identity.register(
+        "cli:t", "region-hub", ["coordinator"], "区域平台", w.insurer.public_key
+    )
+    he = HeClient(_client(w, w.researcher.id))
+    hub = _client(w, coordinator.id)
+    result = he.aggregate(
+        keys[Scheme.BFV_COUNTS],
+        keys[Scheme.CKKS_SUMS],
+        [(he._node, ct)],
+        hub,
+        "E11",
+        1.0,
+    )
+    assert result.hospitals == [c.settings.name] and result.counts["cohort_size"] > 0
+    assert set(result.sums) == {"sum_2345-7", "sum_4548-4", "sum_8480-6", "sum_2093-3"}
+    body = {
+        "contract_id": ct,
+        "counts_session": "0" * 64,
+        "sums_session": "0" * 64,
+        "condition": "E11",
+        "epsilon": 1,
+    }
+    r = hub._http.post("/v1/he/aggregate", headers=hub._headers, json=body)
+    assert r.status_code == 404 and r.json()["code"] == "contract_not_found"  # not the coordinator's contract
+    tiny = base64.b64encode(b"x").decode()
+    r = hub._http.post(
+        "/v1/he/combine",
+        headers=hub._headers,
+        json={"session": "0" * 64, "scheme": "bfv-counts", "parts": [tiny]},
+    )
+    assert r.status_code == 404 and r.json()["code"] == "he_session_unknown"
