@@ -36,7 +36,7 @@ class HeClient:
         target = node or self._node
         key = (id(target), keys.scheme)
         if key not in self._sessions:
-            out = target._call(  # noqa: SLF001 - same package: raw body upload
+            out = target._call(
                 "POST",
                 f"/v1/he/sessions?scheme={keys.scheme.value}",
                 content=keys.public_context(),
@@ -46,14 +46,14 @@ class HeClient:
         return self._sessions[key]
 
     def model(self, product_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._node._call("GET", f"/v1/he/models/{product_id}")  # noqa: SLF001
+        out: dict[str, Any] = self._node._call("GET", f"/v1/he/models/{product_id}")
         return out
 
     def score(self, keys: ClientKeys, contract_id: str, rows: Sequence[Sequence[float]]) -> list[float]:
         """Scores of applicants (rows of raw features in the model's order), decrypted here."""
         session = self.session(keys)
         features = [_b64(c) for c in keys.encrypt_columns(rows)]
-        out = self._node._call(  # noqa: SLF001
+        out = self._node._call(
             "POST",
             "/v1/he/score",
             json={"contract_id": contract_id, "session": session, "features": features},
@@ -80,10 +80,10 @@ class HeClient:
                 "condition": condition,
                 "epsilon": epsilon,
             }
-            parts.append(node._call("POST", "/v1/he/aggregate", json=body))  # noqa: SLF001
+            parts.append(node._call("POST", "/v1/he/aggregate", json=body))
         totals = {}
         for keys, field in ((counts_keys, "counts"), (sums_keys, "sums")):
-            out = coordinator._call(  # noqa: SLF001
+            out = coordinator._call(
                 "POST",
                 "/v1/he/combine",
                 json={
