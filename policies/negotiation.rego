@@ -81,6 +81,9 @@ passes("epsilon_within_offer", inp) if {
 
 passes("cohort_at_least_offer", inp) if inp.terms.min_cohort >= inp.product.offer.min_cohort
 
+# k-anonymity only concerns rows that leave
+passes("k_at_least_offer", inp) if not inp.terms.access_mode in data.hnode.row_level_modes
+
 passes("k_at_least_offer", inp) if inp.terms.k >= inp.product.offer.k
 
 passes("prohibitions_present", inp) if {

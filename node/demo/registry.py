@@ -115,11 +115,16 @@ def registry_steps(c: Container, samples: Path, first_step: int, officer: str) -
             {"purposes": ["drug_research"], "k": 5, "prohibitions": ["re_identification", "onward_transfer"]},
         ),
         (
-            "保险核保密文评分",
-            [obs_fhir.id],
+            "检验指标密文计算",
+            [obs_fhir.id, by_table["conditions"].id],
             "he_query",
-            ["insurer"],
-            {"purposes": ["underwriting_risk_model"]},
+            ["insurer", "researcher"],
+            {
+                "purposes": ["underwriting_risk_model", "clinical_research"],
+                "cohorts": ["E11", "I10"],
+                "epsilon": 3.0,
+                "min_cohort": 20,
+            },
         ),
     ]
     for name, ids, mode, roles, policy in offers:

@@ -76,6 +76,11 @@ test_smaller_cohort_than_offered if decide(with_terms({"min_cohort": 10})).reaso
 
 test_smaller_k_than_offered if decide(with_terms({"k": 2})).reasons == ["k_at_least_offer"]
 
+test_k_does_not_matter_without_rows if {
+	inp := object.union(with_product({"access_mode": "he_query"}), {"terms": object.union(terms, {"access_mode": "he_query", "k": 0})})
+	decide(inp).allow
+}
+
 test_missing_prohibition if decide(with_terms({"prohibitions": ["re_identification"]})).reasons == ["prohibitions_present"]
 
 test_unpublished_product if decide(with_product({"status": "draft"})).reasons == ["product_visible"]

@@ -34,9 +34,18 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "verified (✓digest ✓partner_signature ✓node_signature ✓anchor)",
         "raised to 300: FAILED (digest, partner_signature, node_signature, anchor)",
         "path ok: True, root on chain: True",
+        "encrypted score  plaintext model",
+        "hospitals: hospital-node, hospital-h2, hospital-h3",
+        "mean HbA1c of the diabetic cohort from the encrypted totals",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2
+    diffs = [
+        float(line.split()[-1])
+        for line in out.splitlines()
+        if line.startswith("   #") and "e-" in line.split()[-1]
+    ]
+    assert len(diffs) == 6 and max(diffs) < 1e-3  # encrypted scores match the plaintext model
     for connector in ("fhir", "hl7", "csv", "dicom", "parquet", "sql"):
         assert f"   {connector} " in out
     assert (tmp_path / "demo" / "catalog.jsonld").is_file()
