@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from node.cli.common import fail, open_container, print_json
+from node.cli.common import fail, open_container, print_json, progress_bar
 
 if TYPE_CHECKING:
     from node.he_query.tenseal_backend import ClientKeys
@@ -119,7 +119,8 @@ def score(
     except ValueError as exc:
         raise fail(f"{applicants}: every value after the header must be a number ({exc})") from None
     he = HeClient(client)
-    scores = he.score(_keys(keys, "ckks-scoring"), contract_id, rows)
+    with progress_bar("scoring (batches)") as advance:
+        scores = he.score_many(_keys(keys, "ckks-scoring"), contract_id, rows, on_progress=advance)
     print_json([{"row": i + 1, "risk": round(s, 6)} for i, s in enumerate(scores)])
 
 

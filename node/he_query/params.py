@@ -44,5 +44,7 @@ PARAMETERS: dict[Scheme, ParameterSet] = {
 MAX_CONTEXT_BYTES = 16 * 1024 * 1024  # a public context with relinearization keys, no Galois keys
 MAX_CIPHERTEXT_BYTES = 2 * 1024 * 1024
 MAX_FEATURE_CIPHERTEXTS = 32
+MAX_JOB_BATCHES = 8  # up to 8 x 8,192 applicants per scoring job
+MAX_JOB_BYTES = 96 * 1024 * 1024  # base64 JSON of such a job
 MAX_SESSIONS = 64  # public contexts kept in memory (each several MiB)
 SESSION_TTL_S = 8 * 3600

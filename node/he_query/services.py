@@ -21,8 +21,9 @@ from node.contracts.model import Contract
 from node.contracts.ports import ContractsUnitOfWork
 from node.errors import InvalidInput, NotFound, PolicyDenied
 from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
+from node.he_query.jobs import Job, JobRunner
 from node.he_query.model import RiskModel, train_risk_model
-from node.he_query.params import MAX_FEATURE_CIPHERTEXTS, MAX_SESSIONS, SESSION_TTL_S, Scheme
+from node.he_query.params import MAX_FEATURE_CIPHERTEXTS, MAX_JOB_BATCHES, MAX_SESSIONS, SESSION_TTL_S, Scheme
 from node.he_query.ports import HeBackend, ModelStore
 from node.identity.model import Principal
 
@@ -57,6 +58,7 @@ class HeService:
         self._node_id = node_id
         self._sessions: OrderedDict[str, tuple[float, Any, str]] = OrderedDict()  # digest -> (at, ctx, owner)
         self._lock = threading.Lock()
+        self._jobs = JobRunner()
 
     # -- sessions --------------------------------------------------------------------------------
     def open_session(self, principal: Principal, scheme: str, context: bytes) -> dict[str, Any]:
@@ -136,6 +138,37 @@ class HeService:
         return model
 
     # -- queries ---------------------------------------------------------------------------------
+    def score_job(
+        self, principal: Principal, contract_id: str, session: str, batches: Sequence[Sequence[bytes]]
+    ) -> Job:
+        """Several batches of applicants as one query, run as a job whose progress is the batches done."""
+        if not 0 < len(batches) <= MAX_JOB_BATCHES:
+            raise InvalidInput(f"send 1-{MAX_JOB_BATCHES} batches per job", code="he_batch_count")
+        for features in batches:
+            if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:
+                raise InvalidInput(
+                    f"send 1-{MAX_FEATURE_CIPHERTEXTS} feature ciphertexts", code="he_feature_count"
+                )
+        contract = self._contract(principal, contract_id)
+        loaded = self._session(principal, session, Scheme.CKKS_SCORING)
+        model = self.model(contract.product_id)
+        request = UsageRequest(
+            contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=f"he.score-job:{len(batches)}"
+        )
+
+        def work(progress: Callable[[int], None]) -> list[bytes]:
+            out = []
+            with self._usage.use(principal, request):
+                for i, features in enumerate(batches):
+                    out.append(self._backend().score(loaded, features, model.weights, model.bias, model.poly))
+                    progress(i + 1)
+            return out
+
+        return self._jobs.submit(principal.id, "score", len(batches), work)
+
+    def job(self, principal: Principal, job_id: str) -> Job:
+        return self._jobs.get(principal.id, job_id)
+
     def score(self, principal: Principal, contract_id: str, session: str, features: Sequence[bytes]) -> bytes:
         """Encrypted risk scores of a batch of applicants; only the partner can decrypt them."""
         if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:

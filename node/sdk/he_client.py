@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from node.he_query.params import Scheme
+from node.errors import NodeError
+from node.he_query.params import PARAMETERS, Scheme
 from node.he_query.tenseal_backend import ClientKeys
 from node.sdk.partner import PartnerClient
 
@@ -59,6 +61,38 @@ class HeClient:
             json={"contract_id": contract_id, "session": session, "features": features},
         )
         return keys.decrypt(base64.b64decode(out["scores"]))[: len(rows)]
+
+    def score_many(
+        self,
+        keys: ClientKeys,
+        contract_id: str,
+        rows: Sequence[Sequence[float]],
+        on_progress: Callable[[int, int], None] | None = None,
+        poll_s: float = 0.2,
+    ) -> list[float]:
+        """Any number of applicants (up to 8 batches) as one job; ``on_progress(done, total)`` batches."""
+        slots = PARAMETERS[keys.scheme].slots
+        chunks = [rows[i : i + slots] for i in range(0, len(rows), slots)]
+        session = self.session(keys)
+        batches = [[_b64(c) for c in keys.encrypt_columns(chunk)] for chunk in chunks]
+        job = self._node._call(
+            "POST",
+            "/v1/he/jobs/score",
+            json={"contract_id": contract_id, "session": session, "batches": batches},
+        )
+        while job["state"] not in ("done", "failed"):
+            if on_progress:
+                on_progress(job["progress"]["done"], job["progress"]["total"])
+            time.sleep(poll_s)
+            job = self._node._call("GET", f"/v1/he/jobs/{job['id']}")
+        if job["state"] == "failed":
+            raise NodeError(f"the scoring job failed: {job['error']}", code=str(job["error"]))
+        if on_progress:
+            on_progress(job["progress"]["total"], job["progress"]["total"])
+        scores: list[float] = []
+        for chunk, blob in zip(chunks, job["scores"], strict=True):
+            scores += keys.decrypt(base64.b64decode(blob))[: len(chunk)]
+        return scores
 
     def aggregate(
         self,

@@ -62,6 +62,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/he/sessions"): {"insurer"},
     ("POST", "/v1/he/score"): {"insurer"},
     ("POST", "/v1/he/aggregate"): {"insurer"},
+    ("POST", "/v1/he/jobs/score"): {"insurer"},
+    ("GET", "/v1/he/jobs/{job_id}"): {"insurer"},
     ("POST", "/v1/he/combine"): set(),
     ("GET", "/v1/he/models/{product_id}"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/he/models/{product_id}/train"): {"data_officer"},
@@ -94,7 +96,7 @@ def env(container: Container) -> Iterator[Env]:
 def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
     path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
-    path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1")
+    path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1").replace("{job_id}", "job_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,3 +167,30 @@ def test_aggregate_and_combine_over_the_api(world: World, keys: dict[Scheme, Cli
         json={"session": "0" * 64, "scheme": "bfv-counts", "parts": [tiny]},
     )
     assert r.status_code == 404 and r.json()["code"] == "he_session_unknown"
+
+
+def test_long_scoring_runs_as_a_job_with_progress(world: World, keys: dict[Scheme, ClientKeys]) -> None:
+    w, c = world, world.c
+    ct = _he_contract(w, "insurer", max_uses=3)
+    he = HeClient(_client(w, w.insurer.id))
+    model = c.he.model(w.products["he"])
+    rng = np.random.default_rng(3)
+    rows = rng.normal([6, 6, 5, 80, 125, 24], [1, 1, 1, 10, 10, 3], (8192 + 40, 6))
+    seen: list[tuple[int, int]] = []
+    scores = he.score_many(
+        keys[Scheme.CKKS_SCORING], ct, rows.tolist(), on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert len(scores) == len(rows) and seen[-1] == (2, 2)
+    assert float(np.max(np.abs(np.array(scores) - model.predict(rows)))) < 1e-3
+    assert c.contracts.get(w.insurer, ct).uses == 1  # one query, however many batches
+    session = he.session(keys[Scheme.CKKS_SCORING])
+    bad = c.he.score_job(w.insurer, ct, session, [[b"junk"] * 6])
+    for _ in range(100):
+        if c.he.job(w.insurer, bad.id).state in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    failed = c.he.job(w.insurer, bad.id)
+    assert failed.state == "failed" and failed.error == "he_ciphertext_malformed"
+    assert c.contracts.get(w.insurer, ct).uses == 1  # the failed job was refunded
+    with pytest.raises(NotFound):
+        c.he.job(w.researcher, bad.id)

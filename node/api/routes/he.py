@@ -12,7 +12,13 @@ from pydantic import BaseModel, Field
 from node.api.deps import ANY_ROLE, container, require
 from node.bootstrap import Container
 from node.errors import InvalidInput
-from node.he_query.params import MAX_CIPHERTEXT_BYTES, MAX_CONTEXT_BYTES, MAX_FEATURE_CIPHERTEXTS
+from node.he_query.params import (
+    MAX_CIPHERTEXT_BYTES,
+    MAX_CONTEXT_BYTES,
+    MAX_FEATURE_CIPHERTEXTS,
+    MAX_JOB_BATCHES,
+    MAX_JOB_BYTES,
+)
 from node.identity.model import PARTNER_ROLES, Principal, Role
 
 router = APIRouter(prefix="/v1/he", tags=["he"])
@@ -84,6 +90,43 @@ def score(
     features = [_b64(f, "a feature ciphertext") for f in body.features]
     result = c.he.score(me, body.contract_id, body.session, features)
     return {"scores": base64.b64encode(result).decode()}
+
+
+class ScoreJobIn(BaseModel):
+    contract_id: str
+    session: str = Field(min_length=64, max_length=64)
+    batches: list[list[str]] = Field(
+        min_length=1,
+        max_length=MAX_JOB_BATCHES,
+        description="per batch: base64 CKKS vectors, one per feature",
+    )
+
+
+@router.post("/jobs/score", status_code=202)
+def score_job(
+    body: ScoreJobIn,
+    request: Request,
+    me: Principal = Depends(require("he.score", *PARTNER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """Score several batches as one query, in the background; poll ``GET /v1/he/jobs/{id}``."""
+    _limit(request, MAX_JOB_BYTES)
+    batches = [[_b64(f, "a feature ciphertext") for f in batch] for batch in body.batches]
+    return c.he.score_job(me, body.contract_id, body.session, batches).view()
+
+
+@router.get("/jobs/{job_id}")
+def job(
+    job_id: str,
+    me: Principal = Depends(require("he.job", *PARTNER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """A job's state and progress; when done, its encrypted results."""
+    j = c.he.job(me, job_id)
+    view = j.view()
+    if j.state == "done":
+        view["scores"] = [base64.b64encode(b).decode() for b in j.result]
+    return view
 
 
 @router.post("/aggregate")
