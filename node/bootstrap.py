@@ -99,7 +99,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     identity = IdentityService(uow, audit, clock, settings.token_ttl_hours)
     store = EncryptedParquetStore(settings.data_dir / "tables", kek)
     assets = AssetService(uow, audit, clock, store, PatternPiiDetector())
-    products = ProductService(uow, audit, clock)
+    products = ProductService(uow, audit, clock, policy)
     extracts = ExtractService(uow, store, audit)
     monitor = ContractMonitor(uow, audit, clock)
     contracts = ContractService(uow, audit, clock, policy, signer, settings.name)

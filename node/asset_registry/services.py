@@ -26,7 +26,7 @@ from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.identity.model import PARTNER_ROLES
-from node.ports import Clock
+from node.ports import Clock, PolicyEngine
 
 TABLE_TITLES = {
     "patients": "患者基本信息",
@@ -307,10 +307,17 @@ POLICY_KEYS = {
 
 
 class ProductService:
-    def __init__(self, uow_factory: Callable[[], RegistryUnitOfWork], audit: AuditLog, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], RegistryUnitOfWork],
+        audit: AuditLog,
+        clock: Clock,
+        policy: PolicyEngine,
+    ) -> None:
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
+        self._policy = policy
 
     def create(
         self,
@@ -416,9 +423,21 @@ class ProductService:
         return p
 
     def visible(self, roles: frozenset[str] | None) -> list[Product]:
-        """Staff (roles None) see every product; partners see the published ones offered to their roles."""
+        """Staff (roles None) see every product; for partners the ``catalog`` policy decides, product by
+        product (published and offered to one of their roles, as the shipped policy says)."""
         with self._uow() as uow:
             products = uow.products.all()
         if roles is None:
             return products
-        return [p for p in products if p.status == ProductStatus.PUBLISHED and roles & set(p.visible_to)]
+        principal = {"roles": sorted(roles)}
+        return [
+            p
+            for p in products
+            if self._policy.decide(
+                "catalog",
+                {
+                    "principal": principal,
+                    "product": {"id": p.id, "status": p.status.value, "visible_to": p.visible_to},
+                },
+            ).allow
+        ]
