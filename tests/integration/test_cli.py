@@ -173,9 +173,9 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
         == 0
     )
     assert "confirmed: level 5" in run("assets", "show", patients["id"], env=env).stdout
-    obs = next(
-        a for a in json.loads(run("assets", "ls", "--json", env=env).stdout) if a["table"] == "observations"
-    )
+    listed = run("assets", "ls", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    obs = next(a for a in json.loads(listed.stdout) if a["table"] == "observations")
     made = run(
         "products",
         "create",
