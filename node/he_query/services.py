@@ -144,6 +144,27 @@ class HeService:
         """Several batches of applicants as one query, run as a job whose progress is the batches done."""
         if not 0 < len(batches) <= MAX_JOB_BATCHES:
             raise InvalidInput(f"send 1-{MAX_JOB_BATCHES} batches per job", code="he_batch_count")
+        run = self._scoring(principal, contract_id, session, batches, f"he.score-job:{len(batches)}")
+        return self._jobs.submit(principal.id, "score", len(batches), run)
+
+    def job(self, principal: Principal, job_id: str) -> Job:
+        return self._jobs.get(principal.id, job_id)
+
+    def score(self, principal: Principal, contract_id: str, session: str, features: Sequence[bytes]) -> bytes:
+        """Encrypted risk scores of a batch of applicants; only the partner can decrypt them."""
+        return self._scoring(principal, contract_id, session, [features], f"he.score:{session[:16]}")(
+            lambda _: None
+        )[0]
+
+    def _scoring(
+        self,
+        principal: Principal,
+        contract_id: str,
+        session: str,
+        batches: Sequence[Sequence[bytes]],
+        ref: str,
+    ) -> Callable[[Callable[[int], None]], list[bytes]]:
+        """Check everything up front; return the work: one metered use scoring every batch."""
         for features in batches:
             if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:
                 raise InvalidInput(
@@ -152,9 +173,7 @@ class HeService:
         contract = self._contract(principal, contract_id)
         loaded = self._session(principal, session, Scheme.CKKS_SCORING)
         model = self.model(contract.product_id)
-        request = UsageRequest(
-            contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=f"he.score-job:{len(batches)}"
-        )
+        request = UsageRequest(contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=ref)
 
         def work(progress: Callable[[int], None]) -> list[bytes]:
             out = []
@@ -164,25 +183,7 @@ class HeService:
                     progress(i + 1)
             return out
 
-        return self._jobs.submit(principal.id, "score", len(batches), work)
-
-    def job(self, principal: Principal, job_id: str) -> Job:
-        return self._jobs.get(principal.id, job_id)
-
-    def score(self, principal: Principal, contract_id: str, session: str, features: Sequence[bytes]) -> bytes:
-        """Encrypted risk scores of a batch of applicants; only the partner can decrypt them."""
-        if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:
-            raise InvalidInput(
-                f"send 1-{MAX_FEATURE_CIPHERTEXTS} feature ciphertexts", code="he_feature_count"
-            )
-        contract = self._contract(principal, contract_id)
-        loaded = self._session(principal, session, Scheme.CKKS_SCORING)
-        model = self.model(contract.product_id)
-        request = UsageRequest(
-            contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=f"he.score:{session[:16]}"
-        )
-        with self._usage.use(principal, request):
-            return self._backend().score(loaded, features, model.weights, model.bias, model.poly)
+        return work
 
     def aggregate(
         self,
