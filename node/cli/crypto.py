@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import typer
 
@@ -38,7 +40,7 @@ def sm3(file: Path = typer.Argument(..., help="File to hash; '-' for standard in
     """Print the SM3 digest of FILE as lowercase hex."""
     h = SM3Stream()
     try:
-        stream = typer.get_binary_stream("stdin") if str(file) == "-" else file.open("rb")
+        stream: BinaryIO = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from None
     with stream:
