@@ -18,6 +18,7 @@ import pandas as pd
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import sm3
 from node.errors import InvalidInput
+from node.federated.metrics import auc
 
 # (LOINC, name, unit): the lab results a risk model reads, in this order
 RISK_FEATURES: tuple[tuple[str, str, str], ...] = (
@@ -102,21 +103,6 @@ def sigmoid_polynomial() -> list[float]:
     a = np.stack([z, z**3], axis=1)
     c1, c3 = np.linalg.lstsq(a, y, rcond=None)[0]
     return [0.5, float(c1), 0.0, float(c3)]
-
-
-def auc(y: np.ndarray[Any, Any], score: np.ndarray[Any, Any]) -> float:
-    """Area under the ROC curve (Mann-Whitney U with tie correction)."""
-    order = np.argsort(score)
-    ranks = np.empty(len(score))
-    ranks[order] = np.arange(1, len(score) + 1)
-    for value in np.unique(score):  # average ranks of ties
-        tied = score == value
-        ranks[tied] = ranks[tied].mean()
-    pos = y == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def train_risk_model(

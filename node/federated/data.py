@@ -1,0 +1,73 @@
+"""The Wisconsin breast-cancer data (shipped in scikit-learn) split non-IID across hospitals.
+
+Each hospital gets a different mix of benign and malignant cases (label skew drawn from a Dirichlet
+distribution) and keeps a stratified test set. Features are standardized with statistics that the
+hospitals pool as counts, sums and sums of squares, never as rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True)
+class Partition:
+    hospital: str
+    x_train: Array
+    y_train: Array
+    x_test: Array
+    y_test: Array
+
+
+def _wisconsin() -> tuple[Array, Array]:
+    from sklearn.datasets import load_breast_cancer  # the CSV ships inside the wheel: no download
+
+    data = load_breast_cancer()
+    # positive class = malignant (scikit-learn codes malignant as 0)
+    return np.asarray(data.data, dtype=float), (np.asarray(data.target) == 0).astype(float)
+
+
+def wisconsin_partitions(
+    hospitals: int = 3, alpha: float = 1.0, seed: int = 42, test: float = 0.25
+) -> list[Partition]:
+    x, y = _wisconsin()
+    rng = np.random.default_rng(seed)
+    shares = rng.dirichlet([alpha] * hospitals, size=2)  # per class, the share each hospital holds
+    owner = np.empty(len(y), dtype=int)
+    for cls in (0, 1):
+        idx = rng.permutation(np.flatnonzero(y == cls))
+        cuts = (np.cumsum(shares[cls])[:-1] * len(idx)).astype(int)
+        for h, part in enumerate(np.split(idx, cuts)):
+            owner[part] = h
+    parts = []
+    for h in range(hospitals):
+        idx = np.flatnonzero(owner == h)
+        test_idx = np.concatenate(
+            [
+                rng.permutation(idx[y[idx] == c])[: max(1, round(test * (y[idx] == c).sum()))]
+                for c in (0, 1)
+                if (y[idx] == c).any()
+            ]
+        )
+        train_idx = np.setdiff1d(idx, test_idx)
+        parts.append(Partition(f"hospital-{h + 1}", x[train_idx], y[train_idx], x[test_idx], y[test_idx]))
+    mean, std = pooled_standardization([p.x_train for p in parts])
+    return [
+        Partition(p.hospital, (p.x_train - mean) / std, p.y_train, (p.x_test - mean) / std, p.y_test)
+        for p in parts
+    ]
+
+
+def pooled_standardization(blocks: list[Array]) -> tuple[Array, Array]:
+    """Global mean and standard deviation from each hospital's n, sum and sum of squares."""
+    n = sum(len(b) for b in blocks)
+    s1 = sum(b.sum(axis=0) for b in blocks)
+    s2 = sum((b**2).sum(axis=0) for b in blocks)
+    mean = s1 / n
+    std = np.sqrt(np.maximum(s2 / n - mean**2, 0)) + 1e-9
+    return mean, std

@@ -1,0 +1,1 @@
+"""Flower apps of the node: the only package that imports flwr."""

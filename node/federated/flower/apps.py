@@ -1,0 +1,161 @@
+"""The hospital's ClientApp and the coordinator's ServerApp (Flower Message API, flwr 1.41).
+
+The server sends the model kind and hyper-parameters with every round in the message's config, so a
+hospital's ClientApp needs nothing beside its own data. Each round the ClientApp trains locally and
+replies with its arrays and `num-examples`; evaluation replies with AUC, accuracy and calibration on
+the hospital's held-out data. The coordinator aggregates with FedAvg.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.clientapp import ClientApp
+from flwr.serverapp import Grid, ServerApp
+from flwr.serverapp.strategy import FedAvg
+
+from node.errors import InvalidInput
+from node.federated.data import Partition, wisconsin_partitions
+from node.federated.metrics import report
+from node.federated.models import make_model
+
+
+@dataclass
+class FlJob:
+    """What the coordinator runs; the ServerApp writes its outcome back here."""
+
+    hospitals: int
+    rounds: int
+    model: str = "logreg"
+    local_epochs: int = 20
+    lr: float = 0.5
+    seed: int = 42
+    alpha: float = 1.0
+    final_arrays: list[Any] = field(default_factory=list)
+    round_seconds: list[float] = field(default_factory=list)
+    per_round: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
+_JOB: FlJob | None = None
+_JOB_LOCK = threading.Lock()
+
+
+def set_job(job: FlJob) -> None:
+    global _JOB
+    with _JOB_LOCK:
+        _JOB = job
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    model: str
+    local_epochs: int
+    lr: float
+    seed: int
+    alpha: float
+
+    @classmethod
+    def of(cls, msg: Message) -> RoundConfig:
+        """Read and check the round's config; a malformed one is refused, not half-used."""
+        record = msg.content.config_records.get("config")
+        try:
+            assert record is not None
+            cfg = cls(
+                str(record["model"]),
+                int(_number(record["local-epochs"])),
+                float(_number(record["lr"])),
+                int(_number(record["seed"])),
+                float(_number(record["alpha"])),
+            )
+        except (AssertionError, KeyError, TypeError, ValueError):
+            raise InvalidInput("malformed round configuration", code="fl_config_malformed") from None
+        if not (1 <= cfg.local_epochs <= 1000 and 0 < cfg.lr <= 10 and cfg.alpha > 0):
+            raise InvalidInput("round configuration out of range", code="fl_config_malformed")
+        return cfg
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    return float(value)
+
+
+def _arrays(msg: Message) -> list[Any]:
+    record = msg.content.array_records.get("arrays")
+    if record is None:
+        raise InvalidInput("the message carries no model", code="fl_update_malformed")
+    return list(record.to_numpy_ndarrays())
+
+
+def _partition(context: Context, cfg: RoundConfig) -> Partition:
+    pid = int(str(context.node_config["partition-id"]))
+    n = int(str(context.node_config["num-partitions"]))
+    return wisconsin_partitions(n, cfg.alpha, cfg.seed)[pid]
+
+
+client = ClientApp()
+
+
+@client.train()
+def train(msg: Message, context: Context) -> Message:
+    cfg = RoundConfig.of(msg)
+    part = _partition(context, cfg)
+    model = make_model(cfg.model, part.x_train.shape[1])
+    model.set(_arrays(msg))
+    loss = model.fit(part.x_train, part.y_train, cfg.local_epochs, cfg.lr)
+    metrics = MetricRecord({"train_loss": loss, "num-examples": len(part.y_train)})
+    return Message(RecordDict({"arrays": ArrayRecord(model.get()), "metrics": metrics}), reply_to=msg)
+
+
+@client.evaluate()
+def evaluate(msg: Message, context: Context) -> Message:
+    cfg = RoundConfig.of(msg)
+    part = _partition(context, cfg)
+    model = make_model(cfg.model, part.x_test.shape[1])
+    model.set(_arrays(msg))
+    r = report(part.y_test, model.predict(part.x_test))
+    metrics = MetricRecord(
+        {"auc": r["auc"], "accuracy": r["accuracy"], "ece": r["ece"], "num-examples": len(part.y_test)}
+    )
+    return Message(RecordDict({"metrics": metrics}), reply_to=msg)
+
+
+server = ServerApp()
+
+
+@server.main()
+def main(grid: Grid, context: Context) -> None:
+    job = _JOB
+    if job is None:
+        raise RuntimeError("no FL job configured for this ServerApp")
+    features = wisconsin_partitions(job.hospitals, job.alpha, job.seed)[0].x_train.shape[1]
+    initial = ArrayRecord(make_model(job.model, features).get())
+    config = ConfigRecord(
+        {
+            "model": job.model,
+            "local-epochs": job.local_epochs,
+            "lr": job.lr,
+            "seed": job.seed,
+            "alpha": job.alpha,
+        }
+    )
+    strategy = FedAvg(
+        fraction_train=1.0,
+        fraction_evaluate=1.0,
+        min_train_nodes=job.hospitals,
+        min_evaluate_nodes=job.hospitals,
+        min_available_nodes=job.hospitals,
+    )
+    start = time.perf_counter()
+    result = strategy.start(grid, initial, job.rounds, train_config=config, evaluate_config=config)
+    elapsed = time.perf_counter() - start
+    job.final_arrays = result.arrays.to_numpy_ndarrays()
+    job.round_seconds = [elapsed / job.rounds] * job.rounds
+    job.per_round = {
+        int(r): {k: float(_number(v)) for k, v in m.items()}
+        for r, m in result.evaluate_metrics_clientapp.items()
+    }

@@ -1,0 +1,112 @@
+"""Models a hospital trains locally: logistic regression and a one-hidden-layer MLP, in NumPy.
+
+Parameters travel as a list of arrays (Flower ArrayRecords); training is full-batch gradient descent
+with L2, the same code centrally and at every hospital, so federated and centralized runs compare.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from node.errors import InvalidInput
+
+Array = np.ndarray[Any, Any]
+
+
+def _sigmoid(z: Array) -> Array:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
+
+class Model(Protocol):
+    def get(self) -> list[Array]: ...
+
+    def set(self, arrays: list[Array]) -> None: ...
+
+    def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
+        """Train in place; return the final training log loss."""
+        ...
+
+    def predict(self, x: Array) -> Array: ...
+
+
+class LogisticRegression:
+    def __init__(self, features: int, l2: float = 1e-3) -> None:
+        self.w = np.zeros(features)
+        self.b = np.zeros(1)
+        self.l2 = l2
+
+    def get(self) -> list[Array]:
+        return [self.w.copy(), self.b.copy()]
+
+    def set(self, arrays: list[Array]) -> None:
+        _check_shapes(arrays, [self.w.shape, self.b.shape])
+        self.w, self.b = (np.array(a, dtype=float) for a in arrays)
+
+    def predict(self, x: Array) -> Array:
+        return _sigmoid(x @ self.w + self.b[0])
+
+    def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
+        for _ in range(epochs):
+            p = self.predict(x)
+            g = p - y
+            self.w -= lr * (x.T @ g / len(y) + self.l2 * self.w)
+            self.b -= lr * g.mean()
+        return log_loss(y, self.predict(x))
+
+
+class Mlp:
+    """features -> hidden (tanh) -> 1 (sigmoid)."""
+
+    def __init__(self, features: int, hidden: int = 16, l2: float = 1e-3, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.w1 = rng.normal(0, 1 / np.sqrt(features), (features, hidden))
+        self.b1 = np.zeros(hidden)
+        self.w2 = rng.normal(0, 1 / np.sqrt(hidden), hidden)
+        self.b2 = np.zeros(1)
+        self.l2 = l2
+
+    def get(self) -> list[Array]:
+        return [a.copy() for a in (self.w1, self.b1, self.w2, self.b2)]
+
+    def set(self, arrays: list[Array]) -> None:
+        _check_shapes(arrays, [a.shape for a in (self.w1, self.b1, self.w2, self.b2)])
+        self.w1, self.b1, self.w2, self.b2 = (np.array(a, dtype=float) for a in arrays)
+
+    def predict(self, x: Array) -> Array:
+        return _sigmoid(np.tanh(x @ self.w1 + self.b1) @ self.w2 + self.b2[0])
+
+    def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
+        for _ in range(epochs):
+            h = np.tanh(x @ self.w1 + self.b1)
+            p = _sigmoid(h @ self.w2 + self.b2[0])
+            g = (p - y) / len(y)
+            gh = np.outer(g, self.w2) * (1 - h**2)
+            self.w2 -= lr * (h.T @ g + self.l2 * self.w2)
+            self.b2 -= lr * g.sum()
+            self.w1 -= lr * (x.T @ gh + self.l2 * self.w1)
+            self.b1 -= lr * gh.sum(axis=0)
+        return log_loss(y, self.predict(x))
+
+
+def log_loss(y: Array, p: Array) -> float:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+
+
+def _check_shapes(arrays: list[Array], expected: list[tuple[int, ...]]) -> None:
+    got = [tuple(np.shape(a)) for a in arrays]
+    if got != expected or not all(np.isfinite(np.asarray(a, dtype=float)).all() for a in arrays):
+        raise InvalidInput(
+            f"model update has shapes {got}, expected {expected}, or non-finite values",
+            code="fl_update_malformed",
+        )
+
+
+def make_model(kind: str, features: int) -> Model:
+    if kind == "logreg":
+        return LogisticRegression(features)
+    if kind == "mlp":
+        return Mlp(features)
+    raise InvalidInput("model must be logreg or mlp", code="fl_model_unknown")
