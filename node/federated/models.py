@@ -55,6 +55,20 @@ class LogisticRegression:
             self.b -= lr * g.mean()
         return log_loss(y, self.predict(x))
 
+    def fit_dp(
+        self, x: Array, y: Array, epochs: int, lr: float, clip: float, noise: float, rng: np.random.Generator
+    ) -> float:
+        """DP gradient descent: each record's gradient clipped to ``clip``, Gaussian noise of standard
+        deviation ``noise * clip`` added to the sum before averaging."""
+        for _ in range(epochs):
+            g = (self.predict(x) - y)[:, None] * np.hstack([x, np.ones((len(y), 1))])
+            norms = np.maximum(np.linalg.norm(g, axis=1) / clip, 1.0)
+            total = (g / norms[:, None]).sum(axis=0) + rng.normal(0, noise * clip, g.shape[1])
+            step = total / len(y)
+            self.w -= lr * (step[:-1] + self.l2 * self.w)
+            self.b -= lr * step[-1]
+        return log_loss(y, self.predict(x))
+
 
 class Mlp:
     """features -> hidden (tanh) -> 1 (sigmoid)."""

@@ -11,10 +11,13 @@ from node.federated.benchmark import run
 from tests.integration.test_cli import run as hnode
 
 
-def test_fedavg_matches_centralized_training_on_the_wisconsin_split() -> None:
-    result = run(hospitals=3, rounds=3, model="logreg")
+def test_fedavg_and_dp_fedavg_against_centralized_training_on_the_wisconsin_split() -> None:
+    result = run(hospitals=3, rounds=3, model="logreg", dp_epsilon=3.0)
     assert abs(result["federated_auc"] - result["centralized_auc"]) <= 0.01
     assert result["federated_auc"] > 0.95
+    # DP: the accountant's epsilon never exceeds the budget, and the noisy model still discriminates
+    assert 0 < result["dp_epsilon"] <= 3.0 and result["dp_noise_multiplier"] > 1
+    assert result["dp_auc"] > 0.9
     per_hospital = result["federated"]["hospitals"]
     assert set(per_hospital) == {"hospital-1", "hospital-2", "hospital-3"}
     assert all(0 <= h["ece"] <= 1 and h["n"] > 0 for h in per_hospital.values())
@@ -49,3 +52,15 @@ def test_cli_bench_prints_one_json_object() -> None:
     out = json.loads(r.stdout)
     assert {"centralized_auc", "federated_auc", "seconds_per_round"} <= set(out)
     assert out["seconds_per_round"] > 0 and out["federated_auc"] > 0.9
+
+
+def test_privacy_accountant() -> None:
+    from node.federated.privacy import DpConfig, epsilon, noise_for
+
+    assert epsilon(0, 1.0, 1e-5) == 0.0 and epsilon(10, 0.0, 1e-5) == float("inf")
+    assert epsilon(20, 2.0, 1e-5) < epsilon(40, 2.0, 1e-5)  # composition grows with steps
+    assert epsilon(20, 4.0, 1e-5) < epsilon(20, 2.0, 1e-5)  # more noise, less epsilon
+    z = noise_for(3.0, 20, 1e-5)
+    assert epsilon(20, z, 1e-5) <= 3.0 < epsilon(20, z * 0.99, 1e-5)
+    plan = DpConfig.plan(1.0, 50)
+    assert plan.spent(50) <= 1.0 and plan.spent(25) < plan.spent(50)

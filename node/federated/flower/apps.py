@@ -8,11 +8,13 @@ the hospital's held-out data. The coordinator aggregates with FedAvg.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
@@ -21,7 +23,8 @@ from flwr.serverapp.strategy import FedAvg
 from node.errors import InvalidInput
 from node.federated.data import Partition, wisconsin_partitions
 from node.federated.metrics import report
-from node.federated.models import make_model
+from node.federated.models import LogisticRegression, make_model
+from node.federated.privacy import DpConfig
 
 
 @dataclass
@@ -35,6 +38,7 @@ class FlJob:
     lr: float = 0.5
     seed: int = 42
     alpha: float = 1.0
+    dp: DpConfig | None = None
     final_arrays: list[Any] = field(default_factory=list)
     round_seconds: list[float] = field(default_factory=list)
     per_round: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -57,6 +61,8 @@ class RoundConfig:
     lr: float
     seed: int
     alpha: float
+    dp_noise: float = 0.0  # noise multiplier z of DP gradient descent; 0: no DP
+    dp_clip: float = 1.0
 
     @classmethod
     def of(cls, msg: Message) -> RoundConfig:
@@ -70,10 +76,17 @@ class RoundConfig:
                 float(_number(record["lr"])),
                 int(_number(record["seed"])),
                 float(_number(record["alpha"])),
+                float(_number(record.get("dp-noise", 0.0))),
+                float(_number(record.get("dp-clip", 1.0))),
             )
         except (AssertionError, KeyError, TypeError, ValueError):
             raise InvalidInput("malformed round configuration", code="fl_config_malformed") from None
-        if not (1 <= cfg.local_epochs <= 1000 and 0 < cfg.lr <= 10 and cfg.alpha > 0):
+        if not (
+            1 <= cfg.local_epochs <= 1000
+            and 0 < cfg.lr <= 10
+            and cfg.alpha > 0
+            and cfg.dp_noise >= 0 < cfg.dp_clip
+        ):
             raise InvalidInput("round configuration out of range", code="fl_config_malformed")
         return cfg
 
@@ -106,7 +119,17 @@ def train(msg: Message, context: Context) -> Message:
     part = _partition(context, cfg)
     model = make_model(cfg.model, part.x_train.shape[1])
     model.set(_arrays(msg))
-    loss = model.fit(part.x_train, part.y_train, cfg.local_epochs, cfg.lr)
+    if cfg.dp_noise > 0:
+        if not isinstance(model, LogisticRegression):
+            raise InvalidInput(
+                "differential privacy is implemented for logistic regression", code="fl_dp_model"
+            )
+        rng = np.random.default_rng(secrets.randbits(128))  # DP noise must not be predictable
+        loss = model.fit_dp(
+            part.x_train, part.y_train, cfg.local_epochs, cfg.lr, cfg.dp_clip, cfg.dp_noise, rng
+        )
+    else:
+        loss = model.fit(part.x_train, part.y_train, cfg.local_epochs, cfg.lr)
     metrics = MetricRecord({"train_loss": loss, "num-examples": len(part.y_train)})
     return Message(RecordDict({"arrays": ArrayRecord(model.get()), "metrics": metrics}), reply_to=msg)
 
@@ -134,15 +157,18 @@ def main(grid: Grid, context: Context) -> None:
         raise RuntimeError("no FL job configured for this ServerApp")
     features = wisconsin_partitions(job.hospitals, job.alpha, job.seed)[0].x_train.shape[1]
     initial = ArrayRecord(make_model(job.model, features).get())
-    config = ConfigRecord(
-        {
-            "model": job.model,
-            "local-epochs": job.local_epochs,
-            "lr": job.lr,
-            "seed": job.seed,
-            "alpha": job.alpha,
-        }
-    )
+    values: dict[str, Any] = {
+        "model": job.model,
+        "local-epochs": job.local_epochs,
+        "lr": job.lr,
+        "seed": job.seed,
+        "alpha": job.alpha,
+    }
+    if job.dp is not None:
+        if job.dp.spent(job.rounds * job.local_epochs) > job.dp.target_epsilon + 1e-9:
+            raise InvalidInput("the job would exceed its privacy budget", code="fl_budget_exceeded")
+        values |= {"dp-noise": job.dp.noise_multiplier, "dp-clip": job.dp.clip}
+    config = ConfigRecord(values)
     strategy = FedAvg(
         fraction_train=1.0,
         fraction_evaluate=1.0,
