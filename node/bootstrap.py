@@ -28,6 +28,7 @@ from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
+from node.federated.gate import RoundGate
 from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
@@ -57,6 +58,7 @@ class Container:
     contract_extracts: ContractExtracts
     verifier: ContractVerifier
     he: HeService
+    round_gate: RoundGate
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -133,6 +135,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             JsonModelStore(settings.data_dir / "he_models"),
             settings.name,
         ),
+        RoundGate(uow, usage),
     )
 
 

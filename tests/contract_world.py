@@ -55,13 +55,13 @@ class World:
         return self.c.contracts.get(self.officer, c.id)
 
 
-def build_world(c: Container, samples: Path) -> World:
+def build_world(c: Container, samples: Path, researcher_key: PrivateKey | None = None) -> World:
     if not (samples / "csv").exists():
         write_sample_files(samples, 150, seed=5)
     ident = c.identity
     officer = ident.register("cli:t", "officer", ["data_officer"], "数据管理办公室")
     ethics = ident.register("cli:t", "ethics", ["ethics_reviewer"], "医学伦理委员会")
-    ins_key, res_key = PrivateKey.generate(), PrivateKey.generate()
+    ins_key, res_key = PrivateKey.generate(), researcher_key or PrivateKey.generate()
     insurer = ident.register("cli:t", "insurer-a", ["insurer"], "某保险", ins_key.public_key().to_hex())
     researcher = ident.register(
         "cli:t", "institute-b", ["researcher"], "某研究院", res_key.public_key().to_hex()
@@ -84,6 +84,7 @@ def build_world(c: Container, samples: Path) -> World:
             {"min_cohort": 20, "max_uses": 1_000_000},
         ),
         "federated": (["patients"], "federated_training", ["researcher"], {"epsilon": 3.0}),
+        "aggregate_fl": (["observations"], "federated_training", ["researcher"], {"epsilon": 3.0}),
         "he": (
             ["observations", "conditions"],
             "he_query",

@@ -20,7 +20,7 @@ def bench(
 ) -> None:
     """FedAvg on the Wisconsin breast-cancer data split non-IID across hospitals (Flower simulation),
     against centralized training on the same split."""
-    from node.federated.benchmark import run
+    from node.federated.flower.benchmark import run
 
     if model not in ("logreg", "mlp"):
         raise fail("--model must be logreg or mlp")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
+from node.adapters.db.migrate import upgrade
+from node.crypto.sm import PrivateKey
 from node.errors import InvalidInput
-from node.federated.benchmark import run
+from node.federated.flower.benchmark import run
+from tests.conftest import make_container
+from tests.contract_world import build_world
 from tests.integration.test_cli import run as hnode
 
 
@@ -64,3 +70,43 @@ def test_privacy_accountant() -> None:
     assert epsilon(20, z, 1e-5) <= 3.0 < epsilon(20, z * 0.99, 1e-5)
     plan = DpConfig.plan(1.0, 50)
     assert plan.spent(50) <= 1.0 and plan.spent(25) < plan.spent(50)
+
+
+def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_spent(tmp_path: Path) -> None:
+    """Three hospital nodes, each with its own contract for the same research partner (2 rounds);
+    a 3-round job: rounds 1-2 are metered at every hospital, round 3 is refused everywhere."""
+    from node.federated.flower.apps import FlJob
+    from node.federated.flower.simulation import simulate
+
+    key = PrivateKey.generate()
+    nodes = {}
+    for i in range(3):
+        url = f"sqlite:///{tmp_path / f'h{i}' / 'node.db'}"
+        (tmp_path / f"h{i}").mkdir()
+        upgrade(url)
+        c = make_container(url, tmp_path / f"h{i}")
+        world = build_world(c, tmp_path / f"samples{i}", researcher_key=key)
+        ct = world.active(
+            world.researcher,
+            key,
+            "aggregate_fl",
+            world.terms("federated_training", "drug_research", max_uses=2),
+        )
+        nodes[str(i)] = {"data_dir": str(tmp_path / f"h{i}"), "database_url": url, "contract_id": ct.id}
+        c.close()
+    os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
+    try:
+        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=5))
+    finally:
+        del os.environ["HNODE_FL_NODES"]
+    assert job.final_arrays  # rounds 1-2 trained a model
+    for spec in nodes.values():
+        c = make_container(spec["database_url"], Path(spec["data_dir"]))
+        contract = c.contracts.get(c.identity.resolve("officer"), spec["contract_id"])
+        assert (contract.uses, contract.state.name) == (2, "EXHAUSTED")
+        with c.uow() as uow:
+            refs = [u.ref for u in uow.contracts.usage(contract.id)]
+        assert refs == ["fl:fl:round-1", "fl:fl:round-2"]
+        denied = [e for e in c.audit.recent(20, action="contract.use") if e.outcome == "denied"]
+        assert denied and denied[0].details["reasons"] == ["contract_active", "uses_left"]
+        c.close()

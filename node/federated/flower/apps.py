@@ -8,6 +8,8 @@ the hospital's held-out data. The coordinator aggregates with FedAvg.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import threading
 import time
@@ -113,9 +115,35 @@ def _partition(context: Context, cfg: RoundConfig) -> Partition:
 client = ClientApp()
 
 
+def _admit(msg: Message, context: Context, cfg: RoundConfig) -> None:
+    """Ask this hospital's node to meter the round under the job's contract, before any data is read.
+
+    In simulation the hospitals' nodes are named by HNODE_FL_NODES (JSON: partition id ->
+    {data_dir, database_url, contract_id}); a hospital without an entry has no contract to check.
+    """
+    spec = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(str(context.node_config["partition-id"]))
+    if not spec:
+        return
+    from node.bootstrap import build_container
+    from node.config import load_settings
+
+    record = msg.content.config_records.get("config")
+    round_no = int(_number(record.get("server-round", 0))) if record is not None else 0
+    steps = cfg.local_epochs if cfg.dp_noise > 0 else 0
+    epsilon = float(_number(record.get("dp-round-epsilon", 0.0))) if record is not None and steps else 0.0
+    node = build_container(load_settings(data_dir=spec["data_dir"], database_url=spec["database_url"]))
+    try:
+        node.round_gate.admit(
+            spec["contract_id"], str(record.get("job", "fl")) if record else "fl", round_no, epsilon
+        )
+    finally:
+        node.close()
+
+
 @client.train()
 def train(msg: Message, context: Context) -> Message:
     cfg = RoundConfig.of(msg)
+    _admit(msg, context, cfg)
     part = _partition(context, cfg)
     model = make_model(cfg.model, part.x_train.shape[1])
     model.set(_arrays(msg))
