@@ -77,6 +77,7 @@ def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_sp
     a 3-round job: rounds 1-2 are metered at every hospital, round 3 is refused everywhere."""
     from node.federated.flower.apps import FlJob
     from node.federated.flower.simulation import simulate
+    from node.federated.privacy import DpConfig
 
     key = PrivateKey.generate()
     nodes = {}
@@ -90,13 +91,14 @@ def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_sp
             world.researcher,
             key,
             "aggregate_fl",
-            world.terms("federated_training", "drug_research", max_uses=2),
+            world.terms("federated_training", "drug_research", max_uses=2, epsilon=3.0),
         )
         nodes[str(i)] = {"data_dir": str(tmp_path / f"h{i}"), "database_url": url, "contract_id": ct.id}
         c.close()
+    dp = DpConfig.plan(3.0, 3)  # one DP step per round, 3 rounds within epsilon 3
     os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
     try:
-        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=5))
+        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=1, lr=1.0, dp=dp))
     finally:
         del os.environ["HNODE_FL_NODES"]
     assert job.final_arrays  # rounds 1-2 trained a model
@@ -104,6 +106,7 @@ def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_sp
         c = make_container(spec["database_url"], Path(spec["data_dir"]))
         contract = c.contracts.get(c.identity.resolve("officer"), spec["contract_id"])
         assert (contract.uses, contract.state.name) == (2, "EXHAUSTED")
+        assert contract.epsilon_spent == pytest.approx(dp.spent(2), rel=1e-6)  # each round's increment
         with c.uow() as uow:
             refs = [u.ref for u in uow.contracts.usage(contract.id)]
         assert refs == ["fl:fl:round-1", "fl:fl:round-2"]

@@ -26,7 +26,7 @@ from node.errors import InvalidInput
 from node.federated.data import Partition, wisconsin_partitions
 from node.federated.metrics import report
 from node.federated.models import LogisticRegression, make_model
-from node.federated.privacy import DpConfig
+from node.federated.privacy import DpConfig, epsilon
 
 
 @dataclass
@@ -65,6 +65,16 @@ class RoundConfig:
     alpha: float
     dp_noise: float = 0.0  # noise multiplier z of DP gradient descent; 0: no DP
     dp_clip: float = 1.0
+    dp_delta: float = 1e-5
+
+    def round_epsilon(self, round_no: int) -> float:
+        """What this round adds to the hospital's ε (RDP composition is sublinear: charge the increment)."""
+        if self.dp_noise <= 0:
+            return 0.0
+        steps = self.local_epochs
+        return epsilon(round_no * steps, self.dp_noise, self.dp_delta) - epsilon(
+            (round_no - 1) * steps, self.dp_noise, self.dp_delta
+        )
 
     @classmethod
     def of(cls, msg: Message) -> RoundConfig:
@@ -80,6 +90,7 @@ class RoundConfig:
                 float(_number(record["alpha"])),
                 float(_number(record.get("dp-noise", 0.0))),
                 float(_number(record.get("dp-clip", 1.0))),
+                float(_number(record.get("dp-delta", 1e-5))),
             )
         except (AssertionError, KeyError, TypeError, ValueError):
             raise InvalidInput("malformed round configuration", code="fl_config_malformed") from None
@@ -128,14 +139,11 @@ def _admit(msg: Message, context: Context, cfg: RoundConfig) -> None:
     from node.config import load_settings
 
     record = msg.content.config_records.get("config")
-    round_no = int(_number(record.get("server-round", 0))) if record is not None else 0
-    steps = cfg.local_epochs if cfg.dp_noise > 0 else 0
-    epsilon = float(_number(record.get("dp-round-epsilon", 0.0))) if record is not None and steps else 0.0
+    round_no = int(_number(record.get("server-round", 1))) if record is not None else 1
+    job = str(record.get("job", "fl")) if record is not None else "fl"
     node = build_container(load_settings(data_dir=spec["data_dir"], database_url=spec["database_url"]))
     try:
-        node.round_gate.admit(
-            spec["contract_id"], str(record.get("job", "fl")) if record else "fl", round_no, epsilon
-        )
+        node.round_gate.admit(spec["contract_id"], job, round_no, cfg.round_epsilon(round_no))
     finally:
         node.close()
 
@@ -195,7 +203,7 @@ def main(grid: Grid, context: Context) -> None:
     if job.dp is not None:
         if job.dp.spent(job.rounds * job.local_epochs) > job.dp.target_epsilon + 1e-9:
             raise InvalidInput("the job would exceed its privacy budget", code="fl_budget_exceeded")
-        values |= {"dp-noise": job.dp.noise_multiplier, "dp-clip": job.dp.clip}
+        values |= {"dp-noise": job.dp.noise_multiplier, "dp-clip": job.dp.clip, "dp-delta": job.dp.delta}
     config = ConfigRecord(values)
     strategy = FedAvg(
         fraction_train=1.0,
