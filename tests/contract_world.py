@@ -55,9 +55,11 @@ class World:
         return self.c.contracts.get(self.officer, c.id)
 
 
-def build_world(c: Container, samples: Path, researcher_key: PrivateKey | None = None) -> World:
+def build_world(
+    c: Container, samples: Path, researcher_key: PrivateKey | None = None, seed: int = 5
+) -> World:
     if not (samples / "csv").exists():
-        write_sample_files(samples, 150, seed=5)
+        write_sample_files(samples, 150, seed=seed)
     ident = c.identity
     officer = ident.register("cli:t", "officer", ["data_officer"], "数据管理办公室")
     ethics = ident.register("cli:t", "ethics", ["ethics_reviewer"], "医学伦理委员会")
@@ -84,7 +86,12 @@ def build_world(c: Container, samples: Path, researcher_key: PrivateKey | None =
             {"min_cohort": 20, "max_uses": 1_000_000},
         ),
         "federated": (["patients"], "federated_training", ["researcher"], {"epsilon": 3.0}),
-        "aggregate_fl": (["observations"], "federated_training", ["researcher"], {"epsilon": 3.0}),
+        "aggregate_fl": (
+            ["observations", "conditions"],
+            "federated_training",
+            ["researcher"],
+            {"epsilon": 3.0},
+        ),
         "he": (
             ["observations", "conditions"],
             "he_query",

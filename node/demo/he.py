@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from connectors.registry import open_source
 from node.adapters.db.migrate import upgrade
 from node.adapters.node_key import create_node_key
+from node.asset_registry.clinical import feature_table
 from node.asset_registry.model import ProductStatus
 from node.bootstrap import Container, build_container
 from node.config import load_settings
@@ -24,7 +25,6 @@ from node.contracts.model import DAY_US
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.he_query.aggregates import cohort_statistics
-from node.he_query.model import feature_table
 from node.he_query.params import Scheme
 from node.he_query.tenseal_backend import ClientKeys
 from node.identity.model import Principal

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from connectors.samples import write_sample_files
+from node.asset_registry.clinical import feature_table
 from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
-from node.he_query.model import feature_table, train_risk_model
+from node.he_query.model import train_risk_model
 from node.he_query.params import PARAMETERS, Scheme
 from node.he_query.tenseal_backend import ClientKeys, PerApplicantBaseline, TenSealBackend
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from node.asset_registry.clinical import feature_table
 from node.errors import InvalidInput
-from node.he_query.model import feature_table
 
 GLUCOSE_BINS = (0.0, 5.6, 7.0, 9.0, 11.1, math.inf)  # mmol/L: normal, impaired, diabetic ranges
 # LOINC -> (name, lower clip, upper clip)

@@ -15,20 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from node.asset_registry.clinical import RISK_FEATURES, feature_table, labels
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import sm3
 from node.errors import InvalidInput
 from node.federated.metrics import auc
 
-# (LOINC, name, unit): the lab results a risk model reads, in this order
-RISK_FEATURES: tuple[tuple[str, str, str], ...] = (
-    ("2345-7", "葡萄糖", "mmol/L"),
-    ("4548-4", "糖化血红蛋白", "%"),
-    ("2093-3", "总胆固醇", "mmol/L"),
-    ("2160-0", "肌酐", "umol/L"),
-    ("8480-6", "收缩压", "mm[Hg]"),
-    ("39156-5", "体重指数", "kg/m2"),
-)
 POLY_RANGE = 8.0  # the sigmoid is approximated on [-8, 8]: scores of more extreme inputs saturate poorly
 
 
@@ -71,29 +63,6 @@ class RiskModel:
     @classmethod
     def from_json(cls, text: str) -> RiskModel:
         return cls(**json.loads(text))
-
-
-def feature_table(observations: pd.DataFrame) -> pd.DataFrame:
-    """One row per patient, one column per risk feature: the patient's mean value of that lab."""
-    need = {"patient_id", "loinc", "value"}
-    if not need <= set(observations.columns):
-        raise InvalidInput(
-            f"a lab-result asset needs columns {', '.join(sorted(need))}", code="he_model_asset_shape"
-        )
-    codes = [f[0] for f in RISK_FEATURES]
-    obs = observations[observations["loinc"].astype(str).isin(codes)].copy()
-    obs["value"] = pd.to_numeric(obs["value"], errors="coerce")
-    wide = obs.pivot_table(index="patient_id", columns="loinc", values="value", aggfunc="mean")
-    return wide.reindex(columns=codes).dropna()
-
-
-def labels(conditions: pd.DataFrame, patients: pd.Index, target: str) -> np.ndarray[Any, Any]:
-    if not {"patient_id", "icd10"} <= set(conditions.columns):
-        raise InvalidInput(
-            "a diagnosis asset needs columns icd10 and patient_id", code="he_model_asset_shape"
-        )
-    positive = set(conditions.loc[conditions["icd10"].astype(str).str.startswith(target), "patient_id"])
-    return np.array([1.0 if p in positive else 0.0 for p in patients])
 
 
 def sigmoid_polynomial() -> list[float]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from node.asset_registry.clinical import clinical_tables
 from node.asset_registry.model import AccessMode, Asset, Product
 from node.asset_registry.ports import AssetStore
 from node.audit.model import AuditEvent, Outcome
@@ -254,16 +255,7 @@ class HeService:
         return product, assets
 
     def _tables(self, assets: list[Asset]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        def find(columns: set[str]) -> pd.DataFrame:
-            for a in assets:
-                if columns <= {c.name for c in a.columns}:
-                    return pd.concat(list(self._store.read(a.storage_ref)), ignore_index=True)
-            raise InvalidInput(
-                f"the product needs an asset with columns {', '.join(sorted(columns))}",
-                code="he_asset_missing",
-            )
-
-        return find({"patient_id", "loinc", "value"}), find({"patient_id", "icd10"})
+        return clinical_tables(assets, self._store)
 
 
 def _denied(exc: Exception) -> Outcome:

@@ -6,13 +6,18 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from node.adapters.db.migrate import upgrade
+from node.asset_registry.clinical import clinical_tables
 from node.crypto.sm import PrivateKey
 from node.errors import InvalidInput
+from node.federated.assets import asset_partition
 from node.federated.flower.benchmark import run
-from tests.conftest import make_container
+from node.federated.metrics import auc
+from node.federated.models import LogisticRegression
+from tests.conftest import PASSPHRASE, make_container
 from tests.contract_world import build_world
 from tests.integration.test_cli import run as hnode
 
@@ -73,8 +78,9 @@ def test_privacy_accountant() -> None:
 
 
 def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_spent(tmp_path: Path) -> None:
-    """Three hospital nodes, each with its own contract for the same research partner (2 rounds);
-    a 3-round job: rounds 1-2 are metered at every hospital, round 3 is refused everywhere."""
+    """Three hospital nodes, each with its own contract for the same research partner (2 rounds) and
+    its own lab and diagnosis assets; a 3-round DP job: rounds 1-2 are metered (uses and ε) at every
+    hospital, round 3 is refused everywhere."""
     from node.federated.flower.apps import FlJob
     from node.federated.flower.simulation import simulate
     from node.federated.privacy import DpConfig
@@ -86,22 +92,42 @@ def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_sp
         (tmp_path / f"h{i}").mkdir()
         upgrade(url)
         c = make_container(url, tmp_path / f"h{i}")
-        world = build_world(c, tmp_path / f"samples{i}", researcher_key=key)
+        world = build_world(c, tmp_path / f"samples{i}", researcher_key=key, seed=100 + i)
         ct = world.active(
             world.researcher,
             key,
             "aggregate_fl",
             world.terms("federated_training", "drug_research", max_uses=2, epsilon=3.0),
         )
-        nodes[str(i)] = {"data_dir": str(tmp_path / f"h{i}"), "database_url": url, "contract_id": ct.id}
+        nodes[str(i)] = {
+            "data_dir": str(tmp_path / f"h{i}"),
+            "database_url": url,
+            "contract_id": ct.id,
+            "product_id": world.products["aggregate_fl"],
+        }
         c.close()
     dp = DpConfig.plan(3.0, 3)  # one DP step per round, 3 rounds within epsilon 3
     os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
+    # the simulated hospitals read their encrypted tables with their node key, as a SuperNode would
+    os.environ["NODE_KEY_PASSPHRASE"] = PASSPHRASE.get_secret_value()
     try:
-        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=1, lr=1.0, dp=dp))
+        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=1, lr=1.0, dp=dp, features=6, target="E11"))
     finally:
-        del os.environ["HNODE_FL_NODES"]
-    assert job.final_arrays  # rounds 1-2 trained a model
+        del os.environ["HNODE_FL_NODES"], os.environ["NODE_KEY_PASSPHRASE"]
+    assert job.final_arrays  # rounds 1-2 trained a model, on each hospital's registered assets
+    assert [a.shape for a in job.final_arrays] == [(6,), (1,)]
+    model = LogisticRegression(6)
+    model.set(job.final_arrays)
+    ys, scores = [], []
+    for spec in nodes.values():
+        c = make_container(spec["database_url"], Path(spec["data_dir"]))
+        product = c.products.get(spec["product_id"])
+        tables = clinical_tables([c.assets.get(i) for i in product.asset_ids], c.store)
+        part = asset_partition("h", *tables, "E11")
+        ys.append(part.y_test)
+        scores.append(model.predict(part.x_test))
+        c.close()
+    assert auc(np.concatenate(ys), np.concatenate(scores)) > 0.8  # diabetes from labs, under DP
     for spec in nodes.values():
         c = make_container(spec["database_url"], Path(spec["data_dir"]))
         contract = c.contracts.get(c.identity.resolve("officer"), spec["contract_id"])

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from node.api.app import create_app
+from node.asset_registry.clinical import feature_table
 from node.contracts.enforcement import UsageDenied
 from node.errors import InvalidInput, NotFound, PolicyDenied
-from node.he_query.model import feature_table
 from node.he_query.params import Scheme
 from node.he_query.tenseal_backend import ClientKeys, TenSealBackend
 from node.sdk.he_client import HeClient

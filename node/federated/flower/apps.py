@@ -23,6 +23,7 @@ from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg
 
 from node.errors import InvalidInput
+from node.federated.assets import asset_partition
 from node.federated.data import Partition, wisconsin_partitions
 from node.federated.metrics import report
 from node.federated.models import LogisticRegression, make_model
@@ -41,6 +42,8 @@ class FlJob:
     seed: int = 42
     alpha: float = 1.0
     dp: DpConfig | None = None
+    features: int = 30  # Wisconsin; 6 for the clinical risk features of registered assets
+    target: str = "E11"
     final_arrays: list[Any] = field(default_factory=list)
     round_seconds: list[float] = field(default_factory=list)
     per_round: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -66,6 +69,7 @@ class RoundConfig:
     dp_noise: float = 0.0  # noise multiplier z of DP gradient descent; 0: no DP
     dp_clip: float = 1.0
     dp_delta: float = 1e-5
+    target: str = "E11"  # with asset-backed data: the ICD-10 prefix to predict
 
     def round_epsilon(self, round_no: int) -> float:
         """What this round adds to the hospital's ε (RDP composition is sublinear: charge the increment)."""
@@ -91,6 +95,7 @@ class RoundConfig:
                 float(_number(record.get("dp-noise", 0.0))),
                 float(_number(record.get("dp-clip", 1.0))),
                 float(_number(record.get("dp-delta", 1e-5))),
+                str(record.get("target", "E11")),
             )
         except (AssertionError, KeyError, TypeError, ValueError):
             raise InvalidInput("malformed round configuration", code="fl_config_malformed") from None
@@ -117,10 +122,41 @@ def _arrays(msg: Message) -> list[Any]:
     return list(record.to_numpy_ndarrays())
 
 
+def _node_spec(context: Context) -> dict[str, str] | None:
+    """This hospital's node, in simulation named by HNODE_FL_NODES (JSON: partition id ->
+    {data_dir, database_url, contract_id[, product_id]}). Secrets (NODE_KEY_PASSPHRASE or
+    NODE_SECRETS_DIR) come from the environment, as for any node process."""
+    nodes = json.loads(os.environ.get("HNODE_FL_NODES", "{}"))
+    spec = nodes.get(str(context.node_config["partition-id"]))
+    return dict(spec) if spec else None
+
+
 def _partition(context: Context, cfg: RoundConfig) -> Partition:
+    spec = _node_spec(context)
+    if spec and spec.get("product_id"):
+        return _asset_partition(spec, cfg)
     pid = int(str(context.node_config["partition-id"]))
     n = int(str(context.node_config["num-partitions"]))
     return wisconsin_partitions(n, cfg.alpha, cfg.seed)[pid]
+
+
+def _asset_partition(spec: dict[str, str], cfg: RoundConfig) -> Partition:
+    """The hospital's own registered assets behind the job's data product."""
+    from node.asset_registry.clinical import clinical_tables
+    from node.bootstrap import build_container
+    from node.config import load_settings
+
+    node = build_container(load_settings(data_dir=spec["data_dir"], database_url=spec["database_url"]))
+    try:
+        with node.uow() as uow:
+            product = uow.products.get(spec["product_id"])
+            assets = [a for a in (uow.assets.get(i) for i in (product.asset_ids if product else [])) if a]
+        if product is None:
+            raise InvalidInput("the job's data product is not on this node", code="product_not_found")
+        observations, conditions = clinical_tables(assets, node.store)
+    finally:
+        node.close()
+    return asset_partition(node.settings.name, observations, conditions, cfg.target)
 
 
 client = ClientApp()
@@ -132,7 +168,7 @@ def _admit(msg: Message, context: Context, cfg: RoundConfig) -> None:
     In simulation the hospitals' nodes are named by HNODE_FL_NODES (JSON: partition id ->
     {data_dir, database_url, contract_id}); a hospital without an entry has no contract to check.
     """
-    spec = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(str(context.node_config["partition-id"]))
+    spec = _node_spec(context)
     if not spec:
         return
     from node.bootstrap import build_container
@@ -191,14 +227,14 @@ def main(grid: Grid, context: Context) -> None:
     job = _JOB
     if job is None:
         raise RuntimeError("no FL job configured for this ServerApp")
-    features = wisconsin_partitions(job.hospitals, job.alpha, job.seed)[0].x_train.shape[1]
-    initial = ArrayRecord(make_model(job.model, features).get())
+    initial = ArrayRecord(make_model(job.model, job.features).get())
     values: dict[str, Any] = {
         "model": job.model,
         "local-epochs": job.local_epochs,
         "lr": job.lr,
         "seed": job.seed,
         "alpha": job.alpha,
+        "target": job.target,
     }
     if job.dp is not None:
         if job.dp.spent(job.rounds * job.local_epochs) > job.dp.target_epsilon + 1e-9:
