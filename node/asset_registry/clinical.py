@@ -47,12 +47,17 @@ def feature_table(observations: pd.DataFrame) -> pd.DataFrame:
     return wide.reindex(columns=codes).dropna()
 
 
-def labels(conditions: pd.DataFrame, patients: pd.Index, target: str) -> np.ndarray[Any, Any]:
+def patients_with(conditions: pd.DataFrame, icd10_prefix: str) -> set[Any]:
+    """The patients with a diagnosis whose ICD-10 code starts with ``icd10_prefix``."""
     if not {"patient_id", "icd10"} <= set(conditions.columns):
         raise InvalidInput(
             "a diagnosis asset needs columns icd10 and patient_id", code="he_model_asset_shape"
         )
-    positive = set(conditions.loc[conditions["icd10"].astype(str).str.startswith(target), "patient_id"])
+    return set(conditions.loc[conditions["icd10"].astype(str).str.startswith(icd10_prefix), "patient_id"])
+
+
+def labels(conditions: pd.DataFrame, patients: pd.Index, target: str) -> np.ndarray[Any, Any]:
+    positive = patients_with(conditions, target)
     return np.array([1.0 if p in positive else 0.0 for p in patients])
 
 

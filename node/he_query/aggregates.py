@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from node.asset_registry.clinical import feature_table
+from node.asset_registry.clinical import feature_table, patients_with
 from node.errors import InvalidInput
 
 GLUCOSE_BINS = (0.0, 5.6, 7.0, 9.0, 11.1, math.inf)  # mmol/L: normal, impaired, diabetic ranges
@@ -53,9 +53,7 @@ def cohort_statistics(
         raise InvalidInput(
             "cohort.condition must be an ICD-10 code prefix such as E11", code="cohort_invalid"
         )
-    if not {"patient_id", "icd10"} <= set(conditions.columns):
-        raise InvalidInput("a diagnosis asset needs columns icd10 and patient_id", code="he_asset_shape")
-    members = set(conditions.loc[conditions["icd10"].astype(str).str.startswith(condition), "patient_id"])
+    members = patients_with(conditions, condition)
     features = feature_table(observations)
     cohort = features[features.index.isin(members)]
     glucose = cohort["2345-7"].to_numpy(dtype=float)

@@ -13,8 +13,10 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
@@ -28,6 +30,9 @@ from node.federated.data import Partition, wisconsin_partitions
 from node.federated.metrics import report
 from node.federated.models import LogisticRegression, make_model
 from node.federated.privacy import DpConfig, epsilon
+
+if TYPE_CHECKING:  # the node is wired only where a hospital's node stands behind the ClientApp
+    from node.bootstrap import Container
 
 
 @dataclass
@@ -122,73 +127,74 @@ def _arrays(msg: Message) -> list[Any]:
     return list(record.to_numpy_ndarrays())
 
 
-def _node_spec(context: Context) -> dict[str, str] | None:
-    """This hospital's node, in simulation named by HNODE_FL_NODES (JSON: partition id ->
-    {data_dir, database_url, contract_id[, product_id]}). Secrets (NODE_KEY_PASSPHRASE or
-    NODE_SECRETS_DIR) come from the environment, as for any node process."""
-    nodes = json.loads(os.environ.get("HNODE_FL_NODES", "{}"))
-    spec = nodes.get(str(context.node_config["partition-id"]))
-    return dict(spec) if spec else None
+@dataclass(frozen=True)
+class _Hospital:
+    node: Container
+    contract_id: str
+    product_id: str | None
 
 
-def _partition(context: Context, cfg: RoundConfig) -> Partition:
-    spec = _node_spec(context)
-    if spec and spec.get("product_id"):
-        return _asset_partition(spec, cfg)
-    pid = int(str(context.node_config["partition-id"]))
-    n = int(str(context.node_config["num-partitions"]))
-    return wisconsin_partitions(n, cfg.alpha, cfg.seed)[pid]
-
-
-def _asset_partition(spec: dict[str, str], cfg: RoundConfig) -> Partition:
-    """The hospital's own registered assets behind the job's data product."""
-    from node.asset_registry.clinical import clinical_tables
+@contextmanager
+def _hospital_node(context: Context) -> Iterator[_Hospital | None]:
+    """This hospital's node for the duration of one message, or None without one. In simulation the
+    nodes are named by HNODE_FL_NODES (JSON: partition id -> {data_dir, database_url, contract_id[,
+    product_id]}); secrets (NODE_KEY_PASSPHRASE or NODE_SECRETS_DIR) come from the environment, as for
+    any node process."""
+    spec = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(str(context.node_config["partition-id"]))
+    if not spec:
+        yield None
+        return
     from node.bootstrap import build_container
     from node.config import load_settings
 
     node = build_container(load_settings(data_dir=spec["data_dir"], database_url=spec["database_url"]))
     try:
-        with node.uow() as uow:
-            product = uow.products.get(spec["product_id"])
-            assets = [a for a in (uow.assets.get(i) for i in (product.asset_ids if product else [])) if a]
-        if product is None:
-            raise InvalidInput("the job's data product is not on this node", code="product_not_found")
-        observations, conditions = clinical_tables(assets, node.store)
+        yield _Hospital(node, str(spec["contract_id"]), spec.get("product_id"))
     finally:
         node.close()
+
+
+def _partition(context: Context, hospital: _Hospital | None, cfg: RoundConfig) -> Partition:
+    if hospital is not None and hospital.product_id:
+        return _asset_partition(hospital.node, hospital.product_id, cfg)
+    pid = int(str(context.node_config["partition-id"]))
+    n = int(str(context.node_config["num-partitions"]))
+    return wisconsin_partitions(n, cfg.alpha, cfg.seed)[pid]
+
+
+def _asset_partition(node: Container, product_id: str, cfg: RoundConfig) -> Partition:
+    """The hospital's own registered assets behind the job's data product."""
+    from node.asset_registry.clinical import clinical_tables
+
+    with node.uow() as uow:
+        product = uow.products.get(product_id)
+        assets = [a for a in (uow.assets.get(i) for i in (product.asset_ids if product else [])) if a]
+    if product is None:
+        raise InvalidInput("the job's data product is not on this node", code="product_not_found")
+    observations, conditions = clinical_tables(assets, node.store)
     return asset_partition(node.settings.name, observations, conditions, cfg.target)
 
 
 client = ClientApp()
 
 
-def _admit(msg: Message, context: Context, cfg: RoundConfig) -> None:
-    """Ask this hospital's node to meter the round under the job's contract, before any data is read.
-
-    In simulation the hospitals' nodes are named by HNODE_FL_NODES (JSON: partition id ->
-    {data_dir, database_url, contract_id}); a hospital without an entry has no contract to check.
-    """
-    spec = _node_spec(context)
-    if not spec:
+def _admit(msg: Message, hospital: _Hospital | None, cfg: RoundConfig) -> None:
+    """Have this hospital's node meter the round under the job's contract, before any data is read;
+    a hospital without a node behind it has no contract to check."""
+    if hospital is None:
         return
-    from node.bootstrap import build_container
-    from node.config import load_settings
-
     record = msg.content.config_records.get("config")
     round_no = int(_number(record.get("server-round", 1))) if record is not None else 1
     job = str(record.get("job", "fl")) if record is not None else "fl"
-    node = build_container(load_settings(data_dir=spec["data_dir"], database_url=spec["database_url"]))
-    try:
-        node.round_gate.admit(spec["contract_id"], job, round_no, cfg.round_epsilon(round_no))
-    finally:
-        node.close()
+    hospital.node.round_gate.admit(hospital.contract_id, job, round_no, cfg.round_epsilon(round_no))
 
 
 @client.train()
 def train(msg: Message, context: Context) -> Message:
     cfg = RoundConfig.of(msg)
-    _admit(msg, context, cfg)
-    part = _partition(context, cfg)
+    with _hospital_node(context) as hospital:
+        _admit(msg, hospital, cfg)
+        part = _partition(context, hospital, cfg)
     model = make_model(cfg.model, part.x_train.shape[1])
     model.set(_arrays(msg))
     if cfg.dp_noise > 0:
@@ -209,7 +215,8 @@ def train(msg: Message, context: Context) -> Message:
 @client.evaluate()
 def evaluate(msg: Message, context: Context) -> Message:
     cfg = RoundConfig.of(msg)
-    part = _partition(context, cfg)
+    with _hospital_node(context) as hospital:
+        part = _partition(context, hospital, cfg)
     model = make_model(cfg.model, part.x_test.shape[1])
     model.set(_arrays(msg))
     r = report(part.y_test, model.predict(part.x_test))
