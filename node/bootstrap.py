@@ -124,11 +124,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         usage,
         monitor,
         anchoring,
-        ContractExtracts(uow, usage, extracts),
+        ContractExtracts(contracts, usage, extracts),
         ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
         HeService(
             uow,
             store,
+            contracts,
             usage,
             audit,
             he_backend,

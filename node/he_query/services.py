@@ -20,6 +20,7 @@ from node.audit.services import AuditLog
 from node.contracts.enforcement import UsageRequest, UsageService
 from node.contracts.model import Contract
 from node.contracts.ports import ContractsUnitOfWork
+from node.contracts.services import ContractService
 from node.errors import InvalidInput, NotFound, PolicyDenied
 from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
 from node.he_query.jobs import Job, JobRunner
@@ -44,6 +45,7 @@ class HeService:
         self,
         uow_factory: Callable[[], ContractsUnitOfWork],
         store: AssetStore,
+        contracts: ContractService,
         usage: UsageService,
         audit: AuditLog,
         backend: Callable[[], HeBackend],
@@ -52,6 +54,7 @@ class HeService:
     ) -> None:
         self._uow = uow_factory
         self._store = store
+        self._contracts = contracts
         self._usage = usage
         self._audit = audit
         self._backend = backend
@@ -236,10 +239,7 @@ class HeService:
 
     # -- internals -------------------------------------------------------------------------------
     def _contract(self, principal: Principal, contract_id: str) -> Contract:
-        with self._uow() as uow:
-            contract = uow.contracts.get(contract_id)
-        if contract is None or contract.partner_id != principal.id:
-            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        contract = self._contracts.get(principal, contract_id)
         if contract.terms.access_mode != AccessMode.HE_QUERY:
             raise InvalidInput("this contract is not for HE queries", code="mode_mismatch")
         return contract
