@@ -12,6 +12,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
+from node.adapters.fl_models import ModelFileStore
 from node.adapters.he_models import JsonModelStore
 from node.adapters.node_key import FileSigner
 from node.adapters.policy.bundle import PolicyBundle
@@ -29,6 +30,7 @@ from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
 from node.federated.gate import RoundGate
+from node.federated.services import FlJobService
 from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
@@ -59,6 +61,7 @@ class Container:
     verifier: ContractVerifier
     he: HeService
     round_gate: RoundGate
+    fl_jobs: FlJobService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -107,6 +110,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     contracts = ContractService(uow, audit, clock, policy, signer, settings.name)
     usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
     anchoring = AnchorService(uow, audit, clock, chain)
+    fl_jobs = FlJobService(
+        uow, audit, clock, contracts, ModelFileStore(settings.data_dir / "fl_models"), settings.name
+    )
+    monitor.subscribe(fl_jobs.on_contract_ended)
     return Container(
         settings,
         engine,
@@ -137,6 +144,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             settings.name,
         ),
         RoundGate(uow, usage),
+        fl_jobs,
     )
 
 

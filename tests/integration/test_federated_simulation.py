@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-import numpy as np
 import pytest
 
 from node.adapters.db.migrate import upgrade
+from node.adapters.node_key import create_node_key
 from node.asset_registry.clinical import clinical_tables
-from node.crypto.sm import PrivateKey
-from node.errors import InvalidInput
+from node.bootstrap import Container, build_container
+from node.config import load_settings
+from node.crypto.sm import PrivateKey, sm3_hex
+from node.errors import Conflict, InvalidInput, NotFound
 from node.federated.assets import asset_partition
 from node.federated.flower.benchmark import run
+from node.federated.jobs import load_model_bytes
 from node.federated.metrics import auc
 from node.federated.models import LogisticRegression
-from tests.conftest import PASSPHRASE, make_container
+from tests.conftest import PASSPHRASE
 from tests.contract_world import build_world
 from tests.integration.test_cli import run as hnode
 
@@ -35,25 +41,27 @@ def test_fedavg_and_dp_fedavg_against_centralized_training_on_the_wisconsin_spli
 
 
 def test_round_configuration_is_checked_by_the_client() -> None:
-    from flwr.app import ConfigRecord, Message, RecordDict
+    from flwr.app import ConfigRecord, RecordDict
 
-    from node.federated.flower.apps import RoundConfig
+    from node.federated.flower.client_app import Round
+    from node.federated.spec import JobSpec
 
-    good = {"model": "logreg", "local-epochs": 5, "lr": 0.5, "seed": 1, "alpha": 1.0}
-    assert (
-        RoundConfig.of(
-            Message(RecordDict({"config": ConfigRecord(good)}), dst_node_id=1, message_type="train")
-        ).lr
-        == 0.5
-    )
+    job = JobSpec("job_1", 3, 5, local_epochs=5).to_json()
+    good = {"job": job, "server-round": 2}
+
+    def message(config: dict[str, Any]) -> Any:  # what Round.of reads of a Message: its content
+        return SimpleNamespace(content=RecordDict({"config": ConfigRecord(config)}))
+
+    rnd = Round.of(message(good))
+    assert (rnd.number, rnd.spec.local_epochs, rnd.epsilon()) == (2, 5, 0.0)
     for bad in (
-        {**good, "lr": -1.0},
-        {k: v for k, v in good.items() if k != "seed"},
-        {**good, "local-epochs": "many"},
+        {**good, "server-round": 6},  # beyond the job's rounds
+        {"job": job},
+        {**good, "job": job.replace('"lr":0.5', '"lr":-1.0')},
+        {**good, "job": "{not json"},
     ):
-        msg = Message(RecordDict({"config": ConfigRecord(bad)}), dst_node_id=1, message_type="train")
         with pytest.raises(InvalidInput) as err:
-            RoundConfig.of(msg)
+            Round.of(message(bad))
         assert err.value.code == "fl_config_malformed"
 
 
@@ -77,65 +85,138 @@ def test_privacy_accountant() -> None:
     assert plan.spent(50) <= 1.0 and plan.spent(25) < plan.spent(50)
 
 
-def test_rounds_are_metered_by_each_hospital_and_refused_when_the_contract_is_spent(tmp_path: Path) -> None:
-    """Three hospital nodes, each with its own contract for the same research partner (2 rounds) and
-    its own lab and diagnosis assets; a 3-round DP job: rounds 1-2 are metered (uses and ε) at every
-    hospital, round 3 is refused everywhere."""
-    from node.federated.flower.apps import FlJob
-    from node.federated.flower.simulation import simulate
-    from node.federated.privacy import DpConfig
-
+def _hospitals(
+    tmp_path: Path, uses: list[int], epsilon: float = 3.0
+) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+    """Three hospital nodes (h0..h2), each with its own lab and diagnosis assets and a
+    federated-training contract with the same research partner allowing ``uses[i]`` rounds."""
     key = PrivateKey.generate()
-    nodes = {}
-    for i in range(3):
-        url = f"sqlite:///{tmp_path / f'h{i}' / 'node.db'}"
-        (tmp_path / f"h{i}").mkdir()
+    nodes, request = {}, {}
+    for i, n in enumerate(uses):
+        home = tmp_path / f"h{i}"
+        home.mkdir()
+        url = f"sqlite:///{home / 'node.db'}"
         upgrade(url)
-        c = make_container(url, tmp_path / f"h{i}")
+        c = _node(url, home, f"h{i}")
         world = build_world(c, tmp_path / f"samples{i}", researcher_key=key, seed=100 + i)
-        ct = world.active(
-            world.researcher,
-            key,
-            "aggregate_fl",
-            world.terms("federated_training", "drug_research", max_uses=2, epsilon=3.0),
-        )
-        nodes[str(i)] = {
-            "data_dir": str(tmp_path / f"h{i}"),
-            "database_url": url,
-            "contract_id": ct.id,
-            "product_id": world.products["aggregate_fl"],
-        }
+        terms = world.terms("federated_training", "drug_research", max_uses=n, epsilon=epsilon)
+        ct = world.active(world.researcher, key, "aggregate_fl", terms)
+        nodes[str(i)] = {"data_dir": str(home), "database_url": url, "name": f"h{i}"}
+        request[f"h{i}"] = {"contract_id": ct.id, "product_id": world.products["aggregate_fl"]}
         c.close()
-    dp = DpConfig.plan(3.0, 3)  # one DP step per round, 3 rounds within epsilon 3
-    os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
-    # the simulated hospitals read their encrypted tables with their node key, as a SuperNode would
-    os.environ["NODE_KEY_PASSPHRASE"] = PASSPHRASE.get_secret_value()
-    try:
-        job = simulate(FlJob(hospitals=3, rounds=3, local_epochs=1, lr=1.0, dp=dp, features=6, target="E11"))
-    finally:
-        del os.environ["HNODE_FL_NODES"], os.environ["NODE_KEY_PASSPHRASE"]
-    assert job.final_arrays  # rounds 1-2 trained a model, on each hospital's registered assets
-    assert [a.shape for a in job.final_arrays] == [(6,), (1,)]
-    model = LogisticRegression(6)
-    model.set(job.final_arrays)
-    ys, scores = [], []
-    for spec in nodes.values():
-        c = make_container(spec["database_url"], Path(spec["data_dir"]))
-        product = c.products.get(spec["product_id"])
-        tables = clinical_tables([c.assets.get(i) for i in product.asset_ids], c.store)
-        part = asset_partition("h", *tables, "E11")
-        ys.append(part.y_test)
-        scores.append(model.predict(part.x_test))
+    return nodes, request
+
+
+def _node(url: str, home: Path, name: str) -> Container:
+    settings = load_settings(data_dir=home, database_url=url, key_passphrase=PASSPHRASE, name=name)
+    if not settings.node_key_path.exists():
+        create_node_key(settings.node_key_path, PASSPHRASE)
+    return build_container(settings)
+
+
+@pytest.fixture
+def hospital_env() -> Iterator[Callable[[dict[str, dict[str, str]]], None]]:
+    def set_nodes(nodes: dict[str, dict[str, str]]) -> None:
+        os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
+        # the simulated hospitals read their encrypted tables with their node key, as a SuperNode would
+        os.environ["NODE_KEY_PASSPHRASE"] = PASSPHRASE.get_secret_value()
+
+    yield set_nodes
+    os.environ.pop("HNODE_FL_NODES", None)
+    os.environ.pop("NODE_KEY_PASSPHRASE", None)
+
+
+def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_contract_runs_out(
+    tmp_path: Path, hospital_env: Callable[[dict[str, dict[str, str]]], None]
+) -> None:
+    """h0 coordinates. h2's contract allows one round: it refuses rounds 2-3, SecAgg+ recovers its
+    masks, and the job (minimum two hospitals) completes; the model is registered, its digest
+    queued for anchoring; each hospital metered exactly the rounds it took part in."""
+    from node.federated.flower.runtime import run_in_simulation
+
+    nodes, hospitals = _hospitals(tmp_path, [3, 3, 1])
+    hospital_env(nodes)
+    coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    researcher = coordinator.identity.resolve("institute-b")
+    request = {
+        "hospitals": hospitals,
+        "rounds": 3,
+        "local_epochs": 1,
+        "lr": 1.0,
+        "dp_epsilon": 3.0,
+        "min_hospitals": 2,
+    }
+    job = coordinator.fl_jobs.create(researcher, request)
+    assert job.spec.secagg is not None and job.spec.dp is not None and job.state.value == "created"
+    job = run_in_simulation(coordinator, job.id)
+    assert (job.state.value, job.rounds_done, job.model_id is not None) == ("completed", 3, True), job.reason
+    rounds = coordinator.fl_jobs.rounds(researcher, job.id)
+    assert [r.metrics["hospitals"] for r in rounds] == [3, 2, 2]
+    refusal = "usage_denied: use denied by policy: contract_active, uses_left"
+    assert [r.refused for r in rounds] == [[], [refusal], [refusal]]
+    assert (
+        rounds[-1].metrics["epsilon"] == pytest.approx(job.spec.epsilon_after(3)) and job.epsilon_spent <= 3.0
+    )
+    model, blob = coordinator.fl_jobs.model(researcher, job.model_id)
+    assert (
+        model.digest == sm3_hex(blob)
+        and model.participants["h2"]["contract_id"] == hospitals["h2"]["contract_id"]
+    )
+    kind, features, arrays = load_model_bytes(blob)
+    assert (kind, features, [a.shape for a in arrays]) == ("logreg", 6, [(6,), (1,)])
+    assert [o.kind for o in coordinator.anchoring.pending()] == ["model"]
+    # the secure sum is the same model FedAvg would have computed: it separates diabetics on h0's data
+    m = LogisticRegression(6)
+    m.set(arrays)
+    part = _partition(coordinator, hospitals["h0"]["product_id"])
+    assert auc(part.y_test, m.predict(part.x_test)) > 0.75
+    # another partner cannot see the job or the model
+    insurer = coordinator.identity.resolve("insurer-a")
+    with pytest.raises(NotFound):
+        coordinator.fl_jobs.model(insurer, job.model_id)
+    # a tampered model file is refused on download
+    path = Path(nodes["0"]["data_dir"]) / "fl_models" / f"{job.model_id}.json"
+    path.write_bytes(blob.replace(b'"logreg"', b'"mlp"'))
+    with pytest.raises(Conflict) as err:
+        coordinator.fl_jobs.model(researcher, job.model_id)
+    assert err.value.code == "fl_model_tampered"
+    coordinator.close()
+    for i, expected in enumerate([3, 3, 1]):
+        c = _node(nodes[str(i)]["database_url"], Path(nodes[str(i)]["data_dir"]), f"h{i}")
+        seen = c.fl_jobs.trained_here(c.identity.resolve("officer"))
+        assert [(r["job"], r["rounds"]) for r in seen] == [(job.id, expected)]
+        assert seen[0]["epsilon"] == pytest.approx(job.spec.epsilon_after(expected), rel=1e-6)
         c.close()
-    assert auc(np.concatenate(ys), np.concatenate(scores)) > 0.8  # diabetes from labs, under DP
-    for spec in nodes.values():
-        c = make_container(spec["database_url"], Path(spec["data_dir"]))
-        contract = c.contracts.get(c.identity.resolve("officer"), spec["contract_id"])
-        assert (contract.uses, contract.state.name) == (2, "EXHAUSTED")
-        assert contract.epsilon_spent == pytest.approx(dp.spent(2), rel=1e-6)  # each round's increment
-        with c.uow() as uow:
-            refs = [u.ref for u in uow.contracts.usage(contract.id)]
-        assert refs == ["fl:fl:round-1", "fl:fl:round-2"]
-        denied = [e for e in c.audit.recent(20, action="contract.use") if e.outcome == "denied"]
-        assert denied and denied[0].details["reasons"] == ["contract_active", "uses_left"]
-        c.close()
+
+
+def test_a_job_stops_when_fewer_hospitals_than_its_minimum_take_part(
+    tmp_path: Path, hospital_env: Callable[[dict[str, dict[str, str]]], None]
+) -> None:
+    from node.federated.flower.runtime import run_in_simulation
+
+    nodes, hospitals = _hospitals(tmp_path, [3, 1, 3])
+    hospital_env(nodes)
+    coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    researcher = coordinator.identity.resolve("institute-b")
+    job = coordinator.fl_jobs.create(
+        researcher, {"hospitals": hospitals, "rounds": 3, "local_epochs": 2, "secure_aggregation": False}
+    )
+    job = run_in_simulation(coordinator, job.id)
+    assert (job.state.value, job.code, job.rounds_done, job.model_id) == (
+        "stopped",
+        "fl_too_few_hospitals",
+        1,
+        None,
+    )
+    assert job.reason == (
+        "round 2: 2 of 3 hospitals took part (minimum 3); "
+        "refusals: usage_denied: use denied by policy: contract_active, uses_left"
+    )
+    assert coordinator.audit.recent(1)[0].action == "fl.job.stopped"
+    coordinator.close()
+
+
+def _partition(c: Container, product_id: str) -> Any:
+    product = c.products.get(product_id)
+    tables = clinical_tables([c.assets.get(i) for i in product.asset_ids], c.store)
+    return asset_partition("h", *tables, "E11")

@@ -197,3 +197,46 @@ audit_batches = Table(
     Column("merkle_root", String(64), nullable=False, unique=True),
     Column("created_at_us", BigInteger, nullable=False),
 )
+
+fl_jobs = Table(
+    "fl_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False, index=True),
+    Column("spec", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rounds_done", Integer, nullable=False),
+    Column("epsilon_spent", Float, nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("stop_reason", String(500), nullable=False),
+    Column("model_id", String(32)),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+fl_rounds = Table(
+    "fl_rounds",
+    metadata,
+    Column("job_id", String(32), ForeignKey("fl_jobs.id"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("metrics", JSON, nullable=False),
+    Column("refused", JSON, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+)
+
+fl_models = Table(
+    "fl_models",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("job_id", String(32), ForeignKey("fl_jobs.id"), nullable=False, unique=True),
+    Column("partner_id", String(32), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("metrics", JSON, nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+)

@@ -13,6 +13,7 @@ from node.adapters.db.contract_repositories import (
     SqlContractRepository,
     SqlOutboxRepository,
 )
+from node.adapters.db.fl_repositories import SqlTrainingJobRepository
 from node.adapters.db.registry_repositories import SqlAssetRepository, SqlProductRepository
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
 from node.errors import DependencyUnavailable
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     contracts: SqlContractRepository
     outbox: SqlOutboxRepository
     anchors: SqlAnchorRepository
+    fl: SqlTrainingJobRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
         self.contracts = SqlContractRepository(self._conn)
         self.outbox = SqlOutboxRepository(self._conn)
         self.anchors = SqlAnchorRepository(self._conn)
+        self.fl = SqlTrainingJobRepository(self._conn)
         return self
 
     def __exit__(

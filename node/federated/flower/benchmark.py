@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from node.federated.data import wisconsin_partitions
+from node.federated.flower.sinks import MemorySink
 from node.federated.metrics import report
 from node.federated.models import make_model
-from node.federated.privacy import DpConfig
+from node.federated.spec import JobSpec, SecAggConfig
 
 
 def centralized(
@@ -39,20 +41,21 @@ def evaluate(
     }
 
 
-def federated(
-    hospitals: int, rounds: int, model: str, local_epochs: int, lr: float, dp: DpConfig | None = None
-) -> dict[str, Any]:
-    from node.federated.flower.apps import FlJob
+def federated(spec: JobSpec) -> dict[str, Any]:
     from node.federated.flower.simulation import simulate
 
     start = time.perf_counter()
-    job = simulate(FlJob(hospitals, rounds, model, local_epochs, lr, dp=dp))
+    sink = simulate(spec, MemorySink())
+    assert isinstance(sink, MemorySink)
     total = time.perf_counter() - start
+    if sink.state != "completed":
+        raise RuntimeError(f"the federated run ended {sink.state}: {sink.code}")
+    per_round = [m["seconds"] for m in sink.rounds.values()]
     return {
-        **evaluate(job.final_arrays, hospitals, model),
+        **evaluate(sink.arrays, spec.hospitals, spec.model, spec.seed, spec.alpha),
         "seconds_total": round(total, 3),
-        "seconds_per_round": total / rounds,
-        "rounds": job.per_round,
+        "seconds_per_round": float(np.median(per_round)),
+        "rounds": sink.rounds,
     }
 
 
@@ -65,23 +68,36 @@ def run(
     dp_epsilon: float = 3.0,
 ) -> dict[str, Any]:
     central = centralized(hospitals, model, local_epochs * rounds, lr)
-    fed = federated(hospitals, rounds, model, local_epochs, lr)
+    base = JobSpec("bench", hospitals, rounds, model, local_epochs, lr)
+    fed = federated(base)
+    secure = (  # SecAgg+ needs three hospitals at least
+        federated(replace(base, job_id="bench-secagg", secagg=SecAggConfig.for_hospitals(hospitals)))
+        if hospitals >= 3
+        else None
+    )
     # DP: one noisy full-batch step per round, noise planned so that the whole job stays within dp_epsilon
-    dp = DpConfig.plan(dp_epsilon, rounds)
-    private = federated(hospitals, rounds, "logreg", 1, 1.0, dp)
+    private_spec = replace(base, job_id="bench-dp", model="logreg", local_epochs=1, lr=1.0).with_dp(
+        dp_epsilon
+    )
+    private = federated(private_spec)
+    dp = private_spec.dp
+    assert dp is not None
     return {
         "hospitals": hospitals,
         "rounds": rounds,
         "model": model,
         "centralized_auc": central["global"]["auc"],
         "federated_auc": fed["global"]["auc"],
-        "federated_secagg_auc": None,  # SecAgg+ not built yet (issue #6)
+        "federated_secagg_auc": secure["global"]["auc"] if secure else None,
         "dp_epsilon": round(dp.spent(rounds), 4),
         "dp_delta": dp.delta,
         "dp_noise_multiplier": round(dp.noise_multiplier, 4),
         "dp_auc": private["global"]["auc"],
         "seconds_per_round": round(fed["seconds_per_round"], 3),
-        "seconds_per_round_secagg": None,
+        "seconds_per_round_secagg": round(secure["seconds_per_round"], 3) if secure else None,
+        "secagg_overhead": round(secure["seconds_per_round"] / fed["seconds_per_round"], 3)
+        if secure
+        else None,
         "centralized": central,
         "federated": {k: v for k, v in fed.items() if k != "rounds"},
     }

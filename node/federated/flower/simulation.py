@@ -5,24 +5,27 @@ from __future__ import annotations
 import logging
 import os
 
-from node.federated.flower.apps import FlJob, client, server, set_job
+from node.federated.flower.client_app import client
+from node.federated.flower.server_app import server
+from node.federated.flower.sinks import JobSink, MemorySink, hand_over
+from node.federated.spec import JobSpec
 
 
-def simulate(job: FlJob, verbose: bool = False) -> FlJob:
-    """Run ``job`` with one simulated SuperNode per hospital; the job holds the outcome."""
+def simulate(spec: JobSpec, sink: JobSink | None = None, verbose: bool = False) -> JobSink:
+    """Run ``spec`` with one simulated SuperNode per hospital; the sink receives the outcome (a
+    MemorySink by default)."""
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     from flwr.simulation import run_simulation
 
     if not verbose:
         logging.getLogger("flwr").setLevel(logging.WARNING)
-    set_job(job)
+    sink = sink or MemorySink()
+    hand_over(spec.validate(), sink)
     run_simulation(
         server_app=server,
         client_app=client,
-        num_supernodes=job.hospitals,
+        num_supernodes=spec.hospitals,
         backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0}},
         verbose_logging=verbose,
     )
-    if not job.final_arrays:
-        raise RuntimeError("the federated run produced no model")
-    return job
+    return sink

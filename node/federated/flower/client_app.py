@@ -1,0 +1,197 @@
+"""The ClientApp each hospital hosts (Flower Message API, flwr 1.41).
+
+Every message carries the job's spec (JSON) and the server round. Before reading any data for a
+round, a hospital with a node behind its SuperNode has that node meter one ``federated_training``
+use (and the round's ε) of its contract in the job; a denial is raised, so the hospital refuses the
+round and the coordinator sees it. Evaluation reads data only in a round the node admitted.
+
+Which node stands behind the ClientApp: in deployment the SuperNode's process environment is the
+hospital node's own (``NODE_*`` settings, key passphrase or secrets dir), announced by the node
+config ``hospital-node="env"``; in simulation, ``HNODE_FL_NODES`` maps partition ids to nodes
+(JSON: partition -> {data_dir, database_url, name}). Without either (the Wisconsin benchmark) the
+partition is the benchmark's split and there is no contract to check.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from flwr.app import ConfigRecord, Context, Message
+from flwr.app.message_type import MessageType
+from flwr.client.mod import secaggplus_mod
+from flwr.clientapp import ClientApp
+from flwr.clientapp.typing import ClientAppCallable
+from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
+
+from node.errors import InvalidInput, NodeError
+from node.federated.assets import asset_partition
+from node.federated.data import Partition, wisconsin_partitions
+from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
+from node.federated.metrics import report
+from node.federated.models import LogisticRegression, make_model
+from node.federated.spec import JobSpec, Participant
+
+if TYPE_CHECKING:  # the node is wired only where a hospital's node stands behind the ClientApp
+    from node.bootstrap import Container
+
+STATE = "hnode"
+
+
+@dataclass(frozen=True)
+class Round:
+    spec: JobSpec
+    number: int
+
+    @classmethod
+    def of(cls, msg: Message) -> Round:
+        """The job and round a message is about; a malformed one is refused, not half-used."""
+        record = config_of(msg)
+        try:
+            assert record is not None
+            spec = JobSpec.from_json(str(record["job"]))
+            number = record["server-round"]
+            assert isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= spec.rounds
+        except (AssertionError, KeyError, InvalidInput):
+            raise InvalidInput("malformed round configuration", code="fl_config_malformed") from None
+        return cls(spec, number)
+
+    def epsilon(self) -> float:
+        """What this round adds to the hospital's ε (RDP composes sublinearly: charge the increment)."""
+        return self.spec.epsilon_after(self.number) - self.spec.epsilon_after(self.number - 1)
+
+
+@dataclass(frozen=True)
+class _Hospital:
+    node: Container
+    participant: Participant
+
+
+@contextmanager
+def _hospital_node(context: Context, spec: JobSpec) -> Iterator[_Hospital | None]:
+    from node.bootstrap import build_container
+    from node.config import load_settings
+
+    partition = str(context.node_config.get("partition-id", ""))
+    sim = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(partition)
+    if sim:
+        settings = load_settings(data_dir=sim["data_dir"], database_url=sim["database_url"], name=sim["name"])
+    elif context.node_config.get("hospital-node") == "env":
+        settings = load_settings()
+    elif spec.participants:
+        raise InvalidInput("no hospital node stands behind this SuperNode", code="fl_no_node")
+    else:
+        yield None  # the benchmark: no node, no contract
+        return
+    participant = spec.participants.get(settings.name)
+    if participant is None:
+        raise InvalidInput("this hospital has no contract in the job", code="fl_not_a_participant")
+    node = build_container(settings)
+    try:
+        yield _Hospital(node, participant)
+    finally:
+        node.close()
+
+
+def _partition(context: Context, hospital: _Hospital | None, spec: JobSpec) -> Partition:
+    if hospital is None:
+        pid = int(str(context.node_config["partition-id"]))
+        n = int(str(context.node_config["num-partitions"]))
+        return wisconsin_partitions(n, spec.alpha, spec.seed)[pid]
+    from node.asset_registry.clinical import clinical_tables
+
+    node, product_id = hospital.node, hospital.participant.product_id
+    with node.uow() as uow:
+        product = uow.products.get(product_id) if product_id else None
+        assets = [a for a in (uow.assets.get(i) for i in (product.asset_ids if product else [])) if a]
+    if product is None:
+        raise InvalidInput("the job's data product is not on this node", code="product_not_found")
+    observations, conditions = clinical_tables(assets, node.store)
+    return asset_partition(node.settings.name, observations, conditions, spec.target)
+
+
+def _secure_aggregation(msg: Message, context: Context, call_next: ClientAppCallable) -> Message:
+    """Flower's SecAgg+ mod for the rounds that run the protocol; other messages pass through."""
+    if msg.metadata.message_type == MessageType.TRAIN and RECORD_KEY_CONFIGS in msg.content.config_records:
+        return secaggplus_mod(msg, context, call_next)
+    return call_next(msg, context)
+
+
+client = ClientApp(mods=[_secure_aggregation])
+
+
+class RoundRefused(Exception):
+    """What the coordinator sees when a hospital refuses a message: the node's error code and its
+    message (codes and contract states; never data)."""
+
+
+def _refusals(handler: Callable[[Message, Context], Message]) -> Callable[[Message, Context], Message]:
+    @functools.wraps(handler)
+    def wrapped(msg: Message, context: Context) -> Message:
+        try:
+            return handler(msg, context)
+        except NodeError as exc:
+            raise RoundRefused(f"{exc.code}: {exc.message}") from None
+
+    return wrapped
+
+
+@client.train()
+@_refusals
+def train(msg: Message, context: Context) -> Message:
+    rnd = Round.of(msg)
+    spec = rnd.spec
+    with _hospital_node(context, spec) as hospital:
+        if hospital is not None:  # meter the round under the contract before any data is read
+            hospital.node.round_gate.admit(
+                hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
+            )
+            context.state.config_records[STATE] = ConfigRecord({"admitted-round": rnd.number})
+        part = _partition(context, hospital, spec)
+    model = make_model(spec.model, part.x_train.shape[1])
+    model.set(arrays_of(msg))
+    if spec.dp is not None:
+        if not isinstance(model, LogisticRegression):
+            raise InvalidInput(
+                "differential privacy is implemented for logistic regression", code="fl_dp_model"
+            )
+        rng = np.random.default_rng(secrets.randbits(128))  # DP noise must not be predictable
+        loss = model.fit_dp(
+            part.x_train,
+            part.y_train,
+            spec.local_epochs,
+            spec.lr,
+            spec.dp.clip,
+            spec.dp.noise_multiplier,
+            rng,
+        )
+    else:
+        loss = model.fit(part.x_train, part.y_train, spec.local_epochs, spec.lr)
+    return train_reply(msg, model.get(), len(part.y_train), loss)
+
+
+@client.evaluate()
+@_refusals
+def evaluate(msg: Message, context: Context) -> Message:
+    rnd = Round.of(msg)
+    with _hospital_node(context, rnd.spec) as hospital:
+        if hospital is not None:
+            state = context.state.config_records.get(STATE)
+            if state is None or state.get("admitted-round") != rnd.number:
+                raise InvalidInput(
+                    "this hospital did not take part in the round", code="fl_round_not_admitted"
+                )
+        part = _partition(context, hospital, rnd.spec)
+    model = make_model(rnd.spec.model, part.x_test.shape[1])
+    model.set(arrays_of(msg))
+    r = report(part.y_test, model.predict(part.x_test))
+    return evaluate_reply(
+        msg, {"auc": r["auc"], "accuracy": r["accuracy"], "ece": r["ece"]}, len(part.y_test)
+    )

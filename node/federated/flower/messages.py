@@ -1,0 +1,69 @@
+"""The two shapes a round's messages take. Plain rounds use the Message API's records ("arrays",
+"config", "metrics"); secure-aggregation rounds run Flower's SecAgg+ workflow, which still speaks
+the legacy Fit/Evaluate records ("fitins.parameters", "fitres.num_examples", ...). The ClientApp
+reads and answers both through these helpers, so its training code does not care which."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+from flwr.common import Code, EvaluateRes, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
+from flwr.compat.common import recorddict_compat as compat
+
+from node.errors import InvalidInput
+
+CONFIG = "config"
+
+
+def _malformed(what: str) -> InvalidInput:
+    return InvalidInput(f"malformed model update: {what}", code="fl_update_malformed")
+
+
+def _legacy(msg: Message) -> str | None:
+    for kind in ("fitins", "evaluateins"):
+        if f"{kind}.parameters" in msg.content.array_records:
+            return kind
+    return None
+
+
+def config_of(msg: Message) -> ConfigRecord | None:
+    kind = _legacy(msg)
+    if kind is None:
+        return msg.content.config_records.get(CONFIG)
+    return msg.content.config_records.get(f"{kind}.config")
+
+
+def arrays_of(msg: Message) -> list[Any]:
+    """The model the server sent, as numpy arrays; a message without a readable model is refused."""
+    kind = _legacy(msg)
+    try:
+        if kind is None:
+            record = msg.content.array_records.get("arrays")
+            if record is None:
+                raise _malformed("the message carries no model")
+            return list(record.to_numpy_ndarrays())
+        params = compat.arrayrecord_to_parameters(
+            msg.content.array_records[f"{kind}.parameters"], keep_input=True
+        )
+        return list(parameters_to_ndarrays(params))
+    except InvalidInput:
+        raise
+    except Exception:  # noqa: BLE001 - whatever the deserializer raises, the answer is the same
+        raise _malformed("the arrays cannot be read") from None
+
+
+def train_reply(msg: Message, arrays: list[Any], num_examples: int, loss: float) -> Message:
+    if _legacy(msg) is None:
+        metrics = MetricRecord({"train_loss": loss, "num-examples": num_examples})
+        return Message(RecordDict({"arrays": ArrayRecord(arrays), "metrics": metrics}), reply_to=msg)
+    res = FitRes(Status(Code.OK, ""), ndarrays_to_parameters(arrays), num_examples, {"train_loss": loss})
+    return Message(compat.fitres_to_recorddict(res, keep_input=True), reply_to=msg)
+
+
+def evaluate_reply(msg: Message, metrics: dict[str, float], num_examples: int) -> Message:
+    if _legacy(msg) is None:
+        record = MetricRecord({**metrics, "num-examples": num_examples})
+        return Message(RecordDict({"metrics": record}), reply_to=msg)
+    res = EvaluateRes(Status(Code.OK, ""), float(metrics.get("loss", 0.0)), num_examples, dict(metrics))
+    return Message(compat.evaluateres_to_recorddict(res), reply_to=msg)

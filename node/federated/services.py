@@ -1,0 +1,334 @@
+"""The coordinator's registry of training jobs and models, and each hospital's view of what was
+trained on its data.
+
+Partners create jobs under their contracts; the runtime (simulation or a SuperLink) runs them and
+reports through ``started``/``record_round``/``complete``/``end``; officers and the partner may ask a
+job to stop, and so does the policy monitor when a contract in the job ends. A completed job's model
+is registered with its SM3 digest, which is queued for anchoring in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from node.asset_registry.model import AccessMode
+from node.audit.model import AuditEvent, Outcome
+from node.audit.services import AuditLog
+from node.contracts.model import Contract, State
+from node.contracts.ports import OutboxItem
+from node.contracts.services import ContractService
+from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from node.federated.jobs import (
+    FINAL_JOB_STATES,
+    JobState,
+    RegisteredModel,
+    RoundRecord,
+    TrainingJob,
+    model_bytes,
+    model_digest,
+)
+from node.federated.ports import FederatedUnitOfWork, ModelFiles
+from node.federated.spec import JobSpec, Participant, SecAggConfig
+from node.identity.model import Principal
+from node.ports import Clock
+
+_JOB_FIELDS = {"model", "rounds", "local_epochs", "lr", "target", "min_hospitals", "round_timeout_s"}
+
+
+def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
+    """A job from a partner's request: ``hospitals`` maps each hospital node's name to the contract
+    (and data product) there; ``dp_epsilon`` plans DP within that budget; ``secure_aggregation``
+    turns SecAgg+ on (default: on with three hospitals or more)."""
+    hospitals = request.get("hospitals")
+    if not isinstance(hospitals, dict) or not hospitals:
+        raise InvalidInput("name the hospitals and their contracts", code="fl_job_invalid")
+    unknown = set(request) - _JOB_FIELDS - {"hospitals", "dp_epsilon", "secure_aggregation"}
+    if unknown:
+        raise InvalidInput(f"unknown job fields: {', '.join(sorted(unknown))}", code="fl_job_invalid")
+    try:
+        participants = {
+            str(name): Participant(
+                str(p["contract_id"]), str(p["product_id"]) if p.get("product_id") else None
+            )
+            for name, p in hospitals.items()
+        }
+        fields = {k: request[k] for k in _JOB_FIELDS if k in request}
+        spec = JobSpec(job_id, len(participants), features=6, participants=participants, **fields)
+    except (TypeError, KeyError, AttributeError):
+        raise InvalidInput("malformed job request", code="fl_job_invalid") from None
+    if request.get("dp_epsilon") is not None:
+        eps = request["dp_epsilon"]
+        if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps <= 100:
+            raise InvalidInput("dp_epsilon must be a number in (0, 100]", code="fl_job_invalid")
+        spec = spec.with_dp(float(eps))
+    secure = request.get("secure_aggregation", spec.hospitals >= 3)
+    if secure:
+        spec = replace(spec, secagg=SecAggConfig.for_hospitals(spec.hospitals))
+    return spec.validate()
+
+
+class FlJobService:
+    def __init__(
+        self,
+        uow_factory: Callable[[], FederatedUnitOfWork],
+        audit: AuditLog,
+        clock: Clock,
+        contracts: ContractService,
+        files: ModelFiles,
+        node_name: str,
+    ) -> None:
+        self._uow = uow_factory
+        self._audit = audit
+        self._clock = clock
+        self._contracts = contracts
+        self._files = files
+        self._node = node_name
+
+    # -- partners and officers ---------------------------------------------------------------------
+    def create(self, partner: Principal, request: dict[str, Any]) -> TrainingJob:
+        if partner.kind != "partner":
+            raise PolicyDenied("training jobs are started by partners", code="fl_job_partner_only")
+        job_id = "job_" + secrets.token_hex(8)
+        spec = job_spec(job_id, request)
+        mine = spec.participants.get(self._node)
+        if mine is not None:  # this node is also a hospital of the job: its contract must allow it now
+            self._check_contract(partner, mine)
+        now = self._clock.now_us()
+        job = TrainingJob(job_id, partner.id, spec, JobState.CREATED, now, now)
+        with self._uow() as uow:
+            uow.fl.add(job)
+            self._audit.record(
+                uow, self._event(partner.id, "fl.job.create", job, hospitals=sorted(spec.participants))
+            )
+            uow.commit()
+        return job
+
+    def _check_contract(self, partner: Principal, participant: Participant) -> None:
+        contract = self._contracts.get(partner, participant.contract_id)
+        if contract.state != State.ACTIVE or contract.terms.access_mode != AccessMode.FEDERATED_TRAINING:
+            self._audit.record_now(
+                AuditEvent(
+                    partner.id,
+                    "fl.job.create",
+                    "contract",
+                    contract.id,
+                    Outcome.DENIED,
+                    {"state": contract.state.name, "mode": str(contract.terms.access_mode)},
+                )
+            )
+            raise Conflict(
+                f"contract {contract.id} is {contract.state.name}, not an active federated-training contract",
+                code="fl_contract_not_active",
+            )
+
+    def get(self, viewer: Principal, job_id: str) -> TrainingJob:
+        with self._uow() as uow:
+            job = uow.fl.get(job_id)
+        if job is None or (viewer.kind == "partner" and job.partner_id != viewer.id):
+            raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
+        return job
+
+    def load(self, job_id: str) -> TrainingJob:
+        """A job as the runtime that runs it sees it (no viewer)."""
+        with self._uow() as uow:
+            job = uow.fl.get(job_id)
+        if job is None:
+            raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
+        return job
+
+    def list_for(self, viewer: Principal) -> list[TrainingJob]:
+        with self._uow() as uow:
+            return uow.fl.query(partner_id=viewer.id if viewer.kind == "partner" else None)
+
+    def rounds(self, viewer: Principal, job_id: str) -> list[RoundRecord]:
+        self.get(viewer, job_id)
+        with self._uow() as uow:
+            return uow.fl.rounds(job_id)
+
+    def request_stop(self, viewer: Principal, job_id: str, reason: str) -> TrainingJob:
+        self.get(viewer, job_id)
+        return self._ask_to_stop(viewer.id, job_id, reason[:200] or "stopped on request")
+
+    def _ask_to_stop(self, actor: str, job_id: str, reason: str) -> TrainingJob:
+        with self._uow() as uow:
+            job = self._load(uow, job_id)
+            if job.state in FINAL_JOB_STATES:
+                raise Conflict(f"training job {job_id} has already ended", code="fl_job_ended")
+            job = replace(job, stop_reason=reason, updated_at_us=self._clock.now_us())
+            uow.fl.save(job)
+            self._audit.record(uow, self._event(actor, "fl.job.stop_request", job, reason=reason))
+            uow.commit()
+        return job
+
+    def on_contract_ended(self, contract: Contract) -> None:
+        """Policy monitor hook: a job that names an ended contract stops before its next round."""
+        with self._uow() as uow:
+            jobs = [
+                j
+                for j in uow.fl.query(active_only=True)
+                if any(p.contract_id == contract.id for p in j.spec.participants.values())
+            ]
+        for job in jobs:
+            self._ask_to_stop("system", job.id, f"contract {contract.id} ended: {contract.state.name}")
+
+    # -- the runtime reports -----------------------------------------------------------------------
+    def _load(self, uow: FederatedUnitOfWork, job_id: str) -> TrainingJob:
+        job = uow.fl.get(job_id, for_update=True)
+        if job is None:
+            raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
+        return job
+
+    def _event(self, actor: str, action: str, job: TrainingJob, **details: Any) -> AuditEvent:
+        return AuditEvent(actor, action, "fl_job", job.id, details={"state": job.state.value, **details})
+
+    def started(self, job_id: str) -> TrainingJob:
+        with self._uow() as uow:
+            job = self._load(uow, job_id).to(JobState.RUNNING, self._clock.now_us())
+            uow.fl.save(job)
+            self._audit.record(uow, self._event("system", "fl.job.start", job))
+            uow.commit()
+        return job
+
+    def record_round(self, job_id: str, number: int, metrics: dict[str, float], refused: list[str]) -> None:
+        now = self._clock.now_us()
+        clean = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
+        with self._uow() as uow:
+            job = self._load(uow, job_id)
+            if job.state != JobState.RUNNING:
+                raise Conflict(f"training job {job_id} is not running", code="fl_job_not_running")
+            uow.fl.add_round(RoundRecord(job_id, number, clean, list(refused), now))
+            job = replace(
+                job, rounds_done=number, epsilon_spent=job.spec.epsilon_after(number), updated_at_us=now
+            )
+            uow.fl.save(job)
+            self._audit.record(
+                uow, self._event("system", "fl.job.round", job, round=number, refused=len(refused))
+            )
+            uow.commit()
+
+    def stop_requested(self, job_id: str) -> str | None:
+        with self._uow() as uow:
+            job = uow.fl.get(job_id)
+        return job.stop_reason or None if job is not None else "the job is gone"
+
+    def end(self, job_id: str, state: str, code: str, reason: str) -> TrainingJob:
+        with self._uow() as uow:
+            job = self._load(uow, job_id)
+            job = job.to(JobState(state), self._clock.now_us(), code=code, reason=reason)
+            uow.fl.save(job)
+            self._audit.record(uow, self._event("system", f"fl.job.{state}", job, code=code))
+            uow.commit()
+        return job
+
+    def complete(self, job_id: str, arrays: list[Any]) -> RegisteredModel:
+        """Register the model (file first, then the row and its anchor request in one transaction)."""
+        with self._uow() as uow:
+            job = self._load(uow, job_id)
+            last = uow.fl.rounds(job_id)
+            version = 1 + sum(1 for m in uow.fl.models(job.partner_id) if m.name == _name(job.spec))
+        blob = model_bytes(job.spec.model, job.spec.features, arrays)
+        digest = model_digest(blob)
+        now = self._clock.now_us()
+        model = RegisteredModel(
+            "mdl_" + secrets.token_hex(8),
+            job_id,
+            job.partner_id,
+            _name(job.spec),
+            version,
+            digest,
+            len(blob),
+            last[-1].metrics if last else {},
+            {
+                k: {"contract_id": p.contract_id, "product_id": p.product_id}
+                for k, p in job.spec.participants.items()
+            },
+            job.spec.epsilon_after(job.rounds_done),
+            now,
+        )
+        self._files.put(model.id, blob)
+        with self._uow() as uow:
+            job = self._load(uow, job_id).to(JobState.COMPLETED, now, model_id=model.id)
+            uow.fl.add_model(model)
+            uow.fl.save(job)
+            uow.outbox.add(OutboxItem("ob_" + secrets.token_hex(8), "model", model.id, digest, now))
+            self._audit.record(
+                uow,
+                self._event("system", "fl.job.completed", job),
+                AuditEvent(
+                    "system",
+                    "fl.model.register",
+                    "fl_model",
+                    model.id,
+                    details={"digest": digest, "job": job_id},
+                ),
+            )
+            uow.commit()
+        return model
+
+    # -- models ------------------------------------------------------------------------------------
+    def models(self, viewer: Principal) -> list[RegisteredModel]:
+        with self._uow() as uow:
+            return uow.fl.models(viewer.id if viewer.kind == "partner" else None)
+
+    def model(self, viewer: Principal, model_id: str) -> tuple[RegisteredModel, bytes]:
+        """The model and its bytes, checked against the registered digest."""
+        with self._uow() as uow:
+            model = uow.fl.get_model(model_id)
+            anchors = uow.anchors.by_ref(model_id) if model else []
+        if model is None or (viewer.kind == "partner" and model.partner_id != viewer.id):
+            raise NotFound(f"model {model_id} not found", code="fl_model_not_found")
+        blob = self._files.get(model_id)
+        if blob is None or model_digest(blob) != model.digest:
+            self._audit.record_now(
+                AuditEvent(
+                    viewer.id,
+                    "fl.model.download",
+                    "fl_model",
+                    model_id,
+                    Outcome.FAILED,
+                    {"digest": "mismatch"},
+                )
+            )
+            raise Conflict(f"model {model_id} does not match its registered digest", code="fl_model_tampered")
+        anchor = next((a.as_dict() for a in anchors if a.digest == model.digest), None)
+        self._audit.record_now(AuditEvent(viewer.id, "fl.model.download", "fl_model", model_id))
+        return replace(model, anchor=anchor), blob
+
+    # -- a hospital's view -------------------------------------------------------------------------
+    def trained_here(self, viewer: Principal) -> list[dict[str, Any]]:
+        """What federated training used this hospital's data: per job, the contract, the partner,
+        the rounds metered and the ε spent (from this node's own usage records)."""
+        if viewer.kind == "partner":
+            raise PolicyDenied("this view is for the hospital's staff", code="staff_only")
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._uow() as uow:
+            for contract in uow.contracts.query():
+                if contract.terms.access_mode != AccessMode.FEDERATED_TRAINING:
+                    continue
+                for use in uow.contracts.usage(contract.id):
+                    job = use.ref.split(":")[1] if use.ref.startswith("fl:") else use.ref
+                    row = out.setdefault(
+                        (job, contract.id),
+                        {
+                            "job": job,
+                            "contract_id": contract.id,
+                            "partner_id": contract.partner_id,
+                            "product_id": contract.product_id,
+                            "assets": list(contract.asset_ids),
+                            "purpose": contract.terms.purpose,
+                            "rounds": 0,
+                            "epsilon": 0.0,
+                            "last_at_us": 0,
+                        },
+                    )
+                    row["rounds"] += 1
+                    row["epsilon"] = round(row["epsilon"] + use.epsilon, 6)
+                    row["last_at_us"] = max(row["last_at_us"], use.at_us)
+        return sorted(out.values(), key=lambda r: -r["last_at_us"])
+
+
+def _name(spec: JobSpec) -> str:
+    return f"{spec.model}-{spec.target.lower()}"

@@ -1,0 +1,149 @@
+"""What a federated training job is: the model and its rounds, its privacy (differential privacy,
+secure aggregation), and, for each hospital, the contract whose use each round is.
+
+The spec travels as JSON in Flower's run config, so that the coordinator's ServerApp and every
+hospital's ClientApp read the same description whatever runtime carries it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from node.errors import InvalidInput
+from node.federated.privacy import DpConfig
+
+MODELS = ("logreg", "mlp")
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(message, code="fl_job_invalid")
+
+
+@dataclass(frozen=True)
+class SecAggConfig:
+    """Flower SecAgg+ settings. Each hospital's secret is split into ``num_shares`` shares held by its
+    neighbours; any ``threshold`` of them recover a hospital that dropped out mid-round."""
+
+    num_shares: int
+    threshold: int
+    timeout_s: float = 60.0
+    clipping_range: float = 16.0  # model parameters are clipped to +-this before quantization
+    quantization_range: int = 2**22
+    max_weight: float = 100_000.0  # the largest num-examples weight a hospital may carry
+
+    @classmethod
+    def for_hospitals(cls, hospitals: int, timeout_s: float = 60.0) -> SecAggConfig:
+        """Every hospital a neighbour of every other (odd share count), a majority to reconstruct."""
+        shares = hospitals if hospitals % 2 else hospitals - 1
+        return cls(shares, max(2, shares // 2 + 1), timeout_s)
+
+    def validate(self, hospitals: int) -> None:
+        """Refuse, before anything starts, the configurations on which Flower's SecAgg+ hangs or
+        crashes: no timeout (it waits for ever for a hospital that left), an even share count (the
+        server corrects it after the clients were told, and they fail), or a threshold that cannot
+        be met."""
+        if hospitals < 3:
+            raise _bad("secure aggregation needs at least 3 hospitals (with 2, each sees the other's update)")
+        if not 0 < self.timeout_s <= 3600:
+            raise _bad("secure aggregation needs a timeout between 0 and 3600 s")
+        if not 3 <= self.num_shares <= hospitals or self.num_shares % 2 == 0:
+            raise _bad(f"num_shares must be odd, at least 3 and at most the {hospitals} hospitals")
+        if not 2 <= self.threshold < self.num_shares:
+            raise _bad("the reconstruction threshold must be at least 2 and below num_shares")
+        if not (self.clipping_range > 0 and self.max_weight >= 1):
+            raise _bad("clipping range and maximum weight must be positive")
+        if self.quantization_range < 2**10 or self.quantization_range * hospitals >= 2**32:
+            raise _bad("the quantization range must leave room for the sum of all hospitals in 32 bits")
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A hospital in the job: the contract with the partner whose uses its rounds are."""
+
+    contract_id: str
+    product_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    job_id: str
+    hospitals: int
+    rounds: int
+    model: str = "logreg"
+    local_epochs: int = 20
+    lr: float = 0.5
+    seed: int = 42
+    alpha: float = 1.0  # Dirichlet concentration of the Wisconsin split (benchmark data only)
+    features: int = 30  # 30 for Wisconsin; 6 for the clinical risk features of registered assets
+    target: str = "E11"  # ICD-10 prefix predicted from registered assets
+    dp: DpConfig | None = None
+    secagg: SecAggConfig | None = None
+    min_hospitals: int = 0  # 0: all of them
+    round_timeout_s: float = 600.0
+    participants: dict[str, Participant] = field(default_factory=dict)  # node name -> contract
+
+    @property
+    def minimum(self) -> int:
+        return self.min_hospitals or self.hospitals
+
+    def validate(self) -> JobSpec:
+        if not 2 <= self.hospitals <= 64:
+            raise _bad("a federated job needs 2 to 64 hospitals")
+        if not 1 <= self.rounds <= 1000:
+            raise _bad("rounds must be between 1 and 1000")
+        if self.model not in MODELS:
+            raise _bad(f"model must be one of {', '.join(MODELS)}")
+        if not (1 <= self.local_epochs <= 1000 and 0 < self.lr <= 10 and self.alpha > 0):
+            raise _bad("local epochs, learning rate or alpha out of range")
+        if not 1 <= self.features <= 10_000:
+            raise _bad("features out of range")
+        if not 2 <= self.minimum <= self.hospitals:
+            raise _bad("min_hospitals must be between 2 and the number of hospitals")
+        if not 1 <= self.round_timeout_s <= 86_400:
+            raise _bad("round timeout out of range")
+        if self.participants and len(self.participants) != self.hospitals:
+            raise _bad("name one contract for each hospital")
+        if self.dp is not None:
+            if self.model != "logreg":
+                raise _bad("differential privacy is implemented for logistic regression")
+            if self.dp.spent(self.rounds * self.local_epochs) > self.dp.target_epsilon + 1e-9:
+                raise _bad("the job's rounds would exceed its privacy budget")
+        if self.secagg is not None:
+            self.secagg.validate(self.hospitals)
+        return self
+
+    def epsilon_after(self, rounds_done: int) -> float:
+        """ε each hospital has spent after ``rounds_done`` rounds (0 without DP)."""
+        if self.dp is None or rounds_done <= 0:
+            return 0.0
+        return self.dp.spent(rounds_done * self.local_epochs)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> JobSpec:
+        try:
+            raw: dict[str, Any] = json.loads(text)
+            dp = raw.pop("dp", None)
+            secagg = raw.pop("secagg", None)
+            participants = raw.pop("participants", None) or {}
+            spec = cls(
+                **raw,
+                dp=DpConfig(**dp) if dp else None,
+                secagg=SecAggConfig(**secagg) if secagg else None,
+                participants={str(k): Participant(**v) for k, v in participants.items()},
+            )
+        except (TypeError, ValueError, AttributeError):
+            raise _bad("malformed job description") from None
+        if any(isinstance(v, float) and not math.isfinite(v) for v in asdict(spec).values()):
+            raise _bad("malformed job description")
+        return spec.validate()
+
+    def with_dp(self, target_epsilon: float, delta: float = 1e-5, clip: float = 1.0) -> JobSpec:
+        """DP gradient descent planned so that all rounds stay within ``target_epsilon``."""
+        plan = DpConfig.plan(target_epsilon, self.rounds * self.local_epochs, delta, clip)
+        return replace(self, dp=plan)
