@@ -1,14 +1,275 @@
-"""``hnode fl``: federated learning across hospitals (联邦学习)."""
+"""``hnode fl``: federated learning across hospitals (联邦学习).
+
+Coordinator: ``certs``, ``superlink``, ``register``, ``run``, ``jobs``, ``show``, ``stop``, ``models``,
+``download``. Each hospital: ``keygen``, ``supernode``, ``trained``. Partners start jobs and
+download models over the API (``/v1/fl``) or here with ``--as``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
+from typing import Any
 
 import typer
 
-from node.cli.common import fail, print_json
+from node.cli.common import exit_on_error, fail, open_container, print_json, progress_bar
+from node.config import load_settings
 
-fl_app = typer.Typer(help="Federated training with Flower.", no_args_is_help=True)
+fl_app = typer.Typer(help="Federated training with Flower (联邦学习).", no_args_is_help=True)
+
+AS_HELP = "Name or id of the principal acting (partner for jobs, staff for the hospital's view)."
+
+
+def _home() -> Path:
+    return load_settings().data_dir / "fl"
+
+
+def _exec(cmd: list[str], home: Path) -> None:
+    """Become the Flower process (compose and systemd then supervise it directly)."""
+    from node.federated.flower.deployment import flower_env
+
+    os.execve(cmd[0], cmd, flower_env(home / "home"))  # noqa: S606 - Flower's own executable
+
+
+@fl_app.command("certs")
+def certs(
+    directory: Path = typer.Argument(..., help="Where to write ca.crt, superlink.crt, superlink.key."),
+    host: list[str] = typer.Option(
+        ["127.0.0.1", "localhost"], "--host", help="Names the SuperLink answers to."
+    ),
+) -> None:
+    """Create the federation's CA and the SuperLink's TLS certificate (kept if present)."""
+    from node.federated.flower.deployment import write_tls
+
+    tls = write_tls(directory, host)
+    typer.echo(f"CA {tls.ca}\nSuperLink certificate {tls.cert} (key {tls.key}, mode 600)")
+
+
+@fl_app.command("superlink")
+def superlink(
+    port: int = typer.Option(9092, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    tls_dir: Path | None = typer.Option(
+        None, "--tls-dir", help="Output of `hnode fl certs` (default: DATA_DIR/fl/tls)."
+    ),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="No TLS, no SuperNode authentication (development only)."
+    ),
+) -> None:
+    """Run the coordinator's SuperLink (TLS, SuperNode authentication). Its ServerApps record jobs
+    into this node, whose settings this process's environment holds."""
+    from node.federated.flower.deployment import superlink_command, write_connection, write_tls
+
+    home = _home()
+    tls = None if insecure else write_tls(tls_dir or home / "tls", [host, "localhost"])
+    write_connection(
+        home / "home",
+        f"{'localhost' if host == '127.0.0.1' else host}:{port}",
+        None if tls is None else tls.ca,
+    )
+    _exec(superlink_command(home, port, tls, host), home)
+
+
+@fl_app.command("register")
+def register(
+    public_key: Path = typer.Argument(..., help="A hospital SuperNode's public key (`hnode fl keygen`)."),
+) -> None:
+    """Admit a hospital's SuperNode to this coordinator's SuperLink."""
+    from node.federated.flower.deployment import register_supernode
+
+    with exit_on_error():
+        node_id = register_supernode(_home() / "home", public_key)
+    typer.echo(f"registered SuperNode {node_id}")
+
+
+@fl_app.command("keygen")
+def keygen(
+    path: Path = typer.Argument(..., help="Private key file to create (the .pub goes to the coordinator)."),
+) -> None:
+    """Create this hospital SuperNode's authentication key pair (kept if present)."""
+    from node.federated.flower.deployment import write_supernode_key
+
+    typer.echo(f"public key: {write_supernode_key(path)}")
+
+
+@fl_app.command("supernode")
+def supernode(
+    superlink_address: str = typer.Option(
+        ..., "--superlink", help="host:port of the coordinator's SuperLink."
+    ),
+    ca: Path | None = typer.Option(None, "--ca", help="The federation's CA certificate."),
+    key: Path | None = typer.Option(None, "--key", help="This SuperNode's private key (`hnode fl keygen`)."),
+    port: int = typer.Option(9094, "--port", help="Local port of the SuperNode's runtime API."),
+    partition: int | None = typer.Option(
+        None, "--benchmark-partition", help="Train on the benchmark split, no node."
+    ),
+    partitions: int = typer.Option(3, "--benchmark-partitions"),
+    insecure: bool = typer.Option(False, "--insecure"),
+) -> None:
+    """Run this hospital's SuperNode; its ClientApps meter every round on this node's contracts."""
+    from node.federated.flower.deployment import supernode_command
+
+    if not insecure and (ca is None or key is None):
+        raise fail("--ca and --key are required (or --insecure for development)")
+    cmd = supernode_command(
+        superlink_address, None if insecure else ca, None if insecure else key, port, partition, partitions
+    )
+    _exec(cmd, _home())
+
+
+def _partner(c: Any, ref: str) -> Any:
+    from node.errors import PolicyDenied
+
+    principal = c.identity.resolve(ref)
+    if principal.kind != "partner":
+        raise PolicyDenied("training jobs are started by partners", code="fl_job_partner_only")
+    return principal
+
+
+@fl_app.command("create")
+def create(
+    request: Path = typer.Argument(
+        ..., help='JSON: {"hospitals": {NODE: {"contract_id", "product_id"}}, "rounds", ...}'
+    ),
+    as_: str = typer.Option(..., "--as", help=AS_HELP),
+) -> None:
+    """Create a training job for a partner (as the API's POST /v1/fl/jobs does)."""
+    with exit_on_error():
+        try:
+            body = json.loads(request.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise fail(f"{request}: not a readable JSON file ({type(exc).__name__})") from None
+        c = open_container()
+        job = c.fl_jobs.create(_partner(c, as_), body)
+        print_json(job.view())
+
+
+@fl_app.command("run")
+def run(
+    job_id: str = typer.Argument(...),
+    runtime: str = typer.Option(
+        "deployment", "--runtime", help="deployment (this node's SuperLink) or simulation"
+    ),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job until it ends."),
+) -> None:
+    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here."""
+    if runtime not in ("deployment", "simulation"):
+        raise fail("--runtime must be deployment or simulation")
+    with exit_on_error():
+        c = open_container()
+        job = c.fl_jobs.load(job_id)
+        if runtime == "simulation":
+            from node.federated.flower.runtime import run_in_simulation
+
+            job = run_in_simulation(c, job_id)
+        else:
+            from node.federated.flower.runtime import submit_to_superlink
+
+            typer.echo(f"submitted as Flower run {submit_to_superlink(c, job_id)}", err=True)
+            if wait:
+                job = _follow(c, job_id, job.spec.rounds)
+        _print_job(c, job)
+    if job.state.value in ("failed", "stopped"):
+        raise typer.Exit(1)
+
+
+def _follow(c: Any, job_id: str, rounds: int) -> Any:
+    with progress_bar(f"训练 {job_id}") as tick:
+        while True:
+            job = c.fl_jobs.load(job_id)
+            tick(job.rounds_done, rounds)
+            if job.state.value in ("completed", "failed", "stopped"):
+                return job
+            time.sleep(1)
+
+
+def _print_job(c: Any, job: Any) -> None:
+    view = job.view()
+    typer.echo(f"{view['id']}  {view['state']}  rounds {view['rounds_done']}/{view['rounds']}")
+    with c.uow() as uow:
+        for r in uow.fl.rounds(job.id):
+            typer.echo(f"  {r.line()}")
+    if view["reason"]:
+        typer.echo(f"  {view['code']}: {view['reason']}")
+    if job.model_id:
+        typer.echo(f"  model {job.model_id}")
+
+
+@fl_app.command("jobs")
+def jobs(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Training jobs this node coordinates."""
+    with exit_on_error():
+        c = open_container()
+        with c.uow() as uow:
+            views = [j.view() for j in uow.fl.query()]
+    if as_json:
+        print_json(views)
+        return
+    for v in views:
+        rounds = f"{v['rounds_done']}/{v['rounds']}"
+        typer.echo(f"{v['id']}  {v['state']:<9}  {v['model']}  rounds {rounds}  partner {v['partner_id']}")
+
+
+@fl_app.command("show")
+def show(job_id: str) -> None:
+    """A job and its rounds."""
+    with exit_on_error():
+        c = open_container()
+        _print_job(c, c.fl_jobs.load(job_id))
+
+
+@fl_app.command("stop")
+def stop(
+    job_id: str,
+    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Ask a job to stop before its next round."""
+    with exit_on_error():
+        c = open_container()
+        job = c.fl_jobs.request_stop(c.identity.resolve(as_), job_id, reason)
+    typer.echo(f"{job.id}: stop requested")
+
+
+@fl_app.command("models")
+def models(as_: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+    """Registered models (a partner sees its own)."""
+    with exit_on_error():
+        c = open_container()
+        print_json([m.view() for m in c.fl_jobs.models(c.identity.resolve(as_))])
+
+
+@fl_app.command("download")
+def download(
+    model_id: str, out: Path = typer.Argument(...), as_: str = typer.Option(..., "--as", help=AS_HELP)
+) -> None:
+    """Write a registered model to OUT after checking it against its digest."""
+    with exit_on_error():
+        c = open_container()
+        model, blob = c.fl_jobs.model(c.identity.resolve(as_), model_id)
+    out.write_bytes(blob)
+    typer.echo(f"{out}: {model.name} v{model.version}, SM3 {model.digest}")
+
+
+@fl_app.command("trained")
+def trained(
+    as_: str = typer.Option(..., "--as", help=AS_HELP), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """What federated training used this hospital's data (from this node's metering)."""
+    with exit_on_error():
+        c = open_container()
+        rows = c.fl_jobs.trained_here(c.identity.resolve(as_))
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['job']}  contract {r['contract_id']}  partner {r['partner_id']}  {r['purpose']}  "
+            f"rounds {r['rounds']}  ε {r['epsilon']:g}"
+        )
 
 
 @fl_app.command("bench")
@@ -18,13 +279,13 @@ def bench(
     model: str = typer.Option("logreg", "--model", help="logreg or mlp"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """FedAvg on the Wisconsin breast-cancer data split non-IID across hospitals (Flower simulation),
-    against centralized training on the same split."""
-    from node.federated.flower.benchmark import run
+    """FedAvg, SecAgg+ and DP-FedAvg on the Wisconsin breast-cancer data split non-IID across
+    hospitals (Flower simulation), against centralized training on the same split."""
+    from node.federated.flower.benchmark import run as run_bench
 
     if model not in ("logreg", "mlp"):
         raise fail("--model must be logreg or mlp")
-    result = run(hospitals, rounds, model)
+    result = run_bench(hospitals, rounds, model)
     if as_json:
         typer.echo(json.dumps(result))
     else:

@@ -95,6 +95,16 @@ class RoundRecord:
     refused: list[str]
     at_us: int
 
+    def line(self) -> str:
+        m = self.metrics
+        text = (
+            f"round {self.number:>3}: AUC {m.get('auc', float('nan')):.3f}  "
+            f"accuracy {m.get('accuracy', float('nan')):.3f}  ECE {m.get('ece', float('nan')):.3f}  "
+            f"hospitals {int(m.get('hospitals', 0))}  ε {m.get('epsilon', 0.0):.3f}  "
+            f"{m.get('seconds', 0.0):.2f} s"
+        )
+        return text + (f"  refused: {'; '.join(self.refused)}" if self.refused else "")
+
 
 @dataclass(frozen=True)
 class RegisteredModel:

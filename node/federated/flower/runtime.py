@@ -24,3 +24,13 @@ def run_in_simulation(node: Container, job_id: str) -> TrainingJob:
     job = node.fl_jobs.load(job_id)
     simulate(job.spec, NodeSink(node.fl_jobs, job_id))
     return node.fl_jobs.load(job_id)
+
+
+def submit_to_superlink(node: Container, job_id: str) -> int:
+    """Hand the job to the coordinator's SuperLink (``hnode fl superlink`` of this node); its
+    ServerApp process records into this node's registry. Returns Flower's run id."""
+    from node.federated.flower.deployment import submit
+
+    job = node.fl_jobs.load(job_id)
+    fl = node.settings.data_dir / "fl"
+    return submit(fl / "home", job.spec, {"coordinator": "env"}, fl / "runs")

@@ -1,0 +1,100 @@
+"""The deployment runtime with real processes: the coordinator's SuperLink (`hnode fl superlink`,
+TLS, SuperNode authentication) and one SuperNode per hospital (`hnode fl supernode`), each started
+with its hospital node's environment, as docker-compose.yml starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from node.federated.jobs import load_model_bytes
+from tests.chain_support import free_port
+from tests.conftest import PASSPHRASE
+from tests.integration.test_cli import HNODE
+from tests.integration.test_cli import run as hnode
+from tests.integration.test_federated_simulation import _hospitals, _node
+
+
+def _env(spec: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "HNODE_", "FLWR_"))}
+    env |= {
+        "NODE_DATA_DIR": spec["data_dir"],
+        "NODE_DATABASE_URL": spec["database_url"],
+        "NODE_NAME": spec["name"],
+        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
+    }
+    return env
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for p in started:  # each process leads its own group: the SuperExec and app processes go too
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    for p in started:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def _start(cmd: list[str], env: dict[str, str], log: Path, started: list[subprocess.Popen[bytes]]) -> None:
+    with log.open("wb") as out:
+        started.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+
+
+def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_supernodes(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    nodes, hospitals = _hospitals(tmp_path, [2, 2, 2])
+    coordinator = _env(nodes["0"])
+    port = free_port()
+    _start([HNODE, "fl", "superlink", "--port", str(port)], coordinator, tmp_path / "superlink.log", processes)
+    tls = Path(nodes["0"]["data_dir"]) / "fl" / "tls"
+    deadline = time.monotonic() + 60
+    while not (tls / "ca.crt").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # the SuperLink binds after writing its certificate
+    for i in range(3):
+        env = _env(nodes[str(i)])
+        key = tmp_path / f"supernode-{i}.key"
+        assert hnode("fl", "keygen", str(key), env=env).returncode == 0
+        r = hnode("fl", "register", str(key.with_suffix(".pub")), env=coordinator)
+        assert r.returncode == 0 and "registered SuperNode" in r.stdout, r.stderr
+        cmd = [HNODE, "fl", "supernode", "--superlink", f"localhost:{port}", "--ca", str(tls / "ca.crt")]
+        cmd += ["--key", str(key), "--port", str(free_port())]
+        _start(cmd, env, tmp_path / f"supernode-{i}.log", processes)
+    # an unregistered key gets no answer from `register` again for a missing file
+    assert hnode("fl", "register", str(tmp_path / "nope.pub"), env=coordinator).returncode == 2
+
+    c = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    researcher = c.identity.resolve("institute-b")
+    job = c.fl_jobs.create(researcher, {"hospitals": hospitals, "rounds": 2, "local_epochs": 5})
+    assert job.spec.secagg is not None
+    r = subprocess.run([HNODE, "fl", "run", job.id], env=coordinator, capture_output=True, text=True, timeout=600)
+    logs = "".join(p.read_text(errors="replace")[-1500:] for p in sorted(tmp_path.glob("*.log")))
+    assert r.returncode == 0, r.stdout + r.stderr + logs
+    assert "round   2: AUC" in r.stdout and f"{job.id}  completed" in r.stdout
+    job = c.fl_jobs.load(job.id)
+    assert job.model_id is not None and job.rounds_done == 2
+    rounds = c.fl_jobs.rounds(researcher, job.id)
+    assert [round_.metrics["hospitals"] for round_ in rounds] == [3, 3]
+    assert rounds[-1].metrics["auc"] > 0.75
+    model, blob = c.fl_jobs.model(researcher, job.model_id)
+    assert load_model_bytes(blob)[0] == "logreg"
+    c.close()
+    for i in range(3):  # every hospital metered both rounds under its own contract
+        h = _node(nodes[str(i)]["database_url"], Path(nodes[str(i)]["data_dir"]), f"h{i}")
+        seen = h.fl_jobs.trained_here(h.identity.resolve("officer"))
+        assert [(s["job"], s["rounds"]) for s in seen] == [(job.id, 2)]
+        h.close()
