@@ -50,7 +50,9 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 def _start(cmd: list[str], env: dict[str, str], log: Path, started: list[subprocess.Popen[bytes]]) -> None:
     with log.open("wb") as out:
-        started.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+        started.append(
+            subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        )
 
 
 def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_supernodes(
@@ -59,7 +61,9 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
     nodes, hospitals = _hospitals(tmp_path, [2, 2, 2])
     coordinator = _env(nodes["0"])
     port = free_port()
-    _start([HNODE, "fl", "superlink", "--port", str(port)], coordinator, tmp_path / "superlink.log", processes)
+    _start(
+        [HNODE, "fl", "superlink", "--port", str(port)], coordinator, tmp_path / "superlink.log", processes
+    )
     tls = Path(nodes["0"]["data_dir"]) / "fl" / "tls"
     deadline = time.monotonic() + 60
     while not (tls / "ca.crt").exists() and time.monotonic() < deadline:
@@ -81,7 +85,9 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
     researcher = c.identity.resolve("institute-b")
     job = c.fl_jobs.create(researcher, {"hospitals": hospitals, "rounds": 2, "local_epochs": 5})
     assert job.spec.secagg is not None
-    r = subprocess.run([HNODE, "fl", "run", job.id], env=coordinator, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [HNODE, "fl", "run", job.id], env=coordinator, capture_output=True, text=True, timeout=600
+    )
     logs = "".join(p.read_text(errors="replace")[-1500:] for p in sorted(tmp_path.glob("*.log")))
     assert r.returncode == 0, r.stdout + r.stderr + logs
     assert "round   2: AUC" in r.stdout and f"{job.id}  completed" in r.stdout
@@ -91,7 +97,7 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
     assert [round_.metrics["hospitals"] for round_ in rounds] == [3, 3]
     assert rounds[-1].metrics["auc"] > 0.75
     model, blob = c.fl_jobs.model(researcher, job.model_id)
-    assert load_model_bytes(blob)[0] == "logreg"
+    assert load_model_bytes(blob)[0] == "logreg" and model.job_id == job.id
     c.close()
     for i in range(3):  # every hospital metered both rounds under its own contract
         h = _node(nodes[str(i)]["database_url"], Path(nodes[str(i)]["data_dir"]), f"h{i}")
