@@ -103,10 +103,10 @@ class Settings(BaseSettings):
         return self.keys_dir / "node.pem"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment (and files in NODE_SECRETS_DIR, e.g. Compose secrets named
-    ``node_key_passphrase``); raise ConfigError naming the first invalid setting."""
-    secrets_dir = os.environ.get("NODE_SECRETS_DIR")
+def load_settings(secrets_dir: str | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment (and files in ``secrets_dir`` or NODE_SECRETS_DIR, e.g.
+    Compose secrets named ``node_key_passphrase``); raise ConfigError naming the first invalid setting."""
+    secrets_dir = secrets_dir or os.environ.get("NODE_SECRETS_DIR")
     if secrets_dir and not Path(secrets_dir).is_dir():
         raise ConfigError(f"invalid setting NODE_SECRETS_DIR: {secrets_dir} is not a directory")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import typer
 
@@ -90,12 +91,27 @@ def worker(
             typer.echo(f"anchored {r.kind} {r.ref} in block {r.block_number}")
         for item_id, error in report.failed:
             typer.echo(f"anchor {item_id} not delivered ({error}); will retry", err=True)
+        _submit_training_jobs(c)
         seals = c.audit.seal()
         if seals:
             typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
         if once:
             return
         time.sleep(interval)
+
+
+def _submit_training_jobs(c: Any) -> None:
+    """On a coordinator, hand partners' new training jobs to its SuperLink (retried while it is down)."""
+    from node.errors import NodeError
+    from node.federated.flower.runtime import has_superlink, submit_to_superlink
+
+    if not has_superlink(c):
+        return
+    for job in c.fl_jobs.waiting():
+        try:
+            typer.echo(f"training job {job.id} submitted as Flower run {submit_to_superlink(c, job.id)}")
+        except NodeError as exc:
+            typer.echo(f"training job {job.id} not submitted ({exc.code}); will retry", err=True)
 
 
 def demo(

@@ -51,7 +51,10 @@ def certs(
 @fl_app.command("superlink")
 def superlink(
     port: int = typer.Option(9092, "--port"),
-    host: str = typer.Option("127.0.0.1", "--host"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    tls_name: list[str] = typer.Option(
+        ["localhost", "127.0.0.1"], "--tls-name", help="Names SuperNodes use to reach it (certificate SANs)."
+    ),
     tls_dir: Path | None = typer.Option(
         None, "--tls-dir", help="Output of `hnode fl certs` (default: DATA_DIR/fl/tls)."
     ),
@@ -64,12 +67,8 @@ def superlink(
     from node.federated.flower.deployment import superlink_command, write_connection, write_tls
 
     home = _home()
-    tls = None if insecure else write_tls(tls_dir or home / "tls", [host, "localhost"])
-    write_connection(
-        home / "home",
-        f"{'localhost' if host == '127.0.0.1' else host}:{port}",
-        None if tls is None else tls.ca,
-    )
+    tls = None if insecure else write_tls(tls_dir or home / "tls", tls_name)
+    write_connection(home / "home", f"localhost:{port}", None if tls is None else tls.ca)
     _exec(superlink_command(home, port, tls, host), home)
 
 

@@ -34,7 +34,7 @@ from node.sdk.partner import PartnerClient
 ACTOR = "cli:demo"
 
 
-def _terms(c: Container, purpose: str, **over: Any) -> dict[str, Any]:
+def contract_terms(c: Container, purpose: str, **over: Any) -> dict[str, Any]:
     now = c.clock.now_us()
     base = {
         "purpose": purpose,
@@ -48,7 +48,7 @@ def _terms(c: Container, purpose: str, **over: Any) -> dict[str, Any]:
     return base | over
 
 
-def _activate(
+def activate_contract(
     c: Container, partner: Principal, key: PrivateKey, product_id: str, terms: dict[str, Any]
 ) -> str:
     """What steps 14-16 showed over the API, done directly: request, approvals, signatures, anchor."""
@@ -91,7 +91,9 @@ def _peer(
             {"cohorts": ["E11", "I10"], "epsilon": 3.0, "min_cohort": 20},
         )
         c.products.set_status(officer.id, p.id, ProductStatus.PUBLISHED)
-        contract = _activate(c, researcher, researcher_key, p.id, _terms(c, "clinical_research", max_uses=3))
+        contract = activate_contract(
+            c, researcher, researcher_key, p.id, contract_terms(c, "clinical_research", max_uses=3)
+        )
         token = c.identity.issue_token(ACTOR, researcher.id, label="demo").secret
         yield c, contract, token
     finally:
@@ -117,8 +119,8 @@ def he_steps(
         f"   risk model for {model.target} trained on {model.training['patients']} patients of this "
         f"hospital, AUC {model.training['auc']}; digest {model.digest()[:16]}..."
     )
-    ins_contract = _activate(
-        c, insurer, keys["pingan-insurance"], product.id, _terms(c, "underwriting_risk_model")
+    ins_contract = activate_contract(
+        c, insurer, keys["pingan-insurance"], product.id, contract_terms(c, "underwriting_risk_model")
     )
     applicants = feature_table(pd.read_csv(samples / "h2" / "csv" / "observations.csv")).to_numpy(
         dtype=float
@@ -137,8 +139,8 @@ def he_steps(
     print(f"   contract {ins_contract}: {c.contracts.get(insurer, ins_contract).uses} use metered")
 
     step(first_step + 1, "A researcher's encrypted aggregate across three hospitals, added by a coordinator")
-    res_contract = _activate(
-        c, researcher, keys["cq-research"], product.id, _terms(c, "clinical_research", max_uses=3)
+    res_contract = activate_contract(
+        c, researcher, keys["cq-research"], product.id, contract_terms(c, "clinical_research", max_uses=3)
     )
     hub = c.identity.register(
         ACTOR, "region-hub", ["coordinator"], "区域健康数据平台", PrivateKey.generate().public_key().to_hex()

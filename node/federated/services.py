@@ -184,13 +184,23 @@ class FlJobService:
     def _event(self, actor: str, action: str, job: TrainingJob, **details: Any) -> AuditEvent:
         return AuditEvent(actor, action, "fl_job", job.id, details={"state": job.state.value, **details})
 
-    def started(self, job_id: str) -> TrainingJob:
+    def started(self, job_id: str, run: str = "") -> TrainingJob:
+        """The runtime took the job (a second report, e.g. submitted then started, changes nothing)."""
         with self._uow() as uow:
-            job = self._load(uow, job_id).to(JobState.RUNNING, self._clock.now_us())
+            job = self._load(uow, job_id)
+            if job.state == JobState.RUNNING:
+                return job
+            job = job.to(JobState.RUNNING, self._clock.now_us())
             uow.fl.save(job)
-            self._audit.record(uow, self._event("system", "fl.job.start", job))
+            self._audit.record(uow, self._event("system", "fl.job.start", job, run=run))
             uow.commit()
         return job
+
+    def waiting(self) -> list[TrainingJob]:
+        """Jobs created and not yet handed to a runtime, oldest first."""
+        with self._uow() as uow:
+            jobs = [j for j in uow.fl.query(active_only=True) if j.state == JobState.CREATED]
+        return sorted(jobs, key=lambda j: j.created_at_us)
 
     def record_round(self, job_id: str, number: int, metrics: dict[str, float], refused: list[str]) -> None:
         now = self._clock.now_us()

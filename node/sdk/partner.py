@@ -142,5 +142,23 @@ class PartnerClient:
         out: dict[str, Any] = self._call("GET", f"/v1/contracts/{contract_id}/verification")
         return out
 
+    def start_training(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Create a federated training job on the coordinating node (see POST /v1/fl/jobs)."""
+        out: dict[str, Any] = self._call("POST", "/v1/fl/jobs", json=request)
+        return out
+
+    def training_job(self, job_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._call("GET", f"/v1/fl/jobs/{job_id}")
+        return out
+
+    def download_model(self, model_id: str) -> tuple[bytes, str]:
+        """The model's bytes, after checking them against the SM3 digest the node registered."""
+        r = self._http.get(f"/v1/fl/models/{model_id}", headers=self._headers)
+        _raise_for_problem(r)
+        digest = r.headers.get("X-Model-Digest-SM3", "")
+        if sm3(r.content).hex() != digest:
+            raise ValueError("the model does not match the digest the node sent")
+        return r.content, digest
+
     def close(self) -> None:
         self._http.close()

@@ -59,6 +59,13 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/contracts/{contract_id}/usage"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/contracts/{contract_id}/extract"): {"insurer"},
     ("GET", "/v1/contracts/{contract_id}/verification"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/fl/jobs"): {"insurer"},
+    ("GET", "/v1/fl/jobs"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/fl/jobs/{job_id}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/fl/jobs/{job_id}/stop"): {"data_officer", "insurer"},
+    ("GET", "/v1/fl/models"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/fl/models/{model_id}"): {"data_officer", "insurer"},
+    ("GET", "/v1/fl/trained"): {"admin", "data_officer"},
     ("POST", "/v1/he/sessions"): {"insurer"},
     ("POST", "/v1/he/score"): {"insurer"},
     ("POST", "/v1/he/aggregate"): {"insurer"},
@@ -97,6 +104,7 @@ def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
     path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
     path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1").replace("{job_id}", "job_x")
+    path = path.replace("{model_id}", "mdl_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 

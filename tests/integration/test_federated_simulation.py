@@ -10,9 +10,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from node.adapters.db.migrate import upgrade
 from node.adapters.node_key import create_node_key
+from node.api.app import create_app
 from node.asset_registry.clinical import clinical_tables
 from node.bootstrap import Container, build_container
 from node.config import load_settings
@@ -146,7 +148,13 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
         "dp_epsilon": 3.0,
         "min_hospitals": 2,
     }
-    job = coordinator.fl_jobs.create(researcher, request)
+    api = TestClient(create_app(coordinator))
+    auth = {"Authorization": f"Bearer {coordinator.identity.issue_token('cli:t', researcher.id).secret}"}
+    bad = api.post("/v1/fl/jobs", json={**request, "rounds": 0}, headers=auth)
+    assert (bad.status_code, bad.json()["code"]) == (422, "fl_job_invalid")
+    created = api.post("/v1/fl/jobs", json=request, headers=auth)
+    assert created.status_code == 201, created.text
+    job = coordinator.fl_jobs.load(created.json()["id"])
     assert job.spec.secagg is not None and job.spec.dp is not None and job.state.value == "created"
     job = run_in_simulation(coordinator, job.id)
     assert (job.state.value, job.rounds_done, job.model_id is not None) == ("completed", 3, True), job.reason
@@ -162,6 +170,11 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
         model.digest == sm3_hex(blob)
         and model.participants["h2"]["contract_id"] == hospitals["h2"]["contract_id"]
     )
+    got = api.get(f"/v1/fl/models/{job.model_id}", headers=auth)
+    assert got.status_code == 200 and got.content == blob
+    assert got.headers["X-Model-Digest-SM3"] == model.digest
+    shown = api.get(f"/v1/fl/jobs/{job.id}", headers=auth).json()
+    assert [r["metrics"]["hospitals"] for r in shown["round_metrics"]] == [3, 2, 2]
     kind, features, arrays = load_model_bytes(blob)
     assert (kind, features, [a.shape for a in arrays]) == ("logreg", 6, [(6,), (1,)])
     assert [o.kind for o in coordinator.anchoring.pending()] == ["model"]

@@ -59,3 +59,64 @@ def test_models_learn_and_refuse_malformed_updates() -> None:
         assert err.value.code == "fl_update_malformed"
     with pytest.raises(InvalidInput):
         make_model("forest", 3)
+
+
+def test_wisconsin_data_read_without_scikit_learn_equals_its_loader() -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    from node.federated.data import _wisconsin
+
+    x, y = _wisconsin()
+    data = load_breast_cancer()
+    assert np.array_equal(x, data.data) and np.array_equal(y, (data.target == 0).astype(float))
+
+
+def test_secure_aggregation_configurations_that_hang_or_crash_flower_are_refused() -> None:
+    from node.errors import InvalidInput
+    from node.federated.spec import JobSpec, SecAggConfig
+
+    assert SecAggConfig.for_hospitals(3) == SecAggConfig(3, 2)
+    assert SecAggConfig.for_hospitals(4).num_shares == 3  # odd
+    SecAggConfig.for_hospitals(5).validate(5)
+    bad = {
+        "even shares": (SecAggConfig(4, 2), 5),
+        "no timeout": (SecAggConfig(3, 2, timeout_s=0), 3),
+        "threshold = shares": (SecAggConfig(3, 3), 3),
+        "two hospitals": (SecAggConfig(3, 2), 2),
+        "shares > hospitals": (SecAggConfig(5, 3), 3),
+    }
+    for name, (config, hospitals) in bad.items():
+        with pytest.raises(InvalidInput) as err:
+            config.validate(hospitals)
+        assert err.value.code == "fl_job_invalid", name
+    spec = JobSpec("j", 3, 10, local_epochs=2).with_dp(3.0)
+    assert spec.dp is not None and spec.epsilon_after(10) <= 3.0 and spec.epsilon_after(0) == 0.0
+    assert JobSpec.from_json(spec.to_json()) == spec
+    for text in ("[]", '{"job_id": "j"}', spec.to_json().replace('"rounds":10', '"rounds":0')):
+        with pytest.raises(InvalidInput):
+            JobSpec.from_json(text)
+
+
+def test_job_state_machine_and_canonical_model_bytes() -> None:
+    from node.errors import Conflict, InvalidInput
+    from node.federated.jobs import JobState, TrainingJob, load_model_bytes, model_bytes, model_digest
+    from node.federated.spec import JobSpec
+
+    job = TrainingJob("job_1", "pt_1", JobSpec("job_1", 3, 2), JobState.CREATED, 1, 1)
+    running = job.to(JobState.RUNNING, 2)
+    done = running.to(JobState.COMPLETED, 3, model_id="mdl_1")
+    for illegal in ((done, JobState.RUNNING), (job, JobState.COMPLETED)):
+        with pytest.raises(Conflict):
+            illegal[0].to(illegal[1], 4)
+    arrays = [np.array([0.5, -1.25]), np.array([3.0])]
+    blob = model_bytes("logreg", 2, arrays)
+    assert blob == model_bytes("logreg", 2, [a.copy() for a in arrays])  # canonical: same bytes, same digest
+    assert len(model_digest(blob)) == 64
+    kind, features, back = load_model_bytes(blob)
+    assert (kind, features) == ("logreg", 2) and all(
+        np.array_equal(a, b) for a, b in zip(arrays, back, strict=True)
+    )
+    with pytest.raises(InvalidInput):
+        model_bytes("logreg", 2, [np.array([np.nan])])
+    with pytest.raises(InvalidInput):
+        load_model_bytes(b"{}")

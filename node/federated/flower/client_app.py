@@ -7,9 +7,9 @@ round and the coordinator sees it. Evaluation reads data only in a round the nod
 
 Which node stands behind the ClientApp: in deployment the SuperNode's process environment is the
 hospital node's own (``NODE_*`` settings, key passphrase or secrets dir), announced by the node
-config ``hospital-node="env"``; in simulation, ``HNODE_FL_NODES`` maps partition ids to nodes
-(JSON: partition -> {data_dir, database_url, name}). Without either (the Wisconsin benchmark) the
-partition is the benchmark's split and there is no contract to check.
+config ``hospital-node="env"``; in simulation, ``HNODE_FL_NODES`` maps partition ids to nodes (JSON:
+partition -> {data_dir, database_url, name[, secrets_dir]}). Without either (the Wisconsin
+benchmark) the partition is the benchmark's split and there is no contract to check.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from flwr.clientapp.typing import ClientAppCallable
 from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
 
 from node.errors import InvalidInput, NodeError
-from node.federated.assets import asset_partition
 from node.federated.data import Partition, wisconsin_partitions
 from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
 from node.federated.metrics import report
@@ -82,7 +81,12 @@ def _hospital_node(context: Context, spec: JobSpec) -> Iterator[_Hospital | None
     partition = str(context.node_config.get("partition-id", ""))
     sim = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(partition)
     if sim:
-        settings = load_settings(data_dir=sim["data_dir"], database_url=sim["database_url"], name=sim["name"])
+        settings = load_settings(
+            sim.get("secrets_dir"),
+            data_dir=sim["data_dir"],
+            database_url=sim["database_url"],
+            name=sim["name"],
+        )
     elif context.node_config.get("hospital-node") == "env":
         settings = load_settings()
     elif spec.participants:
@@ -105,7 +109,8 @@ def _partition(context: Context, hospital: _Hospital | None, spec: JobSpec) -> P
         pid = int(str(context.node_config["partition-id"]))
         n = int(str(context.node_config["num-partitions"]))
         return wisconsin_partitions(n, spec.alpha, spec.seed)[pid]
-    from node.asset_registry.clinical import clinical_tables
+    from node.asset_registry.clinical import clinical_tables  # pandas: loaded only where a node stands
+    from node.federated.assets import asset_partition
 
     node, product_id = hospital.node, hospital.participant.product_id
     with node.uow() as uow:

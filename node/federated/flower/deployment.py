@@ -162,7 +162,7 @@ def supernode_command(
         else 'hospital-node="env"'
     )
     cmd = [
-        str(Path(sys.executable).parent / "flower-supernode"),
+        sys.executable, "-m", "node.federated.flower.supernode_main",  # Flower's SuperNode, prompter
         "--superlink", superlink,
         "--port", str(port),
         "--node-config", node_config,

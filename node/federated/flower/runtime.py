@@ -33,4 +33,11 @@ def submit_to_superlink(node: Container, job_id: str) -> int:
 
     job = node.fl_jobs.load(job_id)
     fl = node.settings.data_dir / "fl"
-    return submit(fl / "home", job.spec, {"coordinator": "env"}, fl / "runs")
+    run_id = submit(fl / "home", job.spec, {"coordinator": "env"}, fl / "runs")
+    node.fl_jobs.started(job_id, f"flower run {run_id}")
+    return run_id
+
+
+def has_superlink(node: Container) -> bool:
+    """Whether this node coordinates a federation (``hnode fl superlink`` wrote its connection)."""
+    return (node.settings.data_dir / "fl" / "home" / "config.toml").is_file()

@@ -1,0 +1,152 @@
+"""Demo step of federated training: a research institute trains a diabetes risk model across three
+hospitals (this node and two peer nodes, each with its own data, key, product and contract); every
+round is a metered use at every hospital, updates are summed under SecAgg+, DP noise keeps each
+hospital within ε 3; the model is registered, its SM3 digest anchored, and downloaded."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors.registry import open_source
+from node.adapters.db.migrate import upgrade
+from node.adapters.node_key import create_node_key
+from node.asset_registry.clinical import RISK_FEATURES
+from node.asset_registry.model import ProductStatus
+from node.bootstrap import Container, build_container
+from node.config import load_settings
+from node.crypto.sm import PrivateKey
+from node.demo.common import step
+from node.demo.he import ACTOR, activate_contract, contract_terms
+from node.federated.flower.runtime import run_in_simulation
+from node.federated.jobs import load_model_bytes
+from node.sdk.partner import PartnerClient
+
+ROUNDS = 5
+PRODUCT = "慢病风险联邦建模（检验+诊断）"
+
+
+def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
+    """Where a simulated hospital's ClientApp finds its node key's passphrase, as a Compose secret."""
+    directory = root / "secrets"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(directory / "node_key_passphrase", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(passphrase.get_secret_value())
+    return directory
+
+
+def _offer(c: Container, researcher: Any, key: PrivateKey) -> tuple[str, str]:
+    """A federated-training product on the lab results and diagnoses, and the researcher's contract."""
+    officer = c.identity.resolve("officer-li")
+    tables = {a.table: a for a in c.assets.search() if a.connector == "csv"}
+    p = c.products.create(
+        officer.id,
+        PRODUCT,
+        [tables["observations"].id, tables["conditions"].id],
+        "federated_training",
+        ["researcher"],
+        {"purposes": ["drug_research"], "epsilon": 3.0, "max_uses": 50},
+    )
+    c.products.set_status(officer.id, p.id, ProductStatus.PUBLISHED)
+    terms = contract_terms(c, "drug_research", access_mode="federated_training", max_uses=ROUNDS, epsilon=3.0)
+    return p.id, activate_contract(c, researcher, key, p.id, terms)
+
+
+@contextlib.contextmanager
+def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> Iterator[dict[str, Any]]:
+    pw = SecretStr(secrets.token_urlsafe(16))
+    settings = load_settings(data_dir=root, key_passphrase=pw, database_url="", name=f"hospital-{name}")
+    upgrade(settings.database_url)
+    create_node_key(settings.node_key_path, pw)
+    c = build_container(settings)
+    try:
+        c.identity.register(ACTOR, "officer-li", ["data_officer"], f"{name} 数据管理办公室")
+        c.identity.register(ACTOR, "ethics-wang", ["ethics_reviewer"], f"{name} 伦理委员会")
+        researcher = c.identity.register(
+            ACTOR, "cq-research", ["researcher"], "某医学研究院", researcher_key.public_key().to_hex()
+        )
+        c.assets.import_source(ACTOR, open_source("csv", str(samples / "csv")))
+        product, contract = _offer(c, researcher, researcher_key)
+        yield {
+            "node": c,
+            "product": product,
+            "contract": contract,
+            "spec": {
+                "data_dir": str(root),
+                "database_url": settings.database_url,
+                "name": settings.name,
+                "secrets_dir": str(_secrets_dir(root, pw)),
+            },
+        }
+    finally:
+        c.close()
+
+
+def fl_steps(
+    c: Container, serve: Any, tokens: dict[str, str], keys: dict[str, PrivateKey], samples: Path, root: Path,
+    passphrase: SecretStr, first_step: int,
+) -> None:  # fmt: skip
+    step(first_step, "A research institute trains a diabetes risk model across three hospitals (Flower)")
+    researcher = c.identity.resolve("cq-research")
+    product, contract = _offer(c, researcher, keys["cq-research"])
+    here = {
+        "data_dir": str(c.settings.data_dir),
+        "database_url": c.settings.database_url,
+        "name": c.settings.name,
+        "secrets_dir": str(_secrets_dir(root / "fl-secrets", passphrase)),
+    }
+    with (
+        _peer(root / "fl-h2", "h2", samples / "h2", keys["cq-research"]) as h2,
+        _peer(root / "fl-h3", "h3", samples / "h3", keys["cq-research"]) as h3,
+        serve(c) as base,
+    ):
+        hospitals = {c.settings.name: {"contract_id": contract, "product_id": product}}
+        hospitals |= {
+            p["spec"]["name"]: {"contract_id": p["contract"], "product_id": p["product"]} for p in (h2, h3)
+        }
+        request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
+        partner = PartnerClient(base, tokens["cq-research"])
+        job = partner.start_training(request)
+        print(
+            f"   job {job['id']} by {researcher.name}: {job['model']}, {job['rounds']} rounds, "
+            f"SecAgg+ {job['secure_aggregation']}, DP budget ε {job['dp_target_epsilon']}"
+        )
+        print(f"   hospitals: {', '.join(f'{k} (contract {v})' for k, v in job['participants'].items())}")
+        os.environ["HNODE_FL_NODES"] = json.dumps({"0": here, "1": h2["spec"], "2": h3["spec"]})
+        try:
+            done = run_in_simulation(c, job["id"])
+        finally:
+            del os.environ["HNODE_FL_NODES"]
+        with c.uow() as uow:
+            for r in uow.fl.rounds(done.id):
+                print(f"   {r.line()}")
+        print(f"   {done.state.value}; ε spent per hospital {done.epsilon_spent:.3f} of 3.0")
+        anchored = c.anchoring.deliver()
+        blob, digest = partner.download_model(str(done.model_id))
+        kind, features, arrays = load_model_bytes(blob)
+        model = partner.training_job(done.id)
+        print(
+            f"   model {done.model_id}: {kind}, {features} features, {len(blob)} bytes; SM3 {digest[:32]}..."
+        )
+        weights = ", ".join(f"{f[1]} {w:+.2f}" for f, w in zip(RISK_FEATURES, arrays[0], strict=True))
+        print(f"   weights on standardized labs: {weights}")
+        receipt = next((a for a in anchored.delivered if a.ref == done.model_id), None)
+        if receipt is not None:
+            print(f"   digest anchored: block {receipt.block_number}, tx {receipt.tx_hash[:18]}...")
+        print(f"   rounds recorded for the partner: {len(model['round_metrics'])}")
+        for peer in (h2, h3):
+            node = peer["node"]
+            seen = node.fl_jobs.trained_here(node.identity.resolve("officer-li"))
+            print(
+                f"   {peer['spec']['name']} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
+                f"on contract {seen[0]['contract_id']}, ε {seen[0]['epsilon']:.3f}"
+            )
+        partner.close()
