@@ -107,7 +107,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     products = ProductService(uow, audit, clock, policy)
     extracts = ExtractService(uow, store, audit)
     monitor = ContractMonitor(uow, audit, clock)
-    contracts = ContractService(uow, audit, clock, policy, signer, settings.name)
+    contracts = ContractService(uow, audit, clock, policy, signer, settings.name, on_ended=monitor.notify)
     usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
     anchoring = AnchorService(uow, audit, clock, chain)
     fl_jobs = FlJobService(

@@ -50,8 +50,11 @@ def certs(
 
 @fl_app.command("superlink")
 def superlink(
-    port: int = typer.Option(9092, "--port"),
+    port: int = typer.Option(9092, "--port", help="Port of the Fleet API that hospitals' SuperNodes reach."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    internal_port: int = typer.Option(
+        0, "--internal-port", help="Loopback port of the SuperLink (default: port+1)."
+    ),
     tls_name: list[str] = typer.Option(
         ["localhost", "127.0.0.1"], "--tls-name", help="Names SuperNodes use to reach it (certificate SANs)."
     ),
@@ -62,14 +65,24 @@ def superlink(
         False, "--insecure", help="No TLS, no SuperNode authentication (development only)."
     ),
 ) -> None:
-    """Run the coordinator's SuperLink (TLS, SuperNode authentication). Its ServerApps record jobs
+    """Run the coordinator's SuperLink: Flower's SuperLink on loopback (TLS, SuperNode
+    authentication) behind a gateway that publishes only the Fleet API. Its ServerApps record jobs
     into this node, whose settings this process's environment holds."""
-    from node.federated.flower.deployment import superlink_command, write_connection, write_tls
+    from node.federated.flower.deployment import (
+        serve_superlink,
+        superlink_command,
+        write_connection,
+        write_tls,
+    )
 
     home = _home()
-    tls = None if insecure else write_tls(tls_dir or home / "tls", tls_name)
-    write_connection(home / "home", f"localhost:{port}", None if tls is None else tls.ca)
-    _exec(superlink_command(home, port, tls, host), home)
+    internal = internal_port or port + 1
+    if insecure:  # development: Flower's SuperLink as is, every API on one port
+        write_connection(home / "home", f"localhost:{port}", None)
+        _exec(superlink_command(home, port, None, host), home)
+    tls = write_tls(tls_dir or home / "tls", tls_name)
+    write_connection(home / "home", f"localhost:{internal}", tls.ca)
+    raise typer.Exit(serve_superlink(home, host, port, internal, tls))
 
 
 @fl_app.command("register")

@@ -55,7 +55,9 @@ class ContractService:
         policy: PolicyEngine,
         signer: Signer,
         node_id: str,
+        on_ended: Callable[[Contract], None] | None = None,
     ) -> None:
+        self._on_ended = on_ended  # told after a contract ends here (terminated, revoked)
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
@@ -196,13 +198,20 @@ class ContractService:
         return contract
 
     def terminate(self, partner: Principal, contract_id: str, reason: str) -> Contract:
-        return self._transition(
-            partner,
-            contract_id,
-            "contract.terminate",
-            lambda c, now: c.terminate("terminated by partner: " + _reason(reason), now),
-            party=True,
+        return self._ended(
+            self._transition(
+                partner,
+                contract_id,
+                "contract.terminate",
+                lambda c, now: c.terminate("terminated by partner: " + _reason(reason), now),
+                party=True,
+            )
         )
+
+    def _ended(self, contract: Contract) -> Contract:
+        if self._on_ended is not None:
+            self._on_ended(contract)
+        return contract
 
     # -- hospital side ---------------------------------------------------------------------------
     def approve(self, officer: Principal, contract_id: str) -> Contract:
@@ -237,8 +246,10 @@ class ContractService:
         )
 
     def revoke(self, officer: Principal, contract_id: str, reason: str) -> Contract:
-        return self._transition(
-            officer, contract_id, "contract.revoke", lambda c, now: c.revoke(_reason(reason), now)
+        return self._ended(
+            self._transition(
+                officer, contract_id, "contract.revoke", lambda c, now: c.revoke(_reason(reason), now)
+            )
         )
 
     # -- reading ---------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
 def _offer(c: Container, researcher: Any, key: PrivateKey) -> tuple[str, str]:
     """A federated-training product on the lab results and diagnoses, and the researcher's contract."""
     officer = c.identity.resolve("officer-li")
-    tables = {a.table: a for a in c.assets.search() if a.connector == "csv"}
+    # this hospital's lab results from the LIS export (CSV) and diagnoses from FHIR; peers: CSV only
+    found = sorted(c.assets.search(), key=lambda a: a.connector == "csv")  # CSV last: it wins
+    tables = {a.table: a for a in found if a.connector in ("fhir", "csv")}
     p = c.products.create(
         officer.id,
         PRODUCT,

@@ -37,6 +37,11 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "encrypted score  plaintext model",
         "hospitals: hospital-node, hospital-h2, hospital-h3",
         "mean HbA1c of the diabetic cohort from the encrypted totals",
+        "SecAgg+ True, DP budget ε 3.0",
+        "   round   5: AUC",
+        "completed; ε spent per hospital 3.000 of 3.0",
+        "digest anchored: block",
+        "hospital-h3 sees: job job_",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from node.federated.jobs import load_model_bytes
@@ -60,10 +61,9 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
 ) -> None:
     nodes, hospitals = _hospitals(tmp_path, [2, 2, 2])
     coordinator = _env(nodes["0"])
-    port = free_port()
-    _start(
-        [HNODE, "fl", "superlink", "--port", str(port)], coordinator, tmp_path / "superlink.log", processes
-    )
+    port, internal = free_port(), free_port()
+    cmd = [HNODE, "fl", "superlink", "--port", str(port), "--internal-port", str(internal)]
+    _start(cmd, coordinator, tmp_path / "superlink.log", processes)
     tls = Path(nodes["0"]["data_dir"]) / "fl" / "tls"
     deadline = time.monotonic() + 60
     while not (tls / "ca.crt").exists() and time.monotonic() < deadline:
@@ -78,8 +78,13 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
         cmd = [HNODE, "fl", "supernode", "--superlink", f"localhost:{port}", "--ca", str(tls / "ca.crt")]
         cmd += ["--key", str(key), "--port", str(free_port())]
         _start(cmd, env, tmp_path / f"supernode-{i}.log", processes)
-    # an unregistered key gets no answer from `register` again for a missing file
     assert hnode("fl", "register", str(tmp_path / "nope.pub"), env=coordinator).returncode == 2
+    # from the network, only the Fleet API answers: no registering keys or submitting apps there
+    with httpx.Client(base_url=f"https://localhost:{port}", verify=str(tls / "ca.crt")) as public:
+        for path in ("/v1/control/start-run", "/v1/control/register-node", "/v1/runtime/pull-messages"):
+            r = public.post(path, content=b"")
+            assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", path
+        assert public.get("/health").status_code == 200
 
     c = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
     researcher = c.identity.resolve("institute-b")

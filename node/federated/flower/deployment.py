@@ -13,6 +13,7 @@ import datetime
 import ipaddress
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -226,3 +227,40 @@ def submit(home: Path, spec: JobSpec, run_config: Mapping[str, str], work: Path)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = _flwr(home, "run", str(FAB_DIR), CONNECTION, "--run-config", str(config))
     return int(str(out["run-id"]))
+
+
+def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: Tls) -> int:
+    """Run Flower's SuperLink on loopback (``internal_port``; Control and Runtime APIs stay there) and
+    the Fleet gateway on ``host:port`` with the same certificate; returns when either stops."""
+    import threading
+
+    import uvicorn
+
+    from node.federated.flower.gateway import fleet_gateway
+
+    child = subprocess.Popen(  # noqa: S603 - Flower's own executable, arguments we built
+        superlink_command(home, internal_port, tls, "127.0.0.1"),
+        env=flower_env(home / "home"),
+        start_new_session=True,
+    )
+    app = fleet_gateway(f"https://localhost:{internal_port}", tls.ca)
+    config = uvicorn.Config(
+        app, host=host, port=port, ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), log_level="warning"
+    )
+    server = uvicorn.Server(config)
+
+    def watch() -> None:
+        child.wait()
+        server.should_exit = True
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        server.run()
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+    return child.returncode or 0

@@ -170,6 +170,15 @@ class HospitalFedAvg(FedAvg):
         return super().aggregate_evaluate(server_round, good)
 
 
+def _mean_metrics(rows: list[tuple[int, dict[str, Scalar]]]) -> dict[str, Scalar]:
+    """Example-weighted means of the numeric metrics the hospitals report."""
+    total = sum(n for n, _ in rows)
+    keys = {k for _, m in rows for k, v in m.items() if isinstance(v, int | float)}
+    if total <= 0:
+        return {}
+    return {k: sum(n * float(m.get(k, 0.0)) for n, m in rows) / total for k in sorted(keys)}
+
+
 class SecureFedAvg(LegacyFedAvg):
     """FedAvg in the legacy API that Flower's SecAgg+ workflow drives, with the job's rules."""
 
@@ -185,6 +194,8 @@ class SecureFedAvg(LegacyFedAvg):
             min_available_clients=n,
             on_fit_config_fn=cfg,
             on_evaluate_config_fn=cfg,
+            fit_metrics_aggregation_fn=_mean_metrics,
+            evaluate_metrics_aggregation_fn=_mean_metrics,
             initial_parameters=ndarrays_to_parameters(initial),
         )
         self._rnd = rnd

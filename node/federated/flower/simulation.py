@@ -15,10 +15,11 @@ def simulate(spec: JobSpec, sink: JobSink | None = None, verbose: bool = False) 
     """Run ``spec`` with one simulated SuperNode per hospital; the sink receives the outcome (a
     MemorySink by default)."""
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # no GPUs here; silences Ray's notice
     from flwr.simulation import run_simulation
 
-    if not verbose:
-        logging.getLogger("flwr").setLevel(logging.WARNING)
+    if not verbose:  # Flower warns that run_simulation is deprecated in favour of `flwr run`
+        logging.getLogger("flwr").setLevel(logging.ERROR)
     sink = sink or MemorySink()
     hand_over(spec.validate(), sink)
     run_simulation(

@@ -1,0 +1,99 @@
+"""The coordinator's job registry on one node, without running Flower: who may create jobs, the
+checks on this node's own contract, stop requests (by people and by the policy monitor), the
+runtime's reports, and the model registry's tamper check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from node.bootstrap import Container
+from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from node.federated.jobs import JobState
+from tests.contract_world import World, build_world
+
+
+@pytest.fixture
+def world(container: Container, tmp_path: Path) -> World:
+    return build_world(container, tmp_path / "samples")
+
+
+def _request(w: World, contract_id: str, **over: Any) -> dict[str, Any]:
+    here = w.c.settings.name
+    hospitals = {
+        here: {"contract_id": contract_id, "product_id": w.products["aggregate_fl"]},
+        "hospital-b": {"contract_id": "ct_elsewhere"},
+        "hospital-c": {"contract_id": "ct_elsewhere2"},
+    }
+    return {"hospitals": hospitals, "rounds": 3, "local_epochs": 2} | over
+
+
+def _contract(w: World, uses: int = 5) -> str:
+    terms = w.terms("federated_training", "drug_research", max_uses=uses, epsilon=3.0)
+    return w.active(w.researcher, w.researcher_key, "aggregate_fl", terms).id
+
+
+def test_jobs_are_created_by_partners_on_an_active_federated_contract(world: World) -> None:
+    w = world
+    ct = _contract(w)
+    with pytest.raises(PolicyDenied):
+        w.c.fl_jobs.create(w.officer, _request(w, ct))
+    with pytest.raises(NotFound):  # another partner's contract is not found for this partner
+        w.c.fl_jobs.create(w.insurer, _request(w, ct))
+    for bad in ({"rounds": 0}, {"model": "gbm"}, {"dp_epsilon": -1}, {"min_hospitals": 9}, {"colour": "red"}):
+        with pytest.raises(InvalidInput) as err:
+            w.c.fl_jobs.create(w.researcher, _request(w, ct, **bad))
+        assert err.value.code == "fl_job_invalid", bad
+    job = w.c.fl_jobs.create(w.researcher, _request(w, ct, dp_epsilon=2.0))
+    assert job.state == JobState.CREATED and job.spec.secagg is not None and job.spec.dp is not None
+    assert [j.id for j in w.c.fl_jobs.list_for(w.researcher)] == [job.id]
+    assert w.c.fl_jobs.list_for(w.insurer) == [] and [j.id for j in w.c.fl_jobs.waiting()] == [job.id]
+    with pytest.raises(NotFound):
+        w.c.fl_jobs.get(w.insurer, job.id)
+    w.c.contracts.revoke(w.officer, ct, "伦理审查撤回")
+    with pytest.raises(Conflict) as err:
+        w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    assert err.value.code == "fl_contract_not_active"
+    denied = [e for e in w.c.audit.recent(5) if e.action == "fl.job.create"]
+    assert denied and denied[0].outcome == "denied"
+
+
+def test_a_contract_that_ends_asks_its_jobs_to_stop_and_the_runtime_reports_are_kept(world: World) -> None:
+    w = world
+    ct = _contract(w)
+    job = w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    jobs = w.c.fl_jobs
+    assert jobs.stop_requested(job.id) is None
+    jobs.started(job.id)
+    jobs.started(job.id)  # submitted, then started by the ServerApp: one transition
+    jobs.record_round(job.id, 1, {"auc": 0.9, "hospitals": 3}, [])
+    w.c.contracts.revoke(w.officer, ct, "合作终止")
+    assert jobs.stop_requested(job.id) == f"contract {ct} ended: REVOKED"
+    ended = jobs.end(job.id, "stopped", "fl_stop_requested", "contract ended")
+    assert (ended.state, ended.rounds_done) == (JobState.STOPPED, 1)
+    with pytest.raises(Conflict):
+        jobs.complete(job.id, [np.zeros(6), np.zeros(1)])
+    with pytest.raises(Conflict):
+        jobs.request_stop(w.researcher, job.id, "again")
+
+
+def test_a_completed_job_registers_its_model_once_and_queues_its_digest(world: World) -> None:
+    w = world
+    job = w.c.fl_jobs.create(w.researcher, _request(w, _contract(w), secure_aggregation=False))
+    w.c.fl_jobs.started(job.id)
+    for r in (1, 2, 3):
+        w.c.fl_jobs.record_round(job.id, r, {"auc": 0.8 + r / 100, "hospitals": 3}, [])
+    model = w.c.fl_jobs.complete(job.id, [np.arange(6, dtype=float), np.array([0.5])])
+    assert (model.version, model.metrics["auc"]) == (1, pytest.approx(0.83))
+    outbox = w.c.anchoring.pending()
+    assert [(o.kind, o.ref, o.digest) for o in outbox] == [("model", model.id, model.digest)]
+    assert w.c.fl_jobs.load(job.id).model_id == model.id
+    assert [m.id for m in w.c.fl_jobs.models(w.researcher)] == [model.id] and w.c.fl_jobs.models(
+        w.insurer
+    ) == []
+    w.c.anchoring.deliver()
+    got, _ = w.c.fl_jobs.model(w.researcher, model.id)
+    assert got.anchor is not None and got.anchor["digest"] == model.digest
