@@ -289,6 +289,7 @@ def bench(
     hospitals: int = typer.Option(3, "--hospitals", min=2, max=8),
     rounds: int = typer.Option(20, "--rounds", min=1, max=200),
     model: str = typer.Option("logreg", "--model", help="logreg or mlp"),
+    local_epochs: int = typer.Option(20, "--local-epochs", min=1, max=1000, help="Local epochs per round."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """FedAvg, SecAgg+ and DP-FedAvg on the Wisconsin breast-cancer data split non-IID across
@@ -297,7 +298,7 @@ def bench(
 
     if model not in ("logreg", "mlp"):
         raise fail("--model must be logreg or mlp")
-    result = run_bench(hospitals, rounds, model)
+    result = run_bench(hospitals, rounds, model, local_epochs)
     if as_json:
         typer.echo(json.dumps(result))
     else:
