@@ -97,3 +97,33 @@ def test_a_completed_job_registers_its_model_once_and_queues_its_digest(world: W
     w.c.anchoring.deliver()
     got, _ = w.c.fl_jobs.model(w.researcher, model.id)
     assert got.anchor is not None and got.anchor["digest"] == model.digest
+
+
+def test_the_worker_submits_new_jobs_only_on_a_coordinator_and_retries_while_its_superlink_is_down(
+    tmp_path: Path,
+) -> None:
+    from node.federated.flower.deployment import write_connection
+    from tests.chain_support import free_port
+    from tests.conftest import PASSPHRASE, make_container
+    from tests.integration.test_cli import run
+
+    url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
+    env = {
+        "NODE_DATA_DIR": str(tmp_path / "node"),
+        "NODE_DATABASE_URL": url,
+        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
+    }
+    assert run("migrate", env=env).returncode == 0
+    c = make_container(url, tmp_path / "node")
+    w = build_world(c, tmp_path / "samples")
+    job = c.fl_jobs.create(w.researcher, _request(w, _contract(w)))
+    r = run("worker", "--once", env=env)  # no SuperLink here: jobs wait for a coordinator's `hnode fl run`
+    assert r.returncode == 0 and "training job" not in r.stdout + r.stderr
+    write_connection(tmp_path / "node" / "fl" / "home", f"localhost:{free_port()}", None)  # nothing listens
+    r = run("worker", "--once", env=env)
+    assert r.returncode == 0 and f"training job {job.id} not submitted (fl_superlink_unavailable)" in r.stderr
+    assert c.fl_jobs.load(job.id).state == JobState.CREATED
+    shown = run("fl", "show", job.id, env=env)
+    assert shown.returncode == 0 and f"{job.id}  created  rounds 0/3" in shown.stdout
+    assert run("fl", "show", "job_missing", env=env).returncode == 2
+    c.close()
