@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,20 +32,22 @@ def run_hardhat() -> Iterator[str]:
     port = free_port()
     npx = shutil.which("npx")
     assert npx, "npx (Node.js) is required"
+    log = tempfile.TemporaryFile()  # Hardhat logs every call: an unread pipe would fill and stall it
     proc = subprocess.Popen(
         [npx, "--no-install", "hardhat", "node", "--hostname", "127.0.0.1", "--port", str(port)],
         cwd=HARDHAT_DIR,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
         env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"},
+        start_new_session=True,  # npx starts node as a child: stop the whole group
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"hardhat node exited: {proc.stdout.read() if proc.stdout else ''}")
+                log.seek(0)
+                pytest.fail(f"hardhat node exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
                 if Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 1})).is_connected():
                     break
@@ -53,8 +58,13 @@ def run_hardhat() -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
 
 
 def fund_from_hardhat(w3: Web3, address: str) -> None:
