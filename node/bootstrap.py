@@ -12,7 +12,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
-from node.adapters.fl_models import ModelFileStore
+from node.adapters.file_store import FileStore
 from node.adapters.he_models import JsonModelStore
 from node.adapters.node_key import FileSigner
 from node.adapters.policy.bundle import PolicyBundle
@@ -111,7 +111,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
     anchoring = AnchorService(uow, audit, clock, chain)
     fl_jobs = FlJobService(
-        uow, audit, clock, contracts, ModelFileStore(settings.data_dir / "fl_models"), settings.name
+        uow, audit, clock, contracts, FileStore(settings.data_dir / "fl_models"), settings.name
     )
     monitor.subscribe(fl_jobs.on_contract_ended)
     return Container(
