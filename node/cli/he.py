@@ -60,6 +60,7 @@ def keygen(
     out: Path = typer.Option(..., "--out", help="Secret key file (kept by the partner, mode 0600)."),
 ) -> None:
     """Make a partner's HE keys. Only the public context (OUT.pub) is ever sent to a node."""
+    from node.crypto.keyfile import write_private
     from node.he_query.params import Scheme
     from node.he_query.tenseal_backend import ClientKeys
 
@@ -68,9 +69,7 @@ def keygen(
     except ValueError:
         raise fail(f"--scheme must be one of {', '.join(s.value for s in Scheme)}") from None
     keys = ClientKeys(kind)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(keys.secret_blob())
+    write_private(out, keys.secret_blob())
     out.with_suffix(out.suffix + ".pub").write_bytes(keys.public_context())
     typer.echo(f"secret keys: {out} (never send it); public context: {out}.pub")
 

@@ -9,6 +9,13 @@ from node.crypto.sm import PrivateKey
 from node.errors import Conflict, InvalidInput, NotFound
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a file only its owner may read (mode 600 from the start, replacing any)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def write_key(path: Path, key: PrivateKey, passphrase: bytes | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -22,6 +22,7 @@ from node.asset_registry.clinical import RISK_FEATURES
 from node.asset_registry.model import ProductStatus
 from node.bootstrap import Container, build_container
 from node.config import load_settings
+from node.crypto.keyfile import write_private
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.demo.he import ACTOR, activate_contract, contract_terms
@@ -37,9 +38,7 @@ def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
     """Where a simulated hospital's ClientApp finds its node key's passphrase, as a Compose secret."""
     directory = root / "secrets"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(directory / "node_key_passphrase", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(passphrase.get_secret_value())
+    write_private(directory / "node_key_passphrase", passphrase.get_secret_value().encode())
     return directory
 
 

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from node.crypto.keyfile import write_private
 from node.errors import DependencyUnavailable, InvalidInput
 from node.federated.spec import JobSpec
 
@@ -79,7 +80,7 @@ def write_tls(directory: Path, hosts: list[str], days: int = 365) -> Tls:
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(
+    write_private(
         tls.key,
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -97,7 +98,7 @@ def write_supernode_key(path: Path) -> Path:
     if not path.exists():
         key = ec.generate_private_key(ec.SECP384R1())
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_private(
+        write_private(
             path,
             key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
@@ -107,12 +108,6 @@ def write_supernode_key(path: Path) -> Path:
             key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
         )
     return public
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
 
 
 def flower_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
