@@ -8,24 +8,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from connectors.registry import open_source
-from node.adapters.db.migrate import upgrade
-from node.adapters.node_key import create_node_key
 from node.asset_registry.clinical import RISK_FEATURES
 from node.asset_registry.model import ProductStatus
-from node.bootstrap import Container, build_container
-from node.config import load_settings
+from node.bootstrap import Container
 from node.crypto.keyfile import write_private
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
-from node.demo.he import ACTOR, activate_contract, contract_terms
+from node.demo.he import activate_contract, contract_terms, peer_node
 from node.federated.flower.runtime import run_in_simulation
 from node.federated.jobs import load_model_bytes
 from node.sdk.partner import PartnerClient
@@ -63,32 +58,22 @@ def _offer(c: Container, researcher: Any, key: PrivateKey) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> Iterator[dict[str, Any]]:
-    pw = SecretStr(secrets.token_urlsafe(16))
-    settings = load_settings(data_dir=root, key_passphrase=pw, database_url="", name=f"hospital-{name}")
-    upgrade(settings.database_url)
-    create_node_key(settings.node_key_path, pw)
-    c = build_container(settings)
-    try:
-        c.identity.register(ACTOR, "officer-li", ["data_officer"], f"{name} 数据管理办公室")
-        c.identity.register(ACTOR, "ethics-wang", ["ethics_reviewer"], f"{name} 伦理委员会")
-        researcher = c.identity.register(
-            ACTOR, "cq-research", ["researcher"], "某医学研究院", researcher_key.public_key().to_hex()
-        )
-        c.assets.import_source(ACTOR, open_source("csv", str(samples / "csv")))
-        product, contract = _offer(c, researcher, researcher_key)
+    """A peer hospital with the federated-training product, the researcher's contract, and what its
+    simulated ClientApp needs to open it."""
+    with peer_node(root, name, samples, researcher_key) as peer:
+        c = peer.node
+        product, contract = _offer(c, peer.researcher, researcher_key)
         yield {
             "node": c,
             "product": product,
             "contract": contract,
             "spec": {
                 "data_dir": str(root),
-                "database_url": settings.database_url,
-                "name": settings.name,
-                "secrets_dir": str(_secrets_dir(root, pw)),
+                "database_url": c.settings.database_url,
+                "name": c.settings.name,
+                "secrets_dir": str(_secrets_dir(root, peer.passphrase)),
             },
         }
-    finally:
-        c.close()
 
 
 def fl_steps(

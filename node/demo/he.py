@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from connectors.registry import open_source
 from node.adapters.db.migrate import upgrade
 from node.adapters.node_key import create_node_key
 from node.asset_registry.clinical import feature_table
-from node.asset_registry.model import ProductStatus
+from node.asset_registry.model import Asset, ProductStatus
 from node.bootstrap import Container, build_container
 from node.config import load_settings
 from node.contracts.model import DAY_US
@@ -63,29 +64,48 @@ def activate_contract(
     return ct.id
 
 
+@dataclass(frozen=True)
+class Peer:
+    node: Container
+    researcher: Principal
+    passphrase: SecretStr
+    assets: dict[str, Asset]  # by table, imported from the peer's CSV export
+
+
 @contextlib.contextmanager
-def _peer(
-    root: Path, name: str, samples: Path, researcher_key: PrivateKey
-) -> Iterator[tuple[Container, str, str]]:
-    """Another hospital's node: its own database, key, chain, data, product and contract."""
+def peer_node(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> Iterator[Peer]:
+    """Another hospital's node: its own database, key, chain, staff, the research partner (same key
+    as at this hospital) and its CSV data."""
     pw = SecretStr(secrets.token_urlsafe(16))
     settings = load_settings(data_dir=root, key_passphrase=pw, database_url="", name=f"hospital-{name}")
     upgrade(settings.database_url)
     create_node_key(settings.node_key_path, pw)
     c = build_container(settings)
     try:
-        officer = c.identity.register(ACTOR, "officer-li", ["data_officer"], f"{name} 数据管理办公室")
+        c.identity.register(ACTOR, "officer-li", ["data_officer"], f"{name} 数据管理办公室")
         c.identity.register(ACTOR, "ethics-wang", ["ethics_reviewer"], f"{name} 伦理委员会")
         researcher = c.identity.register(
             ACTOR, "cq-research", ["researcher"], "某医学研究院", researcher_key.public_key().to_hex()
         )
-        assets = {
-            a.table: a for a in c.assets.import_source(ACTOR, open_source("csv", str(samples / "csv"))).assets
-        }
+        imported = c.assets.import_source(ACTOR, open_source("csv", str(samples / "csv"))).assets
+        yield Peer(c, researcher, pw, {a.table: a for a in imported})
+    finally:
+        c.close()
+
+
+@contextlib.contextmanager
+def _peer(
+    root: Path, name: str, samples: Path, researcher_key: PrivateKey
+) -> Iterator[tuple[Container, str, str]]:
+    """A peer hospital offering its labs and diagnoses for encrypted queries, and the researcher's
+    active contract there."""
+    with peer_node(root, name, samples, researcher_key) as peer:
+        c, researcher = peer.node, peer.researcher
+        officer = c.identity.resolve("officer-li")
         p = c.products.create(
             officer.id,
             "检验指标密文计算",
-            [assets["observations"].id, assets["conditions"].id],
+            [peer.assets["observations"].id, peer.assets["conditions"].id],
             "he_query",
             ["researcher"],
             {"cohorts": ["E11", "I10"], "epsilon": 3.0, "min_cohort": 20},
@@ -96,8 +116,6 @@ def _peer(
         )
         token = c.identity.issue_token(ACTOR, researcher.id, label="demo").secret
         yield c, contract, token
-    finally:
-        c.close()
 
 
 def he_steps(
