@@ -66,11 +66,14 @@ def _number(value: object) -> float:
     return float(value)
 
 
-def _weighted(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+def _weighted(rows: list[tuple[int, dict[str, Any]]], keys: Iterable[str] | None = None) -> dict[str, float]:
+    """Example-weighted means of the hospitals' metrics: of ``keys``, or of every numeric one."""
     total = sum(n for n, _ in rows)
     if total <= 0:
         return {}
-    return {k: float(sum(n * float(m[k]) for n, m in rows if k in m) / total) for k in METRICS}
+    if keys is None:
+        keys = sorted({k for _, m in rows for k, v in m.items() if isinstance(v, int | float)})
+    return {k: float(sum(n * float(m[k]) for n, m in rows if k in m) / total) for k in keys}
 
 
 class _Round:
@@ -166,17 +169,13 @@ class HospitalFedAvg(FedAvg):
         for msg in good:
             m = msg.content.metric_records["metrics"]
             rows.append((int(_number(m["num-examples"])), dict(m)))
-        self._rnd.end(server_round, _weighted(rows))
+        self._rnd.end(server_round, _weighted(rows, METRICS))
         return super().aggregate_evaluate(server_round, good)
 
 
 def _mean_metrics(rows: list[tuple[int, dict[str, Scalar]]]) -> dict[str, Scalar]:
-    """Example-weighted means of the numeric metrics the hospitals report."""
-    total = sum(n for n, _ in rows)
-    keys = {k for _, m in rows for k, v in m.items() if isinstance(v, int | float)}
-    if total <= 0:
-        return {}
-    return {k: sum(n * float(m.get(k, 0.0)) for n, m in rows) / total for k in sorted(keys)}
+    """``_weighted`` of every numeric metric, typed as the legacy strategy's aggregation callback."""
+    return dict(_weighted(rows))
 
 
 class SecureFedAvg(LegacyFedAvg):
@@ -225,7 +224,7 @@ class SecureFedAvg(LegacyFedAvg):
     def aggregate_evaluate(
         self, server_round: int, results: Any, failures: Any
     ) -> tuple[float | None, dict[str, Scalar]]:
-        self._rnd.end(server_round, _weighted([(r.num_examples, r.metrics) for _, r in results]))
+        self._rnd.end(server_round, _weighted([(r.num_examples, r.metrics) for _, r in results], METRICS))
         return super().aggregate_evaluate(server_round, results, [])
 
 

