@@ -20,6 +20,13 @@ PG_ADMIN_DSN = os.environ.get("HNODE_TEST_PG", "postgresql://postgres@127.0.0.1:
 PASSPHRASE = SecretStr("test-passphrase-not-secret")
 
 
+def node_env(data_dir: Path | str, url: str, **settings: str) -> dict[str, str]:
+    """The NODE_* environment of an `hnode` process run by a test against this node."""
+    env = {"NODE_DATA_DIR": str(data_dir), "NODE_DATABASE_URL": url}
+    env |= {f"NODE_{k.upper()}": v for k, v in settings.items()}
+    return env | {"NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value()}
+
+
 def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
     try:
         return psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=5)

@@ -12,18 +12,14 @@ import httpx
 
 from node.crypto.keyfile import write_key
 from tests.chain_support import free_port
-from tests.conftest import PASSPHRASE, make_container
+from tests.conftest import make_container, node_env
 from tests.contract_world import build_world
 from tests.integration.test_cli import HNODE, run
 
 
 def test_officer_commands_verify_and_prove(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
-    env = {
-        "NODE_DATA_DIR": str(tmp_path / "node"),
-        "NODE_DATABASE_URL": url,
-        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
-    }
+    env = node_env(tmp_path / "node", url)
     assert run("migrate", env=env).returncode == 0
     c = make_container(url, tmp_path / "node")
     w = build_world(c, tmp_path / "samples")
@@ -73,12 +69,7 @@ def test_officer_commands_verify_and_prove(tmp_path: Path) -> None:
 def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
     port = free_port()
-    env = {
-        "NODE_DATA_DIR": str(tmp_path / "node"),
-        "NODE_DATABASE_URL": url,
-        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
-        "NODE_LISTEN_PORT": str(port),
-    }
+    env = node_env(tmp_path / "node", url, listen_port=str(port))
     assert run("migrate", env=env).returncode == 0
     c = make_container(url, tmp_path / "node")
     w = build_world(c, tmp_path / "samples")

@@ -16,7 +16,7 @@ import pytest
 
 from node.federated.jobs import load_model_bytes
 from tests.chain_support import free_port
-from tests.conftest import PASSPHRASE
+from tests.conftest import node_env
 from tests.integration.test_cli import HNODE
 from tests.integration.test_cli import run as hnode
 from tests.integration.test_federated_simulation import _hospitals, _node
@@ -24,13 +24,7 @@ from tests.integration.test_federated_simulation import _hospitals, _node
 
 def _env(spec: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "HNODE_", "FLWR_"))}
-    env |= {
-        "NODE_DATA_DIR": spec["data_dir"],
-        "NODE_DATABASE_URL": spec["database_url"],
-        "NODE_NAME": spec["name"],
-        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
-    }
-    return env
+    return env | node_env(spec["data_dir"], spec["database_url"], name=spec["name"])
 
 
 @pytest.fixture

@@ -104,15 +104,11 @@ def test_the_worker_submits_new_jobs_only_on_a_coordinator_and_retries_while_its
 ) -> None:
     from node.federated.flower.deployment import write_connection
     from tests.chain_support import free_port
-    from tests.conftest import PASSPHRASE, make_container
+    from tests.conftest import make_container, node_env
     from tests.integration.test_cli import run
 
     url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
-    env = {
-        "NODE_DATA_DIR": str(tmp_path / "node"),
-        "NODE_DATABASE_URL": url,
-        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
-    }
+    env = node_env(tmp_path / "node", url)
     assert run("migrate", env=env).returncode == 0
     c = make_container(url, tmp_path / "node")
     w = build_world(c, tmp_path / "samples")
