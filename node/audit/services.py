@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from node.audit.model import GENESIS_HASH, AuditEntry, AuditEvent, AuditSeal, chain, merkle_root, seal_message
 from node.audit.ports import AuditUnitOfWork
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import PublicKey
 from node.errors import InvalidInput
+from node.group_commit import GroupCommit
 from node.ports import Clock, Signer
 
 
@@ -39,7 +39,7 @@ class AuditLog:
         self._clock = clock
         self._signer = signer
         self._seal_batch = seal_batch
-        self._group = _GroupCommit(self._write_standalone)
+        self._group: GroupCommit[Sequence[AuditEvent], list[AuditEntry]] = GroupCommit(self._write_standalone)
 
     def record(self, uow: AuditUnitOfWork, *events: AuditEvent) -> list[AuditEntry]:
         """Append events inside the caller's transaction: they commit or vanish with its other writes."""
@@ -64,11 +64,15 @@ class AuditLog:
             canonical_json(e.details)  # refuse bad details here, not inside a batch shared with others
         return self._group.submit(events)
 
-    def _write_standalone(self, events: list[AuditEvent]) -> list[AuditEntry]:
+    def _write_standalone(self, batches: list[Sequence[AuditEvent]]) -> list[list[AuditEntry]]:
         with self._uow() as uow:
-            entries = self.record(uow, *events)
+            entries = self.record(uow, *(e for events in batches for e in events))
             uow.commit()
-        return entries
+        out, i = [], 0
+        for events in batches:
+            out.append(entries[i : i + len(events)])
+            i += len(events)
+        return out
 
     def recent(
         self, limit: int = 50, actor: str | None = None, action: str | None = None
@@ -128,47 +132,6 @@ class AuditLog:
                 seals += 1
                 sealed_through = seal.last_seq
         return VerifyReport(True, len(hashes), seals, sealed_through)
-
-
-@dataclass
-class _Slot:
-    events: Sequence[AuditEvent]
-    entries: list[AuditEntry] | None = None
-    error: BaseException | None = None
-    done: bool = field(default=False)
-
-
-class _GroupCommit:
-    """Leader/follower group commit: whoever holds the writer lock writes everything pending."""
-
-    def __init__(self, write: Callable[[list[AuditEvent]], list[AuditEntry]]) -> None:
-        self._write = write
-        self._pending_lock = threading.Lock()
-        self._writer = threading.Lock()
-        self._pending: list[_Slot] = []
-
-    def submit(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
-        slot = _Slot(events)
-        with self._pending_lock:
-            self._pending.append(slot)
-        with self._writer:
-            if not slot.done:  # nobody took it yet: lead a batch with everything pending
-                with self._pending_lock:
-                    batch, self._pending = self._pending, []
-                try:
-                    entries = self._write([e for s in batch for e in s.events])
-                except BaseException as exc:  # noqa: BLE001 - handed to every caller of the batch
-                    for s in batch:
-                        s.error, s.done = exc, True
-                else:
-                    i = 0
-                    for s in batch:
-                        s.entries, s.done = entries[i : i + len(s.events)], True
-                        i += len(s.events)
-        if slot.error is not None:
-            raise slot.error
-        assert slot.entries is not None
-        return slot.entries
 
 
 def _check_entry(entry: AuditEntry, expected_seq: int, prev: str) -> str | None:

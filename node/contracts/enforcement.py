@@ -3,6 +3,8 @@
 ``UsageService.use`` locks the contract row, asks the ``usage`` policy and meters the use (count and
 privacy budget) in one database transaction, so quotas and budgets hold under concurrent requests;
 then the caller does the work. A failed computation is refunded: it costs the partner nothing.
+Concurrent uses in this process share that transaction (group commit): one lock round, one audit-head
+lock and one commit for all of them, each decided against the contract as the uses before it left it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from node.contracts.model import Contract, State
 from node.contracts.ports import ContractsUnitOfWork, UsageRecord
 from node.contracts.services import principal_view
 from node.errors import InvalidInput, NodeError, NotFound, PolicyDenied
+from node.group_commit import GroupCommit
 from node.identity.model import Principal
 from node.ports import Clock, PolicyEngine
 
@@ -68,6 +71,14 @@ class UsageService:
         self._clock = clock
         self._policy = policy
         self._ended = on_contract_ended or (lambda c: None)
+        self._group: GroupCommit[tuple[Principal, UsageRequest], UsageGrant] = GroupCommit(
+            self._authorize_batch
+        )
+
+    @property
+    def largest_batch(self) -> int:
+        """Most uses one transaction has carried since start (1: no concurrency seen)."""
+        return self._group.largest_batch
 
     @contextmanager
     def use(self, principal: Principal, req: UsageRequest) -> Iterator[UsageGrant]:
@@ -77,7 +88,7 @@ class UsageService:
         before the work starts, so no lock is held while it runs. If the work fails, the use is
         refunded in a compensating transaction and the failure audited.
         """
-        grant = self._authorize(principal, req)
+        grant = self._group.submit((principal, req))
         if grant.contract.state == State.EXHAUSTED:
             self._ended(grant.contract)
         try:
@@ -88,71 +99,48 @@ class UsageService:
                 exc.audited = True
             raise
 
-    def _authorize(self, principal: Principal, req: UsageRequest) -> UsageGrant:
-        grant: UsageGrant | None = None
-        denied: list[str] = []
+    def _authorize_batch(self, batch: list[tuple[Principal, UsageRequest]]) -> list[UsageGrant | NodeError]:
+        """Decide and meter concurrent uses in one transaction: every contract row they touch locked,
+        the policy asked for each use against the contract as the uses before it left it, one audit
+        entry per use or denial, one commit. If the transaction fails, no use of the batch counts."""
+        outcomes: list[UsageGrant | NodeError] = []
+        events: list[AuditEvent] = []
+        records: list[UsageRecord] = []
         with self._uow() as uow:
-            contract = uow.contracts.get(req.contract_id, for_update=True)
+            contracts = uow.contracts.lock_many([req.contract_id for _, req in batch])
+            metered: dict[str, Contract] = {}
             now = self._clock.now_us()
-            if contract is None or (principal.kind == "partner" and contract.partner_id != principal.id):
-                contract, denied = None, ["contract_not_found"]  # another partner's contract: not found
-            else:
+            for principal, req in batch:
+                contract = contracts.get(req.contract_id)
+                if contract is None or (principal.kind == "partner" and contract.partner_id != principal.id):
+                    # another partner's contract: not found, as if it did not exist
+                    outcomes.append(
+                        NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
+                    )
+                    events.append(_denial(principal, req, ["contract_not_found"]))
+                    continue
                 if req.access_mode is None:
                     req = replace(req, access_mode=contract.terms.access_mode)
                 decision = self._policy.decide("usage", _usage_input(principal, contract, req, now))
-                if decision.allow:
-                    grant = self._meter(uow, principal, contract, req, now)
-                    uow.commit()
-                else:
-                    denied = decision.reasons or ["policy_denied"]
-        # a denial is audited once its transaction has ended: it holds no lock and no connection
-        if grant is None:
-            self._record_denial(principal, req, denied)
-            error: NodeError = (
-                UsageDenied(denied)
-                if contract is not None
-                else NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
-            )
-            error.audited = True
-            raise error
-        return grant
-
-    def _meter(
-        self, uow: ContractsUnitOfWork, principal: Principal, contract: Contract, req: UsageRequest, now: int
-    ) -> UsageGrant:
-        updated = contract.record_use(req.epsilon, now)
-        record = UsageRecord(
-            id="us_" + secrets.token_hex(8),
-            contract_id=contract.id,
-            principal_id=principal.id,
-            access_mode=contract.terms.access_mode.value,
-            purpose=req.purpose,
-            epsilon=req.epsilon,
-            cohort_size=req.cohort_size,
-            ref=req.ref[:128],
-            at_us=now,
-        )
-        uow.contracts.save_metering(updated)
-        uow.contracts.add_usage(record)
-        self._audit.record(
-            uow,
-            AuditEvent(
-                principal.id,
-                "contract.use",
-                "contract",
-                contract.id,
-                details={
-                    "usage": record.id,
-                    "mode": record.access_mode,
-                    "use": updated.uses,
-                    "max_uses": updated.terms.max_uses,
-                    "epsilon": req.epsilon,
-                    "ref": record.ref,
-                    "state": updated.state.name,
-                },
-            ),
-        )
-        return UsageGrant(updated, record)
+                if not decision.allow:
+                    reasons = decision.reasons or ["policy_denied"]
+                    outcomes.append(UsageDenied(reasons))
+                    events.append(_denial(principal, req, reasons))
+                    continue
+                updated = contract.record_use(req.epsilon, now)
+                contracts[contract.id] = metered[contract.id] = updated
+                record = _usage_record(principal, updated, req, now)
+                records.append(record)
+                events.append(_use_event(principal, updated, record, req.epsilon))
+                outcomes.append(UsageGrant(updated, record))
+            uow.contracts.save_metering(list(metered.values()))
+            uow.contracts.add_usages(records)
+            self._audit.record(uow, *events)
+            uow.commit()
+        for outcome in outcomes:
+            if isinstance(outcome, NodeError):
+                outcome.audited = True
+        return outcomes
 
     def _refund(self, principal: Principal, grant: UsageGrant, error: str) -> None:
         record = grant.record
@@ -179,18 +167,6 @@ class UsageService:
         with self.use(principal, req) as grant:
             return grant
 
-    def _record_denial(self, principal: Principal, req: UsageRequest, reasons: list[str]) -> None:
-        self._audit.record_now(
-            AuditEvent(
-                principal.id,
-                "contract.use",
-                "contract",
-                req.contract_id,
-                Outcome.DENIED,
-                {"mode": req.access_mode.value if req.access_mode else None, "reasons": reasons},
-            )
-        )
-
 
 def _usage_input(principal: Principal, contract: Contract, req: UsageRequest, now_us: int) -> dict[str, Any]:
     return {
@@ -204,3 +180,46 @@ def _usage_input(principal: Principal, contract: Contract, req: UsageRequest, no
         },
         "now_us": now_us,
     }
+
+
+def _usage_record(principal: Principal, contract: Contract, req: UsageRequest, now_us: int) -> UsageRecord:
+    return UsageRecord(
+        id="us_" + secrets.token_hex(8),
+        contract_id=contract.id,
+        principal_id=principal.id,
+        access_mode=contract.terms.access_mode.value,
+        purpose=req.purpose,
+        epsilon=req.epsilon,
+        cohort_size=req.cohort_size,
+        ref=req.ref[:128],
+        at_us=now_us,
+    )
+
+
+def _use_event(principal: Principal, contract: Contract, record: UsageRecord, epsilon: float) -> AuditEvent:
+    return AuditEvent(
+        principal.id,
+        "contract.use",
+        "contract",
+        contract.id,
+        details={
+            "usage": record.id,
+            "mode": record.access_mode,
+            "use": contract.uses,
+            "max_uses": contract.terms.max_uses,
+            "epsilon": epsilon,
+            "ref": record.ref,
+            "state": contract.state.name,
+        },
+    )
+
+
+def _denial(principal: Principal, req: UsageRequest, reasons: list[str]) -> AuditEvent:
+    return AuditEvent(
+        principal.id,
+        "contract.use",
+        "contract",
+        req.contract_id,
+        Outcome.DENIED,
+        {"mode": req.access_mode.value if req.access_mode else None, "reasons": reasons},
+    )

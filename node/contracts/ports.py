@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,10 +55,14 @@ class ContractRepository(Protocol):
         """``for_update`` locks the row until the transaction ends."""
         ...
 
+    def lock_many(self, contract_ids: Sequence[str]) -> dict[str, Contract]:
+        """The existing ones of ``contract_ids``, each row locked until the transaction ends."""
+        ...
+
     def save(self, contract: Contract) -> None: ...
 
-    def save_metering(self, contract: Contract) -> None:
-        """Write only what a use changes (uses, budget, state): the hot path of enforcement."""
+    def save_metering(self, contracts: Sequence[Contract]) -> None:
+        """Write only what uses change (uses, budget, state): the hot path of enforcement."""
         ...
 
     def query(self, partner_id: str | None = None, states: set[State] | None = None) -> list[Contract]: ...
@@ -66,7 +71,7 @@ class ContractRepository(Protocol):
         """Ids of contracts not yet final whose validity ended before ``now_us``."""
         ...
 
-    def add_usage(self, record: UsageRecord) -> None: ...
+    def add_usages(self, records: Sequence[UsageRecord]) -> None: ...
 
     def usage(self, contract_id: str) -> list[UsageRecord]: ...
 

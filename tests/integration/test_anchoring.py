@@ -131,3 +131,46 @@ def test_fifty_concurrent_uses_against_a_quota_of_ten(pg_url: str, tmp_path: Pat
         assert c.audit.verify(c.trusted_audit_keys()).ok
     finally:
         c.close()
+
+
+@pytest.mark.postgres
+def test_concurrent_uses_from_two_processes_mix_contracts_denials_and_unknown_ids(
+    pg_url: str, tmp_path: Path, samples: Path
+) -> None:
+    """Two containers stand for two worker processes: each batches its own threads' uses, and the
+    contract row locks keep the quotas exact between them. One batch can hold uses of several
+    contracts, another partner's or an unknown contract id, and uses past the quota."""
+    a: Container = make_container(pg_url, tmp_path / "node")
+    b: Container = make_container(pg_url, tmp_path / "node")
+    try:
+        w = build_world(a, samples)
+        terms = w.terms("aggregate_query", "actuarial_statistics", max_uses=7)
+        first, second = (w.active(w.insurer, w.insurer_key, "aggregate", terms) for _ in range(2))
+        before = a.audit.recent(1)[0].seq
+        ids = [first.id, second.id, "ct_unknown"]
+
+        def one(i: int) -> str:
+            node = (a, b)[i % 2]
+            req = UsageRequest(ids[i % 3], None, "actuarial_statistics", epsilon=0.01, cohort_size=100)
+            try:
+                return "ok:" + node.usage.check(w.insurer, req).contract.id
+            except UsageDenied as exc:
+                return ",".join(exc.reasons)
+            except NotFound as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            results = list(pool.map(one, range(60)))
+        assert results.count(f"ok:{first.id}") == 7 and results.count(f"ok:{second.id}") == 7, results
+        assert results.count("contract_not_found") == 20
+        assert results.count("contract_active,uses_left") == 26
+        for ct in (first, second):
+            final = a.contracts.get(w.officer, ct.id)
+            assert (final.state, final.uses, round(final.epsilon_spent, 6)) == (State.EXHAUSTED, 7, 0.07)
+        assert max(a.usage.largest_batch, b.usage.largest_batch) > 1
+        entries = a.audit.recent(200, action="contract.use")
+        assert len([e for e in entries if e.seq > before]) == 60  # one entry per use or denial
+        assert a.audit.verify(a.trusted_audit_keys()).ok
+    finally:
+        a.close()
+        b.close()

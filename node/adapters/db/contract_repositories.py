@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from node.adapters.db import tables as t
 from node.contracts.model import FINAL, Contract, Signature, State, Terms
@@ -80,19 +81,41 @@ class SqlContractRepository:
         r = self._c.execute(q).first()
         return _contract(r) if r else None
 
+    def lock_many(self, contract_ids: Sequence[str]) -> dict[str, Contract]:
+        # rows are locked in id order, so two batches over the same contracts cannot deadlock
+        q = (
+            select(t.contracts)
+            .where(t.contracts.c.id.in_(sorted(set(contract_ids))))
+            .order_by(t.contracts.c.id)
+            .with_for_update()
+        )
+        return {r.id: _contract(r) for r in self._c.execute(q)}
+
     def save(self, contract: Contract) -> None:
         self._c.execute(update(t.contracts).where(t.contracts.c.id == contract.id).values(**_row(contract)))
 
-    def save_metering(self, contract: Contract) -> None:
-        self._c.execute(
+    def save_metering(self, contracts: Sequence[Contract]) -> None:
+        if not contracts:
+            return
+        self._c.execute(  # one executemany: psycopg pipelines it into one round trip
             update(t.contracts)
-            .where(t.contracts.c.id == contract.id)
+            .where(t.contracts.c.id == bindparam("cid"))
             .values(
-                uses=contract.uses,
-                epsilon_spent=contract.epsilon_spent,
-                state=int(contract.state),
-                updated_at_us=contract.updated_at_us,
-            )
+                uses=bindparam("uses"),
+                epsilon_spent=bindparam("eps"),
+                state=bindparam("st"),
+                updated_at_us=bindparam("at"),
+            ),
+            [
+                {
+                    "cid": c.id,
+                    "uses": c.uses,
+                    "eps": c.epsilon_spent,
+                    "st": int(c.state),
+                    "at": c.updated_at_us,
+                }
+                for c in contracts
+            ],
         )
 
     def query(self, partner_id: str | None = None, states: set[State] | None = None) -> list[Contract]:
@@ -110,8 +133,9 @@ class SqlContractRepository:
         )
         return [r.id for r in rows if int(r.terms["valid_to_us"]) <= now_us]
 
-    def add_usage(self, record: UsageRecord) -> None:
-        self._c.execute(insert(t.usage_records).values(**asdict(record)))
+    def add_usages(self, records: Sequence[UsageRecord]) -> None:
+        if records:
+            self._c.execute(insert(t.usage_records), [asdict(r) for r in records])
 
     def remove_usage(self, usage_id: str) -> None:
         self._c.execute(delete(t.usage_records).where(t.usage_records.c.id == usage_id))
