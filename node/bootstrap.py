@@ -101,7 +101,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         return SqlUnitOfWork(engine)
 
     audit = AuditLog(uow, clock, lambda: signer, settings.audit_seal_batch)
-    identity = IdentityService(uow, audit, clock, settings.token_ttl_hours)
+    identity = IdentityService(uow, audit, clock, settings.token_ttl_hours, settings.token_cache_seconds)
     store = EncryptedParquetStore(settings.data_dir / "tables", kek)
     assets = AssetService(uow, audit, clock, store, PatternPiiDetector())
     products = ProductService(uow, audit, clock, policy)

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default=None, description="Passphrase protecting the node's SM2 key file."
     )
     token_ttl_hours: int = Field(default=24 * 30, description="Default lifetime of API tokens.")
+    token_cache_seconds: float = Field(
+        default=5.0,
+        description="How long a verified API token is trusted without asking the database again: the "
+        "longest a revocation made by another process (CLI, another worker) takes to apply. 0: off.",
+    )
     audit_seal_batch: int = Field(default=1000, description="Most audit entries sealed per signature.")
     anonymization_key: SecretStr | None = Field(
         default=None,
@@ -77,6 +82,13 @@ class Settings(BaseSettings):
     def _positive(cls, v: int) -> int:
         if v <= 0:
             raise ValueError("must be positive")
+        return v
+
+    @field_validator("token_cache_seconds")
+    @classmethod
+    def _cache_window(cls, v: float) -> float:
+        if not 0 <= v <= 60:
+            raise ValueError("must be between 0 and 60 seconds")
         return v
 
     @field_validator("database_url")

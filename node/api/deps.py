@@ -14,7 +14,8 @@ from node.identity.model import Principal, Role
 _bearer = HTTPBearer(auto_error=False, description="Token issued by `hnode tokens issue`")
 
 
-def container(request: Request) -> Container:
+async def container(request: Request) -> Container:
+    # async: FastAPI runs it on the event loop instead of sending it through the thread pool
     c: Container = request.app.state.container
     return c
 

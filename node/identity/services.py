@@ -37,11 +37,13 @@ class IdentityService:
         audit: AuditLog,
         clock: Clock,
         default_ttl_hours: int,
+        token_cache_seconds: float = 0.0,
     ) -> None:
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
         self._ttl = default_ttl_hours
+        self._verified = _VerifiedTokens(int(token_cache_seconds * 1_000_000))
 
     # ------------------------------------------------------------ principals
 
@@ -154,6 +156,7 @@ class IdentityService:
             uow.tokens.revoke(token_id, now)
             self._audit.record(uow, AuditEvent(actor, "token.revoke", "token", token_id))
             uow.commit()
+        self._verified.forget(token_id)
         return Token(**{**token.__dict__, "revoked_at_us": now})
 
     def tokens_of(self, principal_id: str) -> list[Token]:
@@ -166,15 +169,20 @@ class IdentityService:
         """The principal a token belongs to. Unknown tokens leave no trace; known-but-invalid ones do."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
             raise Unauthorized("bearer token is malformed", code="token_malformed")
+        digest = token_hash(secret)
+        now = self._clock.now_us()
+        cached = self._verified.get(digest, now)
+        if cached is not None:
+            return cached
         with self._uow() as uow:
-            token = uow.tokens.by_hash(token_hash(secret))
+            token = uow.tokens.by_hash(digest)
             principal = uow.principals.get(token.principal_id) if token else None
         if token is None or principal is None:
             raise Unauthorized("bearer token is unknown", code="token_unknown")
         reason = None
         if token.revoked_at_us is not None:
             reason = ("token_revoked", "bearer token was revoked")
-        elif token.expires_at_us <= self._clock.now_us():
+        elif token.expires_at_us <= now:
             reason = ("token_expired", "bearer token has expired")
         elif principal.disabled:
             reason = ("principal_disabled", "principal is disabled")
@@ -185,6 +193,7 @@ class IdentityService:
                 )
             )
             raise Unauthorized(reason[1], code=reason[0])
+        self._verified.put(digest, token, principal, now)
         return principal
 
     def authorize(self, principal: Principal, allowed: frozenset[Role], action: str) -> None:
@@ -196,6 +205,45 @@ class IdentityService:
         raise PolicyDenied(
             f"role {'/'.join(sorted(principal.roles))} may not perform {action}", code="role_forbidden"
         )
+
+
+@dataclass(frozen=True)
+class _Verified:
+    token_id: str
+    principal: Principal
+    until_us: int
+
+
+class _VerifiedTokens:
+    """Tokens that passed every check in the last ``ttl_us`` microseconds, by token hash.
+
+    A hit skips the database. The price is revocation latency: a token revoked through this process
+    is forgotten at once, one revoked by another process (the CLI, another worker) stops working
+    within ``ttl_us``. Never past the token's own expiry. ``ttl_us`` 0 turns the cache off.
+    """
+
+    _MAX = 10_000
+
+    def __init__(self, ttl_us: int) -> None:
+        self._ttl_us = ttl_us
+        self._entries: dict[str, _Verified] = {}
+
+    def get(self, digest: str, now_us: int) -> Principal | None:
+        hit = self._entries.get(digest)
+        if hit is None or hit.until_us <= now_us:
+            return None
+        return hit.principal
+
+    def put(self, digest: str, token: Token, principal: Principal, now_us: int) -> None:
+        if self._ttl_us <= 0:
+            return
+        if len(self._entries) >= self._MAX:
+            self._entries = {}
+        until = min(now_us + self._ttl_us, token.expires_at_us)
+        self._entries[digest] = _Verified(token.id, principal, until)
+
+    def forget(self, token_id: str) -> None:
+        self._entries = {d: v for d, v in self._entries.items() if v.token_id != token_id}
 
 
 def _parse_roles(roles: Iterable[str]) -> frozenset[Role]:

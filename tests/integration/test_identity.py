@@ -70,6 +70,30 @@ def test_tokens_expire_and_revoke_with_audit(db_url: str, tmp_path: Path) -> Non
     c.close()
 
 
+def test_verified_tokens_are_cached_no_longer_than_the_window(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    api = make_container(db_url, tmp_path / "n", clock=clock)  # the API server's process
+    cli = make_container(db_url, tmp_path / "n", clock=clock)  # `hnode tokens revoke`, another process
+    p = api.identity.register("cli:t", "res", ["researcher"], "院", PUB)
+    issued = api.identity.issue_token("cli:t", p.id)
+    assert api.identity.authenticate(issued.secret) == p
+    cli.identity.revoke_token("cli:t", issued.token.id)
+    clock.t += 4_000_000  # inside the 5 s window: still trusted by the API process
+    assert api.identity.authenticate(issued.secret) == p
+    clock.t += 1_000_000
+    with pytest.raises(Unauthorized) as err:
+        api.identity.authenticate(issued.secret)
+    assert err.value.code == "token_revoked"
+    other = api.identity.issue_token("cli:t", p.id)
+    assert api.identity.authenticate(other.secret) == p
+    api.identity.revoke_token("cli:t", other.token.id)  # revoked through this process: at once
+    with pytest.raises(Unauthorized) as err:
+        api.identity.authenticate(other.secret)
+    assert err.value.code == "token_revoked"
+    api.close()
+    cli.close()
+
+
 def test_authorize_denies_and_audits(container) -> None:  # type: ignore[no-untyped-def]
     p = container.identity.register("cli:t", "ins", ["insurer"], "x", PUB)
     container.identity.authorize(p, frozenset({Role.INSURER}), "ok.action")

@@ -32,6 +32,8 @@ def test_environment_is_read_with_prefix(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("NODE_DATABASE_URL", "mysql://x", "NODE_DATABASE_URL"),
         ("NODE_NAME", "Bad Name!", "NODE_NAME"),
         ("NODE_TOKEN_TTL_HOURS", "0", "NODE_TOKEN_TTL_HOURS"),
+        ("NODE_TOKEN_CACHE_SECONDS", "-1", "NODE_TOKEN_CACHE_SECONDS"),
+        ("NODE_TOKEN_CACHE_SECONDS", "3600", "NODE_TOKEN_CACHE_SECONDS"),
     ],
 )
 def test_invalid_settings_name_the_setting(
