@@ -1,5 +1,9 @@
 # Usage scope: may this use of a product happen now, under this contract?
 # Input: {"principal": {"id", "roles"}, "contract": {...}, "request": {...}, "now_us": int}.
+#
+# This is the hot path of enforcement (every metered use asks it), so it is written for rego-cpp's
+# evaluator: rules over `input` rather than functions taking the input as an argument (about half
+# the cost), and the reasons of a denial computed only when the use is denied.
 package hnode.usage
 
 import rego.v1
@@ -15,44 +19,47 @@ check_names := [
 	"cohort_large_enough",
 ]
 
+contract := input.contract
+
+request := input.request
+
+passes contains "contract_active" if contract.state == "ACTIVE"
+
+passes contains "requester_is_party" if input.principal.id == contract.partner_id
+
 # the node's own services (an FL client, the HE service) act for the partner under its contract
-acts_for_partner(inp) if inp.principal.id == inp.contract.partner_id
+passes contains "requester_is_party" if "hospital" in input.principal.roles
 
-acts_for_partner(inp) if "hospital" in inp.principal.roles
-
-passes("contract_active", inp) if inp.contract.state == "ACTIVE"
-
-passes("requester_is_party", inp) if acts_for_partner(inp)
-
-passes("within_validity", inp) if {
-	inp.now_us >= inp.contract.valid_from_us
-	inp.now_us < inp.contract.valid_to_us
+passes contains "within_validity" if {
+	input.now_us >= contract.valid_from_us
+	input.now_us < contract.valid_to_us
 }
 
-passes("purpose_matches", inp) if inp.request.purpose == inp.contract.purpose
+passes contains "purpose_matches" if request.purpose == contract.purpose
 
-passes("mode_matches", inp) if inp.request.access_mode == inp.contract.access_mode
+passes contains "mode_matches" if request.access_mode == contract.access_mode
 
-passes("uses_left", inp) if inp.contract.uses < inp.contract.max_uses
+passes contains "uses_left" if contract.uses < contract.max_uses
 
-passes("privacy_budget_left", inp) if {
-	inp.request.epsilon >= 0
-	inp.contract.epsilon_spent + inp.request.epsilon <= inp.contract.epsilon
+passes contains "privacy_budget_left" if {
+	request.epsilon >= 0
+	contract.epsilon_spent + request.epsilon <= contract.epsilon
 }
 
 # no cohort involved (e.g. an extract, checked by k instead) or one at least the contract's minimum
-passes("cohort_large_enough", inp) if inp.request.cohort_size == null
+passes contains "cohort_large_enough" if request.cohort_size == null
 
-passes("cohort_large_enough", inp) if inp.request.cohort_size >= inp.contract.min_cohort
+passes contains "cohort_large_enough" if request.cohort_size >= contract.min_cohort
+
+# every check passed (the tests pin that `passes` holds exactly `check_names` when all pass)
+allow if count(passes) == count(check_names)
 
 # an array in check order, not a sorted set: rego-cpp 1.x compares sort(set) results wrongly
-failures(inp) := [name |
+failures := [name |
 	some name in check_names
-	not passes(name, inp)
+	not name in passes
 ]
 
-decide(inp) := {"allow": count(f) == 0, "reasons": f} if {
-	f := failures(inp)
-}
+decision := {"allow": true, "reasons": []} if allow
 
-decision := decide(input)
+decision := {"allow": false, "reasons": failures} if not allow

@@ -2,7 +2,7 @@ package hnode.usage_test
 
 import rego.v1
 
-import data.hnode.usage.decide
+import data.hnode.usage
 
 contract := {
 	"partner_id": "p-ins", "state": "ACTIVE", "valid_from_us": 1000, "valid_to_us": 2000,
@@ -19,47 +19,48 @@ with_contract(patch) := object.union(ok, {"contract": object.union(contract, pat
 
 with_request(patch) := object.union(ok, {"request": object.union(ok.request, patch)})
 
-test_allows_an_active_contract_within_all_limits if decide(ok) == {"allow": true, "reasons": []}
-
-test_denies_a_contract_not_active if decide(with_contract({"state": "SIGNED"})).reasons == ["contract_active"]
-
-test_denies_another_partner if {
-	d := decide(object.union(ok, {"principal": {"id": "p-other", "roles": ["insurer"]}}))
-	d.reasons == ["requester_is_party"]
-}
-
-test_denies_staff_acting_without_the_partner if {
-	d := decide(object.union(ok, {"principal": {"id": "s-officer", "roles": ["data_officer"]}}))
-	d.reasons == ["requester_is_party"]
-}
-
-test_denies_before_valid_from if decide(object.union(ok, {"now_us": 999})).reasons == ["within_validity"]
-
-test_denies_at_valid_to if decide(object.union(ok, {"now_us": 2000})).reasons == ["within_validity"]
-
-test_denies_another_purpose if decide(with_request({"purpose": "underwriting_risk_model"})).reasons == ["purpose_matches"]
-
-test_denies_another_mode if decide(with_request({"access_mode": "anonymized_extract"})).reasons == ["mode_matches"]
-
-test_denies_when_uses_are_spent if decide(with_contract({"uses": 10})).reasons == ["uses_left"]
-
-test_denies_when_epsilon_would_exceed_the_budget if decide(with_request({"epsilon": 0.6})).reasons == ["privacy_budget_left"]
-
-test_allows_spending_the_budget_exactly if decide(with_request({"epsilon": 0.5})).allow
-
-test_denies_negative_epsilon if decide(with_request({"epsilon": -1})).reasons == ["privacy_budget_left"]
-
-test_denies_a_small_cohort if decide(with_request({"cohort_size": 19})).reasons == ["cohort_large_enough"]
-
-test_allows_no_cohort if decide(with_request({"cohort_size": null})).allow
-
-test_missing_fields_fail_closed if {
-	d := decide({"principal": {"id": "p-ins", "roles": ["insurer"]}})
-	not d.allow
-	count(d.reasons) == count(data.hnode.usage.check_names)
-}
-
-test_reports_every_failure if {
-	d := decide(object.union(with_contract({"state": "REVOKED", "uses": 10}), {"now_us": 5000}))
-	d.reasons == ["contract_active", "within_validity", "uses_left"]
+# The usage policy reads `input` directly (its hot path), so its tests are a table: each case an input
+# and the reasons the decision must give, [] meaning allowed. tests/unit/test_rego_policies.py runs
+# every case through the embedded engine (set the input, ask data.hnode.usage.decision); under
+# `opa test policies/`, opa/usage_cases_test.rego does the same with `with input as`, kept in its own
+# directory because rego-cpp 1.x crashes on any module that contains `with`.
+cases := {
+	"allows_an_active_contract_within_all_limits": {"input": ok, "reasons": []},
+	"denies_a_contract_not_active": {"input": with_contract({"state": "SIGNED"}), "reasons": ["contract_active"]},
+	"denies_another_partner": {
+		"input": object.union(ok, {"principal": {"id": "p-other", "roles": ["insurer"]}}),
+		"reasons": ["requester_is_party"],
+	},
+	"denies_staff_acting_without_the_partner": {
+		"input": object.union(ok, {"principal": {"id": "s-officer", "roles": ["data_officer"]}}),
+		"reasons": ["requester_is_party"],
+	},
+	"allows_the_node_acting_for_the_partner": {
+		"input": object.union(ok, {"principal": {"id": "n-fl-client", "roles": ["hospital"]}}),
+		"reasons": [],
+	},
+	"denies_before_valid_from": {"input": object.union(ok, {"now_us": 999}), "reasons": ["within_validity"]},
+	"denies_at_valid_to": {"input": object.union(ok, {"now_us": 2000}), "reasons": ["within_validity"]},
+	"denies_another_purpose": {
+		"input": with_request({"purpose": "underwriting_risk_model"}),
+		"reasons": ["purpose_matches"],
+	},
+	"denies_another_mode": {"input": with_request({"access_mode": "anonymized_extract"}), "reasons": ["mode_matches"]},
+	"denies_when_uses_are_spent": {"input": with_contract({"uses": 10}), "reasons": ["uses_left"]},
+	"denies_when_epsilon_would_exceed_the_budget": {
+		"input": with_request({"epsilon": 0.6}),
+		"reasons": ["privacy_budget_left"],
+	},
+	"allows_spending_the_budget_exactly": {"input": with_request({"epsilon": 0.5}), "reasons": []},
+	"denies_negative_epsilon": {"input": with_request({"epsilon": -1}), "reasons": ["privacy_budget_left"]},
+	"denies_a_small_cohort": {"input": with_request({"cohort_size": 19}), "reasons": ["cohort_large_enough"]},
+	"allows_no_cohort": {"input": with_request({"cohort_size": null}), "reasons": []},
+	"missing_fields_fail_closed": {
+		"input": {"principal": {"id": "p-ins", "roles": ["insurer"]}},
+		"reasons": usage.check_names,
+	},
+	"reports_every_failure": {
+		"input": object.union(with_contract({"state": "REVOKED", "uses": 10}), {"now_us": 5000}),
+		"reasons": ["contract_active", "within_validity", "uses_left"],
+	},
 }
