@@ -9,8 +9,9 @@ Baselines measured in the same run: the same checks written in plain Python, and
 decision (rego-cpp's fixed cost per query); GET /health on the same server (the HTTP ceiling);
 anchoring one single digest.
 
-The HTTP load comes from a separate process (asyncio + httpx, keep-alive, CONCURRENCY connections)
-against `hnode serve` (one uvicorn process). Uses a temporary database on 127.0.0.1:5432.
+The HTTP load comes from wrk where it is installed (`apt-get install wrk`), else from a separate
+Python process (asyncio + httpx, which itself needs most of a core), keep-alive, CONCURRENCY
+connections, against `hnode serve` (one uvicorn process). Uses a temporary database on 127.0.0.1:5432.
 Prints one JSON object.
 """
 
@@ -20,7 +21,9 @@ import asyncio
 import json
 import os
 import random
+import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -189,7 +192,69 @@ def load_client() -> None:
     print(json.dumps(asyncio.run(_load(url, paths.split(","), headers, loaded))))
 
 
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local headers = {%(headers)s}
+local body = %(body)s
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(body and "POST" or "GET", paths[(i %% #paths) + 1], headers, body)
+end
+"""
+
+
+def _lua(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal for these values
+
+
+def _run_wrk(url: str, paths: list[str], token: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    """The same load through wrk (C, one thread, CONCURRENCY connections): it leaves the server the CPU
+    the Python load tool would take on a 2-core machine."""
+    headers = {"Content-Type": "application/json"} | (
+        {"Authorization": f"Bearer {token}"} if token != "-" else {}
+    )
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(_lua(p) for p in paths),
+        "headers": ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()),
+        "body": _lua(json.dumps(body)) if body is not None else "nil",
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{int(HTTP_SECONDS)}s", "--latency", "-s", f.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=HTTP_SECONDS * 3 + 60,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return {
+        "per_second": round(
+            float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)) * (total - errors) / total, 1
+        ),  # type: ignore[union-attr]
+        "ok": total - errors,
+        "errors": errors,
+        "p50_ms": _wrk_ms(out, "50%"),
+        "p99_ms": _wrk_ms(out, "99%"),
+    }
+
+
+def _wrk_ms(out: str, label: str) -> float:
+    m = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)\b", out)
+    if m is None:
+        raise RuntimeError(f"wrk printed no {label} latency")
+    return round(float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)], 2)
+
+
 def _run_load(url: str, paths: list[str], token: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    if shutil.which("wrk"):
+        return _run_wrk(url, paths, token, body)
     encoded = json.dumps(body) if body is not None else "-"
     out = subprocess.run(
         [sys.executable, __file__, "--load", url, ",".join(paths), token, encoded],
@@ -282,7 +347,11 @@ def http_and_anchoring(url: str, data: Path) -> dict[str, Any]:
         server.terminate()
         server.wait(timeout=10)
     results["http_settings"] = {
-        "load_tool": "benchmarks/contracts_bench.py --load (asyncio + httpx, separate process)",
+        "load_tool": (
+            "wrk -t1 (Lua script, keep-alive)"
+            if shutil.which("wrk")
+            else "benchmarks/contracts_bench.py --load (asyncio + httpx, separate process)"
+        ),
         "connections": CONCURRENCY,
         "seconds": HTTP_SECONDS,
         "server": "hnode serve (one uvicorn process), PostgreSQL 15 on loopback",
