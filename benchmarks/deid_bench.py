@@ -31,6 +31,7 @@ from connectors.deid_corpus import (
     held_out_v3,
     held_out_v4,
     held_out_v5,
+    held_out_v6,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -108,6 +109,7 @@ def main() -> None:
         (79, held_out_v3),
         (80, held_out_v4),
         (81, held_out_v5),
+        (82, held_out_v6),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)
