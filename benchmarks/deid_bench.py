@@ -23,6 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from connectors.deid_corpus import (
+    CUE_NEGATIVES,
     _Fake,
     corpus,
     evaluate,
@@ -32,6 +33,7 @@ from connectors.deid_corpus import (
     held_out_v4,
     held_out_v5,
     held_out_v6,
+    held_out_v7,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -110,9 +112,11 @@ def main() -> None:
         (80, held_out_v4),
         (81, held_out_v5),
         (82, held_out_v6),
+        (83, held_out_v7),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)
+    cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in CUE_NEGATIVES)
     notes = [d.text[:200] for d in corpus(500, seed=1)]
     base = baseline_engine()
     ours = rate(analyzer.analyze, notes)
@@ -124,6 +128,7 @@ def main() -> None:
         "baseline_presidio_patterns_notes_per_s": round(plain),
         "tuned_corpus": tuned,
         "held_out": honest,
+        "cue_negatives": {"phrases": len(CUE_NEGATIVES), "with_a_false_person": cue_false},
     }
     strict = ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD")
     loose = ("PERSON", "LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.deid_corpus import corpus, evaluate
+from connectors.deid_corpus import CUE_NEGATIVES, corpus, evaluate
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
 
@@ -28,6 +28,8 @@ def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("座机023-63891234转", ("CN_PHONE", "023-63891234")),
         ("患者张三，男，45岁", ("PERSON", "张三")),
         ("主治医师：欧阳娜娜", ("PERSON", "欧阳娜娜")),
+        ("药房发药人林小雨核对处方。", ("PERSON", "林小雨")),  # role noun cue, name bounded by 核对
+        ("值班医生胡适查看后予雾化吸入。", ("PERSON", "胡适")),
         ("Dr. John Smith 会诊", ("PERSON", "John Smith")),
         ("住址：浙江省杭州市西湖区文三路90号", ("LOCATION", "浙江省杭州市西湖区文三路90号")),
         ("于2024年3月5日入院", ("DATE_TIME", "2024年3月5日")),
@@ -55,10 +57,17 @@ def test_each_entity_type(analyzer: TextAnalyzer, text: str, expected: tuple[str
         "病程约2年3个月，建议3月后复查。",
         "由于病情变化，请示上级医师。患者今日诉头痛。",
         "右上腹压痛，市场上购买的药物。",
+        "上级医师主任查看患者后指出，予以观察。",  # 查 is a surname, 查看 a word
+        "护士长查房时患者诉头痛。",
     ],
 )
 def test_hard_negatives_are_not_reported(analyzer: TextAnalyzer, text: str) -> None:
     assert found(analyzer, text) == []
+
+
+def test_cue_words_followed_by_ordinary_words_hold_no_name(analyzer: TextAnalyzer) -> None:
+    named = {text: found(analyzer, text) for text in CUE_NEGATIVES}
+    assert {t: f for t, f in named.items() if any(kind == "PERSON" for kind, _ in f)} == {}
 
 
 def test_offsets_are_python_string_indices(analyzer: TextAnalyzer) -> None:
@@ -74,8 +83,8 @@ def test_corpus_quality_regression(analyzer: TextAnalyzer) -> None:
         assert report[t]["recall"] >= 0.99, (t, report[t])
     for t in ("LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE"):
         assert report[t]["recall"] >= 0.95, (t, report[t])
-    # the tuned corpus meets the PERSON target; held-out text with everyday names does not (0.51, see
-    # docs/benchmarks.md), so this is a regression floor, not evidence of real-world recall
+    # a regression floor on the tuned corpus, not evidence of real-world recall: the held-out sets'
+    # first measurements (docs/benchmarks.md) are the honest figures
     assert report["PERSON"]["recall"] >= 0.95, report["PERSON"]
     assert report["_overall"]["precision"] >= 0.95
 

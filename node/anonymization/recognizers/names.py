@@ -1,7 +1,12 @@
 """Person names: Chinese names (a surname and one or two given characters) next to a cue that says a
 person is meant (患者, 姓名：, 家属, 医师 ..., or a following 男/女/岁/医生), and Latin names after a
 title or a name label. Clinical words that begin with a surname character (高血压, 白细胞, 黄疸, 周期,
-王不留行 ...) are excluded by a lexicon and by characters that never end a given name."""
+王不留行 ...) are excluded by a lexicon and by characters that never end a given name.
+
+A name's extent comes from a model of given-name characters, then jieba's segmentation, and last,
+after a cue, from its context: surname and one or two characters that run into the start of a common
+word or a word that follows names (林小雨核对, 胡适查看), as long as the name itself is no common word
+(主任查看: 查 is a surname)."""
 
 from __future__ import annotations
 
@@ -30,6 +35,9 @@ _BEFORE = re.compile(
     r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人)"
     r"[ \t]*[:：]?[ \t]*$"
 )
+# a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
+# list above cannot hold every job title a hospital writes
+_ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
 _AFTER = re.compile(
     r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长)"
     r"|[，,、（( \t]*(?:男|女)(?![科性])|[，, \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属))"
@@ -98,6 +106,14 @@ LEXICON = {
     "卫生",
     "谷丙",
     "谷草",
+    "麻醉",
+    "麻木",
+    "麻疹",
+    "全科",
+    "管床",
+    "查体",
+    "查血",
+    "白班",
 }
 
 
@@ -121,20 +137,44 @@ _JIEBA: Any = None
 RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
 
 
-def _segmented_name_length(text: str, start: int, surname: int) -> int:
-    """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
-    rare in the dictionary), else 0. jieba loads its dictionary on first use (about 1 s)."""
+def _jieba() -> Any:
+    """jieba, loaded on first use (its dictionary takes about 1 s)."""
     global _JIEBA
     if _JIEBA is None:
         import logging
 
         import jieba
+        import jieba.posseg
 
         jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
         _JIEBA = jieba
-    words = _JIEBA.lcut(text[start : start + 6])
+    return _JIEBA
+
+
+def _common_word_at(text: str, i: int) -> bool:
+    """A common word (2-4 characters, frequent in jieba's dictionary) starts at ``i``."""
+    freq = _jieba().dt.FREQ
+    return any(freq.get(text[i : i + k], 0) >= RARE_WORD for k in (2, 3, 4) if i + k <= len(text))
+
+
+def _common_non_name(word: str) -> bool:
+    """A frequent dictionary word that jieba does not tag as a person's name (查看 yes, 胡适 no)."""
+    jieba = _jieba()
+    if jieba.dt.FREQ.get(word, 0) < RARE_WORD:
+        return False
+    return not str(jieba.posseg.dt.word_tag_tab.get(word, "")).startswith("nr")
+
+
+def _segmented_name_length(text: str, start: int, surname: int) -> int:
+    """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
+    rare in the dictionary), else 0."""
+    jieba = _jieba()
+    words = jieba.lcut(text[start : start + 6])
     word = words[0] if words else ""
-    if not surname < len(word) <= 4 or _JIEBA.dt.FREQ.get(word, 0) >= RARE_WORD:
+    if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
+        return 0
+    if not str(jieba.posseg.dt.word_tag_tab.get(word, "nr")).startswith("nr"):  # 查房: a rare verb
         return 0
     if any(not "\u4e00" <= ch <= "\u9fff" or ch in _NOT_GIVEN for ch in word[surname:]):
         return 0
@@ -166,16 +206,33 @@ class ChineseNameRecognizer(EntityRecognizer):
         return results
 
     def _name_at(self, text: str, start: int, end: int) -> tuple[int, int] | None:
-        cued_before = bool(_BEFORE.search(text, max(0, start - 8), start))
+        if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
+            return None  # the end of a job title (医师, 药师, 技师), not the surname 师
+        span = self._extent(text, start, end)
+        if span is None or text[start] not in _FUNCTION_SURNAMES:
+            return span
+        for cut in range(span[1], start + 1, -1):  # 护士于兰送至: 于兰, not 于兰送
+            if _stands_as_name(text, start, cut):
+                return start, cut
+        return None
+
+    def _extent(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        cued_before = bool(
+            _BEFORE.search(text, max(0, start - 8), start)
+            or _ROLE_BEFORE.search(text, max(0, start - 4), start)
+        )
+        if not cued_before and start > 0 and _common_non_name(text[start - 1 : start + 1]):
+            return None  # 病史由患者: 史 ends the word 病史
         surname = 2 if text[start : start + 2] in COMPOUND else 1
         stop = start + surname
         while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
-        if cued_before or _AFTER.match(text, start + surname + 1) or _AFTER.match(text, start + surname + 2):
+        cued = (
+            cued_before or _AFTER.match(text, start + surname + 1) or _AFTER.match(text, start + surname + 2)
+        )
+        if cued:
             # where a person is expected, let the segmenter have its say (王小明: 小 is too common a character)
             stop = max(stop, start + _segmented_name_length(text, start, surname))
-        if stop == start + surname:
-            return None
         for cut in range(stop, start + surname, -1):  # longest plausible name first
             name = text[start:cut]
             if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name))):
@@ -184,7 +241,53 @@ class ChineseNameRecognizer(EntityRecognizer):
                 continue
             if _AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
                 return start, cut
+        if cued:  # names the character model does not know (林小雨, 胡适, 赵铁柱，男): ask the context
+            for cut in (start + surname + 2, start + surname + 1):
+                if _bounded_name(text, start, surname, cut):
+                    return start, cut
         return None
+
+
+# surnames that are far more often function words or adverbs right after a cue (护士于夜间巡视, 医生曾
+# 建议, 患者易疲劳, 医生向家属说明, 患者常感乏力)
+_FUNCTION_SURNAMES = set("于曾向常易和时应")
+
+
+def _stands_as_name(text: str, start: int, cut: int) -> bool:
+    """A name led by a function-word surname must not run into a common word (于夜间, 曾建议, 易疲劳), and
+    a given part the name-character model does not know must end where a cue, a word that follows
+    names, punctuation or the text does (常感乏力 is no name; 于芳，and 于芳主任 are)."""
+    given = text[start + 1 : cut]
+    if any(_common_non_name(text[start + 1 : start + 1 + k]) for k in (2, 3) if start + 1 + k <= len(text)):
+        return False
+    if len(given) > 1 and _common_non_name(given):
+        return False
+    if all(_given_char(ch) for ch in given):
+        return True
+    return (
+        cut >= len(text)
+        or not "\u4e00" <= text[cut] <= "\u9fff"
+        or bool(_AFTER.match(text, cut) or _FOLLOW.match(text, cut))
+    )
+
+
+def _bounded_name(text: str, start: int, surname: int, cut: int) -> bool:
+    """``text[start:cut]`` sits between a cue and the start of the next word: a common word, a word that
+    follows names, punctuation or the end, with the boundary splitting no common word."""
+    given = text[start + surname : cut]
+    if cut > len(text) or not all("\u4e00" <= ch <= "\u9fff" and ch not in _NOT_GIVEN for ch in given):
+        return False
+    name = text[start:cut]
+    if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name) + 1)):
+        return False
+    if any(_common_non_name(name[:k]) for k in range(2, len(name) + 1)):  # 主任查看: a word, not a name
+        return False
+    if _FOLLOW.match(text, start + surname) or _FOLLOW.fullmatch(given[-1]):  # 王同意, 邓超诉
+        return False
+    if cut < len(text) and "\u4e00" <= text[cut] <= "\u9fff":
+        if not (_AFTER.match(text, cut) or _FOLLOW.match(text, cut) or _common_word_at(text, cut)):
+            return False
+    return not _common_word_at(text, cut - 1)  # the name's last character starts no common word
 
 
 # words that commonly follow a person's name and so end it
