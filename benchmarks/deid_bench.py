@@ -34,6 +34,7 @@ from connectors.deid_corpus import (
     held_out_v5,
     held_out_v6,
     held_out_v7,
+    held_out_v8,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -113,6 +114,7 @@ def main() -> None:
         (81, held_out_v5),
         (82, held_out_v6),
         (83, held_out_v7),
+        (84, held_out_v8),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)

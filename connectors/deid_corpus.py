@@ -126,6 +126,21 @@ CUE_NEGATIVES = [
     "护士严格交接。",
     "医生于昨日会诊。",
     "患者常感乏力。",
+    # form labels whose values begin with a surname character (江苏, 华为, 金华, 常规, 黄色, 左侧, 毛发)
+    "籍贯：江苏  职业：工人",
+    "单位：华为公司",
+    "院区：金华路院区",
+    "类型：常规",
+    "颜色：黄色",
+    "性状：黄色稠痰",
+    "部位：左侧",
+    "方位：左上",
+    "毛发：正常",
+    "时间：上午",
+    "科别：康复科",
+    "标本：全血",
+    "程度：轻度",
+    "范围：局限",
 ]
 
 
@@ -658,5 +673,87 @@ def held_out_v7(f: _Fake) -> Document:
     d = Document("held_out_v7")
     for k in f.r.sample(range(11), 3):
         _v7_fragment(d, f, k)
+    _negatives(d, f, 1)
+    return d
+
+
+NAMES_V8 = [
+    "车晓",
+    "丁俊晖",
+    "任贤齐",
+    "付笛声",
+    "董卿",
+    "薛佳凝",
+    "鲍蕾",
+    "祁又一",
+    "涂磊",
+    "柯蓝",
+    "吕良伟",
+    "庞龙",
+    "梁静茹",
+    "萧亚轩",
+    "程前",
+    "魏晨",
+    "沈腾",
+    "贾玲",
+    "杜江",
+    "霍思燕",
+    "葛优",
+    "刘德凯",
+    "陈道明",
+    "张嘉译",
+    "王志文",
+    "李保田",
+    "宁静",
+    "胡歌",
+    "唐嫣",
+    "霍建华",
+    "卢靖姗",
+    "蒋欣",
+    "袁弘",
+    "秦海璐",
+    "左小青",
+    "印小天",
+    "朱亚文",
+    "刘涛",
+    "杨紫",
+    "何冰",
+]
+
+
+def _v8_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_V8)
+
+    if k == 0:
+        d.add("姓名 ").ent("PERSON", n()).add(f"  性别 {f.r.choice('男女')}  年龄 {f.r.randint(18, 90)}岁\n")
+    elif k == 1:
+        d.add("患者，").ent("PERSON", n()).add(f"，{f.r.choice('男女')}，{f.r.randint(18, 90)}岁，")
+        d.add(f.r.choice(COMPLAINTS_V6)).add("。")
+    elif k == 2:
+        d.ent("PERSON", n()).add(f"（{f.r.randint(1, 40)}床）体温正常，夜间睡眠可。")
+    elif k == 3:
+        d.add("邀请心内科").ent("PERSON", n()).add("主任会诊，建议完善冠脉CTA。")
+    elif k == 4:
+        d.add("签字医师：").ent("PERSON", n()).add("/").ent("PERSON", n()).add("\n")
+    elif k == 5:
+        d.add("谈话时家属").ent("PERSON", n()).add("、").ent("PERSON", n()).add("在场。")
+    elif k == 6:
+        d.add("由").ent("PERSON", n()).add("护士长带领完成晨间护理。")
+    elif k == 7:
+        d.add("代理人").ent("PERSON", n()).add("持授权委托书办理出院手续。")
+    elif k == 8:
+        d.add("本人").ent("PERSON", n()).add("郑重声明以上信息属实。")
+    else:
+        d.add("负责医生 ").ent("PERSON", n()).add("  联系电话 ").ent("CN_PHONE", f.phone()).add("\n")
+
+
+def held_out_v8(f: _Fake) -> Document:
+    """Written after v7's first measurement and before the changes that followed it, then measured
+    once: space-separated form fields (姓名 X  性别 男), 患者，X，女, a name then its bed number,
+    科室X主任, X/Y signatures, 由X护士长, 本人X声明."""
+    d = Document("held_out_v8")
+    for k in f.r.sample(range(10), 3):
+        _v8_fragment(d, f, k)
     _negatives(d, f, 1)
     return d

@@ -38,6 +38,9 @@ _BEFORE = re.compile(
 # a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
 # list above cannot hold every job title a hospital writes
 _ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
+# a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
+_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
+_FIELD_END = re.compile(r"[ \t\r\n，,。；;、（(）)]|$")
 _AFTER = re.compile(
     r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长)"
     r"|[，,、（( \t]*(?:男|女)(?![科性])|[，, \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属))"
@@ -245,6 +248,8 @@ class ChineseNameRecognizer(EntityRecognizer):
             for cut in (start + surname + 2, start + surname + 1):
                 if _bounded_name(text, start, surname, cut):
                     return start, cut
+        elif _LABEL_BEFORE.search(text, max(0, start - 8), start):
+            return _field_value(text, start, surname)
         return None
 
 
@@ -269,6 +274,20 @@ def _stands_as_name(text: str, start: int, cut: int) -> bool:
         or not "\u4e00" <= text[cut] <= "\u9fff"
         or bool(_AFTER.match(text, cut) or _FOLLOW.match(text, cut))
     )
+
+
+def _field_value(text: str, start: int, surname: int) -> tuple[int, int] | None:
+    """The whole value of a labelled field (``一助：罗永红  麻醉医师：...``) when it has a name's shape:
+    surname and one or two name characters, no common word, then the field ends."""
+    for cut in (start + surname + 2, start + surname + 1):
+        given = text[start + surname : cut]
+        if cut > len(text) or not all(_given_char(ch) for ch in given) or not _FIELD_END.match(text, cut):
+            continue
+        name = text[start:cut]
+        if any(name[:i] in LEXICON or _common_non_name(name[:i]) for i in range(2, len(name) + 1)):
+            return None
+        return start, cut
+    return None
 
 
 def _bounded_name(text: str, start: int, surname: int, cut: int) -> bool:
