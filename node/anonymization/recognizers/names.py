@@ -38,12 +38,15 @@ _BEFORE = re.compile(
 # a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
 # list above cannot hold every job title a hospital writes
 _ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
+# a person cue ending in a colon (家属：, 报告医生：): the name is the field's value
+_BEFORE_COLON = re.compile(r"[:：][ \t]*$")
 # a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
 _LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
 _FIELD_END = re.compile(r"[ \t\r\n，,。；;、（(）)]|$")
 _AFTER = re.compile(
-    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长)"
-    r"|[，,、（( \t]*(?:男|女)(?![科性])|[，, \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属))"
+    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师)"
+    r"|[，,、（( \t]*(?:男|女)(?![科性])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
+    r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)])"
 )
 _CANDIDATE = re.compile(rf"{_SURNAME}{_CJK}{{1,2}}")
 # characters common in given names: a candidate's given part must use only these, which keeps verbs
@@ -200,18 +203,20 @@ class ChineseNameRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         results = []
         pos = 0
+        listed_at = -1  # where a name listed after the previous one (张三、李四; 张三/李四) would start
         while (m := _CANDIDATE.search(text, pos)) is not None:
             pos = m.start() + 1
-            span = self._name_at(text, m.start(), m.end())
+            span = self._name_at(text, m.start(), m.end(), listed=m.start() == listed_at)
             if span:
                 results.append(RecognizerResult("PERSON", span[0], span[1], 0.85))
                 pos = span[1]
+                listed_at = span[1] + 1 if text[span[1] : span[1] + 1] in ("、", "/") else -1
         return results
 
-    def _name_at(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
             return None  # the end of a job title (医师, 药师, 技师), not the surname 师
-        span = self._extent(text, start, end)
+        span = self._extent(text, start, end, listed)
         if span is None or text[start] not in _FUNCTION_SURNAMES:
             return span
         for cut in range(span[1], start + 1, -1):  # 护士于兰送至: 于兰, not 于兰送
@@ -219,9 +224,10 @@ class ChineseNameRecognizer(EntityRecognizer):
                 return start, cut
         return None
 
-    def _extent(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def _extent(self, text: str, start: int, end: int, listed: bool) -> tuple[int, int] | None:
         cued_before = bool(
-            _BEFORE.search(text, max(0, start - 8), start)
+            listed
+            or _BEFORE.search(text, max(0, start - 8), start)
             or _ROLE_BEFORE.search(text, max(0, start - 4), start)
         )
         if not cued_before and start > 0 and _common_non_name(text[start - 1 : start + 1]):
@@ -244,6 +250,11 @@ class ChineseNameRecognizer(EntityRecognizer):
                 continue
             if _AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
                 return start, cut
+        if cued_before and _BEFORE_COLON.search(text, max(0, start - 8), start):
+            # 家属：方圆（儿子）: the whole value of a person's field is a name, even one that is a word
+            for cut in (start + surname + 2, start + surname + 1):
+                if _FIELD_END.match(text, cut) and _plain_given(text, start, surname, cut):
+                    return start, cut
         if cued:  # names the character model does not know (林小雨, 胡适, 赵铁柱，男): ask the context
             for cut in (start + surname + 2, start + surname + 1):
                 if _bounded_name(text, start, surname, cut):
@@ -274,6 +285,16 @@ def _stands_as_name(text: str, start: int, cut: int) -> bool:
         or not "\u4e00" <= text[cut] <= "\u9fff"
         or bool(_AFTER.match(text, cut) or _FOLLOW.match(text, cut))
     )
+
+
+def _plain_given(text: str, start: int, surname: int, cut: int) -> bool:
+    """Chinese characters that may follow a surname in a name, and no clinical word."""
+    name = text[start:cut]
+    if cut > len(text) or not all(
+        "\u4e00" <= ch <= "\u9fff" and ch not in _NOT_GIVEN for ch in name[surname:]
+    ):
+        return False
+    return name not in _LEXICON_PREFIXES and not any(name[:i] in LEXICON for i in range(2, len(name) + 1))
 
 
 def _field_value(text: str, start: int, surname: int) -> tuple[int, int] | None:
