@@ -103,3 +103,28 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
         seen = h.fl_jobs.trained_here(h.identity.resolve("officer"))
         assert [(s["job"], s["rounds"]) for s in seen] == [(job.id, 2)]
         h.close()
+
+    # `hnode fl superlink` killed outright (a supervisor giving up): its SuperLink goes with it
+    home = str(Path(nodes["0"]["data_dir"]) / "fl")
+    assert _flower_processes_under(home, "flower-superlink")
+    processes[0].kill()
+    processes[0].wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while _flower_processes_under(home, "flower-superlink") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _flower_processes_under(home, "flower-superlink")
+
+
+def _flower_processes_under(home: str, program: str) -> list[int]:
+    """Live processes running ``program`` with an argument inside ``home``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        text = [a.decode(errors="replace") for a in args]
+        if state != "Z" and any(a.endswith(program) for a in text) and any(home in a for a in text):
+            found.append(int(proc.name))
+    return found

@@ -237,6 +237,7 @@ def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: T
         superlink_command(home, internal_port, tls, "127.0.0.1"),
         env=flower_env(home / "home"),
         start_new_session=True,
+        preexec_fn=_die_with_parent,  # called in the main thread: the death signal follows the process
     )
     app = fleet_gateway(f"https://localhost:{internal_port}", tls.ca)
     config = uvicorn.Config(
@@ -255,7 +256,21 @@ def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: T
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGTERM)
             try:
-                child.wait(timeout=20)
+                child.wait(timeout=STOP_GRACE_S)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
     return child.returncode or 0
+
+
+STOP_GRACE_S = 8  # what the SuperLink gets to stop after SIGTERM, inside a supervisor's usual 10 s
+
+
+def _die_with_parent() -> None:
+    """In the SuperLink's process, before Flower starts: the kernel sends it SIGTERM when
+    `hnode fl superlink` dies, even by SIGKILL, so no SuperLink outlives the command that owns it
+    (seen: SuperLinks left running after a test's supervisor gave up waiting). Linux only."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
