@@ -11,7 +11,7 @@ and durations that look like dates. Deterministic by seed; everything is invente
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from connectors.samples import DISTRICTS, GIVEN, STREETS, SURNAMES
@@ -582,16 +582,24 @@ def _v6_fragment(d: Document, f: _Fake, k: int) -> None:
         d.add("病史由患者本人及其母亲").ent("PERSON", n()).add("提供，可靠。")
 
 
+def _sampled_fragments(
+    kind: str, f: _Fake, fragment: Callable[[Document, _Fake, int], None], n: int
+) -> Document:
+    """A document of three of the ``n`` fragments ``fragment`` writes, in random order, and one hard
+    negative."""
+    d = Document(kind)
+    for k in f.r.sample(range(n), 3):
+        fragment(d, f, k)
+    _negatives(d, f, 1)
+    return d
+
+
 def held_out_v6(f: _Fake) -> Document:
     """Written before the recognizer changes that followed v5 and measured once after them: twelve
     note fragments (name first then sex and age, surgical team, lab report signatures, insurance
     claims, role words the recognizer had never seen) and names including ordinary words (马力, 高峰,
     文静, 白雪, 江涛)."""
-    d = Document("held_out_v6")
-    for k in f.r.sample(range(12), 3):
-        _v6_fragment(d, f, k)
-    _negatives(d, f, 1)
-    return d
+    return _sampled_fragments("held_out_v6", f, _v6_fragment, 12)
 
 
 NAMES_V7 = [
@@ -670,11 +678,7 @@ def held_out_v7(f: _Fake) -> Document:
     """Written after v6's first measurement and before the recognizer changes that followed it, then
     measured once: signature blocks, a name then its age in brackets, names in 、-lists, 请X医生,
     经X副主任医师, and names that are ordinary words (蓝天, 方圆, 林立, 金城, 高山, 石头, 黎明)."""
-    d = Document("held_out_v7")
-    for k in f.r.sample(range(11), 3):
-        _v7_fragment(d, f, k)
-    _negatives(d, f, 1)
-    return d
+    return _sampled_fragments("held_out_v7", f, _v7_fragment, 11)
 
 
 NAMES_V8 = [
@@ -752,8 +756,4 @@ def held_out_v8(f: _Fake) -> Document:
     """Written after v7's first measurement and before the changes that followed it, then measured
     once: space-separated form fields (姓名 X  性别 男), 患者，X，女, a name then its bed number,
     科室X主任, X/Y signatures, 由X护士长, 本人X声明."""
-    d = Document("held_out_v8")
-    for k in f.r.sample(range(10), 3):
-        _v8_fragment(d, f, k)
-    _negatives(d, f, 1)
-    return d
+    return _sampled_fragments("held_out_v8", f, _v8_fragment, 10)

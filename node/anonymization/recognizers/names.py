@@ -316,12 +316,9 @@ def _field_value(text: str, start: int, surname: int) -> tuple[int, int] | None:
 def _bounded_name(text: str, start: int, surname: int, cut: int) -> bool:
     """``text[start:cut]`` sits between a cue and the start of the next word: a common word, a word that
     follows names, punctuation or the end, with the boundary splitting no common word."""
-    given = text[start + surname : cut]
-    if cut > len(text) or not all("\u4e00" <= ch <= "\u9fff" and ch not in _NOT_GIVEN for ch in given):
+    if not _plain_given(text, start, surname, cut):
         return False
-    name = text[start:cut]
-    if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name) + 1)):
-        return False
+    given, name = text[start + surname : cut], text[start:cut]
     if any(_common_non_name(name[:k]) for k in range(2, len(name) + 1)):  # 主任查看: a word, not a name
         return False
     if _FOLLOW.match(text, start + surname) or _FOLLOW.fullmatch(given[-1]):  # 王同意, 邓超诉
