@@ -757,3 +757,97 @@ def held_out_v8(f: _Fake) -> Document:
     once: space-separated form fields (姓名 X  性别 男), 患者，X，女, a name then its bed number,
     科室X主任, X/Y signatures, 由X护士长, 本人X声明."""
     return _sampled_fragments("held_out_v8", f, _v8_fragment, 10)
+
+
+# Ordinary patients' and staff names (the names a ward list holds) and a few that are also words
+# (汪洋, 方舟, 丁宁, 魏来, 夏青, 田甜, 苏丹)
+NAMES_V9 = [
+    "王淑芬",
+    "李建国",
+    "张桂兰",
+    "刘玉梅",
+    "陈志明",
+    "杨秀英",
+    "赵德福",
+    "黄美玲",
+    "周国平",
+    "吴春兰",
+    "徐长江",
+    "孙玉珍",
+    "马文华",
+    "朱桂芳",
+    "胡永刚",
+    "郭淑华",
+    "何建平",
+    "高玉兰",
+    "林志华",
+    "罗秀芳",
+    "梁国栋",
+    "宋丽萍",
+    "郑海峰",
+    "谢小燕",
+    "韩冬梅",
+    "唐建军",
+    "冯淑英",
+    "于凤霞",
+    "董学文",
+    "萧红",
+    "程浩",
+    "曹雪",
+    "袁野",
+    "邓林",
+    "许晴",
+    "傅强",
+    "沈洁",
+    "曾凡",
+    "彭程",
+    "吕婷",
+    "汪洋",
+    "方舟",
+    "丁宁",
+    "魏来",
+    "夏青",
+    "田甜",
+    "苏丹",
+    "蒋勤勤",
+    "蔡明",
+    "潘虹",
+]
+
+
+def _v9_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_V9)
+
+    if k == 0:
+        d.add("婚育史：适龄结婚，爱人").ent("PERSON", n()).add("体健，育有1子。")
+    elif k == 1:
+        d.ent("PERSON", n()).add("老人今晨起床后跌倒，家属发现后送至急诊。")
+    elif k == 2:
+        d.add("电话联系患者外甥").ent("PERSON", n()).add("，告知复查时间。")
+    elif k == 3:
+        d.add("嘱").ent("PERSON", n()).add("按时服药，低盐低脂饮食。")
+    elif k == 4:
+        d.add(f"{f.r.randint(1, 45)}床").ent("PERSON", n()).add("今晨空腹血糖7.8mmol/L，予调整胰岛素剂量。")
+    elif k == 5:
+        d.add("与").ent("PERSON", n()).add("通话，其表示理解并同意转院。")
+    elif k == 6:
+        d.add("交班者：").ent("PERSON", n()).add("    接班者：").ent("PERSON", n()).add("\n")
+    elif k == 7:
+        d.ent("PERSON", n()).add("的女儿反映患者近日食欲下降。")
+    elif k == 8:
+        d.ent("PERSON", n()).add(f"今年{f.r.randint(18, 90)}岁，因反复头痛就诊。")
+    elif k == 9:
+        d.ent("PERSON", n()).add("（住院号").ent("MEDICAL_RECORD_NUMBER", f.mrn()).add("）今日转入ICU。")
+    elif k == 10:
+        d.add("向").ent("PERSON", n()).add("及其配偶交代手术风险，签署同意书。")
+    else:
+        d.add("化验单上患者姓名为").ent("PERSON", n()).add("，与腕带信息一致。")
+
+
+def held_out_v9(f: _Fake) -> Document:
+    """Written after v8's tuning and before any change that followed it, to be measured once after
+    them: ordinary ward-list names (王淑芬, 李建国) and a few that are words (汪洋, 方舟, 苏丹), in
+    contexts no earlier set used: 爱人X, X老人, 外甥X, 嘱X, a bed number before the name, 与X通话,
+    交班者/接班者, X的女儿, X今年N岁, X（住院号…）, 向X及其配偶, 姓名为X."""
+    return _sampled_fragments("held_out_v9", f, _v9_fragment, 12)
