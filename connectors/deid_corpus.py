@@ -144,6 +144,118 @@ CUE_NEGATIVES = [
 ]
 
 
+# Clinical sentences with no name in them, dense in characters that are also surnames (高, 明, 安, 方,
+# 常, 时, 和, 于, 向, 应, 全, 程, 白, 黄, 金, 石, 马, 龙, 钟, 柴, 苏, 宁, 康, 管, 单, 连, 边, 施, 费,
+# 解, 谷, 车, 房, 冷, 包, 毛, 甘, 田, 林, 江, 洪, 严, 雷 ...): the negatives for a name model that reads
+# no cue, written in the styles of admission notes, progress notes, nursing records, operation notes,
+# lab reports, discharge advice and claim forms.
+NAMELESS_NOTES = [
+    "患者神志清楚，精神可，饮食睡眠尚可，大小便正常。",
+    "查体：体温36.8℃，脉搏82次/分，呼吸20次/分，血压135/85mmHg。",
+    "双肺呼吸音粗，可闻及少量湿啰音，心率82次/分，律齐。",
+    "腹平软，全腹无压痛及反跳痛，肝脾肋下未触及，移动性浊音阴性。",
+    "双下肢无水肿，四肢肌力正常，病理征未引出。",
+    "今日查房，患者诉胸闷较前明显好转，夜间可平卧。",
+    "复查血常规示白细胞计数较前下降，继续抗感染治疗。",
+    "予头孢曲松钠2g静滴qd抗感染，氨溴索化痰，对症支持治疗。",
+    "患者于今晨安返病房，生命体征平稳，伤口敷料干燥。",
+    "术中见胆囊大小约8×4cm，壁厚，与周围组织粘连明显。",
+    "手术顺利，术中出血约50ml，未输血，术后安返病房。",
+    "术后予禁食、补液、抑酸、预防感染等治疗。",
+    "引流管通畅，引流出淡血性液体约30ml。",
+    "向患者及家属交代病情，表示理解并配合治疗。",
+    "告知患者低盐低脂饮食，适当运动，戒烟限酒。",
+    "出院后继续口服阿司匹林肠溶片100mg qd，定期复查肝肾功能。",
+    "如有胸痛、气促等不适，及时就诊。",
+    "嘱患者卧床休息，避免剧烈活动，保持大便通畅。",
+    "夜间患者睡眠欠佳，予艾司唑仑1mg口服后入睡。",
+    "护理：一级护理，心电监护，低流量吸氧。",
+    "晨间护理完成，协助患者翻身拍背，皮肤完好无压红。",
+    "患者诉切口疼痛，疼痛评分4分，遵医嘱予止痛处理后缓解。",
+    "留置导尿管通畅，尿色淡黄，量约1500ml。",
+    "血糖监测：空腹6.8mmol/L，餐后2小时9.6mmol/L。",
+    "心电图示窦性心律，ST段未见明显异常。",
+    "胸部CT示右肺下叶炎症，较前吸收好转。",
+    "头颅MRI未见明显异常，建议随访。",
+    "腹部彩超提示脂肪肝，胆囊结石。",
+    "肝功能：谷丙转氨酶56U/L，谷草转氨酶42U/L，总胆红素18.5umol/L。",
+    "肾功能：肌酐88umol/L，尿素氮6.2mmol/L，尿酸420umol/L。",
+    "凝血功能正常，D-二聚体0.3mg/L。",
+    "尿常规：尿蛋白阴性，尿潜血弱阳性。",
+    "大便常规及潜血均阴性。",
+    "甲状腺功能未见异常。",
+    "诊断明确，治疗方案合理，继续当前治疗。",
+    "病情平稳，可考虑近日出院。",
+    "患者目前一般情况良好，准予今日出院。",
+    "既往体健，否认高血压、糖尿病、冠心病病史。",
+    "否认肝炎、结核等传染病史，否认手术外伤史。",
+    "否认药物及食物过敏史，预防接种史随当地。",
+    "生于原籍，久居本地，无疫区居住史，无烟酒嗜好。",
+    "适龄结婚，育有1子1女，均体健。",
+    "月经规律，绝经5年，无异常阴道流血。",
+    "父母已故，死因不详，否认家族遗传病史。",
+    "全身皮肤黏膜无黄染，浅表淋巴结未触及肿大。",
+    "头颅无畸形，双侧瞳孔等大等圆，对光反射灵敏。",
+    "颈软，无抵抗，气管居中，甲状腺无肿大。",
+    "脊柱四肢无畸形，关节活动自如。",
+    "专科检查：右膝关节肿胀，压痛明显，浮髌试验阳性。",
+    "左侧腰部叩击痛阳性，右侧阴性。",
+    "康复训练每日两次，每次30分钟。",
+    "管床医师每日查房两次，及时调整用药。",
+    "单次剂量不超过0.5g，连续使用不超过7天。",
+    "边缘清晰，内部回声均匀，未见明显血流信号。",
+    "施行腹腔镜下胆囊切除术。",
+    "费用由医保统筹支付，个人自付部分另行结算。",
+    "解痉止痛后症状缓解。",
+    "谷氨酰转肽酶轻度升高。",
+    "车祸伤致右下肢疼痛2小时。",
+    "房颤心律，心室率约110次/分。",
+    "冷敷后肿胀减轻。",
+    "包扎固定，定期换药。",
+    "毛细血管充盈时间小于2秒。",
+    "甘露醇125ml静滴q8h降颅压。",
+    "田字格样改变，考虑间质性病变。",
+    "林格液500ml静滴。",
+    "江边受凉后出现发热。",
+    "洪脉，舌红苔黄。",
+    "严格无菌操作，防止感染。",
+    "雷贝拉唑20mg口服qd。",
+    "高龄，高危，手术风险大。",
+    "明日复查电解质。",
+    "安排明日上午行胃镜检查。",
+    "方可拔除引流管。",
+    "常规术前准备已完成。",
+    "时有头晕，无视物旋转。",
+    "和既往相比，咳嗽明显减轻。",
+    "于门诊行冠脉CTA检查。",
+    "向心性肥胖，满月脸。",
+    "应用利尿剂后尿量增多。",
+    "全程无不良反应。",
+    "程序性死亡受体检测阴性。",
+    "白天精神尚可，晚间偶有咳嗽。",
+    "黄绿色脓痰，量中等。",
+    "金属异物已取出。",
+    "石膏托外固定。",
+    "马来酸依那普利片10mg qd。",
+    "龙胆泻肝汤加减。",
+    "钟摆样运动，考虑膈肌麻痹。",
+    "柴胡疏肝散口服。",
+    "苏醒后拔除气管插管。",
+    "宁心安神，养血柔肝。",
+    "康复出院，门诊随访。",
+    "连续监测三天，均正常。",
+    "伍用抗生素需注意配伍禁忌。",
+    "齐墩果酸片口服。",
+    "华法林抗凝，监测INR。",
+    "万古霉素1g静滴q12h。",
+    "双侧胸廓对称，未见异常隆起。",
+    "理赔申请书已收到，材料齐全。",
+    "保险期间内发生的住院医疗费用按比例赔付。",
+    "本次住院总费用12850.60元，其中统筹支付8230.20元。",
+    "材料审核通过，同意赔付。",
+]
+
+
 @dataclass
 class Document:
     kind: str
@@ -851,3 +963,102 @@ def held_out_v9(f: _Fake) -> Document:
     contexts no earlier set used: 爱人X, X老人, 外甥X, 嘱X, a bed number before the name, 与X通话,
     交班者/接班者, X的女儿, X今年N岁, X（住院号…）, 向X及其配偶, 姓名为X."""
     return _sampled_fragments("held_out_v9", f, _v9_fragment, 12)
+
+
+# A development set: written after v9 and tuned against from the start (never an honest figure).
+NAMES_DEV = """刘桂珍 张国强 李玉兰 王建华 陈秀珍 杨志刚 赵淑兰 黄建国 周丽华 吴海燕 徐建平 孙秀兰 马玉芳 朱春梅
+胡志勇 郭玉英 何淑珍 高建军 林秀梅 罗志明 梁玉珍 宋建新 郑秀英 谢建军 韩玉梅 唐志华 冯建民 于秀芳 董玉华 程建华
+曹淑芬 袁志强 邓丽 许晶 傅红 沈涛 曾静 彭勇 吕洁 苏明 卢敏 蒋华 蔡红 贾云 丁勇 魏强 薛丽 叶萍 阎军 余华 潘玲 杜鹃
+戴宁 夏雪 钟华 汪静 田军 任芳 姜涛 范晓明 方丽 石岩 姚红 谭志强 廖春燕 邹建平 熊海涛 金玉 陆小红 郝建国""".split()
+
+
+def _dev_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_DEV)
+
+    if k == 0:
+        d.add("患者").ent("PERSON", n()).add("因“反复咳嗽咳痰10年”入院。")
+    elif k == 1:
+        d.add("今日").ent("PERSON", n()).add("血压波动较大，予加用氨氯地平。")
+    elif k == 2:
+        d.add("侄子").ent("PERSON", n()).add("代为办理入院手续。")
+    elif k == 3:
+        d.add("通知").ent("PERSON", n()).add("前来护士站签字。")
+    elif k == 4:
+        d.add("已电话告知").ent("PERSON", n()).add("检查结果。")
+    elif k == 5:
+        d.add("监护人").ent("PERSON", n()).add("（母亲）签署知情同意书。")
+    elif k == 6:
+        d.ent("PERSON", n()).add("诉夜间睡眠差，予对症处理。")
+    elif k == 7:
+        d.add("床旁交接：").ent("PERSON", n()).add(" → ").ent("PERSON", n()).add("\n")
+    elif k == 8:
+        d.add("探视者").ent("PERSON", n()).add("自称为患者表弟。")
+    elif k == 9:
+        d.add("转运途中由").ent("PERSON", n()).add("全程陪同。")
+    elif k == 10:
+        d.add("术者").ent("PERSON", n()).add("，助手").ent("PERSON", n()).add("，器械护士").ent("PERSON", n())
+        d.add("。")
+    elif k == 11:
+        d.add("患者及其儿媳").ent("PERSON", n()).add("均表示知情。")
+    elif k == 12:
+        d.add("门诊").ent("PERSON", n()).add("教授建议住院治疗。")
+    elif k == 13:
+        d.add("见证人：").ent("PERSON", n()).add("    日期：").ent("DATE_TIME", f.date()).add("\n")
+    elif k == 14:
+        d.add("据").ent("PERSON", n()).add("回忆，患者昨晚曾呕吐一次。")
+    elif k == 15:
+        d.add("护理组长").ent("PERSON", n()).add("检查后签名。")
+    elif k == 16:
+        d.ent("PERSON", n()).add("与").ent("PERSON", n()).add("系母子关系。")
+    else:
+        d.add("已将病情告知其姐").ent("PERSON", n()).add("。")
+
+
+def development_set(f: _Fake) -> Document:
+    """Eighteen fragments in contexts beyond v1-v9 (侄子X, 据X回忆, X与Y系母子关系 ...), tuned against."""
+    return _sampled_fragments("development_set", f, _dev_fragment, 18)
+
+
+# Names of v10: ward-list names whose given part is itself a common word (建国, 长江, 玉兰, 国庆) or
+# holds a rarer character, and a few single-character given names
+NAMES_V10 = """李长江 王玉兰 张国庆 刘建设 陈立新 杨卫东 赵红英 黄海洋 周建设 吴秋菊 徐桂花 孙建新 马春生 朱玉珍
+胡秀云 郭春华 何丽君 高秀英 林丽珍 罗春兰 梁秀云 宋志红 郑玉霞 谢丽芳 韩春花 唐淑贞 冯兰英 于桂英 董淑敏
+萧敏 程琳 曹颖 袁媛 邓华 许诺 傅聪 沈冰 曾黎 彭媛 吕萍 苏蕊 卢璐 蒋雯 蔡琴 贾玲玲 丁磊 魏巍 薛冰 叶倩""".split()
+
+
+def _v10_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_V10)
+
+    if k == 0:
+        d.add("入院时由其表哥").ent("PERSON", n()).add("背入病房。")
+    elif k == 1:
+        d.add("联系不上").ent("PERSON", n()).add("，改由社区网格员转告。")
+    elif k == 2:
+        d.ent("PERSON", n()).add("，退休工人，既往有吸烟史30年。")
+    elif k == 3:
+        d.add("今晨").ent("PERSON", n()).add("自行拔除胃管，已重新置入。")
+    elif k == 4:
+        d.add("患方代表").ent("PERSON", n()).add("要求复印病历。")
+    elif k == 5:
+        d.add("根据").ent("PERSON", n()).add("提供的外院资料，患者曾行冠脉支架植入术。")
+    elif k == 6:
+        d.add("出院时交由").ent("PERSON", n()).add("接回家中照护。")
+    elif k == 7:
+        d.add("门诊随访（").ent("PERSON", n()).add("）：血压130/80mmHg。\n")
+    elif k == 8:
+        d.add("记账员").ent("PERSON", n()).add("核对费用清单无误。")
+    elif k == 9:
+        d.add("家访时见").ent("PERSON", n()).add("独居，生活能自理。")
+    elif k == 10:
+        d.add("质控员").ent("PERSON", n()).add("、科主任").ent("PERSON", n()).add("审阅病历。")
+    else:
+        d.add("被访者").ent("PERSON", n()).add("否认近期发热。")
+
+
+def held_out_v10(f: _Fake) -> Document:
+    """Written after v9's first measurement and before any change that followed it, to be measured
+    once after them: 表哥X, 联系不上X, X，退休工人, 今晨X自行…, 患方代表X, 根据X提供, 交由X接回, (X) in
+    brackets, 记账员/质控员/被访者 and names whose given part is a common word (长江, 玉兰, 国庆, 建设)."""
+    return _sampled_fragments("held_out_v10", f, _v10_fragment, 12)
