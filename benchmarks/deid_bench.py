@@ -24,8 +24,10 @@ from presidio_analyzer.predefined_recognizers import (
 
 from connectors.deid_corpus import (
     CUE_NEGATIVES,
+    NAMELESS_NOTES,
     _Fake,
     corpus,
+    development_set,
     evaluate,
     held_out,
     held_out_v2,
@@ -35,6 +37,8 @@ from connectors.deid_corpus import (
     held_out_v6,
     held_out_v7,
     held_out_v8,
+    held_out_v9,
+    held_out_v10,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -115,10 +119,15 @@ def main() -> None:
         (82, held_out_v6),
         (83, held_out_v7),
         (84, held_out_v8),
+        (85, held_out_v9),
+        (86, held_out_v10),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)
+    f = _Fake(random.Random(90))
+    development = evaluate([development_set(f) for _ in range(600)], analyzer.analyze)
     cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in CUE_NEGATIVES)
+    nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in NAMELESS_NOTES)
     notes = [d.text[:200] for d in corpus(500, seed=1)]
     base = baseline_engine()
     ours = rate(analyzer.analyze, notes)
@@ -130,7 +139,9 @@ def main() -> None:
         "baseline_presidio_patterns_notes_per_s": round(plain),
         "tuned_corpus": tuned,
         "held_out": honest,
+        "development_set": development,
         "cue_negatives": {"phrases": len(CUE_NEGATIVES), "with_a_false_person": cue_false},
+        "nameless_notes": {"sentences": len(NAMELESS_NOTES), "with_a_false_person": nameless_false},
     }
     strict = ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD")
     loose = ("PERSON", "LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE")

@@ -6,20 +6,27 @@ title or a name label. Clinical words that begin with a surname character (高�
 A name's extent comes from a model of given-name characters, then jieba's segmentation, and last,
 after a cue, from its context: surname and one or two characters that run into the start of a common
 word or a word that follows names (林小雨核对, 胡适查看), as long as the name itself is no common word
-(主任查看: 查 is a surname)."""
+(主任查看: 查 is a surname).
+
+Where no cue stands, the statistical segmentation of ``name_model.py`` decides (爱人李秀芝体健, 18床王淑芬
+今晨 ...); its findings score 0.6, below every rule's, so a cue's extent and other entity types win
+where they overlap."""
 
 from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+if TYPE_CHECKING:
+    from node.anonymization.recognizers.name_model import NameModel
+
 SINGLE = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
-    "汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞"
+    "汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤洪常温康施文牛樊葛邢安齐易乔伍庞"
     "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
     "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
     "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
@@ -34,7 +41,12 @@ _BEFORE = re.compile(
     r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
     r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
     r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系|通知|告知|致电|复核人|核对人|"
-    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人)"
+    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
+    # kinship terms: a closed class, listed whole
+    r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
+    r"舅舅|舅妈|姑姑|姑父|姨妈|姨父|叔叔|婶婶|伯伯|伯母|岳父|岳母|公公|婆婆|[继养]父|[继养]母|外?祖[父母]|"
+    r"其[姐妹兄弟夫妻子女母父]|"
+    r"姓名为|名为|名叫)"
     r"[ \t]*[:：]?[ \t]*$"
 )
 # a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
@@ -46,7 +58,9 @@ _BEFORE_COLON = re.compile(r"[:：][ \t]*$")
 _LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
 _FIELD_END = re.compile(r"[ \t\r\n，,。；;、（(）)]|$")
 _AFTER = re.compile(
-    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师)"
+    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师|"
+    r"老人|阿姨|大爷|大妈|奶奶|爷爷|师傅|同学)"
+    r"|的(?:儿子|女儿|丈夫|妻子|爱人|母亲|父亲|家属|子女|孙子|孙女|哥哥|姐姐|弟弟|妹妹)"
     r"|[，,、（( \t]*(?:男|女)(?![科性])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
     r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)])"
 )
@@ -142,7 +156,8 @@ def _given_char(ch: str) -> bool:
 
 
 _JIEBA: Any = None
-RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
+RARE_WORD = 100
+MODEL_SCORE = 0.6  # a name the segmentation model found without a cue  # jieba dictionary frequency under which a word may be a name rather than a common word
 
 
 def _jieba() -> Any:
@@ -194,11 +209,20 @@ _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
 
 class ChineseNameRecognizer(EntityRecognizer):
-    def __init__(self) -> None:
+    def __init__(self, model: NameModel | None = None) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="zh", name="PERSON_zh_recognizer")
+        self._model = model
 
     def load(self) -> None:
         return None
+
+    @property
+    def model(self) -> NameModel:
+        if self._model is None:
+            from node.anonymization.recognizers.name_model import NameModel
+
+            self._model = NameModel.packaged()
+        return self._model
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -213,6 +237,9 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", span[0], span[1], 0.85))
                 pos = span[1]
                 listed_at = span[1] + 1 if text[span[1] : span[1] + 1] in ("、", "/") else -1
+        for start, end in self.model.find(text):
+            if all(end <= r.start or start >= r.end for r in results):
+                results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         return results
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -227,13 +254,9 @@ class ChineseNameRecognizer(EntityRecognizer):
         return None
 
     def _extent(self, text: str, start: int, end: int, listed: bool) -> tuple[int, int] | None:
-        cued_before = bool(
-            listed
-            or _BEFORE.search(text, max(0, start - 8), start)
-            or _ROLE_BEFORE.search(text, max(0, start - 4), start)
-        )
-        if not cued_before and start > 0 and _common_non_name(text[start - 1 : start + 1]):
-            return None  # 病史由患者: 史 ends the word 病史
+        cued_before = listed or cue_before(text, start)
+        if not cued_before and _ends_word(text, start):
+            return None  # 病史由患者: 史 ends the word 病史; 化验单上: 单 ends 化验单
         surname = 2 if text[start : start + 2] in COMPOUND else 1
         stop = start + surname
         while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
@@ -264,6 +287,30 @@ class ChineseNameRecognizer(EntityRecognizer):
         elif _LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
+
+
+def _ends_word(text: str, start: int) -> bool:
+    """The character at ``start`` ends a word: a common two-character one (病史) or any three- or
+    four-character dictionary word that is no name (化验单, 检验单)."""
+    if start > 0 and _common_non_name(text[start - 1 : start + 1]):
+        return True
+    jieba = _jieba()
+    for k in (3, 4):
+        word = text[start + 1 - k : start + 1] if start + 1 >= k else ""
+        if (
+            word
+            and jieba.dt.FREQ.get(word, 0) > 0
+            and not str(jieba.posseg.dt.word_tag_tab.get(word, "")).startswith("nr")
+        ):
+            return True
+    return False
+
+
+def cue_before(text: str, start: int) -> bool:
+    """A word that says a person follows (患者, 家属：, 发药人 ...) ends right before ``start``."""
+    return bool(
+        _BEFORE.search(text, max(0, start - 8), start) or _ROLE_BEFORE.search(text, max(0, start - 4), start)
+    )
 
 
 # surnames that are far more often function words or adverbs right after a cue (护士于夜间巡视, 医生曾
