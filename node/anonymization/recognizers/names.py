@@ -156,8 +156,8 @@ def _given_char(ch: str) -> bool:
 
 
 _JIEBA: Any = None
-RARE_WORD = 100
-MODEL_SCORE = 0.6  # a name the segmentation model found without a cue  # jieba dictionary frequency under which a word may be a name rather than a common word
+RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
+MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 
 
 def _jieba() -> Any:
