@@ -1062,3 +1062,54 @@ def held_out_v10(f: _Fake) -> Document:
     once after them: 表哥X, 联系不上X, X，退休工人, 今晨X自行…, 患方代表X, 根据X提供, 交由X接回, (X) in
     brackets, 记账员/质控员/被访者 and names whose given part is a common word (长江, 玉兰, 国庆, 建设)."""
     return _sampled_fragments("held_out_v10", f, _v10_fragment, 12)
+
+
+# Names of v11: a ward list of three generations (德明, 凤英 / 建明, 丽娟 / 子涵, 浩然), single-character
+# given names, and a few that are ordinary words (雷鸣, 龙腾, 高原, 江海, 常青) as real rosters hold
+NAMES_V11 = """陈淑华 王德明 李凤英 张宝山 刘金花 杨树林 赵德胜 黄丽霞 周凤兰 吴德华 徐国华 孙丽娟 马文斌 朱晓燕
+胡建明 郭淑英 何秀兰 高玉珍 林志强 罗海燕 梁德富 宋美华 郑建华 张子涵 王梓萱 李浩然 刘一诺 陈思琪 杨雨桐
+赵宇轩 黄诗涵 周俊杰 吴欣怡 孔亮 葛斌 施红 段平 雷鸣 龙腾 高原 江海 常青 邱玉梅 侯振华 秦桂兰 尹志华
+钱晓东 严秀英 白玉凤 崔永胜""".split()
+
+
+def _v11_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_V11)
+
+    if k == 0:
+        d.add("管床医生").ent("PERSON", n()).add("查看患者后嘱继续观察。")
+    elif k == 1:
+        d.add("患者之子").ent("PERSON", n()).add("拒绝行有创检查。")
+    elif k == 2:
+        d.ent("PERSON", n()).add("的爱人诉患者夜间多次起床。")
+    elif k == 3:
+        d.add("预约人：").ent("PERSON", n()).add("　预约时间：").ent("DATE_TIME", f.date()).add("\n")
+    elif k == 4:
+        d.add("本次住院期间").ent("PERSON", n()).add("共输注红细胞4U。")
+    elif k == 5:
+        d.add("请").ent("PERSON", n()).add("于下周一上午来院复诊。")
+    elif k == 6:
+        d.add("经与").ent("PERSON", n()).add("沟通，家属同意转入ICU。")
+    elif k == 7:
+        d.ent("PERSON", n()).add("（女，67岁）因“右髋部疼痛2小时”急诊就诊。")
+    elif k == 8:
+        d.add("签收人").ent("PERSON", n()).add("已领取出院带药。")
+    elif k == 9:
+        d.add("家属").ent("PERSON", n()).add("、").ent("PERSON", n()).add("已到场。")
+    elif k == 10:
+        d.add("社区医生").ent("PERSON", n()).add("反馈患者居家血糖控制欠佳。")
+    elif k == 11:
+        d.add("该患者由").ent("PERSON", n()).add("护士负责夜间巡视。")
+    elif k == 12:
+        d.add("回访电话由").ent("PERSON", n()).add("接听，诉伤口愈合良好。")
+    elif k == 13:
+        d.ent("PERSON", n()).add("主任查房后指出：诊断明确，可择期手术。")
+    else:
+        d.add("理赔申请人").ent("PERSON", n()).add("提交的发票共3张。")
+
+
+def held_out_v11(f: _Fake) -> Document:
+    """Written after v10's first measurement and before any change that followed it, to be measured
+    once after them: 管床医生X, 患者之子X, X的爱人, 预约人：X, 住院期间X, 请X于, 经与X沟通, X（女，67岁）,
+    签收人X, 家属X、Y, 社区医生X, 由X护士负责, 由X接听, X主任查房, 理赔申请人X."""
+    return _sampled_fragments("held_out_v11", f, _v11_fragment, 15)
