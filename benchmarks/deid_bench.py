@@ -39,6 +39,7 @@ from connectors.deid_corpus import (
     held_out_v8,
     held_out_v9,
     held_out_v10,
+    held_out_v11,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -121,6 +122,7 @@ def main() -> None:
         (84, held_out_v8),
         (85, held_out_v9),
         (86, held_out_v10),
+        (87, held_out_v11),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)

@@ -14,12 +14,15 @@ where P(c | given name) is the character's share among 32 million given-name cha
 Chinese names (ngender's table, MIT licence, ``data/ngender_charfreq.csv``) and P(surname) follows the
 rank of the surname list (a Zipf law, exponent 0.9: 王 about 7 %). The most probable segmentation
 decides: 李秀芝 is far likelier a name than the three characters 李/秀/芝, while 管通畅 loses to 管/通畅 and
-冷敷 to the word 冷敷. The model reads no cue; ``NAME_PRIOR`` (how often a word is a name) is its one
-tuned number (on the tuned corpus and the held-out sets v1-v8, never on v9).
+冷敷 to the word 冷敷. ``NAME_PRIOR`` (how often a word is a name) was tuned on the tuned corpus and the
+held-out sets v1-v8, never on v9.
 
-Frequent dictionary words stay words even where jieba tags them as names (毛发, 汪洋, 高峰): a name
-that is also a common word is left to the cue rules. Given-name characters exclude those that end a
-name in clinical text (的, 于, 诉 ...) and candidates that start a clinical word (高血压, 华法林).
+Context multiplies a name's odds, one factor per side: before it a cue (患者X, 爱人X: CUE_FACTOR) or a
+co-verb (与X, 嘱X: COVERB_FACTOR); after it a title (X医生: CUE_FACTOR) or a verb only a person does
+(X沟通, X否认, X已领取: PREDICATE_FACTOR). A frequent dictionary word (汪洋, 高原, 常青) can be a name
+only where some context says a person is meant, and then must still outscore the word. Given-name
+characters exclude those that end a name in clinical text (的, 于, 诉 ...); candidates that start a
+clinical word (高血压, 华法林) or run into a drug's characters (艾司唑仑) are no names.
 """
 
 from __future__ import annotations
@@ -36,10 +39,19 @@ NAME_PRIOR = 0.01  # the share of words that are personal names
 CUE_FACTOR = 1000.0  # how much likelier a name is next to a cue (患者X, X医生) than elsewhere
 COVERB_FACTOR = 30.0  # after a co-verb that takes a person (与X通话, 嘱X服药, 向X交代)
 _COVERB = re.compile(r"(?:与|和|跟|同|向|嘱|让|叫|给|替|帮|陪|带|由|经|请)$")
+PREDICATE_FACTOR = 30.0  # before a verb only a person does (X沟通, X拒绝手术, X已领取, X反馈)
+_PERSON_PREDICATE = re.compile(
+    r"(?:[已均也曾再亦仍]|再次|多次)?(?:陪同|陪护|代诉|自诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|拒绝|"
+    r"要求|表示|否认|回忆|反映|反馈|接听|领取|提交|提供|通话|查看|负责|来院|到院|到场|前来|自行|独居|诉|述|称)"
+)
+SURNAME_AS_WORD = 0.1  # share of a name-tagged surname character's count that is not a surname
 GIVEN_LENGTH = {1: 0.3, 2: 0.7}  # one-character and two-character given names
 SURNAME_ZIPF = 0.9
 LONGEST_WORD = 8
 _RUN = re.compile(r"[\u4e00-\u9fff]+")
+# characters of transliterated drug and chemical names (艾司唑仑, 雷贝拉唑, 头孢哌酮钠): a candidate
+# running into one within two characters is the start of a drug, not a name
+_DRUG_TAIL = re.compile(r"[\u4e00-\u9fff]{0,2}[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲]")
 _DATA = resources.files("node.anonymization") / "data"
 
 
@@ -73,32 +85,53 @@ class NameModel:
         self._log_total = math.log(jieba.dt.total)
         self._cue = math.log(CUE_FACTOR)
         self._coverb = math.log(COVERB_FACTOR)
+        self._predicate = math.log(PREDICATE_FACTOR)
+        self._surname_as_word = math.log(SURNAME_AS_WORD)
+        self._nr_surnames = {c for c in surnames if len(c) == 1 and self._tags.get(c) == "nr"}
 
     @classmethod
     def packaged(cls) -> NameModel:
         return cls(given_name_counts(), surname_shares(), rules._jieba())
 
     def _word_logp(self, word: str) -> float | None:
-        """A dictionary word's log-probability; rare words jieba tags as names are not words here."""
+        """A dictionary word's log-probability. Words jieba tags as personal names are not words here
+        when rare (杨树林) or three characters long (张国庆, 韦小宝: the dictionary's own names); the name
+        class scores them instead, so that 胡萝卜 or 莫斯科 still lose to their characters' odds."""
         f = self._freq.get(word, 0)
-        if not f or (f < rules.RARE_WORD and str(self._tags.get(word, "")).startswith("nr")):
+        if not f:
+            return None
+        if (f < rules.RARE_WORD or len(word) == 3) and str(self._tags.get(word, "")).startswith("nr"):
             return None
         return math.log(f) - self._log_total
 
-    def _name_logp(self, name: str, surname: int, cued: bool, coverb: bool = False) -> float | None:
+    def _name_logp(self, name: str, surname: int, context: float) -> float | None:
+        """log P(name), ``context`` the log of how much likelier the surroundings make a name."""
         given = name[surname:]
         if any(ch in rules._NOT_GIVEN for ch in given):
             return None
-        if not cued and self._freq.get(name, 0) >= rules.RARE_WORD:
-            return None
+        if not context and self._freq.get(name, 0) >= rules.RARE_WORD:
+            return None  # a common word (汪洋, 高原) is a name only where the context says a person
         if name in rules._LEXICON_PREFIXES or any(name[:k] in rules.LEXICON for k in range(2, len(name) + 1)):
             return None
-        lp = self._surname[name[:surname]] + self._length[len(given)]
-        lp += self._cue if cued else (self._coverb if coverb else 0.0)
+        lp = self._surname[name[:surname]] + self._length[len(given)] + context
         return lp + sum(self._given.get(ch, self._given_unseen) for ch in given)
 
+    def _context(self, text: str, i: int, j: int, cued_before: bool, coverb: bool) -> float:
+        """Log-factor of the evidence around a candidate name ``text[i:j]``: before it a cue (患者X) or
+        a co-verb (与X), after it a title (X医生) or a verb only a person does (X沟通); the two sides are
+        independent evidence, so their factors multiply."""
+        before = self._cue if cued_before else (self._coverb if coverb else 0.0)
+        if rules._AFTER.match(text, j):
+            return before + self._cue
+        return before + (self._predicate if _PERSON_PREDICATE.match(text, j) else 0.0)
+
     def _char_logp(self, ch: str) -> float:
-        return math.log(self._freq.get(ch) or 1) - self._log_total
+        """A single character as a word. jieba's counts come from text segmented the PKU way, where a
+        name is two words (周/nr 建设/nr), so a surname character that jieba tags nr (周, 刘, 陈) owes most
+        of its count to surnames, which the name class already scores: its count as a word is cut to
+        SURNAME_AS_WORD of it."""
+        lp = math.log(self._freq.get(ch) or 1) - self._log_total
+        return lp + self._surname_as_word if ch in self._nr_surnames else lp
 
     def segment(self, text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
         """The most probable segmentation of the run of Chinese characters ``text[start:end]``:
@@ -115,18 +148,22 @@ class NameModel:
                 if lp is not None and lp + best[i + k][0] > top[0]:
                     top = (lp + best[i + k][0], i + k, False)
             surname = 2 if run[i : i + 2] in rules.COMPOUND else (1 if run[i] in self._surname else 0)
-            cued_before = surname and rules.cue_before(text, start + i)
+            cued_before = bool(surname) and rules.cue_before(text, start + i)
             coverb = bool(surname and _COVERB.search(text, max(0, start + i - 1), start + i))
             for given in (1, 2) if surname else ():
                 j = i + surname + given
                 if j > n:
                     break
-                if run[i] in rules._FUNCTION_SURNAMES and not rules._stands_as_name(
-                    text, start + i, start + j
+                if (
+                    run[i] in rules._FUNCTION_SURNAMES
+                    and not rules._stands_as_name(text, start + i, start + j)
+                    and not _PERSON_PREDICATE.match(text, start + j)
                 ):
-                    continue  # 于今晨, 常感乏力: a function word running into a word
-                cued = bool(cued_before or rules._AFTER.match(text, start + j))
-                lp = self._name_logp(run[i:j], surname, cued, coverb)
+                    continue  # 于今晨, 常感乏力: a function word running into a word (but 曾黎否认)
+                if _DRUG_TAIL.match(text, start + j):
+                    continue
+                context = self._context(text, start + i, start + j, cued_before, coverb)
+                lp = self._name_logp(run[i:j], surname, context)
                 if lp is not None and lp + best[j][0] > top[0]:
                     top = (lp + best[j][0], j, True)
             best[i] = top

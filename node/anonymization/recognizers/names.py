@@ -36,11 +36,12 @@ SINGLE = (
 COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 长孙 宇文 端木 南宫 独孤".split()
 _SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
 _CJK = "[\u4e00-\u9fff]"
+_CJK_CHAR = re.compile(_CJK)
 
 _BEFORE = re.compile(
     r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
     r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
-    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系|通知|告知|致电|复核人|核对人|"
+    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系(?:不上|不到)?|通知|代表|告知|致电|复核人|核对人|"
     r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
     # kinship terms: a closed class, listed whole
     r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
@@ -56,7 +57,7 @@ _ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]
 _BEFORE_COLON = re.compile(r"[:：][ \t]*$")
 # a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
 _LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
-_FIELD_END = re.compile(r"[ \t\r\n，,。；;、（(）)]|$")
+_FIELD_END = re.compile(r"[ \t\r\n\u3000，,。；;、（(）)]|$")
 _AFTER = re.compile(
     r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师|"
     r"老人|阿姨|大爷|大妈|奶奶|爷爷|师傅|同学)"
@@ -261,8 +262,11 @@ class ChineseNameRecognizer(EntityRecognizer):
         stop = start + surname
         while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
+        two_given = start + surname + 2 <= len(text) and _CJK_CHAR.match(text, start + surname + 1)
         cued = (
-            cued_before or _AFTER.match(text, start + surname + 1) or _AFTER.match(text, start + surname + 2)
+            cued_before
+            or _AFTER.match(text, start + surname + 1)
+            or (two_given and _AFTER.match(text, start + surname + 2))  # not 查房，患者
         )
         if cued:
             # where a person is expected, let the segmenter have its say (王小明: 小 is too common a character)
