@@ -1135,3 +1135,55 @@ def held_out_v11(f: _Fake) -> Document:
     once after them: 管床医生X, 患者之子X, X的爱人, 预约人：X, 住院期间X, 请X于, 经与X沟通, X（女，67岁）,
     签收人X, 家属X、Y, 社区医生X, 由X护士负责, 由X接听, X主任查房, 理赔申请人X."""
     return _sampled_fragments("held_out_v11", f, _v11_fragment, 15)
+
+
+# Names of v12: another ward list (德顺, 桂芝 / 晓峰, 红梅 / 梓涵 generation's 思雨, 子墨), single-character
+# given names, and ordinary words (金星, 夏天, 田野, 向阳, 安康) at about the share real rosters hold
+NAMES_V12 = """韩德顺 彭桂芝 蒋凤琴 潘玉英 杜福林 戴秀珍 夏金凤 钟淑贞 汤永福 田桂芳 任长山 姜翠兰 范玉华 方桂荣
+石凤英 姚福全 谭秀芬 廖金华 邹德才 熊翠英 金海波 陆晓峰 郝丽霞 孟庆华 龚建新 毛晓军 万丽华 顾建英 贺文军
+邵红梅 柳思雨 章浩宇 罗一涵 苗欣悦 谷子墨 申强 付娟 包磊 祝敏 裴蕾 金星 夏天 田野 向阳 安康""".split()
+
+
+def _v12_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return f.r.choice(NAMES_V12)
+
+    if k == 0:
+        d.ent("PERSON", n()).add("称其母亲近一周食欲减退。")
+    elif k == 1:
+        d.add("咨询者").ent("PERSON", n()).add("来电询问检查结果。")
+    elif k == 2:
+        d.ent("PERSON", n()).add("老伴诉其夜间打鼾明显。")
+    elif k == 3:
+        d.add("出院小结已交").ent("PERSON", n()).add("签收。")
+    elif k == 4:
+        d.add("今与").ent("PERSON", n()).add("及其女儿谈话，交代手术风险。")
+    elif k == 5:
+        d.add("陪诊：").ent("PERSON", n()).add("（女儿）\n")
+    elif k == 6:
+        d.ent("PERSON", n()).add("同志因工作需要要求提前出院。")
+    elif k == 7:
+        d.add("接诊护士").ent("PERSON", n()).add("测量生命体征后通知医生。")
+    elif k == 8:
+        d.add("病人").ent("PERSON", n()).add("今日情绪低落，拒绝进食。")
+    elif k == 9:
+        d.add("经").ent("PERSON", n()).add("同意后行腰椎穿刺术。")
+    elif k == 10:
+        d.add("紧急联系人：").ent("PERSON", n()).add("，电话").ent("CN_PHONE", f.phone()).add("。")
+    elif k == 11:
+        d.ent("PERSON", n()).add("一家三口均有类似症状。")
+    elif k == 12:
+        d.add("主任医师").ent("PERSON", n()).add("、主治医师").ent("PERSON", n()).add("参加讨论。")
+    elif k == 13:
+        d.add("向患者家属").ent("PERSON", n()).add("详细说明病情。")
+    elif k == 14:
+        d.ent("PERSON", n()).add("自诉右上腹隐痛3天。")
+    else:
+        d.add("本人").ent("PERSON", n()).add("自愿放弃治疗，后果自负。")
+
+
+def held_out_v12(f: _Fake) -> Document:
+    """Written after v11's tuning and before any change that followed it, to be measured once after
+    them: X称其, 咨询者X, X老伴诉, 交X签收, 与X及其女儿, 陪诊：X（女儿）, X同志, 接诊护士X, 病人X, 经X同意,
+    紧急联系人：X, X一家三口, 主任医师X、主治医师Y, 向患者家属X, X自诉, 本人X."""
+    return _sampled_fragments("held_out_v12", f, _v12_fragment, 16)
