@@ -40,6 +40,7 @@ from connectors.deid_corpus import (
     held_out_v9,
     held_out_v10,
     held_out_v11,
+    held_out_v12,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -123,6 +124,7 @@ def main() -> None:
         (85, held_out_v9),
         (86, held_out_v10),
         (87, held_out_v11),
+        (88, held_out_v12),
     ):
         f = _Fake(random.Random(seed))
         honest[kind.__name__] = evaluate([kind(f) for _ in range(600)], analyzer.analyze)

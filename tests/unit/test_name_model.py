@@ -110,3 +110,10 @@ def test_development_set_regression_floor(analyzer: TextAnalyzer) -> None:
     f = _Fake(random.Random(90))
     report = evaluate([development_set(f) for _ in range(200)], analyzer.analyze)
     assert report["PERSON"]["recall"] >= 0.97 and report["PERSON"]["precision"] >= 0.99, report["PERSON"]
+
+
+def test_a_name_keeps_its_reading_within_a_document(analyzer: TextAnalyzer) -> None:
+    text = "患者夏天，女，45岁，因腹痛入院。夏天自诉右上腹隐痛3天。入院时夏天气温高。"
+    spans = [(e.start, text[e.start : e.end]) for e in analyzer.analyze(text) if e.type == "PERSON"]
+    # the cued first mention carries to the uncued second; 夏天气温 (summer temperature) stays a word
+    assert spans == [(2, "夏天"), (17, "夏天")]

@@ -241,7 +241,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
-        return results
+        return results + _repeated(text, results)
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -291,6 +291,24 @@ class ChineseNameRecognizer(EntityRecognizer):
         elif _LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
+
+
+def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Every other occurrence in the same text of a name found once (患者夏天，女，45岁 … 夏天自诉): a
+    name keeps its reading within one document even where its second mention has no cue. Only names
+    of two or more characters that no found span covers; each occurrence must start and end at a
+    boundary no name character crosses (夏天 in 夏天气温 is not repeated when 天气 is a word)."""
+    names = {text[r.start : r.end] for r in found if r.end - r.start >= 2}
+    out: list[RecognizerResult] = []
+    for name in sorted(names, key=len, reverse=True):
+        for m in re.finditer(re.escape(name), text):
+            s, e = m.span()
+            if any(s < r.end and r.start < e for r in found + out):
+                continue
+            if _ends_word(text, s) or (e < len(text) and _common_word_at(text, e - 1)):
+                continue
+            out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
+    return out
 
 
 def _ends_word(text: str, start: int) -> bool:
