@@ -10,9 +10,12 @@ and durations that look like dates. Deterministic by seed; everything is invente
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 
 from connectors.samples import DISTRICTS, GIVEN, STREETS, SURNAMES
 from node.anonymization.checksums import id_check_digit, luhn_ok
@@ -1138,7 +1141,9 @@ def held_out_v11(f: _Fake) -> Document:
 
 
 # Names of v12: another ward list (德顺, 桂芝 / 晓峰, 红梅 / 梓涵 generation's 思雨, 子墨), single-character
-# given names, and ordinary words (金星, 夏天, 田野, 向阳, 安康) at about the share real rosters hold
+# given names, and ordinary words (金星, 夏天, 田野, 向阳, 安康). (Written as "about the share real rosters
+# hold"; measured afterwards: 22 % of v12's name mentions are common words, against an estimated 1.5-4 %
+# of real names, from ngender's characters and jieba's dictionary.)
 NAMES_V12 = """韩德顺 彭桂芝 蒋凤琴 潘玉英 杜福林 戴秀珍 夏金凤 钟淑贞 汤永福 田桂芳 任长山 姜翠兰 范玉华 方桂荣
 石凤英 姚福全 谭秀芬 廖金华 邹德才 熊翠英 金海波 陆晓峰 郝丽霞 孟庆华 龚建新 毛晓军 万丽华 顾建英 贺文军
 邵红梅 柳思雨 章浩宇 罗一涵 苗欣悦 谷子墨 申强 付娟 包磊 祝敏 裴蕾 金星 夏天 田野 向阳 安康""".split()
@@ -1187,3 +1192,79 @@ def held_out_v12(f: _Fake) -> Document:
     them: X称其, 咨询者X, X老伴诉, 交X签收, 与X及其女儿, 陪诊：X（女儿）, X同志, 接诊护士X, 病人X, 经X同意,
     紧急联系人：X, X一家三口, 主任医师X、主治医师Y, 向患者家属X, X自诉, 本人X."""
     return _sampled_fragments("held_out_v12", f, _v12_fragment, 16)
+
+
+# Names of v13 are drawn, not picked: a surname by its share (the recognizer's surname list, Zipf over
+# its order), then a one-character given name (three in ten) by its share among 32 M real given-name
+# characters, or a two-character one by 1/rank among the 5,346 given names names-dataset ranks for
+# China (real names from an independent source: data/NOTICE-names-dataset.txt). Names that are common
+# words turn up at their natural rate, not at the 15-22 % of v10-v12.
+_V13_GIVEN: tuple[list[str], list[float]] | None = None
+
+
+def _v13_given() -> tuple[list[str], list[float]]:
+    global _V13_GIVEN
+    if _V13_GIVEN is None:
+        text = (resources.files("connectors") / "data" / "names_dataset_cn_given.csv").read_text(
+            encoding="utf-8"
+        )
+        rows = list(csv.DictReader(io.StringIO(text)))
+        _V13_GIVEN = [r["given_name"] for r in rows], [1.0 / int(r["cn_rank"]) for r in rows]
+    return _V13_GIVEN
+
+
+def v13_name(f: _Fake) -> str:
+    from node.anonymization.recognizers.name_model import given_name_counts, surname_shares
+
+    shares = surname_shares()
+    surname = f.r.choices(list(shares), list(shares.values()))[0]
+    if f.r.random() < 0.3:
+        counts = given_name_counts()
+        return surname + f.r.choices(list(counts), list(counts.values()))[0]
+    names, weights = _v13_given()
+    return surname + f.r.choices(names, weights)[0]
+
+
+def _v13_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return v13_name(f)
+
+    if k == 0:
+        d.add("转出科室负责人").ent("PERSON", n()).add("已电话交接病情。")
+    elif k == 1:
+        d.ent("PERSON", n()).add("女士于今晨8时空腹抽血。")
+    elif k == 2:
+        d.add("委托").ent("PERSON", n()).add("代为办理出院结算。")
+    elif k == 3:
+        d.add("入院宣教对象：").ent("PERSON", n()).add("（患者本人）\n")
+    elif k == 4:
+        d.ent("PERSON", n()).add("昨日下午突发胸痛，持续约20分钟。")
+    elif k == 5:
+        d.add("护士长").ent("PERSON", n()).add("检查病房后提出整改意见。")
+    elif k == 6:
+        d.add("呼吸治疗师").ent("PERSON", n()).add("调整呼吸机参数。")
+    elif k == 7:
+        d.ent("PERSON", n()).add("为本院职工，享受职工医保待遇。")
+    elif k == 8:
+        d.add("已将检查报告交予").ent("PERSON", n()).add("。")
+    elif k == 9:
+        d.ent("PERSON", n()).add("和").ent("PERSON", n()).add("为夫妻，共同签署知情同意书。")
+    elif k == 10:
+        d.ent("PERSON", n()).add("拨打120后由救护车送入我院。")
+    elif k == 11:
+        d.add("康复治疗师").ent("PERSON", n()).add("指导患者行床旁功能锻炼。")
+    elif k == 12:
+        d.ent("PERSON", n()).add("（证件号码").ent("CN_ID_CARD", f.id_card()).add("）已办理入院登记。")
+    elif k == 13:
+        d.add("投保人").ent("PERSON", n()).add("为被保险人").ent("PERSON", n()).add("之父。")
+    elif k == 14:
+        d.ent("PERSON", n()).add("出院后由社区卫生服务中心随访。")
+    else:
+        d.add("口述病史者").ent("PERSON", n()).add("，与患者关系：母子。")
+
+
+def held_out_v13(f: _Fake) -> Document:
+    """Written after v12's first measurement and its one change (repeated mentions), to be measured
+    once: sixteen new contexts (X女士, 委托X代为, 宣教对象：X（患者本人）, X昨日下午, 交予X, X和Y为夫妻,
+    X拨打120, 投保人X为被保险人Y之父, 口述病史者X ...) and names drawn from real-name statistics."""
+    return _sampled_fragments("held_out_v13", f, _v13_fragment, 16)
