@@ -117,3 +117,15 @@ def test_a_name_keeps_its_reading_within_a_document(analyzer: TextAnalyzer) -> N
     spans = [(e.start, text[e.start : e.end]) for e in analyzer.analyze(text) if e.type == "PERSON"]
     # the cued first mention carries to the uncued second; 夏天气温 (summer temperature) stays a word
     assert spans == [(2, "夏天"), (17, "夏天")]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("护士长寿闪闪检查病房后提出整改意见。", "寿闪闪"),  # 长寿 is also a district: the title wins
+        ("委托何经纬代为办理出院结算。", "何经纬"),
+        ("许久（证件号码11010519491231002X）已办理入院登记。", "许久"),  # 许久: "for a long time"
+    ],
+)
+def test_titles_and_identifiers_around_a_name(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert [text[e.start : e.end] for e in analyzer.analyze(text) if e.type == "PERSON"] == [name]
