@@ -32,6 +32,8 @@ def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("值班医生胡适查看后予雾化吸入。", ("PERSON", "胡适")),
         ("Dr. John Smith 会诊", ("PERSON", "John Smith")),
         ("住址：浙江省杭州市西湖区文三路90号", ("LOCATION", "浙江省杭州市西湖区文三路90号")),
+        ("家住大足区龙岗街道", ("LOCATION", "大足区龙岗街道")),  # a district with its suffix
+        ("患者现住南山路12号", ("LOCATION", "南山路12号")),  # a road named after a district
         ("于2024年3月5日入院", ("DATE_TIME", "2024年3月5日")),
         ("采样时间 2024-03-05 08:30", ("DATE_TIME", "2024-03-05 08:30")),
         ("住院号：ZY20240305001。", ("MEDICAL_RECORD_NUMBER", "ZY20240305001")),
@@ -59,6 +61,10 @@ def test_each_entity_type(analyzer: TextAnalyzer, text: str, expected: tuple[str
         "右上腹压痛，市场上购买的药物。",
         "上级医师主任查看患者后指出，予以观察。",  # 查 is a surname, 查看 a word
         "护士长查房时患者诉头痛。",
+        # district names that are also words: 大足趾 (the big toe), 健康长寿, 双流质
+        "右大足趾红肿疼痛3天，第一跖趾关节压痛。",
+        "祝您健康长寿。",
+        "术后予双流质饮食。",
     ],
 )
 def test_hard_negatives_are_not_reported(analyzer: TextAnalyzer, text: str) -> None:

@@ -21,9 +21,11 @@ DISTRICTS = (
     "锦江 青羊 金牛 武侯 成华 龙泉驿 双流 郫都 温江 新都 朝阳 海淀 东城 西城 丰台 浦东 黄浦 徐汇 静安 天河 越秀 福田 南山"
 ).split()
 
-_NAMES = "|".join(sorted(PROVINCES + CITIES + DISTRICTS, key=len, reverse=True))
+_NAMES = "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True))
+# a district only with its suffix: bare, many are words (大足趾 is the big toe, 健康长寿, 双流质, 南山路)
+_DISTRICTS = "|".join(sorted(DISTRICTS, key=len, reverse=True))
 _ANCHOR = (
-    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?"
+    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)"
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄))"
 )
 _COMPONENT = (
