@@ -278,6 +278,12 @@ NAMELESS_NOTES = [
     "国庆黄金周期间外出旅游后出现腹泻。",
     "患者长期居住于石家庄市，无疫区接触史。",
     "既往曾赴莫斯科工作两年。",
+    # surname-led words before what a patient does (出院, 突发, 来诊), with and without a time word
+    "病情平稳，明日出院。",
+    "全家今日来诊。",
+    "白天突发头晕，持续数分钟。",
+    "周末出院，门诊随诊。",
+    "安静状态下突发心悸。",
 ]
 
 

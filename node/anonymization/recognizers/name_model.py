@@ -41,8 +41,12 @@ COVERB_FACTOR = 30.0  # after a co-verb that takes a person (与X通话, 嘱X服
 _COVERB = re.compile(r"(?:与|和|跟|同|向|嘱|让|叫|给|替|帮|陪|带|由|经|请)$")
 PREDICATE_FACTOR = 30.0  # before a verb only a person does (X沟通, X拒绝手术, X已领取, X反馈)
 _PERSON_PREDICATE = re.compile(
+    # a time word may stand between subject and verb (X昨日下午突发胸痛, X今晨自行拔管)
+    r"(?:昨日|今日|今晨|昨晚|昨天|今天|前日|当日|近日|上午|下午|晚间)?"
     r"(?:[已均也曾再亦仍]|再次|多次)?(?:陪同|陪护|代诉|自诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|拒绝|"
-    r"要求|表示|否认|回忆|反映|反馈|接听|领取|提交|提供|通话|查看|负责|来院|到院|到场|前来|自行|独居|诉|述|称)"
+    r"要求|表示|否认|回忆|反映|反馈|接听|领取|提交|提供|通话|查看|负责|来院|到院|到场|前来|自行|独居|"
+    # what a patient does: is admitted, discharged, seen, suddenly falls ill, calls for help
+    r"入院|出院|住院|就诊|来诊|突发|拨打|诉|述|称)"
 )
 SURNAME_AS_WORD = 0.1  # share of a name-tagged surname character's count that is not a surname
 GIVEN_LENGTH = {1: 0.3, 2: 0.7}  # one-character and two-character given names
