@@ -1274,3 +1274,52 @@ def held_out_v13(f: _Fake) -> Document:
     once: sixteen new contexts (X女士, 委托X代为, 宣教对象：X（患者本人）, X昨日下午, 交予X, X和Y为夫妻,
     X拨打120, 投保人X为被保险人Y之父, 口述病史者X ...) and names drawn from real-name statistics."""
     return _sampled_fragments("held_out_v13", f, _v13_fragment, 16)
+
+
+def _v14_fragment(d: Document, f: _Fake, k: int) -> None:
+    def n() -> str:
+        return v13_name(f)
+
+    if k == 0:
+        d.add("手术医师：").ent("PERSON", n()).add("　麻醉方式：全身麻醉\n")
+    elif k == 1:
+        d.add("报告审核：").ent("PERSON", n()).add("　报告时间：").ent("DATE_TIME", f.date()).add("\n")
+    elif k == 2:
+        d.add("随访记录：电话联系患者配偶").ent("PERSON", n()).add("，诉患者恢复可。")
+    elif k == 3:
+        d.ent("PERSON", n()).add("于").ent("DATE_TIME", f.date()).add("在我院行腹腔镜胆囊切除术。")
+    elif k == 4:
+        d.add("出院前由").ent("PERSON", n()).add("负责核对带药。")
+    elif k == 5:
+        d.add("理赔经办人：").ent("PERSON", n()).add("\n")
+    elif k == 6:
+        d.ent("PERSON", n()).add("主诉“咳嗽、咳痰3天”。")
+    elif k == 7:
+        d.add("转诊至上级医院，陪同人员：").ent("PERSON", n()).add("。")
+    elif k == 8:
+        d.add("病例讨论参加人员：").ent("PERSON", n()).add("、").ent("PERSON", n()).add("、")
+        d.ent("PERSON", n()).add("。")
+    elif k == 9:
+        d.ent("PERSON", n()).add("既往体健，否认药物过敏史。")
+    elif k == 10:
+        d.add("交接班护士：").ent("PERSON", n()).add("/").ent("PERSON", n()).add("\n")
+    elif k == 11:
+        d.ent("PERSON", n()).add("女儿代诉：患者近3日进食少。")
+    elif k == 12:
+        d.add("门诊号").ent("MEDICAL_RECORD_NUMBER", f.mrn()).add("　姓名").ent("PERSON", n()).add(
+            "　性别 女\n"
+        )
+    elif k == 13:
+        d.ent("PERSON", n()).add("今日复诊，诉症状明显缓解。")
+    elif k == 14:
+        d.add("住院期间由护工").ent("PERSON", n()).add("照护。")
+    else:
+        d.add("检验者：").ent("PERSON", n()).add("　核对者：").ent("PERSON", n()).add("\n")
+
+
+def held_out_v14(f: _Fake) -> Document:
+    """Written after v13's tuning and before it is measured: sixteen new contexts (手术医师：X, 报告审核：X,
+    联系患者配偶X, X于<date>在我院行, 出院前由X负责, 理赔经办人：X, X主诉, 陪同人员：X, 参加人员：X、Y、Z,
+    X既往体健, 交接班护士：X/Y, X女儿代诉, 门诊号… 姓名X, X今日复诊, 由护工X, 检验者：X) and names drawn as in
+    v13."""
+    return _sampled_fragments("held_out_v14", f, _v14_fragment, 16)
