@@ -44,6 +44,7 @@ from connectors.deid_corpus import (
     held_out_v11,
     held_out_v12,
     held_out_v13,
+    held_out_v14,
 )
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
@@ -158,6 +159,7 @@ def main() -> None:
         (87, held_out_v11),
         (88, held_out_v12),
         (89, held_out_v13),
+        (91, held_out_v14),
     ):
         f = _Fake(random.Random(seed))
         docs = [kind(f) for _ in range(600)]

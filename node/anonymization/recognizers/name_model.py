@@ -44,7 +44,7 @@ _PERSON_PREDICATE = re.compile(
     # a time word may stand between subject and verb (X昨日下午突发胸痛, X今晨自行拔管)
     r"(?:昨日|今日|今晨|昨晚|昨天|今天|前日|当日|近日|上午|下午|晚间)?"
     r"(?:[已均也曾再亦仍]|再次|多次)?(?:陪同|陪护|代诉|自诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|拒绝|"
-    r"要求|表示|否认|回忆|反映|反馈|接听|领取|提交|提供|通话|查看|负责|来院|到院|到场|前来|自行|独居|"
+    r"要求|表示|否认|回忆|反映|反馈|接听|领取|签收|提交|提供|通话|查看|负责|来院|到院|到场|前来|自行|独居|"
     # what a patient does: is admitted, discharged, seen, suddenly falls ill, calls for help
     r"入院|出院|住院|就诊|来诊|突发|拨打|诉|述|称)"
 )
