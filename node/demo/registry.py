@@ -152,6 +152,16 @@ def _parquet_and_sql(h1: Path) -> None:
         meds.to_sql("his_medications", db, index=False, if_exists="replace")
 
 
+async def _stop(server: asyncio.Server) -> None:
+    """Stop accepting, then let every connection handler finish (each ends on its peer's EOF), so
+    the loop closes with no task pending."""
+    server.close()
+    await server.wait_closed()
+    handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if handlers:
+        await asyncio.wait(handlers, timeout=5)
+
+
 def _mllp_feed(h1: Path) -> None:
     """A HIS sends live messages over MLLP; the listener ACKs good ones after spooling, NAKs a bad one."""
     listener = MllpListener(h1 / "mllp-spool")
@@ -171,9 +181,10 @@ def _mllp_feed(h1: Path) -> None:
                 reply += sock.recv(4096)
             code = reply.decode().split("MSA|")[1][:2]
             codes[code] = codes.get(code, 0) + 1
+    asyncio.run_coroutine_threadsafe(_stop(server), loop).result(timeout=10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=5)
-    server.close()
+    loop.close()
     print(
         f"   MLLP feed: {codes.get('AA', 0)} messages acknowledged (AA), {codes.get('AE', 0)} rejected (AE)"
     )

@@ -14,6 +14,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=300
     )
     assert r.returncode == 0, r.stderr[-2000:]
+    # shutdown leaves nothing behind: no pending asyncio task, no exception swallowed at exit
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr[-2000:]
     out = r.stdout
     for expected in (
         "-> 403 role_forbidden",
