@@ -11,6 +11,7 @@ and durations that look like dates. Deterministic by seed; everything is invente
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import random
 from collections.abc import Callable, Iterator
@@ -1209,30 +1210,26 @@ def held_out_v12(f: _Fake) -> Document:
 # characters, or a two-character one by 1/rank among the 5,346 given names names-dataset ranks for
 # China (real names from an independent source: data/NOTICE-names-dataset.txt). Names that are common
 # words turn up at their natural rate, not at the 15-22 % of v10-v12.
-_V13_GIVEN: tuple[list[str], list[float]] | None = None
+@functools.cache
+def _v13_weights() -> dict[str, tuple[list[str], list[float]]]:
+    """The three distributions v13's names are drawn from, read once: surnames, one-character given
+    names (ngender's characters), two-character given names (names-dataset, 1/rank)."""
+    from node.anonymization.recognizers.name_model import given_name_counts, surname_shares
 
-
-def _v13_given() -> tuple[list[str], list[float]]:
-    global _V13_GIVEN
-    if _V13_GIVEN is None:
-        text = (resources.files("connectors") / "data" / "names_dataset_cn_given.csv").read_text(
-            encoding="utf-8"
-        )
-        rows = list(csv.DictReader(io.StringIO(text)))
-        _V13_GIVEN = [r["given_name"] for r in rows], [1.0 / int(r["cn_rank"]) for r in rows]
-    return _V13_GIVEN
+    text = (resources.files("connectors") / "data" / "names_dataset_cn_given.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    shares, counts = surname_shares(), given_name_counts()
+    return {
+        "surname": (list(shares), list(shares.values())),
+        "one": (list(counts), [float(n) for n in counts.values()]),
+        "two": ([r["given_name"] for r in rows], [1.0 / int(r["cn_rank"]) for r in rows]),
+    }
 
 
 def v13_name(f: _Fake) -> str:
-    from node.anonymization.recognizers.name_model import given_name_counts, surname_shares
-
-    shares = surname_shares()
-    surname = f.r.choices(list(shares), list(shares.values()))[0]
-    if f.r.random() < 0.3:
-        counts = given_name_counts()
-        return surname + f.r.choices(list(counts), list(counts.values()))[0]
-    names, weights = _v13_given()
-    return surname + f.r.choices(names, weights)[0]
+    weights = _v13_weights()
+    surname = f.r.choices(*weights["surname"])[0]
+    return surname + f.r.choices(*weights["one" if f.r.random() < 0.3 else "two"])[0]
 
 
 def _v13_fragment(d: Document, f: _Fake, k: int) -> None:
