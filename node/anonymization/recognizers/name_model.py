@@ -115,19 +115,19 @@ class NameModel:
             return None
         if not context and self._freq.get(name, 0) >= rules.RARE_WORD:
             return None  # a common word (汪洋, 高原) is a name only where the context says a person
-        if name in rules._LEXICON_PREFIXES or any(name[:k] in rules.LEXICON for k in range(2, len(name) + 1)):
+        if rules.starts_clinical_word(name):
             return None
         lp = self._surname[name[:surname]] + self._length[len(given)] + context
         return lp + sum(self._given.get(ch, self._given_unseen) for ch in given)
 
-    def _context(self, text: str, i: int, j: int, cued_before: bool, coverb: bool) -> float:
-        """Log-factor of the evidence around a candidate name ``text[i:j]``: before it a cue (患者X) or
-        a co-verb (与X), after it a title (X医生) or a verb only a person does (X沟通); the two sides are
-        independent evidence, so their factors multiply."""
+    def _context(self, text: str, j: int, cued_before: bool, coverb: bool, predicate: bool) -> float:
+        """Log-factor of the evidence around a candidate name ending at ``j``: before it a cue (患者X)
+        or a co-verb (与X), after it a title (X医生) or a verb only a person does (X沟通, ``predicate``);
+        the two sides are independent evidence, so their factors multiply."""
         before = self._cue if cued_before else (self._coverb if coverb else 0.0)
         if rules._AFTER.match(text, j):
             return before + self._cue
-        return before + (self._predicate if _PERSON_PREDICATE.match(text, j) else 0.0)
+        return before + (self._predicate if predicate else 0.0)
 
     def _char_logp(self, ch: str) -> float:
         """A single character as a word. jieba's counts come from text segmented the PKU way, where a
@@ -158,15 +158,16 @@ class NameModel:
                 j = i + surname + given
                 if j > n:
                     break
+                predicate = bool(_PERSON_PREDICATE.match(text, start + j))
                 if (
                     run[i] in rules._FUNCTION_SURNAMES
+                    and not predicate
                     and not rules._stands_as_name(text, start + i, start + j)
-                    and not _PERSON_PREDICATE.match(text, start + j)
                 ):
                     continue  # 于今晨, 常感乏力: a function word running into a word (but 曾黎否认)
                 if _DRUG_TAIL.match(text, start + j):
                     continue
-                context = self._context(text, start + i, start + j, cued_before, coverb)
+                context = self._context(text, start + j, cued_before, coverb, predicate)
                 lp = self._name_logp(run[i:j], surname, context)
                 if lp is not None and lp + best[j][0] > top[0]:
                     top = (lp + best[j][0], j, True)

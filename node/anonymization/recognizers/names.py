@@ -212,6 +212,11 @@ def _segmented_name_length(text: str, start: int, surname: int) -> int:
 _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
 
+def starts_clinical_word(name: str) -> bool:
+    """The candidate is the start of a clinical word (高血) or begins with one (高血压史, 全身)."""
+    return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
+
+
 class ChineseNameRecognizer(EntityRecognizer):
     def __init__(self, model: NameModel | None = None) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="zh", name="PERSON_zh_recognizer")
@@ -276,7 +281,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             stop = max(stop, start + _segmented_name_length(text, start, surname))
         for cut in range(stop, start + surname, -1):  # longest plausible name first
             name = text[start:cut]
-            if name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name))):
+            if starts_clinical_word(name):
                 continue
             if any(ch in _NOT_GIVEN for ch in name[surname:]):
                 continue
@@ -368,7 +373,7 @@ def _plain_given(text: str, start: int, surname: int, cut: int) -> bool:
         "\u4e00" <= ch <= "\u9fff" and ch not in _NOT_GIVEN for ch in name[surname:]
     ):
         return False
-    return name not in _LEXICON_PREFIXES and not any(name[:i] in LEXICON for i in range(2, len(name) + 1))
+    return not starts_clinical_word(name)
 
 
 def _field_value(text: str, start: int, surname: int) -> tuple[int, int] | None:
