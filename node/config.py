@@ -55,6 +55,21 @@ class Settings(BaseSettings):
     opa_url: str | None = Field(
         default=None, description="Remote OPA server (http://host:port); unset: the embedded Rego engine."
     )
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate chain for HTTPS on `hnode serve`; unset: plain HTTP."
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of that certificate.")
+    tls_client_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA bundle: when set, callers must present a client certificate it signed "
+        "(node-to-node and partner traffic).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        description="Serve /metrics without a token on this port of 127.0.0.1 (or NODE_METRICS_HOST); "
+        "unset: /metrics on the API port with an admin token.",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Interface of the metrics port.")
 
     @field_validator("name")
     @classmethod
@@ -70,10 +85,10 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 bytes")
         return v
 
-    @field_validator("listen_port")
+    @field_validator("listen_port", "metrics_port")
     @classmethod
-    def _port_range(cls, v: int) -> int:
-        if not 1 <= v <= 65535:
+    def _port_range(cls, v: int | None) -> int | None:
+        if v is not None and not 1 <= v <= 65535:
             raise ValueError("must be between 1 and 65535")
         return v
 
@@ -97,6 +112,18 @@ class Settings(BaseSettings):
         if v and not v.startswith(tuple(s + ":" for s in _DB_SCHEMES)):
             raise ValueError(f"must start with one of {', '.join(s + '://' for s in _DB_SCHEMES)}")
         return v
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("NODE_TLS_CERT_FILE and NODE_TLS_KEY_FILE go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("NODE_TLS_CLIENT_CA_FILE needs NODE_TLS_CERT_FILE and NODE_TLS_KEY_FILE")
+        for name in ("tls_cert_file", "tls_key_file", "tls_client_ca_file"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"NODE_{name.upper()}: {path} is not a file")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -125,6 +152,7 @@ def load_settings(secrets_dir: str | None = None, **overrides: object) -> Settin
         return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "?"
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"invalid setting NODE_{field.upper()}: {msg}") from None
+        if not err["loc"]:  # a check across settings: its message names them
+            raise ConfigError(f"invalid settings: {msg}") from None
+        raise ConfigError(f"invalid setting NODE_{str(err['loc'][0]).upper()}: {msg}") from None

@@ -6,9 +6,11 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
+from node import node_version
 from node.api import problems
 from node.api.deps import ANY_ROLE, require
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, registry, system
+from node.api.observability import Metrics, MetricsMiddleware
+from node.api.routes import anonymize, audit, contracts, fl, he, identity, ops, registry, system
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -19,13 +21,15 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         title="Hospital data-space node",
-        version="0.1.0",
+        version=node_version(),
         description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json; every route but /health "
         "needs a bearer token and a role.",
     )
     app.state.container = container
     problems.install(app)
-    for module in (system, identity, audit, registry, contracts, he, fl, anonymize):
+    app.state.metrics = Metrics(container)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize):
         app.include_router(module.router)
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from node import node_version
 from node.cli import admin, anonymize, assets, audit, contracts, crypto, fl, he, hl7, identity
 from node.cli.common import exit_on_error
 
@@ -32,6 +33,23 @@ app.add_typer(contracts.partner_app, name="partner")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")
 app.add_typer(fl.fl_app, name="fl")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hnode {node_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the node's version and exit."
+    ),
+) -> None:
+    """Hospital data-space node (医院可信数据空间节点)."""
+
+
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)

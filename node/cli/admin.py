@@ -60,20 +60,45 @@ def serve(
 
     c = open_container()
     c.signer.public_key_hex  # noqa: B018 - fail at start, not at first request, if the key cannot be loaded
-    host, port = c.settings.listen_host, c.settings.listen_port
+    s = c.settings
+    options: dict[str, Any] = {
+        "host": s.listen_host,
+        "port": s.listen_port,
+        "log_level": "info",
+        "access_log": access_log,
+        **_tls_options(s),
+    }
+    if s.metrics_port is not None:
+        _serve_metrics(c, s.metrics_host, s.metrics_port)
     if workers == 1:
-        uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(create_app(c), **options)
         return
     c.close()
-    uvicorn.run(
-        "node.api.app:app_from_settings",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=access_log,
-    )
+    uvicorn.run("node.api.app:app_from_settings", factory=True, workers=workers, **options)
+
+
+def _tls_options(s: Any) -> dict[str, Any]:
+    """uvicorn's TLS settings: HTTPS when a certificate is configured; client certificates required
+    when a client CA is (node-to-node and partner traffic)."""
+    import ssl
+
+    if s.tls_cert_file is None:
+        return {}
+    options: dict[str, Any] = {"ssl_certfile": str(s.tls_cert_file), "ssl_keyfile": str(s.tls_key_file)}
+    if s.tls_client_ca_file is not None:
+        options |= {"ssl_ca_certs": str(s.tls_client_ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return options
+
+
+def _serve_metrics(c: Any, host: str, port: int) -> None:
+    """/metrics without a token on its own port (for a Prometheus on the hospital's monitoring network)."""
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from node.api.observability import NodeCollector
+
+    registry = CollectorRegistry()
+    registry.register(NodeCollector(c))
+    start_http_server(port, addr=host, registry=registry)
 
 
 def worker(

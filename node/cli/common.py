@@ -30,11 +30,24 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 @contextmanager
 def exit_on_error() -> Iterator[None]:
     """Map NodeError to a one-line message on stderr and an exit code."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
         yield
     except NodeError as exc:
         typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
         sys.exit(EXIT_UNAVAILABLE if isinstance(exc, DependencyUnavailable) else EXIT_BAD_INPUT)
+    except DBAPIError as exc:
+        # the driver's first line names the host and port it tried, never a password or a parameter
+        if exc.connection_invalidated or "connect" in str(exc.orig).lower():
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            typer.echo(f"error [database_unavailable]: cannot reach the database: {detail}", err=True)
+            sys.exit(EXIT_UNAVAILABLE)
+        typer.echo(
+            f"error [database_error]: the database refused the operation ({type(exc.orig).__name__})",
+            err=True,
+        )
+        sys.exit(EXIT_UNAVAILABLE)
 
 
 def actor() -> str:

@@ -17,6 +17,8 @@ PUB = PrivateKey.generate().public_key().to_hex()
 # Every route and the roles allowed to call it. A new route must be added here to pass.
 ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/health"): None,
+    ("GET", "/ready"): None,
+    ("GET", "/metrics"): {"admin"},
     ("GET", "/v1/whoami"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/node"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/openapi.json"): {"admin", "data_officer", "insurer"},
