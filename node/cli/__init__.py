@@ -7,7 +7,7 @@ import sys
 import typer
 
 from node import node_version
-from node.cli import admin, anonymize, assets, audit, contracts, crypto, fl, he, hl7, identity
+from node.cli import admin, anonymize, assets, audit, backup, contracts, crypto, fl, he, hl7, identity
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -54,6 +54,8 @@ app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)
 app.command("demo")(admin.demo)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 def main() -> None:

@@ -75,3 +75,48 @@ def open_envelope(blob: bytes, keks: Mapping[str, bytes]) -> bytes:
         raise InvalidInput("envelope header fields are malformed", code="envelope_malformed") from None
     dek = sm4_gcm_decrypt(keks[kek_id], wrap_nonce, wrapped, kek_id.encode())
     return sm4_gcm_decrypt(dek, nonce, blob[8 + n :], blob[8 : 8 + n])
+
+
+DERIVED_KEK_ID = "scrypt"
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+def _passphrase_kek(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=SM4_KEY_LEN, n=n, r=r, p=p).derive(passphrase)
+
+
+def seal_with_passphrase(
+    plaintext: bytes, passphrase: bytes, context: Mapping[str, str] | None = None
+) -> bytes:
+    """An envelope whose KEK is derived from a passphrase (scrypt; salt and cost in the header)."""
+    if len(passphrase) < 12:
+        raise InvalidInput("the passphrase must be at least 12 bytes", code="passphrase_too_short")
+    salt = random_bytes(16)
+    kdf = {"kdf": "scrypt", "salt": _b64(salt), **{k: str(v) for k, v in _SCRYPT.items()}}
+    kek = _passphrase_kek(passphrase, salt, **_SCRYPT)
+    return seal(plaintext, kek, DERIVED_KEK_ID, {**dict(context or {}), **kdf})
+
+
+def open_with_passphrase(blob: bytes, passphrase: bytes) -> bytes:
+    """Open an envelope sealed by ``seal_with_passphrase``; a wrong passphrase is ``InvalidInput``."""
+    ctx = read_header(blob).get("context")
+    if not isinstance(ctx, dict) or ctx.get("kdf") != "scrypt":
+        raise InvalidInput("envelope is not sealed with a passphrase", code="envelope_malformed")
+    try:
+        salt = base64.b64decode(str(ctx["salt"]), validate=True)
+        cost = {k: int(ctx[k]) for k in ("n", "r", "p")}
+    except (KeyError, ValueError):
+        raise InvalidInput("envelope header fields are malformed", code="envelope_malformed") from None
+    if cost["n"] > 2**20 or cost["r"] > 32 or cost["p"] > 16:
+        raise InvalidInput("envelope asks for an unreasonable key derivation cost", code="envelope_malformed")
+    kek = _passphrase_kek(passphrase, salt, **cost)
+    try:
+        return open_envelope(blob, {DERIVED_KEK_ID: kek})
+    except InvalidInput as exc:
+        if exc.code != "ciphertext_invalid":
+            raise
+        raise InvalidInput(
+            "cannot decrypt: wrong passphrase, or the file was altered", code="envelope_unauthentic"
+        ) from None
