@@ -80,7 +80,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the node. ``overrides`` replace a component by name: ``clock=``, ``signer=``, ``engine=``,
     ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables), ``policy=`` (a
     PolicyEngine), ``chain=`` (a callable returning the ChainAnchor)."""
-    engine: Engine = overrides.pop("engine", None) or make_engine(settings.database_url)
+    engine: Engine = overrides.pop("engine", None) or make_engine(settings.connect_url)
     clock: Clock = overrides.pop("clock", None) or SystemClock()
     node_key = FileSigner(settings.node_key_path, settings.key_passphrase)
     signer: Signer = overrides.pop("signer", None) or node_key

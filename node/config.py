@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL; empty means a SQLite file under the data directory.",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL password, kept out of NODE_DATABASE_URL (e.g. the Compose secret file "
+        "node_database_password); put into the URL's user part when the node connects.",
     )
     name: str = Field(default="hospital-node", description="Node identity: a DNS-label style name.")
     display_name: str = Field(default="示例医院数据节点", description="Human name shown to partners.")
@@ -129,9 +135,19 @@ class Settings(BaseSettings):
     def _default_database(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+        if self.database_password is not None:
+            _with_password(self.database_url, "checked")  # fail at start if it cannot be used
         if self.import_root is None:
             self.import_root = self.data_dir / "inbox"
         return self
+
+    @property
+    def connect_url(self) -> str:
+        """The database URL the node connects with: NODE_DATABASE_URL plus NODE_DATABASE_PASSWORD (kept
+        apart so that printing the settings never shows the password)."""
+        if self.database_password is None:
+            return self.database_url
+        return _with_password(self.database_url, self.database_password.get_secret_value())
 
     @property
     def keys_dir(self) -> Path:
@@ -140,6 +156,18 @@ class Settings(BaseSettings):
     @property
     def node_key_path(self) -> Path:
         return self.keys_dir / "node.pem"
+
+
+def _with_password(url: str, password: str) -> str:
+    parts = urlsplit(url)
+    if not url.startswith("postgresql") or "@" not in parts.netloc:
+        raise ValueError(
+            "NODE_DATABASE_PASSWORD needs a PostgreSQL NODE_DATABASE_URL with a user (user@host)"
+        )
+    user, host = parts.netloc.rsplit("@", 1)
+    if ":" in user:
+        raise ValueError("NODE_DATABASE_URL holds a password already: set it in one place")
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
 def load_settings(secrets_dir: str | None = None, **overrides: object) -> Settings:

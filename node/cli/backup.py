@@ -36,7 +36,7 @@ def backup(
 
     secret = _passphrase(passphrase_env)
     s = load_settings()
-    engine = make_engine(s.database_url)
+    engine = make_engine(s.connect_url)
     try:
         with progress_bar("backing up tables") as progress:
             report = create_backup(engine, s.data_dir, s.database_url, out, secret, progress)
@@ -64,7 +64,7 @@ def restore(
     secret = _passphrase(passphrase_env)
     s = load_settings()
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(s.database_url)
+    engine = make_engine(s.connect_url)
     try:
         with progress_bar("restoring tables") as progress:
             report = restore_backup(engine, s.data_dir, s.node_key_path, source, secret, progress)

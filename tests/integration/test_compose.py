@@ -18,7 +18,6 @@ from pathlib import Path
 import compose
 import httpx
 import pytest
-import yaml
 from web3 import Web3
 
 from node.adapters.policy.bundle import PolicyBundle
@@ -32,8 +31,18 @@ COMPOSE_BIN = (
 )  # the Go binary, not the wrapper that drops exit codes
 
 
-def _config() -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def _config(**env: str) -> dict:  # type: ignore[type-arg]
+    """The file as Compose resolves it (anchors merged, variables and `.env` applied)."""
+    r = subprocess.run(
+        [str(COMPOSE_BIN), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "COMPOSE_"))} | env,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
 
 
 def test_compose_file_is_valid_per_specification() -> None:
@@ -88,6 +97,11 @@ def test_services_commands_run_against_postgresql(pg_url: str, hardhat_url: str,
     opa = OpaCompatibleServer(PolicyBundle.load()).__enter__()
     secrets_dir = tmp_path / "secrets"
     secrets_dir.mkdir()
+    made = subprocess.run(
+        [str(ROOT / "scripts" / "make-secrets"), str(secrets_dir)], capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert {p.name for p in secrets_dir.iterdir()} == {"node_key_passphrase", "node_database_password"}
     (secrets_dir / "node_key_passphrase").write_text("compose-test-passphrase")
     port = _free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
@@ -101,9 +115,8 @@ def test_services_commands_run_against_postgresql(pg_url: str, hardhat_url: str,
             NODE_LISTEN_HOST="127.0.0.1",
             NODE_LISTEN_PORT=str(port),
         )
-        assert env["NODE_OPA_URL"] == "http://opa:8181" and env["NODE_CHAIN_RPC_URL"].endswith(
-            "http://chain:8545}"
-        )
+        assert env["NODE_OPA_URL"] == "http://opa:8181"
+        assert env["NODE_CHAIN_RPC_URL"] == "http://chain:8545"
         env.update(NODE_OPA_URL=opa.url, NODE_CHAIN_RPC_URL=hardhat_url)
         return env
 
@@ -195,3 +208,52 @@ def test_services_commands_run_against_postgresql(pg_url: str, hardhat_url: str,
         logs = server.communicate(timeout=20)[0]
         opa.__exit__()
     assert token not in logs and "compose-test-passphrase" not in logs
+
+
+def test_a_plain_up_starts_a_whole_node_with_healthchecks() -> None:
+    """Without profiles chosen on the command line, `.env` turns on the dev chain the node points at;
+    every long-running service has a healthcheck; the node's environment is written once."""
+    services = _config()["services"]
+    assert {"postgres", "opa", "chain", "migrate", "keys", "node", "worker"} == set(services)
+    assert services["node"]["environment"]["NODE_CHAIN_RPC_URL"] == "http://chain:8545"
+    for name, svc in services.items():
+        if name in {"migrate", "keys"}:
+            assert svc.get("restart") == "no"
+            continue
+        assert svc.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    assert services["node"]["depends_on"]["chain"] == {"condition": "service_healthy", "required": False}
+    assert services["node"]["depends_on"]["opa"]["condition"] == "service_healthy"
+    assert "/ready" in " ".join(services["node"]["healthcheck"]["test"])
+    raw = (ROOT / "docker-compose.yml").read_text()
+    assert raw.count("NODE_DATABASE_URL:") == 1, "the node's environment is declared once"
+    postgres = services["postgres"]
+    assert "POSTGRES_HOST_AUTH_METHOD" not in postgres["environment"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/node_database_password"
+    for name in ("node", "worker", "migrate", "keys"):
+        assert {s["source"] for s in services[name]["secrets"]} >= {
+            "node_key_passphrase",
+            "node_database_password",
+        }
+
+
+def test_optional_services_stay_behind_their_profiles() -> None:
+    regional = _config(COMPOSE_PROFILES="", NODE_CHAIN_RPC_URL="https://chain.region.example:8545")[
+        "services"
+    ]
+    assert "chain" not in regional and "hl7" not in regional
+    assert regional["node"]["environment"]["NODE_CHAIN_RPC_URL"] == "https://chain.region.example:8545"
+    everything = _config(COMPOSE_PROFILES="devchain,hl7,fl-hospital")["services"]
+    assert {"hl7", "fl-supernode"} <= set(everything)
+    assert everything["hl7"]["healthcheck"]["test"]
+
+
+def test_the_image_is_multi_stage_non_root_with_a_writable_volume_and_a_healthcheck() -> None:
+    docker = (ROOT / "Dockerfile").read_text()
+    stages = [line for line in docker.splitlines() if line.startswith("FROM ")]
+    assert len(stages) == 2 and " AS build" in stages[0]
+    runtime = docker.split(stages[1], 1)[1]
+    assert "USER hnode" in runtime and "HEALTHCHECK" in runtime and "/ready" in runtime
+    assert "chown hnode:hnode /var/lib/hnode" in runtime and 'VOLUME ["/var/lib/hnode"]' in runtime
+    # the runtime gets the build stage's venv; Ray (simulation) only with EXTRAS=fl-simulation
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime
+    assert 'ARG EXTRAS=""' in docker and "[simulation]" not in docker

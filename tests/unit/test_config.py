@@ -62,3 +62,27 @@ def test_import_root_defaults_under_the_data_dir(tmp_path: Path) -> None:
     assert load_settings(data_dir=tmp_path, import_root=tmp_path / "x").import_root == tmp_path / "x"
     with pytest.raises(ConfigError, match="NODE_ANONYMIZATION_KEY"):
         load_settings(anonymization_key="short")
+
+
+def test_database_password_is_kept_out_of_the_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "node_database_password").write_text("p@ss/word:1")
+    monkeypatch.setenv("NODE_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("NODE_DATABASE_URL", "postgresql+psycopg://hnode@postgres:5432/hnode")
+    s = load_settings()
+    assert s.database_url == "postgresql+psycopg://hnode@postgres:5432/hnode"
+    assert s.connect_url == "postgresql+psycopg://hnode:p%40ss%2Fword%3A1@postgres:5432/hnode"
+    assert "p@ss/word" not in repr(s) and "p%40ss" not in repr(s)
+    monkeypatch.setenv("NODE_DATABASE_URL", "postgresql+psycopg://hnode:other@postgres/hnode")
+    with pytest.raises(ConfigError, match="holds a password already"):
+        load_settings()
+
+
+def test_tls_settings_go_together(tmp_path: Path) -> None:
+    cert = tmp_path / "server.crt"
+    cert.write_text("x")
+    with pytest.raises(ConfigError, match="go together"):
+        load_settings(data_dir=tmp_path, tls_cert_file=cert)
+    with pytest.raises(ConfigError, match=r"NODE_TLS_KEY_FILE: .* is not a file"):
+        load_settings(data_dir=tmp_path, tls_cert_file=cert, tls_key_file=tmp_path / "none.key")
+    with pytest.raises(ConfigError, match="NODE_TLS_CLIENT_CA_FILE needs"):
+        load_settings(data_dir=tmp_path, tls_client_ca_file=cert)
