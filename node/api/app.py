@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from node.api import problems
+from node.api.console_static import mount_console
 from node.api.deps import ANY_ROLE, require
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, registry, system
+from node.api.routes import anonymize, audit, console, contracts, fl, he, identity, registry, system
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -25,8 +26,9 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (system, identity, audit, registry, contracts, he, fl, anonymize):
+    for module in (system, identity, audit, registry, contracts, he, fl, anonymize, console):
         app.include_router(module.router)
+    mount_console(app)  # the officer console at /console, once built
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")
     def openapi(_: Principal = Depends(require("openapi", *ANY_ROLE))) -> dict[str, Any]:
