@@ -47,6 +47,7 @@ class Page(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntryOut]
     next_before_seq: int | None = Field(description="pass as before_seq for the next (older) page")
+    names: dict[str, str] = Field(description="the actors' names, by principal id")
 
 
 def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Page:
@@ -259,8 +260,11 @@ def audit(
     """The audit timeline, newest first, paged by sequence number (keyset: stays fast on long logs)."""
     entries = c.audit.recent(limit, actor, action, before_seq, object_id)
     more = len(entries) == limit and entries[-1].seq > 1
+    actors = {e.actor for e in entries}
     return AuditPage(
-        items=[AuditEntryOut.of(e) for e in entries], next_before_seq=entries[-1].seq if more else None
+        items=[AuditEntryOut.of(e) for e in entries],
+        next_before_seq=entries[-1].seq if more else None,
+        names={p.id: p.name for p in c.identity.list_principals() if p.id in actors},
     )
 
 
