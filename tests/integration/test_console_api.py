@@ -1,0 +1,163 @@
+"""The console's read models and sessions over HTTP (/v1/console/...), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from node.api.app import create_app
+from node.api.console_static import mount_console
+from tests.conftest import make_container
+from tests.contract_world import World, build_world
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[World]:
+    c = make_container(db_url, tmp_path / "node")
+    yield build_world(c, tmp_path / "samples")
+    c.close()
+
+
+def _auth(w: World, principal_id: str, label: str = "") -> dict[str, str]:
+    return {"Authorization": f"Bearer {w.c.identity.issue_token('cli:t', principal_id, label=label).secret}"}
+
+
+def test_pending_names_partner_and_product_beside_the_offer_and_screening(world: World) -> None:
+    w = world
+    http = TestClient(create_app(w.c))
+    first = w.c.contracts.request(
+        w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
+    )
+    second = w.c.contracts.request(
+        w.researcher, w.products["federated"], w.terms("federated_training", "drug_research", epsilon=2.0)
+    )
+    w.c.contracts.request(  # refused by policy at once: not pending
+        w.insurer, w.products["aggregate"], w.terms("aggregate_query", "marketing")
+    )
+    officer = _auth(w, w.officer.id)
+    page = http.get("/v1/console/pending?limit=1", headers=officer).json()
+    assert page["total"] == 2 and [x["id"] for x in page["items"]] == [first.id]
+    row = page["items"][0]
+    assert (row["partner_name"], row["partner_org"], row["product_name"]) == (
+        "insurer-a",
+        "某保险",
+        "product-aggregate",
+    )
+    assert row["offer"]["max_uses"] == 1_000_000 and row["terms"]["max_uses"] == 10
+    assert row["screening"] == {"allow": True, "reasons": [], "obligations": {"ethics_review": False}}
+    assert row["assets"][0]["reasons"]  # the grade's reasons come along
+    nxt = http.get("/v1/console/pending?offset=1&limit=1", headers=officer).json()
+    assert [x["id"] for x in nxt["items"]] == [second.id]
+    assert nxt["items"][0]["screening"]["obligations"] == {"ethics_review": True}
+    # the ethics reviewer sees the queue too; partners see nothing of it
+    assert http.get("/v1/console/pending", headers=_auth(w, w.ethics.id)).status_code == 200
+    denied = http.get("/v1/console/pending", headers=_auth(w, w.insurer.id))
+    assert denied.status_code == 403 and denied.json()["code"] == "role_forbidden"
+    assert http.get("/v1/console/pending").status_code == 401
+
+
+def test_contracts_assets_imports_and_map_pages(world: World) -> None:
+    w = world
+    http = TestClient(create_app(w.c))
+    officer = _auth(w, w.officer.id)
+    ids = [
+        w.c.contracts.request(
+            w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
+        ).id
+        for _ in range(3)
+    ]
+    page = http.get("/v1/console/contracts?limit=2", headers=officer).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert {x["partner_name"] for x in page["items"]} == {"insurer-a"}
+    found = http.get(f"/v1/console/contracts?q={ids[1]}", headers=officer).json()
+    assert [x["id"] for x in found["items"]] == [ids[1]]
+    assert http.get("/v1/console/contracts?state=ACTIVE", headers=officer).json()["total"] == 0
+    bad = http.get("/v1/console/contracts?state=NOPE", headers=officer)
+    assert bad.status_code == 422 and bad.json()["code"] == "state_unknown"
+
+    assets = http.get("/v1/console/assets?limit=2", headers=officer).json()
+    assert assets["total"] == 5 and len(assets["items"]) == 2
+    assert all("pii_columns" in a and a["grade_in_force"]["reasons"] for a in assets["items"])
+    assert http.get("/v1/console/assets?level=5&limit=50", headers=officer).json()["total"] == sum(
+        1 for a in w.c.assets.search() if a.grade.level == 5
+    )
+    imports = http.get("/v1/console/imports", headers=officer).json()
+    assert imports["total"] == 1 and len(imports["items"][0]["assets"]) == 5
+
+    graph = http.get("/v1/console/map", headers=officer).json()
+    by_id = {n["id"]: n for n in graph["nodes"]}
+    assert {n["kind"] for n in graph["nodes"]} == {
+        "department",
+        "source_system",
+        "asset",
+        "product",
+        "contract",
+        "partner",
+    }
+    assert by_id[ids[0]]["level"] == w.c.contracts.get(w.officer, ids[0]).level
+    assert {"source": ids[0], "target": w.insurer.id} in graph["links"]
+    assert {"source": w.products["aggregate"], "target": ids[0]} in graph["links"]
+
+
+def test_audit_pages_back_by_sequence_and_names_the_actors(world: World) -> None:
+    w = world
+    http = TestClient(create_app(w.c))
+    officer = _auth(w, w.officer.id)
+    first = http.get("/v1/console/audit?limit=5", headers=officer).json()
+    seqs = [e["seq"] for e in first["items"]]
+    assert seqs == sorted(seqs, reverse=True) and first["next_before_seq"] == seqs[-1]
+    older = http.get(f"/v1/console/audit?limit=5&before_seq={seqs[-1]}", headers=officer).json()
+    assert older["items"][0]["seq"] == seqs[-1] - 1
+    product = w.products["aggregate"]
+    about = http.get(f"/v1/console/audit?object_id={product}", headers=officer).json()
+    assert {e["action"] for e in about["items"]} == {"product.create", "product.publish"}
+    assert about["names"] == {w.officer.id: "officer"} and about["next_before_seq"] is None
+
+
+def test_a_one_time_login_becomes_a_one_hour_session_and_logout_revokes_it(world: World) -> None:
+    w = world
+    http = TestClient(create_app(w.c))
+    one_time = _auth(w, w.officer.id, label="one-time console login")
+    r = http.post("/v1/console/session", headers=one_time)
+    assert r.status_code == 201
+    s = r.json()
+    assert s["principal"]["name"] == "officer"
+    assert s["expires_at_us"] - w.c.clock.now_us() <= 3600 * 10**6
+    session = {"Authorization": f"Bearer {s['token']}"}
+    assert http.get("/v1/whoami", headers=session).json()["id"] == w.officer.id
+    again = http.post("/v1/console/session", headers=one_time)
+    assert again.status_code == 401 and again.json()["code"] == "token_revoked"
+    # an ordinary staff token survives the exchange
+    plain = _auth(w, w.officer.id)
+    assert http.post("/v1/console/session", headers=plain).status_code == 201
+    assert http.get("/v1/whoami", headers=plain).status_code == 200
+    assert http.delete("/v1/console/session", headers=session).status_code == 204
+    gone = http.get("/v1/whoami", headers=session)
+    assert gone.status_code == 401 and gone.json()["code"] == "token_revoked"
+    partner = http.post("/v1/console/session", headers=_auth(w, w.insurer.id))
+    assert partner.status_code == 403
+    actions = [e.action for e in w.c.audit.recent(20, actor=w.officer.id)]
+    assert actions.count("token.issue") == 2 and actions.count("token.revoke") == 2
+
+
+def test_the_built_console_is_served_with_headers_that_forbid_framing_and_foreign_scripts(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>数据管理工作台</title>")
+    (dist / "assets" / "app-1234.js").write_text("console.log(1)")
+    monkeypatch.setenv("NODE_CONSOLE_DIR", str(dist))
+    assert not mount_console(create_app(world.c), tmp_path / "missing")  # not built: nothing mounted
+    http = TestClient(create_app(world.c))
+    assert http.get("/console", follow_redirects=False).headers["location"] == "/console/"
+    index = http.get("/console/")
+    assert index.status_code == 200 and "数据管理工作台" in index.text
+    assert "frame-ancestors 'none'" in index.headers["content-security-policy"]
+    assert index.headers["x-frame-options"] == "DENY" and index.headers["cache-control"] == "no-cache"
+    bundle = http.get("/console/assets/app-1234.js")
+    assert "immutable" in bundle.headers["cache-control"]
+    assert http.get("/console/assets/nope.js").status_code == 404
