@@ -55,7 +55,9 @@ def main() -> None:
     upgrade(url)
     c = make_container(url, tmp / "node")
     w = build_world(c, tmp / "samples")
-    c.contracts.request(w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics"))
+    c.contracts.request(
+        w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(c), host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
