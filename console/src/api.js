@@ -38,7 +38,20 @@ export async function api(method, path, body) {
 }
 
 export async function login(staffToken) {
-  const s = await call('POST', '/v1/console/session', undefined, staffToken.trim())
+  start(await call('POST', '/v1/console/session', undefined, staffToken.trim()))
+}
+
+// SM2 sign-in: the node's challenge, signed with the staff member's registered key (outside the browser)
+export function challenge(name) {
+  return call('POST', '/v1/console/challenge', { name: name.trim() })
+}
+
+export async function loginSm2(ch, signature) {
+  const body = { challenge: ch.challenge, node_signature: ch.node_signature, signature: signature.trim() }
+  start(await call('POST', '/v1/console/session/sm2', body))
+}
+
+function start(s) {
   Object.assign(session, {
     token: s.token, me: s.principal, expiresAt: s.expires_at_us / 1000, lastActive: Date.now(), notice: '',
   })

@@ -8,8 +8,8 @@ const en = {
   待办: 'To do', 数据资产: 'Data assets', 数据地图: 'Data map', 合约: 'Contracts',
   隐私计算任务: 'Privacy computing', 导入: 'Imports', 审计: 'Audit',
   登录: 'Sign in', 退出: 'Sign out', 令牌: 'Token', 员工令牌: 'Staff token',
-  '使用员工令牌登录（hnode tokens issue 或 make demo 打印的一次性登录令牌）':
-    'Sign in with a staff token (hnode tokens issue, or the one-time login printed by make demo)',
+  '使用员工令牌登录（hnode tokens issue 或 make demo 打印的一次性登录令牌），或用已登记的 SM2 私钥签名登录':
+    'Sign in with a staff token (hnode tokens issue, or the one-time login printed by make demo), or sign a challenge with your registered SM2 key',
   会话已过期: 'Session expired', 已登录: 'Signed in as',
   合作方: 'Partner', 产品: 'Product', 级别: 'Level', 状态: 'State', 申请时间: 'Requested',
   申请条款: 'Requested terms', 产品报价: "Product's offer", 条款: 'Term',
@@ -38,7 +38,9 @@ const en = {
   该条目尚未批量上链: 'This entry is not in an anchored batch yet', 语言: 'Language',
   合作方名称或合约号: 'Partner, product or contract id', 已用: 'spent', 剩余: 'left',
   操作成功: 'Done', 还价条款: 'Counter-offer terms', 摘要: 'Digest', 审批: 'Approvals',
-  未验证: 'not verified yet', 全部: 'All',
+  未验证: 'not verified yet', 全部: 'All', 'SM2 签名登录': 'SM2 signature', 令牌登录: 'Token', 用户名: 'User name',
+  获取挑战: 'Get a challenge', '用已登记的私钥签名挑战：': 'Sign the challenge with your registered key:',
+  '签名（十六进制）': 'Signature (hex)',
 }
 
 export function t(key) {

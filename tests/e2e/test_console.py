@@ -20,6 +20,7 @@ import pytest
 
 from node.api.console_static import console_dist
 from node.contracts.enforcement import UsageRequest
+from node.crypto.sm import PrivateKey
 from tests.chain_support import free_port
 from tests.conftest import _pg_admin, _sqlalchemy_url, make_container, node_env
 from tests.contract_world import build_world
@@ -53,6 +54,7 @@ class Served:
     active: str  # anchored, active contract
     asset: str  # asset whose grade the officer overrides
     api_token: str  # admin token for the test's own checks
+    sm2_key: PrivateKey  # officer-zhao's registered SM2 key
 
     def get(self, path: str) -> Any:
         r = httpx.get(self.base + path, headers={"Authorization": f"Bearer {self.api_token}"}, timeout=10)
@@ -86,6 +88,10 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     )
     c.usage.check(w.insurer, UsageRequest(active.id, None, "actuarial_statistics", 0.25, 40, "q-1"))
     admin = c.identity.register("cli:t", "admin", ["admin"], "信息中心")
+    sm2_key = PrivateKey.generate()
+    c.identity.register(
+        "cli:t", "officer-zhao", ["data_officer"], "数据管理办公室", sm2_key.public_key().to_hex()
+    )
     batch, report = c.anchoring.anchor_audit()  # every entry so far in a batch anchored on the chain
     assert batch is not None and not report.failed, report
     served = Served(
@@ -100,6 +106,7 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         active=active.id,
         asset=c.products.get(w.products["aggregate"]).asset_ids[0],
         api_token=c.identity.issue_token("cli:t", admin.id).secret,
+        sm2_key=sm2_key,
     )
     c.close()
     port = free_port()
@@ -314,3 +321,18 @@ def test_logout_revokes_the_session(page: Any, served: Served) -> None:
     page.get_by_label("员工令牌").wait_for()
     sessions = [e for e in audit_entries(served, actor=served.officer) if e["action"] == "token.revoke"]
     assert len(sessions) == 2  # the one-time login, then the session itself
+
+
+def test_sign_in_with_an_sm2_signed_challenge(page: Any, served: Served) -> None:
+    page.goto(served.base + "/console/")
+    page.get_by_role("tab", name="SM2 签名登录").click()
+    page.get_by_label("用户名").fill("officer-zhao")
+    page.get_by_role("button", name="获取挑战").click()
+    command = page.get_by_label("用已登记的私钥签名挑战：").input_value()
+    challenge = command.split("'")[3]  # printf '%s' '<challenge>' | hnode crypto sign ...
+    assert json.loads(challenge)["principal"] == "officer-zhao"
+    page.get_by_label("签名（十六进制）").fill(served.sm2_key.sign(challenge.encode()).hex())
+    shot(page, "login-sm2")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录 officer-zhao").wait_for()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from fastapi.testclient import TestClient
 
 from node.api.app import create_app
 from node.api.console_static import mount_console
+from node.crypto.sm import PrivateKey
+from node.errors import Unauthorized
+from node.identity.challenge import ChallengeLogin
 from tests.conftest import make_container
 from tests.contract_world import World, build_world
 
@@ -161,3 +165,56 @@ def test_the_built_console_is_served_with_headers_that_forbid_framing_and_foreig
     bundle = http.get("/console/assets/app-1234.js")
     assert "immutable" in bundle.headers["cache-control"]
     assert http.get("/console/assets/nope.js").status_code == 404
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1_800_000_000_000_000
+
+    def now_us(self) -> int:
+        return self.t
+
+
+def test_staff_sign_in_with_an_sm2_signed_challenge(world: World) -> None:
+    w = world
+    http = TestClient(create_app(w.c))
+    key, other = PrivateKey.generate(), PrivateKey.generate()
+    staff = w.c.identity.register(
+        "cli:t", "officer-zhao", ["data_officer"], "数据管理办公室", key.public_key().to_hex()
+    )
+
+    def signed(name: str, signer: PrivateKey) -> dict[str, str]:
+        ch = http.post("/v1/console/challenge", json={"name": name}).json()
+        sig = signer.sign(ch["challenge"].encode()).hex()
+        return {"challenge": ch["challenge"], "node_signature": ch["node_signature"], "signature": sig}
+
+    good = signed("officer-zhao", key)
+    r = http.post("/v1/console/session/sm2", json=good)
+    assert r.status_code == 201, r.text
+    session = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert http.get("/v1/whoami", headers=session).json()["id"] == staff.id
+    reused = http.post("/v1/console/session/sm2", json=good)
+    assert reused.status_code == 401 and reused.json()["code"] == "challenge_used"
+
+    wrong = http.post("/v1/console/session/sm2", json=signed("officer-zhao", other))
+    assert wrong.status_code == 401 and wrong.json()["code"] == "signature_invalid"
+    denied = w.c.audit.recent(1, actor=staff.id)[0]
+    assert (denied.action, denied.outcome) == ("auth.sm2", "denied")
+    # a challenge the node did not sign, one naming someone else, a partner, a name nobody has
+    forged = {**signed("officer-zhao", key)}
+    forged["challenge"] = forged["challenge"].replace("officer-zhao", "officer")
+    assert http.post("/v1/console/session/sm2", json=forged).json()["code"] == "challenge_invalid"
+    partner = signed("insurer-a", w.insurer_key)
+    assert http.post("/v1/console/session/sm2", json=partner).json()["code"] == "signature_invalid"
+    nobody = signed("nobody-here", key)
+    assert http.post("/v1/console/session/sm2", json=nobody).json()["code"] == "signature_invalid"
+    # two minutes later the challenge is worthless
+    clock = _Clock()
+    login = ChallengeLogin(
+        w.c.identity, lambda: w.c.signer, clock, w.c.audit, w.c.settings.name, OrderedDict()
+    )
+    ch = login.challenge("officer-zhao")
+    clock.t += 121 * 1_000_000
+    with pytest.raises(Unauthorized) as late:
+        login.redeem(ch.text, ch.node_signature, key.sign(ch.text.encode()).hex(), "t")
+    assert late.value.code == "challenge_expired"

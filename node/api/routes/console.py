@@ -5,7 +5,7 @@ signed-in person."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -19,6 +19,7 @@ from node.bootstrap import Container
 from node.contracts.model import Contract, State, contract_view
 from node.contracts.services import offer_of, principal_view
 from node.errors import InvalidInput
+from node.identity.challenge import ChallengeLogin
 from node.identity.model import Principal, Role
 from node.identity.services import token_hash
 
@@ -50,6 +51,31 @@ class AuditPage(BaseModel):
     names: dict[str, str] = Field(description="the actors' names, by principal id")
 
 
+class ChallengeIn(BaseModel):
+    name: str = Field(min_length=2, max_length=64, description="the staff member's principal name")
+
+
+class ChallengeOut(BaseModel):
+    challenge: str = Field(description="canonical JSON: sign exactly these UTF-8 bytes with your SM2 key")
+    node_signature: str = Field(description="the node's SM2 signature of the challenge, hex; send it back")
+    expires_at_us: int
+
+
+class SignedChallengeIn(BaseModel):
+    challenge: str = Field(min_length=2, max_length=1000)
+    node_signature: str = Field(min_length=16, max_length=200)
+    signature: str = Field(
+        min_length=16, max_length=200, description="yours, DER hex (SM2, SM3, ID 1234567812345678)"
+    )
+
+
+_USED_NONCES: OrderedDict[str, int] = OrderedDict()  # redeemed challenges of this process, until they expire
+
+
+def _challenges(c: Container) -> ChallengeLogin:
+    return ChallengeLogin(c.identity, lambda: c.signer, c.clock, c.audit, c.settings.name, _USED_NONCES)
+
+
 def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Page:
     return Page(items=rows[offset : offset + limit], total=len(rows), offset=offset, limit=limit)
 
@@ -71,6 +97,27 @@ def open_session(
     issued = c.identity.issue_token(me.id, me.id, ttl_hours=1, label=SESSION_LABEL)
     if presented is not None and presented.label.startswith(ONE_TIME_PREFIX):
         c.identity.revoke_token(me.id, presented.id)
+    return SessionOut(
+        token=issued.secret,
+        token_id=issued.token.id,
+        expires_at_us=issued.token.expires_at_us,
+        principal=PrincipalOut.of(me),
+    )
+
+
+@router.post("/challenge", response_model=ChallengeOut)
+def sm2_challenge(body: ChallengeIn, c: Container = Depends(container)) -> ChallengeOut:
+    """Sign-in without a token, step 1 (no authentication): a two-minute challenge for staff who have
+    a registered SM2 key. Sign it, e.g. ``printf '%s' "$CHALLENGE" | hnode crypto sign key.pem -``."""
+    ch = _challenges(c).challenge(body.name)
+    return ChallengeOut(challenge=ch.text, node_signature=ch.node_signature, expires_at_us=ch.expires_at_us)
+
+
+@router.post("/session/sm2", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+def open_session_sm2(body: SignedChallengeIn, c: Container = Depends(container)) -> SessionOut:
+    """Sign-in without a token, step 2 (no authentication): the signed challenge buys a one-hour
+    console session; a wrong, reused or expired signature is 401 (audited for a known person)."""
+    me, issued = _challenges(c).redeem(body.challenge, body.node_signature, body.signature, SESSION_LABEL)
     return SessionOut(
         token=issued.secret,
         token_id=issued.token.id,
