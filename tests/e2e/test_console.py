@@ -229,10 +229,22 @@ def test_pending_shows_names_offer_and_screening_and_the_officer_approves_and_re
     rejecting.wait_for(state="detached")
     rejected = served.get(f"/v1/contracts/{served.reject}")
     assert rejected["state"] == "REJECTED" and rejected["reason"] == "研究方案未附伦理批件"
+
+    countering = page.locator(f'[data-contract="{served.waiting}"]')
+    countering.get_by_role("button", name="还价").click()
+    page.get_by_label("使用次数上限").fill("5")
+    page.get_by_label("隐私预算ε").fill("1.5")
+    page.locator(".el-dialog").get_by_role("button", name="提交").click()
+    countering.wait_for(state="detached")
+    countered = served.get(f"/v1/contracts/{served.waiting}")
+    assert countered["state"] == "COUNTER_OFFERED" and countered["version"] == 2
+    assert (countered["terms"]["max_uses"], countered["terms"]["epsilon"]) == (5, 1.5)
+    assert countered["terms"]["purpose"] == "drug_research"  # the rest of the request is kept
     # audited under the named officer
     done = {(e["action"], e["object_id"], e["outcome"]) for e in audit_entries(served, actor=served.officer)}
     assert ("contract.approve", served.approve, "success") in done
     assert ("contract.reject", served.reject, "success") in done
+    assert ("contract.counter_offer", served.waiting, "success") in done
     assert "token.issue" in {action for action, _, _ in done}  # the console session
 
 
@@ -279,6 +291,12 @@ def test_a_contracts_verification(page: Any, served: Served) -> None:
     assert drawer.locator("canvas").count() == 2  # uses and ε gauges
     shot(page, "contract")
     assert serious_violations(page) == []
+    drawer.get_by_role("button", name="撤销").click()
+    page.locator(".el-message-box input").fill("合作方违反禁止再识别条款")
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    drawer.get_by_text("已撤销 (REVOKED)").wait_for()
+    revoked = served.get(f"/v1/contracts/{served.active}")
+    assert revoked["state"] == "REVOKED" and revoked["reason"] == "合作方违反禁止再识别条款"
     page.keyboard.press("Escape")
 
 
@@ -336,3 +354,16 @@ def test_sign_in_with_an_sm2_signed_challenge(page: Any, served: Served) -> None
     assert serious_violations(page) == []
     page.get_by_role("button", name="登录").click()
     page.get_by_text("已登录 officer-zhao").wait_for()
+
+
+def test_an_idle_session_ends_and_its_token_is_revoked(page: Any, served: Served) -> None:
+    page.clock.install()
+    page.goto(served.base + "/console/")
+    page.get_by_label("员工令牌").fill(served.api_token)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录 admin").wait_for()
+    page.clock.fast_forward("16:00")  # 15 idle minutes end a session
+    page.get_by_text("会话已过期").wait_for()
+    page.get_by_label("员工令牌").wait_for()
+    revoked = [e for e in audit_entries(served, action="token.revoke") if e["actor"] != served.officer]
+    assert len(revoked) == 1  # the admin's console session, by the console's logout on expiry
