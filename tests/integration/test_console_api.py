@@ -218,3 +218,14 @@ def test_staff_sign_in_with_an_sm2_signed_challenge(world: World) -> None:
     with pytest.raises(Unauthorized) as late:
         login.redeem(ch.text, ch.node_signature, key.sign(ch.text.encode()).hex(), "t")
     assert late.value.code == "challenge_expired"
+
+
+def test_import_sources_are_shown_without_database_passwords() -> None:
+    from node.api.routes.console import _without_password
+
+    assert (
+        _without_password("postgresql+psycopg://his:s3cret@db:5432/his")
+        == "postgresql+psycopg://his:***@db:5432/his"
+    )
+    assert _without_password("sqlite:////var/his.db") == "sqlite:////var/his.db"
+    assert _without_password("/srv/inbox/fhir") == "/srv/inbox/fhir"

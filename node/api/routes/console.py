@@ -5,6 +5,7 @@ signed-in person."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from typing import Any
 
@@ -74,6 +75,11 @@ _USED_NONCES: OrderedDict[str, int] = OrderedDict()  # redeemed challenges of th
 
 def _challenges(c: Container) -> ChallengeLogin:
     return ChallengeLogin(c.identity, lambda: c.signer, c.clock, c.audit, c.settings.name, _USED_NONCES)
+
+
+def _without_password(uri: str) -> str:
+    """A database URL as shown to people: never with its password."""
+    return re.sub(r"(://[^/:@]+:)[^@/]+@", r"\1***@", uri)
 
 
 def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Page:
@@ -255,7 +261,7 @@ def imports(
         {
             "import_id": iid,
             "connector": group[0].connector,
-            "source_uri": group[0].source_uri,
+            "source_uri": _without_password(group[0].source_uri),
             "source_system": group[0].source_system.value,
             "department": group[0].owner_department,
             "rows": sum(a.rows for a in group),
