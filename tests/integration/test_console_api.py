@@ -1,4 +1,5 @@
-"""The console's read models and sessions over HTTP (/v1/console/...), on SQLite and PostgreSQL."""
+"""The console's read models and sessions over HTTP (/v1/console/...); the audit paging, which adds
+repository queries, on SQLite and PostgreSQL, the rest on SQLite."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ from tests.contract_world import World, build_world
 
 
 @pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[World]:
+def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
+    c = make_container(sqlite_url, tmp_path / "node")
+    yield build_world(c, tmp_path / "samples")
+    c.close()
+
+
+@pytest.fixture
+def world_on_each_db(db_url: str, tmp_path: Path) -> Iterator[World]:
     c = make_container(db_url, tmp_path / "node")
     yield build_world(c, tmp_path / "samples")
     c.close()
@@ -106,8 +114,8 @@ def test_contracts_assets_imports_and_map_pages(world: World) -> None:
     assert {"source": w.products["aggregate"], "target": ids[0]} in graph["links"]
 
 
-def test_audit_pages_back_by_sequence_and_names_the_actors(world: World) -> None:
-    w = world
+def test_audit_pages_back_by_sequence_and_names_the_actors(world_on_each_db: World) -> None:
+    w = world_on_each_db
     http = TestClient(create_app(w.c))
     officer = _auth(w, w.officer.id)
     first = http.get("/v1/console/audit?limit=5", headers=officer).json()
