@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright import sync_api
 
 from node.api.console_static import console_dist
 from node.contracts.enforcement import UsageRequest
@@ -25,8 +26,6 @@ from tests.chain_support import free_port
 from tests.conftest import _pg_admin, _sqlalchemy_url, make_container, node_env
 from tests.contract_world import build_world
 from tests.integration.test_cli import HNODE
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "e2e"
