@@ -24,6 +24,9 @@ from node.ports import Clock, Signer
 
 PURPOSE = "hnode-console-login"
 TTL_US = 120 * 1_000_000
+# The node signs ``DOMAIN + challenge``: bytes that no contract, seal or other document it signs can
+# start with, so an unauthenticated caller cannot make it sign anything usable elsewhere.
+DOMAIN = b"hnode console login challenge\x00"
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,14 @@ class ChallengeLogin:
             "expires_at_us": expires,
         }
         text = canonical_json(body).decode()
-        return Challenge(text, self._signer().sign(text.encode()).hex(), expires)
+        return Challenge(text, self._signer().sign(DOMAIN + text.encode()).hex(), expires)
 
     def redeem(
         self, text: str, node_signature: str, signature: str, label: str
     ) -> tuple[Principal, IssuedToken]:
         """The token for a correctly signed, unexpired, unused challenge; else ``Unauthorized``."""
         message = text.encode()
-        if not _verifies(self._signer().public_key_hex, node_signature, message):
+        if not _verifies(self._signer().public_key_hex, node_signature, DOMAIN + message):
             raise Unauthorized("challenge was not issued by this node", code="challenge_invalid")
         body = json.loads(text)
         now = self._clock.now_us()

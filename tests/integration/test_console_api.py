@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from node.api.app import create_app
 from node.api.console_static import mount_console
-from node.crypto.sm import PrivateKey
+from node.crypto.sm import PrivateKey, PublicKey
 from node.errors import Unauthorized
-from node.identity.challenge import ChallengeLogin
+from node.identity.challenge import DOMAIN, ChallengeLogin
 from tests.conftest import make_container
 from tests.contract_world import World, build_world
 
@@ -197,6 +197,10 @@ def test_staff_sign_in_with_an_sm2_signed_challenge(world: World) -> None:
         return {"challenge": ch["challenge"], "node_signature": ch["node_signature"], "signature": sig}
 
     good = signed("officer-zhao", key)
+    # the node's signature is domain-separated: not a signature of the bare challenge text
+    node_key = PublicKey.from_hex(w.c.signer.public_key_hex)
+    assert not node_key.verify(bytes.fromhex(good["node_signature"]), good["challenge"].encode())
+    assert node_key.verify(bytes.fromhex(good["node_signature"]), DOMAIN + good["challenge"].encode())
     r = http.post("/v1/console/session/sm2", json=good)
     assert r.status_code == 201, r.text
     session = {"Authorization": f"Bearer {r.json()['token']}"}
