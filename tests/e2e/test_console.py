@@ -54,6 +54,8 @@ class Served:
     asset: str  # asset whose grade the officer overrides
     api_token: str  # admin token for the test's own checks
     sm2_key: PrivateKey  # officer-zhao's registered SM2 key
+    ethics: str  # the ethics reviewer's token
+    ethics_case: str  # level-4 contract the officer approved, awaiting the ethics review
 
     def get(self, path: str) -> Any:
         r = httpx.get(self.base + path, headers={"Authorization": f"Bearer {self.api_token}"}, timeout=10)
@@ -82,6 +84,11 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     waiting = c.contracts.request(
         w.researcher, w.products["federated"], w.terms("federated_training", "drug_research", epsilon=2.0)
     )
+    ethics_case = c.contracts.request(
+        w.researcher, w.products["aggregate_fl"], w.terms("federated_training", "drug_research", epsilon=2.0)
+    )
+    ethics_case = c.contracts.approve(w.officer, ethics_case.id)
+    assert ethics_case.state.name == "PENDING_ETHICS"
     active = w.active(
         w.insurer, w.insurer_key, "aggregate", w.terms("aggregate_query", "actuarial_statistics")
     )
@@ -106,6 +113,8 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         asset=c.products.get(w.products["aggregate"]).asset_ids[0],
         api_token=c.identity.issue_token("cli:t", admin.id).secret,
         sm2_key=sm2_key,
+        ethics=c.identity.issue_token("cli:t", w.ethics.id).secret,
+        ethics_case=ethics_case.id,
     )
     c.close()
     port = free_port()
@@ -366,3 +375,20 @@ def test_an_idle_session_ends_and_its_token_is_revoked(page: Any, served: Served
     page.get_by_label("员工令牌").wait_for()
     revoked = [e for e in audit_entries(served, action="token.revoke") if e["actor"] != served.officer]
     assert len(revoked) == 1  # the admin's console session, by the console's logout on expiry
+
+
+def test_the_ethics_reviewer_approves_what_waits_for_the_ethics_review(page: Any, served: Served) -> None:
+    page.goto(served.base + "/console/")
+    page.get_by_label("员工令牌").fill(served.ethics)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录 ethics").wait_for()
+    assert page.get_by_role("menuitem", name="导入").count() == 0  # not a page for this role
+    card = page.locator(f'[data-contract="{served.ethics_case}"]')
+    assert card.get_by_role("button", name="批准").count() == 0  # the officer's step is done
+    card.get_by_role("button", name="伦理批准").click()
+    card.wait_for(state="detached")
+    agreed = served.get(f"/v1/contracts/{served.ethics_case}")
+    assert agreed["state"] == "AGREED" and [a["role"] for a in agreed["approvals"]] == [
+        "data_officer",
+        "ethics_reviewer",
+    ]
