@@ -38,7 +38,7 @@ const en = {
   该条目尚未批量上链: 'This entry is not in an anchored batch yet', 语言: 'Language',
   合作方名称或合约号: 'Partner, product or contract id', 已用: 'spent', 剩余: 'left',
   操作成功: 'Done', 还价条款: 'Counter-offer terms', 摘要: 'Digest', 审批: 'Approvals',
-  未验证: 'not verified yet', 任务: 'Job', 全部: 'All', 'SM2 签名登录': 'SM2 signature', 令牌登录: 'Token', 用户名: 'User name',
+  未验证: 'not verified yet', 任务: 'Job', 批次: 'Batch', 全部: 'All', 'SM2 签名登录': 'SM2 signature', 令牌登录: 'Token', 用户名: 'User name',
   获取挑战: 'Get a challenge', '用已登记的私钥签名挑战：': 'Sign the challenge with your registered key:',
   '签名（十六进制）': 'Signature (hex)',
 }
