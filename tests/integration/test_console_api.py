@@ -1,5 +1,5 @@
-"""The console's read models and sessions over HTTP (/v1/console/...); the audit paging, which adds
-repository queries, on SQLite and PostgreSQL, the rest on SQLite."""
+"""The console's read models and sessions over HTTP (/v1/console/...); the contract and audit pages,
+which add repository queries, on SQLite and PostgreSQL, the rest on SQLite."""
 
 from __future__ import annotations
 
@@ -71,8 +71,8 @@ def test_pending_names_partner_and_product_beside_the_offer_and_screening(world:
     assert http.get("/v1/console/pending").status_code == 401
 
 
-def test_contracts_assets_imports_and_map_pages(world: World) -> None:
-    w = world
+def test_contracts_assets_imports_and_map_pages(world_on_each_db: World) -> None:
+    w = world_on_each_db
     http = TestClient(create_app(w.c))
     officer = _auth(w, w.officer.id)
     ids = [
@@ -87,6 +87,13 @@ def test_contracts_assets_imports_and_map_pages(world: World) -> None:
     found = http.get(f"/v1/console/contracts?q={ids[1]}", headers=officer).json()
     assert [x["id"] for x in found["items"]] == [ids[1]]
     assert http.get("/v1/console/contracts?state=ACTIVE", headers=officer).json()["total"] == 0
+    newest_first = http.get("/v1/console/contracts?offset=2&limit=2", headers=officer).json()["items"]
+    assert [x["id"] for x in newest_first] == [ids[0]]
+    by_partner = http.get("/v1/console/contracts?q=INSURER-A", headers=officer).json()
+    by_product = http.get("/v1/console/contracts?q=product-aggr", headers=officer).json()
+    assert by_partner["total"] == by_product["total"] == 3
+    assert http.get("/v1/console/contracts?q=institute", headers=officer).json()["total"] == 0
+    assert http.get("/v1/console/contracts?q=100%25", headers=officer).json()["total"] == 0  # LIKE escaped
     bad = http.get("/v1/console/contracts?state=NOPE", headers=officer)
     assert bad.status_code == 422 and bad.json()["code"] == "state_unknown"
 

@@ -143,7 +143,7 @@ contracts = Table(
     Column("partner_signature", JSON),
     Column("node_signature", JSON),
     Column("digest", String(64), nullable=False),
-    Column("requested_at_us", BigInteger, nullable=False),
+    Column("requested_at_us", BigInteger, nullable=False, index=True),
     Column("updated_at_us", BigInteger, nullable=False),
 )
 

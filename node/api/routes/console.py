@@ -18,6 +18,7 @@ from node.asset_registry.catalog import asset_record
 from node.asset_registry.model import Asset, Product
 from node.bootstrap import Container
 from node.contracts.model import Contract, State, contract_view
+from node.contracts.ports import ContractFilter
 from node.contracts.services import offer_of, principal_view
 from node.errors import InvalidInput
 from node.identity.challenge import ChallengeLogin
@@ -169,9 +170,11 @@ def pending(
     """Contracts awaiting the officer or the ethics review, oldest first: partner and product by name,
     the requested terms beside the product's offer, and the negotiation policy's screening now."""
     people, products = _names(c)
-    waiting = sorted(c.contracts.list_for(me, PENDING), key=lambda x: x.requested_at_us)
+    waiting, total = c.contracts.page(
+        me, ContractFilter(states=frozenset(PENDING), newest_first=False), offset, limit
+    )
     rows = []
-    for ct in waiting[offset : offset + limit]:
+    for ct in waiting:
         row = _contract_row(ct, people, products)
         product, partner = products.get(ct.product_id), people.get(ct.partner_id)
         row["offer"] = offer_of(product.policy_template) if product else None
@@ -202,7 +205,7 @@ def pending(
                 "obligations": decision.obligations,
             }
         rows.append(row)
-    return Page(items=rows, total=len(waiting), offset=offset, limit=limit)
+    return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
 @router.get("/contracts", response_model=Page)
@@ -220,16 +223,16 @@ def contracts(
     except KeyError:
         raise InvalidInput("unknown state", code="state_unknown") from None
     people, products = _names(c)
-    rows = [_contract_row(x, people, products) for x in c.contracts.list_for(me, states)]
-    if q:
-        needle = q.lower()
-        rows = [
-            r
-            for r in rows
-            if any(needle in str(r[k]).lower() for k in ("id", "partner_name", "product_name"))
-        ]
-    rows.sort(key=lambda r: r["requested_at_us"], reverse=True)
-    return _page(rows, offset, limit)
+    needle = (q or "").strip().lower()
+    where = ContractFilter(
+        states=frozenset(states or ()),
+        text=needle,
+        partner_ids=frozenset(p.id for p in people.values() if needle and needle in p.name.lower()),
+        product_ids=frozenset(p.id for p in products.values() if needle and needle in p.name.lower()),
+    )
+    found, total = c.contracts.page(me, where, offset, limit)
+    rows = [_contract_row(x, people, products) for x in found]
+    return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
 @router.get("/assets", response_model=Page)
@@ -321,6 +324,7 @@ def audit(
     )
 
 
+MAP_CONTRACTS = 200  # the most recent ones: a map of thousands of contracts would show nothing
 LEVEL_COLOURS = {1: "#67c23a", 2: "#95d475", 3: "#e6a23c", 4: "#f56c6c", 5: "#a8071a"}
 
 
@@ -351,7 +355,8 @@ def data_map(
         level = max((asset_level.get(a, 1) for a in p.asset_ids), default=1)
         node(p.id, p.name, "product", level)
         links.extend({"source": a, "target": p.id} for a in p.asset_ids if a in nodes)
-    for ct in c.contracts.list_for(me):
+    recent, total = c.contracts.page(me, ContractFilter(), 0, MAP_CONTRACTS)
+    for ct in recent:
         if ct.product_id not in nodes:
             continue
         node(ct.id, f"{ct.id} ({ct.state.name})", "contract", ct.level)
@@ -359,4 +364,10 @@ def data_map(
         partner = people.get(ct.partner_id)
         pid = node(ct.partner_id, partner.name if partner else ct.partner_id, "partner")
         links.append({"source": ct.id, "target": pid})
-    return {"nodes": list(nodes.values()), "links": links, "level_colours": LEVEL_COLOURS}
+    return {
+        "nodes": list(nodes.values()),
+        "links": links,
+        "level_colours": LEVEL_COLOURS,
+        "contracts_shown": len(recent),
+        "contracts_total": total,
+    }
