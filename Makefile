@@ -58,10 +58,12 @@ architecture: install
 test: lint typecheck architecture console browser
 	$(BIN)/pytest
 
-bench: install
+bench: install console browser
 	$(BIN)/python benchmarks/crypto_bench.py
 	$(BIN)/python benchmarks/audit_bench.py
 	$(BIN)/python benchmarks/registry_bench.py
+	$(BIN)/python benchmarks/console_bench.py
+	$(BIN)/python benchmarks/console_lists_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules console/node_modules console/dist
