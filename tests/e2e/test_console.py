@@ -337,6 +337,8 @@ def test_privacy_and_imports_pages_and_the_english_switch(page: Any, served: Ser
     page.get_by_text("English").click()
     page.get_by_role("heading", name="Imports").wait_for()
     assert page.get_by_role("menuitem", name="To do").count() == 1
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert serious_violations(page) == []
     page.get_by_text("中文").click()
     page.get_by_role("heading", name="导入").wait_for()
 
