@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from node.adapters.db import tables as t
 from node.contracts.model import FINAL, Contract, Signature, State, Terms
-from node.contracts.ports import AuditBatch, OutboxItem, UsageRecord
+from node.contracts.ports import AuditBatch, ContractFilter, OutboxItem, UsageRecord
 from node.ports import AnchorReceipt
 
 
@@ -125,6 +125,28 @@ class SqlContractRepository:
         if states:
             q = q.where(t.contracts.c.state.in_([int(s) for s in states]))
         return [_contract(r) for r in self._c.execute(q)]
+
+    def page(self, where: ContractFilter, offset: int, limit: int) -> tuple[list[Contract], int]:
+        c = t.contracts.c
+        conditions = []
+        if where.partner_id is not None:
+            conditions.append(c.partner_id == where.partner_id)
+        if where.states:
+            conditions.append(c.state.in_([int(s) for s in where.states]))
+        if where.text:
+            conditions.append(
+                or_(
+                    c.id.contains(where.text, autoescape=True),
+                    c.partner_id.in_(sorted(where.partner_ids)),
+                    c.product_id.in_(sorted(where.product_ids)),
+                )
+            )
+        total = self._c.execute(select(func.count()).select_from(t.contracts).where(*conditions)).scalar_one()
+        order = (c.requested_at_us.desc(), c.id.desc()) if where.newest_first else (c.requested_at_us, c.id)
+        rows = self._c.execute(
+            select(t.contracts).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        )
+        return [_contract(r) for r in rows], int(total)
 
     def due_to_expire(self, now_us: int) -> list[str]:
         live = [int(s) for s in State if s not in FINAL]
