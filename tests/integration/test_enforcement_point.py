@@ -115,7 +115,9 @@ def test_the_database_refuses_a_second_record_of_one_reference(world: World) -> 
 
 
 # -- 3. one way to decide, audit and compute ---------------------------------------------------------
-def test_he_aggregate_reads_no_data_before_the_decision(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_he_aggregate_reads_no_data_before_the_decision(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Seen: HE computed the cohort statistics, then asked the policy."""
     import node.he_query.services as he_services
 
@@ -139,7 +141,9 @@ def test_a_wrong_mode_is_one_audited_policy_refusal_on_every_path(world: World) 
     """Extracts, HE and the round gate each rebuilt the request and checked the mode in Python,
     auditing refusals in different ways; now the policy refuses and the enforcement point audits."""
     w = world
-    ct = w.active(w.researcher, w.researcher_key, "extract", w.terms("anonymized_extract", "drug_research")).id
+    ct = w.active(
+        w.researcher, w.researcher_key, "extract", w.terms("anonymized_extract", "drug_research")
+    ).id
     fl = _fl_contract(w)
     refusals = [
         lambda: w.c.he.score(w.researcher, ct, "s", [b"x"] * 6),
@@ -156,7 +160,9 @@ def test_a_wrong_mode_is_one_audited_policy_refusal_on_every_path(world: World) 
 
 def test_an_extract_is_produced_from_the_grant(world: World) -> None:
     w = world
-    ct = w.active(w.researcher, w.researcher_key, "extract", w.terms("anonymized_extract", "drug_research")).id
+    ct = w.active(
+        w.researcher, w.researcher_key, "extract", w.terms("anonymized_extract", "drug_research")
+    ).id
     rows, report = w.c.contract_extracts.extract(w.researcher, ct)
     assert report.met and len(rows) > 0
     with w.c.usage.use(
