@@ -127,8 +127,17 @@ class PartnerClient:
         epsilon: float = 0.0,
         cohort_size: int | None = None,
         ref: str = "",
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        body = {"purpose": purpose, "epsilon": epsilon, "cohort_size": cohort_size, "ref": ref}
+        """One metered use; with ``idempotency_key`` a retry returns the first use (``replayed``)."""
+        body: dict[str, Any] = {
+            "purpose": purpose,
+            "epsilon": epsilon,
+            "cohort_size": cohort_size,
+            "ref": ref,
+        }
+        if idempotency_key is not None:
+            body["idempotency_key"] = idempotency_key
         out: dict[str, Any] = self._call("POST", f"/v1/contracts/{contract_id}/uses", json=body)
         return out
 

@@ -172,3 +172,21 @@ def test_an_extract_is_produced_from_the_grant(world: World) -> None:
         again, _ = w.c.extracts.extract(grant)
     assert list(again.columns) == list(rows.columns)
     assert w.c.contracts.get(w.officer, ct).uses == 2
+
+
+def test_a_remote_enforcement_point_retries_a_use_over_http_and_is_charged_once(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from node.api.app import create_app
+    from node.sdk.partner import PartnerClient
+
+    w = world
+    terms = w.terms("aggregate_query", "actuarial_statistics", max_uses=3)
+    ct = w.active(w.insurer, w.insurer_key, "aggregate", terms).id
+    token = w.c.identity.issue_token("cli:t", w.insurer.id).secret
+    sdk = PartnerClient("", token, http=TestClient(create_app(w.c)))
+    first = sdk.use(ct, "actuarial_statistics", cohort_size=50, idempotency_key="claim:c1:v1")
+    again = sdk.use(ct, "actuarial_statistics", cohort_size=50, idempotency_key="claim:c1:v1")
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert again["usage_id"] == first["usage_id"] and again["use"] == 1
+    assert sdk.use(ct, "actuarial_statistics", cohort_size=50, idempotency_key="claim:c1:v2")["use"] == 2
