@@ -44,6 +44,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "completed; ε spent per hospital 3.000 of 3.0",
         "digest anchored: block",
         "hospital-h3 sees: job job_",
+        "again -> 409 fl_job_started, job state completed; hnode fl run: refused (completed)",
+        "5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000  (nothing charged)",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2
