@@ -23,6 +23,7 @@ class UsageRecord:
     cohort_size: int | None
     ref: str
     at_us: int
+    idempotency_key: str | None = None  # unique per contract: a retry of the use finds this record
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class ContractRepository(Protocol):
     def add_usages(self, records: Sequence[UsageRecord]) -> None: ...
 
     def usage(self, contract_id: str) -> list[UsageRecord]: ...
+
+    def usage_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], UsageRecord]:
+        """The records of these (contract id, idempotency key) pairs that exist, by pair."""
+        ...
 
     def remove_usage(self, usage_id: str) -> None: ...
 

@@ -65,6 +65,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/fl/jobs"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/fl/jobs/{job_id}"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/fl/jobs/{job_id}/stop"): {"data_officer", "insurer"},
+    ("POST", "/v1/fl/jobs/{job_id}/start"): {"data_officer", "insurer"},
     ("GET", "/v1/fl/models"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/fl/models/{model_id}"): {"data_officer", "insurer"},
     ("GET", "/v1/fl/trained"): {"admin", "data_officer"},

@@ -162,6 +162,17 @@ class SqlContractRepository:
     def remove_usage(self, usage_id: str) -> None:
         self._c.execute(delete(t.usage_records).where(t.usage_records.c.id == usage_id))
 
+    def usage_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], UsageRecord]:
+        if not keys:
+            return {}
+        u = t.usage_records.c
+        q = select(t.usage_records).where(
+            u.contract_id.in_(sorted({c for c, _ in keys})),
+            u.idempotency_key.in_(sorted({k for _, k in keys})),
+        )
+        found = (UsageRecord(**r._mapping) for r in self._c.execute(q))
+        return {(r.contract_id, r.idempotency_key or ""): r for r in found}
+
     def usage(self, contract_id: str) -> list[UsageRecord]:
         q = (
             select(t.usage_records)

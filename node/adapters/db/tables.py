@@ -159,6 +159,9 @@ usage_records = Table(
     Column("cohort_size", BigInteger),
     Column("ref", String(128), nullable=False),
     Column("at_us", BigInteger, nullable=False),
+    # a retry of a use (the same FL round, claim version...) finds the first record instead of charging
+    Column("idempotency_key", String(160)),
+    Index("uq_usage_records_contract_key", "contract_id", "idempotency_key", unique=True),
 )
 
 outbox = Table(
