@@ -198,7 +198,9 @@ def deliver(as_json: bool = typer.Option(False, "--json")) -> None:
         for r in report.delivered:
             typer.echo(f"anchored {r.kind} {r.ref}: block {r.block_number}, tx {r.tx_hash}")
         for item_id, error in report.failed:
-            typer.echo(f"not delivered {item_id}: {error} (queued for retry)")
+            typer.echo(
+                f"not delivered {item_id}: [{error}] {report.reasons.get(error, '')} (queued for retry)"
+            )
         typer.echo(f"{report.pending} still queued")
     if report.failed:
         raise typer.Exit(EXIT_UNAVAILABLE)
@@ -277,7 +279,7 @@ def chain_status() -> None:
         {
             "chain_id": chain.chain_id,
             "registry": chain.contract_address,
-            "endpoint": c.settings.chain_rpc_url or "embedded (in-process EVM)",
+            "endpoint": getattr(c.chain, "describe", lambda: c.settings.chain_rpc_url or "embedded")(),
             "queued_anchors": len(c.anchoring.pending()),
         }
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from node.audit.model import AuditEvent, Outcome, merkle_proof, merkle_root, verify_merkle_proof
@@ -29,11 +29,12 @@ class DeliveryReport:
     delivered: list[AnchorReceipt]
     failed: list[tuple[str, str]]  # (outbox id, error code)
     pending: int
+    reasons: dict[str, str] = field(default_factory=dict)  # error code -> what happened
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "delivered": [r.as_dict() for r in self.delivered],
-            "failed": [{"id": i, "error": e} for i, e in self.failed],
+            "failed": [{"id": i, "error": e, "reason": self.reasons.get(e, "")} for i, e in self.failed],
             "pending": self.pending,
         }
 
@@ -84,6 +85,7 @@ class AnchorService:
         """Anchor what is due in the outbox; failures are rescheduled with exponential backoff."""
         delivered: list[AnchorReceipt] = []
         failed: list[tuple[str, str]] = []
+        reasons: dict[str, str] = {}
         with self._uow() as uow:
             items = uow.outbox.due(self._clock.now_us(), limit)
         chain: ChainAnchor | None = None
@@ -97,6 +99,7 @@ class AnchorService:
                     self._reschedule(uow, item, exc.code)
                     uow.commit()
                 failed.append((item.id, exc.code))
+                reasons[exc.code] = exc.message
                 continue
             with self._uow() as uow:
                 contract = self._record(uow, item, receipt)
@@ -104,7 +107,7 @@ class AnchorService:
             if contract is not None:
                 self._activated(contract)
             delivered.append(receipt)
-        return DeliveryReport(delivered, failed, len(self.pending()))
+        return DeliveryReport(delivered, failed, len(self.pending()), reasons)
 
     def _reschedule(self, uow: ContractsUnitOfWork, item: OutboxItem, code: str) -> None:
         now = self._clock.now_us()
