@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.chain_support import free_port
-from tests.conftest import make_container, node_env
+from tests.conftest import PASSPHRASE, make_container, node_env
 from tests.contract_world import build_world
 from tests.integration.test_cli import run
-from tests.processes import hnode_process
+from tests.processes import hnode_process, process_env
 
 
 def _wait(predicate: object, seconds: float = 40) -> None:
@@ -84,3 +87,61 @@ def test_serve_worker_and_cli_share_the_embedded_chain(pg_url: str, tmp_path: Pa
         assert again.status_code == 200 and again.json()["ok"] is True, again.text
         later = run("chain", "status", env=env)
         assert later.returncode == 0 and json.loads(later.stdout)["registry"] == registry
+
+
+_CRASHING_DEPLOYER = """
+import os, sys
+from web3.eth import Eth
+import chain_adapter.web3_anchor as anchor
+from node.cli.common import open_container
+point = sys.argv[1]
+real_send, real_deploy = Eth.send_raw_transaction, anchor.send_deployment
+def deploy(*args, **kw):
+    Eth.send_raw_transaction = send  # only the deployment's transaction, not the funding one
+    return real_deploy(*args, **kw)
+def send(self, raw):
+    if point == "before_send":
+        os._exit(9)
+    real_send(self, raw)
+    os._exit(9)  # killed right after the chain accepted the deployment, before the node recorded it
+anchor.send_deployment = deploy
+open_container().chain()
+"""
+
+
+@pytest.mark.parametrize("point", ["before_send", "after_send"])
+def test_a_process_killed_during_the_first_deployment_leaves_one_registry(tmp_path: Path, point: str) -> None:
+    """Issue 15: a worker killed during the first deployment of the anchor registry left an orphan
+    registry and deployed a second one on restart."""
+    from chain_adapter.embedded import EmbeddedChain
+    from node.adapters.chain import chain_account
+    from node.adapters.node_key import FileSigner
+    from node.config import load_settings
+
+    url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
+    env = node_env(tmp_path / "node", url)
+    assert run("migrate", env=env).returncode == 0
+    make_container(url, tmp_path / "node").close()
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASHING_DEPLOYER, point],
+        env=process_env(env),
+        capture_output=True,
+        timeout=120,
+    )
+    assert crashed.returncode == 9, crashed.stderr.decode()[-2000:]
+    record = json.loads((tmp_path / "node" / "chain" / "registry.json").read_text())
+    (pending,) = [v for k, v in record.items() if k.endswith(":deploying")]  # recorded before it was sent
+
+    status = run("chain", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["registry"] == pending["address"]
+    record = json.loads((tmp_path / "node" / "chain" / "registry.json").read_text())
+    assert list(record.values()) == [pending["address"]]  # resumed, and the record closed
+
+    settings = load_settings(data_dir=tmp_path / "node", database_url=url, key_passphrase=PASSPHRASE)
+    account = chain_account(FileSigner(settings.node_key_path, settings.key_passphrase).derive_key)
+    chain = EmbeddedChain(tmp_path / "node" / "chain" / "evm.sqlite")
+    try:  # one transaction from the node's account: the deployment, sent once
+        assert chain.w3.eth.get_transaction_count(account.address) == 1
+    finally:
+        chain.close()
