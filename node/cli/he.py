@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from node.cli.common import fail, open_container, print_json, progress_bar
+from node.cli.common import acting, fail, open_container, print_json, progress_bar, token_env_option
 
 if TYPE_CHECKING:
     from node.he_query.tenseal_backend import ClientKeys
@@ -41,15 +41,14 @@ def bench(
 @he_app.command("train")
 def train(
     product_id: str,
-    as_: str = typer.Option(..., "--as", help="Data officer (name or id)."),
     target: str = typer.Option("E11", "--target", help="ICD-10 prefix to predict."),
+    token_env: str = token_env_option(),
 ) -> None:
     """Train a product's risk model on the hospital's own assets (the weights stay on the node)."""
     from node.identity.model import Role
 
     c = open_container()
-    officer = c.identity.resolve(as_)
-    c.identity.authorize(officer, frozenset({Role.DATA_OFFICER}), "he.train")
+    officer = acting(c, token_env, frozenset({Role.DATA_OFFICER}), "he.train")
     model = c.he.train(officer, product_id, target)
     print_json({**model.public(), "digest": model.digest(), "training": model.training})
 

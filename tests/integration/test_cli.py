@@ -181,10 +181,13 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
     patients = next(a for a in listing if a["table"] == "patients")
     shown = run("assets", "show", patients["id"], env=env).stdout
     assert "PII: CN_ID_CARD" in shown and "suggested: level 4" in shown
-    assert (
-        run("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群", env=env).returncode
-        == 0
-    )
+    grade = ("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群")
+    anonymous = run(*grade, env=env)  # a grade override is an officer's act, under their own token
+    assert anonymous.returncode == 2 and "NODE_STAFF_TOKEN" in anonymous.stderr
+    assert run("staff", "add", "officer-li", "--role", "data_officer", env=env).returncode == 0
+    issued = json.loads(run("tokens", "issue", "officer-li", env=env).stdout)
+    env = env | {"NODE_STAFF_TOKEN": issued["token"]}
+    assert run(*grade, env=env).returncode == 0
     assert "confirmed: level 5" in run("assets", "show", patients["id"], env=env).stdout
     listed = run("assets", "ls", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
