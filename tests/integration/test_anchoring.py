@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from node.adapters.chain import ChainConnector
+from node.anchoring.services import AnchorService
 from node.bootstrap import Container
-from node.contracts.anchoring import AnchorService
 from node.contracts.enforcement import UsageDenied, UsageRequest
 from node.contracts.model import State
 from node.errors import NotFound
