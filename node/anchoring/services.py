@@ -222,12 +222,10 @@ class AnchorService(Generic[U]):
         return batch, self.deliver()
 
     def check_proof(self, proof: InclusionProof) -> dict[str, bool]:
-        """Does the path lead to the root, and is that root on the chain where the node recorded it?"""
+        """Does the path lead to the root, and is that root on the chain where the node recorded it?
+        A chain that cannot be asked raises ``DependencyUnavailable`` saying why: that is not "no"."""
         on_chain = False
         if proof.anchor is not None:
-            try:
-                found = self._chain().find(proof.merkle_root)
-            except DependencyUnavailable:
-                found = None
+            found = self._chain().find(proof.merkle_root)
             on_chain = found is not None and found == proof.anchor
         return {"path_leads_to_root": proof.verifies(), "root_anchored_on_chain": on_chain}
