@@ -207,14 +207,31 @@ class Web3ChainAnchor:
             if found is not None:
                 return found
             fn = self._contract.functions.anchor(raw, kind, ref)
-            tx = _call(
-                "transaction",
-                lambda: dict(fn.build_transaction(cast(TxParams, _fees(self._w3, self._account.address)))),
-            )
-            try:
-                _send(self._w3, self._account, tx, self._timeout)
-            finally:
-                self._after_write()
+            for attempt in (1, 2):
+                # another process of the node may send from the same account at the same moment: its
+                # transaction takes our nonce, or anchors this very digest first (the registry then
+                # refuses ours). Look, then try once more.
+                try:
+                    tx = _call(
+                        "transaction",
+                        lambda: dict(
+                            fn.build_transaction(cast(TxParams, _fees(self._w3, self._account.address)))
+                        ),
+                    )
+                    _send(self._w3, self._account, tx, self._timeout)
+                    break
+                except (DependencyUnavailable, ContractLogicError) as exc:
+                    found = self.find(digest)
+                    if found is not None:
+                        return found
+                    if attempt == 2:
+                        if isinstance(exc, ContractLogicError):
+                            raise DependencyUnavailable(
+                                "the registry refused the anchor transaction", code="chain_reverted"
+                            ) from None
+                        raise
+                finally:
+                    self._after_write()
         found = self.find(digest)
         if found is None:
             raise DependencyUnavailable(
