@@ -152,7 +152,7 @@ def he_steps(
         he = HeClient(PartnerClient(base, tokens["pingan-insurance"]))
         scoring_keys = ClientKeys(Scheme.CKKS_SCORING)
         scores = he.score(scoring_keys, ins_contract, applicants.tolist()).values
-    plain = model.predict(model.clip(applicants))
+    plain = model.risk(applicants)
     print("   applicant  glucose  HbA1c  SBP    encrypted score  plaintext model  |diff|")
     for i, (row, s, p) in enumerate(zip(applicants, scores, plain, strict=True)):
         print(

@@ -42,6 +42,7 @@ class RiskModel:
     clip_low: list[float] = field(default_factory=list)  # per feature, raw units
     clip_high: list[float] = field(default_factory=list)
     z_bound: float = 8.0  # the polynomial was fitted on [-z_bound, z_bound]
+    platt: list[float] = field(default_factory=list)  # [a, b]: risk = sigmoid(a * score + b), public
 
     @property
     def z_interval(self) -> tuple[float, float]:
@@ -72,10 +73,14 @@ class RiskModel:
                 {**f, "clip": [lo, hi]} for f, (lo, hi) in zip(self.features, self.clip_bounds(), strict=True)
             ],
             "polynomial_interval": list(self.z_interval),
+            "calibration": {"method": "platt", "a": self.platt[0], "b": self.platt[1]}
+            if self.platt
+            else None,
             "output": (
-                "risk probability: the sigmoid approximated by a monotone degree-3 polynomial within [0, 1] "
-                f"on [{-self.z_bound:g}, {self.z_bound:g}]; clip every input to its feature's bounds before "
-                "encrypting, and clip decrypted scores to [0, 1] (CKKS adds noise of about 1e-6)"
+                "score: the sigmoid approximated by a monotone degree-3 polynomial within [0, 1] on "
+                f"[{-self.z_bound:g}, {self.z_bound:g}]; clip every input to its feature's bounds before "
+                "encrypting, clip the decrypted score s to [0, 1] (CKKS adds noise of about 1e-6); the risk "
+                "probability is 1 / (1 + exp(-(a s + b))) with the calibration's a and b"
             ),
         }
 
@@ -87,6 +92,17 @@ class RiskModel:
         z = self.z(x)
         p = self.poly
         return np.asarray(p[0] + p[1] * z + p[2] * z**2 + p[3] * z**3)
+
+    def calibrate(self, scores: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Risk probabilities from served scores (clipped to [0, 1]), by the published Platt map."""
+        s = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)
+        if not self.platt:
+            return np.asarray(s)
+        return np.asarray(1 / (1 + np.exp(-(self.platt[0] * s + self.platt[1]))))
+
+    def risk(self, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """What a partner ends with, in plaintext: clip, score, calibrate."""
+        return self.calibrate(self.predict(self.clip(x)))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -170,6 +186,18 @@ def _brier_and_scores(
     return float(((scores - y) ** 2).mean()), scores
 
 
+def _platt(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any], steps: int = 5000) -> list[float]:
+    """Logistic regression of the labels on the served score (gradient descent from the identity-like
+    start; a fixed number of steps keeps separable training data from sending the slope to infinity)."""
+    s = np.clip(scores, 0.0, 1.0)
+    a, b = 4.0, -2.0
+    for _ in range(steps):
+        g = 1 / (1 + np.exp(-(a * s + b))) - y
+        a -= 2.0 * float((g * s).mean())
+        b -= 2.0 * float(g.mean())
+    return [float(a), float(b)]
+
+
 def train_risk_model(
     product_id: str,
     observations: pd.DataFrame,
@@ -217,8 +245,12 @@ def train_risk_model(
         if best is None or brier < best[0]:
             best = (brier, candidate)
     assert best is not None
-    model = best[1]
-    brier, scores = _brier_and_scores(model, x, y)
+    served_brier, served = _brier_and_scores(best[1], x, y)
+    # the cubic compresses scores towards 0.5: a Platt map fitted on the training data (published,
+    # applied by the partner after decryption) turns them back into calibrated probabilities
+    model = RiskModel(**{**asdict(best[1]), "platt": _platt(served, y)})
+    scores = model.calibrate(served)
+    brier = float(((scores - y) ** 2).mean())
     bins = np.clip((scores * 10).astype(int), 0, 9)
     calibration = [
         {
@@ -234,6 +266,7 @@ def train_risk_model(
         "positives": int(y.sum()),
         "auc": round(auc(y, scores), 4),
         "brier": round(brier, 4),
+        "served_score_brier": round(served_brier, 4),
         "calibration": calibration,
     }
     return RiskModel(**{**asdict(model), "training": training})

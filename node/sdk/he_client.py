@@ -28,7 +28,8 @@ SCORE_TOLERANCE = 1e-3  # CKKS noise is ~1e-6; a score further outside [0, 1] me
 class Scores:
     """Decrypted risk scores, clipped to [0, 1]; what was clipped on the way is counted, not hidden."""
 
-    values: list[float]
+    values: list[float]  # risk probabilities: served scores clipped to [0, 1], then the model's Platt map
+    served: list[float]  # the decrypted scores of the served polynomial, clipped to [0, 1]
     inputs_clipped: int  # applicants with a value outside the model's published bounds (clipped first)
     out_of_range: list[int]  # applicants (0-based) whose decrypted score lay outside [0, 1] (flagged)
 
@@ -100,11 +101,13 @@ class HeClient:
         clipped = np.clip(x, bounds[:, 0], bounds[:, 1])
         return clipped.tolist(), int((clipped != x).any(axis=1).sum())
 
-    @staticmethod
-    def _scores(raw: Sequence[float], inputs_clipped: int) -> Scores:
+    def _scores(self, contract_id: str, raw: Sequence[float], inputs_clipped: int) -> Scores:
         values = np.asarray(raw, dtype=float)
         out = np.flatnonzero((values < -SCORE_TOLERANCE) | (values > 1 + SCORE_TOLERANCE))
-        return Scores(np.clip(values, 0.0, 1.0).tolist(), inputs_clipped, [int(i) for i in out])
+        served = np.clip(values, 0.0, 1.0)
+        platt = self.contract_model(contract_id).get("calibration")
+        risk = 1 / (1 + np.exp(-(platt["a"] * served + platt["b"]))) if platt else served
+        return Scores(risk.tolist(), served.tolist(), inputs_clipped, [int(i) for i in out])
 
     def score(
         self,
@@ -123,7 +126,7 @@ class HeClient:
             "/v1/he/score",
             json={"contract_id": contract_id, "session": session, "features": features},
         )
-        return self._scores(keys.decrypt(base64.b64decode(out["scores"]))[: len(rows)], clipped)
+        return self._scores(contract_id, keys.decrypt(base64.b64decode(out["scores"]))[: len(rows)], clipped)
 
     def score_many(
         self,
@@ -157,7 +160,7 @@ class HeClient:
         scores: list[float] = []
         for chunk, blob in zip(chunks, job["scores"], strict=True):
             scores += keys.decrypt(base64.b64decode(blob))[: len(chunk)]
-        return self._scores(scores, clipped)
+        return self._scores(contract_id, scores, clipped)
 
     def aggregate(
         self,

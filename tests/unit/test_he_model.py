@@ -73,8 +73,17 @@ def test_scores_stay_in_0_1_for_any_input_once_clipped(model: RiskModel) -> None
     assert np.all(np.diff(p[0] + p[1] * z + p[2] * z**2 + p[3] * z**3) >= 0)
 
 
-def test_the_model_still_discriminates(model: RiskModel) -> None:
-    assert model.training["auc"] > 0.9 and model.training["brier"] < 0.15
+def test_the_model_still_discriminates_and_its_risks_are_calibrated(model: RiskModel) -> None:
+    assert model.training["auc"] > 0.9 and model.training["brier"] < model.training["served_score_brier"]
+    obs, cond = _hospital(400, 7)  # held out: another draw of the same population
+    rows = obs.pivot_table(index="patient_id", columns="loinc", values="value").reindex(columns=CODES)
+    sick = rows.index.isin(set(cond["patient_id"]))
+    risk = model.risk(rows.to_numpy())
+    served = model.predict(model.clip(rows.to_numpy()))
+    assert np.all((risk > 0) & (risk < 1))
+    assert float(((risk - sick) ** 2).mean()) < 0.5 * float(((served - sick) ** 2).mean())
+    public = model.public()["calibration"]
+    assert public == {"method": "platt", "a": model.platt[0], "b": model.platt[1]}
 
 
 @pytest.mark.parametrize(
