@@ -18,12 +18,13 @@ from node.adapters.node_key import FileSigner
 from node.adapters.policy.bundle import PolicyBundle
 from node.adapters.policy.opa_engine import OpaServerEngine
 from node.adapters.policy.regopy_engine import RegopyEngine
+from node.anchoring.services import AnchorService
 from node.asset_registry.extracts import ExtractService
 from node.asset_registry.pii import PatternPiiDetector
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
-from node.contracts.anchoring import AnchorService
+from node.contracts.activation import activate_when_anchored
 from node.contracts.enforcement import UsageService
 from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
@@ -57,7 +58,7 @@ class Container:
     contracts: ContractService
     usage: UsageService
     monitor: ContractMonitor
-    anchoring: AnchorService
+    anchoring: AnchorService[SqlUnitOfWork]
     contract_extracts: ContractExtracts
     verifier: ContractVerifier
     he: HeService
@@ -111,7 +112,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     monitor = ContractMonitor(uow, audit, clock)
     contracts = ContractService(uow, audit, clock, policy, signer, settings.name, on_ended=monitor.notify)
     usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
-    anchoring = AnchorService(uow, audit, clock, chain)
+    anchoring = AnchorService(uow, audit, clock, chain, {"contract": activate_when_anchored(audit, clock)})
     model_files = FileStore(settings.data_dir / "fl_models")
     fl_coordinator = FlCoordinatorService(uow, audit, clock, model_files)
     fl_jobs = FlJobService(uow, audit, clock, contracts, fl_coordinator, model_files, settings.name)

@@ -49,7 +49,7 @@ def serve(
         "--workers",
         min=1,
         max=64,
-        help="Processes; more than one needs NODE_CHAIN_RPC_URL (one owner of the embedded chain).",
+        help="Processes (they share the embedded chain: the first to use it serves it to the others).",
     ),
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request line."),
 ) -> None:
@@ -107,23 +107,37 @@ def worker(
 ) -> None:
     """Background duties: expire ended contracts, deliver queued anchors to the chain (with retries),
     seal the audit log in signed batches."""
+    from node.errors import DependencyUnavailable
+
     c = open_container()
-    while True:
-        for contract in c.monitor.run_once():
-            typer.echo(f"contract {contract.id} expired")
-        report = c.anchoring.deliver()
-        for r in report.delivered:
-            typer.echo(f"anchored {r.kind} {r.ref} in block {r.block_number}")
-        for item_id, error in report.failed:
-            typer.echo(f"anchor {item_id} not delivered ({error}); will retry", err=True)
-        _submit_training_jobs(c)
-        seals = c.audit.seal()
-        if seals:
-            typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
-        _heartbeat(c.settings.data_dir)
-        if once:
-            return
-        time.sleep(interval)
+    try:  # the long-running process owns the embedded chain, so CLI commands find it served
+        c.chain()
+    except DependencyUnavailable as exc:
+        typer.echo(f"chain not open yet [{exc.code}]: {exc.message}; will retry", err=True)
+    try:
+        while True:
+            _cycle(c)
+            if once:
+                return
+            time.sleep(interval)
+    finally:
+        c.close()  # hands the embedded chain over to the node's other processes
+
+
+def _cycle(c: Any) -> None:
+    for contract in c.monitor.run_once():
+        typer.echo(f"contract {contract.id} expired")
+    report = c.anchoring.deliver()
+    for r in report.delivered:
+        typer.echo(f"anchored {r.kind} {r.ref} in block {r.block_number}")
+    for item_id, error in report.failed:
+        reason = report.reasons.get(error, "")
+        typer.echo(f"anchor {item_id} not delivered [{error}] {reason}; will retry", err=True)
+    _submit_training_jobs(c)
+    seals = c.audit.seal()
+    if seals:
+        typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
+    _heartbeat(c.settings.data_dir)
 
 
 def _heartbeat(data_dir: Any) -> None:

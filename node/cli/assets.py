@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from node.asset_registry.catalog import asset_record, plain
 from node.asset_registry.model import CATEGORY_ZH, Product, ProductStatus
-from node.cli.common import actor, open_container, print_json, progress_bar
+from node.cli.common import acting, actor, open_container, print_json, progress_bar, token_env_option
 
 assets_app = typer.Typer(
     help="Data assets: import, profile, grade (数据资产登记与分级).", no_args_is_help=True
@@ -103,9 +104,12 @@ def grade(
     reason: str = typer.Option(..., "--reason"),
     category: str | None = typer.Option(None, "--category"),
     dsl_class: str | None = typer.Option(None, "--dsl-class", help="core, important or general."),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Confirm or override an asset's grade (audited)."""
-    a = open_container().assets.grade(actor(), asset_id, level, reason, category, dsl_class)
+    """Confirm or override an asset's grade (audited under the officer's own token)."""
+    c = open_container()
+    officer = _officer(c, token_env, "asset.grade")
+    a = c.assets.grade(officer.id, asset_id, level, reason, category, dsl_class)
     typer.echo(f"{a.id}: level {a.grade.level} confirmed")
 
 
@@ -125,6 +129,12 @@ def catalog(
         typer.echo(text)
 
 
+def _officer(c: Any, token_env: str, action: str) -> Any:
+    from node.identity.model import Role
+
+    return acting(c, token_env, frozenset({Role.DATA_OFFICER, Role.ADMIN}), action)
+
+
 def product_line(p: Product) -> str:
     return f"{p.id}  {p.name:<24} {p.access_mode.value:<20} {p.status.value:<10} -> {', '.join(p.visible_to)}"
 
@@ -139,30 +149,33 @@ def products_create(
     visible_to: list[str] = typer.Option(..., "--visible-to", help="Partner role (repeatable)."),
     policy: str = typer.Option("{}", "--policy", help="Policy template as JSON."),
     description: str = typer.Option("", "--description"),
+    token_env: str = token_env_option(),
 ) -> None:
     """Create a draft product on graded assets."""
     try:
         template = json.loads(policy)
     except json.JSONDecodeError:
         raise typer.BadParameter("--policy must be a JSON object") from None
-    p = open_container().products.create(
-        actor(), name, list(asset), mode, list(visible_to), template, description
-    )
+    c = open_container()
+    officer = _officer(c, token_env, "product.create")
+    p = c.products.create(officer.id, name, list(asset), mode, list(visible_to), template, description)
     typer.echo(product_line(p))
 
 
 @products_app.command("publish")
-def products_publish(product_id: str) -> None:
+def products_publish(product_id: str, token_env: str = token_env_option()) -> None:
     """Publish a draft product to the partners it names."""
-    typer.echo(
-        product_line(open_container().products.set_status(actor(), product_id, ProductStatus.PUBLISHED))
-    )
+    c = open_container()
+    officer = _officer(c, token_env, "product.publish")
+    typer.echo(product_line(c.products.set_status(officer.id, product_id, ProductStatus.PUBLISHED)))
 
 
 @products_app.command("retire")
-def products_retire(product_id: str) -> None:
+def products_retire(product_id: str, token_env: str = token_env_option()) -> None:
     """Withdraw a product."""
-    typer.echo(product_line(open_container().products.set_status(actor(), product_id, ProductStatus.RETIRED)))
+    c = open_container()
+    officer = _officer(c, token_env, "product.retire")
+    typer.echo(product_line(c.products.set_status(officer.id, product_id, ProductStatus.RETIRED)))
 
 
 @products_app.command("ls")

@@ -77,7 +77,9 @@ def anchor(as_json: bool = typer.Option(False, "--json")) -> None:
         for r in report.delivered:
             typer.echo(f"anchored {r.kind} {r.ref}: block {r.block_number}, tx {r.tx_hash}")
         for item_id, error in report.failed:
-            typer.echo(f"not anchored yet {item_id}: {error} (queued for retry)")
+            typer.echo(
+                f"not anchored yet {item_id}: [{error}] {report.reasons.get(error, '')} (queued for retry)"
+            )
     if report.failed:
         raise typer.Exit(EXIT_UNAVAILABLE)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from node.errors import DependencyUnavailable, NodeError
 
 if TYPE_CHECKING:
     from node.bootstrap import Container
+    from node.identity.model import Principal, Role
 
 EXIT_INVALID = 1  # a check ran and failed (bad signature, broken audit chain)
 EXIT_BAD_INPUT = 2  # the command could not run on what it was given
@@ -50,8 +52,35 @@ def exit_on_error() -> Iterator[None]:
         sys.exit(EXIT_UNAVAILABLE)
 
 
+STAFF_TOKEN_ENV = "NODE_STAFF_TOKEN"  # noqa: S105 - the name of a variable, not its value
+ACTING_HELP = (
+    "Environment variable holding YOUR OWN bearer token (from `hnode tokens issue YOUR-NAME`): staff "
+    "actions are taken, checked and audited under the credential of the person acting."
+)
+
+
+def token_env_option() -> Any:
+    return typer.Option(STAFF_TOKEN_ENV, "--token-env", help=ACTING_HELP)
+
+
 def actor() -> str:
+    """The host operator (imports, identity set-up): not a staff decision, which needs ``acting``."""
     return f"cli:{getpass.getuser()}"
+
+
+def acting(c: Container, token_env: str, roles: frozenset[Role] | None, action: str) -> Principal:
+    """The person acting, from their own bearer token in ``token_env`` (checked like the API's: unknown,
+    expired or revoked tokens are refused), holding one of ``roles``."""
+    secret = os.environ.get(token_env, "").strip()
+    if not secret:
+        raise fail(
+            f"set {token_env} to your own token (issued by `hnode tokens issue YOUR-NAME`): staff actions "
+            "are taken under the acting person's credential, not a name"
+        )
+    principal = c.identity.authenticate(secret)
+    if roles is not None:
+        c.identity.authorize(principal, roles, action)
+    return principal
 
 
 def open_container() -> Container:

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from node.cli.common import EXIT_INVALID, fail, open_container, print_json
+from node.cli.common import EXIT_INVALID, acting, fail, open_container, print_json, token_env_option
 from node.config import load_settings
 
 contracts_app = typer.Typer(
@@ -22,15 +22,16 @@ partner_app = typer.Typer(
 )
 chain_app = typer.Typer(help="The chain the node anchors to (区块链存证).", no_args_is_help=True)
 
-AS_HELP = "Name or id of the staff member acting (their role is checked)."
 
-
-def _staff(c: Any, ref: str, role: str) -> Any:
-    from node.errors import PolicyDenied
+def _staff(c: Any, token_env: str, role: str) -> Any:
+    from node.errors import InvalidInput, PolicyDenied
     from node.identity.model import Role
 
-    principal = c.identity.resolve(ref)
-    c.identity.authorize(principal, frozenset({Role(role)}), f"contract.{role}")
+    try:
+        wanted = Role(role)
+    except ValueError:
+        raise InvalidInput("--role must be data_officer or ethics_reviewer", code="role_unknown") from None
+    principal = acting(c, token_env, frozenset({wanted}), f"contract.{role}")
     if principal.kind != "staff":
         raise PolicyDenied("only hospital staff decide contracts", code="role_forbidden")
     return principal
@@ -93,36 +94,36 @@ def show(contract_id: str, as_json: bool = typer.Option(False, "--json")) -> Non
 
 
 @contracts_app.command("approve")
-def approve(contract_id: str, as_: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+def approve(contract_id: str, token_env: str = token_env_option()) -> None:
     """Approve as data officer (level 4+ then waits for ethics review)."""
     c = open_container()
-    _show(c.contracts.approve(_staff(c, as_, "data_officer"), contract_id), False)
+    _show(c.contracts.approve(_staff(c, token_env, "data_officer"), contract_id), False)
 
 
 @contracts_app.command("ethics-approve")
-def ethics_approve(contract_id: str, as_: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+def ethics_approve(contract_id: str, token_env: str = token_env_option()) -> None:
     """Approve as ethics reviewer."""
     c = open_container()
-    _show(c.contracts.approve_ethics(_staff(c, as_, "ethics_reviewer"), contract_id), False)
+    _show(c.contracts.approve_ethics(_staff(c, token_env, "ethics_reviewer"), contract_id), False)
 
 
 @contracts_app.command("reject")
 def reject(
     contract_id: str,
     reason: str = typer.Option(..., "--reason"),
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
     role: str = typer.Option("data_officer", "--role", help="data_officer or ethics_reviewer"),
 ) -> None:
     """Reject a pending request, with a reason the partner sees."""
     c = open_container()
-    _show(c.contracts.reject(_staff(c, as_, role), contract_id, reason), False)
+    _show(c.contracts.reject(_staff(c, token_env, role), contract_id, reason), False)
 
 
 @contracts_app.command("counter")
 def counter(
     contract_id: str,
     terms_file: Path = typer.Option(..., "--terms", exists=True, dir_okay=False, help="JSON terms."),
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
 ) -> None:
     """Counter-offer changed terms; the partner must accept them."""
     c = open_container()
@@ -130,18 +131,18 @@ def counter(
         terms = json.loads(terms_file.read_text("utf-8"))
     except ValueError:
         raise fail(f"{terms_file}: not JSON") from None
-    _show(c.contracts.counter_offer(_staff(c, as_, "data_officer"), contract_id, terms), False)
+    _show(c.contracts.counter_offer(_staff(c, token_env, "data_officer"), contract_id, terms), False)
 
 
 @contracts_app.command("revoke")
 def revoke(
     contract_id: str,
     reason: str = typer.Option(..., "--reason"),
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
 ) -> None:
     """Revoke a contract: every further use is denied."""
     c = open_container()
-    _show(c.contracts.revoke(_staff(c, as_, "data_officer"), contract_id, reason), False)
+    _show(c.contracts.revoke(_staff(c, token_env, "data_officer"), contract_id, reason), False)
 
 
 @contracts_app.command("export")
@@ -198,7 +199,9 @@ def deliver(as_json: bool = typer.Option(False, "--json")) -> None:
         for r in report.delivered:
             typer.echo(f"anchored {r.kind} {r.ref}: block {r.block_number}, tx {r.tx_hash}")
         for item_id, error in report.failed:
-            typer.echo(f"not delivered {item_id}: {error} (queued for retry)")
+            typer.echo(
+                f"not delivered {item_id}: [{error}] {report.reasons.get(error, '')} (queued for retry)"
+            )
         typer.echo(f"{report.pending} still queued")
     if report.failed:
         raise typer.Exit(EXIT_UNAVAILABLE)
@@ -277,7 +280,7 @@ def chain_status() -> None:
         {
             "chain_id": chain.chain_id,
             "registry": chain.contract_address,
-            "endpoint": c.settings.chain_rpc_url or "embedded (in-process EVM)",
+            "endpoint": getattr(c.chain, "describe", lambda: c.settings.chain_rpc_url or "embedded")(),
             "queued_anchors": len(c.anchoring.pending()),
         }
     )

@@ -55,10 +55,21 @@ def keygen(
     passphrase_env: str | None = typer.Option(
         None, "--passphrase-env", help="Name of the environment variable holding the passphrase."
     ),
+    no_passphrase: bool = typer.Option(
+        False, "--no-passphrase", help="Write the private key unencrypted (only for keys kept in a vault)."
+    ),
 ) -> None:
     """Generate an SM2 key pair; print the public key."""
+    if no_passphrase == (passphrase_env is not None):
+        raise fail(
+            "give --passphrase-env VAR to encrypt the private key, or --no-passphrase to write it unencrypted"
+            if not no_passphrase
+            else "--passphrase-env and --no-passphrase exclude each other"
+        )
     key = PrivateKey.generate()
     write_key(out, key, _passphrase(passphrase_env))
+    if no_passphrase:
+        typer.echo(f"warning: {out} holds an unencrypted private key", err=True)
     typer.echo(key.public_key().to_hex())
 
 

@@ -2,7 +2,7 @@
 
 Coordinator: ``certs``, ``superlink``, ``register``, ``run``, ``jobs``, ``show``, ``stop``, ``models``,
 ``download``. Each hospital: ``keygen``, ``supernode``, ``trained``. Partners start jobs and
-download models over the API (``/v1/fl``) or here with ``--as``.
+download models over the API (``/v1/fl``) or here with their own token (``--token-env``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,19 @@ from typing import Any
 
 import typer
 
-from node.cli.common import actor, exit_on_error, fail, open_container, print_json, progress_bar
+from node.cli.common import (
+    acting,
+    actor,
+    exit_on_error,
+    fail,
+    open_container,
+    print_json,
+    progress_bar,
+    token_env_option,
+)
 from node.config import load_settings
 
 fl_app = typer.Typer(help="Federated training with Flower (联邦学习).", no_args_is_help=True)
-
-AS_HELP = "Name or id of the principal acting (partner for jobs, staff for the hospital's view)."
 
 
 def _home() -> Path:
@@ -132,10 +139,20 @@ def supernode(
     _exec(cmd, _home())
 
 
-def _partner(c: Any, ref: str) -> Any:
+def _who(c: Any, token_env: str, action: str, *, partners: bool = True, staff: bool = True) -> Any:
+    """The person acting, by their own token, with the roles the API's /v1/fl routes allow."""
+    from node.identity.model import PARTNER_ROLES, Role
+
+    roles = (set(PARTNER_ROLES) if partners else set()) | (
+        {Role.DATA_OFFICER, Role.ADMIN} if staff else set()
+    )
+    return acting(c, token_env, frozenset(roles), action)
+
+
+def _partner(c: Any, token_env: str) -> Any:
     from node.errors import PolicyDenied
 
-    principal = c.identity.resolve(ref)
+    principal = _who(c, token_env, "fl.job.create", staff=False)
     if principal.kind != "partner":
         raise PolicyDenied("training jobs are started by partners", code="fl_job_partner_only")
     return principal
@@ -147,16 +164,16 @@ def create(
         ...,
         help='JSON: {"hospitals": {NODE: {"contract_id"}}, "rounds", ...} (each contract names its product)',
     ),
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Create a training job for a partner (as the API's POST /v1/fl/jobs does)."""
+    """Create a training job as a partner, with the partner's own token (as POST /v1/fl/jobs does)."""
     with exit_on_error():
         try:
             body = json.loads(request.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise fail(f"{request}: not a readable JSON file ({type(exc).__name__})") from None
         c = open_container()
-        job = c.fl_jobs.create(_partner(c, as_), body)
+        job = c.fl_jobs.create(_partner(c, token_env), body)
         print_json(job.view())
 
 
@@ -247,44 +264,40 @@ def show(job_id: str) -> None:
 @fl_app.command("stop")
 def stop(
     job_id: str,
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
     reason: str = typer.Option("", "--reason"),
 ) -> None:
     """Ask a job to stop before its next round."""
     with exit_on_error():
         c = open_container()
-        job = c.fl_jobs.request_stop(c.identity.resolve(as_), job_id, reason)
+        job = c.fl_jobs.request_stop(_who(c, token_env, "fl.job.stop"), job_id, reason)
     typer.echo(f"{job.id}: stop requested")
 
 
 @fl_app.command("models")
-def models(as_: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+def models(token_env: str = token_env_option()) -> None:
     """Registered models (a partner sees its own)."""
     with exit_on_error():
         c = open_container()
-        print_json([m.view() for m in c.fl_jobs.models(c.identity.resolve(as_))])
+        print_json([m.view() for m in c.fl_jobs.models(_who(c, token_env, "fl.model.list"))])
 
 
 @fl_app.command("download")
-def download(
-    model_id: str, out: Path = typer.Argument(...), as_: str = typer.Option(..., "--as", help=AS_HELP)
-) -> None:
+def download(model_id: str, out: Path = typer.Argument(...), token_env: str = token_env_option()) -> None:
     """Write a registered model to OUT after checking it against its digest."""
     with exit_on_error():
         c = open_container()
-        model, blob = c.fl_jobs.model(c.identity.resolve(as_), model_id)
+        model, blob = c.fl_jobs.model(_who(c, token_env, "fl.model.download"), model_id)
     out.write_bytes(blob)
     typer.echo(f"{out}: {model.name} v{model.version}, SM3 {model.digest}")
 
 
 @fl_app.command("trained")
-def trained(
-    as_: str = typer.Option(..., "--as", help=AS_HELP), as_json: bool = typer.Option(False, "--json")
-) -> None:
+def trained(token_env: str = token_env_option(), as_json: bool = typer.Option(False, "--json")) -> None:
     """What federated training used this hospital's data (from this node's metering)."""
     with exit_on_error():
         c = open_container()
-        rows = c.fl_jobs.trained_here(c.identity.resolve(as_))
+        rows = c.fl_jobs.trained_here(_who(c, token_env, "fl.trained", partners=False))
     if as_json:
         print_json(rows)
         return

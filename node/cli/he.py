@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from node.cli.common import fail, open_container, print_json, progress_bar
+from node.cli.common import acting, fail, open_container, print_json, progress_bar, token_env_option
 
 if TYPE_CHECKING:
     from node.he_query.tenseal_backend import ClientKeys
@@ -41,15 +41,14 @@ def bench(
 @he_app.command("train")
 def train(
     product_id: str,
-    as_: str = typer.Option(..., "--as", help="Data officer (name or id)."),
     target: str = typer.Option("E11", "--target", help="ICD-10 prefix to predict."),
+    token_env: str = token_env_option(),
 ) -> None:
     """Train a product's risk model on the hospital's own assets (the weights stay on the node)."""
     from node.identity.model import Role
 
     c = open_container()
-    officer = c.identity.resolve(as_)
-    c.identity.authorize(officer, frozenset({Role.DATA_OFFICER}), "he.train")
+    officer = acting(c, token_env, frozenset({Role.DATA_OFFICER}), "he.train")
     model = c.he.train(officer, product_id, target)
     print_json({**model.public(), "digest": model.digest(), "training": model.training})
 
@@ -101,26 +100,44 @@ def score(
         "--input",
         exists=True,
         dir_okay=False,
-        help="CSV: one row per applicant, the model's features in order.",
+        help="CSV: one row per applicant; the header names each of the model's features by LOINC code "
+        "or name (any order).",
     ),
 ) -> None:
-    """Encrypt applicants' features here, have the node score them, decrypt the scores here."""
+    """Encrypt applicants' features here, have the node score them, decrypt the scores here. Values
+    outside the model's published bounds are clipped first; scores are clipped to [0, 1]."""
     from node.sdk.he_client import HeClient
 
     client = _client()
     try:
         with applicants.open(encoding="utf-8") as f:
             reader = csv.reader(f)
-            next(reader, None)  # the header names the features
+            header = next(reader, None)
             rows = [[float(x) for x in row] for row in reader if row]
     except UnicodeDecodeError:
         raise fail(f"{applicants}: not a UTF-8 CSV file") from None
     except ValueError as exc:
         raise fail(f"{applicants}: every value after the header must be a number ({exc})") from None
+    if not header or not rows:
+        raise fail(f"{applicants}: a header naming the features and at least one applicant are needed")
     he = HeClient(client)
+    he.prepare(contract_id, rows[:1], header)  # columns checked by name before anything is encrypted
     with progress_bar("scoring (batches)") as advance:
-        scores = he.score_many(_keys(keys, "ckks-scoring"), contract_id, rows, on_progress=advance)
-    print_json([{"row": i + 1, "risk": round(s, 6)} for i, s in enumerate(scores)])
+        scores = he.score_many(
+            _keys(keys, "ckks-scoring"), contract_id, rows, on_progress=advance, columns=header
+        )
+    if scores.inputs_clipped:
+        typer.echo(
+            f"note: {scores.inputs_clipped} applicant(s) had values outside the model's bounds (clipped)",
+            err=True,
+        )
+    flagged = set(scores.out_of_range)
+    print_json(
+        [
+            {"row": i + 1, "risk": round(s, 6), **({"flag": "out_of_range"} if i in flagged else {})}
+            for i, s in enumerate(scores.values)
+        ]
+    )
 
 
 @he_app.command("aggregate")

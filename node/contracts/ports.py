@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from node.anchoring.ports import AnchoringUnitOfWork
+from node.anchoring.ports import AuditBatch as AuditBatch  # re-exported: contracts' users know them here
+from node.anchoring.ports import OutboxItem as OutboxItem
 from node.asset_registry.ports import RegistryUnitOfWork
 from node.contracts.model import Contract, State
 from node.identity.ports import IdentityUnitOfWork
-from node.ports import AnchorReceipt
 
 
 @dataclass(frozen=True)
@@ -24,29 +26,6 @@ class UsageRecord:
     ref: str
     at_us: int
     idempotency_key: str | None = None  # unique per contract: a retry of the use finds this record
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A digest to anchor after the transaction that produced it has committed."""
-
-    id: str
-    kind: str  # "contract", "audit_batch", "model"
-    ref: str
-    digest: str
-    created_at_us: int
-    attempts: int = 0
-    next_attempt_us: int = 0
-    delivered_at_us: int | None = None
-    last_error: str = ""
-
-
-@dataclass(frozen=True)
-class AuditBatch:
-    first_seq: int
-    last_seq: int
-    merkle_root: str
-    created_at_us: int
 
 
 @dataclass(frozen=True)
@@ -100,40 +79,6 @@ class ContractRepository(Protocol):
     def remove_usage(self, usage_id: str) -> None: ...
 
 
-class OutboxRepository(Protocol):
-    def add(self, item: OutboxItem) -> None: ...
-
-    def due(self, now_us: int, limit: int) -> list[OutboxItem]:
-        """Undelivered items whose next attempt is due, locked against other workers."""
-        ...
-
-    def delivered(self, item_id: str, now_us: int) -> None: ...
-
-    def failed(self, item_id: str, error: str, next_attempt_us: int) -> None: ...
-
-    def pending(self) -> list[OutboxItem]: ...
-
-
-class AnchorRepository(Protocol):
-    def add(self, receipt: AnchorReceipt) -> None: ...
-
-    def get(self, digest: str) -> AnchorReceipt | None: ...
-
-    def by_ref(self, ref: str) -> list[AnchorReceipt]: ...
-
-    def add_batch(self, batch: AuditBatch) -> None: ...
-
-    def last_batch(self) -> AuditBatch | None: ...
-
-    def batch_containing(self, seq: int) -> AuditBatch | None: ...
-
-
-class ContractsUnitOfWork(RegistryUnitOfWork, IdentityUnitOfWork, Protocol):
+class ContractsUnitOfWork(RegistryUnitOfWork, IdentityUnitOfWork, AnchoringUnitOfWork, Protocol):
     @property
     def contracts(self) -> ContractRepository: ...
-
-    @property
-    def outbox(self) -> OutboxRepository: ...
-
-    @property
-    def anchors(self) -> AnchorRepository: ...

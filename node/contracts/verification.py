@@ -62,7 +62,7 @@ def verify_copy(
     copy: dict[str, Any],
     partner_key: str | None,
     node_keys: set[str],
-    chain: ChainAnchor | None,
+    chain: ChainAnchor | DependencyUnavailable | None,
 ) -> VerificationReport:
     """Check an exported contract against the registered keys and the chain; every check is reported."""
     checks: list[Check] = []
@@ -96,12 +96,14 @@ def _check_sig(
 
 
 def _check_anchor(
-    cid: str, digest: str, recorded: dict[str, Any] | None, chain: ChainAnchor | None
+    cid: str, digest: str, recorded: dict[str, Any] | None, chain: ChainAnchor | DependencyUnavailable | None
 ) -> list[Check]:
     if not recorded:
         return [Check("anchor", False, "no anchor recorded (still ANCHORING?)")]
     if chain is None:
         return [Check("anchor", False, "no chain configured")]
+    if isinstance(chain, DependencyUnavailable):
+        return [Check("anchor", False, f"chain unavailable [{chain.code}]: {chain.message}")]
     try:
         found = chain.find(digest)
     except DependencyUnavailable as exc:
@@ -158,7 +160,7 @@ class ContractVerifier:
         with self._uow() as uow:
             partner = uow.principals.get(partner_id)
         try:
-            chain: ChainAnchor | None = self._chain()
-        except DependencyUnavailable:
-            chain = None
+            chain: ChainAnchor | DependencyUnavailable = self._chain()
+        except DependencyUnavailable as exc:
+            chain = exc  # reported in the anchor check: what happened, not "no chain"
         return verify_copy(copy, partner.public_key if partner else None, self._node_keys(), chain)

@@ -68,6 +68,12 @@ def contract_steps(
             print(f"   officer-li  ethics-approve  {cid}      -> {wrong.status_code} {wrong.json()['code']}")
             r = http.post(f"/v1/contracts/{cid}/ethics-approve", headers=staff["ethics-wang"]).json()
             print(f"   ethics-wang ethics-approve  {cid}      -> {r['state']} ({r['state_zh']})")
+    officer_id = c.identity.resolve("officer-li").id
+    approvals = [e for e in c.audit.recent(20, action="contract.approve") if e.actor == officer_id]
+    print(
+        f"   audit: {len(approvals)} approvals by {officer_id} (officer-li), taken from her own token; "
+        "in the CLI too: `NODE_STAFF_TOKEN=<her token> hnode contracts approve ct_...` (no --as NAME)"
+    )
 
     step(
         first_step + 2,

@@ -137,6 +137,11 @@ def he_steps(
         f"   risk model for {model.target} trained on {model.training['patients']} patients of this "
         f"hospital, AUC {model.training['auc']}; digest {model.digest()[:16]}..."
     )
+    lo, hi = model.z_interval
+    print(
+        f"   inputs clipped to the training mean ± 3 SD per lab; sigmoid as a monotone cubic on "
+        f"[{lo:g}, {hi:g}], so every score lies in [0, 1]"
+    )
     ins_contract = activate_contract(
         c, insurer, keys["pingan-insurance"], product.id, contract_terms(c, "underwriting_risk_model")
     )
@@ -146,8 +151,8 @@ def he_steps(
     with serve(c) as base:
         he = HeClient(PartnerClient(base, tokens["pingan-insurance"]))
         scoring_keys = ClientKeys(Scheme.CKKS_SCORING)
-        scores = he.score(scoring_keys, ins_contract, applicants.tolist())
-    plain = model.predict(applicants)
+        scores = he.score(scoring_keys, ins_contract, applicants.tolist()).values
+    plain = model.risk(applicants)
     print("   applicant  glucose  HbA1c  SBP    encrypted score  plaintext model  |diff|")
     for i, (row, s, p) in enumerate(zip(applicants, scores, plain, strict=True)):
         print(

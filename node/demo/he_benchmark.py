@@ -41,7 +41,9 @@ def run(
     model = train_risk_model("pd_bench", *data["h1"])
     pool = feature_table(data["h2"][0]).to_numpy(dtype=float)
     rng = np.random.default_rng(7)
-    rows = pool[rng.integers(0, len(pool), applicants)] * rng.normal(1.0, 0.02, (applicants, pool.shape[1]))
+    rows = model.clip(
+        pool[rng.integers(0, len(pool), applicants)] * rng.normal(1.0, 0.02, (applicants, pool.shape[1]))
+    )
     insurer = ClientKeys(Scheme.CKKS_SCORING)
     session = backend.load_context(insurer.public_context(), Scheme.CKKS_SCORING)
     t = time.perf_counter()

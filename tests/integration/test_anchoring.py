@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from node.adapters.chain import ChainConnector
+from node.anchoring.services import AnchorService
 from node.bootstrap import Container
-from node.contracts.anchoring import AnchorService
 from node.contracts.enforcement import UsageDenied, UsageRequest
 from node.contracts.model import State
-from node.errors import NotFound
+from node.errors import DependencyUnavailable, NotFound
 from node.ports import ChainAnchor
 from tests.chain_support import free_port
 from tests.conftest import make_container
@@ -63,6 +63,16 @@ def test_chain_outage_delays_activation_and_loses_nothing(world: World) -> None:
     assert len(report.delivered) == 1 and report.pending == 0
     assert c.contracts.get(w.officer, contract_id).state == State.ACTIVE
     assert c.anchoring.deliver().delivered == []  # nothing left, nothing repeated
+    # issue 15: a chain that cannot be asked is said to be so, not reported as "not anchored"
+    c.anchoring.batch_audit()
+    c.anchoring.deliver()
+    with pytest.raises(DependencyUnavailable) as err:
+        down.check_proof(c.anchoring.prove(1))
+    assert err.value.code == "chain_unavailable" and settings_down.chain_rpc_url in err.value.message
+    assert report.reasons == {}
+    _signed(w)
+    failed = down.deliver()  # and a delivery that failed says why, beside its code
+    assert "did not answer" in failed.reasons["chain_unavailable"]
 
 
 def test_a_crash_after_the_chain_write_does_not_anchor_twice(world: World) -> None:

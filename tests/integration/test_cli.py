@@ -66,6 +66,19 @@ def test_keygen_pubkey_sign_verify(files: Path) -> None:
     assert gm.verify_with_sm3(format(r, "064x") + format(s, "064x"), (files / "doc.txt").read_bytes())
 
 
+def test_keygen_refuses_an_unencrypted_key_unless_told(files: Path) -> None:
+    key = files / "plain.pem"
+    refused = run("crypto", "keygen", "--out", str(key))
+    assert refused.returncode == 2 and "--no-passphrase" in refused.stderr and not key.exists()
+    both = run(
+        "crypto", "keygen", "--out", str(key), "--no-passphrase", "--passphrase-env", "X", env={"X": "p"}
+    )
+    assert both.returncode == 2 and not key.exists()
+    told = run("crypto", "keygen", "--out", str(key), "--no-passphrase")
+    assert told.returncode == 0 and b"-----BEGIN PRIVATE KEY-----" in key.read_bytes()
+    assert "unencrypted" in told.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -77,7 +90,7 @@ def test_keygen_pubkey_sign_verify(files: Path) -> None:
     ],
 )
 def test_verify_bad_input_exits_2_with_one_line_reason(files: Path, args: list[str], fragment: str) -> None:
-    pub = run("crypto", "keygen", "--out", str(files / "k.pem")).stdout.strip()
+    pub = run("crypto", "keygen", "--out", str(files / "k.pem"), "--no-passphrase").stdout.strip()
     args = [pub if a == "PUB" else a for a in args]
     r = run("crypto", "verify", *args, str(files / "doc.txt"))
     assert r.returncode == 2, r.stderr
@@ -96,7 +109,7 @@ def test_key_file_errors(files: Path) -> None:
     )
     trunc = run("crypto", "pubkey", str(files / "t.pem"), "--passphrase-env", "KEY_PW", env=env)
     assert trunc.returncode == 2 and "truncated" in trunc.stderr
-    again = run("crypto", "keygen", "--out", str(files / "k.pem"))
+    again = run("crypto", "keygen", "--out", str(files / "k.pem"), "--no-passphrase")
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
 
@@ -106,7 +119,7 @@ def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> N
     assert run("keys", "init", env=env).returncode == 0
     assert run("keys", "init", "--if-missing", env=env).returncode == 0
     assert run("keys", "init", env=env).returncode == 2
-    pub = run("crypto", "keygen", "--out", str(tmp_path / "partner.pem")).stdout.strip()
+    pub = run("crypto", "keygen", "--out", str(tmp_path / "partner.pem"), "--no-passphrase").stdout.strip()
     assert run("partners", "add", "pingan", "--role", "insurer", "--pubkey", pub, env=env).returncode == 0
     assert run("partners", "add", "bad", "--role", "admin", "--pubkey", pub, env=env).returncode == 2
     assert run("staff", "add", "officer", "--role", "data_officer", env=env).returncode == 0
@@ -168,10 +181,13 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
     patients = next(a for a in listing if a["table"] == "patients")
     shown = run("assets", "show", patients["id"], env=env).stdout
     assert "PII: CN_ID_CARD" in shown and "suggested: level 4" in shown
-    assert (
-        run("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群", env=env).returncode
-        == 0
-    )
+    grade = ("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群")
+    anonymous = run(*grade, env=env)  # a grade override is an officer's act, under their own token
+    assert anonymous.returncode == 2 and "NODE_STAFF_TOKEN" in anonymous.stderr
+    assert run("staff", "add", "officer-li", "--role", "data_officer", env=env).returncode == 0
+    issued = json.loads(run("tokens", "issue", "officer-li", env=env).stdout)
+    env = env | {"NODE_STAFF_TOKEN": issued["token"]}
+    assert run(*grade, env=env).returncode == 0
     assert "confirmed: level 5" in run("assets", "show", patients["id"], env=env).stdout
     listed = run("assets", "ls", "--json", env=env)
     assert listed.returncode == 0, listed.stderr

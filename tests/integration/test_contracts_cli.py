@@ -26,14 +26,28 @@ def test_officer_commands_verify_and_prove(tmp_path: Path) -> None:
     ct = c.contracts.request(
         w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
     )
+    officer_token = c.identity.issue_token("cli:t", w.officer.id).secret
+    ethics_token = c.identity.issue_token("cli:t", w.ethics.id).secret
     c.close()
 
     listed = run("contracts", "ls", "--state", "PENDING_APPROVAL", "--json", env=env)
     assert listed.returncode == 0 and [x["id"] for x in json.loads(listed.stdout)] == [ct.id]
-    wrong_role = run("contracts", "approve", ct.id, "--as", "ethics", env=env)
+    # issue 15: `--as NAME` let any shell user act as any officer; the acting person's own token now
+    named = run("contracts", "approve", ct.id, "--as", "officer", env=env)
+    assert named.returncode == 2 and "--as" in named.stderr
+    anonymous = run("contracts", "approve", ct.id, env=env)
+    assert anonymous.returncode == 2 and "NODE_STAFF_TOKEN" in anonymous.stderr
+    forged = run("contracts", "approve", ct.id, env=env | {"NODE_STAFF_TOKEN": "hnt_" + "x" * 40})
+    assert forged.returncode == 2 and "token_unknown" in forged.stderr
+    wrong_role = run("contracts", "approve", ct.id, env=env | {"NODE_STAFF_TOKEN": ethics_token})
     assert wrong_role.returncode == 2 and "role_forbidden" in wrong_role.stderr
-    approved = run("contracts", "approve", ct.id, "--as", "officer", env=env)
-    assert approved.returncode == 0 and "AGREED" in approved.stdout
+    approved = run(
+        "contracts", "approve", ct.id, "--token-env", "MY_TOKEN", env=env | {"MY_TOKEN": officer_token}
+    )
+    assert approved.returncode == 0 and "AGREED" in approved.stdout, approved.stderr
+    entries = json.loads(run("audit", "ls", "--json", env=env).stdout)
+    (approval,) = [e for e in entries if e["action"] == "contract.approve"]
+    assert approval["actor"] == w.officer.id  # the audit names who acted, from their credential
 
     c = make_container(url, tmp_path / "node")
     agreed = c.contracts.get(w.officer, ct.id)

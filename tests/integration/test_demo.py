@@ -37,6 +37,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "raised to 300: FAILED (digest, partner_signature, node_signature, anchor)",
         "path ok: True, root on chain: True",
         "encrypted score  plaintext model",
+        "so every score lies in [0, 1]",
+        "approvals by ",
         "hospitals: hospital-node, hospital-h2, hospital-h3",
         "mean HbA1c of the diabetic cohort from the encrypted totals",
         "SecAgg+ True, DP budget ε 3.0",

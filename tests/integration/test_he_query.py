@@ -60,9 +60,13 @@ def test_scoring_over_the_api_matches_the_plaintext_model(
     assert "weights" not in public and public["digest"] == model.digest()
     obs = next(a for a in w.c.assets.search() if a.table == "observations")
     rows = feature_table(next(iter(w.c.store.read(obs.storage_ref)))).to_numpy(dtype=float)[:300]
-    scores = np.array(he.score(keys[Scheme.CKKS_SCORING], ct, rows.tolist()))
-    assert len(scores) == len(rows)
-    assert float(np.max(np.abs(scores - model.predict(rows)))) < 1e-3
+    result = he.score(keys[Scheme.CKKS_SCORING], ct, rows.tolist())
+    scores = np.array(result.values)
+    assert len(scores) == len(rows) and result.out_of_range == []
+    assert float(np.max(np.abs(scores - model.risk(rows)))) < 1e-3
+    assert (
+        float(np.max(np.abs(np.array(result.served) - np.clip(model.predict(model.clip(rows)), 0, 1)))) < 1e-5
+    )
     he.score(keys[Scheme.CKKS_SCORING], ct, rows[:5].tolist())
     with pytest.raises(PolicyDenied) as spent:  # the quota of 2 queries is spent
         he.score(keys[Scheme.CKKS_SCORING], ct, rows[:5].tolist())
@@ -181,7 +185,8 @@ def test_long_scoring_runs_as_a_job_with_progress(world: World, keys: dict[Schem
         keys[Scheme.CKKS_SCORING], ct, rows.tolist(), on_progress=lambda d, t: seen.append((d, t))
     )
     assert len(scores) == len(rows) and seen[-1] == (2, 2)
-    assert float(np.max(np.abs(np.array(scores) - model.predict(rows)))) < 1e-3
+    expected = model.risk(rows)
+    assert float(np.max(np.abs(np.array(scores.values) - expected))) < 1e-3
     assert c.contracts.get(w.insurer, ct).uses == 1  # one query, however many batches
     session = he.session(keys[Scheme.CKKS_SCORING])
     bad = c.he.score_job(w.insurer, ct, session, [[b"junk"] * 6])
@@ -194,3 +199,32 @@ def test_long_scoring_runs_as_a_job_with_progress(world: World, keys: dict[Schem
     assert c.contracts.get(w.insurer, ct).uses == 1  # the failed job was refunded
     with pytest.raises(NotFound):
         c.he.job(w.researcher, bad.id)
+
+
+def test_scores_of_a_foreign_population_stay_in_0_1_and_columns_go_by_name(
+    world: World, keys: dict[Scheme, ClientKeys]
+) -> None:
+    """Issue 15: applicants far from the training population scored outside [0, 1] (as low as -3.14);
+    a table with swapped columns was scored silently."""
+    w = world
+    ct = _he_contract(w, "insurer", max_uses=3)
+    he = HeClient(_client(w, w.insurer.id))
+    model = he.contract_model(ct)
+    assert model["polynomial_interval"][0] < 0 < model["polynomial_interval"][1]
+    assert all(f["clip"][0] < f["clip"][1] for f in model["features"])
+    rng = np.random.default_rng(11)
+    # 200 applicants: glucose up to 30 mmol/L, HbA1c up to 15 %, some values in the wrong unit (mg/dL)
+    rows = rng.normal([9, 8, 5, 90, 140, 27], [6, 3, 2, 60, 30, 6], (200, 6))
+    rows[:20, 0] *= 18
+    result = he.score(keys[Scheme.CKKS_SCORING], ct, rows.tolist())
+    values = np.array(result.values)
+    assert len(values) == 200 and np.all((values >= 0) & (values <= 1)), (values.min(), values.max())
+    assert result.out_of_range == [] and result.inputs_clipped >= 20
+    codes = [f["loinc"] for f in model["features"]]
+    swapped = [codes[1], codes[0], *codes[2:]]
+    by_name = he.score(keys[Scheme.CKKS_SCORING], ct, rows[:, [1, 0, 2, 3, 4, 5]].tolist(), columns=swapped)
+    assert float(np.max(np.abs(np.array(by_name.values) - values))) < 1e-3
+    with pytest.raises(InvalidInput) as err:
+        he.score(keys[Scheme.CKKS_SCORING], ct, rows.tolist(), columns=["glucose", *codes[1:]])
+    assert err.value.code == "he_columns_mismatch" and "glucose" in err.value.message
+    assert w.c.contracts.get(w.insurer, ct).uses == 2  # the refused table cost nothing

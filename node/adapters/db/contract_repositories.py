@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from node.adapters.db import tables as t
+from node.anchoring.ports import AuditBatch, OutboxItem
 from node.contracts.model import FINAL, Contract, Signature, State, Terms
-from node.contracts.ports import AuditBatch, ContractFilter, OutboxItem, UsageRecord
+from node.contracts.ports import ContractFilter, UsageRecord
 from node.ports import AnchorReceipt
 
 

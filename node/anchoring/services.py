@@ -1,5 +1,6 @@
 """Anchoring: the outbox of digests waiting for the chain, its delivery with retries, Merkle batches of
-audit entries, and their inclusion proofs.
+audit entries, and their inclusion proofs. What an anchor means to the object it stands for (a signed
+contract becomes active) is a hook per kind, run in the transaction that records the anchor.
 
 A digest enters the outbox in the same transaction as what it stands for (a signed contract, a batch
 of audit entries). The worker anchors it later; a chain that is down only delays delivery. Delivery
@@ -10,16 +11,19 @@ the chain's receipt and our commit never anchors twice.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
+from node.anchoring.ports import AnchoringUnitOfWork, AuditBatch, OutboxItem
 from node.audit.model import AuditEvent, Outcome, merkle_proof, merkle_root, verify_merkle_proof
 from node.audit.services import AuditLog
-from node.contracts.model import Contract, State
-from node.contracts.ports import AuditBatch, ContractsUnitOfWork, OutboxItem
 from node.errors import DependencyUnavailable, InvalidInput, NotFound
 from node.ports import AnchorReceipt, ChainAnchor, Clock
+
+U = TypeVar("U", bound=AnchoringUnitOfWork)
+# run inside the transaction that records an anchor of its kind; may return work for after the commit
+AnchoredHook = Callable[[U, OutboxItem], Callable[[], None] | None]
 
 MAX_BACKOFF_US = 600_000_000
 
@@ -29,11 +33,12 @@ class DeliveryReport:
     delivered: list[AnchorReceipt]
     failed: list[tuple[str, str]]  # (outbox id, error code)
     pending: int
+    reasons: dict[str, str] = field(default_factory=dict)  # error code -> what happened
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "delivered": [r.as_dict() for r in self.delivered],
-            "failed": [{"id": i, "error": e} for i, e in self.failed],
+            "failed": [{"id": i, "error": e, "reason": self.reasons.get(e, "")} for i, e in self.failed],
             "pending": self.pending,
         }
 
@@ -64,26 +69,27 @@ class InclusionProof:
         }
 
 
-class AnchorService:
+class AnchorService(Generic[U]):
     def __init__(
         self,
-        uow_factory: Callable[[], ContractsUnitOfWork],
+        uow_factory: Callable[[], U],
         audit: AuditLog,
         clock: Clock,
         chain: Callable[[], ChainAnchor],
-        on_activated: Callable[[Contract], None] | None = None,
+        on_anchored: Mapping[str, AnchoredHook[U]] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
         self._chain = chain
-        self._activated = on_activated or (lambda c: None)
+        self._hooks = dict(on_anchored or {})
 
     # -- delivery --------------------------------------------------------------------------------
     def deliver(self, limit: int = 50) -> DeliveryReport:
         """Anchor what is due in the outbox; failures are rescheduled with exponential backoff."""
         delivered: list[AnchorReceipt] = []
         failed: list[tuple[str, str]] = []
+        reasons: dict[str, str] = {}
         with self._uow() as uow:
             items = uow.outbox.due(self._clock.now_us(), limit)
         chain: ChainAnchor | None = None
@@ -97,16 +103,17 @@ class AnchorService:
                     self._reschedule(uow, item, exc.code)
                     uow.commit()
                 failed.append((item.id, exc.code))
+                reasons[exc.code] = exc.message
                 continue
             with self._uow() as uow:
-                contract = self._record(uow, item, receipt)
+                after_commit = self._record(uow, item, receipt)
                 uow.commit()
-            if contract is not None:
-                self._activated(contract)
+            if after_commit is not None:
+                after_commit()
             delivered.append(receipt)
-        return DeliveryReport(delivered, failed, len(self.pending()))
+        return DeliveryReport(delivered, failed, len(self.pending()), reasons)
 
-    def _reschedule(self, uow: ContractsUnitOfWork, item: OutboxItem, code: str) -> None:
+    def _reschedule(self, uow: U, item: OutboxItem, code: str) -> None:
         now = self._clock.now_us()
         backoff = min(MAX_BACKOFF_US, 1_000_000 * 2 ** min(item.attempts, 20))
         uow.outbox.failed(item.id, code, now + backoff)
@@ -122,7 +129,7 @@ class AnchorService:
             ),
         )
 
-    def _record(self, uow: ContractsUnitOfWork, item: OutboxItem, receipt: AnchorReceipt) -> Contract | None:
+    def _record(self, uow: U, item: OutboxItem, receipt: AnchorReceipt) -> Callable[[], None] | None:
         if uow.anchors.get(receipt.digest) is None:
             uow.anchors.add(receipt)
         uow.outbox.delivered(item.id, self._clock.now_us())
@@ -136,15 +143,8 @@ class AnchorService:
                 details={"digest": item.digest, "tx": receipt.tx_hash, "block": receipt.block_number},
             ),
         )
-        if item.kind != "contract":
-            return None
-        contract = uow.contracts.get(item.ref, for_update=True)
-        if contract is None or contract.state != State.ANCHORING:
-            return None  # revoked or expired while waiting: anchored, but not activated
-        active = contract.activate(self._clock.now_us())
-        uow.contracts.save(active)
-        self._audit.record(uow, AuditEvent("system", "contract.activate", "contract", contract.id))
-        return active
+        hook = self._hooks.get(item.kind)
+        return hook(uow, item) if hook is not None else None
 
     def enqueue(self, kind: str, ref: str, digest: str) -> OutboxItem:
         """Queue a digest of something already committed (e.g. a model file) for anchoring."""
@@ -222,12 +222,10 @@ class AnchorService:
         return batch, self.deliver()
 
     def check_proof(self, proof: InclusionProof) -> dict[str, bool]:
-        """Does the path lead to the root, and is that root on the chain where the node recorded it?"""
+        """Does the path lead to the root, and is that root on the chain where the node recorded it?
+        A chain that cannot be asked raises ``DependencyUnavailable`` saying why: that is not "no"."""
         on_chain = False
         if proof.anchor is not None:
-            try:
-                found = self._chain().find(proof.merkle_root)
-            except DependencyUnavailable:
-                found = None
+            found = self._chain().find(proof.merkle_root)
             on_chain = found is not None and found == proof.anchor
         return {"path_leads_to_root": proof.verifies(), "root_anchored_on_chain": on_chain}
