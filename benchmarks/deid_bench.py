@@ -1,6 +1,6 @@
 """Chinese clinical text de-identification: precision/recall per entity type, and throughput.
 
-Quality: on the labelled corpus (connectors/deid_corpus.py; the recognizers were tuned against it)
+Quality: on the labelled corpus (benchmarks/deid/data/tuned.jsonl; the recognizers were tuned against it)
 and on its held-out part (written after the recognizers and never tuned against). Throughput: notes
 per second on one core with every recognizer on, against plain Presidio pattern recognizers
 (IP, credit card, date, IBAN, US SSN: those that work offline) on the same engine and notes, same run.
@@ -10,7 +10,6 @@ Prints one JSON object.
 from __future__ import annotations
 
 import json
-import random
 import time
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -22,30 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from connectors.deid_corpus import (
-    CUE_NEGATIVES,
-    NAMELESS_NOTES,
-    Document,
-    _Fake,
-    _iou,
-    corpus,
-    development_set,
-    evaluate,
-    held_out,
-    held_out_v2,
-    held_out_v3,
-    held_out_v4,
-    held_out_v5,
-    held_out_v6,
-    held_out_v7,
-    held_out_v8,
-    held_out_v9,
-    held_out_v10,
-    held_out_v11,
-    held_out_v12,
-    held_out_v13,
-    held_out_v14,
-)
+from benchmarks.deid.corpus import HELD_OUT, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 from node.anonymization.recognizers import names
@@ -131,7 +107,7 @@ def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) ->
             if t == "PERSON":
                 tally = hits[is_common_word_name(d.text[s:e])]
                 tally[0] += 1
-                tally[1] += any(_iou((s, e), span) >= 0.5 for span in found)
+                tally[1] += any(iou((s, e), span) >= 0.5 for span in found)
     total = hits[True][0] + hits[False][0]
     return {
         "ordinary_names_recall": round(hits[False][1] / max(1, hits[False][0]), 4),
@@ -142,34 +118,18 @@ def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) ->
 
 def main() -> None:
     analyzer = TextAnalyzer()
-    tuned = evaluate(list(corpus(3000, seed=2026)), analyzer.analyze)
+    tuned = evaluate(load("tuned"), analyzer.analyze)
     honest: dict[str, dict[str, dict[str, float]]] = {}
     by_class: dict[str, dict[str, object]] = {}
-    for seed, kind in (
-        (77, held_out),
-        (78, held_out_v2),
-        (79, held_out_v3),
-        (80, held_out_v4),
-        (81, held_out_v5),
-        (82, held_out_v6),
-        (83, held_out_v7),
-        (84, held_out_v8),
-        (85, held_out_v9),
-        (86, held_out_v10),
-        (87, held_out_v11),
-        (88, held_out_v12),
-        (89, held_out_v13),
-        (91, held_out_v14),
-    ):
-        f = _Fake(random.Random(seed))
-        docs = [kind(f) for _ in range(600)]
-        honest[kind.__name__] = evaluate(docs, analyzer.analyze)
-        by_class[kind.__name__] = person_recall_by_name_class(docs, analyzer)
-    f = _Fake(random.Random(90))
-    development = evaluate([development_set(f) for _ in range(600)], analyzer.analyze)
-    cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in CUE_NEGATIVES)
-    nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in NAMELESS_NOTES)
-    notes = [d.text[:200] for d in corpus(500, seed=1)]
+    for name in HELD_OUT:
+        docs = load(name)
+        honest[name] = evaluate(docs, analyzer.analyze)
+        by_class[name] = person_recall_by_name_class(docs, analyzer)
+    development = evaluate(load("development"), analyzer.analyze)
+    cue_negatives, nameless_notes = phrases("cue_negatives"), phrases("nameless_notes")
+    cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in cue_negatives)
+    nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in nameless_notes)
+    notes = [d.text[:200] for d in load("tuned", 500)]
     base = baseline_engine()
     ours = rate(analyzer.analyze, notes)
     plain = rate(lambda t: base.analyze(text=t, language="zh"), notes)
@@ -182,8 +142,8 @@ def main() -> None:
         "held_out": honest,
         "held_out_person_by_name_class": by_class,
         "development_set": development,
-        "cue_negatives": {"phrases": len(CUE_NEGATIVES), "with_a_false_person": cue_false},
-        "nameless_notes": {"sentences": len(NAMELESS_NOTES), "with_a_false_person": nameless_false},
+        "cue_negatives": {"phrases": len(cue_negatives), "with_a_false_person": cue_false},
+        "nameless_notes": {"sentences": len(nameless_notes), "with_a_false_person": nameless_false},
     }
     strict = ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD")
     loose = ("PERSON", "LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE")

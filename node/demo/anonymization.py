@@ -8,12 +8,20 @@ from pathlib import Path
 import pandas as pd
 import pydicom
 
-from connectors.deid_corpus import corpus
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.dicom import DicomDeidentifier
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer
 from node.anonymization.tabular import KAnonymizer, verify
 from node.demo.common import step
+
+# written by hand for the demo (invented people): a discharge note and an insurance claim form with a
+# policy number, a medical-insurance card number and the name of a member of an ethnic minority
+DEMO_NOTES = (
+    "出院小结 患者刘桂珍，女，67岁，因“2型糖尿病”于2026年3月2日入院，于2026年3月12日出院。"
+    "住院期间予胰岛素降糖治疗。主治医师：陈建华 联系电话：13912345678",
+    "理赔申请书 被保险人：阿依古丽·买买提 身份证号：50010319850712482X 保单号P2024000123456 "
+    "医保卡号：CQ5001120001234 就诊医院：重庆市江北区人民医院 联系地址：重庆市渝中区解放碑街道18号5-2",
+)
 
 
 def anonymization_steps(samples: Path, first_step: int) -> None:
@@ -23,13 +31,10 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
     step(
         first_step, "De-identify discharge notes (Presidio with Chinese recognizers; pseudonyms are HMAC-SM3)"
     )
-    for doc in [d for d in corpus(12, seed=3) if d.kind in ("discharge_summary", "insurance_claim")][:2]:
-        before = doc.text.replace("\n", " ")[:150]
-        after = anonymizer.anonymize(doc.text, analyzer.analyze(doc.text), date_shift_days=-23).replace(
-            "\n", " "
-        )
-        print(f"   before: {before}")
-        print(f"   after:  {after[:150]}")
+    for note in DEMO_NOTES:
+        after = anonymizer.anonymize(note, analyzer.analyze(note), date_shift_days=-23)
+        print(f"   before: {note}")
+        print(f"   after:  {after}")
 
     step(first_step + 1, "A k-anonymous extract (k=5 persons, l=2 diagnoses) with its re-identification risk")
     patients = pd.read_csv(samples / "h1" / "csv" / "patients.csv", dtype=str)

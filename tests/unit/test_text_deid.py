@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.deid_corpus import CUE_NEGATIVES, corpus, evaluate
+from benchmarks.deid.corpus import evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
 
@@ -72,7 +72,7 @@ def test_hard_negatives_are_not_reported(analyzer: TextAnalyzer, text: str) -> N
 
 
 def test_cue_words_followed_by_ordinary_words_hold_no_name(analyzer: TextAnalyzer) -> None:
-    named = {text: found(analyzer, text) for text in CUE_NEGATIVES}
+    named = {text: found(analyzer, text) for text in phrases("cue_negatives")}
     assert {t: f for t, f in named.items() if any(kind == "PERSON" for kind, _ in f)} == {}
 
 
@@ -84,7 +84,7 @@ def test_offsets_are_python_string_indices(analyzer: TextAnalyzer) -> None:
 
 
 def test_corpus_quality_regression(analyzer: TextAnalyzer) -> None:
-    report = evaluate(list(corpus(300, seed=99)), analyzer.analyze)
+    report = evaluate(load("tuned", 300), analyzer.analyze)
     for t in ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD"):
         assert report[t]["recall"] >= 0.99, (t, report[t])
     for t in ("LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE"):
@@ -116,7 +116,7 @@ def test_operators() -> None:
 def test_anonymized_text_keeps_no_identifier(analyzer: TextAnalyzer) -> None:
     anonymizer = TextAnonymizer(Pseudonymizer(b"0" * 32))
     names, leaked = 0, 0
-    for doc in corpus(60, seed=5):
+    for doc in load("tuned", 60):
         found_spans = analyzer.analyze(doc.text)
         out = anonymizer.anonymize(doc.text, found_spans, date_shift_days=-17)
         for e in found_spans:  # everything detected is gone
