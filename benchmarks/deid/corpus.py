@@ -15,7 +15,7 @@ from typing import Protocol
 
 DATA = Path(__file__).parent / "data"
 # the older held-out sets in the order they were written (v1 ... v14), then the fresh one
-HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 15))
+HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 16))
 
 
 @dataclass
