@@ -24,7 +24,7 @@ from presidio_analyzer.predefined_recognizers import (
 from benchmarks.deid.corpus import HELD_OUT, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
-from node.anonymization.recognizers import names
+from node.anonymization.recognizers import lexicon
 
 
 def baseline_engine() -> AnalyzerEngine:
@@ -92,9 +92,9 @@ def table_benchmark() -> dict[str, object]:
 def is_common_word_name(name: str) -> bool:
     """The name, or its given part or its first two characters, is a common dictionary word (夏天, 周建设:
     建设, 谷子墨: 谷子): the class of names the word model prefers to read as words."""
-    freq = names._jieba().dt.FREQ
+    freq = lexicon.jieba_module().dt.FREQ
     parts = [name] + ([name[1:], name[:2]] if len(name) == 3 else [])
-    return any(freq.get(p, 0) >= names.RARE_WORD for p in parts)
+    return any(freq.get(p, 0) >= lexicon.RARE_WORD for p in parts)
 
 
 def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) -> dict[str, object]:

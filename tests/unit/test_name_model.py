@@ -9,8 +9,8 @@ import pytest
 
 from benchmarks.deid.corpus import evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.recognizers.lexicon import COMPOUND, SINGLE
 from node.anonymization.recognizers.name_model import NameModel, given_name_counts, surname_shares
-from node.anonymization.recognizers.names import COMPOUND, SINGLE
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +133,18 @@ def test_a_name_keeps_its_reading_within_a_document(analyzer: TextAnalyzer) -> N
 )
 def test_titles_and_identifiers_around_a_name(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert [text[e.start : e.end] for e in analyzer.analyze(text) if e.type == "PERSON"] == [name]
+
+
+def test_the_lexicon_and_the_model_import_no_recognizer() -> None:
+    import ast
+    from pathlib import Path
+
+    from node.anonymization.recognizers import lexicon, name_model
+
+    for module in (lexicon, name_model):
+        tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {
+            f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+        }
+        assert not any(m and m.endswith("recognizers.names") for m in imported), module.__name__
