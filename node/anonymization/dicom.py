@@ -9,6 +9,11 @@ X/Z/U* -> U for UIDs. Options:
   the basic profile.
 - Clean Descriptors: descriptions and comments are kept, with personal information removed by the text
   recognizers, instead of being removed.
+- Structured Reports: the Content Sequence (0040,A730) is removed (``sr="remove"``, the basic profile's
+  choice) or kept with every text value cleaned by the text recognizers (``sr="clean"``).
+Inside every sequence, text attributes the profile's table does not name (code meanings, text values,
+descriptions of nested items) go through the text cleaner; person names become ANONYMOUS; free text
+(LT/ST/UT) is emptied when no cleaner is given.
 UIDs are remapped consistently (2.25.<HMAC-SM3 of the original>), so studies and series stay linked
 across files and runs with the same key. Private attributes are removed. Images that may carry
 burned-in text (pixel data is not touched) are flagged.
@@ -24,6 +29,7 @@ from typing import Any
 from dicomanonymizer.dicomfields_selector import dicom_anonymization_database_selector
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
@@ -75,6 +81,10 @@ CLEAN_DESCRIPTORS = {
     )
 }
 PATIENT_ID, PATIENT_NAME = int(Tag(0x0010, 0x0020)), int(Tag(0x0010, 0x0010))
+CONTENT_SEQUENCE = int(Tag(0x0040, 0xA730))
+TEXT_VRS = {"SH", "LO", "ST", "LT", "UT", "UC"}
+FREE_TEXT_VRS = {"ST", "LT", "UT"}
+SR_MODES = ("remove", "clean")
 TEMPORAL_VRS = {"DA", "DT", "TM"}
 DUMMY = {
     "DA": "19000101",
@@ -115,12 +125,18 @@ class DicomDeidentifier:
         dates: str | None = None,
         clean_descriptors: bool = False,
         clean_text: Callable[[str], str] | None = None,
+        sr: str = "remove",
     ) -> None:
         if dates not in (None, "full", "shifted"):
             raise ValueError("dates must be None, 'full' or 'shifted'")
         if clean_descriptors and clean_text is None:
             raise ValueError("clean descriptors need a text cleaner")
+        if sr not in SR_MODES:
+            raise ValueError("sr must be 'remove' or 'clean'")
+        if sr == "clean" and clean_text is None:
+            raise ValueError("sr='clean' needs a text cleaner")
         self._key, self._dates, self._clean, self._clean_text = key, dates, clean_descriptors, clean_text
+        self._sr = sr
         self._dates_shift = Pseudonymizer(key)
 
     def uid(self, original: str) -> str:
@@ -139,7 +155,8 @@ class DicomDeidentifier:
         ds.PatientID = "ANON-" + self.pseudonym("patient", patient)
         ds.PatientName = "ANON^" + self.pseudonym("patient", patient)
         ds.PatientIdentityRemoved = "YES"
-        codes = ["basic", *([self._dates] if self._dates else []), *(["clean"] if self._clean else [])]
+        cleaned = self._clean or self._sr == "clean"
+        codes = ["basic", *([self._dates] if self._dates else []), *(["clean"] if cleaned else [])]
         ds.DeidentificationMethod = "; ".join(OPTION_CODES[c][1] for c in codes)[:64]
         seq = []
         for c in codes:
@@ -155,16 +172,16 @@ class DicomDeidentifier:
             ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         return result
 
-    def _walk(self, ds: Dataset, offset: int) -> None:
+    def _walk(self, ds: Dataset, offset: int, nested: bool = False) -> None:
         for elem in list(ds):
             tag = int(elem.tag)
             if elem.VR == "SQ":
                 action = action_for(tag)
-                if action == "X":
+                if action == "X" or (tag == CONTENT_SEQUENCE and self._sr == "remove"):
                     del ds[elem.tag]
                     continue
                 for item in elem.value:
-                    self._walk(item, offset)
+                    self._walk(item, offset, nested=True)
                 continue
             if tag in (PATIENT_ID, PATIENT_NAME):
                 continue  # replaced by pseudonyms afterwards
@@ -179,8 +196,24 @@ class DicomDeidentifier:
             if action is None:
                 if elem.VR == "UI" and tag != int(Tag(0x0002, 0x0010)) and _instance_uid(elem):
                     elem.value = self.uid(str(elem.value))
+                elif nested:
+                    self._nested_text(elem)
                 continue
             self._apply(ds, elem, action)
+
+    def _nested_text(self, elem: DataElement) -> None:
+        """A text attribute inside a sequence that the profile's table does not name."""
+        if elem.VR == "PN" and elem.value:
+            elem.value = "ANONYMOUS"
+        elif elem.VR in TEXT_VRS and elem.value:
+            values = elem.value if isinstance(elem.value, list | MultiValue) else [elem.value]
+            if self._clean_text is not None:
+                cleaned = [self._clean_text(str(v)) for v in values]
+            elif elem.VR in FREE_TEXT_VRS:
+                cleaned = ["" for _ in values]
+            else:
+                return
+            elem.value = cleaned if len(cleaned) > 1 else cleaned[0]
 
     def _apply(self, ds: Dataset, elem: DataElement, action: str) -> None:
         if action == "X":
