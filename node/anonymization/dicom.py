@@ -16,14 +16,19 @@ descriptions of nested items) go through the text cleaner; person names become A
 (LT/ST/UT) is emptied when no cleaner is given.
 UIDs are remapped consistently (2.25.<HMAC-SM3 of the original>), so studies and series stay linked
 across files and runs with the same key. Private attributes are removed. Images that may carry
-burned-in text (pixel data is not touched) are flagged.
+burned-in text are flagged (by modality, BurnedInAnnotation and image type); with ``mask_burned_in`` the
+regions a per-modality template lists (``data/burned_in_templates.json``: US, SC) are filled with zero
+(Clean Pixel Data Option), where pydicom can decode the pixel data here (native, RLE).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from importlib import resources
 from typing import Any
 
 from dicomanonymizer.dicomfields_selector import dicom_anonymization_database_selector
@@ -109,7 +114,16 @@ OPTION_CODES = {
     "full": ("113106", "Retain Longitudinal Temporal Information Full Dates Option"),
     "shifted": ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
     "clean": ("113105", "Clean Descriptors Option"),
+    "pixels": ("113101", "Clean Pixel Data Option"),
 }
+TEMPLATES: dict[str, list[dict[str, Any]]] = {
+    k: v
+    for k, v in json.loads(
+        (resources.files("node.anonymization") / "data" / "burned_in_templates.json").read_text("utf-8")
+    ).items()
+    if not k.startswith("_")
+}
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 
 @dataclass
@@ -126,6 +140,7 @@ class DicomDeidentifier:
         clean_descriptors: bool = False,
         clean_text: Callable[[str], str] | None = None,
         sr: str = "remove",
+        mask_burned_in: bool = False,
     ) -> None:
         if dates not in (None, "full", "shifted"):
             raise ValueError("dates must be None, 'full' or 'shifted'")
@@ -136,7 +151,7 @@ class DicomDeidentifier:
         if sr == "clean" and clean_text is None:
             raise ValueError("sr='clean' needs a text cleaner")
         self._key, self._dates, self._clean, self._clean_text = key, dates, clean_descriptors, clean_text
-        self._sr = sr
+        self._sr, self._mask = sr, mask_burned_in
         self._dates_shift = Pseudonymizer(key)
 
     def uid(self, original: str) -> str:
@@ -150,13 +165,19 @@ class DicomDeidentifier:
         patient = str(ds.get("PatientID", ""))
         offset = self._dates_shift.date_offset_days(patient)  # the same shift as the patient's text and FHIR
         result.warnings += self._burned_in_warnings(ds)
+        masked = self._mask and self._mask_template(ds, result.warnings)
         ds.remove_private_tags()
         self._walk(ds, offset)
         ds.PatientID = "ANON-" + self.pseudonym("patient", patient)
         ds.PatientName = "ANON^" + self.pseudonym("patient", patient)
         ds.PatientIdentityRemoved = "YES"
         cleaned = self._clean or self._sr == "clean"
-        codes = ["basic", *([self._dates] if self._dates else []), *(["clean"] if cleaned else [])]
+        codes = [
+            "basic",
+            *([self._dates] if self._dates else []),
+            *(["clean"] if cleaned else []),
+            *(["pixels"] if masked else []),
+        ]
         ds.DeidentificationMethod = "; ".join(OPTION_CODES[c][1] for c in codes)[:64]
         seq = []
         for c in codes:
@@ -227,6 +248,35 @@ class DicomDeidentifier:
                 values = elem.value if isinstance(elem.value, list) else [elem.value]
                 mapped = [self.uid(str(v)) for v in values]
                 elem.value = mapped if isinstance(elem.value, list) else mapped[0]
+
+    @staticmethod
+    def _mask_template(ds: Dataset, warnings: list[str]) -> bool:
+        """Fill the template's regions with zero; False (and a warning) where that cannot be done here."""
+        sc = str(ds.get("SOPClassUID", "")).startswith(SECONDARY_CAPTURE)
+        modality = "SC" if sc else str(ds.get("Modality", ""))
+        regions = TEMPLATES.get(modality)
+        if not regions or "PixelData" not in ds:
+            return False
+        try:
+            pixels = ds.pixel_array.copy()
+        except Exception as exc:  # noqa: BLE001 - no decoder for this transfer syntax here
+            warnings.append(
+                f"burned-in text not masked: pixel data not decodable here ({type(exc).__name__})"
+            )
+            return False
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        view = pixels if frames > 1 else pixels[None, ...]
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        for r in regions:
+            top, bottom = math.floor(r["top"] * rows), math.ceil(r["bottom"] * rows)
+            left, right = math.floor(r["left"] * cols), math.ceil(r["right"] * cols)
+            view[:, top:bottom, left:right, ...] = 0
+        photometric = str(ds.PhotometricInterpretation)
+        if photometric == "YBR_FULL_422":
+            photometric = "YBR_FULL"  # pydicom decodes 4:2:2 to full resolution
+        ds.set_pixel_data(pixels, photometric, int(ds.BitsStored))
+        warnings.append(f"burned-in text masked: {len(regions)} region(s) of the {modality} template")
+        return True
 
     @staticmethod
     def _burned_in_warnings(ds: Dataset) -> list[str]:

@@ -175,6 +175,9 @@ def dicom(
     sr: str = typer.Option(
         "remove", "--sr", help="SR content: 'remove' (basic profile) or 'clean' (text cleaned)."
     ),
+    mask_burned_in: bool = typer.Option(
+        False, "--mask-burned-in", help="Fill the modality template's text regions (US, SC) with zero."
+    ),
     on_error: str = typer.Option(
         "skip", "--on-error", help="A bad file: 'skip' and report it (exit 1), or 'reject' the run (exit 2)."
     ),
@@ -198,7 +201,7 @@ def dicom(
     key = _key()
     analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(key))
     cleaner = lambda t: anonymizer.anonymize(t, analyzer.analyze(t))  # noqa: E731
-    deid = DicomDeidentifier(key, dates, clean_descriptors, cleaner, sr=sr)
+    deid = DicomDeidentifier(key, dates, clean_descriptors, cleaner, sr=sr, mask_burned_in=mask_burned_in)
     try:
         report = deidentify_folder(source, target, deid, on_error)
     except RejectedFile as exc:

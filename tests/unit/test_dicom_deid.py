@@ -214,3 +214,29 @@ def test_files_that_are_no_dicom_are_named_as_such() -> None:
         read_whole(b"plain text, not an image")
     with pytest.raises(UnreadableDicom, match="not a DICOM"):
         read_whole((FILES / "rtstruct.dcm").read_bytes())  # no preamble, no DICM prefix
+
+
+def test_burned_in_text_regions_masked_from_the_modality_template() -> None:
+    import numpy as np
+
+    us = _read("examples_rgb_color.dcm")  # an ultrasound image, native RGB
+    assert us.Modality == "US"
+    before = us.pixel_array.copy()
+    result = DicomDeidentifier(b"k" * 16, mask_burned_in=True).deidentify(us)
+    after = result.dataset.pixel_array
+    band = int(np.ceil(before.shape[0] * 0.1))
+    assert not after[:band].any() and before[:band].any()  # the header band held something, now black
+    assert (after[band:] == before[band:]).all()  # the image below it is untouched
+    assert any("masked" in w for w in result.warnings)
+    assert "113101" in [i.CodeValue for i in result.dataset.DeidentificationMethodCodeSequence]
+    sc = DicomDeidentifier(b"k" * 16, mask_burned_in=True).deidentify(_read("SC_rgb_rle.dcm"))
+    pixels = sc.dataset.pixel_array
+    assert not pixels[:8].any() and not pixels[-8:].any() and pixels[20:80].any()
+
+
+def test_burned_in_text_that_cannot_be_masked_is_said_so() -> None:
+    jpeg = _read("examples_ybr_color.dcm")  # JPEG baseline: no decoder here
+    result = DicomDeidentifier(b"k" * 16, mask_burned_in=True).deidentify(jpeg)
+    assert any("not masked" in w for w in result.warnings)
+    ct = DicomDeidentifier(b"k" * 16, mask_burned_in=True).deidentify(_read("CT_small.dcm"))
+    assert ct.warnings == []  # no template for CT, and no flag
