@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pydicom
 
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.dicom import DicomDeidentifier
+from node.anonymization.dicom_files import deidentify_folder
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer
 from node.anonymization.tabular import KAnonymizer, verify
 from node.demo.common import step
@@ -59,7 +61,10 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
         f"   independent verification (rows): {'passed' if verify(out, quasi, 5, 'icd10', 2) else 'FAILED'}"
     )
 
-    step(first_step + 2, "De-identify a DICOM header (PS3.15 basic profile, shifted dates, remapped UIDs)")
+    step(
+        first_step + 2,
+        "De-identify DICOM (PS3.15 basic profile, shifted dates, remapped UIDs; an SR's text; a stray file)",
+    )
     ds = pydicom.dcmread(samples / "h1" / "dicom" / "CT_small.dcm")
     header = (str(ds.PatientName), ds.PatientID, ds.StudyDate, ds.StudyInstanceUID[:28])
     result = DicomDeidentifier(key, dates="shifted").deidentify(ds)
@@ -69,3 +74,27 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
         f"   after:  name={d.PatientName} id={d.PatientID} study date={d.StudyDate}"
         f" study uid={d.StudyInstanceUID[:28]}..."
     )
+    _structured_report_folder(key, analyzer, anonymizer)
+
+
+def _structured_report_folder(key: bytes, analyzer: TextAnalyzer, anonymizer: TextAnonymizer) -> None:
+    """A folder with a Structured Report whose content holds a name, a phone and an address, and a file
+    that is no DICOM: the report's text is cleaned, the stray file skipped and reported."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        sr = pydicom.dcmread(Path(pydicom.__file__).parent / "data" / "test_files" / "test-SR.dcm")
+        sr.SpecificCharacterSet = "ISO_IR 192"
+        item = pydicom.Dataset()
+        item.RelationshipType, item.ValueType = "CONTAINS", "TEXT"
+        item.TextValue = "患者王秀英，电话13912345678，住址重庆市渝中区解放碑街道18号5-2。"
+        sr.ContentSequence.append(item)
+        sr.save_as(folder / "report.dcm")
+        (folder / "readme.txt").write_text("not an image", encoding="utf-8")
+        cleaner = lambda t: anonymizer.anonymize(t, analyzer.analyze(t))  # noqa: E731
+        deid = DicomDeidentifier(key, clean_text=cleaner, sr="clean")
+        report = deidentify_folder(folder, Path(tmp) / "out", deid)
+        out = pydicom.dcmread(Path(tmp) / "out" / "report.dcm")
+        print(f"   SR text before: {item.TextValue}")
+        print(f"   SR text after:  {out.ContentSequence[-1].TextValue}")
+        print(f"   files written: {report.files}; skipped: {report.skipped}")
