@@ -30,12 +30,15 @@ from node.anonymization.recognizers.lexicon import (
     FUNCTION_SURNAMES,
     LABEL_BEFORE,
     LEXICON,
+    MIDDLE_DOTS,
     NOT_GIVEN,
     SURNAME,
+    TRANSLITERATION,
     common_non_name,
     common_word_at,
     cue_before,
     given_char,
+    in_clinical_term,
     jieba_module,
     segmented_name_length,
     stands_as_name,
@@ -77,7 +80,8 @@ class ChineseNameRecognizer(EntityRecognizer):
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
-        return results + _repeated(text, results)
+        results += _repeated(text, results)
+        return [r for r in results if not in_clinical_term(text, r.start, r.end)]  # drugs are no names
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -229,3 +233,48 @@ class LatinNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         return [RecognizerResult("PERSON", m.start(1), m.end(1), 0.85) for m in LATIN.finditer(text)]
+
+
+_DOTTED = re.compile(f"[{MIDDLE_DOTS}]")
+
+
+def dotted_name_spans(text: str) -> list[tuple[int, int]]:
+    """Minority and transliterated names written with a middle dot (阿依古丽·买买提, 约翰·史密斯): runs of
+    transliteration characters joined by dots, each part at least two characters (one for a Latin
+    initial is not Chinese practice)."""
+    spans: list[tuple[int, int]] = []
+    for m in _DOTTED.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        start = m.start()
+        while start > 0 and text[start - 1] in TRANSLITERATION and m.start() - start < 8:
+            start -= 1
+        end, parts = m.end(), [m.start() - start]
+        while True:
+            stop = end
+            while stop < len(text) and text[stop] in TRANSLITERATION and stop - end < 8:
+                stop += 1
+            parts.append(stop - end)
+            if stop < len(text) and text[stop] in MIDDLE_DOTS and stop + 1 < len(text):
+                end = stop + 1
+                continue
+            end = stop
+            break
+        if all(n >= 2 for n in parts):
+            spans.append((start, end))
+    return spans
+
+
+class DottedNameRecognizer(EntityRecognizer):
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["PERSON"], supported_language="zh", name="PERSON_dotted_recognizer"
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [RecognizerResult("PERSON", s, e, 0.9) for s, e in dotted_name_spans(text)]
