@@ -99,9 +99,13 @@ def table(
         "--person",
         help="Column identifying the individual (k counts persons); default: a patient id column.",
     ),
+    method: str = typer.Option(
+        "auto", "--method", help="auto (the less lossy of both), full_domain (lattice) or mondrian (local)."
+    ),
 ) -> None:
     """Generalize quasi-identifiers and suppress rows until k-anonymity (and l-diversity) hold; print the
-    report as JSON. Exit 1, writing nothing, if the target needs more suppression than allowed."""
+    report (method, loss per column, both methods' loss) as JSON. Exit 1, writing nothing, if the target
+    needs more suppression than allowed."""
     import pandas as pd
 
     from connectors.tabular import CsvSource
@@ -133,7 +137,8 @@ def table(
     if person is None:
         person = next((c for c in data.columns if PERSON_KEY.match(c)), None)
     try:
-        out, report = KAnonymizer(q, k, sens, l_div, max_suppression, person=person).anonymize(data, drops)
+        anonymizer = KAnonymizer(q, k, sens, l_div, max_suppression, person=person, method=method)
+        out, report = anonymizer.anonymize(data, drops)
     except NodeError as exc:
         raise _bad(exc.message) from None
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
