@@ -70,23 +70,52 @@ def table_benchmark() -> dict[str, object]:
     data.groupby(quasi).size()
     baseline = time.perf_counter() - start
     start = time.perf_counter()
-    out, report = KAnonymizer(quasi, 5).anonymize(data)
+    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(data)  # both methods, the lesser loss wins
     seconds = time.perf_counter() - start
     return {
-        "kanon_100k_seconds": round(seconds, 2),
+        "kanon_100k_k5_l2_seconds_both_methods": round(seconds, 2),
         "baseline_groupby_100k_seconds": round(baseline, 3),
         "kanon_report": {
             k: report.as_dict()[k]
             for k in (
+                "method",
+                "candidates",
+                "loss_by_column",
                 "achieved_k",
+                "achieved_l",
                 "suppressed_rows",
                 "generalization",
                 "information_loss",
                 "prosecutor_risk_highest",
             )
         },
-        "kanon_verified": verify(out, quasi, 5),
+        "kanon_verified": verify(out, quasi, 5, "icd10", 2),
     }
+
+
+def long_text_benchmark(analyzer: TextAnalyzer) -> dict[str, object]:
+    """One 300,000-character text (the tuned notes joined); baseline: Presidio's plain pattern recognizers
+    on the same text, same run."""
+    text = "\n".join(d.text for d in load("tuned"))[:300_000]
+    start = time.perf_counter()
+    analyzer.analyze(text)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    baseline_engine().analyze(text=text, language="zh")
+    plain = time.perf_counter() - start
+    return {"text_300k_seconds": round(ours, 2), "baseline_presidio_patterns_300k_seconds": round(plain, 2)}
+
+
+# types the older sets never labelled (they hold them as negatives or not at all): precision on the
+# older sets is also given without them
+NEW_TYPES = ("ORGANIZATION", "CN_INSURANCE_POLICY", "CN_MEDICAL_INSURANCE_CARD")
+
+
+def labelled_precision(report: dict[str, dict[str, float]]) -> float:
+    parts = [v for t, v in report.items() if not t.startswith("_") and t not in NEW_TYPES]
+    predicted = sum(v["predicted"] for v in parts)
+    correct = sum(v["precision"] * v["predicted"] for v in parts)
+    return round(correct / predicted, 4) if predicted else 1.0
 
 
 def is_common_word_name(name: str) -> bool:
@@ -154,13 +183,22 @@ def main() -> None:
     )
     result["pass_held_out"] = all(
         part[t]["recall"] >= (0.99 if t in strict else 0.95)
-        for part in honest.values()
+        for name, part in honest.items()
         for t in part
-        if t in strict + loose
+        if t in strict + loose and name != "held_out_v15"
     )
-    result["pass_throughput"] = ours >= 1000
+    result["held_out_precision_without_new_types"] = {n: labelled_precision(r) for n, r in honest.items()}
+    fresh = honest["held_out_v15"]
+    result["pass_fresh_v15"] = (
+        fresh["PERSON"]["recall"] >= 0.95
+        and all(v["recall"] >= 0.98 for t, v in fresh.items() if t not in ("PERSON", "_overall"))
+        and fresh["_overall"]["precision"] >= 0.97
+    )
+    result["pass_throughput"] = ours >= 2000
+    result.update(long_text_benchmark(analyzer))
+    result["pass_long_text"] = result["text_300k_seconds"] < 2
     result.update(table_benchmark())
-    result["pass_table"] = result["kanon_100k_seconds"] < 10
+    result["pass_table"] = result["kanon_100k_k5_l2_seconds_both_methods"] < 5
     print(json.dumps(result, ensure_ascii=False))
 
 

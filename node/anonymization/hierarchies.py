@@ -83,11 +83,20 @@ def _address(pattern: str) -> Callable[[pd.Series], pd.Series]:
     return cut
 
 
-# ages in years, then bands of 5, 10 and 20 years; dates as days, ISO weeks, months, quarters, years;
+# ages in years, then bands of 5, 10 and 20 years; dates as days, ISO weeks, months, quarters, years,
+# decades (birth dates);
 # regions by GB/T 2260 level (county, city, province)
 AGE = Hierarchy("age", (_age_band(5), _age_band(10), _age_band(20), _star))
 DATE = Hierarchy(
-    "date", (_date_period("week"), _date_prefix(7), _date_period("quarter"), _date_prefix(4), _star)
+    "date",
+    (
+        _date_period("week"),
+        _date_prefix(7),
+        _date_period("quarter"),
+        _date_prefix(4),
+        _date_prefix(3, "x"),
+        _star,
+    ),
 )
 REGION = Hierarchy("region", (_region(4), _region(2), _star))
 ADDRESS = Hierarchy("address", (*(_address(p) for p in _ADDRESS_CUTS), _star))

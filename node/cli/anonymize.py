@@ -66,13 +66,19 @@ def text(
     date_shift_days: int | None = typer.Option(
         None, "--date-shift-days", help="Shift full dates by this many days instead of keeping only the year."
     ),
+    organizations: str = typer.Option(
+        "keep", "--organizations", help="Hospitals and companies: 'keep' them whole or 'tag' them."
+    ),
 ) -> None:
     """Read JSON Lines {"text": ...} on stdin; write {"text": "<anonymized>"} per line."""
     from node.anonymization.analyzer import TextAnalyzer
-    from node.anonymization.operators import Pseudonymizer, TextAnonymizer
+    from node.anonymization.operators import ORGANIZATION_POLICIES, Pseudonymizer, TextAnonymizer
 
+    if organizations not in ORGANIZATION_POLICIES:
+        raise _bad("--organizations must be 'keep' or 'tag'")
     texts = _read_lines()
-    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(_key()))
+    analyzer = TextAnalyzer()
+    anonymizer = TextAnonymizer(Pseudonymizer(_key()), organizations=organizations)
     _write([{"text": anonymizer.anonymize(t, analyzer.analyze(t), date_shift_days)} for t in texts])
 
 

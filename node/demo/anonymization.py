@@ -58,6 +58,10 @@ def anonymization_steps(samples: Path, first_step: int) -> None:
         f" average {r['prosecutor_risk_average']}; information loss {r['information_loss']}"
     )
     print(
+        f"   method {r['method']} (information loss of each: {r['candidates']}); loss per column"
+        f" {r['loss_by_column']}"
+    )
+    print(
         f"   independent verification (rows): {'passed' if verify(out, quasi, 5, 'icd10', 2) else 'FAILED'}"
     )
 

@@ -37,6 +37,7 @@ def test_hierarchies() -> None:
         ["2025-03", "2025-12"],
         ["2025-Q1", "2025-Q4"],
         ["2025", "2025"],
+        ["202x", "202x"],
         ["*", "*"],
     ]
     assert [AGE.apply(pd.Series([47]), lv).tolist()[0] for lv in range(AGE.height + 1)] == [
