@@ -26,6 +26,11 @@ _LEAD = re.compile(
     r"[于在自至到从往赴经由及和与向])",
     re.S,
 )
+# modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
+GENERIC = re.compile(
+    r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
+    r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各)+"
+)
 MAX_LENGTH = 30
 SCORE = 0.97  # above every place (0.9) and person (0.85) rule
 
@@ -45,8 +50,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
             spans[-1] = (spans[-1][0], m.end())
             continue
-        if m.start() - start < 2:
-            continue  # 本院, 该医院, 我院: no name
+        if m.start() - start < 2 or GENERIC.fullmatch(text, start, m.start()):
+            continue  # 本院, 该医院, 上级医院, 社区卫生服务中心: no name
         spans.append((start, m.end()))
     return spans
 
