@@ -52,6 +52,7 @@ def partition(
     if not allowed(everything):
         return None
     spans = {q: float(np.ptp(order[q])) or 1.0 for q in quasi}
+    stacked = {q: np.stack(codes[q]) for q in quasi}
     leaves: list[np.ndarray] = []
     stack = [everything]
     while stack:
@@ -62,7 +63,7 @@ def partition(
         # the column this partition would generalize most (its level over its hierarchy's height) first
         widths = sorted(
             (
-                (_level(idx, codes[q]) / (len(codes[q]) - 1), float(np.ptp(order[q][idx])) / spans[q], q)
+                (_level(idx, stacked[q]) / (len(codes[q]) - 1), float(np.ptp(order[q][idx])) / spans[q], q)
                 for q in quasi
             ),
             reverse=True,
@@ -82,9 +83,10 @@ def partition(
 CUTS_PER_LEVEL = 8
 
 
-def _level(idx: np.ndarray, codes: list[np.ndarray]) -> int:
-    """The lowest level at which the partition's records agree."""
-    return next(lv for lv, c in enumerate(codes) if lv == len(codes) - 1 or np.ptp(c[idx]) == 0)
+def _level(idx: np.ndarray, stacked: np.ndarray) -> int:
+    """The lowest level at which the partition's records agree (``stacked``: codes, one row a level)."""
+    part = stacked[:, idx]
+    return int(np.argmax(part.min(axis=1) == part.max(axis=1)))
 
 
 def _cuts(idx: np.ndarray, order: np.ndarray, codes: list[np.ndarray]) -> Iterator[tuple[np.ndarray, ...]]:
