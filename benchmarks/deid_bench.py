@@ -1,6 +1,6 @@
 """Chinese clinical text de-identification: precision/recall per entity type, and throughput.
 
-Quality: on the labelled corpus (connectors/deid_corpus.py; the recognizers were tuned against it)
+Quality: on the labelled corpus (benchmarks/deid/data/tuned.jsonl; the recognizers were tuned against it)
 and on its held-out part (written after the recognizers and never tuned against). Throughput: notes
 per second on one core with every recognizer on, against plain Presidio pattern recognizers
 (IP, credit card, date, IBAN, US SSN: those that work offline) on the same engine and notes, same run.
@@ -10,7 +10,6 @@ Prints one JSON object.
 from __future__ import annotations
 
 import json
-import random
 import time
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -22,33 +21,10 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from connectors.deid_corpus import (
-    CUE_NEGATIVES,
-    NAMELESS_NOTES,
-    Document,
-    _Fake,
-    _iou,
-    corpus,
-    development_set,
-    evaluate,
-    held_out,
-    held_out_v2,
-    held_out_v3,
-    held_out_v4,
-    held_out_v5,
-    held_out_v6,
-    held_out_v7,
-    held_out_v8,
-    held_out_v9,
-    held_out_v10,
-    held_out_v11,
-    held_out_v12,
-    held_out_v13,
-    held_out_v14,
-)
+from benchmarks.deid.corpus import HELD_OUT, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
-from node.anonymization.recognizers import names
+from node.anonymization.recognizers import lexicon
 
 
 def baseline_engine() -> AnalyzerEngine:
@@ -94,31 +70,60 @@ def table_benchmark() -> dict[str, object]:
     data.groupby(quasi).size()
     baseline = time.perf_counter() - start
     start = time.perf_counter()
-    out, report = KAnonymizer(quasi, 5).anonymize(data)
+    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(data)  # both methods, the lesser loss wins
     seconds = time.perf_counter() - start
     return {
-        "kanon_100k_seconds": round(seconds, 2),
+        "kanon_100k_k5_l2_seconds_both_methods": round(seconds, 2),
         "baseline_groupby_100k_seconds": round(baseline, 3),
         "kanon_report": {
             k: report.as_dict()[k]
             for k in (
+                "method",
+                "candidates",
+                "loss_by_column",
                 "achieved_k",
+                "achieved_l",
                 "suppressed_rows",
                 "generalization",
                 "information_loss",
                 "prosecutor_risk_highest",
             )
         },
-        "kanon_verified": verify(out, quasi, 5),
+        "kanon_verified": verify(out, quasi, 5, "icd10", 2),
     }
+
+
+def long_text_benchmark(analyzer: TextAnalyzer) -> dict[str, object]:
+    """One 300,000-character text (the tuned notes joined); baseline: Presidio's plain pattern recognizers
+    on the same text, same run."""
+    text = "\n".join(d.text for d in load("tuned"))[:300_000]
+    start = time.perf_counter()
+    analyzer.analyze(text)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    baseline_engine().analyze(text=text, language="zh")
+    plain = time.perf_counter() - start
+    return {"text_300k_seconds": round(ours, 2), "baseline_presidio_patterns_300k_seconds": round(plain, 2)}
+
+
+# types the older sets never labelled (they hold them as negatives or not at all): precision on the
+# older sets is also given without them
+NEW_TYPES = ("ORGANIZATION", "CN_INSURANCE_POLICY", "CN_MEDICAL_INSURANCE_CARD")
+
+
+def labelled_precision(report: dict[str, dict[str, float]]) -> float:
+    parts = [v for t, v in report.items() if not t.startswith("_") and t not in NEW_TYPES]
+    predicted = sum(v["predicted"] for v in parts)
+    correct = sum(v["precision"] * v["predicted"] for v in parts)
+    return round(correct / predicted, 4) if predicted else 1.0
 
 
 def is_common_word_name(name: str) -> bool:
     """The name, or its given part or its first two characters, is a common dictionary word (夏天, 周建设:
     建设, 谷子墨: 谷子): the class of names the word model prefers to read as words."""
-    freq = names._jieba().dt.FREQ
+    freq = lexicon.jieba_module().dt.FREQ
     parts = [name] + ([name[1:], name[:2]] if len(name) == 3 else [])
-    return any(freq.get(p, 0) >= names.RARE_WORD for p in parts)
+    return any(freq.get(p, 0) >= lexicon.RARE_WORD for p in parts)
 
 
 def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) -> dict[str, object]:
@@ -131,7 +136,7 @@ def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) ->
             if t == "PERSON":
                 tally = hits[is_common_word_name(d.text[s:e])]
                 tally[0] += 1
-                tally[1] += any(_iou((s, e), span) >= 0.5 for span in found)
+                tally[1] += any(iou((s, e), span) >= 0.5 for span in found)
     total = hits[True][0] + hits[False][0]
     return {
         "ordinary_names_recall": round(hits[False][1] / max(1, hits[False][0]), 4),
@@ -142,34 +147,18 @@ def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) ->
 
 def main() -> None:
     analyzer = TextAnalyzer()
-    tuned = evaluate(list(corpus(3000, seed=2026)), analyzer.analyze)
+    tuned = evaluate(load("tuned"), analyzer.analyze)
     honest: dict[str, dict[str, dict[str, float]]] = {}
     by_class: dict[str, dict[str, object]] = {}
-    for seed, kind in (
-        (77, held_out),
-        (78, held_out_v2),
-        (79, held_out_v3),
-        (80, held_out_v4),
-        (81, held_out_v5),
-        (82, held_out_v6),
-        (83, held_out_v7),
-        (84, held_out_v8),
-        (85, held_out_v9),
-        (86, held_out_v10),
-        (87, held_out_v11),
-        (88, held_out_v12),
-        (89, held_out_v13),
-        (91, held_out_v14),
-    ):
-        f = _Fake(random.Random(seed))
-        docs = [kind(f) for _ in range(600)]
-        honest[kind.__name__] = evaluate(docs, analyzer.analyze)
-        by_class[kind.__name__] = person_recall_by_name_class(docs, analyzer)
-    f = _Fake(random.Random(90))
-    development = evaluate([development_set(f) for _ in range(600)], analyzer.analyze)
-    cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in CUE_NEGATIVES)
-    nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in NAMELESS_NOTES)
-    notes = [d.text[:200] for d in corpus(500, seed=1)]
+    for name in HELD_OUT:
+        docs = load(name)
+        honest[name] = evaluate(docs, analyzer.analyze)
+        by_class[name] = person_recall_by_name_class(docs, analyzer)
+    development = evaluate(load("development"), analyzer.analyze)
+    cue_negatives, nameless_notes = phrases("cue_negatives"), phrases("nameless_notes")
+    cue_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in cue_negatives)
+    nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in nameless_notes)
+    notes = [d.text[:200] for d in load("tuned", 500)]
     base = baseline_engine()
     ours = rate(analyzer.analyze, notes)
     plain = rate(lambda t: base.analyze(text=t, language="zh"), notes)
@@ -182,8 +171,8 @@ def main() -> None:
         "held_out": honest,
         "held_out_person_by_name_class": by_class,
         "development_set": development,
-        "cue_negatives": {"phrases": len(CUE_NEGATIVES), "with_a_false_person": cue_false},
-        "nameless_notes": {"sentences": len(NAMELESS_NOTES), "with_a_false_person": nameless_false},
+        "cue_negatives": {"phrases": len(cue_negatives), "with_a_false_person": cue_false},
+        "nameless_notes": {"sentences": len(nameless_notes), "with_a_false_person": nameless_false},
     }
     strict = ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD")
     loose = ("PERSON", "LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE")
@@ -194,13 +183,22 @@ def main() -> None:
     )
     result["pass_held_out"] = all(
         part[t]["recall"] >= (0.99 if t in strict else 0.95)
-        for part in honest.values()
+        for name, part in honest.items()
         for t in part
-        if t in strict + loose
+        if t in strict + loose and name != "held_out_v15"
     )
-    result["pass_throughput"] = ours >= 1000
+    result["held_out_precision_without_new_types"] = {n: labelled_precision(r) for n, r in honest.items()}
+    fresh = honest["held_out_v15"]
+    result["pass_fresh_v15"] = (
+        fresh["PERSON"]["recall"] >= 0.95
+        and all(v["recall"] >= 0.98 for t, v in fresh.items() if t not in ("PERSON", "_overall"))
+        and fresh["_overall"]["precision"] >= 0.97
+    )
+    result["pass_throughput"] = ours >= 2000
+    result.update(long_text_benchmark(analyzer))
+    result["pass_long_text"] = result["text_300k_seconds"] < 2
     result.update(table_benchmark())
-    result["pass_table"] = result["kanon_100k_seconds"] < 10
+    result["pass_table"] = result["kanon_100k_k5_l2_seconds_both_methods"] < 5
     print(json.dumps(result, ensure_ascii=False))
 
 

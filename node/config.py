@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC-SM3 key for pseudonyms (>= 16 bytes); share it to link across hospitals.",
     )
+    anonymization_max_text_chars: int = Field(
+        default=1_000_000, ge=1, description="Longest text analyzed at once (characters); longer: 413."
+    )
+    anonymization_max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest body /v1/anonymize accepts; larger: 413.",
+    )
     import_root: Path | None = Field(
         default=None, description="Files imported through the API must lie below it; default DATA_DIR/inbox."
     )

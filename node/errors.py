@@ -34,6 +34,12 @@ class InvalidInput(NodeError):
     code = "invalid_input"
 
 
+class PayloadTooLarge(InvalidInput):
+    """A request or text over a configured maximum size."""
+
+    code = "payload_too_large"
+
+
 class PolicyDenied(NodeError):
     """The caller is known but not allowed (role, policy, quota)."""
 

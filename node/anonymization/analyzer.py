@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 
 from node.anonymization.nlp import CharacterWindowContext, PatternOnlyNlpEngine
 from node.anonymization.recognizers.dates import date_recognizers
+from node.anonymization.recognizers.english import english_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
-from node.anonymization.recognizers.names import ChineseNameRecognizer, LatinNameRecognizer
+from node.anonymization.recognizers.names import (
+    ChineseNameRecognizer,
+    DottedNameRecognizer,
+    LatinNameRecognizer,
+)
+from node.anonymization.recognizers.organizations import OrganizationRecognizer
 from node.anonymization.recognizers.places import place_recognizers
+from node.errors import PayloadTooLarge
 
 ENTITY_TYPES = (
     "CN_ID_CARD",
@@ -24,8 +33,30 @@ ENTITY_TYPES = (
     "LICENSE_PLATE",
     "CN_PASSPORT",
     "IP_ADDRESS",
+    "CN_INSURANCE_POLICY",
+    "CN_MEDICAL_INSURANCE_CARD",
+    "ORGANIZATION",
+)
+ENGLISH_TYPES = (
+    "PERSON",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "US_PASSPORT",
+    "US_DRIVER_LICENSE",
+    "LOCATION",
+    "DATE_TIME",
 )
 THRESHOLD = 0.5
+ENGLISH_SHARE = 0.2  # a line this much Latin script (of its letters) is English or mixed ...
+ENGLISH_WORDS = 2  # ... and holds this many words of three or more letters (not mmol/L, tid, IP)
+_ENGLISH_WORD = re.compile(r"(?<![@.\w])[A-Za-z]{3,}\d*(?![@.\w])")  # not in e-mails, units (mmHg), codes
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def latin_share(text: str) -> float:
+    latin, cjk = len(_LATIN.findall(text)), len(_CJK.findall(text))
+    return latin / (latin + cjk) if latin + cjk else 0.0
 
 
 @dataclass(frozen=True)
@@ -39,8 +70,14 @@ class Entity:
         return {"type": self.type, "start": self.start, "end": self.end, "score": round(self.score, 2)}
 
 
+CHUNK = 4000  # characters analyzed at once: per-chunk work is bounded, so a text's time is linear
+OVERLAP = 200  # characters of context on each side of a chunk (no entity is longer)
+MAX_CHARS = 1_000_000
+
+
 class TextAnalyzer:
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int = MAX_CHARS) -> None:
+        self.max_chars = max_chars
         registry = RecognizerRegistry(supported_languages=["zh"])
         recognizers = [
             *identifier_recognizers(),
@@ -48,6 +85,8 @@ class TextAnalyzer:
             *place_recognizers(),
             ChineseNameRecognizer(),
             LatinNameRecognizer(),
+            DottedNameRecognizer(),
+            OrganizationRecognizer(),
         ]
         for r in recognizers:
             registry.add_recognizer(r)
@@ -58,19 +97,90 @@ class TextAnalyzer:
             supported_languages=["zh"],
             default_score_threshold=THRESHOLD,
         )
+        english = RecognizerRegistry(supported_languages=["en"])
+        for r in english_recognizers():
+            english.add_recognizer(r)
+        self._english = AnalyzerEngine(
+            registry=english,
+            nlp_engine=PatternOnlyNlpEngine(),
+            context_aware_enhancer=CharacterWindowContext(),
+            supported_languages=["en"],
+            default_score_threshold=THRESHOLD,
+        )
 
     def analyze(self, text: str) -> list[Entity]:
+        """Entities in ``text``. A long text is analyzed in chunks of about ``CHUNK`` characters that end at
+        a line or sentence end, each with ``OVERLAP`` characters of context either side; a chunk keeps the
+        findings that start in its own part."""
+        if len(text) > self.max_chars:
+            raise PayloadTooLarge(
+                f"text of {len(text)} characters; at most {self.max_chars} are analyzed at once",
+                code="text_too_long",
+            )
+        if len(text) <= CHUNK + OVERLAP:
+            return resolve_overlaps(self._raw(text))
+        found: list[RecognizerResult] = []
+        for own_start, own_end in chunk_bounds(text):
+            start, end = max(0, own_start - OVERLAP), min(len(text), own_end + OVERLAP)
+            for r in self._raw(text[start:end]):
+                if own_start <= r.start + start < own_end:
+                    found.append(RecognizerResult(r.entity_type, r.start + start, r.end + start, r.score))
+        return resolve_overlaps(found)
+
+    def _raw(self, text: str) -> list[RecognizerResult]:
         raw = self._engine.analyze(text=text, language="zh", entities=list(ENTITY_TYPES))
-        return resolve_overlaps(raw)
+        for start, end in english_lines(text):  # English or mixed lines: Presidio's English recognizers too
+            for r in self._english.analyze(text=text[start:end], language="en", entities=list(ENGLISH_TYPES)):
+                raw.append(RecognizerResult(r.entity_type, r.start + start, r.end + start, r.score))
+        return raw
+
+
+_BREAK = re.compile(r"[\n。；;！？!?]")
+
+
+def chunk_bounds(text: str) -> list[tuple[int, int]]:
+    """Consecutive spans covering ``text``, each about CHUNK characters, ending after a line or sentence
+    end where one lies in the chunk's last quarter."""
+    bounds, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK)
+        if end < len(text):
+            last = None
+            for m in _BREAK.finditer(text, start + CHUNK * 3 // 4, end):
+                last = m.end()
+            end = last or end
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def english_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the lines that are English or mixed, adjacent ones joined."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        end = pos + len(line)
+        if latin_share(line) >= ENGLISH_SHARE and len(_ENGLISH_WORD.findall(line)) >= ENGLISH_WORDS:
+            if spans and spans[-1][1] == pos:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((pos, end))
+        pos = end
+    return spans
 
 
 def resolve_overlaps(results: list[RecognizerResult]) -> list[Entity]:
-    """Keep the best of overlapping findings: higher score first, then the longer span."""
+    """Keep the best of overlapping findings: higher score first, then the longer span. The kept spans do
+    not overlap, so each candidate is checked against its two neighbours by start (bisect): n log n."""
     ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+    starts: list[int] = []
     kept: list[RecognizerResult] = []
     for r in ranked:
-        if all(r.end <= k.start or r.start >= k.end for k in kept):
-            kept.append(r)
-    return [
-        Entity(r.entity_type, r.start, r.end, float(r.score)) for r in sorted(kept, key=lambda r: r.start)
-    ]
+        i = bisect.bisect_left(starts, r.start)
+        if i > 0 and kept[i - 1].end > r.start:
+            continue
+        if i < len(kept) and kept[i].start < r.end:
+            continue
+        starts.insert(i, r.start)
+        kept.insert(i, r)
+    return [Entity(r.entity_type, r.start, r.end, float(r.score)) for r in kept]

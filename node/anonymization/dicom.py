@@ -9,21 +9,32 @@ X/Z/U* -> U for UIDs. Options:
   the basic profile.
 - Clean Descriptors: descriptions and comments are kept, with personal information removed by the text
   recognizers, instead of being removed.
+- Structured Reports: the Content Sequence (0040,A730) is removed (``sr="remove"``, the basic profile's
+  choice) or kept with every text value cleaned by the text recognizers (``sr="clean"``).
+Inside every sequence, text attributes the profile's table does not name (code meanings, text values,
+descriptions of nested items) go through the text cleaner; person names become ANONYMOUS; free text
+(LT/ST/UT) is emptied when no cleaner is given.
 UIDs are remapped consistently (2.25.<HMAC-SM3 of the original>), so studies and series stay linked
 across files and runs with the same key. Private attributes are removed. Images that may carry
-burned-in text (pixel data is not touched) are flagged.
+burned-in text are flagged (by modality, BurnedInAnnotation and image type); with ``mask_burned_in`` the
+regions a per-modality template lists (``data/burned_in_templates.json``: US, SC) are filled with zero
+(Clean Pixel Data Option), where pydicom can decode the pixel data here (native, RLE).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from importlib import resources
 from typing import Any
 
 from dicomanonymizer.dicomfields_selector import dicom_anonymization_database_selector
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
@@ -75,6 +86,10 @@ CLEAN_DESCRIPTORS = {
     )
 }
 PATIENT_ID, PATIENT_NAME = int(Tag(0x0010, 0x0020)), int(Tag(0x0010, 0x0010))
+CONTENT_SEQUENCE = int(Tag(0x0040, 0xA730))
+TEXT_VRS = {"SH", "LO", "ST", "LT", "UT", "UC"}
+FREE_TEXT_VRS = {"ST", "LT", "UT"}
+SR_MODES = ("remove", "clean")
 TEMPORAL_VRS = {"DA", "DT", "TM"}
 DUMMY = {
     "DA": "19000101",
@@ -99,7 +114,16 @@ OPTION_CODES = {
     "full": ("113106", "Retain Longitudinal Temporal Information Full Dates Option"),
     "shifted": ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
     "clean": ("113105", "Clean Descriptors Option"),
+    "pixels": ("113101", "Clean Pixel Data Option"),
 }
+TEMPLATES: dict[str, list[dict[str, Any]]] = {
+    k: v
+    for k, v in json.loads(
+        (resources.files("node.anonymization") / "data" / "burned_in_templates.json").read_text("utf-8")
+    ).items()
+    if not k.startswith("_")
+}
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 
 @dataclass
@@ -115,12 +139,19 @@ class DicomDeidentifier:
         dates: str | None = None,
         clean_descriptors: bool = False,
         clean_text: Callable[[str], str] | None = None,
+        sr: str = "remove",
+        mask_burned_in: bool = False,
     ) -> None:
         if dates not in (None, "full", "shifted"):
             raise ValueError("dates must be None, 'full' or 'shifted'")
         if clean_descriptors and clean_text is None:
             raise ValueError("clean descriptors need a text cleaner")
+        if sr not in SR_MODES:
+            raise ValueError("sr must be 'remove' or 'clean'")
+        if sr == "clean" and clean_text is None:
+            raise ValueError("sr='clean' needs a text cleaner")
         self._key, self._dates, self._clean, self._clean_text = key, dates, clean_descriptors, clean_text
+        self._sr, self._mask = sr, mask_burned_in
         self._dates_shift = Pseudonymizer(key)
 
     def uid(self, original: str) -> str:
@@ -134,12 +165,19 @@ class DicomDeidentifier:
         patient = str(ds.get("PatientID", ""))
         offset = self._dates_shift.date_offset_days(patient)  # the same shift as the patient's text and FHIR
         result.warnings += self._burned_in_warnings(ds)
+        masked = self._mask and self._mask_template(ds, result.warnings)
         ds.remove_private_tags()
         self._walk(ds, offset)
         ds.PatientID = "ANON-" + self.pseudonym("patient", patient)
         ds.PatientName = "ANON^" + self.pseudonym("patient", patient)
         ds.PatientIdentityRemoved = "YES"
-        codes = ["basic", *([self._dates] if self._dates else []), *(["clean"] if self._clean else [])]
+        cleaned = self._clean or self._sr == "clean"
+        codes = [
+            "basic",
+            *([self._dates] if self._dates else []),
+            *(["clean"] if cleaned else []),
+            *(["pixels"] if masked else []),
+        ]
         ds.DeidentificationMethod = "; ".join(OPTION_CODES[c][1] for c in codes)[:64]
         seq = []
         for c in codes:
@@ -155,16 +193,16 @@ class DicomDeidentifier:
             ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         return result
 
-    def _walk(self, ds: Dataset, offset: int) -> None:
+    def _walk(self, ds: Dataset, offset: int, nested: bool = False) -> None:
         for elem in list(ds):
             tag = int(elem.tag)
             if elem.VR == "SQ":
                 action = action_for(tag)
-                if action == "X":
+                if action == "X" or (tag == CONTENT_SEQUENCE and self._sr == "remove"):
                     del ds[elem.tag]
                     continue
                 for item in elem.value:
-                    self._walk(item, offset)
+                    self._walk(item, offset, nested=True)
                 continue
             if tag in (PATIENT_ID, PATIENT_NAME):
                 continue  # replaced by pseudonyms afterwards
@@ -179,8 +217,24 @@ class DicomDeidentifier:
             if action is None:
                 if elem.VR == "UI" and tag != int(Tag(0x0002, 0x0010)) and _instance_uid(elem):
                     elem.value = self.uid(str(elem.value))
+                elif nested:
+                    self._nested_text(elem)
                 continue
             self._apply(ds, elem, action)
+
+    def _nested_text(self, elem: DataElement) -> None:
+        """A text attribute inside a sequence that the profile's table does not name."""
+        if elem.VR == "PN" and elem.value:
+            elem.value = "ANONYMOUS"
+        elif elem.VR in TEXT_VRS and elem.value:
+            values = elem.value if isinstance(elem.value, list | MultiValue) else [elem.value]
+            if self._clean_text is not None:
+                cleaned = [self._clean_text(str(v)) for v in values]
+            elif elem.VR in FREE_TEXT_VRS:
+                cleaned = ["" for _ in values]
+            else:
+                return
+            elem.value = cleaned if len(cleaned) > 1 else cleaned[0]
 
     def _apply(self, ds: Dataset, elem: DataElement, action: str) -> None:
         if action == "X":
@@ -194,6 +248,35 @@ class DicomDeidentifier:
                 values = elem.value if isinstance(elem.value, list) else [elem.value]
                 mapped = [self.uid(str(v)) for v in values]
                 elem.value = mapped if isinstance(elem.value, list) else mapped[0]
+
+    @staticmethod
+    def _mask_template(ds: Dataset, warnings: list[str]) -> bool:
+        """Fill the template's regions with zero; False (and a warning) where that cannot be done here."""
+        sc = str(ds.get("SOPClassUID", "")).startswith(SECONDARY_CAPTURE)
+        modality = "SC" if sc else str(ds.get("Modality", ""))
+        regions = TEMPLATES.get(modality)
+        if not regions or "PixelData" not in ds:
+            return False
+        try:
+            pixels = ds.pixel_array.copy()
+        except Exception as exc:  # noqa: BLE001 - no decoder for this transfer syntax here
+            warnings.append(
+                f"burned-in text not masked: pixel data not decodable here ({type(exc).__name__})"
+            )
+            return False
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        view = pixels if frames > 1 else pixels[None, ...]
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        for r in regions:
+            top, bottom = math.floor(r["top"] * rows), math.ceil(r["bottom"] * rows)
+            left, right = math.floor(r["left"] * cols), math.ceil(r["right"] * cols)
+            view[:, top:bottom, left:right, ...] = 0
+        photometric = str(ds.PhotometricInterpretation)
+        if photometric == "YBR_FULL_422":
+            photometric = "YBR_FULL"  # pydicom decodes 4:2:2 to full resolution
+        ds.set_pixel_data(pixels, photometric, int(ds.BitsStored))
+        warnings.append(f"burned-in text masked: {len(regions)} region(s) of the {modality} template")
+        return True
 
     @staticmethod
     def _burned_in_warnings(ds: Dataset) -> list[str]:

@@ -48,6 +48,21 @@ def _date_prefix(n: int, suffix: str = "") -> Callable[[pd.Series], pd.Series]:
     return cut
 
 
+def _date_period(kind: str) -> Callable[[pd.Series], pd.Series]:
+    """ISO week (2025-W10) or quarter (2025-Q1) of a date."""
+
+    def cut(values: pd.Series) -> pd.Series:
+        d = pd.to_datetime(values.astype(str).str.replace("/", "-", regex=False).str[:10], errors="coerce")
+        if kind == "week":
+            iso = d.dt.isocalendar()
+            out = iso["year"].astype(str) + "-W" + iso["week"].astype("Int64").astype(str).str.zfill(2)
+        else:
+            out = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
+        return out.where(d.notna(), STAR)
+
+    return cut
+
+
 def _region(keep: int) -> Callable[[pd.Series], pd.Series]:
     """GB/T 2260 codes: 6 digits = county, first 4 = city (xxxx00), first 2 = province (xx0000)."""
 
@@ -68,8 +83,21 @@ def _address(pattern: str) -> Callable[[pd.Series], pd.Series]:
     return cut
 
 
+# ages in years, then bands of 5, 10 and 20 years; dates as days, ISO weeks, months, quarters, years,
+# decades (birth dates);
+# regions by GB/T 2260 level (county, city, province)
 AGE = Hierarchy("age", (_age_band(5), _age_band(10), _age_band(20), _star))
-DATE = Hierarchy("date", (_date_prefix(7), _date_prefix(4), _date_prefix(3, "x"), _star))
+DATE = Hierarchy(
+    "date",
+    (
+        _date_period("week"),
+        _date_prefix(7),
+        _date_period("quarter"),
+        _date_prefix(4),
+        _date_prefix(3, "x"),
+        _star,
+    ),
+)
 REGION = Hierarchy("region", (_region(4), _region(2), _star))
 ADDRESS = Hierarchy("address", (*(_address(p) for p in _ADDRESS_CUTS), _star))
 CATEGORICAL = Hierarchy("categorical", (_star,))

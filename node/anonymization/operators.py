@@ -88,12 +88,19 @@ def city_of(value: str) -> str:
     return m.group(1) if m else tag("LOCATION")
 
 
+ORGANIZATION_POLICIES = ("keep", "tag")
+
+
 class TextAnonymizer:
     """Applies one operator per entity type. ``date_shift_days`` shifts dates (one patient's document);
-    otherwise dates are generalized to their year."""
+    otherwise dates are generalized to their year. Organizations (hospitals, insurers) are kept whole by
+    default, or tagged (``organizations="tag"``); they are never cut."""
 
-    def __init__(self, pseudonymizer: Pseudonymizer) -> None:
+    def __init__(self, pseudonymizer: Pseudonymizer, organizations: str = "keep") -> None:
+        if organizations not in ORGANIZATION_POLICIES:
+            raise ValueError("organizations must be 'keep' or 'tag'")
         self._pseudo = pseudonymizer
+        self._organizations = organizations
         self._engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
     def operators(self, date_shift_days: int | None = None) -> dict[str, Callable[[str], str]]:
@@ -109,6 +116,11 @@ class TextAnonymizer:
         return {
             "PERSON": lambda v: p("PERSON", v),
             "MEDICAL_RECORD_NUMBER": lambda v: p("MEDICAL_RECORD_NUMBER", v),
+            "CN_INSURANCE_POLICY": lambda v: p("CN_INSURANCE_POLICY", v),
+            "CN_MEDICAL_INSURANCE_CARD": lambda v: p("CN_MEDICAL_INSURANCE_CARD", v),
+            "ORGANIZATION": (lambda v: v)
+            if self._organizations == "keep"
+            else (lambda v: tag("ORGANIZATION")),
             "CN_ID_CARD": lambda v: mask(v, 6, 0) if len(v) >= 15 else mask(v),
             "CN_PHONE": lambda v: mask(v, 3, 4),
             "BANK_CARD": lambda v: mask(v, 0, 4),
@@ -116,6 +128,10 @@ class TextAnonymizer:
             "LICENSE_PLATE": lambda v: mask(v, 2, 0),
             "EMAIL_ADDRESS": lambda v: tag("EMAIL_ADDRESS"),
             "IP_ADDRESS": lambda v: tag("IP_ADDRESS"),
+            "PHONE_NUMBER": lambda v: mask(v, 0, 2),
+            "US_SSN": lambda v: p("US_SSN", v),
+            "US_PASSPORT": lambda v: p("US_PASSPORT", v),
+            "US_DRIVER_LICENSE": lambda v: p("US_DRIVER_LICENSE", v),
             "LOCATION": city_of,
             "DATE_TIME": dates,
         }

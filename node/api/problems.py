@@ -17,6 +17,7 @@ from node.errors import (
     InvalidInput,
     NodeError,
     NotFound,
+    PayloadTooLarge,
     PolicyDenied,
     Unauthorized,
 )
@@ -28,6 +29,7 @@ MEDIA_TYPE = "application/problem+json"
 _CATEGORIES: list[tuple[type[NodeError], int, str, str]] = [
     (NotFound, 404, "资源不存在", "Not found"),
     (Conflict, 409, "与当前状态冲突", "Conflict"),
+    (PayloadTooLarge, 413, "请求内容过大", "Payload too large"),
     (InvalidInput, 422, "输入无效", "Invalid input"),
     (Unauthorized, 401, "未通过身份认证", "Unauthorized"),
     (PolicyDenied, 403, "无权执行此操作", "Forbidden"),

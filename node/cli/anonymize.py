@@ -66,13 +66,19 @@ def text(
     date_shift_days: int | None = typer.Option(
         None, "--date-shift-days", help="Shift full dates by this many days instead of keeping only the year."
     ),
+    organizations: str = typer.Option(
+        "keep", "--organizations", help="Hospitals and companies: 'keep' them whole or 'tag' them."
+    ),
 ) -> None:
     """Read JSON Lines {"text": ...} on stdin; write {"text": "<anonymized>"} per line."""
     from node.anonymization.analyzer import TextAnalyzer
-    from node.anonymization.operators import Pseudonymizer, TextAnonymizer
+    from node.anonymization.operators import ORGANIZATION_POLICIES, Pseudonymizer, TextAnonymizer
 
+    if organizations not in ORGANIZATION_POLICIES:
+        raise _bad("--organizations must be 'keep' or 'tag'")
     texts = _read_lines()
-    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(_key()))
+    analyzer = TextAnalyzer()
+    anonymizer = TextAnonymizer(Pseudonymizer(_key()), organizations=organizations)
     _write([{"text": anonymizer.anonymize(t, analyzer.analyze(t), date_shift_days)} for t in texts])
 
 
@@ -99,9 +105,13 @@ def table(
         "--person",
         help="Column identifying the individual (k counts persons); default: a patient id column.",
     ),
+    method: str = typer.Option(
+        "auto", "--method", help="auto (the less lossy of both), full_domain (lattice) or mondrian (local)."
+    ),
 ) -> None:
     """Generalize quasi-identifiers and suppress rows until k-anonymity (and l-diversity) hold; print the
-    report as JSON. Exit 1, writing nothing, if the target needs more suppression than allowed."""
+    report (method, loss per column, both methods' loss) as JSON. Exit 1, writing nothing, if the target
+    needs more suppression than allowed."""
     import pandas as pd
 
     from connectors.tabular import CsvSource
@@ -133,7 +143,8 @@ def table(
     if person is None:
         person = next((c for c in data.columns if PERSON_KEY.match(c)), None)
     try:
-        out, report = KAnonymizer(q, k, sens, l_div, max_suppression, person=person).anonymize(data, drops)
+        anonymizer = KAnonymizer(q, k, sens, l_div, max_suppression, person=person, method=method)
+        out, report = anonymizer.anonymize(data, drops)
     except NodeError as exc:
         raise _bad(exc.message) from None
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -172,48 +183,41 @@ def dicom(
         None, "--dates", help="Retain dates: 'full' or 'shifted' (per patient)."
     ),
     clean_descriptors: bool = typer.Option(False, "--clean-descriptors", help="Keep descriptions, cleaned."),
+    sr: str = typer.Option(
+        "remove", "--sr", help="SR content: 'remove' (basic profile) or 'clean' (text cleaned)."
+    ),
+    mask_burned_in: bool = typer.Option(
+        False, "--mask-burned-in", help="Fill the modality template's text regions (US, SC) with zero."
+    ),
+    on_error: str = typer.Option(
+        "skip", "--on-error", help="A bad file: 'skip' and report it (exit 1), or 'reject' the run (exit 2)."
+    ),
 ) -> None:
-    """De-identify DICOM files (PS3.15 Basic Profile); print a JSON report with burned-in text warnings.
-    Nothing is written unless every file succeeds."""
-    import shutil
-
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
+    """De-identify DICOM files (PS3.15 Basic Profile); print a JSON report with burned-in text warnings
+    and skipped files. The target folder appears only when the run finishes; with --on-error reject,
+    nothing is written unless every file succeeds."""
     from node.anonymization.analyzer import TextAnalyzer
-    from node.anonymization.dicom import DicomDeidentifier
+    from node.anonymization.dicom import SR_MODES, DicomDeidentifier
+    from node.anonymization.dicom_files import ON_ERROR, RejectedFile, deidentify_folder
     from node.anonymization.operators import Pseudonymizer, TextAnonymizer
 
     if target.exists():
         raise _bad(f"{target} exists; choose a new folder")
     if not source.is_dir():
         raise _bad(f"{source} is not a folder")
+    if sr not in SR_MODES:
+        raise _bad("--sr must be 'remove' or 'clean'")
+    if on_error not in ON_ERROR:
+        raise _bad("--on-error must be 'skip' or 'reject'")
     key = _key()
-    cleaner = None
-    if clean_descriptors:
-        analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(key))
-        cleaner = lambda t: anonymizer.anonymize(t, analyzer.analyze(t))  # noqa: E731
-    deid = DicomDeidentifier(key, dates, clean_descriptors, cleaner)
-    staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    staging.mkdir(parents=True)
-    report: dict[str, Any] = {"files": 0, "warnings": {}}
+    analyzer, anonymizer = TextAnalyzer(), TextAnonymizer(Pseudonymizer(key))
+    cleaner = lambda t: anonymizer.anonymize(t, analyzer.analyze(t))  # noqa: E731
+    deid = DicomDeidentifier(key, dates, clean_descriptors, cleaner, sr=sr, mask_burned_in=mask_burned_in)
     try:
-        for f in sorted(p for p in source.rglob("*") if p.is_file()):
-            rel = f.relative_to(source)
-            try:
-                ds = pydicom.dcmread(f)
-            except InvalidDicomError:
-                raise _bad(f"{rel}: not a DICOM file (no DICM preamble)") from None
-            except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged files
-                raise _bad(f"{rel}: unreadable DICOM ({type(exc).__name__})") from None
-            result = deid.deidentify(ds)
-            out = staging / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            result.dataset.save_as(out)
-            report["files"] += 1
-            if result.warnings:
-                report["warnings"][str(rel)] = result.warnings
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        report = deidentify_folder(source, target, deid, on_error)
+    except RejectedFile as exc:
+        raise _bad(str(exc)) from None
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    if report.skipped:
+        typer.echo(f"error [files_skipped]: {len(report.skipped)} file(s) skipped, see the report", err=True)
+        raise typer.Exit(1)

@@ -311,4 +311,9 @@ def test_extract_and_anonymize_over_http(env: Env) -> None:
         "POST", "/v1/anonymize/detect", "data_officer", json={"texts": ["患者张三，电话13812345678"]}
     )
     assert [e["type"] for e in det.json()[0]["entities"]] == ["PERSON", "CN_PHONE"]
+    long_text = env.call("POST", "/v1/anonymize/detect", "data_officer", json={"texts": ["a" * 1_000_001]})
+    assert long_text.status_code == 413 and long_text.json()["code"] == "text_too_long"
+    assert long_text.headers["content-type"].startswith("application/problem+json")
+    big = env.call("POST", "/v1/anonymize/detect", "data_officer", json={"texts": ["a" * 9_000_000]})
+    assert big.status_code == 413 and big.json()["code"] == "payload_too_large"
     assert env.call("POST", "/v1/anonymize/text", "data_officer", json={"texts": ["x"]}).status_code == 500

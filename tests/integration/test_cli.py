@@ -318,6 +318,23 @@ def test_anonymize_dicom_command(tmp_path: Path) -> None:
     ds = pydicom.dcmread(tmp_path / "out" / "CT_small.dcm")
     assert ds.PatientIdentityRemoved == "YES" and str(ds.PatientName).startswith("ANON^")
     (tmp_path / "in" / "broken.dcm").write_bytes(b"DICM but not really")
-    bad = run("anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "out2"), env=env)
-    assert bad.returncode == 2 and "broken.dcm" in bad.stderr
+    whole = (tmp_path / "in" / "MR_small.dcm").read_bytes()
+    (tmp_path / "in" / "cut.dcm").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "in" / "notes.txt").write_text("not an image")
+    rejected = run(
+        "anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "out2"), "--on-error", "reject", env=env
+    )
+    assert rejected.returncode == 2 and "broken.dcm" in rejected.stderr
     assert not (tmp_path / "out2").exists() and not list(tmp_path.glob(".out2*"))
+    skipped = run("anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "out3"), env=env)
+    assert skipped.returncode == 1 and "3 file(s) skipped" in skipped.stderr
+    report = json.loads(skipped.stdout)
+    assert report["files"] == 8 and sorted(report["skipped"]) == ["broken.dcm", "cut.dcm", "notes.txt"]
+    assert "truncated" in report["skipped"]["cut.dcm"] and "not a DICOM" in report["skipped"]["notes.txt"]
+    assert sorted(p.name for p in (tmp_path / "out3").iterdir()) == sorted(
+        p.name for p in (tmp_path / "out").iterdir()
+    )  # the good files, none of the bad ones, nothing written whole from a cut file
+    bad_option = run(
+        "anonymize", "dicom", str(tmp_path / "in"), str(tmp_path / "o4"), "--sr", "keep", env=env
+    )
+    assert bad_option.returncode == 2 and not (tmp_path / "o4").exists()

@@ -27,6 +27,12 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "a insurer sees:",
         "hnode audit verify: intact",
         "after:  出院小结 患者PERSON_",
+        "被保险人：PERSON_",  # the minority name whole (阿依古丽·买买提)
+        "保单号CN_INSURANCE_POLICY_",
+        "医保卡号：CN_MEDICAL_INSURANCE_CARD_",
+        "就诊医院：重庆市江北区人民医院",  # an organization is kept whole, never cut into another hospital
+        "SR text after:  患者PERSON_",
+        "skipped: {'readme.txt': 'not a DICOM file",
         "independent verification (rows): passed",
         "name=ANON^",
         "verify: ok=False, first broken entry #",

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from connectors.deid_corpus import NAMELESS_NOTES, _Fake, development_set, evaluate
+from benchmarks.deid.corpus import evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.recognizers.lexicon import COMPOUND, SINGLE
 from node.anonymization.recognizers.name_model import NameModel, given_name_counts, surname_shares
-from node.anonymization.recognizers.names import COMPOUND, SINGLE
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_packaged_statistics() -> None:
 
 
 def test_name_free_clinical_sentences(analyzer: TextAnalyzer) -> None:
-    flagged = [t for t in NAMELESS_NOTES if any(e.type == "PERSON" for e in analyzer.analyze(t))]
+    flagged = [t for t in phrases("nameless_notes") if any(e.type == "PERSON" for e in analyzer.analyze(t))]
     assert flagged == []  # 131 sentences dense in surname characters (全家同意, 经与单位协商, 石家庄市)
 
 
@@ -110,8 +110,7 @@ def test_a_word_ending_in_a_surname_character_is_no_name(analyzer: TextAnalyzer)
 
 def test_development_set_regression_floor(analyzer: TextAnalyzer) -> None:
     # tuned against: a floor that catches regressions, not a measure of unseen recall
-    f = _Fake(random.Random(90))
-    report = evaluate([development_set(f) for _ in range(200)], analyzer.analyze)
+    report = evaluate(load("development", 200), analyzer.analyze)
     assert report["PERSON"]["recall"] >= 0.97 and report["PERSON"]["precision"] >= 0.99, report["PERSON"]
 
 
@@ -134,3 +133,18 @@ def test_a_name_keeps_its_reading_within_a_document(analyzer: TextAnalyzer) -> N
 )
 def test_titles_and_identifiers_around_a_name(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert [text[e.start : e.end] for e in analyzer.analyze(text) if e.type == "PERSON"] == [name]
+
+
+def test_the_lexicon_and_the_model_import_no_recognizer() -> None:
+    import ast
+    from pathlib import Path
+
+    from node.anonymization.recognizers import lexicon, name_model
+
+    for module in (lexicon, name_model):
+        tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {
+            f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+        }
+        assert not any(m and m.endswith("recognizers.names") for m in imported), module.__name__

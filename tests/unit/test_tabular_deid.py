@@ -30,7 +30,23 @@ def _table(n: int, seed: int = 0) -> pd.DataFrame:
 
 def test_hierarchies() -> None:
     assert AGE.apply(pd.Series([23, 47]), 2).tolist() == ["20-29", "40-49"]
-    assert DATE.apply(pd.Series(["2025-03-04"]), 1).tolist() == ["2025-03"]
+    days = pd.Series(["2025-03-04", "2025-12-31"])
+    assert [DATE.apply(days, lv).tolist() for lv in range(DATE.height + 1)] == [
+        ["2025-03-04", "2025-12-31"],
+        ["2025-W10", "2026-W01"],  # ISO weeks: the last day of 2025 is in week 1 of 2026
+        ["2025-03", "2025-12"],
+        ["2025-Q1", "2025-Q4"],
+        ["2025", "2025"],
+        ["202x", "202x"],
+        ["*", "*"],
+    ]
+    assert [AGE.apply(pd.Series([47]), lv).tolist()[0] for lv in range(AGE.height + 1)] == [
+        "47",
+        "45-49",
+        "40-49",
+        "40-59",
+        "*",
+    ]
     assert REGION.apply(pd.Series(["500106"]), 2).tolist() == ["500000"]
     assert ADDRESS.apply(pd.Series(["四川省成都市武侯区人民路1号"]), 2).tolist() == ["四川省成都市"]
 
@@ -100,3 +116,80 @@ def test_person_level_k_counts_people_not_rows() -> None:
     assert report.met and report.achieved_k == 4 and "patient_id" not in out.columns
     assert verify(more, ["sex", "district_code"], 4, person="patient_id")
     assert not verify(more, ["sex", "district_code"], 5, person="patient_id")
+
+
+def _admissions(n: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    admit = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 95, n),
+            "sex": rng.choice(["M", "F"], n),
+            "district_code": rng.choice(["500103", "500105", "500106", "500107", "500108", "510104"], n),
+            "admit_date": admit.strftime("%Y-%m-%d"),
+            "icd10": rng.choice(["I10", "E11.9", "J44.9", "F32.9", "K29.7", "N18.3"], n),
+        }
+    )
+
+
+def test_both_methods_run_and_the_lesser_loss_is_released() -> None:
+    data = _admissions(20_000)
+    quasi = ["age", "sex", "district_code", "admit_date"]
+    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(data)
+    assert report.met and verify(out, quasi, 5, "icd10", 2)
+    candidates = report.candidates
+    assert set(candidates) == {"full_domain", "mondrian"}
+    assert report.method == min(candidates, key=lambda m: (candidates[m], m != "full_domain"))
+    assert report.information_loss == candidates[report.method]
+    assert set(report.loss_by_column) == set(quasi)
+    assert all(0 <= v <= 1 for v in report.loss_by_column.values())
+    # admission dates were flattened to a year by the old date hierarchy (day, month, year, decade)
+    assert out["admit_date"].str.fullmatch(r"\d{4}|\*").mean() < 0.5
+
+
+def _skewed(n: int = 5000) -> pd.DataFrame:
+    """Most patients from one district and age decade, a few from everywhere: a lattice must generalize
+    every record for the few, local recoding only the few."""
+    rng = np.random.default_rng(1)
+    dense = rng.random(n) < 0.85
+    birth = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 20_000, n), unit="D")
+    return pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(n)],
+            "age": np.where(dense, rng.integers(30, 40, n), rng.integers(18, 95, n)),
+            "sex": rng.choice(["M", "F"], n),
+            "district_code": np.where(
+                dense, "500103", rng.choice(["500105", "500106", "510104", "510107", "520102", "530102"], n)
+            ),
+            "birth_date": birth.strftime("%Y-%m-%d"),
+        }
+    )
+
+
+def test_local_recoding_wins_on_skewed_data() -> None:
+    quasi = ["age", "sex", "district_code", "birth_date"]
+    out, report = KAnonymizer(quasi, 5, person="patient_id").anonymize(_skewed(), ["patient_id"])
+    assert report.method == "mondrian" and report.candidates["mondrian"] < report.candidates["full_domain"]
+    assert report.met and verify(out, quasi, 5) and report.suppressed_rows == 0
+    assert (out["birth_date"] != "*").mean() > 0.5  # the lattice stars or suppresses far more
+    levels = report.generalization["birth_date"]["levels"]
+    assert isinstance(levels, dict) and len(levels) > 1  # records at different levels: local recoding
+
+
+def test_a_method_can_be_asked_for() -> None:
+    data = _admissions(3000)
+    quasi = ["age", "sex", "district_code", "admit_date"]
+    _, report = KAnonymizer(quasi, 5, method="full_domain").anonymize(data)
+    assert report.method == "full_domain" and set(report.candidates) == {"full_domain"}
+    local, local_report = KAnonymizer(quasi, 5, method="mondrian").anonymize(data)
+    assert local_report.method == "mondrian" and verify(local, quasi, 5)
+    with pytest.raises(InvalidInput, match="method"):
+        KAnonymizer(quasi, 5, method="ola")
+
+
+def test_local_recoding_counts_persons() -> None:
+    data = _admissions(600).assign(patient_id=[f"p{i // 3}" for i in range(600)])
+    quasi = ["age", "sex", "district_code", "admit_date"]
+    out, report = KAnonymizer(quasi, 5, person="patient_id", method="mondrian").anonymize(data)
+    assert report.met and verify(out, quasi, 5, person="patient_id")
+    assert not verify(out, quasi, 15, person="patient_id")  # persons, not rows (three rows each)

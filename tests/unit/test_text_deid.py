@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.deid_corpus import CUE_NEGATIVES, corpus, evaluate
+from benchmarks.deid.corpus import Document, evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
 
@@ -72,7 +72,7 @@ def test_hard_negatives_are_not_reported(analyzer: TextAnalyzer, text: str) -> N
 
 
 def test_cue_words_followed_by_ordinary_words_hold_no_name(analyzer: TextAnalyzer) -> None:
-    named = {text: found(analyzer, text) for text in CUE_NEGATIVES}
+    named = {text: found(analyzer, text) for text in phrases("cue_negatives")}
     assert {t: f for t, f in named.items() if any(kind == "PERSON" for kind, _ in f)} == {}
 
 
@@ -83,8 +83,24 @@ def test_offsets_are_python_string_indices(analyzer: TextAnalyzer) -> None:
     assert text[start:end] == "13912345678"
 
 
+def _without_places_inside_organizations(docs: list[Document], analyzer: TextAnalyzer) -> list[Document]:
+    """The tuned corpus was labelled before organizations were a type: its claim forms label 重庆 of
+    中国工商银行重庆分行 a LOCATION. An organization is now found whole (never cut), so such a label is
+    left out of the regression floor (the benchmark reports the unfiltered figure)."""
+    out = []
+    for d in docs:
+        orgs = [(e.start, e.end) for e in analyzer.analyze(d.text) if e.type == "ORGANIZATION"]
+        kept = [
+            (t, s, e)
+            for t, s, e in d.entities
+            if t != "LOCATION" or not any(a <= s and e <= b for a, b in orgs)
+        ]
+        out.append(Document(d.kind, d.text, kept))
+    return out
+
+
 def test_corpus_quality_regression(analyzer: TextAnalyzer) -> None:
-    report = evaluate(list(corpus(300, seed=99)), analyzer.analyze)
+    report = evaluate(_without_places_inside_organizations(load("tuned", 300), analyzer), analyzer.analyze)
     for t in ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD"):
         assert report[t]["recall"] >= 0.99, (t, report[t])
     for t in ("LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE"):
@@ -116,12 +132,14 @@ def test_operators() -> None:
 def test_anonymized_text_keeps_no_identifier(analyzer: TextAnalyzer) -> None:
     anonymizer = TextAnonymizer(Pseudonymizer(b"0" * 32))
     names, leaked = 0, 0
-    for doc in corpus(60, seed=5):
+    for doc in load("tuned", 60):
         found_spans = analyzer.analyze(doc.text)
         out = anonymizer.anonymize(doc.text, found_spans, date_shift_days=-17)
         for e in found_spans:  # everything detected is gone
             value = doc.text[e.start : e.end]
-            if e.type != "LOCATION" or len(value) > 4:  # a bare city may legitimately remain
+            if e.type == "ORGANIZATION":
+                assert value in out  # kept whole by the default policy
+            elif e.type != "LOCATION" or len(value) > 4:  # a bare city may legitimately remain
                 assert value not in out, (e.type, value)
         for entity_type, start, end in doc.entities:
             if entity_type == "PERSON":

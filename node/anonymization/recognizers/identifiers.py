@@ -13,8 +13,10 @@ _PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.
 _CARD_CONTEXT = re.compile(r"卡号|银行|账号|帐号|储蓄卡|信用卡|借记卡|开户", re.IGNORECASE)
 _PASSPORT_CONTEXT = re.compile(r"护照|passport|通行证", re.IGNORECASE)
 
+# written whole, or in groups of 6-8-4 (or 6-4-4-4) separated by spaces or hyphens
 ID18 = re.compile(
-    r"(?<![0-9A-Za-z])\d{6}[ ]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ ]?\d{3}[\dXx](?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z-])\d{6}[ -]?(?:18|19|20)\d{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]"
+    r"(?![0-9A-Za-z])"
 )
 ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
@@ -37,8 +39,20 @@ MRN = re.compile(
 )
 
 
+# the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
+_NUMBER = r"[ \t]*(?:[:：]|为|是)?[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
+POLICY = re.compile(r"(?:保险单|投保单|保单)(?:号码|号|编号)" + _NUMBER)
+INSURANCE_CARD = re.compile(
+    r"(?:医保|社保|社会保障|医疗保险|参保|新农合)(?:卡号|卡|号码|号|编号|个人编号)(?:码)?" + _NUMBER
+)
+
+
+def _labelled(m: re.Match[str], text: str) -> float | None:
+    return 0.96  # above a bank card's 0.95: a policy number can pass Luhn by chance
+
+
 def _id18(m: re.Match[str], text: str) -> float | None:
-    return 0.95 if valid_id_card(m.group().replace(" ", "")) else None
+    return 0.95 if valid_id_card(re.sub(r"[ -]", "", m.group())) else None
 
 
 def _id15(m: re.Match[str], text: str) -> float | None:
@@ -98,4 +112,6 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("CN_PASSPORT", PASSPORT, _passport),
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
+        RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
+        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
     ]

@@ -33,7 +33,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from node.anonymization.recognizers import names as rules
+from node.anonymization.recognizers import lexicon
 
 NAME_PRIOR = 0.01  # the share of words that are personal names
 CUE_FACTOR = 1000.0  # how much likelier a name is next to a cue (患者X, X医生) than elsewhere
@@ -70,10 +70,10 @@ def given_name_counts() -> dict[str, int]:
 def surname_shares() -> dict[str, float]:
     """Approximate shares of the population by surname: a Zipf law over the list's frequency order,
     compound surnames (欧阳, 司马 ...) one in ten thousand each."""
-    weights = {ch: 1 / rank**SURNAME_ZIPF for rank, ch in enumerate(rules.SINGLE, start=1)}
+    weights = {ch: 1 / rank**SURNAME_ZIPF for rank, ch in enumerate(lexicon.SINGLE, start=1)}
     total = sum(weights.values())
-    shares = {ch: w / total * (1 - 1e-4 * len(rules.COMPOUND)) for ch, w in weights.items()}
-    shares.update(dict.fromkeys(rules.COMPOUND, 1e-4))
+    shares = {ch: w / total * (1 - 1e-4 * len(lexicon.COMPOUND)) for ch, w in weights.items()}
+    shares.update(dict.fromkeys(lexicon.COMPOUND, 1e-4))
     return shares
 
 
@@ -95,7 +95,7 @@ class NameModel:
 
     @classmethod
     def packaged(cls) -> NameModel:
-        return cls(given_name_counts(), surname_shares(), rules._jieba())
+        return cls(given_name_counts(), surname_shares(), lexicon.jieba_module())
 
     def _word_logp(self, word: str) -> float | None:
         """A dictionary word's log-probability. Words jieba tags as personal names are not words here
@@ -104,18 +104,18 @@ class NameModel:
         f = self._freq.get(word, 0)
         if not f:
             return None
-        if (f < rules.RARE_WORD or len(word) == 3) and str(self._tags.get(word, "")).startswith("nr"):
+        if (f < lexicon.RARE_WORD or len(word) == 3) and str(self._tags.get(word, "")).startswith("nr"):
             return None
         return math.log(f) - self._log_total
 
     def _name_logp(self, name: str, surname: int, context: float) -> float | None:
         """log P(name), ``context`` the log of how much likelier the surroundings make a name."""
         given = name[surname:]
-        if any(ch in rules._NOT_GIVEN for ch in given):
+        if any(ch in lexicon.NOT_GIVEN for ch in given):
             return None
-        if not context and self._freq.get(name, 0) >= rules.RARE_WORD:
+        if not context and self._freq.get(name, 0) >= lexicon.RARE_WORD:
             return None  # a common word (汪洋, 高原) is a name only where the context says a person
-        if rules.starts_clinical_word(name):
+        if lexicon.starts_clinical_word(name):
             return None
         lp = self._surname[name[:surname]] + self._length[len(given)] + context
         return lp + sum(self._given.get(ch, self._given_unseen) for ch in given)
@@ -125,7 +125,7 @@ class NameModel:
         or a co-verb (与X), after it a title (X医生) or a verb only a person does (X沟通, ``predicate``);
         the two sides are independent evidence, so their factors multiply."""
         before = self._cue if cued_before else (self._coverb if coverb else 0.0)
-        if rules._AFTER.match(text, j):
+        if lexicon.AFTER.match(text, j):
             return before + self._cue
         return before + (self._predicate if predicate else 0.0)
 
@@ -151,8 +151,8 @@ class NameModel:
                 lp = self._word_logp(piece)
                 if lp is not None and lp + best[i + k][0] > top[0]:
                     top = (lp + best[i + k][0], i + k, False)
-            surname = 2 if run[i : i + 2] in rules.COMPOUND else (1 if run[i] in self._surname else 0)
-            cued_before = bool(surname) and rules.cue_before(text, start + i)
+            surname = 2 if run[i : i + 2] in lexicon.COMPOUND else (1 if run[i] in self._surname else 0)
+            cued_before = bool(surname) and lexicon.cue_before(text, start + i)
             coverb = bool(surname and _COVERB.search(text, max(0, start + i - 1), start + i))
             for given in (1, 2) if surname else ():
                 j = i + surname + given
@@ -160,9 +160,9 @@ class NameModel:
                     break
                 predicate = bool(_PERSON_PREDICATE.match(text, start + j))
                 if (
-                    run[i] in rules._FUNCTION_SURNAMES
+                    run[i] in lexicon.FUNCTION_SURNAMES
                     and not predicate
-                    and not rules._stands_as_name(text, start + i, start + j)
+                    and not lexicon.stands_as_name(text, start + i, start + j)
                 ):
                     continue  # 于今晨, 常感乏力: a function word running into a word (but 曾黎否认)
                 if _DRUG_TAIL.match(text, start + j):

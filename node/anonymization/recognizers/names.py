@@ -15,206 +15,39 @@ where they overlap."""
 from __future__ import annotations
 
 import re
-from importlib import resources
-from typing import TYPE_CHECKING, Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-if TYPE_CHECKING:
-    from node.anonymization.recognizers.name_model import NameModel
-
-SINGLE = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
-    "汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤洪常温康施文牛樊葛邢安齐易乔伍庞"
-    "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
-    "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
-    "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
-    # less common surnames whose characters rarely start an everyday word
-    "萧印仝訾逄寿鄂鞠阎邸冼揭粟郦茅竺钮綦冀郇匡邰阚厉燕漆蔺亓栗晁楼鄢嵇帅扈郜荆弓"
+from node.anonymization.recognizers.lexicon import (
+    AFTER,
+    BEFORE_COLON,
+    CJK,
+    CJK_CHAR,
+    COMPOUND,
+    FIELD_END,
+    FOLLOW,
+    FUNCTION_SURNAMES,
+    LABEL_BEFORE,
+    LEXICON,
+    MIDDLE_DOTS,
+    NOT_GIVEN,
+    SURNAME,
+    TRANSLITERATION,
+    common_non_name,
+    common_word_at,
+    cue_before,
+    given_char,
+    in_clinical_term,
+    jieba_module,
+    segmented_name_length,
+    stands_as_name,
+    starts_clinical_word,
 )
-COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 长孙 宇文 端木 南宫 独孤".split()
-_SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
-_CJK = "[\u4e00-\u9fff]"
-_CJK_CHAR = re.compile(_CJK)
+from node.anonymization.recognizers.name_model import NameModel
 
-_BEFORE = re.compile(
-    r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
-    r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
-    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|护士长|告知|致电|复核人|核对人|"
-    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
-    # kinship terms: a closed class, listed whole
-    r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
-    r"舅舅|舅妈|姑姑|姑父|姨妈|姨父|叔叔|婶婶|伯伯|伯母|岳父|岳母|公公|婆婆|[继养]父|[继养]母|外?祖[父母]|"
-    r"其[姐妹兄弟夫妻子女母父]|"
-    r"姓名为|名为|名叫)"
-    r"[ \t]*[:：]?[ \t]*$"
-)
-# a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
-# list above cannot hold every job title a hospital writes
-_ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
-# a person cue ending in a colon (家属：, 报告医生：): the name is the field's value
-_BEFORE_COLON = re.compile(r"[:：][ \t]*$")
-# a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
-_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
-_FIELD_END = re.compile(r"[ \t\r\n\u3000，,。；;、（(）)]|$")
-_AFTER = re.compile(
-    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师|"
-    r"老人|阿姨|大爷|大妈|奶奶|爷爷|师傅|同学)"
-    r"|的(?:儿子|女儿|丈夫|妻子|爱人|母亲|父亲|家属|子女|孙子|孙女|哥哥|姐姐|弟弟|妹妹)"
-    r"|[，,、（( \t]*(?:男|女)(?![科性])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
-    # a relative right after a name, no 的 (X老伴诉, X女儿代诉), and X一家三口
-    r"|(?:老伴|爱人|女儿|儿子|丈夫|妻子)(?=代诉|诉|称|陪同|表示|同意|签字|要求|反映|述)|一家[三四五六几]?口"
-    r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)]"
-    r"|[（(](?:证件号码|身份证号?|证件号))"
-)
-_CANDIDATE = re.compile(rf"{_SURNAME}{_CJK}{{1,2}}")
-# characters common in given names: a candidate's given part must use only these, which keeps verbs
-# and clinical words (查看, 送至, 反映, 完成 ...) out of names
-GIVEN_CHARS = set(
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红文辉玉凤鹏飞雪梅晨浩宇欣怡子涵琳婷玲丹萍燕颖倩琴云莉晶慧佳媛瑶璐蕾薇莹珊雯露月春秋冬夏兵斌彬林森峰波海江河山石松柏龙虎凯俊健康宁安福寿禄喜庆祥瑞德仁义礼智信忠孝诚毅坚铭然博鑫淼焱昊晖阳旭东南中民生成功立新永长荣贵富金银宝珠翠琼瑾瑜璇琪瑛璋玮琦珍芬芝菊莲荷叶枫柳杨桃李梨杏樱蓉芸茜蕊萱菲若思雨雅馨悦乐欢笑妍娇媚姗嫣婉娴婧妮娅姝颜容心意诗书琴凌霄天星辰光亮晓曦晴朗航翔腾跃驰振兴旺盛昌隆泰和顺达远方正清廉洁宏大雄豪美好良善贤淑惠聪睿哲理学武才艺儒斯维克诺伦嘉佑泽润源渊潇沛溪澜漪汐沐霖霜冰凝纯真恒弘昭彰耀煌炜烨煜炎灿璨琰程政治邦家庭宗祖承继绍延传世代久常守保卫护助兆麟骏驹骁骐鸿鹤莺凰鸾鹃蝶蓓苗茂菁芃苒蔚蓝青碧绿紫彤朱素皓伊依仪亦奕逸轶益谊翼溢熠梓轩宸煊萌梦栋梁桥楠桐楚棠杉彦晟昕旻昀暄景晋曜巍峥嵘崇岚峻岳嵩屹岩乔乾坤培城基均垚增一二三四五六七八九丰玲琬琰瑶珏璟琛瑄珂婕娟婵嫦婷娥姣妹媛娣妞莎莺蓉蕙蓬茹荣莉荔菡萍蔓薇芷芮芹苹茗荟莞萃蓁蔷蕾藤冠凡帆舟航轩辕军兵卫国庆春生光宗耀荣富贵吉祥如意顺利平安健康长乐永康福海宝山川岭峰崖谷溪泉波涛洪涵泓洋洲湘湖淮滨沙汉汝沁沂泳洁润涛淳渝渤澄澈灵巧芊若晗曼琦瑞曼宁静舒婉约彩霓虹鸣骞献鹏振鹤鲲鲸飒飙琨瑶启迪建明雪丽欣然子墨思远一鸣致远浩然逸飞晨阳嘉怡雨桐可馨诗涵梓涵"
-)
-# given names never contain these (they start the clinical text that follows a cue)
-_NOT_GIVEN = set("的了于因在是和与及等诉述现既往昨日年时分前后入出院诊病症痛热咳血压糖脂尿便检查治疗术男女岁")
-LEXICON = {
-    "高血压",
-    "高血糖",
-    "高血脂",
-    "高热",
-    "高脂",
-    "白细胞",
-    "白蛋白",
-    "黄疸",
-    "周期",
-    "周围",
-    "王不留行",
-    "方案",
-    "常规",
-    "石膏",
-    "金黄",
-    "钟点",
-    "毛细",
-    "胡言",
-    "江湖",
-    "龙胆",
-    "冷汗",
-    "温度",
-    "安静",
-    "齐全",
-    "易感",
-    "全身",
-    "全血",
-    "明显",
-    "时间",
-    "时有",
-    "应用",
-    "应予",
-    "向上",
-    "向下",
-    "成人",
-    "成功",
-    "单位",
-    "单侧",
-    "程度",
-    "曲线",
-    "管理",
-    "康复",
-    "连续",
-    "简单",
-    "边界",
-    "和缓",
-    "司机",
-    "华法林",
-    "甘油",
-    "柴胡",
-    "乔木",
-    "苏醒",
-    "卫生",
-    "谷丙",
-    "谷草",
-    "麻醉",
-    "麻木",
-    "麻疹",
-    "全科",
-    "管床",
-    "查体",
-    "查血",
-    "白班",
-}
-
-
-# the 2,500 most frequent characters of general text (scripts/frequent_chars.py, from jieba's dictionary):
-# a character outside them and outside GIVEN_CHARS is rare, and rare characters in a name position are
-# far more often names (翀, 彧, 祎 ...) than words
-FREQUENT_CHARS = frozenset(
-    (resources.files("node.anonymization") / "data" / "frequent_chars.txt")
-    .read_text(encoding="utf-8")
-    .strip()
-)
-
-
-def _given_char(ch: str) -> bool:
-    return ch in GIVEN_CHARS or (
-        "\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in _NOT_GIVEN
-    )
-
-
-_JIEBA: Any = None
-RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
 MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
-
-
-def _jieba() -> Any:
-    """jieba, loaded on first use (its dictionary takes about 1 s)."""
-    global _JIEBA
-    if _JIEBA is None:
-        import logging
-
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _JIEBA = jieba
-    return _JIEBA
-
-
-def _common_word_at(text: str, i: int) -> bool:
-    """A common word (2-4 characters, frequent in jieba's dictionary) starts at ``i``."""
-    freq = _jieba().dt.FREQ
-    return any(freq.get(text[i : i + k], 0) >= RARE_WORD for k in (2, 3, 4) if i + k <= len(text))
-
-
-def _common_non_name(word: str) -> bool:
-    """A frequent dictionary word that jieba does not tag as a person's name (查看 yes, 胡适 no)."""
-    jieba = _jieba()
-    if jieba.dt.FREQ.get(word, 0) < RARE_WORD:
-        return False
-    return not str(jieba.posseg.dt.word_tag_tab.get(word, "")).startswith("nr")
-
-
-def _segmented_name_length(text: str, start: int, surname: int) -> int:
-    """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
-    rare in the dictionary), else 0."""
-    jieba = _jieba()
-    words = jieba.lcut(text[start : start + 6])
-    word = words[0] if words else ""
-    if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
-        return 0
-    if not str(jieba.posseg.dt.word_tag_tab.get(word, "nr")).startswith("nr"):  # 查房: a rare verb
-        return 0
-    if any(not "\u4e00" <= ch <= "\u9fff" or ch in _NOT_GIVEN for ch in word[surname:]):
-        return 0
-    return len(word)
-
-
-# every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
-_LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
-
-
-def starts_clinical_word(name: str) -> bool:
-    """The candidate is the start of a clinical word (高血) or begins with one (高血压史, 全身)."""
-    return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
+_CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
 
 class ChineseNameRecognizer(EntityRecognizer):
@@ -228,8 +61,6 @@ class ChineseNameRecognizer(EntityRecognizer):
     @property
     def model(self) -> NameModel:
         if self._model is None:
-            from node.anonymization.recognizers.name_model import NameModel
-
             self._model = NameModel.packaged()
         return self._model
 
@@ -249,16 +80,17 @@ class ChineseNameRecognizer(EntityRecognizer):
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
-        return results + _repeated(text, results)
+        results += _repeated(text, results)
+        return [r for r in results if not in_clinical_term(text, r.start, r.end)]  # drugs are no names
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
             return None  # the end of a job title (医师, 药师, 技师), not the surname 师
         span = self._extent(text, start, end, listed)
-        if span is None or text[start] not in _FUNCTION_SURNAMES:
+        if span is None or text[start] not in FUNCTION_SURNAMES:
             return span
         for cut in range(span[1], start + 1, -1):  # 护士于兰送至: 于兰, not 于兰送
-            if _stands_as_name(text, start, cut):
+            if stands_as_name(text, start, cut):
                 return start, cut
         return None
 
@@ -268,35 +100,35 @@ class ChineseNameRecognizer(EntityRecognizer):
             return None  # 病史由患者: 史 ends the word 病史; 化验单上: 单 ends 化验单
         surname = 2 if text[start : start + 2] in COMPOUND else 1
         stop = start + surname
-        while stop < end and _given_char(text[stop]):  # the given name ends at the first unlikely character
+        while stop < end and given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
-        two_given = start + surname + 2 <= len(text) and _CJK_CHAR.match(text, start + surname + 1)
+        two_given = start + surname + 2 <= len(text) and CJK_CHAR.match(text, start + surname + 1)
         cued = (
             cued_before
-            or _AFTER.match(text, start + surname + 1)
-            or (two_given and _AFTER.match(text, start + surname + 2))  # not 查房，患者
+            or AFTER.match(text, start + surname + 1)
+            or (two_given and AFTER.match(text, start + surname + 2))  # not 查房，患者
         )
         if cued:
             # where a person is expected, let the segmenter have its say (王小明: 小 is too common a character)
-            stop = max(stop, start + _segmented_name_length(text, start, surname))
+            stop = max(stop, start + segmented_name_length(text, start, surname))
         for cut in range(stop, start + surname, -1):  # longest plausible name first
             name = text[start:cut]
             if starts_clinical_word(name):
                 continue
-            if any(ch in _NOT_GIVEN for ch in name[surname:]):
+            if any(ch in NOT_GIVEN for ch in name[surname:]):
                 continue
-            if _AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
+            if AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
                 return start, cut
-        if cued_before and _BEFORE_COLON.search(text, max(0, start - 8), start):
+        if cued_before and BEFORE_COLON.search(text, max(0, start - 8), start):
             # 家属：方圆（儿子）: the whole value of a person's field is a name, even one that is a word
             for cut in (start + surname + 2, start + surname + 1):
-                if _FIELD_END.match(text, cut) and _plain_given(text, start, surname, cut):
+                if FIELD_END.match(text, cut) and _plain_given(text, start, surname, cut):
                     return start, cut
         if cued:  # names the character model does not know (林小雨, 胡适, 赵铁柱，男): ask the context
             for cut in (start + surname + 2, start + surname + 1):
                 if _bounded_name(text, start, surname, cut):
                     return start, cut
-        elif _LABEL_BEFORE.search(text, max(0, start - 8), start):
+        elif LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
 
@@ -313,7 +145,7 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
             s, e = m.span()
             if any(s < r.end and r.start < e for r in found + out):
                 continue
-            if _ends_word(text, s) or (e < len(text) and _common_word_at(text, e - 1)):
+            if _ends_word(text, s) or (e < len(text) and common_word_at(text, e - 1)):
                 continue
             out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
     return out
@@ -322,9 +154,9 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
 def _ends_word(text: str, start: int) -> bool:
     """The character at ``start`` ends a word: a common two-character one (病史) or any three- or
     four-character dictionary word that is no name (化验单, 检验单)."""
-    if start > 0 and _common_non_name(text[start - 1 : start + 1]):
+    if start > 0 and common_non_name(text[start - 1 : start + 1]):
         return True
-    jieba = _jieba()
+    jieba = jieba_module()
     for k in (3, 4):
         word = text[start + 1 - k : start + 1] if start + 1 >= k else ""
         if (
@@ -336,41 +168,11 @@ def _ends_word(text: str, start: int) -> bool:
     return False
 
 
-def cue_before(text: str, start: int) -> bool:
-    """A word that says a person follows (患者, 家属：, 发药人 ...) ends right before ``start``."""
-    return bool(
-        _BEFORE.search(text, max(0, start - 8), start) or _ROLE_BEFORE.search(text, max(0, start - 4), start)
-    )
-
-
-# surnames that are far more often function words or adverbs right after a cue (护士于夜间巡视, 医生曾
-# 建议, 患者易疲劳, 医生向家属说明, 患者常感乏力)
-_FUNCTION_SURNAMES = set("于曾向常易和时应")
-
-
-def _stands_as_name(text: str, start: int, cut: int) -> bool:
-    """A name led by a function-word surname must not run into a common word (于夜间, 曾建议, 易疲劳), and
-    a given part the name-character model does not know must end where a cue, a word that follows
-    names, punctuation or the text does (常感乏力 is no name; 于芳，and 于芳主任 are)."""
-    given = text[start + 1 : cut]
-    if any(_common_non_name(text[start + 1 : start + 1 + k]) for k in (2, 3) if start + 1 + k <= len(text)):
-        return False
-    if len(given) > 1 and _common_non_name(given):
-        return False
-    if all(_given_char(ch) for ch in given):
-        return True
-    return (
-        cut >= len(text)
-        or not "\u4e00" <= text[cut] <= "\u9fff"
-        or bool(_AFTER.match(text, cut) or _FOLLOW.match(text, cut))
-    )
-
-
 def _plain_given(text: str, start: int, surname: int, cut: int) -> bool:
     """Chinese characters that may follow a surname in a name, and no clinical word."""
     name = text[start:cut]
     if cut > len(text) or not all(
-        "\u4e00" <= ch <= "\u9fff" and ch not in _NOT_GIVEN for ch in name[surname:]
+        "\u4e00" <= ch <= "\u9fff" and ch not in NOT_GIVEN for ch in name[surname:]
     ):
         return False
     return not starts_clinical_word(name)
@@ -381,10 +183,10 @@ def _field_value(text: str, start: int, surname: int) -> tuple[int, int] | None:
     surname and one or two name characters, no common word, then the field ends."""
     for cut in (start + surname + 2, start + surname + 1):
         given = text[start + surname : cut]
-        if cut > len(text) or not all(_given_char(ch) for ch in given) or not _FIELD_END.match(text, cut):
+        if cut > len(text) or not all(given_char(ch) for ch in given) or not FIELD_END.match(text, cut):
             continue
         name = text[start:cut]
-        if any(name[:i] in LEXICON or _common_non_name(name[:i]) for i in range(2, len(name) + 1)):
+        if any(name[:i] in LEXICON or common_non_name(name[:i]) for i in range(2, len(name) + 1)):
             return None
         return start, cut
     return None
@@ -396,29 +198,21 @@ def _bounded_name(text: str, start: int, surname: int, cut: int) -> bool:
     if not _plain_given(text, start, surname, cut):
         return False
     given, name = text[start + surname : cut], text[start:cut]
-    if any(_common_non_name(name[:k]) for k in range(2, len(name) + 1)):  # 主任查看: a word, not a name
+    if any(common_non_name(name[:k]) for k in range(2, len(name) + 1)):  # 主任查看: a word, not a name
         return False
-    if _FOLLOW.match(text, start + surname) or _FOLLOW.fullmatch(given[-1]):  # 王同意, 邓超诉
+    if FOLLOW.match(text, start + surname) or FOLLOW.fullmatch(given[-1]):  # 王同意, 邓超诉
         return False
     if cut < len(text) and "\u4e00" <= text[cut] <= "\u9fff":
-        if not (_AFTER.match(text, cut) or _FOLLOW.match(text, cut) or _common_word_at(text, cut)):
+        if not (AFTER.match(text, cut) or FOLLOW.match(text, cut) or common_word_at(text, cut)):
             return False
-    return not _common_word_at(text, cut - 1)  # the name's last character starts no common word
-
-
-# words that commonly follow a person's name and so end it
-_FOLLOW = re.compile(
-    r"(?:陪同|陪护|代诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|知情|告知|表示|拒绝|要求|来院|到院|携带|"
-    r"诉|述|称|已|未|曾|现|因|于|在|是|和|与|及|等|"
-    r"自|之|的|了|今|昨|入|出|为|给|对|向|负责|审核|记录|查房|会诊|电话|联系|手机|住址|身份证)"
-)
+    return not common_word_at(text, cut - 1)  # the name's last character starts no common word
 
 
 def _continues_word(text: str, stop: int) -> bool:
     """True if the candidate runs into more Chinese text that is neither a cue nor a word ending a name."""
     if stop >= len(text) or not "\u4e00" <= text[stop] <= "\u9fff":
         return False
-    return not (_AFTER.match(text, stop) or _FOLLOW.match(text, stop))
+    return not (AFTER.match(text, stop) or FOLLOW.match(text, stop))
 
 
 LATIN = re.compile(
@@ -439,3 +233,48 @@ class LatinNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         return [RecognizerResult("PERSON", m.start(1), m.end(1), 0.85) for m in LATIN.finditer(text)]
+
+
+_DOTTED = re.compile(f"[{MIDDLE_DOTS}]")
+
+
+def dotted_name_spans(text: str) -> list[tuple[int, int]]:
+    """Minority and transliterated names written with a middle dot (阿依古丽·买买提, 约翰·史密斯): runs of
+    transliteration characters joined by dots, each part at least two characters (one for a Latin
+    initial is not Chinese practice)."""
+    spans: list[tuple[int, int]] = []
+    for m in _DOTTED.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        start = m.start()
+        while start > 0 and text[start - 1] in TRANSLITERATION and m.start() - start < 8:
+            start -= 1
+        end, parts = m.end(), [m.start() - start]
+        while True:
+            stop = end
+            while stop < len(text) and text[stop] in TRANSLITERATION and stop - end < 8:
+                stop += 1
+            parts.append(stop - end)
+            if stop < len(text) and text[stop] in MIDDLE_DOTS and stop + 1 < len(text):
+                end = stop + 1
+                continue
+            end = stop
+            break
+        if all(n >= 2 for n in parts):
+            spans.append((start, end))
+    return spans
+
+
+class DottedNameRecognizer(EntityRecognizer):
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["PERSON"], supported_language="zh", name="PERSON_dotted_recognizer"
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [RecognizerResult("PERSON", s, e, 0.9) for s, e in dotted_name_spans(text)]

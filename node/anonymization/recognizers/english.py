@@ -1,0 +1,136 @@
+"""English notes (Synthea narratives, foreign patients): Presidio's English pattern recognizers, scored by
+the words around them, plus names, street addresses and month-name dates, which Presidio leaves to NER.
+
+Presidio's SSN, passport, licence and phone recognizers rely on context words that its NLP engine finds
+through lemmas; our engine is model-free, so a wrapper looks for the cue words in a window of characters
+before each finding instead: with a cue a finding scores 0.85, without one it keeps Presidio's own score
+(most are below the 0.5 threshold: a bare nine-digit number is no passport). Entities keep Presidio's
+names (PHONE_NUMBER, US_SSN, US_PASSPORT, US_DRIVER_LICENSE) and offsets are the text's own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import (
+    DateRecognizer,
+    PhoneRecognizer,
+    UsLicenseRecognizer,
+    UsPassportRecognizer,
+    UsSsnRecognizer,
+)
+
+from node.anonymization.recognizers.base import RegexRecognizer, near
+
+CUE_SCORE = 0.85
+_CUES = {
+    "US_SSN": re.compile(r"SSN|social security", re.IGNORECASE),
+    "US_PASSPORT": re.compile(r"passport|护照", re.IGNORECASE),
+    "US_DRIVER_LICENSE": re.compile(
+        r"driver'?s? ?licen[cs]e|driving licen[cs]e|\bDL\b|驾照|驾驶证", re.IGNORECASE
+    ),
+    "PHONE_NUMBER": re.compile(
+        r"phone|tel\b|call|contact|mobile|cell|fax|\bat\b|电话|手机|联系", re.IGNORECASE
+    ),
+}
+
+
+# libphonenumber's matcher is thorough but slow (~1 ms a window, ~20 ms a note): it reads only windows
+# around international numbers (+44 20 7946 0958); North American ones after a cue are PHONE_SHAPE's
+PHONE_CANDIDATE = re.compile(r"\+\d[\d ().-]{7,20}\d")
+
+
+class ContextScored(EntityRecognizer):
+    """A Presidio recognizer whose findings score ``CUE_SCORE`` with a cue word shortly before them."""
+
+    def __init__(
+        self, inner: EntityRecognizer, entity: str, before: int = 24, windows: re.Pattern[str] | None = None
+    ) -> None:
+        super().__init__(
+            supported_entities=[entity], supported_language="en", name=f"{type(inner).__name__}_cued"
+        )
+        self._inner, self._entity, self._before, self._windows = inner, entity, before, windows
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for r in self._findings(text, nlp_artifacts):
+            score = r.score
+            if near(text, r.start, r.end, _CUES[self._entity], before=self._before):
+                score = max(score, CUE_SCORE)
+            # a new result: the engine keeps only results carrying the id of a recognizer it ran
+            out.append(RecognizerResult(self._entity, r.start, r.end, score))
+        return out
+
+    def _findings(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
+        if self._windows is None:
+            return list(self._inner.analyze(text, [self._entity], cast(NlpArtifacts, nlp_artifacts)))
+        found = []
+        for m in self._windows.finditer(text):
+            if sum(ch.isdigit() for ch in m.group()) < 10:
+                continue
+            start, end = max(0, m.start() - 4), min(len(text), m.end() + 1)
+            for r in self._inner.analyze(text[start:end], [self._entity], cast(NlpArtifacts, nlp_artifacts)):
+                found.append(RecognizerResult(r.entity_type, r.start + start, r.end + start, r.score))
+        return found
+
+
+# a North American or international number after a phone cue, valid or not (Synthea's 555 numbers)
+PHONE_SHAPE = re.compile(r"(?<![\w+])(?:\+1[ -]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+MONTH_DATE = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b")
+_WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
+STREET = re.compile(
+    rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
+    r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?"
+    r"(?: (?:Apt|Suite|Unit|#) ?\w+)?"
+    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
+)
+# a name (two or three capitalized words, Synthea appends digits) after a title or a word saying a person
+# follows, or before a date of birth or an age
+_NAME = r"([A-Z][a-z]+\d*(?:[ -][A-Z][a-z]+\d*){1,2})"
+NAME_AFTER_CUE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|husband|wife|"
+    r"son|daughter|mother|father|brother|sister|guardian|caregiver|by)[ ]*:?[ ]+"
+    r"|(?:患者|家属|外籍患者|联系人|姓名)[ ]*[:：]?[ ]*)" + _NAME
+)
+NAME_BEFORE_CUE = re.compile(_NAME + r"(?=,? (?:DOB|born|aged?|is a \d+|\(\d+))")
+
+
+def _sure(m: re.Match[str], text: str) -> float | None:
+    return 0.85
+
+
+def _cued_phone(m: re.Match[str], text: str) -> float | None:
+    return CUE_SCORE if near(text, m.start(), m.end(), _CUES["PHONE_NUMBER"], before=24) else None
+
+
+class _EnglishRegex(RegexRecognizer):
+    def __init__(self, entity: str, pattern: re.Pattern[str], group: int = 0) -> None:
+        super().__init__(entity, pattern, _cued_phone if entity == "PHONE_NUMBER" else _sure, group)
+        self.supported_language = "en"
+
+
+def english_recognizers() -> list[EntityRecognizer]:
+    return [
+        ContextScored(UsSsnRecognizer(), "US_SSN"),
+        ContextScored(UsPassportRecognizer(), "US_PASSPORT"),
+        ContextScored(UsLicenseRecognizer(), "US_DRIVER_LICENSE"),
+        ContextScored(PhoneRecognizer(), "PHONE_NUMBER", windows=PHONE_CANDIDATE),
+        DateRecognizer(),
+        _EnglishRegex("PHONE_NUMBER", PHONE_SHAPE),
+        _EnglishRegex("DATE_TIME", MONTH_DATE),
+        _EnglishRegex("LOCATION", STREET),
+        _EnglishRegex("PERSON", NAME_AFTER_CUE, group=1),
+        _EnglishRegex("PERSON", NAME_BEFORE_CUE, group=1),
+    ]

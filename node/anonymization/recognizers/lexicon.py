@@ -1,0 +1,305 @@
+"""The words behind the name recognizers: surnames, given-name characters, clinical words that begin
+with a surname character, the cue words that say a person is meant before or after a name, and jieba's
+dictionary. Data and word-level tests only: the rule recognizer (``names.py``) and the statistical
+segmentation (``name_model.py``) both read it, and it imports neither."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+SINGLE = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
+    "汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤洪常温康施文牛樊葛邢安齐易乔伍庞"
+    "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
+    "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
+    "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    # less common surnames whose characters rarely start an everyday word
+    "萧印仝訾逄寿鄂鞠阎邸冼揭粟郦茅竺钮綦冀郇匡邰阚厉燕漆蔺亓栗晁楼鄢嵇帅扈郜荆弓"
+)
+COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 长孙 宇文 端木 南宫 独孤".split()
+SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
+CJK = "[\u4e00-\u9fff]"
+CJK_CHAR = re.compile(CJK)
+
+BEFORE = re.compile(
+    r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
+    r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
+    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|护士长|告知|致电|复核人|核对人|"
+    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
+    # kinship terms: a closed class, listed whole
+    r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
+    r"舅舅|舅妈|姑姑|姑父|姨妈|姨父|叔叔|婶婶|伯伯|伯母|岳父|岳母|公公|婆婆|[继养]父|[继养]母|外?祖[父母]|"
+    r"其[姐妹兄弟夫妻子女母父]|"
+    r"姓名为|名为|名叫)"
+    r"[ \t]*[:：]?[ \t]*$"
+)
+# a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
+# list above cannot hold every job title a hospital writes
+ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
+# a person cue ending in a colon (家属：, 报告医生：): the name is the field's value
+BEFORE_COLON = re.compile(r"[:：][ \t]*$")
+# a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
+LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,5}[ \t]*[:：][ \t]*$")
+FIELD_END = re.compile(r"[ \t\r\n\u3000，,。；;、（(）)]|$")
+AFTER = re.compile(
+    r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师|"
+    r"老人|阿姨|大爷|大妈|奶奶|爷爷|师傅|同学)"
+    r"|的(?:儿子|女儿|丈夫|妻子|爱人|母亲|父亲|家属|子女|孙子|孙女|哥哥|姐姐|弟弟|妹妹)"
+    r"|[，,、（( \t]*(?:男|女)(?![科性])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
+    # a relative right after a name, no 的 (X老伴诉, X女儿代诉), and X一家三口
+    r"|(?:老伴|爱人|女儿|儿子|丈夫|妻子)(?=代诉|诉|称|陪同|表示|同意|签字|要求|反映|述)|一家[三四五六几]?口"
+    r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)]"
+    r"|[（(](?:证件号码|身份证号?|证件号))"
+)
+# characters common in given names: a candidate's given part must use only these, which keeps verbs
+# and clinical words (查看, 送至, 反映, 完成 ...) out of names
+GIVEN_CHARS = set(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红文辉玉凤鹏飞雪梅晨浩宇欣怡子涵琳婷玲丹萍燕颖倩琴云莉晶慧佳媛瑶璐蕾薇莹珊雯露月春秋冬夏兵斌彬林森峰波海江河山石松柏龙虎凯俊健康宁安福寿禄喜庆祥瑞德仁义礼智信忠孝诚毅坚铭然博鑫淼焱昊晖阳旭东南中民生成功立新永长荣贵富金银宝珠翠琼瑾瑜璇琪瑛璋玮琦珍芬芝菊莲荷叶枫柳杨桃李梨杏樱蓉芸茜蕊萱菲若思雨雅馨悦乐欢笑妍娇媚姗嫣婉娴婧妮娅姝颜容心意诗书琴凌霄天星辰光亮晓曦晴朗航翔腾跃驰振兴旺盛昌隆泰和顺达远方正清廉洁宏大雄豪美好良善贤淑惠聪睿哲理学武才艺儒斯维克诺伦嘉佑泽润源渊潇沛溪澜漪汐沐霖霜冰凝纯真恒弘昭彰耀煌炜烨煜炎灿璨琰程政治邦家庭宗祖承继绍延传世代久常守保卫护助兆麟骏驹骁骐鸿鹤莺凰鸾鹃蝶蓓苗茂菁芃苒蔚蓝青碧绿紫彤朱素皓伊依仪亦奕逸轶益谊翼溢熠梓轩宸煊萌梦栋梁桥楠桐楚棠杉彦晟昕旻昀暄景晋曜巍峥嵘崇岚峻岳嵩屹岩乔乾坤培城基均垚增一二三四五六七八九丰玲琬琰瑶珏璟琛瑄珂婕娟婵嫦婷娥姣妹媛娣妞莎莺蓉蕙蓬茹荣莉荔菡萍蔓薇芷芮芹苹茗荟莞萃蓁蔷蕾藤冠凡帆舟航轩辕军兵卫国庆春生光宗耀荣富贵吉祥如意顺利平安健康长乐永康福海宝山川岭峰崖谷溪泉波涛洪涵泓洋洲湘湖淮滨沙汉汝沁沂泳洁润涛淳渝渤澄澈灵巧芊若晗曼琦瑞曼宁静舒婉约彩霓虹鸣骞献鹏振鹤鲲鲸飒飙琨瑶启迪建明雪丽欣然子墨思远一鸣致远浩然逸飞晨阳嘉怡雨桐可馨诗涵梓涵"
+)
+# given names never contain these (they start the clinical text that follows a cue)
+NOT_GIVEN = set("的了于因在是和与及等诉述现既往昨日年时分前后入出院诊病症痛热咳血压糖脂尿便检查治疗术男女岁")
+LEXICON = {
+    "高血压",
+    "高血糖",
+    "高血脂",
+    "高热",
+    "高脂",
+    "白细胞",
+    "白蛋白",
+    "黄疸",
+    "周期",
+    "周围",
+    "王不留行",
+    "方案",
+    "常规",
+    "石膏",
+    "金黄",
+    "钟点",
+    "毛细",
+    "胡言",
+    "江湖",
+    "龙胆",
+    "冷汗",
+    "温度",
+    "安静",
+    "齐全",
+    "易感",
+    "全身",
+    "全血",
+    "明显",
+    "时间",
+    "时有",
+    "应用",
+    "应予",
+    "向上",
+    "向下",
+    "成人",
+    "成功",
+    "单位",
+    "单侧",
+    "程度",
+    "曲线",
+    "管理",
+    "康复",
+    "连续",
+    "简单",
+    "边界",
+    "和缓",
+    "司机",
+    "华法林",
+    "甘油",
+    "柴胡",
+    "乔木",
+    "苏醒",
+    "卫生",
+    "谷丙",
+    "谷草",
+    "麻醉",
+    "麻木",
+    "麻疹",
+    "全科",
+    "管床",
+    "查体",
+    "查血",
+    "白班",
+}
+
+
+# the 2,500 most frequent characters of general text (scripts/frequent_chars.py, from jieba's dictionary):
+# a character outside them and outside GIVEN_CHARS is rare, and rare characters in a name position are
+# far more often names (翀, 彧, 祎 ...) than words
+FREQUENT_CHARS = frozenset(
+    (resources.files("node.anonymization") / "data" / "frequent_chars.txt")
+    .read_text(encoding="utf-8")
+    .strip()
+)
+
+
+def given_char(ch: str) -> bool:
+    return ch in GIVEN_CHARS or (
+        "\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in NOT_GIVEN
+    )
+
+
+_JIEBA: Any = None
+RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
+
+
+def jieba_module() -> Any:
+    """jieba, loaded on first use (its dictionary takes about 1 s)."""
+    global _JIEBA
+    if _JIEBA is None:
+        import logging
+
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _JIEBA = jieba
+    return _JIEBA
+
+
+def common_word_at(text: str, i: int) -> bool:
+    """A common word (2-4 characters, frequent in jieba's dictionary) starts at ``i``."""
+    freq = jieba_module().dt.FREQ
+    return any(freq.get(text[i : i + k], 0) >= RARE_WORD for k in (2, 3, 4) if i + k <= len(text))
+
+
+def common_non_name(word: str) -> bool:
+    """A frequent dictionary word that jieba does not tag as a person's name (查看 yes, 胡适 no)."""
+    jieba = jieba_module()
+    if jieba.dt.FREQ.get(word, 0) < RARE_WORD:
+        return False
+    return not str(jieba.posseg.dt.word_tag_tab.get(word, "")).startswith("nr")
+
+
+def segmented_name_length(text: str, start: int, surname: int) -> int:
+    """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
+    rare in the dictionary), else 0."""
+    jieba = jieba_module()
+    words = jieba.lcut(text[start : start + 6])
+    word = words[0] if words else ""
+    if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
+        return 0
+    if not str(jieba.posseg.dt.word_tag_tab.get(word, "nr")).startswith("nr"):  # 查房: a rare verb
+        return 0
+    if any(not "\u4e00" <= ch <= "\u9fff" or ch in NOT_GIVEN for ch in word[surname:]):
+        return 0
+    return len(word)
+
+
+# every prefix of a lexicon word: a candidate that is the start of a clinical word is no name
+_LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
+
+
+def starts_clinical_word(name: str) -> bool:
+    """The candidate is the start of a clinical word (高血) or begins with one (高血压史, 全身)."""
+    return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
+
+
+def cue_before(text: str, start: int) -> bool:
+    """A word that says a person follows (患者, 家属：, 发药人 ...) ends right before ``start``."""
+    return bool(
+        BEFORE.search(text, max(0, start - 8), start) or ROLE_BEFORE.search(text, max(0, start - 4), start)
+    )
+
+
+# surnames that are far more often function words or adverbs right after a cue (护士于夜间巡视, 医生曾
+# 建议, 患者易疲劳, 医生向家属说明, 患者常感乏力)
+FUNCTION_SURNAMES = set("于曾向常易和时应")
+
+
+def stands_as_name(text: str, start: int, cut: int) -> bool:
+    """A name led by a function-word surname must not run into a common word (于夜间, 曾建议, 易疲劳), and
+    a given part the name-character model does not know must end where a cue, a word that follows
+    names, punctuation or the text does (常感乏力 is no name; 于芳，and 于芳主任 are)."""
+    given = text[start + 1 : cut]
+    if any(common_non_name(text[start + 1 : start + 1 + k]) for k in (2, 3) if start + 1 + k <= len(text)):
+        return False
+    if len(given) > 1 and common_non_name(given):
+        return False
+    if all(given_char(ch) for ch in given):
+        return True
+    return (
+        cut >= len(text)
+        or not "\u4e00" <= text[cut] <= "\u9fff"
+        or bool(AFTER.match(text, cut) or FOLLOW.match(text, cut))
+    )
+
+
+# words that commonly follow a person's name and so end it
+FOLLOW = re.compile(
+    r"(?:陪同|陪护|代诉|签名|签字|签署|沟通|交代|商议|谈话|协商|同意|知情|告知|表示|拒绝|要求|来院|到院|携带|"
+    r"诉|述|称|已|未|曾|现|因|于|在|是|和|与|及|等|"
+    r"自|之|的|了|今|昨|入|出|为|给|对|向|负责|审核|记录|查房|会诊|电话|联系|手机|住址|身份证)"
+)
+
+
+# Drugs and anatomy: words no name is ever part of. Generic names of common drugs (antivirals, cardiology,
+# diabetes, antibiotics, neurology, oncology, respiratory), and the stems transliterated drug names end
+# in (阿昔洛韦, 氨氯地平, 左氧氟沙星 ...); anatomy terms whose characters are surnames (胫骨, 贲门, 马尾).
+DRUGS = (
+    "依非韦伦 拉米夫定 替诺福韦 恩替卡韦 阿德福韦 齐多夫定 奈韦拉平 洛匹那韦 利托那韦 多替拉韦 比克替拉韦 "
+    "奥司他韦 阿昔洛韦 更昔洛韦 伐昔洛韦 利巴韦林 索磷布韦 阿托伐他汀 瑞舒伐他汀 辛伐他汀 普伐他汀 氯吡格雷 "
+    "替格瑞洛 阿司匹林 华法林 利伐沙班 达比加群 肝素 依诺肝素 硝苯地平 氨氯地平 非洛地平 美托洛尔 比索洛尔 "
+    "卡维地洛 厄贝沙坦 缬沙坦 氯沙坦 坎地沙坦 替米沙坦 沙库巴曲缬沙坦 依那普利 贝那普利 培哚普利 螺内酯 "
+    "呋塞米 托拉塞米 氢氯噻嗪 地高辛 胺碘酮 硝酸甘油 单硝酸异山梨酯 二甲双胍 格列美脲 格列齐特 格列吡嗪 "
+    "阿卡波糖 西格列汀 利格列汀 达格列净 恩格列净 吡格列酮 甘精胰岛素 门冬胰岛素 赖脯胰岛素 地特胰岛素 "
+    "利拉鲁肽 司美格鲁肽 奥美拉唑 泮托拉唑 雷贝拉唑 艾司奥美拉唑 兰索拉唑 铝碳酸镁 莫沙必利 多潘立酮 "
+    "甲钴胺 维生素 叶酸 布地奈德 沙丁胺醇 特布他林 异丙托溴铵 噻托溴铵 孟鲁司特 氨溴索 乙酰半胱氨酸 "
+    "头孢曲松 头孢呋辛 头孢哌酮 头孢他啶 阿莫西林 克拉维酸 哌拉西林 他唑巴坦 亚胺培南 美罗培南 万古霉素 "
+    "利奈唑胺 左氧氟沙星 莫西沙星 环丙沙星 阿奇霉素 克林霉素 甲硝唑 氟康唑 伏立康唑 卡泊芬净 丙戊酸钠 "
+    "左乙拉西坦 卡马西平 奥卡西平 拉莫三嗪 加巴喷丁 普瑞巴林 艾司唑仑 阿普唑仑 劳拉西泮 地西泮 舍曲林 "
+    "帕罗西汀 氟西汀 艾司西酞普兰 文拉法辛 度洛西汀 米氮平 奥氮平 喹硫平 利培酮 阿立哌唑 多奈哌齐 美金刚 "
+    "左旋多巴 普拉克索 吗啡 芬太尼 曲马多 塞来昔布 布洛芬 对乙酰氨基酚 双氯芬酸 泼尼松 甲泼尼龙 地塞米松 "
+    "氢化可的松 他克莫司 环孢素 吗替麦考酚酯 甲氨蝶呤 来氟米特 羟氯喹 别嘌醇 非布司他 秋水仙碱 顺铂 卡铂 "
+    "奥沙利铂 紫杉醇 多西他赛 吉西他滨 培美曲塞 卡培他滨 伊马替尼 吉非替尼 厄洛替尼 奥希替尼 贝伐珠单抗 "
+    "曲妥珠单抗 利妥昔单抗 帕博利珠单抗 高三尖杉酯碱 阿糖胞苷 左甲状腺素 甲巯咪唑 丙硫氧嘧啶 碳酸钙 "
+    "骨化三醇 阿仑膦酸钠 唑来膦酸 促红细胞生成素 蔗糖铁 人血白蛋白 丙种球蛋白 头孢 青霉素 胰岛素"
+).split()
+DRUG_STEMS = (
+    "洛韦 卡韦 福韦 他韦 那韦 拉韦 韦林 韦伦 夫定 拉平 地平 匹林 法林 沙坦 普利 洛尔 他汀 西林 霉素 沙星 替尼 "
+    "单抗 双胍 格列 唑仑 拉唑 康唑 西泮 西汀 哌唑 培南 肝素 曲松 他滨 他赛 膦酸 可松 尼松 尼龙 米松"
+).split()
+ANATOMY = (
+    "髂骨 胫骨 腓骨 肱骨 尺骨 桡骨 股骨 髌骨 锁骨 肩胛骨 胸骨 肋骨 颅骨 颞骨 顶骨 枕骨 蝶骨 筛骨 骶骨 尾骨 "
+    "贲门 幽门 胆总管 肝总管 胰管 十二指肠 空肠 回肠 盲肠 阑尾 结肠 乙状结肠 直肠 马尾 黄韧带 甲状腺 "
+    "肾上腺 前列腺 冠状动脉 左前降支 回旋支 主动脉 肺动脉 颈动脉 椎动脉 桡动脉 股动脉 门静脉 腔静脉 "
+    "胫骨平台 肱骨近端 左心室 右心室 左心房 右心房 二尖瓣 三尖瓣 主动脉瓣 海马 杏仁核 丘脑 小脑 延髓 "
+    "左叶 右叶 上叶 中叶 下叶 左肺 右肺 左肾 右肾"
+).split()
+CLINICAL_TERM = re.compile(
+    "|".join(sorted({*DRUGS, *ANATOMY}, key=len, reverse=True))
+    + "|[\u4e00-\u9fff]{1,3}?(?:"
+    + "|".join(DRUG_STEMS)
+    + ")"
+)
+
+
+TERM_REACH = 12  # no drug or anatomy term is longer
+
+
+def in_clinical_term(text: str, start: int, end: int) -> bool:
+    """A drug or anatomy term overlaps ``text[start:end]``: no name does."""
+    lo = max(0, start - TERM_REACH)
+    return any(
+        m.end() > start
+        for m in CLINICAL_TERM.finditer(text, lo, min(len(text), end + TERM_REACH))
+        if m.start() < end
+    )
+
+
+# characters of transliterated names (Xinhua's table of foreign and minority-language names: 阿依古丽,
+# 买买提, 约翰, 史密斯): the parts joined by a middle dot are runs of these
+TRANSLITERATION = set(
+    "阿艾爱安昂奥巴拜班邦保鲍贝本比彼毕边宾波伯博布查彻楚达戴丹道德登迪蒂丁东杜多厄恩尔法凡范菲费芬丰夫弗福"
+    "富盖甘冈高戈格根古瓜圭哈海汉豪赫亨洪胡华霍基吉加贾坚杰金津久喀卡凯坎康考柯科可克肯孔库夸奎昆拉莱兰朗劳"
+    "勒雷蕾里理丽利莉连林琳隆卢鲁路伦罗洛马玛迈麦曼芒毛梅门蒙米密敏明摩莫默姆穆纳娜乃南瑙内尼妮涅宁纽努诺欧帕"
+    "潘庞佩彭皮珀普奇齐恰乔切钦琴丘让热日荣若儒瑞萨塞赛桑瑟森沙莎山尚舍申圣施什史斯松苏索塔泰坦汤唐特滕提图"
+    "托瓦万旺威韦维魏温文翁沃乌伍武西希锡夏谢辛休雅亚扬耶叶伊依尤扎泽詹兹祖佐娅娃吐逊买木合江孜则吾守不都"
+    "尼帕力翰约孙汗买提玉素甫麦尔丹达吾尔坎古再努尔艾合买江木拉热依米娜扎卫得大"
+)
+MIDDLE_DOTS = "·•‧・･"

@@ -1,0 +1,35 @@
+"""The evaluation sets are data, and what writes the held-out sets knows nothing of the recognizers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from benchmarks.deid import corpus, fresh_v15
+
+DEID = Path(corpus.__file__).parent
+
+
+def test_held_out_generators_import_no_recognizer_nor_prior() -> None:
+    for path in DEID.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        ]
+        assert not [m for m in imported if m.split(".")[0] in ("node", "connectors")], (path.name, imported)
+
+
+def test_every_set_is_there_with_spans_inside_its_text() -> None:
+    for name in (*corpus.HELD_OUT, "tuned", "development"):
+        docs = corpus.load(name)
+        assert len(docs) >= 600, name
+        for d in docs[:50]:
+            assert all(0 <= s < e <= len(d.text) for _, s, e in d.entities), name
+
+
+def test_the_fresh_set_on_disk_is_what_its_generator_writes() -> None:
+    on_disk = corpus.load("held_out_v15")
+    assert [d.as_json() for d in fresh_v15.build()] == [d.as_json() for d in on_disk]
+    types = {t for d in on_disk for t, _, _ in d.entities}
+    assert {"CN_INSURANCE_POLICY", "CN_MEDICAL_INSURANCE_CARD", "ORGANIZATION", "US_SSN"} <= types
+    assert any("·" in d.text[s:e] for d in on_disk for t, s, e in d.entities if t == "PERSON")
