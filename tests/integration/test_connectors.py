@@ -205,4 +205,4 @@ def test_reports_and_procedures_are_tables_keyed_by_patient(tmp_path: Path) -> N
     got = tables(src)
     assert got["diagnostic_reports"].iloc[0]["patient_id"] == "p1"
     assert got["procedures"].iloc[0]["display"] == "阑尾切除术"
-    assert src.skipped == {"Organization": 1}
+    assert src.unmapped == {"Organization": 1}
