@@ -121,7 +121,7 @@ def main() -> None:
     from connectors.hl7v2 import split_messages
 
     start = time.perf_counter()
-    n_split = sum(1 for _ in split_messages(hl7_file.read_text(encoding="utf-8"), "x"))
+    n_split = sum(1 for _ in split_messages(hl7_file.read_bytes(), "x"))
     result["baseline_hl7_split_messages_per_s"] = round(n_split / (time.perf_counter() - start))
     hl7 = run_child("hl7", hl7_file, root / "n2")
     result["hl7_messages_per_s"] = round(counts["hl7_messages"] / hl7["seconds"])

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from connectors.fhir import FhirFileSource
+from connectors.hl7v2 import Hl7FileSource
 from node.errors import InvalidInput
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -124,3 +125,76 @@ def test_bad_records_rejected_or_quarantined() -> None:
     ]
     assert all("一百二" not in r.reason and "陈" not in r.reason for r in src.rejected)
     assert b"p-bad" in src.rejected[0].payload
+
+
+def test_hl7_gb18030_declared_in_msh18_with_every_obx_type() -> None:
+    src = Hl7FileSource(FIXTURES / "hl7" / "lis_gb18030.hl7")
+    got = tables(src)
+    assert (
+        got["patients"].iloc[0]["name"] == "张建国"
+        and got["patients"].iloc[0]["id_card"] == "500103198001011234"
+    )
+    obs = got["observations"].set_index("code")
+    assert obs.loc["2345-7", "value"] == 6.2 and obs.loc["2345-7", "display"] == "葡萄糖"
+    assert obs.loc["20447-9", "value"] == 20.0 and obs.loc["20447-9", "comparator"] == "<"  # censored NM
+    assert obs.loc["20447-9", "value_text"] == "<20"
+    assert obs.loc["1988-5", "value"] == 5.0 and obs.loc["1988-5", "comparator"] == "<"  # SN
+    assert pd.isna(obs.loc["5195-3", "value"]) and obs.loc["5195-3", "value_text"] == "1:128"  # SN ratio
+    assert obs.loc["5778-6", "value_text"] == "淡黄色" and pd.isna(obs.loc["5778-6", "value"])
+    assert obs.loc["11529-5", "value_text"] == "镜下见少量炎细胞浸润\n未见恶性细胞"  # TX repetitions
+    assert obs.loc["18782-3", "value_text"] == "双肺纹理清晰\n心影不大"  # FT line break
+    assert obs.loc["600-7", "value_code"] == "260385009" and obs.loc["600-7", "value_system"] == "snomed_ct"
+    assert obs.loc["8665-2", "value_text"] == "2025-02-20"
+    assert obs.loc["33882-2", "value_text"] == "2025-03-12T08:00:00"
+    assert obs["loinc"].notna().all() and got["observations"]["value"].dtype.kind == "f"
+    enc = got["encounters"]
+    assert list(enc["event"]) == ["A01", "A02", "A03"] and enc.iloc[2]["discharged"] == "2025-03-15T09:00:00"
+    charges = got["charges"]
+    assert len(charges) == 3 and charges["amount"].sum() == 3253.70
+    assert charges.iloc[1]["display"] == "冠状动脉造影术" and set(charges["currency"]) == {"CNY"}
+    assert charges.iloc[2]["quantity"] == 14 and charges.iloc[0]["visit_number"] == "V20250310001"
+    assert got["orders"].iloc[0]["placer_order"] == "ORD002" and got["orders"].iloc[0]["code"] == "24627-2"
+    assert src.unmapped == {"SIU^S12": 1} and src.records == 6
+
+
+def test_hl7_every_adt_event_orders_and_merges() -> None:
+    src = Hl7FileSource(FIXTURES / "hl7" / "adt_more.hl7")
+    got = tables(src)
+    assert list(got["patients"]["event"]) == ["A05", "A08", "A11", "A13", "A40"]
+    assert got["patients"].iloc[1]["address"] == "南岸区南坪正街8号"
+    assert got["patient_merges"].iloc[0].to_dict() | {} == {
+        "mrn": "ZY0002",
+        "prior_mrn": "ZY0999",
+        "message_time": "2025-04-03T10:00:00",
+    }
+    assert got["orders"].iloc[0]["code"] == "4548-4" and got["orders"].iloc[0]["order_control"] == "NW"
+
+
+def test_hl7_latin1_and_the_messages_own_separators() -> None:
+    got = tables(Hl7FileSource(FIXTURES / "hl7" / "latin1_separators.hl7"))
+    assert got["patients"].empty if "patients" in got else True
+    obs = got["observations"].set_index("code")
+    assert obs.loc["2160-0", "value"] == 88.0 and obs.loc["8251-1", "value_text"] == "Probe hämolytisch"
+    assert obs.loc["2160-0", "mrn"] == "M0042"
+
+
+def test_hl7_bad_messages_rejected_or_quarantined() -> None:
+    path = FIXTURES / "hl7" / "with_bad_messages.hl7"
+    with pytest.raises(InvalidInput) as err:
+        tables(Hl7FileSource(path))
+    assert (
+        "with_bad_messages.hl7:4 (BAD0001) OBX 1" in err.value.message and "一百二十" not in err.value.message
+    )
+    src = Hl7FileSource(path, on_error="quarantine")
+    got = tables(src)
+    assert list(got["observations"]["mrn"]) == ["ZY0003"] and src.records == 1
+    reasons = {r.where: r.reason for r in src.rejected}
+    assert reasons == {
+        "with_bad_messages.hl7:4 (BAD0001) OBX 1": "numeric result (NM) is not a number",
+        "with_bad_messages.hl7:7 segment 3": (
+            "broken segment (expected a 3-character segment id and a separator)"
+        ),
+        "with_bad_messages.hl7:10 (BAD0003) FT1 1": "FT1-11 amount is not a number",
+        "with_bad_messages.hl7:13": "unsupported character set in MSH-18: KOI8-R",
+    }
+    assert b"BAD0001" in src.rejected[0].payload
