@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import create_engine, text
 
 from connectors.fhir import FhirFileSource
 from connectors.hl7v2 import Hl7FileSource
+from connectors.sql import SqlTableSource
 from node.errors import InvalidInput
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -198,3 +200,29 @@ def test_hl7_bad_messages_rejected_or_quarantined() -> None:
         "with_bad_messages.hl7:13": "unsupported character set in MSH-18: KOI8-R",
     }
     assert b"BAD0001" in src.rejected[0].payload
+
+
+HIS_TABLE_SQL = [
+    "CREATE TABLE his_lab (id INTEGER PRIMARY KEY, mrn VARCHAR(20) NOT NULL, item VARCHAR(40), "
+    "result NUMERIC(8, 2), result_text VARCHAR(40), taken DATE)",
+    "INSERT INTO his_lab VALUES (1, 'ZY0001', '血红蛋白', 128.00, NULL, '2025-03-12')",
+    "INSERT INTO his_lab VALUES (2, 'ZY0002', NULL, NULL, '<20', NULL)",
+    "INSERT INTO his_lab VALUES (3, 'ZY0003', '葡萄糖', NULL, NULL, '2025-03-13')",
+]
+
+
+@pytest.mark.postgres
+def test_sql_tables_with_nulls(tmp_path: Path, pg_url: str) -> None:
+    for url in (f"sqlite:///{tmp_path / 'his.db'}", pg_url):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for statement in HIS_TABLE_SQL:
+                conn.execute(text(statement))
+        engine.dispose()
+        src = SqlTableSource(url, ["his_lab"])
+        got = tables(src)["his_lab"]
+        assert len(got) == 3 and got["item"].isna().sum() == 1 and got["result"].isna().sum() == 2
+        assert len(src.digest) == 64
+        again = SqlTableSource(url, ["his_lab"])
+        tables(again)
+        assert again.digest == src.digest  # the digest is of the content, NULLs included
