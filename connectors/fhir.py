@@ -30,7 +30,7 @@ from fhir.resources.R4B.procedure import Procedure
 from pydantic import ValidationError
 
 from connectors.base import DigestingReader, RecordErrors, Rejected, TableBuffers, malformed, source_files
-from connectors.fhir_map import COLUMNS, TABLES, References, rows
+from connectors.fhir_map import COLUMNS, FREE_TEXT, TABLES, References, rows
 from node.asset_registry.model import SourceSystem
 from node.asset_registry.ports import SourceInfo
 from node.crypto.canonical import canonical_json
@@ -104,6 +104,7 @@ class FhirFileSource:
         self._path = path
         self._reader = DigestingReader()
         self._flat = _Flattener(RecordErrors(on_error))
+        self.free_text = FREE_TEXT  # de-identified by the registry before it is stored
         self.info = SourceInfo("fhir", str(path), SourceSystem.EMR)
 
     @property
@@ -203,6 +204,7 @@ class FhirServerSource:
         self._flat = _Flattener(RecordErrors(on_error))
         self.unmapped = self._flat.unmapped
         self.rejected = self._flat.errors.rejected
+        self.free_text = FREE_TEXT
         self.info = SourceInfo("fhir", self._base, SourceSystem.EMR)
 
     @property

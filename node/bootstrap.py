@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from connectors.registry import reopen_record
 from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
@@ -20,6 +21,7 @@ from node.adapters.policy.opa_engine import OpaServerEngine
 from node.adapters.policy.regopy_engine import RegopyEngine
 from node.asset_registry.extracts import ExtractService
 from node.asset_registry.pii import PatternPiiDetector
+from node.asset_registry.quarantine import QuarantineService
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
@@ -62,6 +64,7 @@ class Container:
     he: HeService
     round_gate: RoundGate
     fl_jobs: FlJobService
+    quarantine: QuarantineService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -145,6 +148,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         RoundGate(uow, usage),
         fl_jobs,
+        QuarantineService(uow, audit, clock, store, assets, reopen_record),
     )
 
 
