@@ -5,6 +5,8 @@ re-imports as versions, quality rules and alerts."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from connectors.registry import open_source
 from node.adapters.db import tables as t
 from node.bootstrap import Container
-from node.errors import Conflict, InvalidInput
+from node.errors import Conflict, InvalidInput, NodeError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -110,3 +112,57 @@ def test_reimport_appends_a_version_and_alerts_on_a_broken_rule(container: Conta
     assert v2.quality["alerts"] and len(container.assets.versions(obs.id)) == 2
     assert "asset.quality_alert" in [e.action for e in container.audit.recent(10)]
     assert len(container.assets.search()) == len(first.assets)
+
+
+def test_cli_import_json_and_quarantine_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In process (CliRunner): the same commands a user runs, without a Python start per command."""
+    from typer.testing import CliRunner
+
+    from node.cli import app
+
+    for k in [k for k in os.environ if k.startswith("NODE_")]:
+        monkeypatch.delenv(k)
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "pw"}
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        r = runner.invoke(app, list(args), env=env)
+        if isinstance(r.exception, NodeError):  # what main() maps to exit code 2 and a line on stderr
+            return subprocess.CompletedProcess(args, 2, r.stdout, r.exception.message)
+        return subprocess.CompletedProcess(args, r.exit_code, r.stdout, r.stderr)
+
+    assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
+    path = str(FIXTURES / "fhir" / "one_bad_resource.ndjson")
+    refused = run("assets", "import", "--connector", "fhir", path, env=env)
+    assert refused.returncode == 2 and "one_bad_resource.ndjson:2 (Patient/p-bad)" in refused.stderr
+    imp = run("assets", "import", "--connector", "fhir", path, "--on-error", "quarantine", "--json", env=env)
+    assert imp.returncode == 0, imp.stderr
+    out = json.loads(imp.stdout)
+    assert out["records"] == 2 and len(out["assets"]) == 2 and out["unmapped"] == {}
+    assert [(r["where"], r["reason"][:16]) for r in out["rejected"]] == [
+        ("one_bad_resource.ndjson:2 (Patient/p-bad)", "invalid at birth"),
+        ("one_bad_resource.ndjson:4 (Observation/o2)", "invalid at value"),
+        ("one_bad_resource.ndjson:5", "invalid JSON at "),
+    ]
+    assert "陈" not in imp.stdout and "一百二" not in imp.stdout
+    listed = json.loads(run("assets", "quarantine", "ls", "--json", env=env).stdout)
+    assert [r["location"] for r in listed] == [r["where"] for r in out["rejected"]]
+    assert all(r["payload"] is None for r in listed)
+    first = listed[0]["id"]
+    shown = run("assets", "quarantine", "show", first, env=env)
+    record = json.loads(shown.stdout)
+    record["birthDate"] = "1985-12-25"
+    (tmp_path / "fixed.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    fixed = run("assets", "quarantine", "fix", first, "--file", str(tmp_path / "fixed.json"), env=env)
+    assert fixed.returncode == 0 and "now v2, 2 rows" in fixed.stdout, fixed.stderr
+    gone = run("assets", "quarantine", "discard", listed[2]["id"], "--reason", "无法解析", env=env)
+    assert gone.returncode == 0
+    assert [r["id"] for r in json.loads(run("assets", "quarantine", "ls", "--json", env=env).stdout)] == [
+        listed[1]["id"]
+    ]
+    patients = next(
+        a for a in json.loads(run("assets", "ls", "--json", env=env).stdout) if a["table"] == "patients"
+    )
+    versions = run("assets", "versions", patients["id"], env=env).stdout.splitlines()
+    assert [v.split()[0] for v in versions] == ["v1", "v2"]
+    assert "version 2, derived from" in run("assets", "show", patients["id"], env=env).stdout
