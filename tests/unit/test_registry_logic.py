@@ -150,3 +150,47 @@ def test_hiv_cohort_without_icd10_is_graded_by_its_other_codes() -> None:
     assert g.level == 4 and any("HIV" in r and "loinc:20447-9" in r for r in g.reasons)
     with_names = grading.suggest("observations", {"name": ["PERSON"], "code": []}, 3, 3, found)
     assert with_names.level == 5
+
+
+def test_quality_rules_and_alerts() -> None:
+    from node.asset_registry import quality
+
+    now = pd.Timestamp("2025-06-02T00:00:00", tz="UTC")
+    patients = quality.TableQuality("patients", now=now)
+    patients.add(
+        pd.DataFrame(
+            {"patient_id": ["p1", "p2"], "gender": ["male", "F"], "birth_date": ["1980-01-01", "2090-01-01"]}
+        )
+    )
+    obs = quality.TableQuality("observations", now=now)
+    obs.add(
+        pd.DataFrame(
+            {
+                "patient_id": ["p1", "p3", None],
+                "loinc": ["2345-7", "2345-7", "718-7"],
+                "value": [6.1, 112.0, None],
+                "value_text": ["6.1", "112", None],
+                "unit": ["mmol/L", "mg/dL", "g/L"],
+                "time": ["2025-06-01T08:00:00+08:00", "2025-05-20T08:00:00+08:00", "not a time"],
+            }
+        )
+    )
+    tables = {"patients": patients, "observations": obs}
+    got = {(r["rule"], r["column"]): r for r in obs.results(tables, "daily")}
+    assert got[("completeness", "patient_id")]["violations"] == 1
+    assert got[("completeness", "value")]["violations"] == 1
+    assert (
+        got[("plausibility", "value[2345-7]")]["violations"] == 1
+        and not got[("plausibility", "value[2345-7]")]["passed"]
+    )
+    assert got[("validity", "unit[2345-7]")]["violations"] == 1
+    assert got[("validity", "time")]["violations"] == 1
+    assert got[("referential", "patient_id->patients.patient_id")]["violations"] == 1  # p3 is unknown
+    assert got[("timeliness", "newest")]["passed"]  # newest result is a day old, the asset is daily
+    p = {(r["rule"], r["column"]): r for r in patients.results(tables, "daily")}
+    assert p[("validity", "gender")]["violations"] == 1 and p[("validity", "birth_date")]["violations"] == 1
+    before = [
+        {"rule": "validity", "column": "unit[2345-7]", "passed": True},
+        {"rule": "validity", "column": "time", "passed": False},
+    ]
+    assert [a["column"] for a in quality.alerts(before, list(got.values()))] == ["unit[2345-7]"]
