@@ -25,7 +25,7 @@ def open_source(
     connector: str, source: str, tables: list[str] | None = None, on_error: str = "reject"
 ) -> DataSource:
     """``on_error``: ``reject`` fails the whole import on a bad record; ``quarantine`` keeps each bad
-    record aside (FHIR and HL7 v2 read record by record; other connectors always reject)."""
+    record aside (FHIR resources, HL7 v2 messages, CSV rows; other connectors always reject)."""
     if on_error not in ON_ERROR:
         raise InvalidInput(
             f"unknown --on-error '{on_error}'; choose reject or quarantine", code="on_error_unknown"
@@ -39,7 +39,7 @@ def open_source(
     if connector == "dicom":
         return DicomFolderSource(Path(source))
     if connector == "csv":
-        return CsvSource(Path(source))
+        return CsvSource(Path(source), on_error=on_error)
     if connector == "parquet":
         return ParquetSource(Path(source))
     if connector == "sql":
@@ -49,15 +49,15 @@ def open_source(
     )
 
 
-REOPEN_SUFFIX = {"fhir": ".json", "hl7": ".hl7"}
+REOPEN_SUFFIX = {"fhir": ".json", "hl7": ".hl7", "csv": ".csv"}
 
 
 class _RecordSource:
     """One corrected record read by its connector from a private temporary file (removed afterwards)."""
 
-    def __init__(self, connector: str, content: bytes) -> None:
+    def __init__(self, connector: str, content: bytes, name: str) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="hnode-fix-"))
-        path = self._dir / f"record{REOPEN_SUFFIX[connector]}"
+        path = self._dir / name
         path.write_bytes(content)
         self._inner = open_source(connector, str(path))
         self.info = self._inner.info
@@ -82,4 +82,11 @@ def reopen_record(connector: str, content: bytes, location: str) -> DataSource:
     """A corrected quarantined record as a source of its connector (any bad value still rejects it)."""
     if connector not in REOPEN_SUFFIX:
         raise InvalidInput(f"records of connector {connector} cannot be fixed here", code="connector_unknown")
-    return _RecordSource(connector, content)
+    # a CSV row belongs to the table its file names ("obs.csv:3" -> obs)
+    original = Path(location.split(":", 1)[0].split(" ", 1)[0]).name
+    name = (
+        original
+        if original.lower().endswith(REOPEN_SUFFIX[connector])
+        else f"record{REOPEN_SUFFIX[connector]}"
+    )
+    return _RecordSource(connector, content, name)

@@ -166,3 +166,16 @@ def test_cli_import_json_and_quarantine_commands(tmp_path: Path, monkeypatch: py
     versions = run("assets", "versions", patients["id"], env=env).stdout.splitlines()
     assert [v.split()[0] for v in versions] == ["v1", "v2"]
     assert "version 2, derived from" in run("assets", "show", patients["id"], env=env).stdout
+
+
+def test_csv_ragged_rows_quarantined_and_fixed(container: Container, tmp_path: Path) -> None:
+    lab = tmp_path / "lab_results.csv"
+    lab.write_text("patient_id,loinc,value\np1,2345-7,5.1\np2,2345-7\np3,718-7,130\n", encoding="utf-8")
+    result = container.assets.import_source("cli:t", open_source("csv", str(lab), on_error="quarantine"))
+    assert result.rows == 2 and result.rejected[0]["where"] == "lab_results.csv:3"
+    held = container.quarantine.list()[0]
+    row = container.quarantine.read("off", held.id).decode()
+    assert row.splitlines() == ["patient_id,loinc,value", "p2,2345-7"]
+    fixed = container.quarantine.fix("off", held.id, (row.strip() + ",5.6\r\n").encode())
+    table = fixed.assets[0]
+    assert table.table == "lab_results" and table.version == 2 and table.rows == 3
