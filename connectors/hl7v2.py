@@ -134,21 +134,32 @@ class Hl7Message:
     parsed: Any  # hl7.Message
 
     def segments(self, name: str) -> list[Any]:
-        return [s for s in self.parsed if str(s[0]) == name]
+        return [s for s in self.parsed if s[0][0] == name]
 
     def first(self, name: str) -> Any:
-        found = self.segments(name)
-        return found[0] if found else None
+        return next((s for s in self.parsed if s[0][0] == name), None)
 
     def get(self, seg: Any, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
-        """One value by the standard's numbering (MSH-1 is the field separator), unescaped; None if absent."""
+        """One value by the standard's numbering (MSH-1 is the field separator), unescaped; None if absent.
+        Where the message has fewer levels than asked (a plain field asked for its first component), the
+        value at hand is the answer, as python-hl7's ``extract_field`` rules say; this walks the parsed
+        tree directly, which is several times faster than ``extract_field``."""
         if seg is None:
             return None
         try:
-            value = seg.extract_field(1, field, rep, comp, sub)
-        except (IndexError, KeyError, TypeError):
+            node: Any = seg[field]  # python-hl7 numbers MSH as the standard does (MSH-1 is the separator)
+        except IndexError:
             return None
-        text = str(value) if value is not None else ""
+        for index in (rep, comp, sub):
+            if isinstance(node, str):
+                if index != 1:
+                    return None
+                continue
+            try:
+                node = node[index - 1]
+            except IndexError:
+                return None
+        text = node if isinstance(node, str) else str(node)
         if self.parsed.esc in text:
             text = self.parsed.unescape(text)
         return text or None
