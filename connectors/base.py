@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,9 @@ class TableBuffers:
         self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in columns}
         self._batch = batch_rows
 
-    def add(self, table: str, row: tuple[Any, ...]) -> Iterator[tuple[str, pd.DataFrame]]:
+    def add(self, table: str, row: tuple[Any, ...] | dict[str, Any]) -> Iterator[tuple[str, pd.DataFrame]]:
         rows = self._rows[table]
-        rows.append(row)
+        rows.append(tuple(row.get(c) for c in self._columns[table]) if isinstance(row, dict) else row)
         if len(rows) >= self._batch:
             yield self._take(table)
 
@@ -76,3 +77,41 @@ class DigestingReader:
 def malformed(where: str, reason: str) -> InvalidInput:
     """A precise error naming the place (file, line, resource) and the reason, never the data."""
     return InvalidInput(f"{where}: {reason}", code="source_malformed")
+
+
+ON_ERROR = ("reject", "quarantine")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One record kept out of the import: where it was and why (never its content), and the record
+    itself for the encrypted quarantine."""
+
+    where: str
+    reason: str
+    payload: bytes
+
+
+class RecordErrors:
+    """Per-record outcome: ``reject`` raises on the first bad record (all or nothing); ``quarantine``
+    keeps each bad record aside and lets the good ones through."""
+
+    def __init__(self, on_error: str = "reject") -> None:
+        if on_error not in ON_ERROR:
+            raise InvalidInput(
+                f"unknown --on-error '{on_error}'; choose reject or quarantine", code="on_error_unknown"
+            )
+        self.mode = on_error
+        self.rejected: list[Rejected] = []
+
+    def bad(self, where: str, reason: str, payload: bytes) -> None:
+        if self.mode == "reject":
+            raise malformed(where, reason)
+        self.rejected.append(Rejected(where, reason, payload))
+
+    def caught(self, exc: InvalidInput, payload: bytes) -> None:
+        """A precise connector error for one record, handled as ``bad``."""
+        if self.mode == "reject":
+            raise exc
+        where, _, reason = exc.message.partition(": ")
+        self.rejected.append(Rejected(where, reason or exc.message, payload))

@@ -1,7 +1,8 @@
 """FHIR R4/R4B: Bundle JSON files, NDJSON bulk exports, and FHIR servers over REST.
 
 Every resource is validated against its R4B model (fhir.resources) before it is flattened into a
-table keyed by patient. Unsupported resource types are skipped and counted.
+table keyed by patient (see ``fhir_map``). Types without a table are counted in ``unmapped``; a bad
+resource is rejected (the whole import fails) or quarantined, as ``on_error`` says.
 """
 
 from __future__ import annotations
@@ -13,22 +14,28 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
+from fhir.resources.R4B.claim import Claim
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
+from fhir.resources.R4B.immunization import Immunization
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 from pydantic import ValidationError
 
-from connectors.base import DigestingReader, TableBuffers, malformed, source_files
+from connectors.base import DigestingReader, RecordErrors, Rejected, TableBuffers, malformed, source_files
+from connectors.fhir_map import COLUMNS, FREE_TEXT, TABLES, References, rows
 from node.asset_registry.model import SourceSystem
 from node.asset_registry.ports import SourceInfo
 from node.crypto.canonical import canonical_json
-from node.errors import DependencyUnavailable
+from node.errors import DependencyUnavailable, InvalidInput
 
-ID_CARD_SYSTEM = "urn:oid:2.16.156.10011.1.1"
 MODELS: dict[str, Any] = {
     "Patient": Patient,
     "Encounter": Encounter,
@@ -36,120 +43,20 @@ MODELS: dict[str, Any] = {
     "Observation": Observation,
     "MedicationRequest": MedicationRequest,
     "DiagnosticReport": DiagnosticReport,
+    "DocumentReference": DocumentReference,
     "Procedure": Procedure,
+    "Immunization": Immunization,
+    "AllergyIntolerance": AllergyIntolerance,
+    "Claim": Claim,
+    "ExplanationOfBenefit": ExplanationOfBenefit,
+    "Coverage": Coverage,
 }
-TABLES = {
-    "Patient": "patients",
-    "Encounter": "encounters",
-    "Condition": "conditions",
-    "Observation": "observations",
-    "MedicationRequest": "medications",
-    "DiagnosticReport": "diagnostic_reports",
-    "Procedure": "procedures",
-}
-COLUMNS = {
-    "patients": [
-        "patient_id",
-        "id_card",
-        "mrn",
-        "name",
-        "gender",
-        "birth_date",
-        "phone",
-        "address",
-        "district_code",
-    ],
-    "encounters": ["encounter_id", "patient_id", "class", "department", "start", "end"],
-    "conditions": ["condition_id", "patient_id", "icd10", "display", "onset"],
-    "observations": [
-        "observation_id",
-        "patient_id",
-        "encounter_id",
-        "loinc",
-        "display",
-        "value",
-        "unit",
-        "time",
-    ],
-    "medications": ["medication_id", "patient_id", "code", "drug", "reason_code", "authored"],
-    "diagnostic_reports": ["report_id", "patient_id", "code", "display", "status", "issued", "conclusion"],
-    "procedures": ["procedure_id", "patient_id", "code", "display", "performed"],
-}
-
-
-def _patient_ref(res: dict[str, Any]) -> str | None:
-    ref = (res.get("subject") or {}).get("reference", "")
-    return ref.split("/", 1)[1] if ref.startswith("Patient/") else None
-
-
-def _coding(concept: dict[str, Any] | None) -> tuple[str | None, str | None]:
-    for c in (concept or {}).get("coding", []):
-        return c.get("code"), c.get("display")
-    return None, (concept or {}).get("text")
-
-
-def flatten(res: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    kind = res["resourceType"]
-    rid, pid = res.get("id"), _patient_ref(res)
-    if kind == "Patient":
-        ids = res.get("identifier", [])
-        id_card = next((i.get("value") for i in ids if i.get("system") == ID_CARD_SYSTEM), None)
-        mrn = next(
-            (i.get("value") for i in ids if (i.get("type") or {}).get("text") in ("病案号", "MR")), None
-        )
-        name = next(
-            (
-                n.get("text") or "".join([n.get("family", ""), *n.get("given", [])])
-                for n in res.get("name", [])
-            ),
-            None,
-        )
-        phone = next((t.get("value") for t in res.get("telecom", []) if t.get("system") == "phone"), None)
-        addr: dict[str, Any] = next(iter(res.get("address", [])), {})
-        row: tuple[Any, ...] = (
-            rid,
-            id_card,
-            mrn,
-            name,
-            res.get("gender"),
-            res.get("birthDate"),
-            phone,
-            addr.get("text"),
-            addr.get("postalCode"),
-        )
-    elif kind == "Encounter":
-        period = res.get("period", {})
-        row = (
-            rid,
-            pid,
-            (res.get("class") or {}).get("code"),
-            (res.get("serviceType") or {}).get("text"),
-            period.get("start"),
-            period.get("end"),
-        )
-    elif kind == "Condition":
-        code, display = _coding(res.get("code"))
-        row = (rid, pid, code, display, res.get("onsetDateTime"))
-    elif kind == "Observation":
-        code, display = _coding(res.get("code"))
-        q = res.get("valueQuantity") or {}
-        enc = (res.get("encounter") or {}).get("reference", "").removeprefix("Encounter/") or None
-        row = (rid, pid, enc, code, display, q.get("value"), q.get("unit"), res.get("effectiveDateTime"))
-    elif kind == "MedicationRequest":
-        code, drug = _coding(res.get("medicationCodeableConcept"))
-        reason, _ = _coding(next(iter(res.get("reasonCode", [])), None))
-        row = (rid, pid, code, drug, reason, res.get("authoredOn"))
-    elif kind == "DiagnosticReport":
-        code, display = _coding(res.get("code"))
-        row = (rid, pid, code, display, res.get("status"), res.get("issued"), res.get("conclusion"))
-    else:  # Procedure
-        code, display = _coding(res.get("code"))
-        row = (rid, pid, code, display, res.get("performedDateTime"))
-    return TABLES[kind], row
+assert set(MODELS) == set(TABLES)
 
 
 def validate(res: Any, where: str) -> str | None:
-    """The resource type if supported and valid; None if unsupported. Raises a precise error otherwise."""
+    """The resource type if it has a table and is valid; None if it has no table. Raises a precise error
+    (place, type/id and the failing element, never a value) otherwise."""
     if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
         raise malformed(where, "not a FHIR resource (no resourceType)")
     kind = res["resourceType"]
@@ -165,36 +72,88 @@ def validate(res: Any, where: str) -> str | None:
     return str(kind)
 
 
+class _Flattener:
+    """Validates resources and turns them into table rows; counts the types without a table."""
+
+    def __init__(self, errors: RecordErrors) -> None:
+        self.errors = errors
+        self.unmapped: dict[str, int] = {}
+        self.records = 0
+
+    def __call__(
+        self, where: str, res: Any, refs: References, buffers: TableBuffers
+    ) -> Iterator[tuple[str, pd.DataFrame]]:
+        try:
+            kind = validate(res, where)
+        except InvalidInput as exc:
+            self.errors.caught(exc, canonical_json(res) if isinstance(res, dict) else b"")
+            return
+        if kind is None:
+            t = res["resourceType"]
+            self.unmapped[t] = self.unmapped.get(t, 0) + 1
+            return
+        self.records += 1
+        for table, row in rows(res, refs):
+            yield from buffers.add(table, row)
+
+
 class FhirFileSource:
     """Bundle JSON files (``*.json``) and NDJSON bulk exports (``*.ndjson``), a file or a folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_error: str = "reject") -> None:
         self._path = path
         self._reader = DigestingReader()
-        self.skipped: dict[str, int] = {}
+        self._flat = _Flattener(RecordErrors(on_error))
+        self.free_text = FREE_TEXT  # de-identified by the registry before it is stored
         self.info = SourceInfo("fhir", str(path), SourceSystem.EMR)
 
     @property
     def digest(self) -> str:
         return self._reader.digest
 
+    @property
+    def unmapped(self) -> dict[str, int]:
+        return self._flat.unmapped
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self._flat.errors.rejected
+
+    @property
+    def records(self) -> int:
+        return self._flat.records
+
     def batches(self) -> Iterator[tuple[str, pd.DataFrame]]:
         buffers = TableBuffers(COLUMNS)
         for f in source_files(self._path, (".json", ".ndjson")):
-            for where, res in self._resources(f):
-                kind = validate(res, where)
-                if kind is None:
-                    self.skipped[res["resourceType"]] = self.skipped.get(res["resourceType"], 0) + 1
-                    continue
-                yield from buffers.add(*flatten(res))
+            data = self._reader.read_bytes(f)
+            refs = References()
+            if f.name.lower().endswith(".ndjson"):  # streamed: references are relative or contained
+                for where, full_url, res in self._resources(f, data):
+                    if isinstance(res, dict):
+                        refs.add(full_url, res)
+                    yield from self._flat(where, res, refs, buffers)
+                continue
+            try:  # a bundle is read whole first: its entries refer to each other by fullUrl
+                resources = list(self._resources(f, data))
+            except InvalidInput as exc:  # the file as a whole is unreadable
+                self._flat.errors.caught(exc, data)
+                continue
+            for _, full_url, res in resources:
+                if isinstance(res, dict):
+                    refs.add(full_url, res)
+            for where, _, res in resources:
+                yield from self._flat(where, res, refs, buffers)
         yield from buffers.flush()
 
-    def _resources(self, f: Path) -> Iterator[tuple[str, Any]]:
-        data = self._reader.read_bytes(f)
+    def _resources(self, f: Path, data: bytes) -> Iterator[tuple[str, str | None, Any]]:
         if f.name.lower().endswith(".ndjson"):
             for n, line in enumerate(data.splitlines(), 1):
                 if line.strip():
-                    yield f"{f.name}:{n}", _json(line, f"{f.name}:{n}")
+                    try:
+                        yield f"{f.name}:{n}", None, _json(line, f"{f.name}:{n}")
+                    except InvalidInput as exc:
+                        self._flat.errors.caught(exc, line)
             return
         doc = _json(data, f.name)
         if isinstance(doc, dict) and doc.get("resourceType") == "Bundle":
@@ -202,11 +161,17 @@ class FhirFileSource:
             if not isinstance(entries, list):
                 raise malformed(f.name, "Bundle.entry is not a list")
             for i, entry in enumerate(entries):
+                where = f"{f.name} entry {i}"
+                if isinstance(entry, dict) and "resource" not in entry:
+                    if (entry.get("request") or {}).get("method") == "DELETE":
+                        continue  # a transaction's delete carries no resource
                 if not isinstance(entry, dict) or "resource" not in entry:
-                    raise malformed(f"{f.name} entry {i}", "entry has no resource")
-                yield f"{f.name} entry {i}", entry["resource"]
+                    self._flat.errors.bad(where, "entry has no resource", canonical_json(entry))
+                    continue
+                full_url = entry.get("fullUrl")
+                yield where, full_url if isinstance(full_url, str) else None, entry["resource"]
         else:
-            yield f.name, doc
+            yield f.name, None, doc
 
 
 def _json(data: bytes, where: str) -> Any:
@@ -228,6 +193,7 @@ class FhirServerSource:
         page_size: int = 200,
         client: httpx.Client | None = None,
         max_pages: int = 100_000,
+        on_error: str = "reject",
     ) -> None:
         self._base = base_url.rstrip("/")
         self._types = resource_types or list(MODELS)
@@ -235,7 +201,15 @@ class FhirServerSource:
         self._client = client or httpx.Client(timeout=30, headers={"Accept": "application/fhir+json"})
         self._max_pages = max_pages
         self._reader = DigestingReader()
+        self._flat = _Flattener(RecordErrors(on_error))
+        self.unmapped = self._flat.unmapped
+        self.rejected = self._flat.errors.rejected
+        self.free_text = FREE_TEXT
         self.info = SourceInfo("fhir", self._base, SourceSystem.EMR)
+
+    @property
+    def records(self) -> int:
+        return self._flat.records
 
     @property
     def digest(self) -> str:
@@ -251,12 +225,15 @@ class FhirServerSource:
             while url and page < self._max_pages:
                 page += 1
                 bundle = self._get(url, f"{kind} page {page}")
-                for i, entry in enumerate(bundle.get("entry", [])):
-                    res = entry.get("resource") if isinstance(entry, dict) else None
-                    where = f"{self._base}/{kind} page {page} entry {i}"
-                    if validate(res, where) is not None:
-                        self._reader.update(canonical_json(res))
-                        yield from buffers.add(*flatten(res))  # type: ignore[arg-type]
+                refs = References()
+                entries = [e for e in bundle.get("entry", []) if isinstance(e, dict)]
+                for entry in entries:
+                    if isinstance(entry.get("resource"), dict):
+                        refs.add(entry.get("fullUrl"), entry["resource"])
+                for i, entry in enumerate(entries):
+                    res = entry.get("resource")
+                    self._reader.update(canonical_json(res) if isinstance(res, dict) else b"")
+                    yield from self._flat(f"{self._base}/{kind} page {page} entry {i}", res, refs, buffers)
                 url = next(
                     (lk.get("url") for lk in bundle.get("link", []) if lk.get("relation") == "next"), None
                 )

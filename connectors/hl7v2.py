@@ -1,8 +1,15 @@
-"""HL7 v2.x files: ADT^A01/A04/A08 and ORU^R01 messages into patients, encounters and observations.
+"""HL7 v2.x files, parsed with python-hl7 (the ``hl7`` package), as Chinese HIS and LIS systems send them.
 
-Messages are split on MSH segments, whatever the line endings. Each message is checked before it is
-used (segment names, MSH header, required PID); errors name the file, line and message control id.
-Other message types are skipped and counted.
+Each message is decoded by the character set its MSH-18 declares (UTF-8, GB 18030/GBK, ISO 8859-1,
+ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables:
+- ADT A01-A08, A11, A13: ``patients`` (PID) and ``encounters`` (PV1) with the event; A40 also
+  ``patient_merges`` (MRG);
+- ORM^O01 and OML^O21: ``orders`` (ORC/OBR);
+- ORU^R01: ``observations``, every OBX value type (NM, SN such as ``<20``, ST, TX, FT, CE/CWE, DT/TS)
+  with a number where there is one and the original text;
+- DFT^P03: ``charges``, one row per FT1 (itemized charges for insurer settlement).
+Other message types are counted in ``unmapped``. A bad message is rejected (the whole import fails) or
+quarantined, as ``on_error`` says; errors name the file, line and message control id, never a value.
 """
 
 from __future__ import annotations
@@ -13,63 +20,110 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hl7
 import pandas as pd
 
-from connectors.base import DigestingReader, TableBuffers, malformed, source_files
+from connectors.base import DigestingReader, RecordErrors, Rejected, TableBuffers, malformed, source_files
+from node.asset_registry import codes
 from node.asset_registry.model import SourceSystem
 from node.asset_registry.ports import SourceInfo
+from node.errors import InvalidInput
 
-_SEGMENT = re.compile(r"^[A-Z][A-Z0-9]{2}(\|.*)?$")
-SUPPORTED = {("ADT", "A01"), ("ADT", "A04"), ("ADT", "A08"), ("ORU", "R01")}
+ADT_EVENTS = {f"A{n:02d}" for n in range(1, 9)} | {"A11", "A13", "A40"}
+ORDER_KINDS = {("ORM", "O01"), ("OML", "O21")}
+# MSH-18 values (HL7 table 0211, and what Chinese systems write) -> Python codecs
+CHARSETS = {
+    "": "utf-8",
+    "UNICODE UTF-8": "utf-8",
+    "UTF-8": "utf-8",
+    "UTF8": "utf-8",
+    "ASCII": "ascii",
+    "8859/1": "latin-1",
+    "ISO-8859-1": "latin-1",
+    "ISO IR100": "latin-1",
+    "GB 18030-2000": "gb18030",
+    "GB18030": "gb18030",
+    "GB 18030": "gb18030",
+    "GBK": "gb18030",  # GBK is a subset of GB 18030
+    "GB2312": "gb18030",
+    "CHINESE": "gb18030",
+}
+_COMPARATOR = re.compile(r"^\s*(<=|>=|<>|<|>|=)\s*([-+]?\d+(?:\.\d+)?)\s*$")
+_SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
+
 COLUMNS = {
     "patients": [
-        "mrn",
-        "id_card",
-        "name",
-        "birth_date",
-        "sex",
-        "address",
-        "district_code",
-        "phone",
-        "event",
+        *("mrn", "id_card", "name", "birth_date", "sex", "address", "city", "district_code", "phone"),
+        *("event", "message_time"),
+    ],
+    "encounters": [
+        *("visit_number", "mrn", "class", "department", "event", "admitted", "discharged"),
         "message_time",
     ],
-    "encounters": ["visit_number", "mrn", "class", "department", "message_time"],
+    "patient_merges": ["mrn", "prior_mrn", "message_time"],
+    "orders": [
+        *("mrn", "visit_number", "order_control", "placer_order", "filler_order", "code", "code_system"),
+        *("display", "status", "ordered_at", "message_time"),
+    ],
     "observations": [
-        "mrn",
-        "visit_number",
-        "order_id",
-        "loinc",
-        "display",
-        "value",
-        "unit",
-        "status",
-        "time",
+        *("mrn", "visit_number", "order_id", "code", "code_system", "loinc", "display", "value_type"),
+        *("value", "comparator", "value_text", "value_code", "value_system", "unit", "reference_range"),
+        *("abnormal_flag", "status", "time"),
+    ],
+    "charges": [
+        *("mrn", "visit_number", "transaction_id", "transaction_type", "transaction_date", "posting_date"),
+        *("code", "code_system", "display", "quantity", "amount", "unit_price", "currency", "department"),
+        *("insurance_plan", "diagnosis_code", "message_time"),
     ],
 }
 
 
-_ESCAPES = {"F": "|", "S": "^", "T": "&", "R": "~", "E": "\\"}
-_ESCAPE_RE = re.compile(r"\\([FSTRE])\\")
+def charset_of(data: bytes, where: str) -> str:
+    """The Python codec for the MSH-18 of a message's raw bytes (MSH itself is ASCII)."""
+    end = len(data)
+    for sep in (b"\r", b"\n"):
+        i = data.find(sep)
+        if i >= 0:
+            end = min(end, i)
+    header = data[:end]
+    if len(header) < 4 or not header.startswith(b"MSH"):
+        raise malformed(where, "message does not start with an MSH segment")
+    fields = header.split(header[3:4])
+    repetition = fields[1][1:2].decode("ascii", "replace") if len(fields) > 1 else "~"
+    declared = fields[17].decode("ascii", "replace") if len(fields) > 17 else ""
+    name = declared.split(repetition or "~")[0].strip().upper()  # the first repetition is the default
+    if name in CHARSETS:
+        return CHARSETS[name]
+    raise malformed(where, f"unsupported character set in MSH-18: {name[:20]}")
 
 
-class Segment:
-    """One segment split on the standard separators (| ~ ^). Field numbers follow the standard:
-    MSH-1 is the field separator itself, so MSH-n is at index n-1 after the split."""
+def decode(data: bytes, where: str) -> str:
+    codec = charset_of(data, where)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        label = "UTF-8" if codec == "utf-8" else codec
+        raise malformed(where, f"not {label} text (MSH-18 names the character set)") from None
 
-    def __init__(self, line: str) -> None:
-        self.name = line[:3]
-        parts = line.split("|")
-        self._fields = [parts[0], "|", *parts[1:]] if self.name == "MSH" else parts
 
-    def get(self, field: int, rep: int = 0, comp: int = 0) -> str | None:
-        try:
-            value = self._fields[field].split("~")[rep].split("^")[comp]
-        except IndexError:
-            return None
-        if "\\" in value:
-            value = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(1)], value)
-        return value or None
+def split_messages(data: bytes, origin: str) -> Iterator[tuple[str, bytes]]:
+    """(where, message bytes with \\r segment separators) for each MSH-started message of a file."""
+    current: list[bytes] = []
+    start = 0
+    for n, line in enumerate(re.split(rb"\r\n|\r|\n", data), 1):
+        if not line.strip():
+            continue
+        if line.startswith(b"MSH"):
+            if current:
+                yield f"{origin}:{start}", b"\r".join(current)
+            current, start = [line], n
+        elif not current:
+            raise malformed(f"{origin}:{n}", "segment outside a message (no MSH before it)")
+        else:
+            current.append(line)
+    if current:
+        yield f"{origin}:{start}", b"\r".join(current)
 
 
 @dataclass(frozen=True)
@@ -77,144 +131,311 @@ class Hl7Message:
     where: str  # "file:line"
     control_id: str
     kind: tuple[str, str]
-    segments: list[Segment]
+    parsed: Any  # hl7.Message
 
-    def first(self, name: str) -> Segment | None:
-        return next((s for s in self.segments if s.name == name), None)
+    def segments(self, name: str) -> list[Any]:
+        return [s for s in self.parsed if s[0][0] == name]
 
-    def all(self, name: str) -> list[Segment]:
-        return [s for s in self.segments if s.name == name]
+    def first(self, name: str) -> Any:
+        return next((s for s in self.parsed if s[0][0] == name), None)
 
+    def get(self, seg: Any, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
+        """One value by the standard's numbering (MSH-1 is the field separator), unescaped; None if absent.
+        Where the message has fewer levels than asked (a plain field asked for its first component), the
+        value at hand is the answer, as python-hl7's ``extract_field`` rules say; this walks the parsed
+        tree directly, which is several times faster than ``extract_field``."""
+        if seg is None:
+            return None
+        try:
+            node: Any = seg[field]  # python-hl7 numbers MSH as the standard does (MSH-1 is the separator)
+        except IndexError:
+            return None
+        for index in (rep, comp, sub):
+            if isinstance(node, str):
+                if index != 1:
+                    return None
+                continue
+            try:
+                node = node[index - 1]
+            except IndexError:
+                return None
+        text = node if isinstance(node, str) else str(node)
+        if self.parsed.esc in text:
+            text = self.parsed.unescape(text)
+        return text or None
 
-def split_messages(data: str, origin: str) -> Iterator[tuple[str, str]]:
-    """(where, message text with \\r segment separators) for each MSH-started message."""
-    current: list[str] = []
-    start = 0
-    for n, line in enumerate(re.split(r"\r\n|\r|\n", data), 1):
-        if not line.strip():
-            continue
-        if line.startswith("MSH"):
-            if current:
-                yield f"{origin}:{start}", "\r".join(current)
-            current, start = [line], n
-        elif not current:
-            raise malformed(f"{origin}:{n}", "segment outside a message (no MSH before it)")
-        else:
-            current.append(line)
-    if current:
-        yield f"{origin}:{start}", "\r".join(current)
+    def repetitions(self, seg: Any, field: int) -> list[str]:
+        """Each repetition of a field as text (components joined by the message's separator), unescaped."""
+        if seg is None:
+            return []
+        try:
+            value = seg(field) if str(seg[0]) == "MSH" else seg[field]
+        except (IndexError, KeyError, TypeError):
+            return []
+        if not isinstance(value, hl7.Field):
+            return [str(value)] if value else []
+        reps = list(value) if value and isinstance(value[0], hl7.Repetition) else [value]
+        texts = [str(r) for r in reps]
+        return [self.parsed.unescape(t) if self.parsed.esc in t else t for t in texts]
 
 
 def parse_message(text: str, where: str) -> Hl7Message:
-    lines = text.split("\r")
-    if not lines[0].startswith("MSH|^~\\&"):
-        raise malformed(
-            where, "message does not start with an MSH segment using the standard separators |^~\\&"
-        )
-    for i, line in enumerate(lines):
-        if not _SEGMENT.match(line):
+    """A checked message: MSH first, well-formed segment ids, a message type, PID where one is needed."""
+    text = text.replace("\r\n", "\r").replace("\n", "\r").strip("\r")
+    if not text.startswith("MSH") or len(text) < 8:
+        raise malformed(where, "message does not start with an MSH segment")
+    sep = text[3]
+    for i, line in enumerate(text.split("\r")):
+        if not _SEGMENT_ID.match(line[:3]) or (len(line) > 3 and line[3] != sep):
             raise malformed(
-                f"{where} segment {i + 1}", "broken segment (expected a 3-character segment id and '|')"
+                f"{where} segment {i + 1}",
+                "broken segment (expected a 3-character segment id and a separator)",
             )
-    segments = [Segment(line) for line in lines]
-    msh = segments[0]
-    control = msh.get(10) or "?"
-    code, event = msh.get(9, comp=0), msh.get(9, comp=1)
+    try:
+        parsed = hl7.parse(text)
+    except (hl7.ParseException, IndexError, ValueError):
+        raise malformed(where, "not an HL7 v2 message") from None
+    probe = Hl7Message(where, "?", ("", ""), parsed)
+    msh = parsed.segments("MSH")[0]
+    control = probe.get(msh, 10) or "?"
+    code, event = probe.get(msh, 9, comp=1), probe.get(msh, 9, comp=2)
     if not code or not event:
         raise malformed(f"{where} ({control})", "MSH-9 message type is missing")
-    m = Hl7Message(where, control, (code, event), segments)
-    if m.kind in SUPPORTED and m.first("PID") is None:
+    m = Hl7Message(where, control, (code, event), parsed)
+    if supported(m.kind) and m.first("PID") is None:
         raise malformed(f"{where} ({control})", f"{code}^{event} without a PID segment")
     return m
 
 
-def _hl7_time(value: str | None) -> str | None:
+def supported(kind: tuple[str, str]) -> bool:
+    return (
+        (kind[0] == "ADT" and kind[1] in ADT_EVENTS)
+        or kind in ORDER_KINDS
+        or kind == ("ORU", "R01")
+        or kind == ("DFT", "P03")
+    )
+
+
+def hl7_time(value: str | None) -> str | None:
     if not value or len(value) < 8 or not value[:8].isdigit():
         return None
     if len(value) == 8:
         return f"{value[0:4]}-{value[4:6]}-{value[6:8]}"
-    v = value.ljust(14, "0")[:14]
+    v = value[:14].ljust(14, "0")
     return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}"
 
 
-def rows_of(m: Hl7Message) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    msh, pid = m.segments[0], m.first("PID")
-    assert pid is not None
-    when = _hl7_time(msh.get(7))
-    mrn = pid.get(3, 0, 0)
-    if m.kind[0] == "ADT":
+def _number(text: str | None) -> float | None:
+    return float(text) if text is not None and _NUMBER.match(text) else None
+
+
+def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
+    """OBX-5 by its type (OBX-2): a number where there is one, and the original text."""
+    vtype = (m.get(obx, 2) or "ST").upper()
+    out: dict[str, Any] = {"value_type": vtype, "value": None, "comparator": None, "value_text": None}
+    out.update(value_code=None, value_system=None)
+    if vtype == "NM":
+        raw = m.get(obx, 5)
+        out["value_text"] = raw
+        if raw is not None:
+            censored = _COMPARATOR.match(raw)
+            if censored:  # LIS systems write censored results such as <20 into NM
+                out.update(comparator=censored.group(1), value=float(censored.group(2)))
+            elif (n := _number(raw)) is not None:
+                out["value"] = n
+            else:
+                raise malformed(where, "numeric result (NM) is not a number")
+    elif vtype == "SN":  # comparator ^ num1 ^ separator/suffix ^ num2
+        comp, n1, sep, n2 = (m.get(obx, 5, comp=i) for i in (1, 2, 3, 4))
+        if (n1 is not None and _number(n1) is None) or (n2 is not None and _number(n2) is None):
+            raise malformed(where, "structured numeric (SN) is not a number")
+        out["value_text"] = "".join(p for p in (comp, n1, sep, n2) if p)
+        out["comparator"] = comp
+        if sep in (None, "") and n1 is not None:
+            out["value"] = float(n1)
+    elif vtype in ("CE", "CWE", "CNE", "CF"):
+        out.update(value_code=m.get(obx, 5, comp=1), value_text=m.get(obx, 5, comp=2) or m.get(obx, 5))
+        out["value_system"] = codes.hl7_system(m.get(obx, 5, comp=3))
+    elif vtype in ("DT", "TS", "DTM"):
+        raw = m.get(obx, 5)
+        out["value_text"] = hl7_time(raw) or raw
+    else:  # ST, TX, FT and anything textual: every repetition, whole
+        joined = "\n".join(t for t in m.repetitions(obx, 5) if t)
+        out["value_text"] = joined.replace("\r", "\n") or None  # FT line breaks (\\.br\\) unescape to CR
+    return out
+
+
+def _name(m: Hl7Message, pid: Any) -> str | None:
+    family, given = m.get(pid, 5, comp=1), m.get(pid, 5, comp=2)
+    if family and given and re.search(r"[\u3400-\u9fff]", family + given):
+        return family + given
+    return " ".join(p for p in (given, family) if p) or None
+
+
+def _identifiers(m: Hl7Message, pid: Any) -> tuple[str | None, str | None]:
+    """(medical record number, resident ID) from PID-3 repetitions by their type (CX-5)."""
+    mrn = id_card = None
+    for r in range(1, len(m.repetitions(pid, 3)) + 1):
+        value, kind = m.get(pid, 3, r, 1), (m.get(pid, 3, r, 5) or "").upper()
+        if kind in ("NNCHN", "NI", "SFZ") and id_card is None:
+            id_card = value
+        elif kind in ("MR", "PI", "") and mrn is None:
+            mrn = value
+    return mrn, id_card
+
+
+def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
+    msh, pid, pv1 = m.first("MSH"), m.first("PID"), m.first("PV1")
+    when = hl7_time(m.get(msh, 7))
+    mrn, id_card = _identifiers(m, pid)
+    visit = m.get(pv1, 19)
+    code, event = m.kind
+    where = f"{m.where} ({m.control_id})"
+    if code == "ADT":
         yield (
             "patients",
-            (
-                mrn,
-                pid.get(3, 1, 0),
-                pid.get(5),
-                _hl7_time(pid.get(7)),
-                pid.get(8),
-                pid.get(11, 0, 0),
-                pid.get(11, 0, 4),
-                pid.get(13),
-                m.kind[1],
-                when,
-            ),
+            {
+                **{
+                    "mrn": mrn,
+                    "id_card": id_card,
+                    "name": _name(m, pid),
+                    "birth_date": hl7_time(m.get(pid, 7)),
+                },
+                **{"sex": m.get(pid, 8), "address": m.get(pid, 11, comp=1), "city": m.get(pid, 11, comp=3)},
+                **{"district_code": m.get(pid, 11, comp=5), "phone": m.get(pid, 13), "event": event},
+                "message_time": when,
+            },
         )
-    pv1 = m.first("PV1")
-    visit = pv1.get(19) if pv1 else None
-    if pv1 and m.kind[0] == "ADT":
-        yield "encounters", (visit, mrn, pv1.get(2), pv1.get(3), when)
-    if m.kind == ("ORU", "R01"):
-        obr = m.first("OBR")
-        order = obr.get(2) if obr else None
-        for obx in m.all("OBX"):
-            raw = obx.get(5)
-            try:
-                value: Any = float(raw) if raw is not None and obx.get(2) == "NM" else raw
-            except ValueError:
-                raise malformed(
-                    f"{m.where} ({m.control_id}) OBX", "numeric result (NM) is not a number"
-                ) from None
+        if pv1 is not None:
             yield (
-                "observations",
-                (
-                    mrn,
-                    visit,
-                    order,
-                    obx.get(3, 0, 0),
-                    obx.get(3, 0, 1),
-                    value,
-                    obx.get(6),
-                    obx.get(11),
-                    _hl7_time(obx.get(14)),
-                ),
+                "encounters",
+                {
+                    **{
+                        "visit_number": visit,
+                        "mrn": mrn,
+                        "class": m.get(pv1, 2),
+                        "department": m.get(pv1, 3),
+                    },
+                    **{"event": event, "admitted": hl7_time(m.get(pv1, 44))},
+                    **{"discharged": hl7_time(m.get(pv1, 45)), "message_time": when},
+                },
             )
+        for mrg in m.segments("MRG"):
+            yield "patient_merges", {"mrn": mrn, "prior_mrn": m.get(mrg, 1), "message_time": when}
+    elif m.kind in ORDER_KINDS:
+        for orc in m.segments("ORC") or [None]:
+            obr = m.first("OBR")
+            yield (
+                "orders",
+                {
+                    **{"mrn": mrn, "visit_number": visit, "order_control": m.get(orc, 1)},
+                    **{
+                        "placer_order": m.get(orc, 2) or m.get(obr, 2),
+                        "filler_order": m.get(orc, 3) or m.get(obr, 3),
+                    },
+                    **{"code": m.get(obr, 4, comp=1), "code_system": codes.hl7_system(m.get(obr, 4, comp=3))},
+                    **{"display": m.get(obr, 4, comp=2), "status": m.get(orc, 5)},
+                    **{"ordered_at": hl7_time(m.get(orc, 9) or m.get(obr, 6)), "message_time": when},
+                },
+            )
+    elif m.kind == ("ORU", "R01"):
+        order = None
+        for seg in m.parsed:
+            name = str(seg[0])
+            if name == "OBR":
+                order = m.get(seg, 3) or m.get(seg, 2)
+            elif name == "OBX":
+                system = codes.hl7_system(m.get(seg, 3, comp=3))
+                obs_code = m.get(seg, 3, comp=1)
+                yield (
+                    "observations",
+                    {
+                        **{"mrn": mrn, "visit_number": visit, "order_id": order, "code": obs_code},
+                        **{"code_system": system, "loinc": obs_code if system == codes.LOINC else None},
+                        **{"display": m.get(seg, 3, comp=2)},
+                        **obx_value(m, seg, f"{where} OBX {m.get(seg, 1) or '?'}"),
+                        **{"unit": m.get(seg, 6, comp=1), "reference_range": m.get(seg, 7)},
+                        **{"abnormal_flag": m.get(seg, 8), "status": m.get(seg, 11)},
+                        "time": hl7_time(m.get(seg, 14)) or when,
+                    },
+                )
+    elif m.kind == ("DFT", "P03"):
+        for ft1 in m.segments("FT1"):
+            at = f"{where} FT1 {m.get(ft1, 1) or '?'}"
+            quantity, amount, price = (m.get(ft1, i) for i in (10, 11, 12))
+            for label, raw in (
+                ("FT1-10 quantity", quantity),
+                ("FT1-11 amount", amount),
+                ("FT1-12 price", price),
+            ):
+                if raw is not None and _number(raw) is None:
+                    raise malformed(at, f"{label} is not a number")
+            yield (
+                "charges",
+                {
+                    **{"mrn": mrn, "visit_number": visit, "transaction_id": m.get(ft1, 2)},
+                    **{"transaction_type": m.get(ft1, 6), "transaction_date": hl7_time(m.get(ft1, 4))},
+                    **{"posting_date": hl7_time(m.get(ft1, 5)), "code": m.get(ft1, 7, comp=1)},
+                    **{
+                        "code_system": codes.hl7_system(m.get(ft1, 7, comp=3)),
+                        "display": m.get(ft1, 7, comp=2),
+                    },
+                    **{
+                        "quantity": _number(quantity),
+                        "amount": _number(amount),
+                        "unit_price": _number(price),
+                    },
+                    **{"currency": m.get(ft1, 11, sub=2) or m.get(ft1, 12, sub=2) or "CNY"},
+                    **{"department": m.get(ft1, 13), "insurance_plan": m.get(ft1, 14)},
+                    **{"diagnosis_code": m.get(ft1, 19), "message_time": when},
+                },
+            )
+
+
+def read_message(raw: bytes, where: str) -> Hl7Message:
+    return parse_message(decode(raw, where), where)
 
 
 class Hl7FileSource:
     """Files of HL7 v2 messages (``*.hl7``, ``*.txt``), one file or a folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_error: str = "reject") -> None:
         self._path = path
         self._reader = DigestingReader()
-        self.skipped: dict[str, int] = {}
+        self._errors = RecordErrors(on_error)
+        self.unmapped: dict[str, int] = {}
+        self.records = 0
         self.info = SourceInfo("hl7", str(path), SourceSystem.HIS)
 
     @property
     def digest(self) -> str:
         return self._reader.digest
 
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self._errors.rejected
+
     def batches(self) -> Iterator[tuple[str, pd.DataFrame]]:
         buffers = TableBuffers(COLUMNS)
         for f in source_files(self._path, (".hl7", ".txt")):
+            data = self._reader.read_bytes(f)
             try:
-                text = self._reader.read_bytes(f).decode("utf-8")
-            except UnicodeDecodeError:
-                raise malformed(f.name, "not UTF-8 text") from None
-            for where, raw in split_messages(text, f.name):
-                m = parse_message(raw, where)
-                if m.kind not in SUPPORTED:
-                    key = "^".join(m.kind)
-                    self.skipped[key] = self.skipped.get(key, 0) + 1
+                messages = list(split_messages(data, f.name))
+            except InvalidInput as exc:
+                self._errors.caught(exc, data)
+                continue
+            for where, raw in messages:
+                try:
+                    m = read_message(raw, where)
+                    if not supported(m.kind):
+                        key = "^".join(m.kind)
+                        self.unmapped[key] = self.unmapped.get(key, 0) + 1
+                        continue
+                    rows = list(rows_of(m))  # all of a message's rows or none of them
+                except InvalidInput as exc:
+                    self._errors.caught(exc, raw)
                     continue
-                for table, row in rows_of(m):
+                self.records += 1
+                for table, row in rows:
                     yield from buffers.add(table, row)
         yield from buffers.flush()

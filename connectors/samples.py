@@ -367,11 +367,16 @@ def write_sample_files(
     bundle_size: int = 100,
     ndjson: bool = False,
 ) -> dict[str, int]:
-    """Write fhir/, hl7/ and csv/ under ``out``; return counts of what was written."""
+    """Write fhir/, hl7/ and csv/ under ``out``; return counts of what was written. FHIR bundles are
+    transactions referring by ``urn:uuid`` (with a Claim per encounter); hl7/ holds a UTF-8 ADT/ORU feed
+    and a GB 18030 LIS feed (mixed OBX types, censored values, DFT^P03 charges)."""
+    from connectors.sample_shapes import claims, lis_messages, transaction_entry
+
     (out / "fhir").mkdir(parents=True, exist_ok=True)
     (out / "hl7").mkdir(exist_ok=True)
     (out / "csv").mkdir(exist_ok=True)
-    counts = {"patients": 0, "fhir_resources": 0, "hl7_messages": 0, "csv_rows": 0}
+    counts = {"patients": 0, "fhir_resources": 0, "hl7_messages": 0, "csv_rows": 0, "claims": 0}
+    counts["lis_messages"] = 0
     writers = {}
     files = []
     for table, header in CSV_TABLES.items():
@@ -382,12 +387,16 @@ def write_sample_files(
     nd = {}
     hl7_file = (out / "hl7" / "messages.hl7").open("w", encoding="utf-8", newline="")
     files.append(hl7_file)
+    lis_file = (out / "hl7" / "lis-gb18030.hl7").open("wb")
     bundle: list[dict[str, object]] = []
     try:
         for p in generate(n_patients, seed, hospital):
             counts["patients"] += 1
+            for claim in claims(p):
+                bundle.append(transaction_entry(claim))
+                counts["claims"] += 1
             for res in fhir_resources(p):
-                bundle.append({"fullUrl": f"urn:uuid:{res['id']}", "resource": res})
+                bundle.append(transaction_entry(res))
                 counts["fhir_resources"] += 1
                 if ndjson:
                     kind = str(res["resourceType"])
@@ -401,12 +410,16 @@ def write_sample_files(
             for msg in hl7_messages(p, hospital):
                 hl7_file.write(msg + "\r\n")  # one message per block, separated by a blank segment line
                 counts["hl7_messages"] += 1
+            for msg in lis_messages(p, hospital):
+                lis_file.write(msg.encode("gb18030") + b"\r\n")
+                counts["lis_messages"] += 1
             for table, rows in _csv_rows(p).items():
                 writers[table].writerows(rows)
                 counts["csv_rows"] += len(rows)
         if bundle:
             _write_bundle(out, counts["patients"] // bundle_size + 1, bundle)
     finally:
+        lis_file.close()
         for f in files:
             f.close()
     return counts
@@ -439,5 +452,5 @@ def copy_sample_dicom(out: Path) -> int:
 
 
 def _write_bundle(out: Path, n: int, entries: list[dict[str, object]]) -> None:
-    doc = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    doc = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     (out / "fhir" / f"bundle-{n:05d}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")

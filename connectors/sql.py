@@ -52,7 +52,7 @@ class SqlTableSource:
                     )
                     for part in result.partitions():
                         frame = pd.DataFrame.from_records(part, columns=list(result.keys()))
-                        self._sm3.update(canonical_json(frame.astype(str).values.tolist()))
+                        self._sm3.update(canonical_json(_digestible(frame)))
                         yield name, frame
         except OperationalError:
             raise DependencyUnavailable(
@@ -60,3 +60,10 @@ class SqlTableSource:
             ) from None
         finally:
             engine.dispose()
+
+
+def _digestible(frame: pd.DataFrame) -> list[list[str | None]]:
+    """Rows as text with NULL kept as null (``astype(str)`` keeps NaN in pandas 3, which no canonical
+    JSON can hold)."""
+    cells = frame.astype(object).where(frame.notna(), None).values.tolist()
+    return [[None if v is None else str(v) for v in row] for row in cells]

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from connectors.base import BATCH_ROWS, DigestingReader, malformed, source_files
+from connectors.base import BATCH_ROWS, DigestingReader, RecordErrors, Rejected, malformed, source_files
 from node.asset_registry.model import SourceSystem
 from node.asset_registry.ports import SourceInfo
 
@@ -42,11 +42,16 @@ class _Digest(io.RawIOBase):
 class CsvSource:
     """One table per CSV file (named after the file), header row required, UTF-8."""
 
-    def __init__(self, path: Path, delimiter: str = ",") -> None:
+    def __init__(self, path: Path, delimiter: str = ",", on_error: str = "reject") -> None:
         self._path = path
         self._delimiter = delimiter
         self._reader = DigestingReader()
+        self._errors = RecordErrors(on_error)
         self.info = SourceInfo("csv", str(path), SourceSystem.OTHER)
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self._errors.rejected
 
     @property
     def digest(self) -> str:
@@ -76,10 +81,14 @@ class CsvSource:
                     if len(row) != len(header):
                         if not row:
                             continue
-                        raise malformed(
+                        line = io.StringIO()
+                        csv.writer(line, delimiter=self._delimiter).writerow(row)
+                        self._errors.bad(
                             f"{f.name}:{reader.line_num}",
                             f"ragged row: expected {len(header)} fields, found {len(row)}",
+                            (self._delimiter.join(header) + "\r\n" + line.getvalue()).encode("utf-8"),
                         )
+                        continue
                     rows.append(row)
                     if len(rows) >= CSV_BATCH:
                         yield table, _frame(rows, header)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from connectors.registry import reopen_record
 from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
@@ -21,6 +22,7 @@ from node.adapters.policy.regopy_engine import RegopyEngine
 from node.anchoring.services import AnchorService
 from node.asset_registry.extracts import ExtractService
 from node.asset_registry.pii import PatternPiiDetector
+from node.asset_registry.quarantine import QuarantineService
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
@@ -65,6 +67,7 @@ class Container:
     round_gate: RoundGate
     fl_jobs: FlJobService  # partners and officers
     fl_coordinator: FlCoordinatorService  # the runtimes' callbacks
+    quarantine: QuarantineService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -148,6 +151,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         RoundGate(usage),
         fl_jobs,
         fl_coordinator,
+        QuarantineService(uow, audit, clock, store, assets, reopen_record),
     )
 
 

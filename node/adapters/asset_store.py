@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from node.crypto.envelope import open_envelope, seal
-from node.errors import NotFound
+from node.crypto.envelope import open_envelope, read_header, seal
+from node.errors import InvalidInput, NotFound
 
 KEK_ID = "node-at-rest-v1"
 PART_ROWS = 100_000
@@ -42,6 +42,15 @@ class EncryptedParquetStore:
 
     def delete(self, ref: str) -> None:
         shutil.rmtree(self._folder(ref))
+
+    def seal_record(self, record_id: str, data: bytes) -> bytes:
+        return seal(data, self._kek(), KEK_ID, {"quarantined_record": record_id})
+
+    def open_record(self, record_id: str, blob: bytes) -> bytes:
+        context = read_header(blob).get("context")
+        if not isinstance(context, dict) or context.get("quarantined_record") != record_id:
+            raise InvalidInput("sealed record belongs to another quarantine entry", code="envelope_mismatch")
+        return open_envelope(blob, {KEK_ID: self._kek()})
 
     def _folder(self, ref: str) -> Path:
         folder = self._root / ref

@@ -117,6 +117,8 @@ class Asset:
     storage_ref: str
     created_at_us: int
     derived_from: list[str] = field(default_factory=list)
+    version: int = 1  # a re-import of the same source and table appends a version
+    quality: dict[str, Any] = field(default_factory=dict)  # {"rules": [...], "alerts": [...]}
 
     @property
     def grade(self) -> Grade:
@@ -146,3 +148,39 @@ class Product:
     status: ProductStatus
     created_by: str
     created_at_us: int
+
+
+@dataclass(frozen=True)
+class AssetVersion:
+    asset_id: str
+    version: int
+    import_id: str
+    source_digest: str
+    storage_ref: str
+    rows: int
+    quality: dict[str, Any]
+    created_at_us: int
+
+
+class QuarantineStatus(StrEnum):
+    HELD = "held"
+    FIXED = "fixed"
+    DISCARDED = "discarded"
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    """A record an import kept out: where it was and why (no patient data), the record itself sealed."""
+
+    id: str
+    import_id: str
+    connector: str
+    source_uri: str
+    location: str
+    reason: str
+    status: QuarantineStatus
+    created_at_us: int
+    payload: bytes | None = None  # SM4-GCM envelope; None once discarded
+    resolved_by: str | None = None
+    resolved_at_us: int | None = None
+    resolution: str | None = None

@@ -8,7 +8,16 @@ from typing import Protocol
 
 import pandas as pd
 
-from node.asset_registry.model import Asset, Grade, Product, ProductStatus, SourceSystem
+from node.asset_registry.model import (
+    Asset,
+    AssetVersion,
+    Grade,
+    Product,
+    ProductStatus,
+    QuarantinedRecord,
+    QuarantineStatus,
+    SourceSystem,
+)
 from node.audit.ports import AuditUnitOfWork
 
 
@@ -73,6 +82,12 @@ class AssetStore(Protocol):
 
     def delete(self, ref: str) -> None: ...
 
+    def seal_record(self, record_id: str, data: bytes) -> bytes:
+        """One quarantined record encrypted at rest, bound to its id."""
+        ...
+
+    def open_record(self, record_id: str, blob: bytes) -> bytes: ...
+
 
 class PiiDetector(Protocol):
     def detect_column(self, name: str, sample: list[str]) -> list[str]:
@@ -88,6 +103,30 @@ class AssetRepository(Protocol):
     def all(self) -> list[Asset]: ...
 
     def confirm(self, asset_id: str, grade: Grade) -> None: ...
+
+    def current(self, connector: str, source_uri: str, table: str) -> Asset | None:
+        """The asset an earlier import of the same source and table registered."""
+        ...
+
+    def add_version(self, asset: Asset) -> None:
+        """Make ``asset`` (same id, next version) the asset's current version; earlier ones stay listed."""
+        ...
+
+    def versions(self, asset_id: str) -> list[AssetVersion]: ...
+
+
+class QuarantineRepository(Protocol):
+    def add(self, record: QuarantinedRecord) -> None: ...
+
+    def get(self, record_id: str) -> QuarantinedRecord | None: ...
+
+    def list(
+        self, status: QuarantineStatus | None = None, import_id: str | None = None
+    ) -> list[QuarantinedRecord]: ...
+
+    def resolve(self, record_id: str, status: QuarantineStatus, by: str, at_us: int, resolution: str) -> None:
+        """Mark a held record fixed or discarded; its payload is erased."""
+        ...
 
 
 class ProductRepository(Protocol):
@@ -106,3 +145,6 @@ class RegistryUnitOfWork(AuditUnitOfWork, Protocol):
 
     @property
     def products(self) -> ProductRepository: ...
+
+    @property
+    def quarantine(self) -> QuarantineRepository: ...

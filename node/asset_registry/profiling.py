@@ -8,12 +8,14 @@ sees a fixed-size sample of each column.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from node.asset_registry import codes
 from node.asset_registry.model import ColumnProfile
 from node.asset_registry.ports import PiiDetector
 
@@ -49,20 +51,24 @@ class _Column:
     sample: list[str] = field(default_factory=list)
     min: Any = None
     max: Any = None
-    codes: set[str] = field(default_factory=set)
     icd_like: bool | None = None
 
 
 class TableProfiler:
-    """Feed batches with ``add``; read the result with ``columns``."""
+    """Feed batches with ``add``; read the result with ``columns``. ``classify(system, code)`` names the
+    sensitive condition a code stands for (or None): codes are read from the columns named for their
+    system (``icd10``, ``snomed_ct``, ``loinc``, ``atc``, ``rxnorm``), from ``code``-like columns next to
+    their ``*system`` column, and from columns that look like ICD-10 codes."""
 
-    def __init__(self, sensitive_code_pattern: re.Pattern[str]) -> None:
+    def __init__(self, classify: Callable[[str, str], str | None]) -> None:
         self.rows = 0
         self._cols: dict[str, _Column] = {}
-        self._sensitive = sensitive_code_pattern
+        self._classify = classify
+        self._found: dict[str, set[str]] = {}
 
     def add(self, batch: pd.DataFrame) -> None:
         self.rows += len(batch)
+        names = {str(n) for n in batch.columns}
         for name in batch.columns:
             col = self._cols.setdefault(str(name), _Column(str(name)))
             series = batch[name]
@@ -73,7 +79,7 @@ class TableProfiler:
             if len(col.sample) < SAMPLE_SIZE:
                 col.sample.extend(str(v) for v in present.iloc[: SAMPLE_SIZE - len(col.sample)])
             self._minmax(col, present)
-            self._sensitive_codes(col, present)
+            self._sensitive_codes(col, present, batch, names)
 
     def _minmax(self, col: _Column, present: pd.Series) -> None:
         if present.empty or col.dtype not in ("integer", "float", "date", "datetime"):
@@ -82,16 +88,31 @@ class TableProfiler:
         col.min = lo if col.min is None else min(col.min, lo)
         col.max = hi if col.max is None else max(col.max, hi)
 
-    def _sensitive_codes(self, col: _Column, present: pd.Series) -> None:
+    def _sensitive_codes(
+        self, col: _Column, present: pd.Series, batch: pd.DataFrame, names: set[str]
+    ) -> None:
         if present.empty or col.dtype != "string":
             return
-        if col.icd_like is None:
-            head = present.astype(str).iloc[:SAMPLE_SIZE]
-            col.icd_like = bool(head.str.match(_ICD10.pattern).mean() >= 0.8)
-        if col.icd_like:
-            values = present.astype(str)
-            hits = values[values.str.match(self._sensitive.pattern)]
-            col.codes.update(hits.unique().tolist()[:50])
+        name = col.name
+        system_col = _system_column(name, names)
+        if name in codes.CODE_COLUMNS:
+            pairs = pd.DataFrame({"system": name, "code": present.astype(str)})
+        elif system_col is not None:
+            systems = batch.loc[present.index, system_col].astype(str)
+            pairs = pd.DataFrame({"system": systems, "code": present.astype(str)})
+        else:
+            if col.icd_like is None:
+                head = present.astype(str).iloc[:SAMPLE_SIZE]
+                col.icd_like = bool(head.str.match(_ICD10.pattern).mean() >= 0.8)
+            if not col.icd_like:
+                return
+            pairs = pd.DataFrame({"system": codes.ICD10, "code": present.astype(str)})
+        for system, code in pairs.drop_duplicates().itertuples(index=False):
+            label = self._classify(system, code)
+            if label is not None:
+                found = self._found.setdefault(label, set())
+                if len(found) < 50:
+                    found.add(f"{system}:{code}")
 
     def columns(self, detector: PiiDetector) -> list[ColumnProfile]:
         out = []
@@ -114,7 +135,19 @@ class TableProfiler:
         return out
 
     def sensitive_codes(self) -> dict[str, list[str]]:
-        return {c.name: sorted(c.codes) for c in self._cols.values() if c.codes}
+        """Each sensitive condition found, with the codes (``system:code``) that name it."""
+        return {label: sorted(found) for label, found in self._found.items()}
+
+
+def _system_column(name: str, names: set[str]) -> str | None:
+    """The column holding the system of a code column: code/code_system, value_code/value_system..."""
+    if not name.endswith("code") or name.endswith("postal_code") or name == "district_code":
+        return None
+    stem = name[: -len("code")]
+    for candidate in (f"{stem}system", f"{name}_system"):
+        if candidate in names:
+            return candidate
+    return None
 
 
 def _kind(series: pd.Series) -> str:

@@ -7,21 +7,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from node.asset_registry import grading
+import pandas as pd
+
+from node.asset_registry import grading, quality
 from node.asset_registry.model import (
     MODES_BY_LEVEL,
     AccessMode,
     Asset,
+    AssetVersion,
     Category,
     DslClass,
     Grade,
     Product,
     ProductStatus,
+    QuarantinedRecord,
+    QuarantineStatus,
     SourceSystem,
 )
+from node.asset_registry.notes import NoteDeidentifier, TextDeidentifier
 from node.asset_registry.pii import PERSON_KEY
 from node.asset_registry.ports import AssetStore, DataSource, PiiDetector, RegistryUnitOfWork, TableWriter
 from node.asset_registry.profiling import TableProfiler
+from node.asset_registry.quality import TableQuality
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.errors import Conflict, InvalidInput, NodeError, NotFound
@@ -37,6 +44,15 @@ TABLE_TITLES = {
     "diagnostic_reports": "检查报告",
     "procedures": "手术操作",
     "dicom_instances": "医学影像元数据",
+    "documents": "临床文书",
+    "immunizations": "预防接种",
+    "allergies": "过敏史",
+    "claims": "医保结算与理赔",
+    "claim_items": "结算明细",
+    "coverages": "参保信息",
+    "charges": "费用明细",
+    "orders": "医嘱申请",
+    "patient_merges": "患者合并记录",
 }
 
 
@@ -46,6 +62,7 @@ class ImportOptions:
     update_frequency: str = "daily"
     scenarios: list[str] = field(default_factory=list)
     source_system: SourceSystem | None = None  # default: what the connector says
+    keep_raw_text: bool = False  # store clinical free text as written (the asset is then level 4 at least)
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,20 @@ class ImportResult:
     import_id: str
     assets: list[Asset]
     rows: int
+    records: int = 0  # source records read (resources, messages; rows for tables)
+    rejected: list[dict[str, str]] = field(default_factory=list)  # {"id", "where", "reason"}
+    unmapped: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)  # assets whose source had not changed
+    alerts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # asset id -> broken rules
+
+
+def _outcome(source: DataSource) -> tuple[list[Any], dict[str, int], int | None]:
+    """What a connector reports beside its batches: rejected records, unmapped types, records read."""
+    return (
+        list(getattr(source, "rejected", [])),
+        dict(getattr(source, "unmapped", {})),
+        getattr(source, "records", None),
+    )
 
 
 class AssetService:
@@ -63,12 +94,15 @@ class AssetService:
         clock: Clock,
         store: AssetStore,
         detector: PiiDetector,
+        deidentifier: Callable[[], TextDeidentifier] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
         self._store = store
         self._detector = detector
+        self._deidentifier = deidentifier or NoteDeidentifier
+        self._notes: TextDeidentifier | None = None
 
     def import_source(
         self,
@@ -76,12 +110,16 @@ class AssetService:
         source: DataSource,
         options: ImportOptions | None = None,
         progress: Callable[[int], None] | None = None,
+        append: bool = False,
     ) -> ImportResult:
-        """Read, store, profile and grade every table of ``source``; register all of them or none."""
+        """Read, store, profile, check and grade every table of ``source``; register all of them or none.
+        A table imported before from the same source becomes a new version of its asset (``append``: the
+        new rows are added to the current version's rows). Records the connector quarantined are sealed
+        and kept in the same transaction."""
         options = options or ImportOptions()
         import_id = "im_" + secrets.token_hex(8)
         try:
-            return self._import(actor, source, options, import_id, progress)
+            return self._import(actor, source, options, import_id, progress, append)
         except NodeError as exc:
             self._audit.record_now(
                 AuditEvent(
@@ -95,6 +133,18 @@ class AssetService:
             )
             raise
 
+    def _free_text(self, source: DataSource, table: str, batch: Any, options: ImportOptions) -> Any:
+        columns = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
+        if not columns or options.keep_raw_text:
+            return batch
+        if self._notes is None:
+            self._notes = self._deidentifier()
+        batch = batch.copy()
+        notes = self._notes
+        for c in columns:
+            batch[c] = [notes.deidentify(v) if isinstance(v, str) and v else v for v in batch[c]]
+        return batch
+
     def _import(
         self,
         actor: str,
@@ -102,22 +152,31 @@ class AssetService:
         options: ImportOptions,
         import_id: str,
         progress: Callable[[int], None] | None,
+        append: bool,
     ) -> ImportResult:
         writers: dict[str, TableWriter] = {}
         profilers: dict[str, TableProfiler] = {}
+        checks: dict[str, TableQuality] = {}
         refs: dict[str, str] = {}
         rows = 0
+        now = pd.Timestamp(self._clock.now_us(), unit="us", tz="UTC")
         try:
             for table, batch in source.batches():
+                batch = self._free_text(source, table, batch, options)
                 if table not in writers:
                     writers[table] = self._store.writer()
-                    profilers[table] = TableProfiler(grading.SENSITIVE_CODE_PATTERN)
+                    profilers[table] = TableProfiler(grading.classify)
+                    checks[table] = TableQuality(table, now=now)
+                    if append:
+                        self._copy_current(source, table, writers[table], profilers[table], checks[table])
                 writers[table].write(batch)
                 profilers[table].add(batch)
+                checks[table].add(batch)
                 rows += len(batch)
                 if progress:
                     progress(rows)
-            if not writers:
+            rejected, unmapped, records = _outcome(source)
+            if not writers and not rejected:
                 raise InvalidInput(f"{source.info.uri}: the source holds no records", code="source_empty")
             for table, writer in writers.items():
                 refs[table] = writer.commit()
@@ -129,41 +188,158 @@ class AssetService:
                 self._store.delete(ref)
             raise
         try:
-            assets = [self._asset(t, profilers[t], refs[t], source, options, import_id) for t in writers]
-            with self._uow() as uow:
-                for a in assets:
-                    uow.assets.add(a)
-                events = [
-                    AuditEvent(
-                        actor,
-                        "asset.register",
-                        "asset",
-                        a.id,
-                        details={"table": a.table, "rows": a.rows, "level": a.suggested.level},
-                    )
-                    for a in assets
-                ]
-                events.append(
-                    AuditEvent(
-                        actor,
-                        "asset.import",
-                        "import",
-                        import_id,
-                        details={
-                            "connector": source.info.connector,
-                            "tables": len(assets),
-                            "rows": rows,
-                            "source_digest": source.digest,
-                        },
-                    )
-                )
-                self._audit.record(uow, *events)
-                uow.commit()
+            drafts = {
+                t: self._asset(t, profilers[t], refs[t], source, options, import_id, checks) for t in writers
+            }
+            return self._register(actor, source, import_id, drafts, refs, rows, rejected, unmapped, records)
         except BaseException:
             for ref in refs.values():
                 self._store.delete(ref)
             raise
-        return ImportResult(import_id, assets, rows)
+
+    def _copy_current(
+        self, source: DataSource, table: str, writer: TableWriter, prof: TableProfiler, check: TableQuality
+    ) -> None:
+        with self._uow() as uow:
+            current = uow.assets.current(source.info.connector, source.info.uri, table)
+        if current is None:
+            return
+        for part in self._store.read(current.storage_ref):
+            writer.write(part)
+            prof.add(part)
+            check.add(part)
+
+    def _register(
+        self,
+        actor: str,
+        source: DataSource,
+        import_id: str,
+        drafts: dict[str, Asset],
+        refs: dict[str, str],
+        rows: int,
+        rejected: list[Any],
+        unmapped: dict[str, int],
+        records: int | None,
+    ) -> ImportResult:
+        now = self._clock.now_us()
+        assets: list[Asset] = []
+        unchanged: list[str] = []
+        alerts: dict[str, list[dict[str, Any]]] = {}
+        events: list[AuditEvent] = []
+        quarantined: list[dict[str, str]] = []
+        with self._uow() as uow:
+            for table, draft in drafts.items():
+                prev = uow.assets.current(source.info.connector, source.info.uri, table)
+                if prev is None:
+                    uow.assets.add(draft)
+                    assets.append(draft)
+                    events.append(
+                        AuditEvent(
+                            actor,
+                            "asset.register",
+                            "asset",
+                            draft.id,
+                            details={"table": table, "rows": draft.rows, "level": draft.suggested.level},
+                        )
+                    )
+                    continue
+                if prev.source_digest == draft.source_digest:  # the same content again: nothing new
+                    self._store.delete(refs[table])
+                    assets.append(prev)
+                    unchanged.append(prev.id)
+                    continue
+                broken = quality.alerts(prev.quality.get("rules", []), draft.quality.get("rules", []))
+                keep = (
+                    prev.confirmed
+                    if prev.confirmed and prev.confirmed.level >= draft.suggested.level
+                    else None
+                )
+                version = replace(
+                    draft,
+                    id=prev.id,
+                    name=prev.name,
+                    version=prev.version + 1,
+                    derived_from=[f"{prev.id}@v{prev.version}"],
+                    confirmed=keep,
+                    quality={**draft.quality, "alerts": broken},
+                    owner_department=prev.owner_department,
+                    created_at_us=prev.created_at_us,
+                )
+                uow.assets.add_version(version)
+                assets.append(version)
+                events.append(
+                    AuditEvent(
+                        actor,
+                        "asset.version",
+                        "asset",
+                        prev.id,
+                        details={
+                            "version": version.version,
+                            "rows": version.rows,
+                            "level": version.suggested.level,
+                            "confirmed_grade_kept": keep is not None,
+                        },
+                    )
+                )
+                if broken:
+                    alerts[prev.id] = broken
+                    events.append(
+                        AuditEvent(
+                            actor,
+                            "asset.quality_alert",
+                            "asset",
+                            prev.id,
+                            details={
+                                "version": version.version,
+                                "rules": [f"{b['rule']}:{b['column']}" for b in broken],
+                            },
+                        )
+                    )
+            for i, r in enumerate(rejected):
+                rid = "qr_" + secrets.token_hex(8)
+                uow.quarantine.add(
+                    QuarantinedRecord(
+                        id=rid,
+                        import_id=import_id,
+                        connector=source.info.connector,
+                        source_uri=source.info.uri,
+                        location=r.where[:500],
+                        reason=r.reason[:500],
+                        status=QuarantineStatus.HELD,
+                        created_at_us=now + i,  # keeps the source's order in listings
+                        payload=self._store.seal_record(rid, r.payload),
+                    )
+                )
+                quarantined.append({"id": rid, "where": r.where, "reason": r.reason})
+            events.append(
+                AuditEvent(
+                    actor,
+                    "asset.import",
+                    "import",
+                    import_id,
+                    details={
+                        "connector": source.info.connector,
+                        "tables": len(assets),
+                        "rows": rows,
+                        "records": records if records is not None else rows,
+                        "rejected": len(rejected),
+                        "unmapped": sum(unmapped.values()),
+                        "source_digest": source.digest,
+                    },
+                )
+            )
+            self._audit.record(uow, *events)
+            uow.commit()
+        return ImportResult(
+            import_id,
+            assets,
+            rows,
+            records if records is not None else rows,
+            quarantined,
+            unmapped,
+            unchanged,
+            alerts,
+        )
 
     def _asset(
         self,
@@ -173,13 +349,16 @@ class AssetService:
         source: DataSource,
         options: ImportOptions,
         import_id: str,
+        checks: dict[str, TableQuality],
     ) -> Asset:
         columns = prof.columns(self._detector)
         key = next((c for c in columns if PERSON_KEY.match(c.name)), None)
         persons = key.distinct if key else None
+        raw_text = options.keep_raw_text and bool(getattr(source, "free_text", {}).get(table))
         suggested = grading.suggest(
-            table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes()
+            table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes(), raw_text
         )
+        rules = checks[table].results(checks, options.update_frequency)
         return Asset(
             id="as_" + secrets.token_hex(8),
             name=f"{TABLE_TITLES.get(table, table)} ({table})",
@@ -198,7 +377,14 @@ class AssetService:
             source_digest=source.digest,
             storage_ref=ref,
             created_at_us=self._clock.now_us(),
+            quality=quality.summary(rules, []),
         )
+
+    def versions(self, asset_id: str) -> list[AssetVersion]:
+        with self._uow() as uow:
+            if uow.assets.get(asset_id) is None:
+                raise NotFound(f"asset {asset_id} not found", code="asset_not_found")
+            return uow.assets.versions(asset_id)
 
     # ------------------------------------------------------------ catalog
 

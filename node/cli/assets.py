@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,26 +28,60 @@ def import_(
     department: str = typer.Option("信息中心", "--department", help="Owner department."),
     frequency: str = typer.Option("daily", "--frequency", help="Update frequency."),
     scenario: list[str] = typer.Option([], "--scenario", help="Application scenario (repeatable)."),
+    on_error: str = typer.Option(
+        "reject", "--on-error", help="reject: a bad record fails the import; quarantine: it is kept aside."
+    ),
+    keep_raw_text: bool = typer.Option(
+        False, "--keep-raw-text", help="Store clinical notes as written (the asset becomes level 4 or 5)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Import a source: every table it holds becomes a graded asset, or nothing does."""
+    """Import a source: every table it holds becomes a graded asset (or a new version of its asset)."""
     from connectors.registry import open_source
     from node.asset_registry.services import ImportOptions
 
     c = open_container()
-    src = open_source(connector, source, table)
-    options = ImportOptions(department, frequency, list(scenario))
+    src = open_source(connector, source, table, on_error=on_error)
+    options = ImportOptions(department, frequency, list(scenario), keep_raw_text=keep_raw_text)
     with progress_bar(f"importing {connector}") as advance:
-        result = c.assets.import_source(actor(), src, options, progress=lambda rows: advance(rows, 0))
+        result = c.assets.import_source(actor(), src, options, progress=lambda rows: advance(rows, None))
     if as_json:
         print_json(
-            {"import_id": result.import_id, "rows": result.rows, "assets": [a.id for a in result.assets]}
+            {
+                "import_id": result.import_id,
+                "assets": [a.id for a in result.assets],
+                "records": result.records,
+                "rows": result.rows,
+                "rejected": [
+                    {"where": r["where"], "reason": r["reason"], "quarantine_id": r["id"]}
+                    for r in result.rejected
+                ],
+                "unmapped": result.unmapped,
+                "unchanged": result.unchanged,
+                "alerts": result.alerts,
+            }
         )
         return
-    typer.echo(f"import {result.import_id}: {result.rows:,} rows into {len(result.assets)} asset(s)")
+    typer.echo(
+        f"import {result.import_id}: {result.records:,} records, {result.rows:,} rows into "
+        f"{len(result.assets)} asset(s)"
+    )
     for a in result.assets:
+        state = "unchanged" if a.id in result.unchanged else f"v{a.version}"
+        category = CATEGORY_ZH[a.grade.category]
+        typer.echo(f"  {a.id}  {a.name:<28} {a.rows:>9,} rows  L{a.grade.level}  {category}  {state}")
+        for alert in result.alerts.get(a.id, []):
+            typer.echo(
+                f"    质量告警 quality alert: {alert['rule']} {alert['column']} "
+                f"({alert['violations']:,}/{alert['checked']:,})"
+            )
+    if result.rejected:
+        typer.echo(f"quarantined {len(result.rejected)} record(s) (hnode assets quarantine ls):")
+        for r in result.rejected:
+            typer.echo(f"  {r['id']}  {r['where']}: {r['reason']}")
+    if result.unmapped:
         typer.echo(
-            f"  {a.id}  {a.name:<28} {a.rows:>9,} rows  L{a.grade.level}  {CATEGORY_ZH[a.grade.category]}"
+            "not mapped to a table: " + ", ".join(f"{k} {v:,}" for k, v in sorted(result.unmapped.items()))
         )
 
 
@@ -87,6 +122,19 @@ def show(asset_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
             f"  {col.name:<22} {col.dtype:<9} nulls {col.null_rate(a.rows):6.1%}  distinct "
             f"{'' if col.distinct_exact else '~'}{col.distinct:,}{pii}"
         )
+    typer.echo(
+        f"version {a.version}" + (f", derived from {', '.join(a.derived_from)}" if a.derived_from else "")
+    )
+    q = a.quality
+    if q.get("rules"):
+        failed = [r for r in q["rules"] if not r["passed"]]
+        typer.echo(
+            f"quality score {q['score']:.0%} ({len(q['rules']) - len(failed)}/{len(q['rules'])} rules hold)"
+        )
+        for r in failed:
+            typer.echo(f"   x {r['rule']} {r['column']}: {r['violations']:,} of {r['checked']:,}")
+        for r in q.get("alerts", []):
+            typer.echo(f"   ! 质量告警 quality alert: {r['rule']} {r['column']} held in the previous version")
     for label, g in (("suggested", a.suggested), ("confirmed", a.confirmed)):
         if g:
             typer.echo(
@@ -203,3 +251,68 @@ def samples_generate(
     counts = write_sample_files(out, patients, seed, hospital, ndjson=ndjson)
     counts["dicom_files"] = copy_sample_dicom(out / "dicom")
     print_json(counts)
+
+
+quarantine_app = typer.Typer(
+    help="Records imports kept out (隔离区): list, read, fix, discard.", no_args_is_help=True
+)
+assets_app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("ls")
+def quarantine_ls(
+    status: str = typer.Option("held", "--status", help="held, fixed, discarded or all."),
+    import_id: str | None = typer.Option(None, "--import"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Where and why each record was kept out (never the record itself)."""
+    found = open_container().quarantine.list(None if status == "all" else status, import_id)
+    if as_json:
+        print_json([plain(r) for r in found])
+        return
+    for r in found:
+        typer.echo(f"{r.id}  {r.status.value:<9} {r.import_id}  {r.location}: {r.reason}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    record_id: str, out: Path | None = typer.Option(None, "--out", help="Write the record to this file.")
+) -> None:
+    """The record as it arrived (decrypted for the officer; audited), to correct it."""
+    data = open_container().quarantine.read(actor(), record_id)
+    if out is None:
+        sys.stdout.buffer.write(data + (b"" if data.endswith(b"\n") else b"\n"))
+        return
+    out.write_bytes(data)
+    typer.echo(f"written to {out}", err=True)
+
+
+@quarantine_app.command("fix")
+def quarantine_fix(
+    record_id: str, corrected: Path = typer.Option(..., "--file", help="The corrected record.")
+) -> None:
+    """Read the corrected record with its connector and append it to its asset as a new version."""
+    result = open_container().quarantine.fix(actor(), record_id, corrected.read_bytes())
+    for a in result.assets:
+        typer.echo(f"{record_id} fixed: {a.id} {a.name} now v{a.version}, {a.rows:,} rows")
+
+
+@quarantine_app.command("discard")
+def quarantine_discard(record_id: str, reason: str = typer.Option(..., "--reason")) -> None:
+    """Give up the record: its sealed copy is erased, the entry stays with who and why."""
+    r = open_container().quarantine.discard(actor(), record_id, reason)
+    typer.echo(f"{r.id} discarded")
+
+
+@assets_app.command("versions")
+def versions(asset_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every version of an asset: import, rows, source digest, quality score."""
+    found = open_container().assets.versions(asset_id)
+    if as_json:
+        print_json([plain(v) for v in found])
+        return
+    for v in found:
+        typer.echo(
+            f"v{v.version}  {v.import_id}  {v.rows:>9,} rows  sm3 {v.source_digest[:16]}  "
+            f"quality {v.quality.get('score', 1.0):.0%}  alerts {len(v.quality.get('alerts', []))}"
+        )

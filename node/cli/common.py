@@ -94,7 +94,7 @@ def print_json(value: Any) -> None:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]]:
     """A transient progress bar on stderr when it is a terminal; silent otherwise (scripts, CI)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -58,6 +58,7 @@ def registry_steps(c: Container, samples: Path, first_step: int, officer: str) -
         result = c.assets.import_source("cli:demo", open_source(connector, source, tables), options)
         assets += result.assets
         print(f"   {connector:<8} {result.rows:>7,} rows -> {len(result.assets)} asset(s)")
+    _real_shapes(c, h1, assets)
     broken = h1 / "broken.csv"
     broken.write_text("patient_id,loinc,value\nh1-p1,2345-7,5.1\nh1-p2,2345-7\n", encoding="utf-8")
     try:
@@ -188,3 +189,58 @@ def _mllp_feed(h1: Path) -> None:
     print(
         f"   MLLP feed: {codes.get('AA', 0)} messages acknowledged (AA), {codes.get('AE', 0)} rejected (AE)"
     )
+
+
+BAD_LIS_MESSAGE = (
+    "MSH|^~\\&|LIS|H1|HNODE|H1|20250601080500||ORU^R01^ORU_R01|LISBAD1|P|2.5||||||GB 18030-2000\r"
+    "PID|1||H1-MRN-BAD^^^H1^MR||钱^坤||19910101|M\r"
+    "OBX|1|NM|718-7^血红蛋白^LN||一百二十|g/L|||||F"
+)
+
+
+def _real_shapes(c: Container, h1: Path, assets: list[Asset]) -> None:
+    """What real systems send: urn:uuid transaction bundles, a GB 18030 LIS feed with censored values and
+    a bad message, kept in quarantine; a changed feed that breaks a quality rule."""
+    fhir_obs = next(a for a in assets if a.connector == "fhir" and a.table == "observations")
+    obs = pd.concat(list(c.store.read(fhir_obs.storage_ref)))
+    claims = sum(a.rows for a in assets if a.connector == "fhir" and a.table == "claims")
+    print(
+        f"   fhir     transaction bundles refer by urn:uuid: {obs['patient_id'].notna().sum():,} of "
+        f"{len(obs):,} observations linked to their patient; {claims:,} claims"
+    )
+    feed = h1 / "lis" / "lis-gb18030.hl7"
+    feed.parent.mkdir(exist_ok=True)
+    original = (h1 / "hl7" / "lis-gb18030.hl7").read_bytes()
+    feed.write_bytes(original + BAD_LIS_MESSAGE.encode("gb18030") + b"\r\n")
+    options = ImportOptions("检验科", "daily", ["检验质控"])
+    lis = c.assets.import_source("cli:demo", open_source("hl7", str(feed), on_error="quarantine"), options)
+    tables = {a.table: a for a in lis.assets}
+    lab = pd.concat(list(c.store.read(tables["observations"].storage_ref)))
+    results = tables["observations"].rows
+    print(
+        f"   hl7      GB 18030 LIS feed (MSH-18): {lis.records:,} messages, {results:,} results "
+        f"({(lab['comparator'] == '<').sum():,} censored such as <5 kept as 5 with '<'), "
+        f"{tables['charges'].rows:,} itemized charges"
+    )
+    for r in c.quarantine.list(import_id=lis.import_id):
+        print(f"   quarantine (隔离区) {r.id}: {r.location}: {r.reason}")
+    text = original.decode("gb18030")
+    mg_dl = "\r".join(_in_mg_dl(line) for line in text.split("\r"))
+    feed.write_bytes(mg_dl.encode("gb18030"))
+    again = c.assets.import_source("cli:demo", open_source("hl7", str(feed), on_error="quarantine"), options)
+    version = next(a for a in again.assets if a.table == "observations")
+    for alert in again.alerts.get(version.id, []):
+        print(
+            f"   quality alert (质量告警) on v{version.version} of {version.name}: rule {alert['rule']} "
+            f"{alert['column']} held in v{version.version - 1}, now {alert['violations']:,} of "
+            f"{alert['checked']:,} break it"
+        )
+
+
+def _in_mg_dl(segment: str) -> str:
+    """The LIS switches glucose to mg/dL (x18): the unit rule and the plausible range for 2345-7 break."""
+    if not segment.startswith("OBX|") or "|2345-7^" not in segment:
+        return segment
+    fields = segment.split("|")
+    fields[5], fields[6] = f"{float(fields[5]) * 18:.0f}", "mg/dL"
+    return "|".join(fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,6 +36,11 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/assets"): {"admin", "data_officer"},
     ("GET", "/v1/assets/{asset_id}"): {"admin", "data_officer"},
     ("POST", "/v1/assets/{asset_id}/grade"): {"data_officer"},
+    ("GET", "/v1/assets/{asset_id}/versions"): {"admin", "data_officer"},
+    ("GET", "/v1/quarantine"): {"admin", "data_officer"},
+    ("GET", "/v1/quarantine/{record_id}/record"): {"data_officer"},
+    ("POST", "/v1/quarantine/{record_id}/fix"): {"data_officer"},
+    ("POST", "/v1/quarantine/{record_id}/discard"): {"data_officer"},
     ("GET", "/v1/products"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/products/{product_id}"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/products"): {"data_officer"},
@@ -269,6 +275,48 @@ def test_registry_over_http(env: Env) -> None:
     assert graded.json()["confirmed"]["level"] == 4
     again = env.call("POST", f"/v1/products/{product['id']}/publish", "data_officer")
     assert again.status_code == 409 and again.json()["code"] == "product_state_invalid"
+
+
+def test_quarantine_over_http(env: Env) -> None:
+    import base64
+    import json
+    import shutil
+
+    inbox = env.c.settings.import_root
+    assert inbox is not None
+    inbox.mkdir(parents=True, exist_ok=True)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "one_bad_resource.ndjson"
+    shutil.copy(fixture, inbox / "feed.ndjson")
+    body = {"connector": "fhir", "source": str(inbox / "feed.ndjson"), "on_error": "quarantine"}
+    r = env.call("POST", "/v1/assets/import", "data_officer", json=body)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["records"] == 2 and out["rejected"][0]["where"] == "feed.ndjson:2 (Patient/p-bad)"
+    held = env.call("GET", "/v1/quarantine", "admin").json()
+    assert len(held) == 3 and all(h["payload"] is None for h in held)
+    assert env.call("GET", f"/v1/quarantine/{held[0]['id']}/record", "admin").status_code == 403
+    record = json.loads(env.call("GET", f"/v1/quarantine/{held[0]['id']}/record", "data_officer").content)
+    record["birthDate"] = "1985-12-25"
+    fix = {"record_base64": base64.b64encode(json.dumps(record).encode()).decode()}
+    fixed = env.call("POST", f"/v1/quarantine/{held[0]['id']}/fix", "data_officer", json=fix)
+    assert fixed.status_code == 200, fixed.text
+    patients = fixed.json()["assets"][0]
+    assert patients["version"] == 2 and patients["rows"] == 2
+    versions = env.call("GET", f"/v1/assets/{patients['id']}/versions", "admin").json()
+    assert [v["version"] for v in versions] == [1, 2]
+    bad = env.call(
+        "POST", f"/v1/quarantine/{held[1]['id']}/fix", "data_officer", json={"record_base64": "!!!!"}
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "record_malformed"
+    gone = env.call(
+        "POST", f"/v1/quarantine/{held[2]['id']}/discard", "data_officer", json={"reason": "无法解析"}
+    )
+    assert gone.json()["status"] == "discarded"
+    twice = env.call(
+        "POST", f"/v1/quarantine/{held[2]['id']}/discard", "data_officer", json={"reason": "再丢"}
+    )
+    assert twice.status_code == 409
+    assert [h["id"] for h in env.call("GET", "/v1/quarantine", "data_officer").json()] == [held[1]["id"]]
 
 
 def test_extract_and_anonymize_over_http(env: Env) -> None:

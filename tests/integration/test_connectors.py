@@ -49,7 +49,10 @@ def test_fhir_bundles_and_ndjson_agree(samples: Path) -> None:
     assert len(patients) == 120  # 60 in bundles + 60 in NDJSON
     ndjson_only = tables(FhirFileSource(samples / "fhir" / "Patient.ndjson"))["patients"]
     assert len(ndjson_only) == 60 and ndjson_only["id_card"].str.len().eq(18).all()
-    assert set(bundles) == {"patients", "encounters", "conditions", "observations", "medications"}
+    assert set(bundles) == {
+        *("patients", "encounters", "conditions", "observations", "medications", "claims", "claim_items")
+    }
+    assert bundles["claims"]["patient_id"].notna().all()  # urn:uuid references resolved
     obs = bundles["observations"]
     assert obs["patient_id"].notna().all() and obs["loinc"].isin(["2345-7", "8480-6", "718-7"]).any()
 
@@ -126,6 +129,7 @@ def test_hl7_files_and_errors(samples: Path, tmp_path: Path) -> None:
     got = tables(Hl7FileSource(samples / "hl7"))
     assert len(got["patients"]) > 60 and set(got["patients"]["event"]) <= {"A04", "A08"}
     assert got["observations"]["value"].dtype.kind == "f"
+    assert (got["observations"]["comparator"] == "<").any() and len(got["charges"]) > 60  # the GB 18030 feed
     good = (samples / "hl7" / "messages.hl7").read_text(encoding="utf-8")
     (tmp_path / "bad.hl7").write_text(good[:2000] + "\rP1D|broken segment\r" + good[2000:], encoding="utf-8")
     e = _error(Hl7FileSource(tmp_path / "bad.hl7"))
@@ -205,4 +209,4 @@ def test_reports_and_procedures_are_tables_keyed_by_patient(tmp_path: Path) -> N
     got = tables(src)
     assert got["diagnostic_reports"].iloc[0]["patient_id"] == "p1"
     assert got["procedures"].iloc[0]["display"] == "阑尾切除术"
-    assert src.skipped == {"Organization": 1}
+    assert src.unmapped == {"Organization": 1}

@@ -72,3 +72,60 @@ def test_listener_acks_naks_and_keeps_serving(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_listener_reads_the_senders_charset_and_answers_in_it(tmp_path: Path) -> None:
+    """A GB18030 LIS feed (MSH-18) is acknowledged in GB18030; a censored NM value is accepted; a message
+    type without a table is AR, a bad value AE; the spool keeps each message as received."""
+    port = _free_port()
+    spool = tmp_path / "spool"
+    proc = subprocess.Popen(
+        [HNODE, "hl7", "listen", "--spool", str(spool), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    header = "MSH|^~\\&|LIS|CQ|HNODE|CQ|20250312100000||{kind}|{ctrl}|P|2.5||||||GB 18030-2000\r"
+    pid = "PID|1||ZY0001^^^CQ^MR||张^建国||19800101|M\r"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("listener did not start")
+                time.sleep(0.1)
+        with sock:
+            good = (
+                header.format(kind="ORU^R01", ctrl="L1")
+                + pid
+                + "OBX|1|NM|20447-9^HIV-1 病毒载量^LN||<20|copies/mL"
+            )
+            sock.sendall(VT + good.encode("gb18030") + FS + b"\r")
+            data = b""
+            while not data.endswith(FS + b"\r"):
+                data += sock.recv(4096)
+            ack = data[1:-2].decode("gb18030")
+            assert "MSA|AA|L1" in ack and "GB 18030-2000" in ack.split("\r")[0]
+            bad = header.format(kind="ORU^R01", ctrl="L2") + pid + "OBX|1|NM|718-7^血红蛋白^LN||一百二|g/L"
+            nak = _exchange_gb(sock, bad)
+            assert "MSA|AE|L2|" in nak and "not a number" in nak and "一百二" not in nak
+            other = header.format(kind="SIU^S12", ctrl="L3") + "SCH|1"
+            assert "MSA|AR|L3|" in _exchange_gb(sock, other)
+        got = {name: b for name, b in Hl7FileSource(spool).batches()}
+        assert (
+            list(got["observations"]["comparator"]) == ["<"] and got["observations"]["value"].iloc[0] == 20.0
+        )
+        assert "血红蛋白" not in (spool.glob("*.hl7").__next__().read_bytes().decode("gb18030"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _exchange_gb(sock: socket.socket, message: str) -> str:
+    sock.sendall(VT + message.encode("gb18030") + FS + b"\r")
+    data = b""
+    while not data.endswith(FS + b"\r"):
+        data += sock.recv(4096)
+    return data[1:-2].decode("gb18030")

@@ -62,12 +62,12 @@ def test_pattern_detector(name: str, values: list[str], expected: list[str]) -> 
 
 def test_grading_levels_and_classes() -> None:
     ids = {"name": ["PERSON"], "id_card": ["CN_ID_CARD"], "icd10": []}
-    g5 = grading.suggest("conditions", ids, 10, 10, {"icd10": ["B20"]})
+    g5 = grading.suggest("conditions", ids, 10, 10, {grading.HIV: ["icd10:B20"]})
     assert g5.level == 5 and any("HIV" in r for r in g5.reasons)
     assert grading.suggest("patients", ids, 10, 10, {}).level == 4
     keyed = {"patient_id": [], "loinc": [], "value": []}
     assert grading.suggest("observations", keyed, 10, 10, {}).level == 3
-    assert grading.suggest("observations", keyed, 10, 10, {"icd10": ["F20.9"]}).level == 4
+    assert grading.suggest("observations", keyed, 10, 10, {grading.MENTAL: ["icd10:F20.9"]}).level == 4
     assert grading.suggest("daily_counts", {"day": [], "n": []}, 10, None, {}).level == 2
     beds = grading.suggest("beds", {"ward": [], "bed_count": []}, 10, None, {})
     assert beds.level == 1 and beds.category.value == "health_resources"
@@ -78,7 +78,7 @@ def test_grading_levels_and_classes() -> None:
 
 
 def test_profiler_streams_with_bounded_distinct_sketch() -> None:
-    prof = TableProfiler(grading.SENSITIVE_CODE_PATTERN)
+    prof = TableProfiler(grading.classify)
     rng = np.random.default_rng(0)
     for start in range(0, 100_000, 20_000):
         ids = np.arange(start, start + 20_000)
@@ -100,4 +100,97 @@ def test_profiler_streams_with_bounded_distinct_sketch() -> None:
     assert len(prof._cols["patient_id"].distinct.mins) == KMV_K  # bounded
     assert cols["value"].nulls == 10_000 and cols["value"].dtype == "float"
     assert cols["phone"].pii == ["CN_PHONE"] and cols["phone"].min is None  # no identifiers in the profile
-    assert prof.sensitive_codes() == {"icd10": ["B20"]}
+    assert prof.sensitive_codes() == {grading.HIV: ["icd10:B20"]}
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "label"),
+    [
+        ("icd10", "B20.1", grading.HIV),
+        ("icd10_cn", "B24.x01", grading.HIV),
+        ("snomed_ct", "86406008", grading.HIV),
+        ("loinc", "20447-9", grading.HIV),  # HIV viral load
+        ("atc", "J05AR03", grading.HIV),  # tenofovir disoproxil and emtricitabine
+        ("rxnorm", "1433868", grading.HIV),  # dolutegravir
+        ("atc", "J05AF10", None),  # entecavir treats hepatitis B, not HIV
+        ("icd10", "A15.0", grading.NOTIFIABLE),  # tuberculosis
+        ("snomed_ct", "840539006", grading.NOTIFIABLE),  # COVID-19
+        ("icd10", "A53.9", grading.STD),
+        ("snomed_ct", "35489007", grading.MENTAL),
+        ("atc", "N06AB06", grading.MENTAL),  # sertraline
+        ("icd10", "O04.9", grading.REPRODUCTIVE),
+        ("snomed_ct", "8619003", grading.REPRODUCTIVE),
+        ("loinc", "81247-9", grading.GENETIC),
+        ("icd10", "I10", None),
+        ("snomed_ct", "38341003", None),  # hypertension
+        ("loinc", "2345-7", None),
+        ("http://local/codes", "B20", None),  # a local code is not an ICD-10 code
+    ],
+)
+def test_sensitive_conditions_by_code_system(system: str, code: str, label: str | None) -> None:
+    assert grading.classify(system, code) == label
+
+
+def test_hiv_cohort_without_icd10_is_graded_by_its_other_codes() -> None:
+    """Synthea's HIV cohort: SNOMED conditions, LOINC viral loads, RxNorm antiretrovirals, no ICD-10."""
+    prof = TableProfiler(grading.classify)
+    prof.add(
+        pd.DataFrame(
+            {
+                "patient_id": ["p1", "p2", "p3"],
+                "code": ["20447-9", "1433868", "I10-local"],
+                "code_system": ["loinc", "rxnorm", "http://local/codes"],
+                "value": [12000.0, None, None],
+            }
+        )
+    )
+    found = prof.sensitive_codes()
+    assert found == {grading.HIV: ["loinc:20447-9", "rxnorm:1433868"]}
+    g = grading.suggest("observations", {"patient_id": [], "code": [], "value": []}, 3, 3, found)
+    assert g.level == 4 and any("HIV" in r and "loinc:20447-9" in r for r in g.reasons)
+    with_names = grading.suggest("observations", {"name": ["PERSON"], "code": []}, 3, 3, found)
+    assert with_names.level == 5
+
+
+def test_quality_rules_and_alerts() -> None:
+    from node.asset_registry import quality
+
+    now = pd.Timestamp("2025-06-02T00:00:00", tz="UTC")
+    patients = quality.TableQuality("patients", now=now)
+    patients.add(
+        pd.DataFrame(
+            {"patient_id": ["p1", "p2"], "gender": ["male", "F"], "birth_date": ["1980-01-01", "2090-01-01"]}
+        )
+    )
+    obs = quality.TableQuality("observations", now=now)
+    obs.add(
+        pd.DataFrame(
+            {
+                "patient_id": ["p1", "p3", None],
+                "loinc": ["2345-7", "2345-7", "718-7"],
+                "value": [6.1, 112.0, None],
+                "value_text": ["6.1", "112", None],
+                "unit": ["mmol/L", "mg/dL", "g/L"],
+                "time": ["2025-06-01T08:00:00+08:00", "2025-05-20T08:00:00+08:00", "not a time"],
+            }
+        )
+    )
+    tables = {"patients": patients, "observations": obs}
+    got = {(r["rule"], r["column"]): r for r in obs.results(tables, "daily")}
+    assert got[("completeness", "patient_id")]["violations"] == 1
+    assert got[("completeness", "value")]["violations"] == 1
+    assert (
+        got[("plausibility", "value[2345-7]")]["violations"] == 1
+        and not got[("plausibility", "value[2345-7]")]["passed"]
+    )
+    assert got[("validity", "unit[2345-7]")]["violations"] == 1
+    assert got[("validity", "time")]["violations"] == 1
+    assert got[("referential", "patient_id->patients.patient_id")]["violations"] == 1  # p3 is unknown
+    assert got[("timeliness", "newest")]["passed"]  # newest result is a day old, the asset is daily
+    p = {(r["rule"], r["column"]): r for r in patients.results(tables, "daily")}
+    assert p[("validity", "gender")]["violations"] == 1 and p[("validity", "birth_date")]["violations"] == 1
+    before = [
+        {"rule": "validity", "column": "unit[2345-7]", "passed": True},
+        {"rule": "validity", "column": "time", "passed": False},
+    ]
+    assert [a["column"] for a in quality.alerts(before, list(got.values()))] == ["unit[2345-7]"]

@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, and_, insert, select, update
 
 from node.adapters.db import tables as t
 from node.asset_registry.model import (
     AccessMode,
     Asset,
+    AssetVersion,
     Category,
     ColumnProfile,
     DslClass,
     Grade,
     Product,
     ProductStatus,
+    QuarantinedRecord,
+    QuarantineStatus,
     SourceSystem,
 )
 
@@ -58,8 +61,68 @@ class SqlAssetRepository:
                 storage_ref=a.storage_ref,
                 derived_from=a.derived_from,
                 created_at_us=a.created_at_us,
+                version=a.version,
+                quality=a.quality,
             )
         )
+        self._version(a)
+
+    def _version(self, a: Asset) -> None:
+        self._c.execute(
+            insert(t.asset_versions).values(
+                asset_id=a.id,
+                version=a.version,
+                import_id=a.import_id,
+                source_digest=a.source_digest,
+                storage_ref=a.storage_ref,
+                rows=a.rows,
+                quality=a.quality,
+                created_at_us=a.created_at_us,
+            )
+        )
+
+    def add_version(self, a: Asset) -> None:
+        self._c.execute(
+            update(t.assets)
+            .where(t.assets.c.id == a.id)
+            .values(
+                rows=a.rows,
+                columns=[asdict(c) for c in a.columns],
+                suggested=_grade_json(a.suggested),
+                confirmed=_grade_json(a.confirmed) if a.confirmed else None,
+                level=a.grade.level,
+                category=a.grade.category.value,
+                import_id=a.import_id,
+                source_digest=a.source_digest,
+                storage_ref=a.storage_ref,
+                derived_from=a.derived_from,
+                version=a.version,
+                quality=a.quality,
+            )
+        )
+        self._version(a)
+
+    def current(self, connector: str, source_uri: str, table: str) -> Asset | None:
+        row = self._c.execute(
+            select(t.assets)
+            .where(
+                and_(
+                    t.assets.c.connector == connector,
+                    t.assets.c.source_uri == source_uri,
+                    t.assets.c.table_name == table,
+                )
+            )
+            .order_by(t.assets.c.created_at_us)
+        ).first()
+        return _asset(row) if row else None
+
+    def versions(self, asset_id: str) -> list[AssetVersion]:
+        rows = self._c.execute(
+            select(t.asset_versions)
+            .where(t.asset_versions.c.asset_id == asset_id)
+            .order_by(t.asset_versions.c.version)
+        )
+        return [AssetVersion(**dict(r._mapping)) for r in rows]
 
     def get(self, asset_id: str) -> Asset | None:
         row = self._c.execute(select(t.assets).where(t.assets.c.id == asset_id)).first()
@@ -99,6 +162,8 @@ def _asset(r: Row[Any]) -> Asset:
         storage_ref=r.storage_ref,
         created_at_us=r.created_at_us,
         derived_from=list(r.derived_from),
+        version=r.version,
+        quality=dict(r.quality or {}),
     )
 
 
@@ -128,3 +193,43 @@ class SqlProductRepository:
 def _product(r: Row[Any]) -> Product:
     m = dict(r._mapping)
     return Product(**{**m, "access_mode": AccessMode(m["access_mode"]), "status": ProductStatus(m["status"])})
+
+
+class SqlQuarantineRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def add(self, r: QuarantinedRecord) -> None:
+        self._c.execute(insert(t.quarantined_records).values(**{**asdict(r), "status": r.status.value}))
+
+    def get(self, record_id: str) -> QuarantinedRecord | None:
+        row = self._c.execute(
+            select(t.quarantined_records).where(t.quarantined_records.c.id == record_id)
+        ).first()
+        return _quarantined(row) if row else None
+
+    def list(
+        self, status: QuarantineStatus | None = None, import_id: str | None = None
+    ) -> list[QuarantinedRecord]:
+        q = select(t.quarantined_records).order_by(
+            t.quarantined_records.c.created_at_us, t.quarantined_records.c.id
+        )
+        if status is not None:
+            q = q.where(t.quarantined_records.c.status == status.value)
+        if import_id is not None:
+            q = q.where(t.quarantined_records.c.import_id == import_id)
+        return [_quarantined(r) for r in self._c.execute(q)]
+
+    def resolve(self, record_id: str, status: QuarantineStatus, by: str, at_us: int, resolution: str) -> None:
+        self._c.execute(
+            update(t.quarantined_records)
+            .where(t.quarantined_records.c.id == record_id)
+            .values(
+                status=status.value, resolved_by=by, resolved_at_us=at_us, resolution=resolution, payload=None
+            )
+        )
+
+
+def _quarantined(r: Row[Any]) -> QuarantinedRecord:
+    m = dict(r._mapping)
+    return QuarantinedRecord(**{**m, "status": QuarantineStatus(m["status"])})

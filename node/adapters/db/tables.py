@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -105,6 +106,40 @@ assets = Table(
     Column("storage_ref", String(64), nullable=False),
     Column("derived_from", JSON, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("quality", JSON, nullable=False, server_default="{}"),
+)
+
+# every version of an asset: a re-import of the same source appends one (issue 16)
+asset_versions = Table(
+    "asset_versions",
+    metadata,
+    Column("asset_id", String(32), ForeignKey("assets.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("import_id", String(32), nullable=False),
+    Column("source_digest", String(64), nullable=False),
+    Column("storage_ref", String(64), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("quality", JSON, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+)
+
+# records an import kept out, encrypted, until the officer fixes or discards them
+quarantined_records = Table(
+    "quarantined_records",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("import_id", String(32), nullable=False, index=True),
+    Column("connector", String(16), nullable=False),
+    Column("source_uri", String(500), nullable=False),
+    Column("location", String(500), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("payload", LargeBinary),
+    Column("status", String(16), nullable=False, index=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("resolved_by", String(64)),
+    Column("resolved_at_us", BigInteger),
+    Column("resolution", String(500)),
 )
 
 products = Table(

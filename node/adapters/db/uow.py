@@ -14,7 +14,11 @@ from node.adapters.db.contract_repositories import (
     SqlOutboxRepository,
 )
 from node.adapters.db.fl_repositories import SqlTrainingJobRepository
-from node.adapters.db.registry_repositories import SqlAssetRepository, SqlProductRepository
+from node.adapters.db.registry_repositories import (
+    SqlAssetRepository,
+    SqlProductRepository,
+    SqlQuarantineRepository,
+)
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
 from node.errors import DependencyUnavailable
 
@@ -36,6 +40,7 @@ class SqlUnitOfWork:
     audit: SqlAuditRepository
     assets: SqlAssetRepository
     products: SqlProductRepository
+    quarantine: SqlQuarantineRepository
     contracts: SqlContractRepository
     outbox: SqlOutboxRepository
     anchors: SqlAnchorRepository
@@ -56,6 +61,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self._conn)
         self.assets = SqlAssetRepository(self._conn)
         self.products = SqlProductRepository(self._conn)
+        self.quarantine = SqlQuarantineRepository(self._conn)
         self.contracts = SqlContractRepository(self._conn)
         self.outbox = SqlOutboxRepository(self._conn)
         self.anchors = SqlAnchorRepository(self._conn)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from node.api.deps import ANY_ROLE, STAFF, container, require
@@ -13,7 +15,7 @@ from node.asset_registry.catalog import asset_record, dcat_catalog, plain
 from node.asset_registry.model import Product, ProductStatus
 from node.asset_registry.services import ImportOptions
 from node.bootstrap import Container
-from node.errors import NotFound, PolicyDenied
+from node.errors import InvalidInput, NotFound, PolicyDenied
 from node.identity.model import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["registry"])
@@ -27,6 +29,16 @@ class ImportIn(BaseModel):
     department: str = "信息中心"
     frequency: str = "daily"
     scenarios: list[str] = Field(default_factory=list)
+    on_error: Literal["reject", "quarantine"] = "reject"
+    keep_raw_text: bool = False
+
+
+class FixIn(BaseModel):
+    record_base64: str = Field(min_length=4, max_length=14_000_000, description="The corrected record")
+
+
+class DiscardIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=500)
 
 
 class GradeIn(BaseModel):
@@ -67,15 +79,72 @@ def import_asset(
     from connectors.registry import open_source
 
     _check_import_root(c, body)
-    source = open_source(body.connector, body.source, body.tables)
-    result = c.assets.import_source(
-        me.id, source, ImportOptions(body.department, body.frequency, body.scenarios)
-    )
+    source = open_source(body.connector, body.source, body.tables, on_error=body.on_error)
+    options = ImportOptions(body.department, body.frequency, body.scenarios, keep_raw_text=body.keep_raw_text)
+    result = c.assets.import_source(me.id, source, options)
     return {
         "import_id": result.import_id,
         "rows": result.rows,
+        "records": result.records,
         "assets": [asset_record(a) for a in result.assets],
+        "rejected": [
+            {"where": r["where"], "reason": r["reason"], "quarantine_id": r["id"]} for r in result.rejected
+        ],
+        "unmapped": result.unmapped,
+        "unchanged": result.unchanged,
+        "alerts": result.alerts,
     }
+
+
+@router.get("/assets/{asset_id}/versions")
+def asset_versions(
+    asset_id: str, _: Principal = Depends(require("asset.show", *STAFF)), c: Container = Depends(container)
+) -> list[dict[str, Any]]:
+    return [plain(v) for v in c.assets.versions(asset_id)]
+
+
+@router.get("/quarantine")
+def list_quarantine(
+    status_: str = Query("held", alias="status", pattern="^(held|fixed|discarded|all)$"),
+    import_id: str | None = None,
+    _: Principal = Depends(require("quarantine.list", *OFFICER)),
+    c: Container = Depends(container),
+) -> list[dict[str, Any]]:
+    return [plain(r) for r in c.quarantine.list(None if status_ == "all" else status_, import_id)]
+
+
+@router.get("/quarantine/{record_id}/record")
+def read_quarantined(
+    record_id: str,
+    me: Principal = Depends(require("quarantine.read", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> Response:
+    return Response(c.quarantine.read(me.id, record_id), media_type="application/octet-stream")
+
+
+@router.post("/quarantine/{record_id}/fix")
+def fix_quarantined(
+    record_id: str,
+    body: FixIn,
+    me: Principal = Depends(require("quarantine.fix", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    try:
+        corrected = base64.b64decode(body.record_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("record_base64 is not base64", code="record_malformed") from None
+    result = c.quarantine.fix(me.id, record_id, corrected)
+    return {"import_id": result.import_id, "assets": [asset_record(a) for a in result.assets]}
+
+
+@router.post("/quarantine/{record_id}/discard")
+def discard_quarantined(
+    record_id: str,
+    body: DiscardIn,
+    me: Principal = Depends(require("quarantine.discard", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    return plain(c.quarantine.discard(me.id, record_id, body.reason))
 
 
 @router.get("/assets")

@@ -1,0 +1,181 @@
+"""Imports of hand-written real-format files through the registry, on SQLite and PostgreSQL: grading by
+code systems, free text de-identified, per-record quarantine (sealed, listed, fixed, discarded),
+re-imports as versions, quality rules and alerts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from connectors.registry import open_source
+from node.adapters.db import tables as t
+from node.bootstrap import Container
+from node.errors import Conflict, InvalidInput, NodeError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _by_table(result) -> dict:  # type: ignore[no-untyped-def]
+    return {a.table: a for a in result.assets}
+
+
+def test_fhir_bundle_graded_by_code_systems_and_notes_deidentified(container: Container) -> None:
+    src = open_source("fhir", str(FIXTURES / "fhir" / "synthea_transaction.json"))
+    result = container.assets.import_source("cli:t", src)
+    got = _by_table(result)
+    assert result.unmapped == {"Organization": 1, "CarePlan": 1, "Provenance": 1} and result.records == 22
+    # the HIV condition is coded in SNOMED CT only, the drugs in RxNorm and ATC, the viral load in LOINC
+    for table in ("conditions", "medications", "observations"):
+        assert got[table].grade.level >= 4, table
+        assert any("HIV" in r for r in got[table].grade.reasons), table
+    assert got["claims"].grade.category.value == "medical_payment"
+    report = pd.concat(list(container.store.read(got["diagnostic_reports"].storage_ref)))
+    note = report.iloc[0]["text"]
+    assert "张建国" not in note and "13812345678" not in note and "胸部CT" in note
+    audit = container.audit.recent(1)[0]
+    assert (
+        audit.action == "asset.import" and audit.details["records"] == 22 and audit.details["rejected"] == 0
+    )
+
+
+def test_quarantine_keeps_bad_records_sealed_until_fixed_or_discarded(container: Container) -> None:
+    path = FIXTURES / "fhir" / "one_bad_resource.ndjson"
+    with pytest.raises(InvalidInput):
+        container.assets.import_source("cli:t", open_source("fhir", str(path)))
+    assert container.assets.search() == []  # reject: nothing partial
+    result = container.assets.import_source("cli:t", open_source("fhir", str(path), on_error="quarantine"))
+    assert result.records == 2 and [r["where"] for r in result.rejected] == [
+        "one_bad_resource.ndjson:2 (Patient/p-bad)",
+        "one_bad_resource.ndjson:4 (Observation/o2)",
+        "one_bad_resource.ndjson:5",
+    ]
+    assert all("陈" not in r["reason"] and "一百二" not in r["reason"] for r in result.rejected)
+    audit = container.audit.recent(1)[0]
+    assert (audit.details["records"], audit.details["rejected"]) == (2, 3)
+    with container.engine.connect() as conn:
+        sealed = conn.execute(select(t.quarantined_records.c.payload)).scalars().all()
+    assert len(sealed) == 3 and all(b"p-bad" not in s and "陈".encode() not in s for s in sealed)
+    held = container.quarantine.list()
+    assert [r.location for r in held] == [r["where"] for r in result.rejected] and held[0].payload is None
+    bad_patient = json.loads(container.quarantine.read("off", held[0].id))
+    assert bad_patient["id"] == "p-bad"
+    still_bad = json.dumps(bad_patient).encode()
+    with pytest.raises(InvalidInput):
+        container.quarantine.fix("off", held[0].id, still_bad)
+    bad_patient["birthDate"] = "1985-12-25"
+    fixed = container.quarantine.fix("off", held[0].id, json.dumps(bad_patient).encode())
+    patients = _by_table(fixed)["patients"]
+    assert patients.id == _by_table(result)["patients"].id and patients.version == 2 and patients.rows == 2
+    assert patients.derived_from == [f"{patients.id}@v1"]
+    stored = pd.concat(list(container.store.read(patients.storage_ref)))
+    assert sorted(stored["patient_id"]) == ["p-bad", "p-good"]
+    container.quarantine.discard("off", held[2].id, "不是FHIR资源，无法修复")
+    with pytest.raises(Conflict):
+        container.quarantine.discard("off", held[2].id, "再次丢弃")
+    assert [r.id for r in container.quarantine.list()] == [held[1].id]
+    assert {r.status.value for r in container.quarantine.list(None)} == {"held", "fixed", "discarded"}
+    actions = [e.action for e in container.audit.recent(6)]
+    assert {"quarantine.read", "quarantine.fix", "quarantine.discard", "asset.version"} <= set(actions)
+
+
+def test_reimport_appends_a_version_and_alerts_on_a_broken_rule(container: Container, tmp_path: Path) -> None:
+    feed = tmp_path / "lis.hl7"
+    feed.write_bytes((FIXTURES / "hl7" / "lis_gb18030.hl7").read_bytes())
+    first = container.assets.import_source("cli:t", open_source("hl7", str(feed)))
+    obs = _by_table(first)["observations"]
+    rules = {(r["rule"], r["column"]): r for r in obs.quality["rules"]}
+    assert (
+        rules[("plausibility", "value[2345-7]")]["passed"] and rules[("validity", "unit[2345-7]")]["passed"]
+    )
+    assert rules[("referential", "mrn->patients.mrn")]["passed"]
+    container.assets.grade("off", obs.id, obs.suggested.level, "确认")
+    again = container.assets.import_source("cli:t", open_source("hl7", str(feed)))
+    assert [a.id for a in again.assets] == [a.id for a in first.assets] and set(again.unchanged) == {
+        a.id for a in first.assets
+    }
+    assert len(container.assets.search()) == len(first.assets)  # no duplicates
+    # the LIS now sends glucose in mg/dL: 112 mg/dL breaks the unit rule and the plausible range
+    text = (FIXTURES / "hl7" / "lis_gb18030.hl7").read_bytes().decode("gb18030")
+    feed.write_bytes(text.replace("||6.2|mmol/L|", "||112|mg/dL|").encode("gb18030"))
+    second = container.assets.import_source("cli:t", open_source("hl7", str(feed)))
+    v2 = _by_table(second)["observations"]
+    assert v2.id == obs.id and v2.version == 2 and v2.derived_from == [f"{obs.id}@v1"]
+    assert v2.confirmed is not None  # the officer's grade stays: the level did not rise
+    broken = {(a["rule"], a["column"]) for a in second.alerts[obs.id]}
+    assert broken == {("plausibility", "value[2345-7]"), ("validity", "unit[2345-7]")}
+    assert v2.quality["alerts"] and len(container.assets.versions(obs.id)) == 2
+    assert "asset.quality_alert" in [e.action for e in container.audit.recent(10)]
+    assert len(container.assets.search()) == len(first.assets)
+
+
+def test_cli_import_json_and_quarantine_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In process (CliRunner): the same commands a user runs, without a Python start per command."""
+    from typer.testing import CliRunner
+
+    from node.cli import app
+
+    for k in [k for k in os.environ if k.startswith("NODE_")]:
+        monkeypatch.delenv(k)
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "pw"}
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        r = runner.invoke(app, list(args), env=env)
+        if isinstance(r.exception, NodeError):  # what main() maps to exit code 2 and a line on stderr
+            return subprocess.CompletedProcess(args, 2, r.stdout, r.exception.message)
+        return subprocess.CompletedProcess(args, r.exit_code, r.stdout, r.stderr)
+
+    assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
+    path = str(FIXTURES / "fhir" / "one_bad_resource.ndjson")
+    refused = run("assets", "import", "--connector", "fhir", path, env=env)
+    assert refused.returncode == 2 and "one_bad_resource.ndjson:2 (Patient/p-bad)" in refused.stderr
+    imp = run("assets", "import", "--connector", "fhir", path, "--on-error", "quarantine", "--json", env=env)
+    assert imp.returncode == 0, imp.stderr
+    out = json.loads(imp.stdout)
+    assert out["records"] == 2 and len(out["assets"]) == 2 and out["unmapped"] == {}
+    assert [(r["where"], r["reason"][:16]) for r in out["rejected"]] == [
+        ("one_bad_resource.ndjson:2 (Patient/p-bad)", "invalid at birth"),
+        ("one_bad_resource.ndjson:4 (Observation/o2)", "invalid at value"),
+        ("one_bad_resource.ndjson:5", "invalid JSON at "),
+    ]
+    assert "陈" not in imp.stdout and "一百二" not in imp.stdout
+    listed = json.loads(run("assets", "quarantine", "ls", "--json", env=env).stdout)
+    assert [r["location"] for r in listed] == [r["where"] for r in out["rejected"]]
+    assert all(r["payload"] is None for r in listed)
+    first = listed[0]["id"]
+    shown = run("assets", "quarantine", "show", first, env=env)
+    record = json.loads(shown.stdout)
+    record["birthDate"] = "1985-12-25"
+    (tmp_path / "fixed.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    fixed = run("assets", "quarantine", "fix", first, "--file", str(tmp_path / "fixed.json"), env=env)
+    assert fixed.returncode == 0 and "now v2, 2 rows" in fixed.stdout, fixed.stderr
+    gone = run("assets", "quarantine", "discard", listed[2]["id"], "--reason", "无法解析", env=env)
+    assert gone.returncode == 0
+    assert [r["id"] for r in json.loads(run("assets", "quarantine", "ls", "--json", env=env).stdout)] == [
+        listed[1]["id"]
+    ]
+    patients = next(
+        a for a in json.loads(run("assets", "ls", "--json", env=env).stdout) if a["table"] == "patients"
+    )
+    versions = run("assets", "versions", patients["id"], env=env).stdout.splitlines()
+    assert [v.split()[0] for v in versions] == ["v1", "v2"]
+    assert "version 2, derived from" in run("assets", "show", patients["id"], env=env).stdout
+
+
+def test_csv_ragged_rows_quarantined_and_fixed(container: Container, tmp_path: Path) -> None:
+    lab = tmp_path / "lab_results.csv"
+    lab.write_text("patient_id,loinc,value\np1,2345-7,5.1\np2,2345-7\np3,718-7,130\n", encoding="utf-8")
+    result = container.assets.import_source("cli:t", open_source("csv", str(lab), on_error="quarantine"))
+    assert result.rows == 2 and result.rejected[0]["where"] == "lab_results.csv:3"
+    held = container.quarantine.list()[0]
+    row = container.quarantine.read("off", held.id).decode()
+    assert row.splitlines() == ["patient_id,loinc,value", "p2,2345-7"]
+    fixed = container.quarantine.fix("off", held.id, (row.strip() + ",5.6\r\n").encode())
+    table = fixed.assets[0]
+    assert table.table == "lab_results" and table.version == 2 and table.rows == 3
