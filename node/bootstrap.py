@@ -12,6 +12,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
+from node.adapters.dsp_callbacks import HttpCallbackSender
 from node.adapters.file_store import FileStore
 from node.adapters.he_models import JsonModelStore
 from node.adapters.node_key import FileSigner
@@ -29,6 +30,8 @@ from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
+from node.dataspace.ports import CallbackSender
+from node.dataspace.services import DataspaceService
 from node.federated.gate import RoundGate
 from node.federated.services import FlJobService
 from node.he_query.ports import HeBackend
@@ -62,6 +65,8 @@ class Container:
     he: HeService
     round_gate: RoundGate
     fl_jobs: FlJobService
+    dataspace: DataspaceService
+    dsp_sender: CallbackSender
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -79,7 +84,8 @@ class Container:
 def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the node. ``overrides`` replace a component by name: ``clock=``, ``signer=``, ``engine=``,
     ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables), ``policy=`` (a
-    PolicyEngine), ``chain=`` (a callable returning the ChainAnchor)."""
+    PolicyEngine), ``chain=`` (a callable returning the ChainAnchor), ``dsp_sender=`` (delivers Dataspace
+    Protocol callbacks)."""
     engine: Engine = overrides.pop("engine", None) or make_engine(settings.database_url)
     clock: Clock = overrides.pop("clock", None) or SystemClock()
     node_key = FileSigner(settings.node_key_path, settings.key_passphrase)
@@ -94,6 +100,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         settings, lambda label, length: node_key.derive_key(label, length)
     )
     he_backend: Callable[[], HeBackend] = overrides.pop("he_backend", None) or _lazy_tenseal()
+    dsp_sender: CallbackSender = overrides.pop("dsp_sender", None) or HttpCallbackSender()
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
 
@@ -114,6 +121,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         uow, audit, clock, contracts, FileStore(settings.data_dir / "fl_models"), settings.name
     )
     monitor.subscribe(fl_jobs.on_contract_ended)
+    contract_extracts = ContractExtracts(contracts, usage, extracts)
     return Container(
         settings,
         engine,
@@ -131,7 +139,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         usage,
         monitor,
         anchoring,
-        ContractExtracts(contracts, usage, extracts),
+        contract_extracts,
         ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
         HeService(
             uow,
@@ -145,6 +153,8 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         RoundGate(uow, usage),
         fl_jobs,
+        DataspaceService(uow, audit, clock, contracts, products, contract_extracts, signer, settings.name),
+        dsp_sender,
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 
 from node.api import problems
 from node.api.deps import ANY_ROLE, require
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, registry, system
+from node.api.routes import anonymize, audit, contracts, dataspace, fl, he, identity, registry, system
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -25,7 +25,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (system, identity, audit, registry, contracts, he, fl, anonymize):
+    dataspace.install(app)
+    for module in (system, identity, audit, registry, contracts, he, fl, anonymize, dataspace):
         app.include_router(module.router)
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")

@@ -81,7 +81,7 @@ def worker(
     interval: float = typer.Option(5.0, "--interval", help="Seconds between cycles."),
 ) -> None:
     """Background duties: expire ended contracts, deliver queued anchors to the chain (with retries),
-    seal the audit log in signed batches."""
+    seal the audit log in signed batches, move Dataspace Protocol negotiations and post their callbacks."""
     c = open_container()
     while True:
         for contract in c.monitor.run_once():
@@ -92,12 +92,21 @@ def worker(
         for item_id, error in report.failed:
             typer.echo(f"anchor {item_id} not delivered ({error}); will retry", err=True)
         _submit_training_jobs(c)
+        _dataspace(c)
         seals = c.audit.seal()
         if seals:
             typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
         if once:
             return
         time.sleep(interval)
+
+
+def _dataspace(c: Any) -> None:
+    """Dataspace Protocol: negotiations follow their contracts; callbacks go to consumers (retried)."""
+    c.dataspace.sync()
+    report = c.dataspace.deliver(c.dsp_sender)
+    for cb_id, error in report.failed:
+        typer.echo(f"DSP callback {cb_id} not delivered ({error}); will retry", err=True)
 
 
 def _submit_training_jobs(c: Any) -> None:
