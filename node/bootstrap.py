@@ -31,6 +31,7 @@ from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
 from node.dataspace.ports import CallbackSender
+from node.dataspace.registration import RegionRegistration
 from node.dataspace.services import DataspaceService
 from node.federated.gate import RoundGate
 from node.federated.services import FlJobService
@@ -67,6 +68,7 @@ class Container:
     fl_jobs: FlJobService
     dataspace: DataspaceService
     dsp_sender: CallbackSender
+    region: RegionRegistration
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -155,6 +157,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         fl_jobs,
         DataspaceService(uow, audit, clock, contracts, products, contract_extracts, signer, settings.name),
         dsp_sender,
+        RegionRegistration(uow, clock, signer, settings.name, settings.display_name),
     )
 
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from node.cli import admin, anonymize, assets, audit, contracts, crypto, fl, he, hl7, identity
+from node.cli import admin, anonymize, assets, audit, contracts, crypto, fl, he, hl7, identity, region
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(contracts.partner_app, name="partner")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")
 app.add_typer(fl.fl_app, name="fl")
+app.add_typer(region.region_app, name="region")
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)
