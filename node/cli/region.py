@@ -86,6 +86,25 @@ def push(
     _post(f"{region}/v1/catalog", open_container().region.catalog_push(code))
 
 
+@region_app.command("partners-sync")
+def partners_sync(
+    region: str = typer.Option(..., "--region", help="URL of the regional registry"),
+    token: str = typer.Option(..., "--token", envvar="REGION_TOKEN", help="a reader token of the region"),
+) -> None:
+    """Register here, by their keys, the partners the region lists (they can then sign in with them)."""
+    import httpx
+
+    from node.dataspace.registration import adopt_partners
+
+    try:
+        r = httpx.get(f"{region}/v1/partners", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    except httpx.HTTPError as exc:
+        raise fail(f"the region is unreachable ({type(exc).__name__})", 3) from None
+    if r.status_code != 200:
+        raise fail(f"the region refused: {r.status_code}")
+    print_json(adopt_partners(open_container().identity, "cli:region-sync", r.json()))
+
+
 def _post(url: str, body: dict[str, Any]) -> None:
     import httpx
 

@@ -11,6 +11,7 @@ from node.contracts.model import State
 from node.contracts.ports import ContractsUnitOfWork
 from node.crypto.canonical import canonical_json
 from node.dataspace import odrl
+from node.identity.services import IdentityService
 from node.ports import Clock, Signer
 
 
@@ -81,3 +82,24 @@ class RegionRegistration:
 
     def _signed(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {"payload": payload, "signature": self._signer.sign(canonical_json(payload)).hex()}
+
+
+def adopt_partners(
+    identity: IdentityService, actor: str, partners: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """Register here the partners the region lists, by their keys (mutual recognition); a local
+    principal of the same name with another key is left alone and reported. Contracts stay this
+    node's decision: being known is not being granted anything."""
+    known = {p.name: p for p in identity.list_principals()}
+    out: dict[str, list[str]] = {"added": [], "unchanged": [], "conflicting": []}
+    for p in partners:
+        name, key = str(p.get("name", "")), str(p.get("public_key", ""))
+        local = known.get(name)
+        if local is None:
+            identity.register(actor, name, list(p.get("roles", [])), str(p.get("organization", "")), key)
+            out["added"].append(name)
+        elif local.public_key == key.lower():
+            out["unchanged"].append(name)
+        else:
+            out["conflicting"].append(name)
+    return out

@@ -213,6 +213,18 @@ class DataspaceService:
         self._sync_one(provider_pid)
         return _negotiation_body(self._own(partner, provider_pid))
 
+    def agreement(self, partner: Principal, provider_pid: str) -> dict[str, Any]:
+        """Extension for consumers without a callback endpoint: the ContractAgreementMessage the
+        provider sent (or queued) for this negotiation, while it is AGREED or later."""
+        self._sync_one(provider_pid)
+        n = self._own(partner, provider_pid)
+        with self._uow() as uow:
+            sent = [cb.body for cb in uow.callbacks.for_process(provider_pid)]
+        agreements = [b for b in sent if b.get("@type") == "ContractAgreementMessage"]
+        if not agreements or n.state not in (DspState.AGREED, DspState.VERIFIED, DspState.FINALIZED):
+            raise n.refuse("no agreement in this negotiation yet", code="agreement_not_found")
+        return agreements[-1]
+
     def counter_request(self, partner: Principal, provider_pid: str, message: Any) -> dict[str, Any]:
         """A consumer's counter-request to our offer: the offered contract is declined and a new one
         requested under the consumer's terms, in the same negotiation (REQUESTED again)."""

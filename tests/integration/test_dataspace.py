@@ -255,9 +255,13 @@ def test_negotiation_to_finalized_with_sm2_signatures_and_refused_out_of_order_m
     validate(r.json(), "ContractNegotiationError")
     assert len(w.c.contracts.list_for(w.researcher)) == 1
 
+    r = http.get(f"{P}/negotiations/{pid}/agreement", headers=res)
+    assert r.status_code == 400 and r.json()["code"] == "agreement_not_found"
     w.c.contracts.approve(w.officer, contract.id)  # the officer decides while DSP says REQUESTED
     assert _state(http, pid, res) == "AGREED"
     [agreed] = _flush(w).of("ContractAgreementMessage")
+    polled = http.get(f"{P}/negotiations/{pid}/agreement", headers=res).json()
+    assert polled == agreed  # what the callback carried, for consumers that poll
     agreement = agreed["agreement"]
     assert agreement["@id"] == f"urn:hnode:contract:{w.c.settings.name}:{contract.id}"
     signed = agreement["urn:hnode:vocab#signedContract"]

@@ -12,7 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from node.api.app import create_app
+from node.crypto.canonical import canonical_json
 from node.crypto.sm import PrivateKey, sm3_hex
+from node.dataspace.registration import adopt_partners
 from region import store
 from region.api import create_region_app
 from region.service import RegionService, sign_payload
@@ -223,8 +226,9 @@ def test_forged_replayed_and_stranger_pushes_are_refused_and_audited(region: Reg
     assert bad.status_code == 422 and bad.json()["code"] == "payload_invalid"
 
 
-def test_partners_registered_once_are_listed_for_every_node(region: Region) -> None:
-    key = PrivateKey.generate().public_key().to_hex()
+def test_partners_registered_once_are_recognized_by_a_node_by_their_key(node: World, region: Region) -> None:
+    partner_key = PrivateKey.generate()
+    key = partner_key.public_key().to_hex()
     body = {
         "name": "cq-institute",
         "organization": "重庆某研究院",
@@ -237,3 +241,44 @@ def test_partners_registered_once_are_listed_for_every_node(region: Region) -> N
     assert region.http.post("/v1/partners", json=body, headers=region.operator).status_code == 409
     listed = region.http.get("/v1/partners", headers=region.reader).json()
     assert [(p["name"], p["public_key"]) for p in listed] == [("cq-institute", key)]
+
+    # the node adopts the region's partners; the partner signs in with its key, no token handed over
+    adopted = adopt_partners(node.c.identity, "cli:t", listed)
+    assert adopted == {"added": ["cq-institute"], "unchanged": [], "conflicting": []}
+    assert adopt_partners(node.c.identity, "cli:t", listed)["unchanged"] == ["cq-institute"]
+    http = TestClient(create_app(node.c))
+    now = node.c.clock.now_us()
+
+    def statement(**over: Any) -> dict[str, Any]:
+        return {
+            "type": "hnode/sign-in",
+            "node": node.c.settings.name,
+            "partner": "cq-institute",
+            "at_us": now,
+        } | over
+
+    signed = {"statement": statement(), "signature": partner_key.sign(canonical_json(statement())).hex()}
+    r = http.post("/v1/sign-in", json=signed)
+    assert r.status_code == 201, r.text
+    me = http.get("/v1/whoami", headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert me.json()["name"] == "cq-institute"
+    assert http.post("/v1/sign-in", json=signed).json()["code"] == "sign_in_replayed"
+    for bad, code in (
+        (statement(at_us=now - 600_000_000), "sign_in_expired"),
+        (statement(node="other-node"), "sign_in_invalid"),
+        (statement(at_us=now + 1), "signature_invalid"),
+    ):
+        forged = {
+            "statement": bad,
+            "signature": signed["signature"]
+            if code == "signature_invalid"
+            else partner_key.sign(canonical_json(bad)).hex(),
+        }
+        r = http.post("/v1/sign-in", json=forged)
+        assert r.status_code == 401 and r.json()["code"] == code, (code, r.text)
+    denied = node.c.audit.recent(20, action="auth.sign_in")
+    assert {e.details["reason"] for e in denied} == {
+        "sign_in_replayed",
+        "sign_in_expired",
+        "signature_invalid",
+    }

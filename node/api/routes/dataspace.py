@@ -110,6 +110,17 @@ def negotiation(
     return c.dataspace.negotiation(me, provider_pid)
 
 
+@router.get(f"{PATH}/negotiations/{{provider_pid}}/agreement")
+def negotiation_agreement(
+    provider_pid: str,
+    me: Principal = Depends(caller("dsp.negotiation.agreement", "negotiation", *CONSUMERS)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """Extension (not a DSP binding): the ContractAgreementMessage of this negotiation, for consumers
+    that poll instead of receiving callbacks (the partner client)."""
+    return c.dataspace.agreement(me, provider_pid)
+
+
 @router.post(f"{PATH}/negotiations/{{provider_pid}}/request")
 def negotiation_counter_request(
     provider_pid: str,
