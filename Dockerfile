@@ -7,6 +7,7 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY node ./node
 COPY chain_adapter ./chain_adapter
 COPY connectors ./connectors
+COPY region ./region
 COPY policies ./policies
 RUN pip install -c constraints.txt .
 USER hnode
