@@ -45,8 +45,11 @@ class Recorder:
 
 
 @pytest.fixture
-def world(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
-    c = make_container(sqlite_url, tmp_path / "node", dsp_sender=Recorder())
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """A node on SQLite, or (parametrized) on a fresh PostgreSQL database."""
+    pg = getattr(request, "param", "sqlite") == "postgresql"
+    url = str(request.getfixturevalue("pg_url" if pg else "sqlite_url"))
+    c = make_container(url, tmp_path / "node", dsp_sender=Recorder())
     yield build_world(c, tmp_path / "samples")
     c.close()
 
@@ -209,6 +212,7 @@ def test_the_offer_a_catalog_shows_is_the_offer_a_request_gets(world: World) -> 
     assert "cohort_at_least_offer" in terminated["reason"][0]
 
 
+@pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)
 def test_negotiation_to_finalized_with_sm2_signatures_and_refused_out_of_order_messages(world: World) -> None:
     w, http = world, _http(world)
     res = _auth(w, w.researcher.id)
@@ -428,6 +432,7 @@ def test_bad_messages_are_400_with_the_error_object_and_leave_nothing(world: Wor
     assert len(failures) >= len(bads)  # every refusal of a known caller is audited
 
 
+@pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)
 def test_transfer_pulls_one_metered_extract_with_a_single_use_token(world: World) -> None:
     w, http = world, _http(world)
     res = _auth(w, w.researcher.id)

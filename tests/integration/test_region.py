@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from node.api.app import create_app
+from node.bootstrap import Container
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import PrivateKey, sm3_hex
 from node.dataspace.registration import adopt_partners
@@ -101,17 +102,25 @@ class Region:
 
 
 @pytest.fixture
-def node(sqlite_url: str, tmp_path: Path) -> Iterator[World]:
+def node_container(sqlite_url: str, tmp_path: Path) -> Iterator[Container]:
     c = make_container(sqlite_url, tmp_path / "node")
-    yield build_world(c, tmp_path / "samples")
+    yield c
     c.close()
 
 
 @pytest.fixture
-def region(node: World, tmp_path: Path) -> Region:
+def node(node_container: Container, tmp_path: Path) -> World:
+    return build_world(node_container, tmp_path / "samples")
+
+
+@pytest.fixture
+def region(node_container: Container, tmp_path: Path, request: pytest.FixtureRequest) -> Region:
+    """The region's own database: a SQLite file, or (parametrized) a fresh PostgreSQL database; it
+    anchors on the node's embedded chain."""
     clock = FakeClock()
-    engine = open_engine(f"sqlite:///{tmp_path / 'region.db'}")
-    return Region(engine, RegionService(engine, clock, node.c.chain, stale_after_s=600), clock)
+    pg = getattr(request, "param", "sqlite") == "postgresql"
+    engine = open_engine(request.getfixturevalue("pg_url") if pg else f"sqlite:///{tmp_path / 'region.db'}")
+    return Region(engine, RegionService(engine, clock, node_container.chain, stale_after_s=600), clock)
 
 
 def test_nodes_join_register_and_are_searched_across_hospitals(node: World, region: Region) -> None:
@@ -185,6 +194,7 @@ def test_nodes_join_register_and_are_searched_across_hospitals(node: World, regi
     assert next(h for h in data_map["hospitals"] if h["code"] == "500000-A")["stale"] is True
 
 
+@pytest.mark.parametrize("region", ["sqlite", "postgresql"], indirect=True)
 def test_forged_replayed_and_stranger_pushes_are_refused_and_audited(region: Region) -> None:
     key, thief = PrivateKey.generate(), PrivateKey.generate()
     region.join("500000-B", key, "乙医院")
