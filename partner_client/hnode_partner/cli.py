@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hnode_partner.client import Hospital, Negotiation, PartnerError, Region, check_agreement, node_name
+from hnode_partner.client import (
+    Hospital,
+    Negotiation,
+    PartnerError,
+    Region,
+    check_agreement,
+    node_name,
+    training_job,
+)
 from hnode_partner.sm import Key
 from hnode_partner.verify import http_rpc, verify_contract_copy
 
@@ -74,6 +82,8 @@ def cmd_negotiate(a: argparse.Namespace) -> Any:
                 provider_pid=neg["providerPid"],
                 consumer_pid=neg["consumerPid"],
                 state=neg["state"],
+                product_id=str(entry.get("product_id", "")),
+                access_mode=str(entry["access_mode"]),
             )
         )
         _save(a.state, items)
@@ -111,6 +121,15 @@ def cmd_sign(a: argparse.Namespace) -> Any:
         _progress(f"[{i}/{len(items)}] {n.node}: signed contract {n.contract_id} -> {n.state}")
         _save(a.state, items)
     return [n.as_dict() for n in items]
+
+
+def cmd_train(a: argparse.Namespace) -> Any:
+    """Start a federated job at the coordinator over the hospitals of the partner's DSP contracts."""
+    job = training_job(_load(a.state), a.rounds, a.dp_epsilon)
+    _progress(f"hospitals: {', '.join(sorted(job['hospitals']))}")
+    coordinator = Hospital(a.coordinator)
+    coordinator.sign_in(a.coordinator_node, a.name, _key(a))
+    return coordinator.start_training(job)
 
 
 def cmd_verify_contract(a: argparse.Namespace) -> Any:
@@ -153,6 +172,15 @@ def parser() -> argparse.ArgumentParser:
         if name == "negotiate":
             filters(s)
         s.set_defaults(run=run)
+    s = sub.add_parser("train", help="federated training over the hospitals of your DSP contracts")
+    s.add_argument("--name", required=True)
+    s.add_argument("--key", required=True)
+    s.add_argument("--state", default="negotiations.json")
+    s.add_argument("--coordinator", required=True, help="base URL of the coordinating node")
+    s.add_argument("--coordinator-node", required=True, help="its node name")
+    s.add_argument("--rounds", type=int, default=5)
+    s.add_argument("--dp-epsilon", type=float)
+    s.set_defaults(run=cmd_train)
     s = sub.add_parser("verify-contract", help="check a contract copy: digest, SM2 signatures, chain anchor")
     s.add_argument("copy")
     s.add_argument("--partner-key")

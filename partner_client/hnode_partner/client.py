@@ -118,6 +118,10 @@ class Hospital:
             _json(self._http.get(f"{DSP_PATH}/negotiations/{provider_pid}/agreement", headers=self._auth))
         )
 
+    def start_training(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Create a federated training job at this node acting as coordinator."""
+        return dict(_json(self._http.post("/v1/fl/jobs", json=job, headers=self._auth)))
+
     def verify_agreement(self, provider_pid: str, consumer_pid: str, signature: str) -> str:
         message = {
             "@context": DSP_CONTEXT,
@@ -143,6 +147,8 @@ class Negotiation:
     consumer_pid: str
     state: str
     contract_id: str = ""
+    product_id: str = ""
+    access_mode: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,3 +170,21 @@ def check_agreement(agreement_message: dict[str, Any], node_key: str, purpose: s
     if purpose is not None and document.get("terms", {}).get("purpose") != purpose:
         raise PartnerError("the agreement's purpose is not the one requested", "terms_changed")
     return message
+
+
+def training_job(negotiations: list[Negotiation], rounds: int, dp_epsilon: float | None) -> dict[str, Any]:
+    """A federated job whose hospitals are those where the partner holds a FINALIZED federated-training
+    contract negotiated over DSP (found in the region's catalog), instead of a hand-written list."""
+    hospitals = {
+        n.node: {"contract_id": n.contract_id, "product_id": n.product_id}
+        for n in negotiations
+        if n.state == "FINALIZED" and n.access_mode == "federated_training" and n.contract_id
+    }
+    if len(hospitals) < 2:
+        raise PartnerError(
+            "federated training needs finalized contracts at two hospitals or more", "too_few_hospitals"
+        )
+    job: dict[str, Any] = {"hospitals": hospitals, "rounds": rounds}
+    if dp_epsilon is not None:
+        job["dp_epsilon"] = dp_epsilon
+    return job

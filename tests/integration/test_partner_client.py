@@ -25,7 +25,15 @@ from tests.conftest import FakeClock, make_container
 from tests.contract_world import World, build_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "partner_client"))
-from hnode_partner.client import Hospital, PartnerError, Region, check_agreement, node_name
+from hnode_partner.client import (
+    Hospital,
+    Negotiation,
+    PartnerError,
+    Region,
+    check_agreement,
+    node_name,
+    training_job,
+)
 from hnode_partner.sm import Key, canonical
 from hnode_partner.verify import ANCHORS_SELECTOR, verify_contract_copy
 
@@ -142,3 +150,52 @@ def test_the_light_client_selector_is_the_registry_abi() -> None:
     fn = next(x for x in abi if x.get("name") == "anchors")
     signature = f"anchors({','.join(i['type'] for i in fn['inputs'])})"
     assert keccak(text=signature)[:4].hex() == ANCHORS_SELECTOR
+
+
+def test_training_takes_its_hospitals_from_the_partners_dsp_contracts(world: World) -> None:
+    w = world
+    key = Key.generate()
+    adopt_partners(
+        w.c.identity,
+        "cli:t",
+        [{"name": "cq-lab", "roles": ["researcher"], "organization": "x", "public_key": key.public_hex}],
+    )
+    hospital = Hospital("http://testserver/dsp/2025-1", http=TestClient(create_app(w.c)))
+    hospital.sign_in(w.c.settings.name, "cq-lab", key)
+    product = w.c.products.get(w.products["federated"])
+    entry = {
+        "dataset_id": f"urn:hnode:{w.c.settings.name}:product:{product.id}",
+        "offer": {"@id": f"urn:hnode:{w.c.settings.name}:offer:{product.id}"},
+    }
+    neg = hospital.request(entry, "drug_research", "https://lab.example/cb")
+    ct = next(c for c in w.c.contracts.list_for(w.officer) if c.state.name == "PENDING_APPROVAL")
+    w.c.contracts.approve(w.officer, ct.id)
+    w.c.contracts.approve_ethics(w.ethics, ct.id)  # level 4: the ethics review, still REQUESTED on the wire
+    agreement = hospital.agreement(neg["providerPid"])
+    message = check_agreement(agreement, w.c.signer.public_key_hex, "drug_research")
+    hospital.verify_agreement(neg["providerPid"], neg["consumerPid"], key.sign(message))
+    w.c.anchoring.deliver()
+    here = Negotiation(
+        node=w.c.settings.name,
+        institution_code="500000-A",
+        dsp_endpoint="http://testserver/dsp/2025-1",
+        dataset_id=entry["dataset_id"],
+        title=product.name,
+        provider_pid=neg["providerPid"],
+        consumer_pid=neg["consumerPid"],
+        state=hospital.state(neg["providerPid"]),
+        contract_id=ct.id,
+        product_id=product.id,
+        access_mode="federated_training",
+    )
+    assert here.state == "FINALIZED"
+    elsewhere = Negotiation(
+        **{**here.as_dict(), "node": "hospital-b", "contract_id": "ct_b", "product_id": "pd_b"}
+    )
+    pending = Negotiation(**{**here.as_dict(), "node": "hospital-c", "state": "REQUESTED"})
+    with pytest.raises(PartnerError) as few:
+        training_job([here, pending], rounds=3, dp_epsilon=None)
+    assert few.value.code == "too_few_hospitals"  # only finalized contracts count
+    job = hospital.start_training(training_job([here, elsewhere, pending], rounds=3, dp_epsilon=3.0))
+    assert job["participants"] == {w.c.settings.name: ct.id, "hospital-b": "ct_b"}
+    assert job["state"] == "created"
