@@ -9,6 +9,7 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -141,6 +142,30 @@ class RegionService:
 
     def _node_view(self, row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "stale": self._now() - row["last_seen_us"] > self._stale_us}
+
+    def probe(self, reachable: Callable[[str], bool], workers: int = 8) -> dict[str, bool]:
+        """Ask every approved node's ``/health`` (concurrently; ``reachable`` does the HTTP with a short
+        timeout) and refresh the last-seen time of those that answer. Searches never wait for this."""
+        with self._db.connect() as c:
+            rows = c.execute(
+                select(t.nodes.c.code, t.nodes.c.dsp_endpoint).where(t.nodes.c.status == "approved")
+            ).all()
+
+        def ask(endpoint: str) -> bool:
+            try:
+                return reachable(endpoint.removesuffix("/dsp/2025-1") + "/health")
+            except Exception:  # noqa: BLE001 - an unreachable node is simply not refreshed
+                return False
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            answers = dict(
+                zip([r.code for r in rows], pool.map(ask, [r.dsp_endpoint for r in rows]), strict=True)
+            )
+        alive = [code for code, ok in answers.items() if ok]
+        if alive:
+            with self._db.begin() as c:
+                c.execute(update(t.nodes).where(t.nodes.c.code.in_(alive)).values(last_seen_us=self._now()))
+        return answers
 
     # -- asset registration --------------------------------------------------------------------------
     def register(self, signed: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ Node side: ``join`` and ``push``, signed with the node key, sent over HTTP."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import typer
@@ -41,12 +42,28 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8090, "--port"),
 ) -> None:
-    """Run the registry's HTTP API."""
+    """Run the registry's HTTP API; every REGION_PROBE_SECONDS (default 60) it asks each approved node's
+    /health, so a node that is down turns stale (searches never wait for it)."""
+    import threading
+
+    import httpx
     import uvicorn
 
     from region.api import create_region_app
 
-    uvicorn.run(create_region_app(_service()), host=host, port=port, log_level="info")
+    service = _service()
+    every = float(os.environ.get("REGION_PROBE_SECONDS", "60"))
+
+    def reachable(url: str) -> bool:
+        return httpx.get(url, timeout=2.0).status_code == 200
+
+    def probe_loop() -> None:
+        while True:
+            service.probe(reachable)
+            time.sleep(every)
+
+    threading.Thread(target=probe_loop, daemon=True, name="region-probe").start()
+    uvicorn.run(create_region_app(service), host=host, port=port, log_level="info")
 
 
 @region_app.command("token")

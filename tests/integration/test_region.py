@@ -186,12 +186,18 @@ def test_nodes_join_register_and_are_searched_across_hospitals(node: World, regi
     region.push("500000-B", keys["500000-B"], 2, HAND_ENTRIES["500000-B"])
     stale = {e["node"]: e["stale"] for e in region.search()}
     assert stale == {"500000-A": True, "500000-B": False}
+    # the region's probe: a node that answers /health is fresh again; one that is down stays stale
+    region.clock.advance_hours(1)
+    answers = region.service.probe(lambda url: url == "https://a.example/health")
+    assert answers == {"500000-A": True, "500000-B": False, "500000-C": False}
+    stale = {e["node"]: e["stale"] for e in region.search()}
+    assert stale == {"500000-A": False, "500000-B": True}
     data_map = region.http.get("/v1/map", headers=region.reader).json()
     b = next(h for h in data_map["hospitals"] if h["code"] == "500000-B")
     assert b["categories"] == {"health_status": {"3": 1}, "medical_application": {"4": 1}}
     assert b["products_by_mode"] == {"aggregate_query": 1, "federated_training": 1}
-    assert b["update_frequencies"] == ["daily", "weekly"] and b["contracts_in_force"] == 2 and not b["stale"]
-    assert next(h for h in data_map["hospitals"] if h["code"] == "500000-A")["stale"] is True
+    assert b["update_frequencies"] == ["daily", "weekly"] and b["contracts_in_force"] == 2 and b["stale"]
+    assert next(h for h in data_map["hospitals"] if h["code"] == "500000-A")["stale"] is False
 
 
 @pytest.mark.parametrize("region", ["sqlite", "postgresql"], indirect=True)
