@@ -656,9 +656,10 @@ def _as_dsp(exc: NodeError, provider_pid: str, consumer_pid: str) -> DspError:
 
 
 def _callback(url: str, consumer_pid: str, kind: str = "negotiation") -> str:
-    if not url.startswith(("https://", "http://")) or len(url) > 500:
+    # https only: the node posts to this address, so a plain-http or other scheme is refused
+    if not url.startswith("https://") or len(url) > 500:
         raise DspError(
-            "callbackAddress must be an http(s) URL",
+            "callbackAddress must be an https URL",
             code="callback_invalid",
             kind=kind,
             consumer_pid=consumer_pid,

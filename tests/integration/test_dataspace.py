@@ -416,6 +416,7 @@ def test_bad_messages_are_400_with_the_error_object_and_leave_nothing(world: Wor
             {"leftOperand": "count", "operator": "lteq", "rightOperand": "many"},
         ),
         {**good, "callbackAddress": "ftp://x"},
+        {**good, "callbackAddress": "http://10.0.0.1/internal"},
     ]
     for bad in bads:
         r = http.post(f"{P}/negotiations/request", json=bad, headers=res)
