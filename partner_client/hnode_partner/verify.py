@@ -84,4 +84,14 @@ def verify_contract_copy(
         checks.append(
             {"name": "anchor", "ok": found is not None and found["kind"] == "contract", "record": found}
         )
+        # the region anchored the digest of each node key it approved: the signing key is on chain too
+        key = str(node.get("public_key", ""))
+        admitted = anchor_on_chain(rpc, registry, sm3_hex(bytes.fromhex(key))) if len(key) == 130 else None
+        checks.append(
+            {
+                "name": "node_key_anchored",
+                "ok": admitted is not None and admitted["kind"] == "node_key",
+                "record": admitted,
+            }
+        )
     return {"ok": all(c["ok"] for c in checks), "digest": digest, "checks": checks}

@@ -129,6 +129,8 @@ def test_partner_discovers_negotiates_signs_and_verifies_without_the_node(
     assert report["ok"], report
     anchored = next(c for c in report["checks"] if c["name"] == "anchor")["record"]
     assert anchored["kind"] == "contract" and anchored["ref"] == contract.id and anchored["block_number"] > 0
+    admitted = next(c for c in report["checks"] if c["name"] == "node_key_anchored")["record"]
+    assert admitted["kind"] == "node_key" and admitted["ref"] == "500000-A"  # anchored by the region
     tampered = {
         **copy,
         "document": {**copy["document"], "terms": {**copy["document"]["terms"], "max_uses": 7}},
@@ -139,6 +141,7 @@ def test_partner_discovers_negotiates_signs_and_verifies_without_the_node(
         "node_signature": False,
         "partner_signature": False,
         "anchor": False,
+        "node_key_anchored": True,  # the key is the approved one; the document is what was altered
     }
     unknown_node = verify_contract_copy(copy, {Key.generate().public_hex}, key.public_hex, None, None)
     assert [c["name"] for c in unknown_node["checks"] if not c["ok"]] == ["node_signature"]
