@@ -11,6 +11,7 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY node ./node
 COPY chain_adapter ./chain_adapter
 COPY connectors ./connectors
+COPY region ./region
 RUN /opt/venv/bin/pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}"
 
 FROM python:3.11-slim-bookworm

@@ -46,8 +46,8 @@ serve: install
 	$(BIN)/hnode migrate && $(BIN)/hnode serve
 
 lint: install
-	$(BIN)/ruff check node chain_adapter connectors tests benchmarks scripts
-	$(BIN)/ruff format --check node chain_adapter connectors tests benchmarks scripts
+	$(BIN)/ruff check node chain_adapter connectors tests benchmarks scripts region partner_client
+	$(BIN)/ruff format --check node chain_adapter connectors tests benchmarks scripts region partner_client
 
 typecheck: install
 	$(BIN)/mypy
@@ -64,6 +64,7 @@ bench: install console browser
 	$(BIN)/python benchmarks/registry_bench.py
 	$(BIN)/python benchmarks/console_bench.py
 	$(BIN)/python benchmarks/console_lists_bench.py
+	$(BIN)/python benchmarks/dataspace_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules console/node_modules console/dist

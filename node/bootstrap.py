@@ -13,6 +13,7 @@ from node.adapters.asset_store import EncryptedParquetStore
 from node.adapters.chain import ChainConnector
 from node.adapters.db.engine import make_engine
 from node.adapters.db.uow import SqlUnitOfWork
+from node.adapters.dsp_callbacks import HttpCallbackSender
 from node.adapters.file_store import FileStore
 from node.adapters.he_models import JsonModelStore
 from node.adapters.node_key import FileSigner
@@ -32,6 +33,9 @@ from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
+from node.dataspace.ports import CallbackSender
+from node.dataspace.registration import RegionRegistration
+from node.dataspace.services import DataspaceService
 from node.federated.coordinator import FlCoordinatorService
 from node.federated.gate import RoundGate
 from node.federated.services import FlJobService
@@ -68,6 +72,9 @@ class Container:
     fl_jobs: FlJobService  # partners and officers
     fl_coordinator: FlCoordinatorService  # the runtimes' callbacks
     quarantine: QuarantineService
+    dataspace: DataspaceService
+    dsp_sender: CallbackSender
+    region: RegionRegistration
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -85,7 +92,8 @@ class Container:
 def build_container(settings: Settings, **overrides: Any) -> Container:
     """Wire the node. ``overrides`` replace a component by name: ``clock=``, ``signer=``, ``engine=``,
     ``at_rest_kek=`` (a callable returning the 16-byte key that protects stored tables), ``policy=`` (a
-    PolicyEngine), ``chain=`` (a callable returning the ChainAnchor)."""
+    PolicyEngine), ``chain=`` (a callable returning the ChainAnchor), ``dsp_sender=`` (delivers Dataspace
+    Protocol callbacks)."""
     engine: Engine = overrides.pop("engine", None) or make_engine(settings.connect_url)
     clock: Clock = overrides.pop("clock", None) or SystemClock()
     node_key = FileSigner(settings.node_key_path, settings.key_passphrase)
@@ -100,6 +108,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         settings, lambda label, length: node_key.derive_key(label, length)
     )
     he_backend: Callable[[], HeBackend] = overrides.pop("he_backend", None) or _lazy_tenseal()
+    dsp_sender: CallbackSender = overrides.pop("dsp_sender", None) or HttpCallbackSender()
     if overrides:
         raise TypeError(f"unknown overrides: {', '.join(sorted(overrides))}")
 
@@ -120,6 +129,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     fl_coordinator = FlCoordinatorService(uow, audit, clock, model_files)
     fl_jobs = FlJobService(uow, audit, clock, contracts, fl_coordinator, model_files, settings.name)
     monitor.subscribe(fl_jobs.on_contract_ended)
+    contract_extracts = ContractExtracts(usage, extracts)
     return Container(
         settings,
         engine,
@@ -137,7 +147,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         usage,
         monitor,
         anchoring,
-        ContractExtracts(usage, extracts),
+        contract_extracts,
         ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
         HeService(
             uow,
@@ -152,6 +162,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         fl_jobs,
         fl_coordinator,
         QuarantineService(uow, audit, clock, store, assets, reopen_record),
+        DataspaceService(uow, audit, clock, contracts, products, contract_extracts, signer, settings.name),
+        dsp_sender,
+        RegionRegistration(uow, clock, signer, settings.name, settings.display_name),
     )
 
 

@@ -11,7 +11,19 @@ from node.api import problems
 from node.api.console_static import mount_console
 from node.api.deps import ANY_ROLE, require
 from node.api.observability import Metrics, MetricsMiddleware
-from node.api.routes import anonymize, audit, console, contracts, fl, he, identity, ops, registry, system
+from node.api.routes import (
+    anonymize,
+    audit,
+    console,
+    contracts,
+    dataspace,
+    fl,
+    he,
+    identity,
+    ops,
+    registry,
+    system,
+)
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -30,7 +42,8 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     app.state.metrics = Metrics(container)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console):
+    dataspace.install(app)
+    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console, dataspace):
         app.include_router(module.router)
     mount_console(app)  # the officer console at /console, once built
 

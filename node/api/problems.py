@@ -77,7 +77,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     def _node_error(request: Request, exc: NodeError) -> JSONResponse:
         if not exc.audited:
-            _audit_failure(request, exc.code)
+            audit_failure(request, exc.code)
         for cls, status, zh, en in _CATEGORIES:
             if isinstance(exc, cls):
                 return problem(
@@ -96,7 +96,7 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         detail = f"{where}: {first.get('msg', 'invalid')}"  # field path and rule only, never the value
-        _audit_failure(request, "request_invalid")
+        audit_failure(request, "request_invalid")
         return problem(request, 422, ("输入无效", "Invalid input"), "request_invalid", detail)
 
     @app.exception_handler(StarletteHTTPException)
@@ -107,11 +107,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
-        _audit_failure(request, "internal_error")
+        audit_failure(request, "internal_error")
         return problem(request, 500, ("内部错误", "Internal error"), "internal_error", "internal error")
 
 
-def _audit_failure(request: Request, code: str) -> None:
+def audit_failure(request: Request, code: str) -> None:
     """Record a failed action of an authenticated caller (denials were recorded where they happened)."""
     actor = getattr(request.state, "audit_actor", None)
     if actor is None:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from node.asset_registry.model import CATEGORY_ZH, Asset, Product
+from node.asset_registry.offers import offer_limits
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -75,6 +76,8 @@ def _service(node: str, p: Product) -> dict[str, Any]:
         "dcat:servesDataset": [{"@id": f"urn:hnode:{node}:asset:{a}"} for a in p.asset_ids],
         "hnode:accessMode": p.access_mode.value,
         "hnode:policyTemplate": p.policy_template,
+        # the limits a request is judged against, the node's defaults included (nothing hidden)
+        "hnode:offer": offer_limits(p.policy_template),
         "hnode:visibleTo": p.visible_to,
         "hnode:status": p.status.value,
     }

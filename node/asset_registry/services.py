@@ -483,7 +483,7 @@ class AssetService:
 
 
 POLICY_KEYS = {
-    # contract limits a product offers (see node.contracts.services.offer_of)
+    # contract limits a product offers (see node.asset_registry.offers)
     *("purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"),
     # how an anonymized extract is produced (see node.asset_registry.extracts)
     *("quasi", "sensitive", "l", "max_suppression"),

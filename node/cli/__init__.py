@@ -7,7 +7,7 @@ import sys
 import typer
 
 from node import node_version
-from node.cli import admin, anonymize, assets, audit, backup, contracts, crypto, fl, he, hl7, identity
+from node.cli import admin, anonymize, assets, audit, backup, contracts, crypto, fl, he, hl7, identity, region
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ def _root(
     """Hospital data-space node (医院可信数据空间节点)."""
 
 
+app.add_typer(region.region_app, name="region")
 app.command("serve")(admin.serve)
 app.command("migrate")(admin.migrate)
 app.command("worker")(admin.worker)

@@ -106,7 +106,7 @@ def worker(
     interval: float = typer.Option(5.0, "--interval", help="Seconds between cycles."),
 ) -> None:
     """Background duties: expire ended contracts, deliver queued anchors to the chain (with retries),
-    seal the audit log in signed batches."""
+    seal the audit log in signed batches, move Dataspace Protocol negotiations and post their callbacks."""
     from node.errors import DependencyUnavailable
 
     c = open_container()
@@ -134,6 +134,7 @@ def _cycle(c: Any) -> None:
         reason = report.reasons.get(error, "")
         typer.echo(f"anchor {item_id} not delivered [{error}] {reason}; will retry", err=True)
     _submit_training_jobs(c)
+    _dataspace(c)
     seals = c.audit.seal()
     if seals:
         typer.echo(f"sealed audit entries through #{seals[-1].last_seq}")
@@ -145,6 +146,14 @@ def _heartbeat(data_dir: Any) -> None:
     path = data_dir / "worker.heartbeat"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{time.time():.0f}\n")
+
+
+def _dataspace(c: Any) -> None:
+    """Dataspace Protocol: negotiations follow their contracts; callbacks go to consumers (retried)."""
+    c.dataspace.sync()
+    report = c.dataspace.deliver(c.dsp_sender)
+    for cb_id, error in report.failed:
+        typer.echo(f"DSP callback {cb_id} not delivered ({error}); will retry", err=True)
 
 
 def _submit_training_jobs(c: Any) -> None:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from node.asset_registry.model import ProductStatus
+from node.asset_registry.offers import offer_limits
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.contracts.model import Contract, Signature, State, Terms
@@ -19,28 +20,6 @@ from node.crypto.sm import PublicKey
 from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.identity.model import Principal
 from node.ports import Clock, PolicyEngine, Signer
-
-DEFAULT_OFFER: dict[str, Any] = {
-    "purposes": [],
-    "max_uses": 100,
-    "valid_days": 365,
-    "epsilon": 1.0,
-    "min_cohort": 10,
-    "k": 5,
-}
-
-
-def offer_of(template: dict[str, Any]) -> dict[str, Any]:
-    """The limits a product offers, as the negotiation policy sees them."""
-    o = {**DEFAULT_OFFER, **{k: v for k, v in template.items() if k in DEFAULT_OFFER}}
-    return {
-        "purposes": list(o["purposes"]),
-        "max_uses": o["max_uses"],
-        "max_days": o["valid_days"],
-        "epsilon": o["epsilon"],
-        "min_cohort": o["min_cohort"],
-        "k": o["k"],
-    }
 
 
 def principal_view(p: Principal) -> dict[str, Any]:
@@ -67,9 +46,17 @@ class ContractService:
         self._node_id = node_id
 
     # -- partner side ----------------------------------------------------------------------------
-    def request(self, partner: Principal, product_id: str, raw_terms: dict[str, Any]) -> Contract:
+    def request(
+        self,
+        partner: Principal,
+        product_id: str,
+        raw_terms: dict[str, Any],
+        within: Callable[[ContractsUnitOfWork, Contract], None] | None = None,
+    ) -> Contract:
         """A partner asks for a product under terms. Terms the negotiation policy refuses are
-        rejected at once, with the policy's reasons; acceptable ones wait for the officer."""
+        rejected at once, with the policy's reasons; acceptable ones wait for the officer.
+        ``within`` runs in the same transaction before it commits (e.g. to record the Dataspace
+        Protocol negotiation that carries the request), so both are written or neither."""
         terms = Terms.parse(raw_terms)
         now = self._clock.now_us()
         with self._denials(partner.id, "contract.request", product_id), self._uow() as uow:
@@ -88,7 +75,7 @@ class ContractService:
                         "access_mode": product.access_mode.value,
                         "level": level,
                         "visible_to": product.visible_to,
-                        "offer": offer_of(product.policy_template),
+                        "offer": offer_limits(product.policy_template),
                     },
                     "terms": terms.as_dict(),
                 },
@@ -130,6 +117,8 @@ class ContractService:
                     },
                 ),
             )
+            if within is not None:
+                within(uow, contract)
             uow.commit()
         return contract
 

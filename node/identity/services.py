@@ -17,6 +17,7 @@ from node.ports import Clock
 
 TOKEN_PREFIX = "hnt_"  # noqa: S105 - a public prefix, not a secret
 _US_PER_HOUR = 3_600_000_000
+_SIGN_IN_WINDOW_US = 300_000_000
 _NAME_RE = re.compile(r"^[\w.\-]{2,64}$")
 
 
@@ -144,6 +145,48 @@ class IdentityService:
             )
             uow.commit()
         return IssuedToken(token, secret)
+
+    def sign_in(self, node_name: str, statement: dict[str, object], signature_hex: str) -> IssuedToken:
+        """A partner proves it holds its registered SM2 key and gets a one-hour token, with no token
+        handed over beforehand (mutual recognition: partners registered at the region are registered on
+        every node by their key). ``statement`` is ``{"type": "hnode/sign-in", "node", "partner",
+        "at_us"}``, signed over its RFC 8785 bytes, at most five minutes old, and usable once."""
+        from node.crypto.canonical import canonical_json
+
+        name, at_us = statement.get("partner"), statement.get("at_us")
+        if (
+            statement.get("type") != "hnode/sign-in"
+            or statement.get("node") != node_name
+            or not isinstance(name, str)
+            or not isinstance(at_us, int)
+        ):
+            raise Unauthorized("the sign-in statement is not for this node", code="sign_in_invalid")
+        with self._uow() as uow:
+            principal = uow.principals.by_name(name)
+        if principal is None or principal.kind != "partner" or not principal.public_key:
+            raise Unauthorized("no partner with this name is registered here", code="sign_in_invalid")
+        fail = None
+        if abs(self._clock.now_us() - at_us) > _SIGN_IN_WINDOW_US:
+            fail = "sign_in_expired"
+        else:
+            try:
+                good = PublicKey.from_hex(principal.public_key).verify(
+                    bytes.fromhex(signature_hex), canonical_json(statement)
+                )
+            except (InvalidInput, ValueError):
+                good = False
+            fail = None if good else "signature_invalid"
+        label = "sign-in " + sm3_hex(signature_hex.encode())[:40]
+        if fail is None and any(t.label == label for t in self.tokens_of(principal.id)):
+            fail = "sign_in_replayed"
+        if fail is not None:
+            self._audit.record_now(
+                AuditEvent(
+                    principal.id, "auth.sign_in", "principal", principal.id, Outcome.DENIED, {"reason": fail}
+                )
+            )
+            raise Unauthorized("sign-in refused", code=fail)
+        return self.issue_token(principal.id, principal.id, ttl_hours=1, label=label)
 
     def revoke_token(self, actor: str, token_id: str) -> Token:
         with self._uow() as uow:

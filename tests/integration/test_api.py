@@ -20,6 +20,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/health"): None,
     ("GET", "/ready"): None,
     ("GET", "/metrics"): {"admin"},
+    ("POST", "/v1/sign-in"): None,  # the partner's SM2 signature is the credential
     ("GET", "/v1/whoami"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/node"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/openapi.json"): {"admin", "data_officer", "insurer"},
@@ -96,7 +97,25 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/he/models/{product_id}/train"): {"data_officer"},
     ("POST", "/v1/anonymize/detect"): {"admin", "data_officer"},
     ("POST", "/v1/anonymize/text"): {"admin", "data_officer"},
+    # Dataspace Protocol: errors are the protocol's objects; a caller without the role gets 404
+    ("GET", "/.well-known/dspace-version"): {"admin", "data_officer", "insurer"},
+    ("POST", "/dsp/2025-1/catalog/request"): {"admin", "data_officer", "insurer"},
+    ("GET", "/dsp/2025-1/catalog/datasets/{dataset_id}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/dsp/2025-1/negotiations/request"): {"insurer"},
+    ("GET", "/dsp/2025-1/negotiations/{provider_pid}"): {"admin", "data_officer", "insurer"},
+    ("GET", "/dsp/2025-1/negotiations/{provider_pid}/agreement"): {"insurer"},
+    ("POST", "/dsp/2025-1/negotiations/{provider_pid}/request"): {"insurer"},
+    ("POST", "/dsp/2025-1/negotiations/{provider_pid}/events"): {"insurer"},
+    ("POST", "/dsp/2025-1/negotiations/{provider_pid}/agreement/verification"): {"insurer"},
+    ("POST", "/dsp/2025-1/negotiations/{provider_pid}/termination"): {"insurer"},
+    ("POST", "/dsp/2025-1/transfers/request"): {"insurer"},
+    ("GET", "/dsp/2025-1/transfers/{provider_pid}"): {"admin", "data_officer", "insurer"},
+    ("POST", "/dsp/2025-1/transfers/{provider_pid}/completion"): {"insurer"},
+    ("POST", "/dsp/2025-1/transfers/{provider_pid}/termination"): {"insurer"},
+    ("POST", "/dsp/2025-1/transfers/{provider_pid}/{step}"): {"insurer"},
+    ("GET", "/dsp/2025-1/transfers/{provider_pid}/data"): set(),  # the data address's own token only
 }
+DSP = ("/dsp/", "/.well-known/")
 
 
 class Env:
@@ -124,7 +143,8 @@ def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
     path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
     path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1").replace("{job_id}", "job_x")
-    path = path.replace("{model_id}", "mdl_x")
+    path = path.replace("{model_id}", "mdl_x").replace("{provider_pid}", "urn:uuid:x")
+    path = path.replace("{dataset_id}", "urn:hnode:x:product:pd_x").replace("{step}", "suspension")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 
@@ -140,15 +160,21 @@ def test_every_route_but_health_requires_a_token_and_a_role(env: Env, method: st
     anon = env.call(method, url, json={})
     if allowed is None:
         # the SM2 sign-in steps take a body: without one they refuse it, and never issue anything
-        assert anon.status_code == (422 if "/console/" in path else 200)
+        assert anon.status_code == (422 if "/console/" in path or path == "/v1/sign-in" else 200)
         return
     assert anon.status_code == 401
-    assert anon.headers["content-type"] == "application/problem+json"
+    dsp = path.startswith(DSP) and path.endswith("/data") is False
+    assert anon.headers["content-type"] == ("application/json" if dsp else "application/problem+json")
     assert anon.json()["code"] == "token_missing"
     for role in ("insurer", "data_officer"):
         if role not in allowed:
             r = env.call(method, url, role, json={})
-            assert r.status_code == 403 and r.json()["code"] == "role_forbidden", (role, r.text)
+            if path.endswith("/data"):  # a node token is no transfer token
+                assert r.status_code == 401 and r.json()["code"] == "transfer_token_invalid", r.text
+            elif dsp:
+                assert r.status_code == 404 and r.json()["code"] == "role_forbidden", (role, r.text)
+            else:
+                assert r.status_code == 403 and r.json()["code"] == "role_forbidden", (role, r.text)
 
 
 def test_admin_registers_partner_and_issues_token(env: Env) -> None:

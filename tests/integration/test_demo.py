@@ -11,7 +11,7 @@ HNODE = str(Path(sys.executable).parent / "hnode")
 
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     r = subprocess.run(
-        [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=300
+        [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=420
     )
     assert r.returncode == 0, r.stderr[-2000:]
     # shutdown leaves nothing behind: no pending asyncio task, no exception swallowed at exit
@@ -60,6 +60,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "one-time login (officer-li, valid 1 h, revoked once used): hnt_",
         "again -> 409 fl_job_started, job state completed; hnode fl run: refused (completed)",
         "5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000  (nothing charged)",
+        "registered with the region: 3 hospitals",
+        "hnode-partner search --text 糖尿病: 3 products at 3 hospitals",
+        "after anchoring: hospital-node FINALIZED, hospital-h2 FINALIZED, hospital-h3 FINALIZED",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2

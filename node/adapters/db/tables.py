@@ -279,3 +279,50 @@ fl_models = Table(
     Column("epsilon", Float, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
 )
+
+# -- Dataspace Protocol (node/dataspace) ------------------------------------------------------------
+dsp_negotiations = Table(
+    "dsp_negotiations",
+    metadata,
+    Column("provider_pid", String(64), primary_key=True),
+    Column("consumer_pid", String(512), nullable=False),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False),
+    Column("contract_id", String(32), ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("callback_address", String(500), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+    Index("ux_dsp_negotiations_consumer", "partner_id", "consumer_pid", unique=True),
+)
+
+dsp_transfers = Table(
+    "dsp_transfers",
+    metadata,
+    Column("provider_pid", String(64), primary_key=True),
+    Column("consumer_pid", String(512), nullable=False),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False),
+    Column("contract_id", String(32), ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("callback_address", String(500), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("token_expires_at_us", BigInteger, nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+    Index("ux_dsp_transfers_consumer", "partner_id", "consumer_pid", unique=True),
+)
+
+dsp_callbacks = Table(
+    "dsp_callbacks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("process", String(64), nullable=False, index=True),
+    Column("url", String(700), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_us", BigInteger, nullable=False),
+    Column("delivered_at_us", BigInteger),
+    Column("last_error", String(300), nullable=False),
+    Index("ix_dsp_callbacks_pending", "delivered_at_us", "next_attempt_us"),
+)

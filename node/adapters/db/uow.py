@@ -13,6 +13,11 @@ from node.adapters.db.contract_repositories import (
     SqlContractRepository,
     SqlOutboxRepository,
 )
+from node.adapters.db.dataspace_repositories import (
+    SqlCallbackRepository,
+    SqlNegotiationRepository,
+    SqlTransferRepository,
+)
 from node.adapters.db.fl_repositories import SqlTrainingJobRepository
 from node.adapters.db.registry_repositories import (
     SqlAssetRepository,
@@ -45,6 +50,9 @@ class SqlUnitOfWork:
     outbox: SqlOutboxRepository
     anchors: SqlAnchorRepository
     fl: SqlTrainingJobRepository
+    negotiations: SqlNegotiationRepository
+    transfers: SqlTransferRepository
+    callbacks: SqlCallbackRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -66,6 +74,9 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(self._conn)
         self.anchors = SqlAnchorRepository(self._conn)
         self.fl = SqlTrainingJobRepository(self._conn)
+        self.negotiations = SqlNegotiationRepository(self._conn)
+        self.transfers = SqlTransferRepository(self._conn)
+        self.callbacks = SqlCallbackRepository(self._conn)
         return self
 
     def __exit__(

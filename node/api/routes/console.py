@@ -16,10 +16,11 @@ from node.api.deps import container, require
 from node.api.schemas import AuditEntryOut, PrincipalOut
 from node.asset_registry.catalog import asset_record
 from node.asset_registry.model import Asset, Product
+from node.asset_registry.offers import offer_limits
 from node.bootstrap import Container
 from node.contracts.model import Contract, State, contract_view
 from node.contracts.ports import ContractFilter
-from node.contracts.services import offer_of, principal_view
+from node.contracts.services import principal_view
 from node.errors import InvalidInput
 from node.identity.challenge import ChallengeLogin
 from node.identity.model import Principal, Role
@@ -177,7 +178,7 @@ def pending(
     for ct in waiting:
         row = _contract_row(ct, people, products)
         product, partner = products.get(ct.product_id), people.get(ct.partner_id)
-        row["offer"] = offer_of(product.policy_template) if product else None
+        row["offer"] = offer_limits(product.policy_template) if product else None
         row["product_mode"] = product.access_mode.value if product else None
         assets = [c.assets.get(a) for a in ct.asset_ids]
         row["assets"] = [
@@ -194,7 +195,7 @@ def pending(
                         "access_mode": product.access_mode.value,
                         "level": ct.level,
                         "visible_to": product.visible_to,
-                        "offer": offer_of(product.policy_template),
+                        "offer": offer_limits(product.policy_template),
                     },
                     "terms": ct.terms.as_dict(),
                 },

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
 
 from node.api.deps import STAFF, container, require
 from node.api.schemas import IssuedTokenOut, PrincipalIn, PrincipalOut, TokenIn, TokenOut
@@ -67,3 +70,18 @@ def revoke_token(
     c: Container = Depends(container),
 ) -> TokenOut:
     return TokenOut.of(c.identity.revoke_token(me.id, token_id))
+
+
+class SignInIn(BaseModel):
+    statement: dict[str, Any] = Field(description='{"type": "hnode/sign-in", "node", "partner", "at_us"}')
+    signature: str = Field(
+        min_length=16, max_length=200, description="SM2 over the statement's RFC 8785 bytes"
+    )
+
+
+@router.post("/sign-in", response_model=IssuedTokenOut, status_code=status.HTTP_201_CREATED)
+def sign_in(body: SignInIn, c: Container = Depends(container)) -> IssuedTokenOut:
+    """A partner registered with its key (e.g. from the regional registry) signs in with that key: the
+    signature is the credential; the answer is a one-hour token. No bearer token needed."""
+    issued = c.identity.sign_in(c.settings.name, body.statement, body.signature)
+    return IssuedTokenOut(**TokenOut.of(issued.token).model_dump(), token=issued.secret)

@@ -1,0 +1,1 @@
+"""Dataspace Protocol 2025-1, provider side."""

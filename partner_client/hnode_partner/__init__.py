@@ -1,0 +1,1 @@
+"""Partner client of the regional health data space (a light distribution: httpx and SM crypto)."""

@@ -1,0 +1,1 @@
+"""The regional registry: node directory, asset registration, federated catalog, data map."""

@@ -1,0 +1,119 @@
+"""The regional registry as real processes: `hnode region serve`, a node's `hnode region join` and
+`push`, the operator's `hnode region approve`, and the partner's own `hnode-partner search`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.chain_support import free_port
+from tests.conftest import PASSPHRASE, make_container, node_env
+from tests.contract_world import build_world
+
+HNODE = str(Path(sys.executable).parent / "hnode")
+PARTNER_CLIENT = Path(__file__).resolve().parents[2] / "partner_client"
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "REGION_"))}
+    return subprocess.run(
+        [HNODE, *args], env=clean | env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> None:
+    region_env = {
+        "NODE_DATA_DIR": str(tmp_path / "region"),
+        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
+        "REGION_DATABASE_URL": f"sqlite:///{tmp_path / 'region.db'}",
+    }
+    assert _run("keys", "init", env=region_env).returncode == 0  # the region's own chain account
+    reader = _run("region", "token", "--role", "reader", env=region_env)
+    assert reader.returncode == 0, reader.stderr
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "REGION_"))}
+    server = subprocess.Popen(
+        [HNODE, "region", "serve", "--port", str(port)],
+        env=clean | region_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "hnode region serve did not start"
+            time.sleep(0.2)
+
+        db = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
+        node = node_env(tmp_path / "node", db)
+        assert _run("migrate", env=node).returncode == 0
+        c = make_container(db, tmp_path / "node")
+        w = build_world(c, tmp_path / "samples")
+        c.close()
+        joined = _run(
+            "region",
+            "join",
+            "--region",
+            url,
+            "--code",
+            "500000-A",
+            "--endpoint",
+            "https://a.example",
+            env=node,
+        )
+        assert joined.returncode == 0, joined.stderr
+        assert json.loads(joined.stdout)["status"] == "pending"
+        early = _run("region", "push", "--region", url, "--code", "500000-A", env=node)
+        assert early.returncode == 2 and "node_unknown" in early.stderr
+        approved = _run("region", "approve", "500000-A", env=region_env)
+        assert approved.returncode == 0, approved.stderr
+        assert json.loads(approved.stdout)["anchor_tx"].startswith("0x")
+        pushed = _run("region", "push", "--region", url, "--code", "500000-A", env=node)
+        assert pushed.returncode == 0 and json.loads(pushed.stdout)["entries"] == len(w.products)
+
+        search = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hnode_partner.cli",
+                "--json",
+                "--region",
+                url,
+                "search",
+                "--mode",
+                "he_query",
+            ],
+            env=clean | {"PYTHONPATH": str(PARTNER_CLIENT), "REGION_TOKEN": reader.stdout.strip()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert search.returncode == 0, search.stderr
+        found = json.loads(search.stdout)
+        assert [e["product_id"] for e in found] == [w.products["he"]]
+        assert found[0]["dsp_endpoint"] == "https://a.example/dsp/2025-1" and found[0]["stale"] is False
+        refused = subprocess.run(
+            [sys.executable, "-m", "hnode_partner.cli", "--region", url, "--token", "hrt_wrong", "search"],
+            env=clean | {"PYTHONPATH": str(PARTNER_CLIENT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert refused.returncode == 2 and "token_unknown" in refused.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
