@@ -35,8 +35,10 @@ from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
+from node.research.services import ResearchService
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
+RESEARCH_LABEL = b"hnode/research-dataset/v1:"  # + dataset id: one pseudonym key per dataset
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Container:
     he: HeService
     round_gate: RoundGate
     fl_jobs: FlJobService
+    research: ResearchService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -145,6 +148,13 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         RoundGate(uow, usage),
         fl_jobs,
+        ResearchService(
+            uow,
+            store,
+            contracts,
+            usage,
+            lambda dataset_id: node_key.derive_key(RESEARCH_LABEL + dataset_id.encode(), 32),
+        ),
     )
 
 

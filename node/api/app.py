@@ -10,7 +10,7 @@ from node import node_version
 from node.api import problems
 from node.api.deps import ANY_ROLE, require
 from node.api.observability import Metrics, MetricsMiddleware
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, ops, registry, system
+from node.api.routes import anonymize, audit, contracts, fl, he, identity, ops, registry, research, system
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -29,7 +29,7 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     app.state.metrics = Metrics(container)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize):
+    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, research):
         app.include_router(module.router)
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")

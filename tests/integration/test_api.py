@@ -78,6 +78,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/he/models/{product_id}/train"): {"data_officer"},
     ("POST", "/v1/anonymize/detect"): {"admin", "data_officer"},
     ("POST", "/v1/anonymize/text"): {"admin", "data_officer"},
+    ("POST", "/v1/research/cohorts/attrition"): {"insurer"},
+    ("POST", "/v1/research/datasets"): {"insurer"},
 }
 
 
