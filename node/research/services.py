@@ -1,10 +1,11 @@
 """Cohorts and research datasets under a partner's contract: each one metered use, decided first.
 
-Attrition counts are a use of the contract in its own access mode (the numbers leave the node); a
-research dataset needs an ``anonymized_extract`` contract and is built with the contract's k (or the
-product's, whichever is higher). The product's tables come from the contract (never from the request);
-the definition's version and SM3 digest go into the metering reference and the audit trail, so what
-was asked is on record, and the cohort's patients never leave this module.
+Attrition counts are a use of the contract in its own access mode (the numbers leave the node). A
+research dataset needs a ``research_dataset`` contract (researchers only; level 4 after ethics review)
+and is built with the contract's k, which the negotiation policy holds at or above the product's. The
+product's tables come from the contract, never from the request; the definition's version and SM3
+digest go into the metering reference and the audit trail, so what was asked is on record, and the
+cohort's patients never leave this module.
 """
 
 from __future__ import annotations
@@ -83,14 +84,12 @@ class ResearchService:
         """A multi-table anonymized dataset of the cohort (see ``research.dataset``)."""
         parsed = parse_definition(definition)
         contract = self._contracts.get(partner, contract_id)
-        if contract.terms.access_mode != AccessMode.ANONYMIZED_EXTRACT:
-            raise InvalidInput(
-                "a research dataset needs an anonymized_extract contract", code="mode_mismatch"
-            )
+        if contract.terms.access_mode != AccessMode.RESEARCH_DATASET:
+            raise InvalidInput("a research dataset needs a research_dataset contract", code="mode_mismatch")
         dataset_id = "rd_" + secrets.token_hex(8)
         request = UsageRequest(
             contract_id,
-            AccessMode.ANONYMIZED_EXTRACT,
+            AccessMode.RESEARCH_DATASET,
             contract.terms.purpose,
             ref=f"dataset:{dataset_id}:{parsed.version}:{parsed.digest[:16]}",
         )

@@ -32,10 +32,6 @@ def _research_product(w: World, mode: str, template: dict) -> str:  # type: igno
     tables = {"patients", "encounters", "conditions", "observations", "medications"}
     assets = [a.id for a in w.c.assets.search() if a.table in tables]
     assert len(assets) == 5
-    if mode == "anonymized_extract":  # level 4 never leaves: the officer grades the research copy level 3
-        for a in w.c.assets.search():
-            if a.id in assets and a.grade.level > 3:
-                w.c.assets.grade(w.officer.id, a.id, 3, "去标识化科研数据集经伦理委员会审查")
     p = w.c.products.create(w.officer.id, f"research-{mode}", assets, mode, ["researcher"], template)
     w.c.products.set_status(w.officer.id, p.id, ProductStatus.PUBLISHED)
     return p.id
@@ -44,7 +40,7 @@ def _research_product(w: World, mode: str, template: dict) -> str:  # type: igno
 @pytest.fixture
 def world(container: Container, tmp_path: Path) -> World:
     w = build_world(container, tmp_path / "samples")
-    w.products["research_extract"] = _research_product(w, "anonymized_extract", {"k": 2})
+    w.products["research_extract"] = _research_product(w, "research_dataset", {"k": 2})
     w.products["research_aggregate"] = _research_product(w, "aggregate_query", {"min_cohort": 5})
     return w
 
@@ -109,7 +105,7 @@ def test_dataset_is_a_zip_of_anonymized_tables_with_descriptions(world: World) -
         w.researcher,
         w.researcher_key,
         "research_extract",
-        w.terms("anonymized_extract", "drug_research", k=2, min_cohort=10),
+        w.terms("research_dataset", "drug_research", k=2, min_cohort=10),
     )
     client = _client(w)
     r = client.post("/v1/research/datasets", json={"contract_id": ct.id, "definition": DEFINITION})
@@ -160,12 +156,12 @@ def test_partner_cli_cohort_and_dataset_against_a_served_node(tmp_path: Path) ->
     assert run("migrate", env=env).returncode == 0
     c = make_container(url, tmp_path / "node")
     w = build_world(c, tmp_path / "samples")
-    w.products["research_extract"] = _research_product(w, "anonymized_extract", {"k": 2})
+    w.products["research_extract"] = _research_product(w, "research_dataset", {"k": 2})
     ct = w.active(
         w.researcher,
         w.researcher_key,
         "research_extract",
-        w.terms("anonymized_extract", "drug_research", k=2, min_cohort=10),
+        w.terms("research_dataset", "drug_research", k=2, min_cohort=10),
     )
     token = c.identity.issue_token("cli:t", w.researcher.id).secret
     c.close()
