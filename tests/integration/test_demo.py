@@ -44,6 +44,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "completed; ε spent per hospital 3.000 of 3.0",
         "digest anchored: block",
         "hospital-h3 sees: job job_",
+        "+ hba1c_measured",
+        "(Parquet, DCAT, Croissant)",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2
