@@ -84,12 +84,11 @@ def build(
     ids = patients["patient_id"].astype(str)
     if "birth_date" in patients.columns:
         birth = pd.to_datetime(patients["birth_date"].astype("string"), errors="coerce")
-        at = cohort.index_dates.reindex(ids).to_numpy()
-        if pd.isna(at).all():
-            at = pd.Timestamp.now().normalize()
-        patients["age_at_index"] = (
-            ((at - birth.to_numpy()) / pd.Timedelta(days=365.25)).astype("float").round()
-        )
+        # age at the index date; without an index event, at the definition's as_of date (else today)
+        fallback = pd.Timestamp(cohort.definition.as_of or pd.Timestamp.now().normalize())
+        at = pd.Series(cohort.index_dates.reindex(ids).to_numpy(), index=patients.index).fillna(fallback)
+        years = (at - pd.Series(birth.to_numpy(), index=patients.index)) / pd.Timedelta(days=365.25)
+        patients["age_at_index"] = years.astype("float").round()
         patients["age_at_index"] = patients["age_at_index"].astype("Int64")
     patients[PERSON] = _pseudonyms(ids, "PERSON", pseudo).to_numpy()
     quasi = [c for c in QUASI_CANDIDATES if c in patients.columns]

@@ -201,3 +201,16 @@ def test_written_package_describes_itself(generated: dict[str, pd.DataFrame], tm
     assert len(back) == len(ds.tables["labs"])
     dictionary = json.loads((tmp_path / "out" / "dictionary.json").read_text())
     assert {d["table"] for d in dictionary} == set(ds.tables)
+
+
+def test_without_an_index_ages_are_taken_at_as_of(generated: dict[str, pd.DataFrame]) -> None:
+    definition = parse_definition(
+        {"name": "adults", "as_of": "2026-06-30", "criteria": [{"id": "a", "age": {"min": 60}}]}
+    )
+    cohort = evaluate(definition, generated)
+    ds = build(cohort, generated, Pseudonymizer(b"k" * 16), DatasetOptions("noindex", k=5, drop=IDENTIFIERS))
+    assert ds.report["persons_released"] > 0
+    assert (
+        ds.report["generalization"]["age_at_index"]["level"]
+        < ds.report["generalization"]["age_at_index"]["of"]
+    )
