@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck architecture unit integration bench migrate serve clean
+.PHONY: demo test install lint typecheck architecture unit integration bench migrate serve clean console browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,22 @@ $(HARDHAT): chain_adapter/hardhat/package.json chain_adapter/hardhat/package-loc
 
 install: $(STAMP) $(HARDHAT)
 
-demo: install
+# the officer console (npm registry, pinned by its lock file), built into console/dist, served at /console
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+CONSOLE := console/dist/index.html
+$(CONSOLE_DEPS): console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_DEPS)
+$(CONSOLE): $(CONSOLE_DEPS) console/index.html console/vite.config.js $(shell find console/src -type f 2>/dev/null)
+	npm run build --prefix console --silent
+
+console: $(CONSOLE)
+
+# headless Chromium (Debian's package) for the console's browser tests; CJK fonts for its screenshots
+browser:
+	{ command -v chromium && dpkg -s fonts-noto-cjk; } >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+demo: install console
 	$(BIN)/hnode demo
 
 migrate: install
@@ -40,13 +55,15 @@ typecheck: install
 architecture: install
 	$(BIN)/lint-imports
 
-test: lint typecheck architecture
+test: lint typecheck architecture console browser
 	$(BIN)/pytest
 
-bench: install
+bench: install console browser
 	$(BIN)/python benchmarks/crypto_bench.py
 	$(BIN)/python benchmarks/audit_bench.py
 	$(BIN)/python benchmarks/registry_bench.py
+	$(BIN)/python benchmarks/console_bench.py
+	$(BIN)/python benchmarks/console_lists_bench.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules console/node_modules console/dist

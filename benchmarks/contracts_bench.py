@@ -74,6 +74,17 @@ def _contract(i: int, now: int) -> dict[str, Any]:
         "epsilon": 1.0,
         "epsilon_spent": (i % 5) * 0.1,
         "min_cohort": 20,
+        "product_id": f"pd_{i % 25:03d}",
+        "asset_ids": [f"as_{i % 25:03d}a", f"as_{i % 25:03d}b"],
+    }
+
+
+def _product(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": c["product_id"],
+        "status": "published",
+        "access_mode": "aggregate_query",
+        "asset_ids": c["asset_ids"],
     }
 
 
@@ -89,6 +100,11 @@ def _python_checks(doc: dict[str, Any]) -> bool:
         and r["epsilon"] >= 0
         and c["epsilon_spent"] + r["epsilon"] <= c["epsilon"]
         and (r["cohort_size"] is None or r["cohort_size"] >= c["min_cohort"])
+        and doc["product"]["id"] == c["product_id"]
+        and doc["product"]["status"] == "published"
+        and doc["product"]["access_mode"] == c["access_mode"]
+        and 0 < len(doc["product"]["asset_ids"])
+        and set(doc["product"]["asset_ids"]) <= set(c["asset_ids"])
     )
 
 
@@ -103,6 +119,7 @@ def decision_latency() -> dict[str, Any]:
             {
                 "principal": {"id": c["partner_id"], "roles": ["insurer"]},
                 "contract": c,
+                "product": _product(c),
                 "request": {
                     "purpose": "actuarial_statistics",
                     "access_mode": "aggregate_query",

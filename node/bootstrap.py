@@ -29,6 +29,7 @@ from node.contracts.extracts import ContractExtracts
 from node.contracts.monitor import ContractMonitor
 from node.contracts.services import ContractService
 from node.contracts.verification import ContractVerifier
+from node.federated.coordinator import FlCoordinatorService
 from node.federated.gate import RoundGate
 from node.federated.services import FlJobService
 from node.he_query.ports import HeBackend
@@ -63,7 +64,8 @@ class Container:
     verifier: ContractVerifier
     he: HeService
     round_gate: RoundGate
-    fl_jobs: FlJobService
+    fl_jobs: FlJobService  # partners and officers
+    fl_coordinator: FlCoordinatorService  # the runtimes' callbacks
     research: ResearchService
 
     def uow(self) -> SqlUnitOfWork:
@@ -113,9 +115,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     contracts = ContractService(uow, audit, clock, policy, signer, settings.name, on_ended=monitor.notify)
     usage = UsageService(uow, audit, clock, policy, on_contract_ended=monitor.notify)
     anchoring = AnchorService(uow, audit, clock, chain)
-    fl_jobs = FlJobService(
-        uow, audit, clock, contracts, FileStore(settings.data_dir / "fl_models"), settings.name
-    )
+    model_files = FileStore(settings.data_dir / "fl_models")
+    fl_coordinator = FlCoordinatorService(uow, audit, clock, model_files)
+    fl_jobs = FlJobService(uow, audit, clock, contracts, fl_coordinator, model_files, settings.name)
     monitor.subscribe(fl_jobs.on_contract_ended)
     return Container(
         settings,
@@ -134,20 +136,20 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         usage,
         monitor,
         anchoring,
-        ContractExtracts(contracts, usage, extracts),
+        ContractExtracts(usage, extracts),
         ContractVerifier(uow, chain, lambda: {signer.public_key_hex}),
         HeService(
             uow,
             store,
-            contracts,
             usage,
             audit,
             he_backend,
             JsonModelStore(settings.data_dir / "he_models"),
             settings.name,
         ),
-        RoundGate(uow, usage),
+        RoundGate(usage),
         fl_jobs,
+        fl_coordinator,
         ResearchService(
             uow,
             store,

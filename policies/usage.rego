@@ -1,5 +1,7 @@
 # Usage scope: may this use of a product happen now, under this contract?
-# Input: {"principal": {"id", "roles"}, "contract": {...}, "request": {...}, "now_us": int}.
+# Input: {"principal": {"id", "roles"}, "contract": {...}, "product": {...} or null, "request": {...},
+# "now_us": int}. The product is the contract's own, as the registry holds it now (never one named in
+# the request): its id, status, access mode and asset ids.
 #
 # This is the hot path of enforcement (every metered use asks it), so it is written for rego-cpp's
 # evaluator: rules over `input` rather than functions taking the input as an argument (about half
@@ -17,6 +19,8 @@ check_names := [
 	"uses_left",
 	"privacy_budget_left",
 	"cohort_large_enough",
+	"product_in_force",
+	"assets_covered",
 ]
 
 contract := input.contract
@@ -50,6 +54,20 @@ passes contains "privacy_budget_left" if {
 passes contains "cohort_large_enough" if request.cohort_size == null
 
 passes contains "cohort_large_enough" if request.cohort_size >= contract.min_cohort
+
+# the contract's product still exists, is published (not retired: e.g. an asset's level was raised) and
+# is offered for the contract's mode
+passes contains "product_in_force" if {
+	input.product.id == contract.product_id
+	input.product.status == "published"
+	input.product.access_mode == contract.access_mode
+}
+
+# the product reads no asset beyond those signed into the contract
+passes contains "assets_covered" if {
+	count(input.product.asset_ids) > 0
+	count([a | some a in input.product.asset_ids; not a in contract.asset_ids]) == 0
+}
 
 # every check passed (the tests pin that `passes` holds exactly `check_names` when all pass)
 allow if count(passes) == count(check_names)

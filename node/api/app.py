@@ -8,9 +8,22 @@ from fastapi import Depends, FastAPI
 
 from node import node_version
 from node.api import problems
+from node.api.console_static import mount_console
 from node.api.deps import ANY_ROLE, require
 from node.api.observability import Metrics, MetricsMiddleware
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, ops, registry, research, system
+from node.api.routes import (
+    anonymize,
+    audit,
+    console,
+    contracts,
+    fl,
+    he,
+    identity,
+    ops,
+    registry,
+    research,
+    system,
+)
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -29,8 +42,9 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     app.state.metrics = Metrics(container)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, research):
+    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console, research):
         app.include_router(module.router)
+    mount_console(app)  # the officer console at /console, once built
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")
     def openapi(_: Principal = Depends(require("openapi", *ANY_ROLE))) -> dict[str, Any]:

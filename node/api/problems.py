@@ -53,6 +53,7 @@ def problem(
     code: str,
     detail: str,
     reasons: list[str] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"urn:hnode:problem:{code}",
@@ -64,6 +65,8 @@ def problem(
     }
     if reasons:  # the names of failed policy checks: machine-readable, never data
         body["reasons"] = reasons
+    for key, value in (extensions or {}).items():  # e.g. a job's state on a 409: codes, never data
+        body.setdefault(key, value)
     headers = {"WWW-Authenticate": 'Bearer realm="hnode"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -76,7 +79,13 @@ def install(app: FastAPI) -> None:
         for cls, status, zh, en in _CATEGORIES:
             if isinstance(exc, cls):
                 return problem(
-                    request, status, (zh, en), exc.code, exc.message, getattr(exc, "reasons", None)
+                    request,
+                    status,
+                    (zh, en),
+                    exc.code,
+                    exc.message,
+                    getattr(exc, "reasons", None),
+                    getattr(exc, "extensions", None),
                 )
         return problem(request, 500, ("内部错误", "Internal error"), exc.code, exc.message)
 

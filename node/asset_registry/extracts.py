@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from node.anonymization.tabular import KAnonymizer, TableReport
 from node.asset_registry.model import AccessMode, ProductStatus
 from node.asset_registry.pii import DIRECT_IDENTIFIERS, LINK_KEY, PERSON_KEY
-from node.asset_registry.ports import AssetStore, RegistryUnitOfWork
+from node.asset_registry.ports import AssetStore, ProductGrant, RegistryUnitOfWork
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
@@ -34,8 +35,18 @@ class ExtractService:
         self._store = store
         self._audit = audit
 
-    def extract(self, actor: str, product_id: str, min_k: int = 0) -> tuple[pd.DataFrame, TableReport]:
-        """Produce the product's anonymized extract, with k at least the product's and ``min_k``."""
+    def preview(self, officer_id: str, product_id: str) -> tuple[pd.DataFrame, TableReport]:
+        """The officer's look at the extract a published product gives (not a partner's use)."""
+        with self._uow() as uow:
+            product = uow.products.get(product_id)
+        if product is None:
+            raise NotFound(f"product {product_id} not found", code="product_not_found")
+        return self.extract(_StaffGrant(product.id, tuple(product.asset_ids), officer_id))
+
+    def extract(self, grant: ProductGrant) -> tuple[pd.DataFrame, TableReport]:
+        """Produce the granted product's anonymized extract from the granted asset, with k at least
+        the product's and the grant's."""
+        actor, product_id = grant.principal_id, grant.product_id
         with self._uow() as uow:
             product = uow.products.get(product_id)
             if product is None:
@@ -47,15 +58,15 @@ class ExtractService:
                 )
             if product.status != ProductStatus.PUBLISHED:
                 raise Conflict(f"product is {product.status.value}", code="product_not_published")
-            if len(product.asset_ids) != 1:
+            if len(grant.asset_ids) != 1:
                 raise InvalidInput(
                     "extracts are produced from single-asset products", code="extract_multi_asset"
                 )
-            asset = uow.assets.get(product.asset_ids[0])
+            asset = uow.assets.get(grant.asset_ids[0])
         if asset is None:
             raise NotFound("the product's asset is gone", code="asset_not_found")
         template: dict[str, Any] = product.policy_template
-        k = max(int(template.get("k", 5)), min_k)
+        k = max(int(template.get("k", 5)), grant.min_k)
         drop = [
             c.name
             for c in asset.columns
@@ -104,3 +115,11 @@ class ExtractService:
             )
         )
         return out, report
+
+
+@dataclass(frozen=True)
+class _StaffGrant:
+    product_id: str
+    asset_ids: tuple[str, ...]
+    principal_id: str
+    min_k: int = 0

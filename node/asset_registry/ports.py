@@ -19,6 +19,26 @@ class SourceInfo:
     source_system: SourceSystem
 
 
+class ProductGrant(Protocol):
+    """A decided use of a product: the only way work learns which product and assets to read.
+
+    Partners' uses get one from the enforcement point (``contracts.enforcement.UsageGrant``: the
+    contract's product and the assets signed into it); an officer's own preview gets one from
+    ``ExtractService.preview``. Never built from ids in a request."""
+
+    @property
+    def product_id(self) -> str: ...
+
+    @property
+    def asset_ids(self) -> tuple[str, ...]: ...
+
+    @property
+    def principal_id(self) -> str: ...
+
+    @property
+    def min_k(self) -> int: ...
+
+
 class DataSource(Protocol):
     """Reads one source into normalized tables, streamed as (table name, batch) pairs.
 

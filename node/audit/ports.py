@@ -24,7 +24,16 @@ class AuditRepository(Protocol):
 
     def iter_entries(self, first_seq: int = 1, last_seq: int | None = None) -> Iterator[AuditEntry]: ...
 
-    def recent(self, limit: int, actor: str | None = None, action: str | None = None) -> list[AuditEntry]: ...
+    def recent(
+        self,
+        limit: int,
+        actor: str | None = None,
+        action: str | None = None,
+        before_seq: int | None = None,
+        object_id: str | None = None,
+    ) -> list[AuditEntry]:
+        """Newest first; ``before_seq`` pages back through older entries."""
+        ...
 
     def last_sealed_seq(self) -> int: ...
 

@@ -75,12 +75,17 @@ class AuditLog:
         return out
 
     def recent(
-        self, limit: int = 50, actor: str | None = None, action: str | None = None
+        self,
+        limit: int = 50,
+        actor: str | None = None,
+        action: str | None = None,
+        before_seq: int | None = None,
+        object_id: str | None = None,
     ) -> list[AuditEntry]:
         if not 1 <= limit <= 1000:
             raise InvalidInput("limit must be between 1 and 1000", code="limit_out_of_range")
         with self._uow() as uow:
-            return uow.audit.recent(limit, actor=actor, action=action)
+            return uow.audit.recent(limit, actor, action, before_seq, object_id)
 
     def seal(self) -> list[AuditSeal]:
         """Sign every unsealed entry, in batches of at most ``seal_batch``; return the new seals."""

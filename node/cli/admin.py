@@ -140,9 +140,9 @@ def _submit_training_jobs(c: Any) -> None:
 
     if not has_superlink(c):
         return
-    for job in c.fl_jobs.waiting():
+    for job in c.fl_coordinator.waiting():
         try:
-            typer.echo(f"training job {job.id} submitted as Flower run {submit_to_superlink(c, job.id)}")
+            typer.echo(f"training job {job.id} submitted as {submit_to_superlink(c, job.id)}")
         except NodeError as exc:
             typer.echo(f"training job {job.id} not submitted ({exc.code}); will retry", err=True)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from node.cli.common import exit_on_error, fail, open_container, print_json, progress_bar
+from node.cli.common import actor, exit_on_error, fail, open_container, print_json, progress_bar
 from node.config import load_settings
 
 fl_app = typer.Typer(help="Federated training with Flower (联邦学习).", no_args_is_help=True)
@@ -144,7 +144,8 @@ def _partner(c: Any, ref: str) -> Any:
 @fl_app.command("create")
 def create(
     request: Path = typer.Argument(
-        ..., help='JSON: {"hospitals": {NODE: {"contract_id", "product_id"}}, "rounds", ...}'
+        ...,
+        help='JSON: {"hospitals": {NODE: {"contract_id"}}, "rounds", ...} (each contract names its product)',
     ),
     as_: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
@@ -167,22 +168,32 @@ def run(
     ),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job until it ends."),
 ) -> None:
-    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here."""
+    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here. A job runs
+    once: one the worker (or another `run`) already started is refused, nothing submitted or charged."""
+    from node.federated.coordinator import JobAlreadyStarted
+
     if runtime not in ("deployment", "simulation"):
         raise fail("--runtime must be deployment or simulation")
     with exit_on_error():
         c = open_container()
-        job = c.fl_jobs.load(job_id)
-        if runtime == "simulation":
-            from node.federated.flower.runtime import run_in_simulation
+        job = c.fl_coordinator.load(job_id)
+        try:
+            if runtime == "simulation":
+                from node.federated.flower.runtime import run_in_simulation
 
-            job = run_in_simulation(c, job_id)
-        else:
-            from node.federated.flower.runtime import submit_to_superlink
+                job = run_in_simulation(c, job_id, actor())
+            else:
+                from node.federated.flower.runtime import submit_to_superlink
 
-            typer.echo(f"submitted as Flower run {submit_to_superlink(c, job_id)}", err=True)
-            if wait:
-                job = _follow(c, job_id, job.spec.rounds)
+                typer.echo(f"submitted as {submit_to_superlink(c, job_id, actor())}", err=True)
+                if wait:
+                    job = _follow(c, job_id, job.spec.rounds)
+        except JobAlreadyStarted as started:
+            raise fail(
+                f"训练任务 {job_id} 已启动（状态 {started.state}），不会再次提交，也不计费。"
+                f" job {job_id} was already started ({started.state}): not submitted again, nothing"
+                f" charged; follow it with `hnode fl show {job_id}`"
+            ) from None
         _print_job(c, job)
     if job.state.value in ("failed", "stopped"):
         raise typer.Exit(1)
@@ -191,7 +202,7 @@ def run(
 def _follow(c: Any, job_id: str, rounds: int) -> Any:
     with progress_bar(f"训练 {job_id}") as tick:
         while True:
-            job = c.fl_jobs.load(job_id)
+            job = c.fl_coordinator.load(job_id)
             tick(job.rounds_done, rounds)
             if job.state.value in ("completed", "failed", "stopped"):
                 return job
@@ -230,7 +241,7 @@ def show(job_id: str) -> None:
     """A job and its rounds."""
     with exit_on_error():
         c = open_container()
-        _print_job(c, c.fl_jobs.load(job_id))
+        _print_job(c, c.fl_coordinator.load(job_id))
 
 
 @fl_app.command("stop")

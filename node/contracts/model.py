@@ -331,6 +331,8 @@ class Contract:
         return {
             "id": self.id,
             "partner_id": self.partner_id,
+            "product_id": self.product_id,
+            "asset_ids": list(self.asset_ids),
             "state": self.state.name,
             "valid_from_us": t.valid_from_us,
             "valid_to_us": t.valid_to_us,

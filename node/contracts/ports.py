@@ -23,6 +23,7 @@ class UsageRecord:
     cohort_size: int | None
     ref: str
     at_us: int
+    idempotency_key: str | None = None  # unique per contract: a retry of the use finds this record
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,19 @@ class AuditBatch:
     created_at_us: int
 
 
+@dataclass(frozen=True)
+class ContractFilter:
+    """Which contracts a listing shows. ``text`` matches the id; ``partner_ids`` and ``product_ids``
+    (resolved from names by the caller) match alternatively."""
+
+    partner_id: str | None = None  # a partner sees only its own
+    states: frozenset[State] = frozenset()
+    text: str = ""
+    partner_ids: frozenset[str] = frozenset()
+    product_ids: frozenset[str] = frozenset()
+    newest_first: bool = True
+
+
 class ContractRepository(Protocol):
     def add(self, contract: Contract) -> None: ...
 
@@ -67,6 +81,10 @@ class ContractRepository(Protocol):
 
     def query(self, partner_id: str | None = None, states: set[State] | None = None) -> list[Contract]: ...
 
+    def page(self, where: ContractFilter, offset: int, limit: int) -> tuple[list[Contract], int]:
+        """One page of the contracts matching ``where``, by request time, and how many match in all."""
+        ...
+
     def due_to_expire(self, now_us: int) -> list[str]:
         """Ids of contracts not yet final whose validity ended before ``now_us``."""
         ...
@@ -74,6 +92,10 @@ class ContractRepository(Protocol):
     def add_usages(self, records: Sequence[UsageRecord]) -> None: ...
 
     def usage(self, contract_id: str) -> list[UsageRecord]: ...
+
+    def usage_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], UsageRecord]:
+        """The records of these (contract id, idempotency key) pairs that exist, by pair."""
+        ...
 
     def remove_usage(self, usage_id: str) -> None: ...
 

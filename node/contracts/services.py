@@ -7,13 +7,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from node.asset_registry.model import ProductStatus
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.contracts.model import Contract, Signature, State, Terms
-from node.contracts.ports import ContractsUnitOfWork, OutboxItem, UsageRecord
+from node.contracts.ports import ContractFilter, ContractsUnitOfWork, OutboxItem, UsageRecord
 from node.crypto.sm import PublicKey
 from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.identity.model import Principal
@@ -265,6 +266,15 @@ class ContractService:
             return uow.contracts.query(
                 partner_id=viewer.id if viewer.kind == "partner" else None, states=states
             )
+
+    def page(
+        self, viewer: Principal, where: ContractFilter, offset: int = 0, limit: int = 20
+    ) -> tuple[list[Contract], int]:
+        """A page of what ``viewer`` may see (partners: their own) and the number matching in all."""
+        if viewer.kind == "partner":
+            where = replace(where, partner_id=viewer.id)
+        with self._uow() as uow:
+            return uow.contracts.page(where, offset, limit)
 
     def usage_of(self, viewer: Principal, contract_id: str) -> list[UsageRecord]:
         self.get(viewer, contract_id)

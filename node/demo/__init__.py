@@ -29,6 +29,7 @@ from node.crypto.keyfile import write_key
 from node.crypto.sm import PrivateKey, PublicKey
 from node.demo.anonymization import anonymization_steps
 from node.demo.common import step
+from node.demo.console import console_step
 from node.demo.contracts import contract_steps
 from node.demo.federated import fl_steps
 from node.demo.he import he_steps
@@ -179,6 +180,7 @@ def run(data_dir: str) -> None:
 
     step(25, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
+    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=26)
     c.close()
     print("\nDemo finished. The node's files are in", root)
 

@@ -21,6 +21,8 @@ from node.crypto.keyfile import write_private
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.demo.he import activate_contract, contract_terms, peer_node
+from node.errors import Conflict
+from node.federated.coordinator import JobAlreadyStarted
 from node.federated.flower.runtime import run_in_simulation
 from node.federated.jobs import load_model_bytes
 from node.sdk.partner import PartnerClient
@@ -37,7 +39,7 @@ def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
     return directory
 
 
-def _offer(c: Container, researcher: Any, key: PrivateKey) -> tuple[str, str]:
+def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
     """A federated-training product on the lab results and diagnoses, and the researcher's contract."""
     officer = c.identity.resolve("officer-li")
     # this hospital's lab results from the LIS export (CSV) and diagnoses from FHIR; peers: CSV only
@@ -53,7 +55,7 @@ def _offer(c: Container, researcher: Any, key: PrivateKey) -> tuple[str, str]:
     )
     c.products.set_status(officer.id, p.id, ProductStatus.PUBLISHED)
     terms = contract_terms(c, "drug_research", access_mode="federated_training", max_uses=ROUNDS, epsilon=3.0)
-    return p.id, activate_contract(c, researcher, key, p.id, terms)
+    return activate_contract(c, researcher, key, p.id, terms)
 
 
 @contextlib.contextmanager
@@ -62,10 +64,9 @@ def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> I
     simulated ClientApp needs to open it."""
     with peer_node(root, name, samples, researcher_key) as peer:
         c = peer.node
-        product, contract = _offer(c, peer.researcher, researcher_key)
+        contract = _offer(c, peer.researcher, researcher_key)
         yield {
             "node": c,
-            "product": product,
             "contract": contract,
             "spec": {
                 "data_dir": str(root),
@@ -82,7 +83,7 @@ def fl_steps(
 ) -> None:  # fmt: skip
     step(first_step, "A research institute trains a diabetes risk model across three hospitals (Flower)")
     researcher = c.identity.resolve("cq-research")
-    product, contract = _offer(c, researcher, keys["cq-research"])
+    contract = _offer(c, researcher, keys["cq-research"])
     here = {
         "data_dir": str(c.settings.data_dir),
         "database_url": c.settings.database_url,
@@ -94,10 +95,9 @@ def fl_steps(
         _peer(root / "fl-h3", "h3", samples / "h3", keys["cq-research"]) as h3,
         serve(c) as base,
     ):
-        hospitals = {c.settings.name: {"contract_id": contract, "product_id": product}}
-        hospitals |= {
-            p["spec"]["name"]: {"contract_id": p["contract"], "product_id": p["product"]} for p in (h2, h3)
-        }
+        # each hospital's contract alone names the product and assets its rounds read
+        hospitals = {c.settings.name: {"contract_id": contract}}
+        hospitals |= {p["spec"]["name"]: {"contract_id": p["contract"]} for p in (h2, h3)}
         request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
         partner = PartnerClient(base, tokens["cq-research"])
         job = partner.start_training(request)
@@ -135,4 +135,42 @@ def fl_steps(
                 f"   {peer['spec']['name']} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
                 f"on contract {seen[0]['contract_id']}, ε {seen[0]['epsilon']:.3f}"
             )
+        _start_again(
+            c, partner, done.id, [(c, contract), (h2["node"], h2["contract"]), (h3["node"], h3["contract"])]
+        )
         partner.close()
+
+
+def _start_again(
+    c: Container, partner: PartnerClient, job_id: str, contracts: list[tuple[Container, str]]
+) -> None:
+    """The researcher starts the finished job again: refused with 409 and the job's state, and no
+    hospital's contract is charged (the README's `hnode fl run JOB` after the worker is refused alike)."""
+    officer = c.identity.resolve("officer-li")
+
+    def charged() -> list[tuple[int, float]]:
+        return [
+            (ct.uses, round(ct.epsilon_spent, 6))
+            for ct in (n.contracts.get(officer, i) for n, i in contracts)
+        ]
+
+    before = charged()
+    try:
+        partner.run_training(job_id)
+        outcome = "started (unexpected)"
+    except Conflict as refused:
+        problem = getattr(refused, "problem", {})
+        outcome = f"{problem.get('status')} {refused.code}, job state {problem.get('state')}"
+    try:
+        run_in_simulation(c, job_id, "cli:demo")
+    except JobAlreadyStarted as again:
+        outcome += f"; hnode fl run: refused ({again.state})"
+    after = charged()
+    print(f"   starting job {job_id} again -> {outcome}")
+    print(
+        "   contracts charged before/after: "
+        + ", ".join(
+            f"{u}/{u2} uses ε {e:.3f}/{e2:.3f}" for (u, e), (u2, e2) in zip(before, after, strict=True)
+        )
+        + ("  (nothing charged)" if before == after else "  (CHARGED AGAIN)")
+    )

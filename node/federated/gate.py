@@ -1,38 +1,32 @@
 """The enforcement point as a federated round sees it: before a hospital touches its data for a
 round, its node meters one ``federated_training`` use (and the round's ε) of the job's contract.
 
-A denial (expired, revoked, quota or budget spent) makes that hospital refuse the round; the
-strategy's minimums decide whether the job goes on.
+The round is metered once per (contract, job, round): a round asked again (a retried message, a job
+submitted twice) gets the first grant back and is charged nothing. A denial (expired, revoked,
+quota or budget spent, product retired) makes that hospital refuse the round; the strategy's minimums
+decide whether the job goes on. The grant names the product and assets the round may read: the
+contract's, never anything from the job's request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from node.asset_registry.model import AccessMode
 from node.contracts.enforcement import UsageGrant, UsageRequest, UsageService
-from node.contracts.ports import ContractsUnitOfWork
-from node.errors import NotFound
+
+
+def round_key(job: str, round_no: int) -> str:
+    return f"fl:{job}:round-{round_no}"
 
 
 class RoundGate:
-    def __init__(self, uow_factory: Callable[[], ContractsUnitOfWork], usage: UsageService) -> None:
-        self._uow = uow_factory
+    def __init__(self, usage: UsageService) -> None:
         self._usage = usage
 
     def admit(self, contract_id: str, job: str, round_no: int, epsilon: float) -> UsageGrant:
         """Meter one round for the contract's partner, on whose behalf the node trains; raises
-        ``UsageDenied`` (audited) when the policy says no."""
-        with self._uow() as uow:
-            contract = uow.contracts.get(contract_id)
-            partner = uow.principals.get(contract.partner_id) if contract else None
-        if contract is None or partner is None:
-            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        ``UsageDenied`` or ``NotFound`` (audited) when the use is refused."""
+        key = round_key(job, round_no)
         request = UsageRequest(
-            contract.id,
-            AccessMode.FEDERATED_TRAINING,
-            contract.terms.purpose,
-            epsilon=epsilon,
-            ref=f"fl:{job}:round-{round_no}",
+            contract_id, AccessMode.FEDERATED_TRAINING, None, epsilon=epsilon, ref=key, idempotency_key=key
         )
-        return self._usage.check(partner, request)
+        return self._usage.check_for_partner(request)

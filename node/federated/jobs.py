@@ -1,9 +1,10 @@
 """Training jobs and registered models.
 
-A job is started by a partner under its contracts with the hospitals; it moves
-CREATED -> RUNNING -> COMPLETED | FAILED | STOPPED (stopped: by policy, by the partner or the
-officer, or because too few hospitals took part). Each round's metrics are kept. A completed job
-registers its model: version, metrics, the contracts and products it came from, the ε each
+A job is created by a partner under its contracts with the hospitals; it moves CREATED -> STARTING
+(claimed by one runtime, under the job's row lock) -> RUNNING -> COMPLETED | FAILED | STOPPED
+(stopped: by policy, by the partner or the officer, or because too few hospitals took part); a
+runtime that cannot take a claimed job hands it back (STARTING -> CREATED). Each round's metrics are
+kept. A completed job registers its model: version, metrics, the contracts it came from, the ε each
 hospital spent, and the SM3 digest of its canonical bytes, which is anchored on the chain.
 """
 
@@ -27,6 +28,7 @@ MODEL_FORMAT = "hnode-model/1"
 
 class JobState(StrEnum):
     CREATED = "created"
+    STARTING = "starting"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
@@ -35,7 +37,8 @@ class JobState(StrEnum):
 
 FINAL_JOB_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.STOPPED})
 _NEXT = {
-    JobState.CREATED: {JobState.RUNNING, JobState.FAILED, JobState.STOPPED},
+    JobState.CREATED: {JobState.STARTING, JobState.RUNNING, JobState.FAILED, JobState.STOPPED},
+    JobState.STARTING: {JobState.RUNNING, JobState.CREATED, JobState.FAILED, JobState.STOPPED},
     JobState.RUNNING: {JobState.COMPLETED, JobState.FAILED, JobState.STOPPED},
 }
 
@@ -116,7 +119,7 @@ class RegisteredModel:
     digest: str  # SM3 of the canonical model bytes
     size: int
     metrics: dict[str, float]
-    participants: dict[str, dict[str, Any]]  # hospital -> {contract_id, product_id}
+    participants: dict[str, dict[str, Any]]  # hospital -> {contract_id}
     epsilon: float
     created_at_us: int
     anchor: dict[str, Any] | None = field(default=None, compare=False)

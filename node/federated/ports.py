@@ -37,3 +37,10 @@ class ModelFiles(Protocol):
     def put(self, model_id: str, blob: bytes) -> None: ...
 
     def get(self, model_id: str) -> bytes | None: ...
+
+
+class JobRuntime(Protocol):
+    """Where a claimed job is handed to run (the coordinator's SuperLink); returns a label of the
+    run for the record. Raises ``DependencyUnavailable`` when the runtime cannot take it now."""
+
+    def submit(self, job: TrainingJob) -> str: ...

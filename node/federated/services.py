@@ -1,10 +1,10 @@
-"""The coordinator's registry of training jobs and models, and each hospital's view of what was
+"""Training jobs and models as partners and officers see them, and each hospital's view of what was
 trained on its data.
 
-Partners create jobs under their contracts; the runtime (simulation or a SuperLink) runs them and
-reports through ``started``/``record_round``/``complete``/``end``; officers and the partner may ask a
-job to stop, and so does the policy monitor when a contract in the job ends. A completed job's model
-is registered with its SM3 digest, which is queued for anchoring in the same transaction.
+Partners create jobs under their contracts (naming each hospital's contract only: the contract
+decides what a hospital's rounds read) and start them; officers and the partner may ask a job to
+stop, and so does the policy monitor when a contract in the job ends. What the runtime reports
+(``started``, rounds, the model) goes through ``coordinator.FlCoordinatorService``.
 """
 
 from __future__ import annotations
@@ -18,19 +18,18 @@ from node.asset_registry.model import AccessMode
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
 from node.contracts.model import Contract, State
-from node.contracts.ports import OutboxItem
 from node.contracts.services import ContractService
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from node.federated.coordinator import FlCoordinatorService, job_event, locked_job
 from node.federated.jobs import (
     FINAL_JOB_STATES,
     JobState,
     RegisteredModel,
     RoundRecord,
     TrainingJob,
-    model_bytes,
     model_digest,
 )
-from node.federated.ports import FederatedUnitOfWork, ModelFiles
+from node.federated.ports import FederatedUnitOfWork, JobRuntime, ModelFiles
 from node.federated.spec import JobSpec, Participant, SecAggConfig
 from node.identity.model import Principal
 from node.ports import Clock
@@ -40,21 +39,25 @@ _JOB_FIELDS = {"model", "rounds", "local_epochs", "lr", "target", "min_hospitals
 
 def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     """A job from a partner's request: ``hospitals`` maps each hospital node's name to the contract
-    (and data product) there; ``dp_epsilon`` plans DP within that budget; ``secure_aggregation``
-    turns SecAgg+ on (default: on with three hospitals or more)."""
+    there (only the contract: it names the product and assets, the request cannot); ``dp_epsilon``
+    plans DP within that budget; ``secure_aggregation`` turns SecAgg+ on (default: on with three
+    hospitals or more)."""
     hospitals = request.get("hospitals")
     if not isinstance(hospitals, dict) or not hospitals:
         raise InvalidInput("name the hospitals and their contracts", code="fl_job_invalid")
     unknown = set(request) - _JOB_FIELDS - {"hospitals", "dp_epsilon", "secure_aggregation"}
     if unknown:
         raise InvalidInput(f"unknown job fields: {', '.join(sorted(unknown))}", code="fl_job_invalid")
-    try:
-        participants = {
-            str(name): Participant(
-                str(p["contract_id"]), str(p["product_id"]) if p.get("product_id") else None
+    for name, p in hospitals.items():
+        extra = sorted(set(p) - {"contract_id"}) if isinstance(p, dict) else []
+        if extra:
+            raise InvalidInput(
+                f"hospital {str(name)[:64]}: only contract_id is named, not {', '.join(extra)[:200]} "
+                "(the contract decides which product and assets a hospital trains on)",
+                code="fl_job_invalid",
             )
-            for name, p in hospitals.items()
-        }
+    try:
+        participants = {str(name): Participant(str(p["contract_id"])) for name, p in hospitals.items()}
         fields = {k: request[k] for k in _JOB_FIELDS if k in request}
         spec = JobSpec(job_id, len(participants), features=6, participants=participants, **fields)
     except (TypeError, KeyError, AttributeError):
@@ -77,6 +80,7 @@ class FlJobService:
         audit: AuditLog,
         clock: Clock,
         contracts: ContractService,
+        coordinator: FlCoordinatorService,
         files: ModelFiles,
         node_name: str,
     ) -> None:
@@ -84,6 +88,7 @@ class FlJobService:
         self._audit = audit
         self._clock = clock
         self._contracts = contracts
+        self._coordinator = coordinator
         self._files = files
         self._node = node_name
 
@@ -101,7 +106,7 @@ class FlJobService:
         with self._uow() as uow:
             uow.fl.add(job)
             self._audit.record(
-                uow, self._event(partner.id, "fl.job.create", job, hospitals=sorted(spec.participants))
+                uow, job_event(partner.id, "fl.job.create", job, hospitals=sorted(spec.participants))
             )
             uow.commit()
         return job
@@ -131,13 +136,18 @@ class FlJobService:
             raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
         return job
 
-    def load(self, job_id: str) -> TrainingJob:
-        """A job as the runtime that runs it sees it (no viewer)."""
-        with self._uow() as uow:
-            job = uow.fl.get(job_id)
-        if job is None:
-            raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
-        return job
+    def start(self, viewer: Principal, job_id: str, runtime: JobRuntime) -> TrainingJob:
+        """Hand a created job to the runtime. The job is claimed under its row lock first: a job that
+        was already started is refused (``JobAlreadyStarted``, HTTP 409, audited) and nothing runs or
+        is charged again; if the runtime cannot take it, the job waits again."""
+        self.get(viewer, job_id)
+        job = self._coordinator.claim(job_id, viewer.id, "deployment")
+        try:
+            run = runtime.submit(job)
+        except BaseException:
+            self._coordinator.release(job_id)
+            raise
+        return self._coordinator.started(job_id, run)
 
     def list_for(self, viewer: Principal) -> list[TrainingJob]:
         with self._uow() as uow:
@@ -154,12 +164,12 @@ class FlJobService:
 
     def _ask_to_stop(self, actor: str, job_id: str, reason: str) -> TrainingJob:
         with self._uow() as uow:
-            job = self._load(uow, job_id)
+            job = locked_job(uow, job_id)
             if job.state in FINAL_JOB_STATES:
                 raise Conflict(f"training job {job_id} has already ended", code="fl_job_ended")
             job = replace(job, stop_reason=reason, updated_at_us=self._clock.now_us())
             uow.fl.save(job)
-            self._audit.record(uow, self._event(actor, "fl.job.stop_request", job, reason=reason))
+            self._audit.record(uow, job_event(actor, "fl.job.stop_request", job, reason=reason))
             uow.commit()
         return job
 
@@ -173,110 +183,6 @@ class FlJobService:
             ]
         for job in jobs:
             self._ask_to_stop("system", job.id, f"contract {contract.id} ended: {contract.state.name}")
-
-    # -- the runtime reports -----------------------------------------------------------------------
-    def _load(self, uow: FederatedUnitOfWork, job_id: str) -> TrainingJob:
-        job = uow.fl.get(job_id, for_update=True)
-        if job is None:
-            raise NotFound(f"training job {job_id} not found", code="fl_job_not_found")
-        return job
-
-    def _event(self, actor: str, action: str, job: TrainingJob, **details: Any) -> AuditEvent:
-        return AuditEvent(actor, action, "fl_job", job.id, details={"state": job.state.value, **details})
-
-    def started(self, job_id: str, run: str = "") -> TrainingJob:
-        """The runtime took the job (a second report, e.g. submitted then started, changes nothing)."""
-        with self._uow() as uow:
-            job = self._load(uow, job_id)
-            if job.state == JobState.RUNNING:
-                return job
-            job = job.to(JobState.RUNNING, self._clock.now_us())
-            uow.fl.save(job)
-            self._audit.record(uow, self._event("system", "fl.job.start", job, run=run))
-            uow.commit()
-        return job
-
-    def waiting(self) -> list[TrainingJob]:
-        """Jobs created and not yet handed to a runtime, oldest first."""
-        with self._uow() as uow:
-            jobs = [j for j in uow.fl.query(active_only=True) if j.state == JobState.CREATED]
-        return sorted(jobs, key=lambda j: j.created_at_us)
-
-    def record_round(self, job_id: str, number: int, metrics: dict[str, float], refused: list[str]) -> None:
-        now = self._clock.now_us()
-        clean = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
-        with self._uow() as uow:
-            job = self._load(uow, job_id)
-            if job.state != JobState.RUNNING:
-                raise Conflict(f"training job {job_id} is not running", code="fl_job_not_running")
-            uow.fl.add_round(RoundRecord(job_id, number, clean, list(refused), now))
-            job = replace(
-                job, rounds_done=number, epsilon_spent=job.spec.epsilon_after(number), updated_at_us=now
-            )
-            uow.fl.save(job)
-            self._audit.record(
-                uow, self._event("system", "fl.job.round", job, round=number, refused=len(refused))
-            )
-            uow.commit()
-
-    def stop_requested(self, job_id: str) -> str | None:
-        with self._uow() as uow:
-            job = uow.fl.get(job_id)
-        return job.stop_reason or None if job is not None else "the job is gone"
-
-    def end(self, job_id: str, state: str, code: str, reason: str) -> TrainingJob:
-        with self._uow() as uow:
-            job = self._load(uow, job_id)
-            job = job.to(JobState(state), self._clock.now_us(), code=code, reason=reason)
-            uow.fl.save(job)
-            self._audit.record(uow, self._event("system", f"fl.job.{state}", job, code=code))
-            uow.commit()
-        return job
-
-    def complete(self, job_id: str, arrays: list[Any]) -> RegisteredModel:
-        """Register the model (file first, then the row and its anchor request in one transaction)."""
-        with self._uow() as uow:
-            job = self._load(uow, job_id)
-            last = uow.fl.rounds(job_id)
-            version = 1 + sum(1 for m in uow.fl.models(job.partner_id) if m.name == _name(job.spec))
-        blob = model_bytes(job.spec.model, job.spec.features, arrays)
-        digest = model_digest(blob)
-        now = self._clock.now_us()
-        model = RegisteredModel(
-            "mdl_" + secrets.token_hex(8),
-            job_id,
-            job.partner_id,
-            _name(job.spec),
-            version,
-            digest,
-            len(blob),
-            last[-1].metrics if last else {},
-            {
-                k: {"contract_id": p.contract_id, "product_id": p.product_id}
-                for k, p in job.spec.participants.items()
-            },
-            job.spec.epsilon_after(job.rounds_done),
-            now,
-        )
-        self._files.put(model.id, blob)
-        with self._uow() as uow:
-            job = self._load(uow, job_id).to(JobState.COMPLETED, now, model_id=model.id)
-            uow.fl.add_model(model)
-            uow.fl.save(job)
-            uow.outbox.add(OutboxItem("ob_" + secrets.token_hex(8), "model", model.id, digest, now))
-            self._audit.record(
-                uow,
-                self._event("system", "fl.job.completed", job),
-                AuditEvent(
-                    "system",
-                    "fl.model.register",
-                    "fl_model",
-                    model.id,
-                    details={"digest": digest, "job": job_id},
-                ),
-            )
-            uow.commit()
-        return model
 
     # -- models ------------------------------------------------------------------------------------
     def models(self, viewer: Principal) -> list[RegisteredModel]:
@@ -338,7 +244,3 @@ class FlJobService:
                     row["epsilon"] = round(row["epsilon"] + use.epsilon, 6)
                     row["last_at_us"] = max(row["last_at_us"], use.at_us)
         return sorted(out.values(), key=lambda r: -r["last_at_us"])
-
-
-def _name(spec: JobSpec) -> str:
-    return f"{spec.model}-{spec.target.lower()}"

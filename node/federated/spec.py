@@ -61,10 +61,10 @@ class SecAggConfig:
 
 @dataclass(frozen=True)
 class Participant:
-    """A hospital in the job: the contract with the partner whose uses its rounds are."""
+    """A hospital in the job: the contract with the partner whose uses its rounds are. The contract
+    alone decides what the hospital's rounds read (its product and signed assets)."""
 
     contract_id: str
-    product_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,9 @@ class JobSpec:
                 **raw,
                 dp=DpConfig(**dp) if dp else None,
                 secagg=SecAggConfig(**secagg) if secagg else None,
-                participants={str(k): Participant(**v) for k, v in participants.items()},
+                participants={str(k): Participant(str(v["contract_id"])) for k, v in participants.items()},
             )
-        except (TypeError, ValueError, AttributeError):
+        except (TypeError, ValueError, AttributeError, KeyError):
             raise _bad("malformed job description") from None
         if any(isinstance(v, float) and not math.isfinite(v) for v in asdict(spec).values()):
             raise _bad("malformed job description")

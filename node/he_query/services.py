@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,8 @@ from node.asset_registry.model import AccessMode, Asset, Product
 from node.asset_registry.ports import AssetStore
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
-from node.contracts.enforcement import UsageRequest, UsageService
-from node.contracts.model import Contract
+from node.contracts.enforcement import UsageGrant, UsageRequest, UsageService
 from node.contracts.ports import ContractsUnitOfWork
-from node.contracts.services import ContractService
 from node.errors import InvalidInput, NotFound, PolicyDenied
 from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
 from node.he_query.jobs import Job, JobRunner
@@ -45,7 +44,6 @@ class HeService:
         self,
         uow_factory: Callable[[], ContractsUnitOfWork],
         store: AssetStore,
-        contracts: ContractService,
         usage: UsageService,
         audit: AuditLog,
         backend: Callable[[], HeBackend],
@@ -54,7 +52,6 @@ class HeService:
     ) -> None:
         self._uow = uow_factory
         self._store = store
-        self._contracts = contracts
         self._usage = usage
         self._audit = audit
         self._backend = backend
@@ -145,46 +142,63 @@ class HeService:
     def score_job(
         self, principal: Principal, contract_id: str, session: str, batches: Sequence[Sequence[bytes]]
     ) -> Job:
-        """Several batches of applicants as one query, run as a job whose progress is the batches done."""
+        """Several batches of applicants as one query, run as a job whose progress is the batches done.
+        The use is decided and metered now; the job scores under that grant (refunded if it fails)."""
         if not 0 < len(batches) <= MAX_JOB_BATCHES:
             raise InvalidInput(f"send 1-{MAX_JOB_BATCHES} batches per job", code="he_batch_count")
-        run = self._scoring(principal, contract_id, session, batches, f"he.score-job:{len(batches)}")
-        return self._jobs.submit(principal.id, "score", len(batches), run)
+        with ExitStack() as stack:
+            run = self._scoring(
+                stack, principal, contract_id, session, batches, f"he.score-job:{len(batches)}"
+            )
+            held = stack.pop_all()  # the grant now belongs to the job, which closes it when done
+
+        def work(progress: Callable[[int], None]) -> list[bytes]:
+            with held:
+                return run(progress)
+
+        try:
+            return self._jobs.submit(principal.id, "score", len(batches), work)
+        except BaseException as exc:
+            held.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def job(self, principal: Principal, job_id: str) -> Job:
         return self._jobs.get(principal.id, job_id)
 
     def score(self, principal: Principal, contract_id: str, session: str, features: Sequence[bytes]) -> bytes:
         """Encrypted risk scores of a batch of applicants; only the partner can decrypt them."""
-        return self._scoring(principal, contract_id, session, [features], f"he.score:{session[:16]}")(
-            lambda _: None
-        )[0]
+        with ExitStack() as stack:
+            run = self._scoring(
+                stack, principal, contract_id, session, [features], f"he.score:{session[:16]}"
+            )
+            return run(lambda _: None)[0]
 
     def _scoring(
         self,
+        stack: ExitStack,
         principal: Principal,
         contract_id: str,
         session: str,
         batches: Sequence[Sequence[bytes]],
         ref: str,
     ) -> Callable[[Callable[[int], None]], list[bytes]]:
-        """Check everything up front; return the work: one metered use scoring every batch."""
+        """Check the input, then decide and meter one use (held open on ``stack``); return the work:
+        scoring every batch with the model of the granted product."""
         for features in batches:
             if not 0 < len(features) <= MAX_FEATURE_CIPHERTEXTS:
                 raise InvalidInput(
                     f"send 1-{MAX_FEATURE_CIPHERTEXTS} feature ciphertexts", code="he_feature_count"
                 )
-        contract = self._contract(principal, contract_id)
+        request = UsageRequest(contract_id, AccessMode.HE_QUERY, None, ref=ref)
+        grant = stack.enter_context(self._usage.use(principal, request))
         loaded = self._session(principal, session, Scheme.CKKS_SCORING)
-        model = self.model(contract.product_id)
-        request = UsageRequest(contract.id, AccessMode.HE_QUERY, contract.terms.purpose, ref=ref)
+        model = self.model(grant.product_id)
 
         def work(progress: Callable[[int], None]) -> list[bytes]:
             out = []
-            with self._usage.use(principal, request):
-                for i, features in enumerate(batches):
-                    out.append(self._backend().score(loaded, features, model.weights, model.bias, model.poly))
-                    progress(i + 1)
+            for i, features in enumerate(batches):
+                out.append(self._backend().score(loaded, features, model.weights, model.bias, model.poly))
+                progress(i + 1)
             return out
 
         return work
@@ -198,25 +212,23 @@ class HeService:
         condition: str,
         epsilon: float,
     ) -> AggregateContribution:
-        """This hospital's noisy cohort statistics, encrypted under the requester's keys. A cohort
-        smaller than the contract's minimum is refused by the usage policy before anything is encrypted."""
-        contract = self._contract(principal, contract_id)
-        counts_ctx = self._session(principal, counts_session, Scheme.BFV_COUNTS)
-        sums_ctx = self._session(principal, sums_session, Scheme.CKKS_SUMS)
-        product, assets = self._product(contract.product_id)
-        allowed = [str(c) for c in product.policy_template.get("cohorts", [])]
-        if allowed and not any(condition.startswith(a) for a in allowed):
-            raise PolicyDenied(f"cohorts of this product: {', '.join(allowed)}", code="cohort_not_offered")
-        stats = cohort_statistics(*self._tables(assets), condition)
+        """This hospital's noisy cohort statistics, encrypted under the requester's keys. The use is
+        decided first; only then are the granted assets read, and a cohort smaller than the contract's
+        minimum is refused by the usage policy before anything is encrypted (the use refunded)."""
         request = UsageRequest(
-            contract.id,
-            AccessMode.HE_QUERY,
-            contract.terms.purpose,
-            epsilon=epsilon,
-            cohort_size=stats.cohort_size,
-            ref=f"he.aggregate:{condition}",
+            contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=f"he.aggregate:{condition[:32]}"
         )
-        with self._usage.use(principal, request):
+        with self._usage.use(principal, request) as grant:
+            counts_ctx = self._session(principal, counts_session, Scheme.BFV_COUNTS)
+            sums_ctx = self._session(principal, sums_session, Scheme.CKKS_SUMS)
+            product, assets = self._granted(grant)
+            allowed = [str(c) for c in product.policy_template.get("cohorts", [])]
+            if allowed and not any(condition.startswith(a) for a in allowed):
+                raise PolicyDenied(
+                    f"cohorts of this product: {', '.join(allowed)}", code="cohort_not_offered"
+                )
+            stats = cohort_statistics(*self._tables(assets), condition)
+            grant.require_cohort(stats.cohort_size)
             noisy, noise = add_noise(stats, epsilon)
             backend = self._backend()
             return AggregateContribution(
@@ -238,13 +250,8 @@ class HeService:
         return total
 
     # -- internals -------------------------------------------------------------------------------
-    def _contract(self, principal: Principal, contract_id: str) -> Contract:
-        contract = self._contracts.get(principal, contract_id)
-        if contract.terms.access_mode != AccessMode.HE_QUERY:
-            raise InvalidInput("this contract is not for HE queries", code="mode_mismatch")
-        return contract
-
     def _product(self, product_id: str) -> tuple[Product, list[Asset]]:
+        """A product the officer trains a model on (the hospital's own, not a partner's use)."""
         with self._uow() as uow:
             product = uow.products.get(product_id)
             if product is None:
@@ -252,6 +259,15 @@ class HeService:
             assets = [a for a in (uow.assets.get(i) for i in product.asset_ids) if a is not None]
         if product.access_mode != AccessMode.HE_QUERY:
             raise InvalidInput("this product is not offered for HE queries", code="mode_mismatch")
+        return product, assets
+
+    def _granted(self, grant: UsageGrant) -> tuple[Product, list[Asset]]:
+        """The granted product (for its offer) and the granted assets: nothing named by the request."""
+        with self._uow() as uow:
+            product = uow.products.get(grant.product_id)
+            assets = [a for a in (uow.assets.get(i) for i in grant.asset_ids) if a is not None]
+        if product is None:
+            raise NotFound(f"product {grant.product_id} not found", code="product_not_found")
         return product, assets
 
     def _tables(self, assets: list[Asset]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -22,7 +22,7 @@ from node.asset_registry.pii import DIRECT_IDENTIFIERS
 from node.asset_registry.ports import AssetStore, RegistryUnitOfWork
 from node.contracts.enforcement import UsageRequest, UsageService
 from node.contracts.services import ContractService
-from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.errors import InvalidInput, NotFound
 from node.identity.model import Principal
 from node.research.cohort import evaluate, parse_definition
 from node.research.dataset import DatasetOptions, ResearchDataset, build
@@ -75,7 +75,7 @@ class ResearchService:
             contract_id, None, contract.terms.purpose, ref=f"cohort:{parsed.version}:{parsed.digest[:16]}"
         )
         with self._usage.use(partner, request) as grant:
-            tables, _ = self._tables(self._assets(grant.contract.asset_ids))
+            tables, _ = self._tables(self._assets(grant.asset_ids))
             result = evaluate(parsed, tables)
             min_cohort = max(grant.contract.terms.min_cohort, 1)
             return {"contract_id": contract_id, **result.attrition(min_cohort)}
@@ -94,14 +94,10 @@ class ResearchService:
             ref=f"dataset:{dataset_id}:{parsed.version}:{parsed.digest[:16]}",
         )
         with self._usage.use(partner, request) as grant:
-            tables, drop = self._tables(self._assets(grant.contract.asset_ids))
+            tables, drop = self._tables(self._assets(grant.asset_ids))
             result = evaluate(parsed, tables)
             terms = grant.contract.terms
-            if result.size < max(terms.min_cohort, 1):
-                # refunded by the enforcement point: a refused build costs nothing
-                raise PolicyDenied(
-                    f"the cohort is below the contract's minimum of {terms.min_cohort} patients",
-                    code="cohort_too_small",
-                )
+            # the usage policy decides on the cohort found; a refusal refunds the use and is audited
+            grant.require_cohort(result.size)
             options = DatasetOptions(dataset_id, k=max(terms.k, 2), drop=drop)
             return build(result, tables, Pseudonymizer(self._key(dataset_id)), options)

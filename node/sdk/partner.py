@@ -34,6 +34,7 @@ class ApiError(NodeError):
     """A problem+json answer; also an instance of the matching error category (``PolicyDenied``...)."""
 
     reasons: list[str]
+    problem: dict[str, Any]  # the whole problem+json body (extension members such as a job's state)
 
 
 # one subclass per category, so callers can catch e.g. PolicyDenied from the node's 403
@@ -54,6 +55,7 @@ def _raise_for_problem(r: httpx.Response) -> None:
         code=str(body.get("code") or f"http_{r.status_code}"),
     )
     err.reasons = list(body.get("reasons") or [])
+    err.problem = body if isinstance(body, dict) else {}
     raise err
 
 
@@ -125,8 +127,17 @@ class PartnerClient:
         epsilon: float = 0.0,
         cohort_size: int | None = None,
         ref: str = "",
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        body = {"purpose": purpose, "epsilon": epsilon, "cohort_size": cohort_size, "ref": ref}
+        """One metered use; with ``idempotency_key`` a retry returns the first use (``replayed``)."""
+        body: dict[str, Any] = {
+            "purpose": purpose,
+            "epsilon": epsilon,
+            "cohort_size": cohort_size,
+            "ref": ref,
+        }
+        if idempotency_key is not None:
+            body["idempotency_key"] = idempotency_key
         out: dict[str, Any] = self._call("POST", f"/v1/contracts/{contract_id}/uses", json=body)
         return out
 
@@ -143,8 +154,15 @@ class PartnerClient:
         return out
 
     def start_training(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Create a federated training job on the coordinating node (see POST /v1/fl/jobs)."""
+        """Create a federated training job on the coordinating node (see POST /v1/fl/jobs):
+        ``{"hospitals": {NODE: {"contract_id": ...}}, "rounds": ...}``; each contract names its product."""
         out: dict[str, Any] = self._call("POST", "/v1/fl/jobs", json=request)
+        return out
+
+    def run_training(self, job_id: str) -> dict[str, Any]:
+        """Hand a created job to the coordinator's SuperLink; a started job raises ``Conflict``
+        (HTTP 409) whose ``problem["state"]`` is the job's state."""
+        out: dict[str, Any] = self._call("POST", f"/v1/fl/jobs/{job_id}/start")
         return out
 
     def training_job(self, job_id: str) -> dict[str, Any]:

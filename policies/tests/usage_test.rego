@@ -8,14 +8,19 @@ contract := {
 	"partner_id": "p-ins", "state": "ACTIVE", "valid_from_us": 1000, "valid_to_us": 2000,
 	"purpose": "claims_verification", "access_mode": "aggregate_query", "uses": 3, "max_uses": 10,
 	"epsilon": 1.0, "epsilon_spent": 0.5, "min_cohort": 20,
+	"product_id": "pd_a", "asset_ids": ["as_1", "as_2"],
 }
 
+product := {"id": "pd_a", "status": "published", "access_mode": "aggregate_query", "asset_ids": ["as_1", "as_2"]}
+
 ok := {
-	"principal": {"id": "p-ins", "roles": ["insurer"]}, "contract": contract, "now_us": 1500,
+	"principal": {"id": "p-ins", "roles": ["insurer"]}, "contract": contract, "product": product, "now_us": 1500,
 	"request": {"purpose": "claims_verification", "access_mode": "aggregate_query", "epsilon": 0.25, "cohort_size": 50},
 }
 
 with_contract(patch) := object.union(ok, {"contract": object.union(contract, patch)})
+
+with_product(patch) := object.union(ok, {"product": object.union(product, patch)})
 
 with_request(patch) := object.union(ok, {"request": object.union(ok.request, patch)})
 
@@ -58,6 +63,29 @@ cases := {
 	"missing_fields_fail_closed": {
 		"input": {"principal": {"id": "p-ins", "roles": ["insurer"]}},
 		"reasons": usage.check_names,
+	},
+	"denies_without_the_product": {
+		"input": object.union(ok, {"product": null}),
+		"reasons": ["product_in_force", "assets_covered"],
+	},
+	"denies_a_product_other_than_the_contracts": {
+		"input": with_product({"id": "pd_b"}),
+		"reasons": ["product_in_force"],
+	},
+	"denies_a_retired_product": {"input": with_product({"status": "retired"}), "reasons": ["product_in_force"]},
+	"denies_a_draft_product": {"input": with_product({"status": "draft"}), "reasons": ["product_in_force"]},
+	"denies_a_product_now_offered_for_another_mode": {
+		"input": with_product({"access_mode": "anonymized_extract"}),
+		"reasons": ["product_in_force"],
+	},
+	"denies_a_product_that_reads_an_asset_not_signed": {
+		"input": with_product({"asset_ids": ["as_1", "as_3"]}),
+		"reasons": ["assets_covered"],
+	},
+	"denies_a_product_without_assets": {"input": with_product({"asset_ids": []}), "reasons": ["assets_covered"]},
+	"allows_a_product_reading_fewer_assets_than_signed": {
+		"input": with_product({"asset_ids": ["as_2"]}),
+		"reasons": [],
 	},
 	"reports_every_failure": {
 		"input": object.union(with_contract({"state": "REVOKED", "uses": 10}), {"now_us": 5000}),

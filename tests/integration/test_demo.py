@@ -46,6 +46,10 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "hospital-h3 sees: job job_",
         "+ hba1c_measured",
         "(Parquet, DCAT, Croissant)",
+        "console address:      http://127.0.0.1:8080/console/",
+        "one-time login (officer-li, valid 1 h, revoked once used): hnt_",
+        "again -> 409 fl_job_started, job state completed; hnode fl run: refused (completed)",
+        "5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000  (nothing charged)",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2

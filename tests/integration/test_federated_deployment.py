@@ -90,7 +90,7 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
     logs = "".join(p.read_text(errors="replace")[-1500:] for p in sorted(tmp_path.glob("*.log")))
     assert r.returncode == 0, r.stdout + r.stderr + logs
     assert "round   2: AUC" in r.stdout and f"{job.id}  completed" in r.stdout
-    job = c.fl_jobs.load(job.id)
+    job = c.fl_coordinator.load(job.id)
     assert job.model_id is not None and job.rounds_done == 2
     rounds = c.fl_jobs.rounds(researcher, job.id)
     assert [round_.metrics["hospitals"] for round_ in rounds] == [3, 3]

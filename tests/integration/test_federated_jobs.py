@@ -24,7 +24,7 @@ def world(container: Container, tmp_path: Path) -> World:
 def _request(w: World, contract_id: str, **over: Any) -> dict[str, Any]:
     here = w.c.settings.name
     hospitals = {
-        here: {"contract_id": contract_id, "product_id": w.products["aggregate_fl"]},
+        here: {"contract_id": contract_id},
         "hospital-b": {"contract_id": "ct_elsewhere"},
         "hospital-c": {"contract_id": "ct_elsewhere2"},
     }
@@ -50,7 +50,7 @@ def test_jobs_are_created_by_partners_on_an_active_federated_contract(world: Wor
     job = w.c.fl_jobs.create(w.researcher, _request(w, ct, dp_epsilon=2.0))
     assert job.state == JobState.CREATED and job.spec.secagg is not None and job.spec.dp is not None
     assert [j.id for j in w.c.fl_jobs.list_for(w.researcher)] == [job.id]
-    assert w.c.fl_jobs.list_for(w.insurer) == [] and [j.id for j in w.c.fl_jobs.waiting()] == [job.id]
+    assert w.c.fl_jobs.list_for(w.insurer) == [] and [j.id for j in w.c.fl_coordinator.waiting()] == [job.id]
     with pytest.raises(NotFound):
         w.c.fl_jobs.get(w.insurer, job.id)
     w.c.contracts.revoke(w.officer, ct, "伦理审查撤回")
@@ -65,8 +65,9 @@ def test_a_contract_that_ends_asks_its_jobs_to_stop_and_the_runtime_reports_are_
     w = world
     ct = _contract(w)
     job = w.c.fl_jobs.create(w.researcher, _request(w, ct))
-    jobs = w.c.fl_jobs
+    jobs = w.c.fl_coordinator
     assert jobs.stop_requested(job.id) is None
+    assert jobs.claim(job.id, "system", "simulation").state == JobState.STARTING
     jobs.started(job.id)
     jobs.started(job.id)  # submitted, then started by the ServerApp: one transition
     jobs.record_round(job.id, 1, {"auc": 0.9, "hospitals": 3}, [])
@@ -77,20 +78,20 @@ def test_a_contract_that_ends_asks_its_jobs_to_stop_and_the_runtime_reports_are_
     with pytest.raises(Conflict):
         jobs.complete(job.id, [np.zeros(6), np.zeros(1)])
     with pytest.raises(Conflict):
-        jobs.request_stop(w.researcher, job.id, "again")
+        w.c.fl_jobs.request_stop(w.researcher, job.id, "again")
 
 
 def test_a_completed_job_registers_its_model_once_and_queues_its_digest(world: World) -> None:
     w = world
     job = w.c.fl_jobs.create(w.researcher, _request(w, _contract(w), secure_aggregation=False))
-    w.c.fl_jobs.started(job.id)
+    w.c.fl_coordinator.started(job.id)
     for r in (1, 2, 3):
-        w.c.fl_jobs.record_round(job.id, r, {"auc": 0.8 + r / 100, "hospitals": 3}, [])
-    model = w.c.fl_jobs.complete(job.id, [np.arange(6, dtype=float), np.array([0.5])])
+        w.c.fl_coordinator.record_round(job.id, r, {"auc": 0.8 + r / 100, "hospitals": 3}, [])
+    model = w.c.fl_coordinator.complete(job.id, [np.arange(6, dtype=float), np.array([0.5])])
     assert (model.version, model.metrics["auc"]) == (1, pytest.approx(0.83))
     outbox = w.c.anchoring.pending()
     assert [(o.kind, o.ref, o.digest) for o in outbox] == [("model", model.id, model.digest)]
-    assert w.c.fl_jobs.load(job.id).model_id == model.id
+    assert w.c.fl_coordinator.load(job.id).model_id == model.id
     assert [m.id for m in w.c.fl_jobs.models(w.researcher)] == [model.id] and w.c.fl_jobs.models(
         w.insurer
     ) == []
@@ -118,8 +119,54 @@ def test_the_worker_submits_new_jobs_only_on_a_coordinator_and_retries_while_its
     write_connection(tmp_path / "node" / "fl" / "home", f"localhost:{free_port()}", None)  # nothing listens
     r = run("worker", "--once", env=env)
     assert r.returncode == 0 and f"training job {job.id} not submitted (fl_superlink_unavailable)" in r.stderr
-    assert c.fl_jobs.load(job.id).state == JobState.CREATED
+    assert c.fl_coordinator.load(job.id).state == JobState.CREATED  # handed back after the failed submit
     shown = run("fl", "show", job.id, env=env)
     assert shown.returncode == 0 and f"{job.id}  created  rounds 0/3" in shown.stdout
     assert run("fl", "show", "job_missing", env=env).returncode == 2
+    c.fl_coordinator.started(job.id, "flower run 7")  # the worker got it through after all
+    for runtime in ("deployment", "simulation"):  # then the README's `hnode fl run JOB`
+        again = run("fl", "run", job.id, "--runtime", runtime, env=env)
+        assert again.returncode == 2, again.stderr
+        assert (
+            f"job {job.id} was already started (running): not submitted again, nothing charged"
+            in again.stderr
+        )
+    assert c.fl_coordinator.load(job.id).state == JobState.RUNNING
     c.close()
+
+
+def test_starting_a_started_job_is_a_409_with_its_state_and_charges_nothing(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from node.api.app import create_app
+    from node.sdk.partner import PartnerClient
+
+    w = world
+    ct = _contract(w)
+    job = w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    http = TestClient(create_app(w.c))
+    partner = PartnerClient("", w.c.identity.issue_token("cli:t", w.researcher.id).secret, http=http)
+    officer = {"Authorization": f"Bearer {w.c.identity.issue_token('cli:t', w.officer.id).secret}"}
+    r = http.post(f"/v1/fl/jobs/{job.id}/start", headers=officer)  # this node runs no SuperLink
+    assert r.status_code == 503 and r.json()["code"] == "fl_superlink_unavailable"
+    assert w.c.fl_coordinator.load(job.id).state == JobState.CREATED  # it waits for a runtime again
+    insurer = w.c.identity.issue_token("cli:t", w.insurer.id).secret
+    r = http.post(f"/v1/fl/jobs/{job.id}/start", headers={"Authorization": f"Bearer {insurer}"})
+    assert r.status_code == 404  # another partner's job
+
+    w.c.fl_coordinator.claim(job.id, "system", "deployment")  # the worker took it
+    w.c.fl_coordinator.started(job.id, "flower run 1")
+    w.c.round_gate.admit(ct, job.id, 1, 0.2)  # and round 1 ran here
+    before = w.c.contracts.get(w.officer, ct)
+    r = http.post(f"/v1/fl/jobs/{job.id}/start", headers=officer)
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert (body["code"], body["state"], body["title"]) == ("fl_job_started", "running", "与当前状态冲突")
+    with pytest.raises(Conflict) as again:
+        partner.run_training(job.id)
+    assert again.value.problem["state"] == "running"  # type: ignore[attr-defined]
+    after = w.c.contracts.get(w.officer, ct)
+    assert (after.uses, after.epsilon_spent) == (before.uses, before.epsilon_spent) == (1, pytest.approx(0.2))
+    assert w.c.fl_coordinator.load(job.id).state == JobState.RUNNING
+    refused = [e for e in w.c.audit.recent(20, action="fl.job.start") if e.outcome == "denied"]
+    assert len(refused) == 2 and refused[0].details["state"] == "running"

@@ -21,6 +21,7 @@ from node.config import load_settings
 from node.crypto.sm import PrivateKey, sm3_hex
 from node.errors import Conflict, InvalidInput, NotFound
 from node.federated.assets import asset_partition
+from node.federated.coordinator import JobAlreadyStarted
 from node.federated.flower.benchmark import run
 from node.federated.jobs import load_model_bytes
 from node.federated.metrics import auc
@@ -104,7 +105,7 @@ def _hospitals(
         terms = world.terms("federated_training", "drug_research", max_uses=n, epsilon=epsilon)
         ct = world.active(world.researcher, key, "aggregate_fl", terms)
         nodes[str(i)] = {"data_dir": str(home), "database_url": url, "name": f"h{i}"}
-        request[f"h{i}"] = {"contract_id": ct.id, "product_id": world.products["aggregate_fl"]}
+        request[f"h{i}"] = {"contract_id": ct.id}  # the contract names the product: the request cannot
         c.close()
     return nodes, request
 
@@ -154,7 +155,7 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
     assert (bad.status_code, bad.json()["code"]) == (422, "fl_job_invalid")
     created = api.post("/v1/fl/jobs", json=request, headers=auth)
     assert created.status_code == 201, created.text
-    job = coordinator.fl_jobs.load(created.json()["id"])
+    job = coordinator.fl_coordinator.load(created.json()["id"])
     assert job.spec.secagg is not None and job.spec.dp is not None and job.state.value == "created"
     job = run_in_simulation(coordinator, job.id)
     assert (job.state.value, job.rounds_done, job.model_id is not None) == ("completed", 3, True), job.reason
@@ -181,7 +182,7 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
     # the secure sum is the same model FedAvg would have computed: it separates diabetics on h0's data
     m = LogisticRegression(6)
     m.set(arrays)
-    part = _partition(coordinator, hospitals["h0"]["product_id"])
+    part = _partition(coordinator, hospitals["h0"]["contract_id"])
     assert auc(part.y_test, m.predict(part.x_test)) > 0.75
     # another partner cannot see the job or the model
     insurer = coordinator.identity.resolve("insurer-a")
@@ -226,10 +227,16 @@ def test_a_job_stops_when_fewer_hospitals_than_its_minimum_take_part(
         "refusals: usage_denied: use denied by policy: contract_active, uses_left"
     )
     assert coordinator.audit.recent(1)[0].action == "fl.job.stopped"
+    with pytest.raises(JobAlreadyStarted) as again:  # run once more: refused before any hospital is asked
+        run_in_simulation(coordinator, job.id)
+    assert again.value.state == "stopped"
     coordinator.close()
+    h1 = _node(nodes["1"]["database_url"], Path(nodes["1"]["data_dir"]), "h1")
+    assert [r["rounds"] for r in h1.fl_jobs.trained_here(h1.identity.resolve("officer"))] == [1]
+    h1.close()
 
 
-def _partition(c: Container, product_id: str) -> Any:
-    product = c.products.get(product_id)
-    tables = clinical_tables([c.assets.get(i) for i in product.asset_ids], c.store)
+def _partition(c: Container, contract_id: str) -> Any:
+    contract = c.contracts.get(c.identity.resolve("officer"), contract_id)
+    tables = clinical_tables([c.assets.get(i) for i in contract.asset_ids], c.store)
     return asset_partition("h", *tables, "E11")

@@ -35,10 +35,13 @@ CONTRACT = {
     "epsilon": 1.0,
     "epsilon_spent": 0.0,
     "min_cohort": 20,
+    "product_id": "pd_1",
+    "asset_ids": ["as_1"],
 }
 USE = {
     "principal": {"id": "pr_ins", "roles": ["insurer"]},
     "contract": CONTRACT,
+    "product": {"id": "pd_1", "status": "published", "access_mode": "aggregate_query", "asset_ids": ["as_1"]},
     "request": {
         "purpose": "claims_verification",
         "access_mode": "aggregate_query",
@@ -84,6 +87,8 @@ BEHAVIOUR = [
     ("usage", patch(USE, "request.epsilon", 1.5), False, ["privacy_budget_left"]),
     ("usage", patch(USE, "request.cohort_size", 5), False, ["cohort_large_enough"]),
     ("usage", patch(USE, "principal.id", "pr_other"), False, ["requester_is_party"]),
+    ("usage", patch(USE, "product.status", "retired"), False, ["product_in_force"]),
+    ("usage", patch(USE, "product.asset_ids", ["as_1", "as_9"]), False, ["assets_covered"]),
     ("negotiation", NEGOTIATE, True, []),
     ("negotiation", patch(NEGOTIATE, "terms.epsilon", 4.0), False, ["epsilon_within_offer"]),
     (

@@ -71,6 +71,25 @@ def test_wisconsin_data_read_without_scikit_learn_equals_its_loader() -> None:
     assert np.array_equal(x, data.data) and np.array_equal(y, (data.target == 0).astype(float))
 
 
+def test_a_job_request_names_contracts_only_and_stored_specs_drop_old_product_ids() -> None:
+    from node.errors import InvalidInput
+    from node.federated.services import job_spec
+    from node.federated.spec import JobSpec
+
+    hospitals = {"a": {"contract_id": "ct_a"}, "b": {"contract_id": "ct_b"}}
+    spec = job_spec("job_1", {"hospitals": hospitals, "rounds": 2})
+    assert {k: p.contract_id for k, p in spec.participants.items()} == {"a": "ct_a", "b": "ct_b"}
+    for extra in ({"product_id": "pd_b"}, {"assets": ["as_1"]}):
+        with pytest.raises(InvalidInput) as err:
+            job_spec(
+                "job_1", {"hospitals": {**hospitals, "a": {"contract_id": "ct_a", **extra}}, "rounds": 2}
+            )
+        assert err.value.code == "fl_job_invalid" and next(iter(extra)) in err.value.message
+    # a spec written before product ids were dropped (a queued job, a run config) still loads, without them
+    old = spec.to_json().replace('{"contract_id":"ct_a"}', '{"contract_id":"ct_a","product_id":"pd_b"}')
+    assert old != spec.to_json() and JobSpec.from_json(old) == spec
+
+
 def test_secure_aggregation_configurations_that_hang_or_crash_flower_are_refused() -> None:
     from node.errors import InvalidInput
     from node.federated.spec import JobSpec, SecAggConfig
@@ -108,6 +127,14 @@ def test_job_state_machine_and_canonical_model_bytes() -> None:
     for illegal in ((done, JobState.RUNNING), (job, JobState.COMPLETED)):
         with pytest.raises(Conflict):
             illegal[0].to(illegal[1], 4)
+    claimed = job.to(JobState.STARTING, 2)  # a runtime claimed it; one that cannot run it hands it back
+    assert claimed.to(JobState.CREATED, 3).state == JobState.CREATED
+    assert claimed.to(JobState.RUNNING, 3).state == JobState.RUNNING
+    for state in (JobState.STARTING, JobState.CREATED):  # never claimed twice, never back from running
+        with pytest.raises(Conflict):
+            running.to(state, 4)
+    with pytest.raises(Conflict):
+        claimed.to(JobState.STARTING, 4)
     arrays = [np.array([0.5, -1.25]), np.array([3.0])]
     blob = model_bytes("logreg", 2, arrays)
     assert blob == model_bytes("logreg", 2, [a.copy() for a in arrays])  # canonical: same bytes, same digest

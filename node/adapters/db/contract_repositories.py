@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from node.adapters.db import tables as t
 from node.contracts.model import FINAL, Contract, Signature, State, Terms
-from node.contracts.ports import AuditBatch, OutboxItem, UsageRecord
+from node.contracts.ports import AuditBatch, ContractFilter, OutboxItem, UsageRecord
 from node.ports import AnchorReceipt
 
 
@@ -126,6 +126,28 @@ class SqlContractRepository:
             q = q.where(t.contracts.c.state.in_([int(s) for s in states]))
         return [_contract(r) for r in self._c.execute(q)]
 
+    def page(self, where: ContractFilter, offset: int, limit: int) -> tuple[list[Contract], int]:
+        c = t.contracts.c
+        conditions = []
+        if where.partner_id is not None:
+            conditions.append(c.partner_id == where.partner_id)
+        if where.states:
+            conditions.append(c.state.in_([int(s) for s in where.states]))
+        if where.text:
+            conditions.append(
+                or_(
+                    c.id.contains(where.text, autoescape=True),
+                    c.partner_id.in_(sorted(where.partner_ids)),
+                    c.product_id.in_(sorted(where.product_ids)),
+                )
+            )
+        total = self._c.execute(select(func.count()).select_from(t.contracts).where(*conditions)).scalar_one()
+        order = (c.requested_at_us.desc(), c.id.desc()) if where.newest_first else (c.requested_at_us, c.id)
+        rows = self._c.execute(
+            select(t.contracts).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        )
+        return [_contract(r) for r in rows], int(total)
+
     def due_to_expire(self, now_us: int) -> list[str]:
         live = [int(s) for s in State if s not in FINAL]
         rows = self._c.execute(
@@ -139,6 +161,17 @@ class SqlContractRepository:
 
     def remove_usage(self, usage_id: str) -> None:
         self._c.execute(delete(t.usage_records).where(t.usage_records.c.id == usage_id))
+
+    def usage_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], UsageRecord]:
+        if not keys:
+            return {}
+        u = t.usage_records.c
+        q = select(t.usage_records).where(
+            u.contract_id.in_(sorted({c for c, _ in keys})),
+            u.idempotency_key.in_(sorted({k for _, k in keys})),
+        )
+        found = (UsageRecord(**r._mapping) for r in self._c.execute(q))
+        return {(r.contract_id, r.idempotency_key or ""): r for r in found}
 
     def usage(self, contract_id: str) -> list[UsageRecord]:
         q = (

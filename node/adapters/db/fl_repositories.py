@@ -11,7 +11,7 @@ from node.adapters.db import tables as t
 from node.federated.jobs import JobState, RegisteredModel, RoundRecord, TrainingJob
 from node.federated.spec import JobSpec
 
-_ACTIVE = (JobState.CREATED.value, JobState.RUNNING.value)
+_ACTIVE = (JobState.CREATED.value, JobState.STARTING.value, JobState.RUNNING.value)
 
 
 def _job(r: Row[Any]) -> TrainingJob:

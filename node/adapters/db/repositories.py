@@ -131,8 +131,19 @@ class SqlAuditRepository:
                 return
             cursor = rows[-1].seq + 1
 
-    def recent(self, limit: int, actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
+    def recent(
+        self,
+        limit: int,
+        actor: str | None = None,
+        action: str | None = None,
+        before_seq: int | None = None,
+        object_id: str | None = None,
+    ) -> list[AuditEntry]:
         q = select(t.audit_entries)
+        if before_seq is not None:
+            q = q.where(t.audit_entries.c.seq < before_seq)
+        if object_id:
+            q = q.where(t.audit_entries.c.object_id == object_id)
         if actor:
             q = q.where(t.audit_entries.c.actor == actor)
         if action:

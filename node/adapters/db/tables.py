@@ -67,6 +67,7 @@ audit_entries = Table(
     Column("entry_hash", String(64), nullable=False, unique=True),
     Index("ix_audit_entries_actor", "actor"),
     Index("ix_audit_entries_action", "action"),
+    Index("ix_audit_entries_object_id", "object_id"),
 )
 
 audit_seals = Table(
@@ -142,7 +143,7 @@ contracts = Table(
     Column("partner_signature", JSON),
     Column("node_signature", JSON),
     Column("digest", String(64), nullable=False),
-    Column("requested_at_us", BigInteger, nullable=False),
+    Column("requested_at_us", BigInteger, nullable=False, index=True),
     Column("updated_at_us", BigInteger, nullable=False),
 )
 
@@ -158,6 +159,9 @@ usage_records = Table(
     Column("cohort_size", BigInteger),
     Column("ref", String(128), nullable=False),
     Column("at_us", BigInteger, nullable=False),
+    # a retry of a use (the same FL round, claim version...) finds the first record instead of charging
+    Column("idempotency_key", String(160)),
+    Index("uq_usage_records_contract_key", "contract_id", "idempotency_key", unique=True),
 )
 
 outbox = Table(

@@ -48,6 +48,12 @@ class UseIn(BaseModel):
     epsilon: float = Field(default=0.0, ge=0, le=1e6)
     cohort_size: int | None = Field(default=None, ge=0)
     ref: str = Field(default="", max_length=128)
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=160,
+        description="unique per contract: a retry with the same key gets the first use back, charged once",
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -207,11 +213,13 @@ def use(
         mode = AccessMode(body.access_mode) if body.access_mode else None
     except ValueError:
         raise InvalidInput("unknown access_mode", code="mode_unknown") from None
-    grant = c.usage.check(
-        me, UsageRequest(contract_id, mode, body.purpose, body.epsilon, body.cohort_size, body.ref)
+    request = UsageRequest(
+        contract_id, mode, body.purpose, body.epsilon, body.cohort_size, body.ref, body.idempotency_key
     )
+    grant = c.usage.check(me, request)
     return {
         "usage_id": grant.record.id,
+        "replayed": grant.replayed,
         "use": grant.contract.uses,
         "uses_left": grant.contract.uses_left,
         "epsilon_left": grant.contract.epsilon_left,

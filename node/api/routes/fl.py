@@ -24,15 +24,32 @@ class StopIn(BaseModel):
 @router.post("/jobs", status_code=201)
 def create_job(
     request: dict[str, Any] = Body(
-        description='{"hospitals": {NODE_NAME: {"contract_id", "product_id"}}, "rounds", "local_epochs", '
-        '"lr", "model", "target", "dp_epsilon", "secure_aggregation", "min_hospitals", "round_timeout_s"}'
+        description='{"hospitals": {NODE_NAME: {"contract_id"}}, "rounds", "local_epochs", '
+        '"lr", "model", "target", "dp_epsilon", "secure_aggregation", "min_hospitals", "round_timeout_s"}; '
+        "each hospital's contract names the product and assets it trains on (the request cannot)"
     ),
     me: Principal = Depends(require("fl.job.create", *PARTNER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
     """Create a training job across the named hospitals, each round a use of the partner's contract
-    there; the coordinator runs it (`hnode fl run`, or the worker)."""
+    there; the coordinator runs it (`hnode fl run`, the worker, or POST /v1/fl/jobs/{id}/start)."""
     return c.fl_jobs.create(me, request).view()
+
+
+@router.post(
+    "/jobs/{job_id}/start",
+    responses={409: {"description": "the job was already started; `state` is its state (nothing charged)"}},
+)
+def start_job(
+    job_id: str,
+    me: Principal = Depends(require("fl.job.start", *PARTNER, Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """Hand a created job to this coordinator's SuperLink. A job runs once: starting a started job
+    is 409 problem+json with the job's `state`, and no hospital is charged again."""
+    from node.federated.flower.runtime import SuperLinkRuntime
+
+    return c.fl_jobs.start(me, job_id, SuperLinkRuntime(c.settings.data_dir)).view()
 
 
 @router.get("/jobs")

@@ -190,5 +190,5 @@ def extract(
     c: Container = Depends(container),
 ) -> dict[str, Any]:
     """An anonymized extract: k-anonymous, verified, audited. Partners will obtain it under a contract."""
-    out, report = c.extracts.extract(me.id, product_id)
+    out, report = c.extracts.preview(me.id, product_id)
     return {"report": report.as_dict(), "columns": list(out.columns), "rows": out.astype(str).values.tolist()}

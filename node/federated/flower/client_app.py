@@ -3,7 +3,8 @@
 Every message carries the job's spec (JSON) and the server round. Before reading any data for a
 round, a hospital with a node behind its SuperNode has that node meter one ``federated_training``
 use (and the round's ε) of its contract in the job; a denial is raised, so the hospital refuses the
-round and the coordinator sees it. Evaluation reads data only in a round the node admitted.
+round and the coordinator sees it. The round reads only the assets the grant names (those signed into
+the contract). Evaluation reads data only in a round the node admitted, from the same assets.
 
 Which node stands behind the ClientApp: in deployment the SuperNode's process environment is the
 hospital node's own (``NODE_*`` settings, key passphrase or secrets dir), announced by the node
@@ -18,7 +19,7 @@ import functools
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -104,7 +105,10 @@ def _hospital_node(context: Context, spec: JobSpec) -> Iterator[_Hospital | None
         node.close()
 
 
-def _partition(context: Context, hospital: _Hospital | None, spec: JobSpec) -> Partition:
+def _partition(
+    context: Context, hospital: _Hospital | None, spec: JobSpec, assets: Sequence[str]
+) -> Partition:
+    """The round's data: the assets the node's grant names (the contract's), never the request's."""
     if hospital is None:
         pid = int(str(context.node_config["partition-id"]))
         n = int(str(context.node_config["num-partitions"]))
@@ -112,13 +116,12 @@ def _partition(context: Context, hospital: _Hospital | None, spec: JobSpec) -> P
     from node.asset_registry.clinical import clinical_tables  # pandas: loaded only where a node stands
     from node.federated.assets import asset_partition
 
-    node, product_id = hospital.node, hospital.participant.product_id
+    node = hospital.node
     with node.uow() as uow:
-        product = uow.products.get(product_id) if product_id else None
-        assets = [a for a in (uow.assets.get(i) for i in (product.asset_ids if product else [])) if a]
-    if product is None:
-        raise InvalidInput("the job's data product is not on this node", code="product_not_found")
-    observations, conditions = clinical_tables(assets, node.store)
+        found = [a for a in (uow.assets.get(i) for i in assets) if a is not None]
+    if not found:
+        raise InvalidInput("the contract's assets are not on this node", code="asset_not_found")
+    observations, conditions = clinical_tables(found, node.store)
     return asset_partition(node.settings.name, observations, conditions, spec.target)
 
 
@@ -154,12 +157,16 @@ def train(msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
     spec = rnd.spec
     with _hospital_node(context, spec) as hospital:
+        assets: list[str] = []
         if hospital is not None:  # meter the round under the contract before any data is read
-            hospital.node.round_gate.admit(
+            grant = hospital.node.round_gate.admit(
                 hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
             )
-            context.state.config_records[STATE] = ConfigRecord({"admitted-round": rnd.number})
-        part = _partition(context, hospital, spec)
+            assets = list(grant.asset_ids)
+            context.state.config_records[STATE] = ConfigRecord(
+                {"admitted-round": rnd.number, "assets": assets}
+            )
+        part = _partition(context, hospital, spec, assets)
     model = make_model(spec.model, part.x_train.shape[1])
     model.set(arrays_of(msg))
     if spec.dp is not None:
@@ -187,13 +194,15 @@ def train(msg: Message, context: Context) -> Message:
 def evaluate(msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
     with _hospital_node(context, rnd.spec) as hospital:
-        if hospital is not None:
+        assets: list[str] = []
+        if hospital is not None:  # only in a round the node admitted, on the assets it granted
             state = context.state.config_records.get(STATE)
             if state is None or state.get("admitted-round") != rnd.number:
                 raise InvalidInput(
                     "this hospital did not take part in the round", code="fl_round_not_admitted"
                 )
-        part = _partition(context, hospital, rnd.spec)
+            assets = [str(a) for a in state.get("assets", [])]  # type: ignore[union-attr]
+        part = _partition(context, hospital, rnd.spec, assets)
     model = make_model(rnd.spec.model, part.x_test.shape[1])
     model.set(arrays_of(msg))
     r = report(part.y_test, model.predict(part.x_test))

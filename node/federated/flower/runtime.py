@@ -6,12 +6,17 @@
   ``hnode fl superlink`` with this node's environment); the SuperLink's ServerApp process records
   rounds and the model into this node's registry; each hospital's SuperNode (``hnode fl
   supernode``) runs the ClientApp with its own node behind it.
+
+Either way the job is claimed first under its row lock: a job runs once, and a second start is
+refused with the job's state (``JobAlreadyStarted``) before anything is submitted or metered.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from node.errors import DependencyUnavailable
 from node.federated.flower.simulation import simulate
 from node.federated.flower.sinks import NodeSink
 from node.federated.jobs import TrainingJob
@@ -20,24 +25,46 @@ if TYPE_CHECKING:
     from node.bootstrap import Container
 
 
-def run_in_simulation(node: Container, job_id: str) -> TrainingJob:
-    job = node.fl_jobs.load(job_id)
-    simulate(job.spec, NodeSink(node.fl_jobs, job_id))
-    return node.fl_jobs.load(job_id)
+def run_in_simulation(node: Container, job_id: str, actor: str = "system") -> TrainingJob:
+    job = node.fl_coordinator.claim(job_id, actor, "simulation")
+    simulate(job.spec, NodeSink(node.fl_coordinator, job_id))
+    return node.fl_coordinator.load(job_id)
 
 
-def submit_to_superlink(node: Container, job_id: str) -> int:
-    """Hand the job to the coordinator's SuperLink (``hnode fl superlink`` of this node); its
-    ServerApp process records into this node's registry. Returns Flower's run id."""
-    from node.federated.flower.deployment import submit
+class SuperLinkRuntime:
+    """The coordinator's SuperLink (``hnode fl superlink`` of this node) as a ``JobRuntime``."""
 
-    job = node.fl_jobs.load(job_id)
-    fl = node.settings.data_dir / "fl"
-    run_id = submit(fl / "home", job.spec, {"coordinator": "env"}, fl / "runs")
-    node.fl_jobs.started(job_id, f"flower run {run_id}")
-    return run_id
+    def __init__(self, data_dir: Path) -> None:
+        self._fl = data_dir / "fl"
+
+    def available(self) -> bool:
+        """Whether this node coordinates a federation (``hnode fl superlink`` wrote its connection)."""
+        return (self._fl / "home" / "config.toml").is_file()
+
+    def submit(self, job: TrainingJob) -> str:
+        from node.federated.flower.deployment import submit
+
+        if not self.available():
+            raise DependencyUnavailable(
+                "this node runs no SuperLink (`hnode fl superlink`)", code="fl_superlink_unavailable"
+            )
+        run_id = submit(self._fl / "home", job.spec, {"coordinator": "env"}, self._fl / "runs")
+        return f"flower run {run_id}"
+
+
+def submit_to_superlink(node: Container, job_id: str, actor: str = "system") -> str:
+    """Claim the job and hand it to the coordinator's SuperLink; its ServerApp process records into
+    this node's registry. Returns the run's label. If the SuperLink cannot take it, the job waits."""
+    job = node.fl_coordinator.claim(job_id, actor, "deployment")
+    runtime = SuperLinkRuntime(node.settings.data_dir)
+    try:
+        run = runtime.submit(job)
+    except BaseException:
+        node.fl_coordinator.release(job_id)
+        raise
+    node.fl_coordinator.started(job_id, run)
+    return run
 
 
 def has_superlink(node: Container) -> bool:
-    """Whether this node coordinates a federation (``hnode fl superlink`` wrote its connection)."""
-    return (node.settings.data_dir / "fl" / "home" / "config.toml").is_file()
+    return SuperLinkRuntime(node.settings.data_dir).available()

@@ -22,7 +22,7 @@ import numpy as np
 from node.federated.spec import JobSpec
 
 if TYPE_CHECKING:
-    from node.federated.services import FlJobService
+    from node.federated.coordinator import FlCoordinatorService
 
 
 class JobStopped(Exception):
@@ -124,9 +124,11 @@ class JsonLinesSink:
 
 
 class NodeSink:
-    """Records into a coordinator node's job registry (``jobs``: its FlJobService)."""
+    """Records into a coordinator node's job registry (``jobs``: its FlCoordinatorService)."""
 
-    def __init__(self, jobs: FlJobService, job_id: str, on_end: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, jobs: FlCoordinatorService, job_id: str, on_end: Callable[[], None] | None = None
+    ) -> None:
         self._jobs, self._id, self._on_end = jobs, job_id, on_end
 
     @classmethod
@@ -136,7 +138,7 @@ class NodeSink:
         from node.config import load_settings
 
         node = build_container(load_settings())
-        return cls(node.fl_jobs, spec.job_id, node.close)
+        return cls(node.fl_coordinator, spec.job_id, node.close)
 
     def _ended(self) -> None:
         if self._on_end is not None:
