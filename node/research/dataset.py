@@ -63,11 +63,19 @@ def _record_keys(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c != "patient_id" and c.endswith("_id")]
 
 
-def _pseudonyms(values: pd.Series, kind: str, pseudo: Pseudonymizer) -> pd.Series:
-    """Each distinct value pseudonymized once (a table of two million rows holds far fewer keys)."""
+def _pseudonyms(
+    values: pd.Series, kind: str, pseudo: Pseudonymizer, known: dict[tuple[str, str], str] | None = None
+) -> pd.Series:
+    """Each distinct value pseudonymized once per dataset (``known`` carries them across tables: the
+    encounter keys of two million lab rows are the encounters table's)."""
+    known = {} if known is None else known
     text = values.astype("string")
-    uniques = text.dropna().unique()
-    mapping = {v: pseudo(kind, str(v)) for v in uniques}
+    mapping: dict[str, str] = {}
+    for v in text.dropna().unique():
+        key = (kind, str(v))
+        if key not in known:
+            known[key] = pseudo(kind, str(v))
+        mapping[str(v)] = known[key]
     return text.map(mapping)
 
 
@@ -106,6 +114,7 @@ def build(
         )
     kept = set(released_patients[PERSON])
     person_of = dict(zip(ids, patients[PERSON], strict=True))
+    known: dict[tuple[str, str], str] = {}
     offsets = {pid: pseudo.date_offset_days(f"{opts.dataset_id}:{pid}", opts.max_shift_days) for pid in ids}
     out = {"patients": released_patients.reset_index(drop=True)}
     dictionary = _describe("patients", out["patients"], table_report.generalization)
@@ -123,11 +132,11 @@ def build(
         shifted: list[str] = []
         for col in t.columns:
             if col == date_col or col in {"end", "period_end", "discharged", "onset", "abatement", "issued"}:
-                parsed = pd.to_datetime(t[col].astype("string"), errors="coerce", utc=True, format="mixed")
+                parsed = pd.to_datetime(t[col].astype("string"), errors="coerce", utc=True, format="ISO8601")
                 t[col] = (parsed.dt.tz_localize(None) + shift).dt.strftime("%Y-%m-%dT%H:%M:%S")
                 shifted.append(col)
         for col in _record_keys(t):
-            t[col] = _pseudonyms(t[col], col.removesuffix("_id").upper(), pseudo)
+            t[col] = _pseudonyms(t[col], col.removesuffix("_id").upper(), pseudo, known)
         drop = [c for c in ["patient_id", *opts.drop.get(role, [])] if c in t.columns]
         t = t.drop(columns=drop).reset_index(drop=True)
         out[role] = t

@@ -71,5 +71,5 @@ def dates(role: str, table: pd.DataFrame) -> pd.Series:
     col = date_column(role, table)
     if col is None:
         return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
-    parsed = pd.to_datetime(table[col].astype("string"), errors="coerce", utc=True, format="mixed")
+    parsed = pd.to_datetime(table[col].astype("string"), errors="coerce", utc=True, format="ISO8601")
     return parsed.dt.tz_localize(None)
