@@ -43,8 +43,10 @@ from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
+from node.research.services import ResearchService
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
+RESEARCH_LABEL = b"hnode/research-dataset/v1:"  # + dataset id: one pseudonym key per dataset
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Container:
     dataspace: DataspaceService
     dsp_sender: CallbackSender
     region: RegionRegistration
+    research: ResearchService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -165,6 +168,13 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         DataspaceService(uow, audit, clock, contracts, products, contract_extracts, signer, settings.name),
         dsp_sender,
         RegionRegistration(uow, clock, signer, settings.name, settings.display_name),
+        ResearchService(
+            uow,
+            store,
+            contracts,
+            usage,
+            lambda dataset_id: node_key.derive_key(RESEARCH_LABEL + dataset_id.encode(), 32),
+        ),
     )
 
 

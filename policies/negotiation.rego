@@ -47,16 +47,23 @@ passes("mode_matches_product", inp) if inp.terms.access_mode == inp.product.acce
 
 passes("mode_allowed_for_grade", inp) if inp.terms.access_mode in grade(inp).modes
 
-# insurers never get row-level data of level 3 and above; nobody gets rows of level 4-5
+# insurers never get row-level data of level 3 and above; nobody gets rows of level 5, and of level 4
+# only researchers a de-identified research dataset
 passes("row_level_allowed_for_role", inp) if not inp.terms.access_mode in data.hnode.row_level_modes
 
 passes("row_level_allowed_for_role", inp) if {
 	inp.terms.access_mode in data.hnode.row_level_modes
 	count(partner_roles(inp)) > 0
 	every role in partner_roles(inp) {
-		role in grade(inp).row_level_roles
+		role in row_level_roles(inp)
 	}
 }
+
+# a research dataset is de-identified across its tables (k per person): researchers may receive one of
+# level 4 data after ethics review; other row-level modes follow the grade's row-level roles
+row_level_roles(inp) := grade(inp).research_dataset_roles if inp.terms.access_mode == "research_dataset"
+
+row_level_roles(inp) := grade(inp).row_level_roles if inp.terms.access_mode != "research_dataset"
 
 partner_roles(inp) := {role |
 	some role in inp.principal.roles

@@ -22,6 +22,7 @@ from node.api.routes import (
     identity,
     ops,
     registry,
+    research,
     system,
 )
 from node.bootstrap import Container
@@ -43,7 +44,20 @@ def create_app(container: Container) -> FastAPI:
     app.state.metrics = Metrics(container)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     dataspace.install(app)
-    for module in (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console, dataspace):
+    for module in (
+        system,
+        ops,
+        identity,
+        audit,
+        registry,
+        contracts,
+        he,
+        fl,
+        anonymize,
+        console,
+        dataspace,
+        research,
+    ):
         app.include_router(module.router)
     mount_console(app)  # the officer console at /console, once built
 

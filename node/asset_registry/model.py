@@ -60,6 +60,9 @@ class AccessMode(StrEnum):
     AGGREGATE_QUERY = "aggregate_query"
     HE_QUERY = "he_query"
     FEDERATED_TRAINING = "federated_training"
+    # a cohort's multi-table dataset, de-identified together (k per person, keyed pseudonyms, shifted
+    # dates): rows that leave, so level 4 needs ethics review and only researchers receive it
+    RESEARCH_DATASET = "research_dataset"
 
 
 # level 4-5 data never leaves the hospital: only computations whose results are not rows
@@ -67,7 +70,14 @@ MODES_BY_LEVEL: dict[int, frozenset[AccessMode]] = {
     1: frozenset(AccessMode),
     2: frozenset(AccessMode),
     3: frozenset(AccessMode),
-    4: frozenset({AccessMode.AGGREGATE_QUERY, AccessMode.HE_QUERY, AccessMode.FEDERATED_TRAINING}),
+    4: frozenset(
+        {
+            AccessMode.AGGREGATE_QUERY,
+            AccessMode.HE_QUERY,
+            AccessMode.FEDERATED_TRAINING,
+            AccessMode.RESEARCH_DATASET,
+        }
+    ),
     5: frozenset({AccessMode.AGGREGATE_QUERY, AccessMode.HE_QUERY, AccessMode.FEDERATED_TRAINING}),
 }
 

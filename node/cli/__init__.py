@@ -7,7 +7,21 @@ import sys
 import typer
 
 from node import node_version
-from node.cli import admin, anonymize, assets, audit, backup, contracts, crypto, fl, he, hl7, identity, region
+from node.cli import (
+    admin,
+    anonymize,
+    assets,
+    audit,
+    backup,
+    contracts,
+    crypto,
+    fl,
+    he,
+    hl7,
+    identity,
+    region,
+    research,
+)
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -29,6 +43,8 @@ app.add_typer(assets.samples_app, name="samples")
 app.add_typer(hl7.hl7_app, name="hl7")
 app.add_typer(anonymize.anonymize_app, name="anonymize")
 app.add_typer(contracts.contracts_app, name="contracts")
+contracts.partner_app.command("cohort")(research.cohort)
+contracts.partner_app.command("dataset")(research.dataset)
 app.add_typer(contracts.partner_app, name="partner")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")

@@ -192,7 +192,9 @@ def products_create(
     name: str,
     asset: list[str] = typer.Option(..., "--asset", help="Asset id (repeatable)."),
     mode: str = typer.Option(
-        ..., "--mode", help="anonymized_extract, aggregate_query, he_query, federated_training."
+        ...,
+        "--mode",
+        help="anonymized_extract, aggregate_query, he_query, federated_training, research_dataset.",
     ),
     visible_to: list[str] = typer.Option(..., "--visible-to", help="Partner role (repeatable)."),
     policy: str = typer.Option("{}", "--policy", help="Policy template as JSON."),

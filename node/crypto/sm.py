@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes as c_hashes
+from cryptography.hazmat.primitives import hmac as c_hmac
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
@@ -57,13 +58,11 @@ class SM3Stream:
 
 
 def hmac_sm3(key: bytes, data: bytes) -> bytes:
-    """HMAC (RFC 2104) with SM3 as the hash function; block size 64 bytes."""
-    block = 64
-    if len(key) > block:
-        key = sm3(key)
-    key = key.ljust(block, b"\0")
-    inner = sm3(bytes(b ^ 0x36 for b in key) + data)
-    return sm3(bytes(b ^ 0x5C for b in key) + inner)
+    """HMAC (RFC 2104) with SM3 as the hash function (pyca/cryptography's, in C: about five times the
+    pure-Python padding this replaced, which mattered when pseudonymizing millions of record keys)."""
+    h = c_hmac.HMAC(key, c_hashes.SM3())
+    h.update(data)
+    return h.finalize()
 
 
 # ---------------------------------------------------------------- SM2

@@ -35,6 +35,7 @@ from node.demo.dataspace import dataspace_steps
 from node.demo.federated import fl_steps
 from node.demo.he import he_steps
 from node.demo.registry import registry_steps
+from node.demo.research import research_steps
 
 ACTOR = "cli:demo"
 
@@ -158,8 +159,17 @@ def run(data_dir: str) -> None:
     he_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=19)
     fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
     dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=22)
+    research_steps(
+        c,
+        _Server,
+        tokens["cq-research"],
+        partner_keys["cq-research"],
+        root / "samples",
+        root / "datasets",
+        24,
+    )
 
-    step(24, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(26, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -170,9 +180,9 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(25, "Tamper with a copy of the database: verification names the first broken entry")
+    step(27, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
-    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=26)
+    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=28)
     c.close()
     print("\nDemo finished. The node's files are in", root)
 

@@ -178,5 +178,18 @@ class PartnerClient:
             raise ValueError("the model does not match the digest the node sent")
         return r.content, digest
 
+    def cohort_attrition(self, contract_id: str, definition: dict[str, Any]) -> dict[str, Any]:
+        """A cohort's attrition at this hospital (one metered use; small counts withheld)."""
+        body = {"contract_id": contract_id, "definition": definition}
+        out: dict[str, Any] = self._call("POST", "/v1/research/cohorts/attrition", json=body)
+        return out
+
+    def research_dataset(self, contract_id: str, definition: dict[str, Any]) -> tuple[str, bytes]:
+        """A multi-table anonymized dataset of the cohort: (dataset id, zip bytes)."""
+        body = {"contract_id": contract_id, "definition": definition}
+        r = self._http.post("/v1/research/datasets", json=body, headers=self._headers)
+        _raise_for_problem(r)
+        return r.headers.get("X-Dataset-Id", "dataset"), r.content
+
     def close(self) -> None:
         self._http.close()

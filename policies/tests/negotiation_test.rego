@@ -50,6 +50,30 @@ test_level_4_research_needs_ethics if {
 	d.obligations.ethics_review
 }
 
+research_dataset(level) := object.union(
+	with_product({"level": level, "access_mode": "research_dataset"}),
+	{"terms": object.union(terms, {"access_mode": "research_dataset", "purpose": "drug_research"})},
+)
+
+test_researcher_obtains_a_research_dataset_of_level_4_after_ethics if {
+	d := decide(research_dataset(4))
+	d.allow
+	d.obligations.ethics_review
+}
+
+test_insurer_never_gets_a_research_dataset if {
+	d := decide(as_insurer(object.union(research_dataset(3), {"terms": object.union(research_dataset(3).terms, {"purpose": "claims_verification"})})))
+	"row_level_allowed_for_role" in d.reasons
+}
+
+test_research_dataset_of_level_5_never_leaves if {
+	d := decide(research_dataset(5))
+	"mode_allowed_for_grade" in d.reasons
+	"row_level_allowed_for_role" in d.reasons
+}
+
+test_research_dataset_needs_k_of_the_offer if decide(object.union(research_dataset(4), {"terms": object.union(research_dataset(4).terms, {"k": 2})})).reasons == ["k_at_least_offer"]
+
 test_unknown_level_is_undefined if not decide(with_product({"level": 9}))
 
 test_purpose_of_another_role if decide(with_terms({"purpose": "underwriting_risk_model"})).reasons == ["purpose_allowed_for_role"]

@@ -114,6 +114,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/dsp/2025-1/transfers/{provider_pid}/termination"): {"insurer"},
     ("POST", "/dsp/2025-1/transfers/{provider_pid}/{step}"): {"insurer"},
     ("GET", "/dsp/2025-1/transfers/{provider_pid}/data"): set(),  # the data address's own token only
+    ("POST", "/v1/research/cohorts/attrition"): {"insurer"},
+    ("POST", "/v1/research/datasets"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
 

@@ -56,6 +56,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "completed; ε spent per hospital 3.000 of 3.0",
         "digest anchored: block",
         "hospital-h3 sees: job job_",
+        "+ hba1c_measured",
+        "(Parquet, DCAT, Croissant)",
         "console address:      http://127.0.0.1:8080/console/",
         "one-time login (officer-li, valid 1 h, revoked once used): hnt_",
         "again -> 409 fl_job_started, job state completed; hnode fl run: refused (completed)",
