@@ -34,6 +34,12 @@ class InvalidInput(NodeError):
     code = "invalid_input"
 
 
+class TooLarge(InvalidInput):
+    """A request, or a part of it, exceeds a configured size limit; the message names the setting."""
+
+    code = "too_large"
+
+
 class PolicyDenied(NodeError):
     """The caller is known but not allowed (role, policy, quota)."""
 

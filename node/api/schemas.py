@@ -75,3 +75,32 @@ class NodeInfo(BaseModel):
     name: str
     display_name: str
     public_key: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every error answer (``application/problem+json``)."""
+
+    type: str = Field(description="urn:hnode:problem:{code}")
+    title: str = Field(description="Chinese first; English with Accept-Language: en")
+    status: int
+    detail: str = Field(description="What went wrong; never patient data")
+    code: str = Field(description="Stable machine-readable code")
+    instance: str = Field(description="The request path")
+    reasons: list[str] | None = Field(default=None, description="Failed policy checks, by name")
+    request_id: str | None = Field(default=None, description="Also in the X-Request-ID header")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "type": "urn:hnode:problem:contract_not_found",
+                    "title": "资源不存在",
+                    "status": 404,
+                    "detail": "contract ct_x not found",
+                    "code": "contract_not_found",
+                    "instance": "/v1/contracts/ct_x",
+                    "request_id": "8f14e45fceea167a5a36dedd4bea2543",
+                }
+            ]
+        }
+    }

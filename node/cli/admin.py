@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging.config
+import os
 import time
 from typing import Any
 
@@ -51,29 +53,30 @@ def serve(
         max=64,
         help="Processes; more than one needs NODE_CHAIN_RPC_URL (one owner of the embedded chain).",
     ),
-    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request line."),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="One JSON line per request (query values redacted); also NODE_ACCESS_LOG.",
+    ),
 ) -> None:
-    """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT)."""
+    """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT). Logs are JSON lines with request ids."""
     import uvicorn
 
     from node.api.app import create_app
+    from node.api.observability import logging_config
 
+    logging.config.dictConfig(logging_config())  # before the app is built: its start-up checks log too
+    if not access_log:
+        os.environ["NODE_ACCESS_LOG"] = "false"  # also for the worker processes, which read the settings
     c = open_container()
     c.signer.public_key_hex  # noqa: B018 - fail at start, not at first request, if the key cannot be loaded
     host, port = c.settings.listen_host, c.settings.listen_port
+    logs = {"log_config": logging_config(), "access_log": False}  # the app writes its own access log
     if workers == 1:
-        uvicorn.run(create_app(c), host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(create_app(c), host=host, port=port, **logs)  # type: ignore[arg-type]
         return
     c.close()
-    uvicorn.run(
-        "node.api.app:app_from_settings",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=access_log,
-    )
+    uvicorn.run("node.api.app:app_from_settings", factory=True, workers=workers, host=host, port=port, **logs)  # type: ignore[arg-type]
 
 
 def worker(

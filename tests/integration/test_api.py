@@ -19,7 +19,6 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/health"): None,
     ("GET", "/v1/whoami"): {"admin", "data_officer", "insurer"},
     ("GET", "/v1/node"): {"admin", "data_officer", "insurer"},
-    ("GET", "/v1/openapi.json"): {"admin", "data_officer", "insurer"},
     ("POST", "/v1/principals"): {"admin"},
     ("GET", "/v1/principals"): {"admin", "data_officer"},
     ("GET", "/v1/principals/{principal_id}"): {"admin", "data_officer"},
@@ -197,11 +196,16 @@ def test_audit_routes(env: Env) -> None:
     assert env.call("GET", "/v1/audit/entries?limit=0", "admin").status_code == 422
 
 
-def test_openapi_lists_the_routes(env: Env) -> None:
-    spec = env.call("GET", "/v1/openapi.json", "insurer").json()
+def test_openapi_and_docs_are_public_and_the_routes_are_not(env: Env) -> None:
+    spec = env.client.get("/openapi.json").json()
     assert "/v1/principals" in spec["paths"] and spec["info"]["title"]
-    assert env.client.get("/openapi.json").status_code == 404
-    assert env.client.get("/docs").status_code == 404
+    assert env.client.get("/v1/principals").status_code == 401
+    docs = env.client.get("/docs")
+    assert docs.status_code == 200 and "/openapi.json" in docs.text
+    assert "http://" not in docs.text and "https://" not in docs.text  # no CDN: assets come from the node
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs/assets/{asset}" in docs.text
+        assert env.client.get(f"/docs/assets/{asset}").status_code == 200
 
 
 def test_tokens_never_reach_the_logs(env: Env, caplog: pytest.LogCaptureFixture) -> None:
@@ -296,4 +300,4 @@ def test_extract_and_anonymize_over_http(env: Env) -> None:
         "POST", "/v1/anonymize/detect", "data_officer", json={"texts": ["患者张三，电话13812345678"]}
     )
     assert [e["type"] for e in det.json()[0]["entities"]] == ["PERSON", "CN_PHONE"]
-    assert env.call("POST", "/v1/anonymize/text", "data_officer", json={"texts": ["x"]}).status_code == 500
+    assert env.call("POST", "/v1/anonymize/text", "data_officer", json={"texts": ["x"]}).status_code == 503
