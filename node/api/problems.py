@@ -37,6 +37,9 @@ _CATEGORIES: list[tuple[type[NodeError], int, str, str]] = [
     (DependencyUnavailable, 503, "依赖服务不可用", "Dependency unavailable"),
     (ConfigError, 503, "节点配置错误", "Node misconfigured"),
 ]
+# a body part whose domain names its own invalid-input code (the services use it for the same checks)
+_BODY_PART_CODES: dict[tuple[str, ...], str] = {("body", "terms"): "terms_invalid"}
+_BODY_CODES = {"/v1/fl/jobs": "fl_job_invalid"}
 _GENERIC = {
     400: ("请求无效", "Bad request"),
     404: ("资源不存在", "Not found"),
@@ -89,10 +92,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        detail = f"{where}: {first.get('msg', 'invalid')}"  # field path and rule only, never the value
-        _audit_failure(request, "request_invalid")
-        return problem(request, 422, ("输入无效", "Invalid input"), "request_invalid", detail)
+        loc = tuple(str(p) for p in first.get("loc", ()))
+        detail = (
+            f"{'.'.join(loc)}: {first.get('msg', 'invalid')}"  # field path and rule only, never the value
+        )
+        route = getattr(request.scope.get("route"), "path", "")
+        code = _BODY_PART_CODES.get(loc[:2]) or _BODY_CODES.get(route if loc[:1] == ("body",) else "")
+        code = code or "request_invalid"
+        _audit_failure(request, code)
+        return problem(request, 422, ("输入无效", "Invalid input"), code, detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -6,21 +6,16 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
 
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer
 from node.api.deps import STAFF, container, require
+from node.api.schemas import AnonymizedOut, DetectedOut, TextsIn
 from node.bootstrap import Container
 from node.errors import TooLarge
 from node.identity.model import Principal
 
 router = APIRouter(prefix="/v1/anonymize", tags=["anonymization"])
-
-
-class TextsIn(BaseModel):
-    texts: list[str] = Field(min_length=1, max_length=1000)
-    date_shift_days: int | None = Field(default=None, ge=-3650, le=3650)
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +29,7 @@ def _check_lengths(body: TextsIn, c: Container) -> None:
         raise TooLarge(f"each text is at most {limit} characters (NODE_MAX_TEXT_CHARS)", code="text_too_long")
 
 
-@router.post("/detect")
+@router.post("/detect", response_model=list[DetectedOut])
 def detect(
     body: TextsIn,
     _: Principal = Depends(require("anonymize.detect", *STAFF)),
@@ -44,7 +39,7 @@ def detect(
     return [{"entities": [e.as_dict() for e in _analyzer().analyze(t)]} for t in body.texts]
 
 
-@router.post("/text")
+@router.post("/text", response_model=list[AnonymizedOut])
 def text(
     body: TextsIn,
     _: Principal = Depends(require("anonymize.text", *STAFF, settings=("anonymization_key",))),
