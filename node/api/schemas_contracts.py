@@ -80,7 +80,7 @@ class UseIn(BaseModel):
     purpose: str = Field(min_length=1, max_length=64)
     access_mode: str | None = Field(default=None, description="default: the contract's")
     epsilon: float = Field(default=0.0, ge=0, le=1e6)
-    cohort_size: int | None = Field(default=None, ge=0)
+    cohort_size: int | None = Field(default=None, ge=0, lt=2**62)
     ref: str = Field(default="", max_length=128)
 
     model_config = ConfigDict(

@@ -330,3 +330,10 @@ def test_a_served_node_logs_json_lines_without_query_values_or_tracebacks(
     assert access["q-2"]["status"] == 422 and access["q-2"]["path"] == "/v1/contracts/{contract_id}"
     text = log.read_text()
     assert PATIENT not in text and ID_CARD not in text and "Traceback" not in text
+
+
+def test_integers_beyond_what_the_database_holds_are_422(env: Env) -> None:
+    """Found by the fuzzer: a sequence number past bigint was a DataError (500) on PostgreSQL."""
+    _is_problem(env.call("GET", f"/v1/audit/proofs/{2**70}", "insurer"), 422, "request_invalid")
+    body = {"purpose": "actuarial_statistics", "cohort_size": 2**70}
+    _is_problem(env.call("POST", "/v1/contracts/ct_x/uses", "insurer", json=body), 422, "request_invalid")

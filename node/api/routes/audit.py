@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from node.api.deps import ANY_ROLE, STAFF, container, require
 from node.api.schemas import AnchorOut, AuditEntryOut, ProofOut, SealOut, VerifyOut
@@ -49,7 +49,9 @@ def anchor(
 
 @router.get("/proofs/{seq}", response_model=ProofOut)
 def prove(
-    seq: int, _: Principal = Depends(require("audit.prove", *ANY_ROLE)), c: Container = Depends(container)
+    seq: int = Path(ge=1, le=2**63 - 1, description="the entry's sequence number"),
+    _: Principal = Depends(require("audit.prove", *ANY_ROLE)),
+    c: Container = Depends(container),
 ) -> dict[str, object]:
     """The inclusion proof of one entry in an anchored batch, and whether it checks out now."""
     proof = c.anchoring.prove(seq)
