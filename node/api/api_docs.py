@@ -69,7 +69,7 @@ def missing_settings(app: FastAPI, settings: Settings) -> dict[str, list[str]]:
                 missing.setdefault(f"NODE_{name.upper()}", []).append(f"{method} {path}")
     for setting, routes in missing.items():
         log.warning(
-            "setting %s is not set: %s answer 503 until it is",
+            "setting %s is not set; until it is, these routes answer 503: %s",
             setting,
             ", ".join(routes),
             extra={"setting": setting},
@@ -131,5 +131,5 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png",
-            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+            swagger_ui_parameters={"validatorUrl": None},  # no call out; tokens not kept in the browser
         )
