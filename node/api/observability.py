@@ -168,4 +168,6 @@ def _route(scope: Scope) -> str:
     path = getattr(route, "path", None)
     if isinstance(path, str):
         return path
+    if "endpoint" in scope:  # a route without a template (the OpenAPI document, the docs' static files)
+        return str(scope["path"])[:200].encode("utf-8", "replace").decode("utf-8").replace("\x00", "?")
     return "(unmatched)"
