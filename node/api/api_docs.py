@@ -3,7 +3,7 @@
 
 Swagger UI's files come from the ``fastapi-offline`` wheel and are served by the node (no CDN at run
 time; the validator badge, which would call out, is off). Every authenticated operation documents its
-problem+json answers (401, 403, 404, 409, 422, 503; 413 where it takes a body) and the roles allowed to
+problem+json answers (401, 403, 404, 409, 422, 503; 400 and 413 where it takes a body) and the roles allowed to
 call it (``x-roles``, read off its ``require`` dependency).
 """
 
@@ -37,7 +37,10 @@ _ANSWERS = {
     "422": "输入无效 (including characters the node cannot store)",
     "503": "依赖服务不可用 (database, chain, a setting this node lacks)",
 }
-_BODY_ANSWERS = {"413": "请求内容过大 (NODE_MAX_BODY_BYTES, NODE_MAX_TEXT_CHARS)"}
+_BODY_ANSWERS = {
+    "400": "请求无效 (a body that cannot be read, e.g. not UTF-8; parsed before the token is checked)",
+    "413": "请求内容过大 (NODE_MAX_BODY_BYTES, NODE_MAX_TEXT_CHARS)",
+}
 
 
 def _requirements(dependant: Dependant) -> Iterator[Callable[..., Any]]:
