@@ -3,8 +3,8 @@
 
 Swagger UI's files come from the ``fastapi-offline`` wheel and are served by the node (no CDN at run
 time; the validator badge, which would call out, is off). Every authenticated operation documents its
-problem+json answers (401, 403, 404, 409, 422, 503; 400 and 413 where it takes a body) and the roles allowed to
-call it (``x-roles``, read off its ``require`` dependency).
+problem+json answers (401, 403, 404, 409, 422, 503; 400 and 413 where it takes a body) and the roles
+allowed to call it (``x-roles``, read off its ``require`` dependency).
 """
 
 from __future__ import annotations
