@@ -237,6 +237,12 @@ class FhirServerSource:
                 url = next(
                     (lk.get("url") for lk in bundle.get("link", []) if lk.get("relation") == "next"), None
                 )
+                if url is not None and not (
+                    isinstance(url, str) and url.startswith((self._base + "/", self._base + "?"))
+                ):
+                    raise malformed(
+                        f"{self._base}/{kind} page {page}", "a next link leaves the server's base URL"
+                    )
         yield from buffers.flush()
 
     def _get(self, url: str, what: str) -> dict[str, Any]:

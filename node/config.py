@@ -47,17 +47,20 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC-SM3 key for pseudonyms (>= 16 bytes); share it to link across hospitals.",
     )
-    anonymization_max_text_chars: int = Field(
-        default=1_000_000, ge=1, description="Longest text analyzed at once (characters); longer: 413."
-    )
-    anonymization_max_body_bytes: int = Field(
-        default=8 * 1024 * 1024,
-        ge=1024,
-        description="Largest body /v1/anonymize accepts; larger: 413.",
-    )
     import_root: Path | None = Field(
         default=None, description="Files imported through the API must lie below it; default DATA_DIR/inbox."
     )
+    import_sources: str = Field(
+        default="",
+        description="Comma-separated sources the API may import from besides files under the import root: "
+        "SQLAlchemy URLs (a database, matched without its password) and FHIR base URLs (and what lies "
+        "below them). Everything else is refused (403).",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, description="Largest request body the API reads (HE routes have their own)."
+    )
+    access_log: bool = Field(default=True, description="One JSON line per request (query values redacted).")
+    max_text_chars: int = Field(default=100_000, description="Longest single text the API de-identifies.")
     chain_rpc_url: str | None = Field(
         default=None,
         description="EVM JSON-RPC endpoint of the regional chain; unset: the embedded in-process chain.",
@@ -99,6 +102,18 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 bytes")
         return v
 
+    @field_validator("import_sources")
+    @classmethod
+    def _source_urls(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        for entry in (e.strip() for e in v.split(",")):
+            if entry and not (
+                urlsplit(entry).scheme and (urlsplit(entry).netloc or entry.startswith("sqlite:"))
+            ):
+                raise ValueError("each entry must be a URL with a scheme and a host (or a sqlite: URL)")
+        return v
+
     @field_validator("listen_port", "metrics_port")
     @classmethod
     def _port_range(cls, v: int | None) -> int | None:
@@ -106,7 +121,7 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 65535")
         return v
 
-    @field_validator("token_ttl_hours", "audit_seal_batch")
+    @field_validator("token_ttl_hours", "audit_seal_batch", "max_body_bytes", "max_text_chars")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v <= 0:

@@ -34,10 +34,10 @@ class InvalidInput(NodeError):
     code = "invalid_input"
 
 
-class PayloadTooLarge(InvalidInput):
-    """A request or text over a configured maximum size."""
+class TooLarge(InvalidInput):
+    """A request, or a part of it, exceeds a configured size limit; the message names the setting."""
 
-    code = "payload_too_large"
+    code = "too_large"
 
 
 class PolicyDenied(NodeError):

@@ -25,5 +25,7 @@ class FileStore:
         os.replace(tmp, path)
 
     def get(self, name: str) -> bytes | None:
+        if not name.replace("_", "").isalnum():
+            return None  # not an id: nothing was ever stored under it (asked over HTTP, not a 500)
         path = self._path(name)
         return path.read_bytes() if path.exists() else None

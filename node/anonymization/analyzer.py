@@ -19,7 +19,7 @@ from node.anonymization.recognizers.names import (
 )
 from node.anonymization.recognizers.organizations import OrganizationRecognizer
 from node.anonymization.recognizers.places import place_recognizers
-from node.errors import PayloadTooLarge
+from node.errors import TooLarge
 
 ENTITY_TYPES = (
     "CN_ID_CARD",
@@ -113,7 +113,7 @@ class TextAnalyzer:
         a line or sentence end, each with ``OVERLAP`` characters of context either side; a chunk keeps the
         findings that start in its own part."""
         if len(text) > self.max_chars:
-            raise PayloadTooLarge(
+            raise TooLarge(
                 f"text of {len(text)} characters; at most {self.max_chars} are analyzed at once",
                 code="text_too_long",
             )

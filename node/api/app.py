@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from node import node_version
-from node.api import problems
+from node.api import api_docs, problems
 from node.api.console_static import mount_console
-from node.api.deps import ANY_ROLE, require
-from node.api.observability import Metrics, MetricsMiddleware
+from node.api.input_guard import InputGuardMiddleware
+from node.api.monitoring import Metrics, MetricsMiddleware
+from node.api.observability import RequestContextMiddleware
 from node.api.routes import (
     anonymize,
     audit,
@@ -26,25 +25,23 @@ from node.api.routes import (
     system,
 )
 from node.bootstrap import Container
-from node.identity.model import Principal
+from node.he_query.params import MAX_JOB_BYTES
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, *, access_log: bool | None = None) -> FastAPI:
     app = FastAPI(
-        openapi_url=None,  # served below, behind authentication like every route but /health
-        docs_url=None,
+        openapi_url="/openapi.json",  # public, as is /docs: no data in it; the routes still need a token
+        docs_url=None,  # served by api_docs with local assets
         redoc_url=None,
         title="Hospital data-space node",
         version=node_version(),
-        description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json; every route but /health "
-        "needs a bearer token and a role.",
+        description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json; every route but /health, "
+        "/ready and the documentation needs a bearer token and one of the roles in its `x-roles`.",
     )
     app.state.container = container
     problems.install(app)
-    app.state.metrics = Metrics(container)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     dataspace.install(app)
-    for module in (
+    routers = (
         system,
         ops,
         identity,
@@ -57,14 +54,25 @@ def create_app(container: Container) -> FastAPI:
         console,
         dataspace,
         research,
-    ):
+    )
+    for module in routers:
         app.include_router(module.router)
     mount_console(app)  # the officer console at /console, once built
-
-    @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")
-    def openapi(_: Principal = Depends(require("openapi", *ANY_ROLE))) -> dict[str, Any]:
-        return app.openapi()
-
+    api_docs.install(app)
+    s = container.settings
+    app.state.missing_settings = api_docs.missing_settings(app, s)
+    # the last added is the outermost: request ids and the access log see what the guard refuses,
+    # and the metrics count every answer, refusals included
+    app.state.metrics = Metrics(container)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        InputGuardMiddleware, max_body_bytes=s.max_body_bytes, limits={"/v1/he/": MAX_JOB_BYTES}
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        on_unexpected=problems.unexpected,
+        access_log_enabled=s.access_log if access_log is None else access_log,
+    )
     return app
 
 

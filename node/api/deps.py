@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from node.bootstrap import Container
-from node.errors import Unauthorized
+from node.errors import DependencyUnavailable, NodeError, Unauthorized
 from node.identity.model import Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="Token issued by `hnode tokens issue`")
@@ -20,8 +20,11 @@ async def container(request: Request) -> Container:
     return c
 
 
-def require(action: str, *roles: Role) -> Callable[..., Principal]:
-    """A dependency that authenticates the bearer token and checks that the caller has one of ``roles``."""
+def require(action: str, *roles: Role, settings: tuple[str, ...] = ()) -> Callable[..., Principal]:
+    """A dependency that authenticates the bearer token and checks that the caller has one of ``roles``;
+    then raises what the input guard refused in this request, and a 503 naming any of ``settings`` (names
+    of ``Settings`` fields the route needs) that this node lacks. The app reads ``roles`` and ``settings``
+    off the dependency to document the route and to check its configuration at start."""
     allowed = frozenset(roles)
 
     def dependency(
@@ -36,8 +39,19 @@ def require(action: str, *roles: Role) -> Callable[..., Principal]:
         # from here on the caller is known: a failing action is audited by the error handler
         request.state.audit_actor = principal.id
         request.state.audit_action = action
+        refusal: NodeError | None = getattr(request.state, "input_refusal", None)
+        if refusal is not None:
+            raise refusal
+        for name in settings:
+            if getattr(c.settings, name, None) is None:
+                raise DependencyUnavailable(
+                    f"this node has no setting NODE_{name.upper()}, which this route needs",
+                    code="setting_missing",
+                )
         return principal
 
+    dependency.roles = allowed  # type: ignore[attr-defined]
+    dependency.settings = settings  # type: ignore[attr-defined]
     return dependency
 
 

@@ -1,153 +1,173 @@
-"""Readiness and Prometheus metrics: what a hospital's monitoring asks of a running node.
+"""Request ids, structured JSON logs and the last line of defence against unexpected errors.
 
-``/ready`` checks what a request needs (database at the schema head, policy engine, node key, chain) and
-answers 503 naming the failed check. ``/metrics`` exposes HTTP counters and latencies (by route template,
-never the raw path or query, which may hold identifiers) and the node's own counters read from the
-database at scrape time, so they are right whichever process (API, worker, CLI) did the work.
+What the logs keep of a request: its id, method, route template, the *names* of its query parameters
+(values may be names or ID numbers: redacted), status, duration and the caller's principal id. Never
+bodies, never exception messages (a database error repeats the SQL parameters, and PostgreSQL's own
+messages quote the offending value): an unexpected error is logged as its type and its stack frames.
 """
 
 from __future__ import annotations
 
+import contextvars
+import json
+import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
-import httpx
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from node.adapters.db.health import read_counters, schema_heads, schema_revisions
-from node.bootstrap import Container
+REQUEST_ID_HEADER = "x-request-id"
+REDACTED = "[REDACTED]"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+access_log = logging.getLogger("node.access")
+log = logging.getLogger("node.api")
 
-
-def readiness(c: Container) -> dict[str, str]:
-    """Each dependency's state: "ok" or a short reason (no secrets, no data)."""
-    checks: dict[str, str] = {}
-    try:
-        current = schema_revisions(c.engine)
-        checks["database"] = "ok"
-        checks["migrations"] = "ok" if current == set(schema_heads()) else "not at head: run hnode migrate"
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the database makes the node unready
-        checks["database"] = f"unreachable ({type(exc).__name__})"
-        checks["migrations"] = "unknown"
-    try:
-        c.policy.decide("usage", {})  # a deny is fine: the engine answered
-        checks["policy"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["policy"] = f"unavailable ({type(exc).__name__})"
-    try:
-        c.signer.public_key_hex  # noqa: B018 - loads the key if it is not loaded yet
-        checks["node_key"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["node_key"] = f"not loaded ({type(exc).__name__})"
-    checks["chain"] = _chain_state(c)
-    return checks
+_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
 
 
-def _chain_state(c: Container) -> str:
-    url = c.settings.chain_rpc_url
-    if not url:
-        return "ok"  # the embedded chain lives in this node's data directory
-    try:
-        r = httpx.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1.0
-        )
-        r.raise_for_status()
-        return "ok" if "result" in r.json() else "unexpected answer"
-    except Exception as exc:  # noqa: BLE001
-        return f"unreachable ({type(exc).__name__})"
+class RequestIdFilter(logging.Filter):
+    """Stamps every record with the id of the request being served (None outside requests)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
+        return True
 
 
-class NodeCollector(Collector):
-    """The node's counters as its database holds them."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and the record's extras."""
 
-    def __init__(self, c: Container) -> None:
-        self._c = c
-
-    def collect(self) -> Iterator[Any]:
-        n = read_counters(self._c.engine)
-        uses = CounterMetricFamily("hnode_metered_uses", "Metered uses of data products", labels=["mode"])
-        for mode, count in sorted(n.uses_by_mode.items()):
-            uses.add_metric([mode], count)
-        yield uses
-        decisions = CounterMetricFamily(
-            "hnode_usage_decisions",
-            "Usage decisions by outcome (success, denied, failed)",
-            labels=["outcome"],
-        )
-        for outcome, count in sorted(n.decisions.items()):
-            decisions.add_metric([outcome], count)
-        yield decisions
-        yield GaugeMetricFamily(
-            "hnode_epsilon_spent", "Privacy budget spent over all contracts", n.epsilon_spent
-        )
-        yield GaugeMetricFamily(
-            "hnode_anchor_queue_depth", "Digests waiting to be anchored", n.outbox_pending
-        )
-        age = 0.0
-        if n.outbox_oldest_created_us is not None:
-            age = max(0.0, (self._c.clock.now_us() - n.outbox_oldest_created_us) / 1e6)
-        yield GaugeMetricFamily("hnode_anchor_queue_oldest_seconds", "Age of the oldest queued digest", age)
-        imports = CounterMetricFamily("hnode_imports", "Asset imports by outcome", labels=["outcome"])
-        for outcome, count in sorted(n.imports.items()):
-            imports.add_metric([outcome], count)
-        yield imports
-        contracts = GaugeMetricFamily("hnode_contracts", "Contracts by state", labels=["state"])
-        for state, count in sorted(n.contracts_by_state.items()):
-            contracts.add_metric([str(state)], count)
-        yield contracts
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id.get(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and key not in doc:
+                doc[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            doc["exc_type"] = record.exc_info[0].__name__  # the type only: messages may hold data
+        return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-class Metrics:
-    """One registry per app: HTTP request counts and latencies, and the node's counters."""
-
-    def __init__(self, c: Container) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "hnode_http_requests",
-            "HTTP requests by method, route template and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "hnode_http_request_seconds",
-            "HTTP request latency by method and route template",
-            ["method", "route"],
-            registry=self.registry,
-        )
-        self.registry.register(NodeCollector(c))
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """``logging.config.dictConfig`` for ``hnode serve`` (uvicorn's own loggers included)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"default": {**handler, "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request (a plain ASGI wrapper: cheaper than BaseHTTPMiddleware)."""
+def _incoming_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER.encode():
+            text: str = bytes(value).decode("latin-1")
+            if _REQUEST_ID_RE.match(text):
+                return text
+    return uuid.uuid4().hex
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self._app = app
-        self._m = metrics
+
+def redacted_query(query_string: bytes) -> dict[str, str]:
+    """The query's parameter names, each with its value redacted."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return {name[:64]: REDACTED for name, _ in pairs}
+
+
+def frames(exc: BaseException) -> list[str]:
+    """Where an exception came from, without its message."""
+    return [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)][-12:]
+
+
+Unexpected = Callable[[Request, BaseException], Awaitable[Any]]
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed in ``X-Request-ID``), writes the access log line, and turns an
+    error nothing else handled into a 500 problem+json instead of a traceback with data in it."""
+
+    def __init__(self, app: ASGIApp, on_unexpected: Unexpected, access_log_enabled: bool = True) -> None:
+        self.app = app
+        self.on_unexpected = on_unexpected
+        self.access_log_enabled = access_log_enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self._app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
-        status = [500]
+        rid = _incoming_id(scope)
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        state: MutableMapping[str, Any] = scope.setdefault("state", {})
+        status = {"code": 500, "sent": False}
 
-        async def send_status(message: Message) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status[0] = int(message["status"])
+                status["code"] = message["status"]
+                status["sent"] = True
+                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), rid.encode())]
             await send(message)
 
         try:
-            await self._app(scope, receive, send_status)
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: answer, never leak
+            log.error(
+                "unhandled %s",
+                type(exc).__name__,
+                extra={"exc_frames": frames(exc), "route": _route(scope), "request_id": rid},
+            )
+            if not status["sent"]:
+                response = await self.on_unexpected(Request(scope), exc)
+                await response(scope, receive, send_with_id)
         finally:
-            template = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = str(scope.get("method", ""))
-            self._m.requests.labels(method, template, str(status[0])).inc()
-            self._m.latency.labels(method, template).observe(time.perf_counter() - start)
+            if self.access_log_enabled:
+                access_log.info(
+                    "request",
+                    extra={
+                        "request_id": rid,
+                        "method": scope.get("method"),
+                        "path": _route(scope),
+                        "query": redacted_query(scope.get("query_string", b"")),
+                        "status": status["code"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "actor": state.get("audit_actor"),
+                    },
+                )
+            request_id.reset(token)
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's template (``/v1/contracts/{contract_id}``): ids typed by a caller stay out."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    if "endpoint" in scope:  # a route without a template (the OpenAPI document, the docs' static files)
+        return str(scope["path"])[:200].encode("utf-8", "replace").decode("utf-8").replace("\x00", "?")
+    return "(unmatched)"

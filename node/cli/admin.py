@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging.config
+import os
 import time
 from typing import Any
 
@@ -51,21 +53,29 @@ def serve(
         max=64,
         help="Processes (they share the embedded chain: the first to use it serves it to the others).",
     ),
-    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request line."),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="One JSON line per request (query values redacted); also NODE_ACCESS_LOG.",
+    ),
 ) -> None:
-    """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT)."""
+    """Run the HTTP API (NODE_LISTEN_HOST:NODE_LISTEN_PORT). Logs are JSON lines with request ids."""
     import uvicorn
 
     from node.api.app import create_app
+    from node.api.observability import logging_config
 
+    logging.config.dictConfig(logging_config())  # before the app is built: its start-up checks log too
+    if not access_log:
+        os.environ["NODE_ACCESS_LOG"] = "false"  # also for the worker processes, which read the settings
     c = open_container()
     c.signer.public_key_hex  # noqa: B018 - fail at start, not at first request, if the key cannot be loaded
     s = c.settings
     options: dict[str, Any] = {
         "host": s.listen_host,
         "port": s.listen_port,
-        "log_level": "info",
-        "access_log": access_log,
+        "log_config": logging_config(),
+        "access_log": False,  # the app writes its own access log (JSON, query values redacted)
         **_tls_options(s),
     }
     if s.metrics_port is not None:
@@ -94,7 +104,7 @@ def _serve_metrics(c: Any, host: str, port: int) -> None:
     """/metrics without a token on its own port (for a Prometheus on the hospital's monitoring network)."""
     from prometheus_client import CollectorRegistry, start_http_server
 
-    from node.api.observability import NodeCollector
+    from node.api.monitoring import NodeCollector
 
     registry = CollectorRegistry()
     registry.register(NodeCollector(c))

@@ -74,6 +74,7 @@ def test_fhir_errors_name_file_and_resource(tmp_path: Path) -> None:
 
 class _FhirServer(BaseHTTPRequestHandler):
     resources: ClassVar[list[dict[str, object]]] = []
+    next_base: ClassVar[str | None] = None  # a server that sends the client elsewhere
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
@@ -89,7 +90,7 @@ class _FhirServer(BaseHTTPRequestHandler):
             "link": [],
         }
         if offset + count < len(matching):
-            base = f"http://{self.headers['Host']}{path}"
+            base = self.next_base or f"http://{self.headers['Host']}{path}"
             bundle["link"] = [{"relation": "next", "url": f"{base}?_count={count}&_offset={offset + count}"}]
         body = json.dumps(bundle).encode()
         self.send_response(200)
@@ -105,6 +106,7 @@ class _FhirServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def fhir_server() -> Iterator[str]:
     _FhirServer.resources = [r for p in generate(30, seed=5) for r in fhir_resources(p)]
+    _FhirServer.next_base = None
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FhirServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -118,6 +120,12 @@ def test_fhir_server_paging(fhir_server: str) -> None:
     assert len(got["patients"]) == 30
     expected_obs = sum(1 for r in _FhirServer.resources if r["resourceType"] == "Observation")
     assert len(got["observations"]) == expected_obs and len(src.digest) == 64
+
+
+def test_next_links_must_stay_under_the_base_url(fhir_server: str) -> None:
+    _FhirServer.next_base = "http://169.254.169.254/latest/meta-data"
+    e = _error(FhirServerSource(fhir_server, ["Patient"], page_size=7))
+    assert isinstance(e, InvalidInput) and "leaves the server's base URL" in e.message
 
 
 def test_unreachable_fhir_server() -> None:

@@ -9,10 +9,13 @@ from sqlalchemy import Engine, create_engine, event
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"isolation_level": None, "timeout": 30}, hide_parameters=True
+        )
         _serialize_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # hide_parameters: a database error's message never repeats the values (patient text) it was given
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True)
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:

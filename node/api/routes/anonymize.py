@@ -5,58 +5,49 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends
 
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer
 from node.api.deps import STAFF, container, require
+from node.api.schemas import AnonymizedOut, DetectedOut, TextsIn
 from node.bootstrap import Container
-from node.errors import ConfigError, PayloadTooLarge
+from node.errors import TooLarge
 from node.identity.model import Principal
 
 router = APIRouter(prefix="/v1/anonymize", tags=["anonymization"])
 
 
-class TextsIn(BaseModel):
-    texts: list[str] = Field(min_length=1, max_length=1000)
-    date_shift_days: int | None = Field(default=None, ge=-3650, le=3650)
+@lru_cache(maxsize=1)
+def _analyzer() -> TextAnalyzer:
+    return TextAnalyzer()
 
 
-@lru_cache(maxsize=2)
-def _analyzer(max_chars: int) -> TextAnalyzer:
-    return TextAnalyzer(max_chars)
+def _check_lengths(body: TextsIn, c: Container) -> None:
+    limit = c.settings.max_text_chars
+    if any(len(t) > limit for t in body.texts):
+        raise TooLarge(f"each text is at most {limit} characters (NODE_MAX_TEXT_CHARS)", code="text_too_long")
 
 
-async def body_limit(request: Request, c: Container = Depends(container)) -> None:
-    """Refuse a body over the configured size before it is read (413), by its Content-Length."""
-    limit = c.settings.anonymization_max_body_bytes
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit() or int(length) > limit:
-        raise PayloadTooLarge(f"request bodies here are at most {limit} bytes (with Content-Length)")
-
-
-@router.post("/detect", dependencies=[Depends(body_limit)])
+@router.post("/detect", response_model=list[DetectedOut])
 def detect(
     body: TextsIn,
     _: Principal = Depends(require("anonymize.detect", *STAFF)),
     c: Container = Depends(container),
 ) -> list[dict[str, Any]]:
-    analyzer = _analyzer(c.settings.anonymization_max_text_chars)
-    return [{"entities": [e.as_dict() for e in analyzer.analyze(t)]} for t in body.texts]
+    _check_lengths(body, c)
+    return [{"entities": [e.as_dict() for e in _analyzer().analyze(t)]} for t in body.texts]
 
 
-@router.post("/text", dependencies=[Depends(body_limit)])
+@router.post("/text", response_model=list[AnonymizedOut])
 def text(
     body: TextsIn,
-    _: Principal = Depends(require("anonymize.text", *STAFF)),
+    _: Principal = Depends(require("anonymize.text", *STAFF, settings=("anonymization_key",))),
     c: Container = Depends(container),
 ) -> list[dict[str, str]]:
+    _check_lengths(body, c)
     key = c.settings.anonymization_key
-    if key is None:
-        raise ConfigError(
-            "invalid setting NODE_ANONYMIZATION_KEY: required for pseudonyms served over the API"
-        )
+    assert key is not None  # required by the dependency
     anonymizer = TextAnonymizer(Pseudonymizer(key.get_secret_value().encode()))
-    analyzer = _analyzer(c.settings.anonymization_max_text_chars)
+    analyzer = _analyzer()
     return [{"text": anonymizer.anonymize(t, analyzer.analyze(t), body.date_shift_days)} for t in body.texts]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from node.api.deps import ANY_ROLE, STAFF, container, require
-from node.api.schemas import AuditEntryOut
+from node.api.schemas import AnchorOut, AuditEntryOut, ProofOut, SealOut, VerifyOut
 from node.bootstrap import Container
 from node.identity.model import Principal, Role
 
@@ -23,14 +23,14 @@ def recent_entries(
     return [AuditEntryOut.of(e) for e in c.audit.recent(limit, actor=actor, action=action)]
 
 
-@router.get("/verify")
+@router.get("/verify", response_model=VerifyOut)
 def verify(
     _: Principal = Depends(require("audit.verify", *STAFF)), c: Container = Depends(container)
 ) -> dict[str, object]:
     return c.audit.verify(c.trusted_audit_keys()).as_dict()
 
 
-@router.post("/seal")
+@router.post("/seal", response_model=SealOut)
 def seal(
     _: Principal = Depends(require("audit.seal", Role.ADMIN)), c: Container = Depends(container)
 ) -> dict[str, object]:
@@ -38,7 +38,7 @@ def seal(
     return {"sealed": len(seals), "through": seals[-1].last_seq if seals else None}
 
 
-@router.post("/anchor")
+@router.post("/anchor", response_model=AnchorOut)
 def anchor(
     _: Principal = Depends(require("audit.anchor", Role.ADMIN)), c: Container = Depends(container)
 ) -> dict[str, object]:
@@ -47,9 +47,11 @@ def anchor(
     return {"batch": batch.__dict__ if batch else None, **report.as_dict()}
 
 
-@router.get("/proofs/{seq}")
+@router.get("/proofs/{seq}", response_model=ProofOut)
 def prove(
-    seq: int, _: Principal = Depends(require("audit.prove", *ANY_ROLE)), c: Container = Depends(container)
+    seq: int = Path(ge=1, le=2**63 - 1, description="the entry's sequence number"),
+    _: Principal = Depends(require("audit.prove", *ANY_ROLE)),
+    c: Container = Depends(container),
 ) -> dict[str, object]:
     """The inclusion proof of one entry in an anchored batch, and whether it checks out now."""
     proof = c.anchoring.prove(seq)

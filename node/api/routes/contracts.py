@@ -6,9 +6,21 @@ import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
 
 from node.api.deps import ANY_ROLE, container, require
+from node.api.schemas_contracts import (
+    ContractOut,
+    DocumentOut,
+    ReasonIn,
+    RequestIn,
+    SignatureIn,
+    TermsIn,
+    UsageOut,
+    UseIn,
+    UseOut,
+    VerificationOut,
+)
+from node.api.schemas_registry import ExtractOut
 from node.asset_registry.model import AccessMode
 from node.bootstrap import Container
 from node.contracts.enforcement import UsageRequest
@@ -23,40 +35,7 @@ REVIEWERS = (Role.DATA_OFFICER, Role.ETHICS_REVIEWER)
 SIGNING = "SM2 over SM3 with user ID 1234567812345678 (GM/T 0009); DER signature, hex"
 
 
-class RequestIn(BaseModel):
-    product_id: str
-    terms: dict[str, Any] = Field(
-        description="purpose, access_mode, valid_from_us, valid_to_us, max_uses, ..."
-    )
-
-
-class TermsIn(BaseModel):
-    terms: dict[str, Any]
-
-
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class SignatureIn(BaseModel):
-    signature: str = Field(min_length=16, max_length=200, description=SIGNING)
-
-
-class UseIn(BaseModel):
-    purpose: str = Field(min_length=1, max_length=64)
-    access_mode: str | None = Field(default=None, description="default: the contract's")
-    epsilon: float = Field(default=0.0, ge=0, le=1e6)
-    cohort_size: int | None = Field(default=None, ge=0)
-    ref: str = Field(default="", max_length=128)
-    idempotency_key: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=160,
-        description="unique per contract: a retry with the same key gets the first use back, charged once",
-    )
-
-
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ContractOut)
 def request_contract(
     body: RequestIn,
     me: Principal = Depends(require("contract.request", *PARTNER)),
@@ -64,10 +43,10 @@ def request_contract(
 ) -> dict[str, Any]:
     """Request a product under terms. Terms the negotiation policy refuses come back REJECTED with
     the failed checks in ``reason``; acceptable ones wait for the data officer."""
-    return contract_view(c.contracts.request(me, body.product_id, body.terms))
+    return contract_view(c.contracts.request(me, body.product_id, body.terms.raw()))
 
 
-@router.get("")
+@router.get("", response_model=list[ContractOut])
 def list_contracts(
     state: list[str] = Query(default_factory=list),
     me: Principal = Depends(require("contract.list", *ANY_ROLE)),
@@ -83,7 +62,7 @@ def list_contracts(
     return [contract_view(x) for x in c.contracts.list_for(me, states or None)]
 
 
-@router.get("/{contract_id}")
+@router.get("/{contract_id}", response_model=ContractOut)
 def show(
     contract_id: str,
     me: Principal = Depends(require("contract.show", *ANY_ROLE)),
@@ -92,7 +71,7 @@ def show(
     return contract_view(c.contracts.get(me, contract_id))
 
 
-@router.get("/{contract_id}/document")
+@router.get("/{contract_id}/document", response_model=DocumentOut)
 def document(
     contract_id: str,
     me: Principal = Depends(require("contract.document", *ANY_ROLE)),
@@ -111,7 +90,7 @@ def document(
     }
 
 
-@router.post("/{contract_id}/sign")
+@router.post("/{contract_id}/sign", response_model=ContractOut)
 def sign(
     contract_id: str,
     body: SignatureIn,
@@ -122,7 +101,7 @@ def sign(
     return contract_view(c.contracts.sign(me, contract_id, body.signature))
 
 
-@router.post("/{contract_id}/accept")
+@router.post("/{contract_id}/accept", response_model=ContractOut)
 def accept(
     contract_id: str,
     me: Principal = Depends(require("contract.accept", *PARTNER)),
@@ -132,7 +111,7 @@ def accept(
     return contract_view(c.contracts.accept_counter_offer(me, contract_id))
 
 
-@router.post("/{contract_id}/decline")
+@router.post("/{contract_id}/decline", response_model=ContractOut)
 def decline(
     contract_id: str,
     body: ReasonIn,
@@ -142,7 +121,7 @@ def decline(
     return contract_view(c.contracts.decline(me, contract_id, body.reason))
 
 
-@router.post("/{contract_id}/terminate")
+@router.post("/{contract_id}/terminate", response_model=ContractOut)
 def terminate(
     contract_id: str,
     body: ReasonIn,
@@ -152,7 +131,7 @@ def terminate(
     return contract_view(c.contracts.terminate(me, contract_id, body.reason))
 
 
-@router.post("/{contract_id}/approve")
+@router.post("/{contract_id}/approve", response_model=ContractOut)
 def approve(
     contract_id: str,
     me: Principal = Depends(require("contract.approve", *OFFICER)),
@@ -161,7 +140,7 @@ def approve(
     return contract_view(c.contracts.approve(me, contract_id))
 
 
-@router.post("/{contract_id}/ethics-approve")
+@router.post("/{contract_id}/ethics-approve", response_model=ContractOut)
 def ethics_approve(
     contract_id: str,
     me: Principal = Depends(require("contract.ethics_approve", Role.ETHICS_REVIEWER)),
@@ -170,7 +149,7 @@ def ethics_approve(
     return contract_view(c.contracts.approve_ethics(me, contract_id))
 
 
-@router.post("/{contract_id}/reject")
+@router.post("/{contract_id}/reject", response_model=ContractOut)
 def reject(
     contract_id: str,
     body: ReasonIn,
@@ -180,17 +159,17 @@ def reject(
     return contract_view(c.contracts.reject(me, contract_id, body.reason))
 
 
-@router.post("/{contract_id}/counter-offer")
+@router.post("/{contract_id}/counter-offer", response_model=ContractOut)
 def counter_offer(
     contract_id: str,
     body: TermsIn,
     me: Principal = Depends(require("contract.counter_offer", *OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
-    return contract_view(c.contracts.counter_offer(me, contract_id, body.terms))
+    return contract_view(c.contracts.counter_offer(me, contract_id, body.terms.raw()))
 
 
-@router.post("/{contract_id}/revoke")
+@router.post("/{contract_id}/revoke", response_model=ContractOut)
 def revoke(
     contract_id: str,
     body: ReasonIn,
@@ -200,7 +179,7 @@ def revoke(
     return contract_view(c.contracts.revoke(me, contract_id, body.reason))
 
 
-@router.post("/{contract_id}/uses")
+@router.post("/{contract_id}/uses", response_model=UseOut)
 def use(
     contract_id: str,
     body: UseIn,
@@ -227,7 +206,7 @@ def use(
     }
 
 
-@router.get("/{contract_id}/usage")
+@router.get("/{contract_id}/usage", response_model=UsageOut)
 def usage(
     contract_id: str,
     me: Principal = Depends(require("contract.usage", *ANY_ROLE)),
@@ -244,7 +223,7 @@ def usage(
     }
 
 
-@router.post("/{contract_id}/extract")
+@router.post("/{contract_id}/extract", response_model=ExtractOut)
 def extract(
     contract_id: str,
     me: Principal = Depends(require("contract.extract", *PARTNER)),
@@ -255,7 +234,7 @@ def extract(
     return {"report": report.as_dict(), "columns": list(out.columns), "rows": out.astype(str).values.tolist()}
 
 
-@router.get("/{contract_id}/verification")
+@router.get("/{contract_id}/verification", response_model=VerificationOut)
 def verification(
     contract_id: str,
     me: Principal = Depends(require("contract.verify", *ANY_ROLE)),

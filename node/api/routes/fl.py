@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Response
 
 from node.api.deps import STAFF, container, require
+from node.api.schemas_compute import JobDetailOut, JobIn, JobOut, ModelOut, StopIn, TrainedOut
 from node.bootstrap import Container
 from node.identity.model import PARTNER_ROLES, Principal, Role
 
@@ -17,27 +17,20 @@ PARTNER = tuple(sorted(PARTNER_ROLES))
 VIEWERS = (*PARTNER, *STAFF)
 
 
-class StopIn(BaseModel):
-    reason: str = Field(default="", max_length=200)
-
-
-@router.post("/jobs", status_code=201)
+@router.post("/jobs", status_code=201, response_model=JobOut)
 def create_job(
-    request: dict[str, Any] = Body(
-        description='{"hospitals": {NODE_NAME: {"contract_id"}}, "rounds", "local_epochs", '
-        '"lr", "model", "target", "dp_epsilon", "secure_aggregation", "min_hospitals", "round_timeout_s"}; '
-        "each hospital's contract names the product and assets it trains on (the request cannot)"
-    ),
+    request: JobIn,
     me: Principal = Depends(require("fl.job.create", *PARTNER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
     """Create a training job across the named hospitals, each round a use of the partner's contract
     there; the coordinator runs it (`hnode fl run`, the worker, or POST /v1/fl/jobs/{id}/start)."""
-    return c.fl_jobs.create(me, request).view()
+    return c.fl_jobs.create(me, request.raw()).view()
 
 
 @router.post(
     "/jobs/{job_id}/start",
+    response_model=JobOut,
     responses={409: {"description": "the job was already started; `state` is its state (nothing charged)"}},
 )
 def start_job(
@@ -52,14 +45,14 @@ def start_job(
     return c.fl_jobs.start(me, job_id, SuperLinkRuntime(c.settings.data_dir)).view()
 
 
-@router.get("/jobs")
+@router.get("/jobs", response_model=list[JobOut])
 def list_jobs(
     me: Principal = Depends(require("fl.job.list", *VIEWERS)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:
     return [j.view() for j in c.fl_jobs.list_for(me)]
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=JobDetailOut)
 def get_job(
     job_id: str, me: Principal = Depends(require("fl.job.get", *VIEWERS)), c: Container = Depends(container)
 ) -> dict[str, Any]:
@@ -72,7 +65,7 @@ def get_job(
     return {**job.view(), "round_metrics": rounds}
 
 
-@router.post("/jobs/{job_id}/stop")
+@router.post("/jobs/{job_id}/stop", response_model=JobOut)
 def stop_job(
     job_id: str,
     body: StopIn,
@@ -83,7 +76,7 @@ def stop_job(
     return c.fl_jobs.request_stop(me, job_id, body.reason).view()
 
 
-@router.get("/models")
+@router.get("/models", response_model=list[ModelOut])
 def list_models(
     me: Principal = Depends(require("fl.model.list", *VIEWERS)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:
@@ -105,7 +98,7 @@ def download_model(
     return Response(blob, media_type="application/json", headers=headers)
 
 
-@router.get("/trained")
+@router.get("/trained", response_model=list[TrainedOut])
 def trained_here(
     me: Principal = Depends(require("fl.trained", *STAFF)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:

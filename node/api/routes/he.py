@@ -7,16 +7,26 @@ import binascii
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
 
 from node.api.deps import ANY_ROLE, container, require
+from node.api.schemas_compute import (
+    AggregateIn,
+    AggregateOut,
+    CombinedOut,
+    CombineIn,
+    HeJobOut,
+    RiskModelOut,
+    ScoreIn,
+    ScoreJobIn,
+    ScoresOut,
+    SessionOut,
+)
 from node.bootstrap import Container
 from node.errors import InvalidInput
 from node.he_query.params import (
     MAX_CIPHERTEXT_BYTES,
     MAX_CONTEXT_BYTES,
     MAX_FEATURE_CIPHERTEXTS,
-    MAX_JOB_BATCHES,
     MAX_JOB_BYTES,
 )
 from node.identity.model import PARTNER_ROLES, Principal, Role
@@ -42,29 +52,7 @@ def _limit(request: Request, limit: int) -> None:
         )
 
 
-class ScoreIn(BaseModel):
-    contract_id: str
-    session: str = Field(min_length=64, max_length=64)
-    features: list[str] = Field(
-        min_length=1, max_length=MAX_FEATURE_CIPHERTEXTS, description="base64 CKKS vectors, one per feature"
-    )
-
-
-class AggregateIn(BaseModel):
-    contract_id: str
-    counts_session: str = Field(min_length=64, max_length=64)
-    sums_session: str = Field(min_length=64, max_length=64)
-    condition: str = Field(min_length=1, max_length=8, description="ICD-10 prefix defining the cohort")
-    epsilon: float = Field(gt=0, le=10)
-
-
-class CombineIn(BaseModel):
-    session: str = Field(min_length=64, max_length=64)
-    scheme: str
-    parts: list[str] = Field(min_length=1, max_length=64)
-
-
-@router.post("/sessions")
+@router.post("/sessions", response_model=SessionOut)
 async def open_session(
     request: Request,
     scheme: str = Query(description="ckks-scoring, bfv-counts or ckks-sums"),
@@ -78,7 +66,7 @@ async def open_session(
     return c.he.open_session(me, scheme, body)
 
 
-@router.post("/score")
+@router.post("/score", response_model=ScoresOut)
 def score(
     body: ScoreIn,
     request: Request,
@@ -92,17 +80,7 @@ def score(
     return {"scores": base64.b64encode(result).decode()}
 
 
-class ScoreJobIn(BaseModel):
-    contract_id: str
-    session: str = Field(min_length=64, max_length=64)
-    batches: list[list[str]] = Field(
-        min_length=1,
-        max_length=MAX_JOB_BATCHES,
-        description="per batch: base64 CKKS vectors, one per feature",
-    )
-
-
-@router.post("/jobs/score", status_code=202)
+@router.post("/jobs/score", status_code=202, response_model=HeJobOut)
 def score_job(
     body: ScoreJobIn,
     request: Request,
@@ -115,7 +93,7 @@ def score_job(
     return c.he.score_job(me, body.contract_id, body.session, batches).view()
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=HeJobOut)
 def job(
     job_id: str,
     me: Principal = Depends(require("he.job", *PARTNER)),
@@ -129,7 +107,7 @@ def job(
     return view
 
 
-@router.post("/aggregate")
+@router.post("/aggregate", response_model=AggregateOut)
 def aggregate(
     body: AggregateIn,
     me: Principal = Depends(require("he.aggregate", *PARTNER)),
@@ -149,7 +127,7 @@ def aggregate(
     }
 
 
-@router.post("/combine")
+@router.post("/combine", response_model=CombinedOut)
 def combine(
     body: CombineIn,
     request: Request,
@@ -162,7 +140,7 @@ def combine(
     return {"total": base64.b64encode(c.he.combine(me, body.session, body.scheme, parts)).decode()}
 
 
-@router.get("/models/{product_id}")
+@router.get("/models/{product_id}", response_model=RiskModelOut)
 def model(
     product_id: str,
     _: Principal = Depends(require("he.model", *ANY_ROLE)),
@@ -173,7 +151,7 @@ def model(
     return {**m.public(), "digest": m.digest()}
 
 
-@router.post("/models/{product_id}/train")
+@router.post("/models/{product_id}/train", response_model=RiskModelOut)
 def train(
     product_id: str,
     target: str = Query("E11", max_length=8, description="ICD-10 prefix to predict"),

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node.api.deps import container, require
-from node.api.observability import Metrics, readiness
+from node.api.monitoring import Metrics, readiness
 from node.bootstrap import Container
 from node.identity.model import Principal, Role
 

@@ -4,73 +4,48 @@ from __future__ import annotations
 
 import base64
 import binascii
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, Field
 
 from node.api.deps import ANY_ROLE, STAFF, container, require
+from node.api.schemas_registry import (
+    AssetOut,
+    CatalogOut,
+    DiscardIn,
+    ExtractOut,
+    FixIn,
+    GradeIn,
+    ImportIn,
+    ImportOut,
+    ProductIn,
+    ProductOut,
+)
 from node.asset_registry.catalog import asset_record, dcat_catalog, plain
 from node.asset_registry.model import Product, ProductStatus
 from node.asset_registry.services import ImportOptions
+from node.asset_registry.source_policy import allowed_list, check_import_source
 from node.bootstrap import Container
-from node.errors import InvalidInput, NotFound, PolicyDenied
+from node.errors import InvalidInput, NotFound
 from node.identity.model import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 OFFICER = (Role.DATA_OFFICER, Role.ADMIN)
 
 
-class ImportIn(BaseModel):
-    connector: str
-    source: str = Field(description="Path under NODE_IMPORT_ROOT, a FHIR base URL, or a SQLAlchemy URL")
-    tables: list[str] = Field(default_factory=list)
-    department: str = "信息中心"
-    frequency: str = "daily"
-    scenarios: list[str] = Field(default_factory=list)
-    on_error: Literal["reject", "quarantine"] = "reject"
-    keep_raw_text: bool = False
-
-
-class FixIn(BaseModel):
-    record_base64: str = Field(min_length=4, max_length=14_000_000, description="The corrected record")
-
-
-class DiscardIn(BaseModel):
-    reason: str = Field(min_length=2, max_length=500)
-
-
-class GradeIn(BaseModel):
-    level: int = Field(ge=1, le=5)
-    reason: str = Field(min_length=2, max_length=500)
-    category: str | None = None
-    dsl_class: str | None = None
-
-
-class ProductIn(BaseModel):
-    name: str = Field(min_length=2, max_length=200)
-    asset_ids: list[str] = Field(min_length=1)
-    access_mode: str
-    visible_to: list[str] = Field(min_length=1)
-    policy_template: dict[str, Any] = Field(default_factory=dict)
-    description: str = Field(default="", max_length=2000)
-
-
-def _check_import_root(c: Container, body: ImportIn) -> None:
-    """File sources must lie under the import root: an API caller must not read arbitrary server files."""
-    if body.connector == "sql" or body.source.startswith(("http://", "https://")):
-        return
+def _check_source(c: Container, body: ImportIn) -> None:
+    """An API caller makes the node read a source: only what the configuration allows (no SSRF)."""
     assert c.settings.import_root is not None  # set by the settings validator
-    root = c.settings.import_root.resolve()
-    target = Path(body.source).resolve()
-    if not target.is_relative_to(root):
-        raise PolicyDenied(
-            f"file sources must be under the import root {root}", code="source_outside_import_root"
-        )
+    check_import_source(
+        body.connector,
+        body.source,
+        import_root=c.settings.import_root,
+        allowed=allowed_list(c.settings.import_sources),
+        node_database_url=c.settings.database_url,
+    )
 
 
-@router.post("/assets/import", status_code=status.HTTP_201_CREATED)
+@router.post("/assets/import", status_code=status.HTTP_201_CREATED, response_model=ImportOut)
 def import_asset(
     body: ImportIn,
     me: Principal = Depends(require("asset.import", *OFFICER)),
@@ -78,7 +53,7 @@ def import_asset(
 ) -> dict[str, Any]:
     from connectors.registry import open_source
 
-    _check_import_root(c, body)
+    _check_source(c, body)
     source = open_source(body.connector, body.source, body.tables, on_error=body.on_error)
     options = ImportOptions(body.department, body.frequency, body.scenarios, keep_raw_text=body.keep_raw_text)
     result = c.assets.import_source(me.id, source, options)
@@ -147,7 +122,7 @@ def discard_quarantined(
     return plain(c.quarantine.discard(me.id, record_id, body.reason))
 
 
-@router.get("/assets")
+@router.get("/assets", response_model=list[AssetOut])
 def list_assets(
     text: str | None = None,
     level: int | None = Query(None, ge=1, le=5),
@@ -159,14 +134,14 @@ def list_assets(
     return [asset_record(a) for a in c.assets.search(text, level, category, source_system)]
 
 
-@router.get("/assets/{asset_id}")
+@router.get("/assets/{asset_id}", response_model=AssetOut)
 def get_asset(
     asset_id: str, _: Principal = Depends(require("asset.show", *STAFF)), c: Container = Depends(container)
 ) -> dict[str, Any]:
     return asset_record(c.assets.get(asset_id))
 
 
-@router.post("/assets/{asset_id}/grade")
+@router.post("/assets/{asset_id}/grade", response_model=AssetOut)
 def grade_asset(
     asset_id: str,
     body: GradeIn,
@@ -183,14 +158,14 @@ def _partner_roles(me: Principal) -> frozenset[str] | None:
     return None if me.has_any(frozenset(STAFF)) else frozenset(r.value for r in me.roles)
 
 
-@router.get("/products")
+@router.get("/products", response_model=list[ProductOut])
 def list_products(
     me: Principal = Depends(require("product.list", *ANY_ROLE)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:
     return [plain(p) for p in c.products.visible(_partner_roles(me))]
 
 
-@router.get("/products/{product_id}")
+@router.get("/products/{product_id}", response_model=ProductOut)
 def get_product(
     product_id: str,
     me: Principal = Depends(require("product.show", *ANY_ROLE)),
@@ -202,7 +177,7 @@ def get_product(
     return plain(visible[product_id])
 
 
-@router.post("/products", status_code=status.HTTP_201_CREATED)
+@router.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductOut)
 def create_product(
     body: ProductIn,
     me: Principal = Depends(require("product.create", Role.DATA_OFFICER)),
@@ -214,13 +189,13 @@ def create_product(
         body.asset_ids,
         body.access_mode,
         body.visible_to,
-        body.policy_template,
+        body.policy_template.model_dump(exclude_none=True),
         body.description,
     )
     return plain(p)
 
 
-@router.post("/products/{product_id}/publish")
+@router.post("/products/{product_id}/publish", response_model=ProductOut)
 def publish_product(
     product_id: str,
     me: Principal = Depends(require("product.publish", Role.DATA_OFFICER)),
@@ -229,7 +204,7 @@ def publish_product(
     return plain(c.products.set_status(me.id, product_id, ProductStatus.PUBLISHED))
 
 
-@router.post("/products/{product_id}/retire")
+@router.post("/products/{product_id}/retire", response_model=ProductOut)
 def retire_product(
     product_id: str,
     me: Principal = Depends(require("product.retire", Role.DATA_OFFICER)),
@@ -238,7 +213,7 @@ def retire_product(
     return plain(c.products.set_status(me.id, product_id, ProductStatus.RETIRED))
 
 
-@router.get("/catalog.jsonld")
+@router.get("/catalog.jsonld", response_model=CatalogOut)
 def catalog(
     me: Principal = Depends(require("catalog.read", *ANY_ROLE)), c: Container = Depends(container)
 ) -> dict[str, Any]:
@@ -252,7 +227,7 @@ def catalog(
     return dcat_catalog(c.settings.name, c.settings.display_name, assets, products)
 
 
-@router.post("/products/{product_id}/extract")
+@router.post("/products/{product_id}/extract", response_model=ExtractOut)
 def extract(
     product_id: str,
     me: Principal = Depends(require("product.extract", Role.DATA_OFFICER)),

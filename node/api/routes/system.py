@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from node.api.deps import ANY_ROLE, container, require
-from node.api.schemas import NodeInfo, PrincipalOut
+from node.api.schemas import Health, NodeInfo, PrincipalOut
 from node.bootstrap import Container
 from node.identity.model import Principal
 
 router = APIRouter()
 
 
-@router.get("/health", tags=["system"], summary="Liveness (no authentication)")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get("/health", tags=["system"], summary="Liveness (no authentication)", response_model=Health)
+def health() -> Health:
+    return Health(status="ok")
 
 
 @router.get("/v1/whoami", tags=["system"], response_model=PrincipalOut)
