@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt 'openmined-psi==2.0.6'  # see [psi] in pyproject.toml
 	touch $(STAMP)
 
 # the Hardhat node that the chain adapter's integration tests start (npm registry; pinned by the lock file)
