@@ -23,6 +23,7 @@ from node.asset_registry.pii import PatternPiiDetector
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
+from node.consent.services import ConsentService
 from node.contracts.anchoring import AnchorService
 from node.contracts.enforcement import UsageService
 from node.contracts.extracts import ContractExtracts
@@ -35,6 +36,8 @@ from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
+from node.psi.services import PsiService
+from node.queries.services import QueryService
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
 
@@ -62,6 +65,9 @@ class Container:
     he: HeService
     round_gate: RoundGate
     fl_jobs: FlJobService
+    consents: ConsentService
+    psi: PsiService
+    queries: QueryService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -114,6 +120,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         uow, audit, clock, contracts, FileStore(settings.data_dir / "fl_models"), settings.name
     )
     monitor.subscribe(fl_jobs.on_contract_ended)
+    consents = ConsentService(uow, audit, clock, identity.resolve)
     return Container(
         settings,
         engine,
@@ -145,6 +152,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         RoundGate(uow, usage),
         fl_jobs,
+        consents,
+        PsiService(uow, store, contracts, usage, consents, audit),
+        QueryService(uow, store, contracts, usage, audit),
     )
 
 

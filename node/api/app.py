@@ -8,7 +8,19 @@ from fastapi import Depends, FastAPI
 
 from node.api import problems
 from node.api.deps import ANY_ROLE, require
-from node.api.routes import anonymize, audit, contracts, fl, he, identity, registry, system
+from node.api.routes import (
+    anonymize,
+    audit,
+    consent,
+    contracts,
+    fl,
+    he,
+    identity,
+    psi,
+    queries,
+    registry,
+    system,
+)
 from node.bootstrap import Container
 from node.identity.model import Principal
 
@@ -25,7 +37,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (system, identity, audit, registry, contracts, he, fl, anonymize):
+    for module in (system, identity, audit, registry, contracts, he, fl, anonymize, consent, psi, queries):
         app.include_router(module.router)
 
     @app.get("/v1/openapi.json", tags=["system"], summary="OpenAPI description of this API")

@@ -6,7 +6,20 @@ import sys
 
 import typer
 
-from node.cli import admin, anonymize, assets, audit, contracts, crypto, fl, he, hl7, identity
+from node.cli import (
+    admin,
+    anonymize,
+    assets,
+    audit,
+    consent,
+    contracts,
+    crypto,
+    fl,
+    he,
+    hl7,
+    identity,
+    insurer,
+)
 from node.cli.common import exit_on_error
 
 app = typer.Typer(
@@ -29,6 +42,9 @@ app.add_typer(hl7.hl7_app, name="hl7")
 app.add_typer(anonymize.anonymize_app, name="anonymize")
 app.add_typer(contracts.contracts_app, name="contracts")
 app.add_typer(contracts.partner_app, name="partner")
+contracts.partner_app.command("psi")(insurer.psi)
+contracts.partner_app.command("query")(insurer.query)
+app.add_typer(consent.consent_app, name="consent")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")
 app.add_typer(fl.fl_app, name="fl")

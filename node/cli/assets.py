@@ -134,7 +134,7 @@ def products_create(
     name: str,
     asset: list[str] = typer.Option(..., "--asset", help="Asset id (repeatable)."),
     mode: str = typer.Option(
-        ..., "--mode", help="anonymized_extract, aggregate_query, he_query, federated_training."
+        ..., "--mode", help="anonymized_extract, aggregate_query, he_query, federated_training, psi."
     ),
     visible_to: list[str] = typer.Option(..., "--visible-to", help="Partner role (repeatable)."),
     policy: str = typer.Option("{}", "--policy", help="Policy template as JSON."),

@@ -43,6 +43,8 @@ class UsageRequest:
     epsilon: float = 0.0
     cohort_size: int | None = None
     ref: str = ""  # what the use was (job id, query id), for the record
+    # identity-linked uses: the consent registry's answer as counts (node.consent.services.consent_facts)
+    consent: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.epsilon < 0 or self.epsilon != self.epsilon:
@@ -177,6 +179,7 @@ def _usage_input(principal: Principal, contract: Contract, req: UsageRequest, no
             "access_mode": (req.access_mode or contract.terms.access_mode).value,
             "epsilon": req.epsilon,
             "cohort_size": req.cohort_size,
+            "consent": req.consent,
         },
         "now_us": now_us,
     }

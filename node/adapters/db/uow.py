@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from node.adapters.db.consent_repositories import SqlConsentRepository
 from node.adapters.db.contract_repositories import (
     SqlAnchorRepository,
     SqlContractRepository,
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     outbox: SqlOutboxRepository
     anchors: SqlAnchorRepository
     fl: SqlTrainingJobRepository
+    consents: SqlConsentRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(self._conn)
         self.anchors = SqlAnchorRepository(self._conn)
         self.fl = SqlTrainingJobRepository(self._conn)
+        self.consents = SqlConsentRepository(self._conn)
         return self
 
     def __exit__(
