@@ -4,11 +4,12 @@ histograms over the product's allowed dimensions and measures, grouped, with Ope
 The privacy unit is the patient. Rows are first reduced to one per patient (a dimension takes the
 patient's most frequent value, a measure the mean of the patient's values, clipped to the bounds the
 product publishes), so a patient moves exactly one cell: the cells compose in parallel and the L1
-sensitivity is 1 for counts and max(|lo|, |hi|) for sums. The query's epsilon is split evenly over its
-releases (the count that every query releases, plus one per measure; a mean is a noisy sum over the
-noisy count). Quantiles and histograms come from a noisy histogram (post-processing). A cell whose
-noisy count is below the minimum cohort (the contract's, or the product's if larger) is suppressed.
-The whole query is one metered use charged its epsilon, decided before any row is read.
+sensitivity is 1 for counts, max(|lo|, |hi|) for sums and (hi - lo) / 2 for the centred sums of
+means. The query's epsilon is split evenly over its releases (the count that every query releases,
+plus one per measure; a mean is a noisy sum over a noisy count, two releases). Quantiles and
+histograms come from a noisy histogram (post-processing). A cell whose noisy count is below the
+minimum cohort (the contract's, or the product's if larger) is suppressed. The whole query is one
+metered use charged its epsilon, decided before any row is read.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Query:
         cls, measures: Sequence[str], by: Sequence[str] = (), where: Sequence[str] = (), epsilon: float = 0.5
     ) -> Query:
         parsed = tuple(dict.fromkeys(Measure.parse(m) for m in measures))
-        if not 0 < len(parsed) <= MAX_MEASURES:
+        if not 0 < len(measures) <= MAX_MEASURES:
             raise InvalidInput(f"ask for 1-{MAX_MEASURES} measures", code="query_invalid")
         if len(by) > MAX_DIMENSIONS or len(set(by)) != len(by):
             raise InvalidInput(f"group by at most {MAX_DIMENSIONS} distinct dimensions", code="query_invalid")
@@ -187,8 +188,8 @@ class QueryService:
             names = {c.name for c in asset.columns}
             person = next((n for n in names if PERSON_KEY.match(n)), None)
             take = [c for c in needed if c in names and c in remaining]
-            if not take:
-                continue
+            if not take and (needed or frames or person is None):
+                continue  # a plain count reads the patient key of the first table that has one
             if person is None:
                 raise InvalidInput(
                     "the product's tables have no patient key: aggregates need one", code="query_no_person"
