@@ -32,6 +32,7 @@ from node.demo.common import step
 from node.demo.contracts import contract_steps
 from node.demo.federated import fl_steps
 from node.demo.he import he_steps
+from node.demo.insurer import insurer_steps
 from node.demo.registry import registry_steps
 
 ACTOR = "cli:demo"
@@ -155,8 +156,9 @@ def run(data_dir: str) -> None:
         contract_steps(c, base, tokens, partner_keys, first_step=14)
     he_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=19)
     fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
+    insurer_steps(c, _Server, tokens, partner_keys, root / "samples", first_step=22)
 
-    step(22, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(25, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -167,7 +169,7 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(23, "Tamper with a copy of the database: verification names the first broken entry")
+    step(26, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
     c.close()
     print("\nDemo finished. The node's files are in", root)

@@ -219,12 +219,17 @@ def _per_patient(part: pd.DataFrame, query: Query, take: list[str]) -> pd.DataFr
             part = part[part[col].astype(str) == value]
     dims = [c for c in take if c in query.by]
     measures = [c for c in take if c in _measure_columns(query)]
-    grouped = part.groupby("__person", sort=False)
-    out = pd.DataFrame(index=pd.Index(grouped.size().index, name="__person"))
-    for d in dims:
-        out[d] = grouped[d].agg(lambda s: s.mode().iloc[0] if len(s.mode()) else None)
+    person = part["__person"]
+    if not person.duplicated().any():  # already one row per patient
+        out = part.set_index("__person")[dims].copy()
+    else:
+        out = pd.DataFrame(index=pd.Index(person.unique(), name="__person"))
+        for d in dims:  # the patient's most frequent value (vectorized mode)
+            n = part.groupby(["__person", d], sort=False, dropna=False).size().reset_index(name="__n")
+            top = n.sort_values("__n", ascending=False, kind="stable").drop_duplicates("__person")
+            out[d] = top.set_index("__person")[d]
     for m in measures:
-        out[m] = pd.to_numeric(part[m], errors="coerce").groupby(part["__person"]).mean()
+        out[m] = pd.to_numeric(part[m], errors="coerce").groupby(person).mean()
     return out
 
 

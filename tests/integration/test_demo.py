@@ -44,6 +44,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "completed; ε spent per hospital 3.000 of 3.0",
         "digest anchored: block",
         "hospital-h3 sees: job job_",
+        "(noisy counts are clamped at 0)",
+        "count noise scale 4",
+        "200 members, 139 matched",
+        "gives 139: the same members",
+        "refused, nothing sent (line 6:",
+        "noise count                discrete Laplace (OpenDP), clamped at 0, scale 4, ε 0.25",
+        "150 consents, 149 in force",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2
