@@ -66,7 +66,7 @@ def build_insurer_world(w: World, samples: Path) -> InsurerWorld:
         "psi-count",
         ["patients"],
         "psi",
-        {"purposes": ["claims_verification"], "psi_reveal": "count", "max_members": 60},
+        {"purposes": ["claims_verification"], "psi_reveal": "count", "max_members": 60, "min_members": 20},
     )
     iw.product("query", ["patients", "observations"], "aggregate_query", QUERY_TEMPLATE)
     return iw

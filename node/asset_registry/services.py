@@ -305,8 +305,8 @@ POLICY_KEYS = {
     "cohorts",
     # identity-linked uses (PSI) need the patient's consent for the partner and purpose (PIPL)
     "consent_required",
-    # PSI: the largest member list per run; "count" reveals only the size of the intersection
-    *("max_members", "psi_reveal"),
+    # PSI: the largest and smallest member list per run; "count" reveals only the intersection's size
+    *("max_members", "min_members", "psi_reveal"),
     # aggregate queries: the columns a partner may group by and the measures it may ask for
     *("dimensions", "measures"),
 }

@@ -3,9 +3,10 @@ many, under a count-only contract); the hospital learns the size of the insurer'
 ``psi`` use per run; the audit holds counts, never identifiers.
 
 Before any cryptography the run is checked: the request is parsed (not decrypted) for its size and
-what it asks to learn; a list larger than the product allows, or asking for members under a count-only
-contract, is refused. Patients without consent for this partner and purpose are left out of the
-hospital's set when the product requires consent; the usage policy sees those counts.
+what it asks to learn; a list larger (or smaller) than the product allows (``max_members``,
+``min_members``), or asking for members under a count-only contract, is refused. Patients without
+consent for this partner and purpose are left out of the hospital's set when the product requires
+consent; the usage policy sees those counts.
 """
 
 from __future__ import annotations
@@ -121,7 +122,6 @@ class PsiService:
             contract.id,
             AccessMode.PSI,
             contract.terms.purpose,
-            cohort_size=members,
             ref=f"psi:{members}",
             consent=facts,
         )
@@ -182,7 +182,7 @@ def _terms(contract: Contract, product: Product) -> PsiTerms:
     count_only = t.get("psi_reveal") == "count" or "linkage" in contract.terms.prohibitions
     return PsiTerms(
         max_members=int(t.get("max_members", DEFAULT_MAX_MEMBERS)),
-        min_members=contract.terms.min_cohort,
+        min_members=max(1, int(t.get("min_members", 1))),
         reveal=not count_only,
     )
 
@@ -190,6 +190,11 @@ def _terms(contract: Contract, product: Product) -> PsiTerms:
 def _refusal(terms: PsiTerms, members: int, asks_members: bool) -> PolicyDenied | InvalidInput | None:
     if members == 0:
         return InvalidInput("the member list is empty", code="psi_request_invalid")
+    if members < terms.min_members:
+        return PolicyDenied(
+            f"the list has {members} members; this product answers lists of at least {terms.min_members}",
+            code="psi_list_too_small",
+        )
     if members > terms.max_members:
         return PolicyDenied(
             f"the list has {members} members; this contract allows at most {terms.max_members} per run",

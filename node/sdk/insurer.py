@@ -35,6 +35,11 @@ class InsurerClient:
                 f"the list has {len(keys)} members; this contract allows at most {terms['max_members']}",
                 code="psi_list_too_large",
             )
+        if len(keys) < terms["min_members"]:
+            raise PolicyDenied(
+                f"the list has {len(keys)} members; this contract needs at least {terms['min_members']}",
+                code="psi_list_too_small",
+            )
         reveal = terms["reveal"] == "members"
         client = PsiClient(reveal)
         request = base64.b64encode(client.request(keys)).decode()

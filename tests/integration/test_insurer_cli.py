@@ -87,7 +87,7 @@ def test_partner_psi_and_query_commands(served: dict[str, object], tmp_path: Pat
     refused = run("partner", "psi", str(served["psi"]), "--members", str(bad), "--json", env=partner)
     assert refused.returncode == 2 and "line 3" in refused.stderr and ids[2][:-1] not in refused.stderr
     usage = json.loads(run("partner", "usage", str(served["psi"]), env=partner).stdout)
-    assert [r["cohort_size"] for r in usage["records"]] == [31]  # the bad file sent nothing
+    assert [r["ref"] for r in usage["records"]] == ["psi:31"]  # the bad file sent nothing
 
     q = run(
         "partner", "query", str(served["query"]), "--measure", "count", "--measure", "mean:value",
