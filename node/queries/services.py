@@ -221,13 +221,15 @@ def _per_patient(part: pd.DataFrame, query: Query, take: list[str]) -> pd.DataFr
     measures = [c for c in take if c in _measure_columns(query)]
     person = part["__person"]
     if not person.duplicated().any():  # already one row per patient
-        out = part.set_index("__person")[dims].copy()
-    else:
-        out = pd.DataFrame(index=pd.Index(person.unique(), name="__person"))
-        for d in dims:  # the patient's most frequent value (vectorized mode)
-            n = part.groupby(["__person", d], sort=False, dropna=False).size().reset_index(name="__n")
-            top = n.sort_values("__n", ascending=False, kind="stable").drop_duplicates("__person")
-            out[d] = top.set_index("__person")[d]
+        out = part.set_index("__person")[dims + measures].copy()
+        for m in measures:
+            out[m] = pd.to_numeric(out[m], errors="coerce")
+        return out
+    out = pd.DataFrame(index=pd.Index(person.unique(), name="__person"))
+    for d in dims:  # the patient's most frequent value (vectorized mode)
+        n = part.groupby(["__person", d], sort=False, dropna=False).size().reset_index(name="__n")
+        top = n.sort_values("__n", ascending=False, kind="stable").drop_duplicates("__person")
+        out[d] = top.set_index("__person")[d]
     for m in measures:
         out[m] = pd.to_numeric(part[m], errors="coerce").groupby(person).mean()
     return out
@@ -273,9 +275,9 @@ def answer(
     releases = 1 + sum(2 if m.kind == "mean" else 1 for m in query.measures if m.kind != "count")
     eps = query.epsilon / releases
     if query.by:
-        keys = table.groupby(list(query.by), sort=True, dropna=False).size()
-        groups = [k if isinstance(k, tuple) else (k,) for k in keys.index]
-        codes = table.groupby(list(query.by), sort=True, dropna=False).ngroup().to_numpy()
+        grouped = table.groupby(list(query.by), sort=True, dropna=False)
+        codes = grouped.ngroup().to_numpy()
+        groups = [k if isinstance(k, tuple) else (k,) for k in grouped.size().index]
     else:
         groups, codes = [()], np.zeros(len(table), dtype=int)
     n = len(groups)

@@ -43,7 +43,9 @@ class InsurerClient:
         reveal = terms["reveal"] == "members"
         client = PsiClient(reveal)
         request = base64.b64encode(client.request(keys)).decode()
-        answer = self._node._call("POST", f"/v1/psi/{contract_id}", json={"request": request})
+        names = any(k.startswith("nb:") for k in keys)  # tells the node only whether fallback keys are used
+        body = {"request": request, "name_keys": names}
+        answer = self._node._call("POST", f"/v1/psi/{contract_id}", json=body)
         setup, response = base64.b64decode(answer["setup"]), base64.b64decode(answer["response"])
         if not reveal:
             return {"members": len(keys), "matched_count": client.intersection_size(setup, response)}

@@ -31,6 +31,7 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
     psi = iw.contract("psi-consent", "psi", "claims_verification")
     query = iw.contract("query", "aggregate_query", "actuarial_statistics", epsilon=1.0)
     token = c.identity.issue_token("cli:t", iw.w.insurer.id).secret
+    patients_asset = next(a.id for a in c.assets.search() if a.table == "patients")
     iw.consent(iw.patients.patient_id.tolist()[:21])
     c.close()
     for pid in iw.patients.patient_id.tolist()[21:22]:  # one through the officer's command
@@ -44,6 +45,11 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
         "--channel", "app", "--evidence", "x", "--as", "ethics", env=env,
     )  # fmt: skip
     assert wrong.returncode == 2 and "role_forbidden" in wrong.stderr
+    made = run(
+        "products", "create", "psi-cli", "--asset", patients_asset, "--mode", "psi",
+        "--visible-to", "insurer", "--policy", '{"purposes": ["claims_verification"]}', env=env,
+    )  # fmt: skip
+    assert made.returncode == 0 and " psi " in made.stdout, made.stderr
     listed = json.loads(run("consent", "ls", "--partner", "insurer-a", "--json", env=env).stdout)
     assert len(listed) == 22 and all(x["in_force"] for x in listed)
 

@@ -3,8 +3,12 @@ birth date fallback, and errors that name the line but never its content."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from node.asset_registry.model import MODES_BY_LEVEL, AccessMode
 from node.errors import InvalidInput
 from node.psi.identifiers import display, member_key, parse_members, patient_keys, resident_id
 
@@ -47,3 +51,10 @@ def test_a_patient_contributes_both_keys_when_the_hospital_holds_them() -> None:
     assert patient_keys(ID_X.lower(), "张三", "1949-12-31") == [f"id:{ID_X}", "nb:张三|1949-12-31"]
     assert patient_keys(int(ID_DIGIT), None, None) == [f"id:{ID_DIGIT}"]
     assert patient_keys("not-an-id", "张三", None) == []
+
+
+def test_psi_is_allowed_up_to_level_4_in_code_and_in_policy_data() -> None:
+    grades = json.loads((Path(__file__).resolve().parents[2] / "policies/data/hnode.json").read_text())
+    for level in range(1, 6):
+        in_code = AccessMode.PSI in MODES_BY_LEVEL[level]
+        assert in_code == (level <= 4) == ("psi" in grades["hnode"]["grades"][str(level)]["modes"])

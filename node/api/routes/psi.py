@@ -21,6 +21,10 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024  # about 1.4 million blinded members, base6
 
 class PsiIn(BaseModel):
     request: str = Field(description="the client's serialized openmined-psi Request, base64")
+    name_keys: bool = Field(
+        default=True,
+        description="the list uses the name + birth date fallback: the hospital adds those keys to its set",
+    )
 
 
 @router.get("/{contract_id}")
@@ -49,7 +53,7 @@ def run(
         raw = base64.b64decode(body.request, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput("request is not base64", code="psi_request_invalid") from None
-    answer = c.psi.run(me, contract_id, raw)
+    answer = c.psi.run(me, contract_id, raw, body.name_keys)
     return {
         "setup": base64.b64encode(answer.setup).decode(),
         "response": base64.b64encode(answer.response).decode(),
