@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python benchmarks/crypto_bench.py
 	$(BIN)/python benchmarks/audit_bench.py
 	$(BIN)/python benchmarks/registry_bench.py
+	$(BIN)/python benchmarks/insurer_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import typer
 
 from node.cli.common import fail, open_container, print_json
 
+if TYPE_CHECKING:
+    from node.bootstrap import Container
+
 consent_app = typer.Typer(help="Patient consents for partners (患者授权).", no_args_is_help=True)
 AS_HELP = "Name or id of the data officer recording it (their role is checked)."
 
 
-def _officer(c: object, ref: str) -> str:
+def _officer(c: Container, ref: str) -> str:
     from node.errors import PolicyDenied
     from node.identity.model import Role
 
-    principal = c.identity.resolve(ref)  # type: ignore[attr-defined]
-    c.identity.authorize(principal, frozenset({Role.DATA_OFFICER}), "consent.record")  # type: ignore[attr-defined]
+    principal = c.identity.resolve(ref)
+    c.identity.authorize(principal, frozenset({Role.DATA_OFFICER}), "consent.record")
     if principal.kind != "staff":
         raise PolicyDenied("only hospital staff record consents", code="role_forbidden")
     return str(principal.id)
