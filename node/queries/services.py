@@ -37,7 +37,7 @@ from node.queries.noise import noisy_counts, noisy_reals
 
 KINDS = ("count", "sum", "mean", "quantile", "histogram")
 HISTOGRAM_BINS = 10
-QUANTILE_BINS = 64
+QUANTILE_BINS = 32
 MAX_DIMENSIONS = 3
 MAX_MEASURES = 6
 
@@ -195,8 +195,10 @@ class QueryService:
                     "the product's tables have no patient key: aggregates need one", code="query_no_person"
                 )
             cols = [person, *(c for c in take if c != person)]
-            part = pd.concat([p[cols] for p in self._store.read(asset.storage_ref)], ignore_index=True)
-            frames.append(_per_patient(part.rename(columns={person: "__person"}), query, take))
+            part = pd.concat(list(self._store.read(asset.storage_ref, cols)), ignore_index=True)
+            key = next(c for c in asset.columns if c.name == person)
+            unique = key.distinct_exact and key.distinct == asset.rows  # one row per patient (profile)
+            frames.append(_per_patient(part.rename(columns={person: "__person"}), query, take, unique))
             remaining -= set(take)
         if remaining or not frames:
             raise InvalidInput(
@@ -213,14 +215,14 @@ def _measure_columns(query: Query) -> list[str]:
     return [m.column for m in query.measures if m.column]
 
 
-def _per_patient(part: pd.DataFrame, query: Query, take: list[str]) -> pd.DataFrame:
+def _per_patient(part: pd.DataFrame, query: Query, take: list[str], unique: bool) -> pd.DataFrame:
     for col, value in query.where:
         if col in take:
             part = part[part[col].astype(str) == value]
     dims = [c for c in take if c in query.by]
     measures = [c for c in take if c in _measure_columns(query)]
     person = part["__person"]
-    if not person.duplicated().any():  # already one row per patient
+    if unique or person.is_unique:  # already one row per patient
         out = part.set_index("__person")[dims + measures].copy()
         for m in measures:
             out[m] = pd.to_numeric(out[m], errors="coerce")

@@ -40,7 +40,7 @@ def test_cells_are_noisy_non_negative_and_close_to_the_truth() -> None:
     }
     assert out["noise"]["mean:value"]["scale"] == pytest.approx(10 / 0.4)  # half the range, centred
     assert out["noise"]["sum:value"]["scale"] == pytest.approx(20 / 0.4)
-    assert out["noise"]["quantile:value:0.5"]["bins"] == 64
+    assert out["noise"]["quantile:value:0.5"]["bins"] == 32
 
 
 def test_histograms_and_an_ungrouped_count() -> None:
