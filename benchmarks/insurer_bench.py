@@ -10,7 +10,8 @@ Targets:
 
 Uses a temporary SQLite node and the embedded chain; the API is served by uvicorn on loopback, in
 this process, so the CPU time reported covers both sides. Prints one JSON object, with the 1-minute
-load average: on a shared machine wall-clock figures stretch with it, CPU time much less. `python benchmarks/insurer_bench.py [--patients N] [--runs R]`
+load average: on a shared machine wall-clock figures stretch with it, CPU time much less.
+`python benchmarks/insurer_bench.py [--patients N] [--runs R]`
 """
 
 from __future__ import annotations
