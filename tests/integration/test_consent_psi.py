@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import private_set_intersection.python as psi_lib
 import pytest
 from fastapi.testclient import TestClient
 
@@ -205,6 +206,14 @@ def test_count_only_contract_and_list_limits(iw: InsurerWorld) -> None:
     assert r.status_code == 403 and r.json()["code"] == "psi_list_too_small"
     r = http.post(f"/v1/psi/{ct}", json={"request": "bm90IGEgcmVxdWVzdA=="}, headers=auth)
     assert r.status_code == 422 and r.json()["code"] == "psi_request_invalid"
+    garbage = psi_lib.Request(reveal_intersection=False, encrypted_elements=[b"not a point"] * 25)
+    r = http.post(
+        f"/v1/psi/{ct}",
+        json={"request": base64.b64encode(garbage.SerializeToString()).decode()},
+        headers=auth,
+    )
+    assert r.status_code == 422 and r.json()["code"] == "psi_request_invalid"
+    assert len(iw.w.c.contracts.usage_of(iw.w.insurer, ct)) == 1  # the failed run was refunded
 
 
 def test_another_partner_and_other_modes_get_nothing(iw: InsurerWorld) -> None:
