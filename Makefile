@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt 'openmined-psi==2.0.6'  # see [psi] in pyproject.toml
 	touch $(STAMP)
 
 # the Hardhat node that the chain adapter's integration tests start (npm registry; pinned by the lock file)
@@ -65,6 +66,7 @@ bench: install console browser
 	$(BIN)/python benchmarks/console_bench.py
 	$(BIN)/python benchmarks/console_lists_bench.py
 	$(BIN)/python benchmarks/dataspace_bench.py
+	$(BIN)/python benchmarks/insurer_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache chain_adapter/hardhat/node_modules console/node_modules console/dist

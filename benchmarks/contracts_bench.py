@@ -125,6 +125,7 @@ def decision_latency() -> dict[str, Any]:
                     "access_mode": "aggregate_query",
                     "epsilon": 0.1,
                     "cohort_size": 100,
+                    "consent": None,
                 },
                 "now_us": now,
             }

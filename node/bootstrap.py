@@ -27,6 +27,7 @@ from node.asset_registry.quarantine import QuarantineService
 from node.asset_registry.services import AssetService, ProductService
 from node.audit.services import AuditLog
 from node.config import Settings
+from node.consent.services import ConsentService
 from node.contracts.activation import activate_when_anchored
 from node.contracts.enforcement import UsageService
 from node.contracts.extracts import ContractExtracts
@@ -43,6 +44,8 @@ from node.he_query.ports import HeBackend
 from node.he_query.services import HeService
 from node.identity.services import IdentityService
 from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
+from node.psi.services import PsiService
+from node.queries.services import QueryService
 from node.research.services import ResearchService
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
@@ -78,6 +81,9 @@ class Container:
     dsp_sender: CallbackSender
     region: RegionRegistration
     research: ResearchService
+    consents: ConsentService
+    psi: PsiService
+    queries: QueryService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -133,6 +139,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     fl_jobs = FlJobService(uow, audit, clock, contracts, fl_coordinator, model_files, settings.name)
     monitor.subscribe(fl_jobs.on_contract_ended)
     contract_extracts = ContractExtracts(usage, extracts)
+    consents = ConsentService(uow, audit, clock, identity.resolve)
     return Container(
         settings,
         engine,
@@ -175,6 +182,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             usage,
             lambda dataset_id: node_key.derive_key(RESEARCH_LABEL + dataset_id.encode(), 32),
         ),
+        consents,
+        PsiService(uow, store, contracts, usage, consents, audit),
+        QueryService(uow, store, contracts, usage, audit),
     )
 
 

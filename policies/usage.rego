@@ -21,7 +21,11 @@ check_names := [
 	"cohort_large_enough",
 	"product_in_force",
 	"assets_covered",
+	"consent_given",
 ]
+
+# uses that link identified patients (PSI over resident IDs; claims): never without consent facts
+identity_linked_modes := {"psi"}
 
 contract := input.contract
 
@@ -67,6 +71,29 @@ passes contains "product_in_force" if {
 passes contains "assets_covered" if {
 	count(input.product.asset_ids) > 0
 	count([a | some a in input.product.asset_ids; not a in contract.asset_ids]) == 0
+}
+
+# consent (PIPL separate consent for a third party). An identity-linked use brings the registry's
+# answer as counts: {"required", "subjects", "without_consent", "excluded"}; other uses bring null.
+passes contains "consent_given" if {
+	request.consent == null
+	not request.access_mode in identity_linked_modes
+}
+
+passes contains "consent_given" if request.consent.required == false
+
+# every linked patient consents (e.g. the one patient of a claim)
+passes contains "consent_given" if {
+	request.consent.required == true
+	request.consent.subjects > 0
+	request.consent.without_consent == 0
+}
+
+# patients without consent are left out of the computation (PSI) and someone is left
+passes contains "consent_given" if {
+	request.consent.required == true
+	request.consent.excluded == true
+	request.consent.subjects > request.consent.without_consent
 }
 
 # every check passed (the tests pin that `passes` holds exactly `check_names` when all pass)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -33,12 +33,12 @@ class EncryptedParquetStore:
         staging.mkdir(parents=True)
         return _Writer(self._root, staging, self._kek())
 
-    def read(self, ref: str) -> Iterator[pd.DataFrame]:
+    def read(self, ref: str, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
         folder = self._folder(ref)
         keks = {KEK_ID: self._kek()}
         for part in sorted(folder.glob("part-*.hne")):
             data = open_envelope(part.read_bytes(), keks)
-            yield pq.read_table(io.BytesIO(data)).to_pandas()
+            yield pq.read_table(io.BytesIO(data), columns=list(columns) if columns else None).to_pandas()
 
     def delete(self, ref: str) -> None:
         shutil.rmtree(self._folder(ref))

@@ -13,6 +13,7 @@ from node.api.observability import RequestContextMiddleware
 from node.api.routes import (
     anonymize,
     audit,
+    consent,
     console,
     contracts,
     dataspace,
@@ -20,6 +21,8 @@ from node.api.routes import (
     he,
     identity,
     ops,
+    psi,
+    queries,
     registry,
     research,
     system,
@@ -41,21 +44,8 @@ def create_app(container: Container, *, access_log: bool | None = None) -> FastA
     app.state.container = container
     problems.install(app)
     dataspace.install(app)
-    routers = (
-        system,
-        ops,
-        identity,
-        audit,
-        registry,
-        contracts,
-        he,
-        fl,
-        anonymize,
-        console,
-        dataspace,
-        research,
-    )
-    for module in routers:
+    routers = (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console)
+    for module in (*routers, consent, psi, queries, dataspace, research):
         app.include_router(module.router)
     mount_console(app)  # the officer console at /console, once built
     api_docs.install(app)

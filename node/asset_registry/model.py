@@ -60,12 +60,15 @@ class AccessMode(StrEnum):
     AGGREGATE_QUERY = "aggregate_query"
     HE_QUERY = "he_query"
     FEDERATED_TRAINING = "federated_training"
+    PSI = "psi"  # private set intersection over patient identifiers: membership, never rows
     # a cohort's multi-table dataset, de-identified together (k per person, keyed pseudonyms, shifted
     # dates): rows that leave, so level 4 needs ethics review and only researchers receive it
     RESEARCH_DATASET = "research_dataset"
 
 
-# level 4-5 data never leaves the hospital: only computations whose results are not rows
+# level 4-5 data never leaves the hospital: only computations whose results are not rows. PSI tells
+# a partner which of its own members are in the table: allowed up to level 4 (a patient index), not at
+# level 5, where membership itself would disclose a sensitive condition.
 MODES_BY_LEVEL: dict[int, frozenset[AccessMode]] = {
     1: frozenset(AccessMode),
     2: frozenset(AccessMode),
@@ -75,6 +78,7 @@ MODES_BY_LEVEL: dict[int, frozenset[AccessMode]] = {
             AccessMode.AGGREGATE_QUERY,
             AccessMode.HE_QUERY,
             AccessMode.FEDERATED_TRAINING,
+            AccessMode.PSI,
             AccessMode.RESEARCH_DATASET,
         }
     ),

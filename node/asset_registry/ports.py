@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -78,7 +78,9 @@ class AssetStore(Protocol):
 
     def writer(self) -> TableWriter: ...
 
-    def read(self, ref: str) -> Iterator[pd.DataFrame]: ...
+    def read(self, ref: str, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The table's parts in order; only ``columns`` if given."""
+        ...
 
     def delete(self, ref: str) -> None: ...
 

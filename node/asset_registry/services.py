@@ -489,6 +489,12 @@ POLICY_KEYS = {
     *("quasi", "sensitive", "l", "max_suppression"),
     # the diagnosis cohorts (ICD-10 prefixes) an HE aggregate may be asked about
     "cohorts",
+    # identity-linked uses (PSI) need the patient's consent for the partner and purpose (PIPL)
+    "consent_required",
+    # PSI: the largest and smallest member list per run; "count" reveals only the intersection's size
+    *("max_members", "min_members", "psi_reveal"),
+    # aggregate queries: the columns a partner may group by and the measures it may ask for
+    *("dimensions", "measures"),
 }
 
 
@@ -544,7 +550,8 @@ class ProductService:
                 if mode not in MODES_BY_LEVEL[asset.grade.level]:
                     raise InvalidInput(
                         f"asset {aid} is level {asset.grade.level}: mode {mode.value} is not allowed "
-                        "(level 4-5 data never leaves: only aggregates, HE queries and federated training)",
+                        "(level 4-5 data never leaves: only aggregates, HE queries, federated training "
+                        "and, up to level 4, PSI)",
                         code="mode_not_allowed_for_grade",
                     )
             product = Product(

@@ -13,12 +13,14 @@ from node.cli import (
     assets,
     audit,
     backup,
+    consent,
     contracts,
     crypto,
     fl,
     he,
     hl7,
     identity,
+    insurer,
     region,
     research,
 )
@@ -46,6 +48,9 @@ app.add_typer(contracts.contracts_app, name="contracts")
 contracts.partner_app.command("cohort")(research.cohort)
 contracts.partner_app.command("dataset")(research.dataset)
 app.add_typer(contracts.partner_app, name="partner")
+contracts.partner_app.command("psi")(insurer.psi)
+contracts.partner_app.command("query")(insurer.query)
+app.add_typer(consent.consent_app, name="consent")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")
 app.add_typer(fl.fl_app, name="fl")

@@ -194,7 +194,7 @@ def products_create(
     mode: str = typer.Option(
         ...,
         "--mode",
-        help="anonymized_extract, aggregate_query, he_query, federated_training, research_dataset.",
+        help="anonymized_extract, aggregate_query, he_query, federated_training, psi, research_dataset.",
     ),
     visible_to: list[str] = typer.Option(..., "--visible-to", help="Partner role (repeatable)."),
     policy: str = typer.Option("{}", "--policy", help="Policy template as JSON."),

@@ -48,6 +48,8 @@ class UsageRequest:
     ref: str = ""  # what the use was (job id, query id), for the record
     # unique per contract (e.g. "fl:JOB:round-3"): a retry returns the first grant and charges nothing
     idempotency_key: str | None = None
+    # identity-linked uses: the consent registry's answer as counts (node.consent.services.consent_facts)
+    consent: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.epsilon < 0 or self.epsilon != self.epsilon:
@@ -285,6 +287,7 @@ def _usage_input(
             "access_mode": (req.access_mode or contract.terms.access_mode).value,
             "epsilon": req.epsilon,
             "cohort_size": req.cohort_size,
+            "consent": req.consent,
         },
         "now_us": now_us,
     }

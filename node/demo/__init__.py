@@ -34,6 +34,7 @@ from node.demo.contracts import contract_steps
 from node.demo.dataspace import dataspace_steps
 from node.demo.federated import fl_steps
 from node.demo.he import he_steps
+from node.demo.insurer import insurer_steps
 from node.demo.registry import registry_steps
 from node.demo.research import research_steps
 
@@ -158,7 +159,8 @@ def run(data_dir: str) -> None:
         contract_steps(c, base, tokens, partner_keys, first_step=14)
     he_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=19)
     fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
-    dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=22)
+    insurer_steps(c, _Server, tokens, partner_keys, root / "samples", first_step=22)
+    dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=25)
     research_steps(
         c,
         _Server,
@@ -166,10 +168,10 @@ def run(data_dir: str) -> None:
         partner_keys["cq-research"],
         root / "samples",
         root / "datasets",
-        24,
+        27,
     )
 
-    step(26, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(29, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -180,9 +182,9 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(27, "Tamper with a copy of the database: verification names the first broken entry")
+    step(30, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
-    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=28)
+    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=31)
     c.close()
     print("\nDemo finished. The node's files are in", root)
 

@@ -194,8 +194,13 @@ def he_steps(
     ]
     true_counts = np.sum([t.counts for t in truth], axis=0)
     true_sums = np.sum([t.sums for t in truth], axis=0)
-    print(f"   hospitals: {', '.join(result.hospitals)}; each added DP noise (ε=1.0) before encrypting")
-    print("   statistic            decrypted total   plaintext (no noise)")
+    n = result.noise[0]
+    print(f"   hospitals: {', '.join(result.hospitals)}; each added DP noise before encrypting:")
+    print(
+        f"   {n['mechanism']}; ε {n['epsilon']:g} per hospital, count noise scale {n['count_scale']:g}, "
+        f"sum scales {', '.join(f'{v:g}' for v in n['sum_scales'].values())}"
+    )
+    print("   statistic            decrypted total   plaintext (no noise)   (noisy counts are clamped at 0)")
     for (name, value), t in zip(result.counts.items(), true_counts, strict=True):
         print(f"   {name:<20} {value:>15}   {int(t):>12}")
     for (name, total), t in zip(result.sums.items(), true_sums, strict=True):

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from node.errors import InvalidInput
+from node.queries.noise import gaussian_noise
 
 Array = np.ndarray[Any, Any]
 
@@ -55,15 +56,13 @@ class LogisticRegression:
             self.b -= lr * g.mean()
         return log_loss(y, self.predict(x))
 
-    def fit_dp(
-        self, x: Array, y: Array, epochs: int, lr: float, clip: float, noise: float, rng: np.random.Generator
-    ) -> float:
+    def fit_dp(self, x: Array, y: Array, epochs: int, lr: float, clip: float, noise: float) -> float:
         """DP gradient descent: each record's gradient clipped to ``clip``, Gaussian noise of standard
-        deviation ``noise * clip`` added to the sum before averaging."""
+        deviation ``noise * clip`` (OpenDP's sampler) added to the sum before averaging."""
         for _ in range(epochs):
             g = (self.predict(x) - y)[:, None] * np.hstack([x, np.ones((len(y), 1))])
             norms = np.maximum(np.linalg.norm(g, axis=1) / clip, 1.0)
-            total = (g / norms[:, None]).sum(axis=0) + rng.normal(0, noise * clip, g.shape[1])
+            total = (g / norms[:, None]).sum(axis=0) + np.array(gaussian_noise(g.shape[1], noise * clip))
             step = total / len(y)
             self.w -= lr * (step[:-1] + self.l2 * self.w)
             self.b -= lr * step[-1]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ import pandas as pd
 
 from node.asset_registry.clinical import feature_table, patients_with
 from node.errors import InvalidInput
+from node.queries.noise import noisy_counts, noisy_reals
 
 GLUCOSE_BINS = (0.0, 5.6, 7.0, 9.0, 11.1, math.inf)  # mmol/L: normal, impaired, diabetic ranges
 # LOINC -> (name, lower clip, upper clip)
@@ -65,39 +65,24 @@ def cohort_statistics(
     return CohortStatistics([len(cohort), *[int(h) for h in hist]], sums)
 
 
-def _geometric(p: float) -> int:
-    """Failures before the first success, p = success probability, from the OS CSPRNG."""
-    u = (secrets.randbits(53) + 1) / (2**53 + 1)
-    return math.floor(math.log(u) / math.log1p(-p))
-
-
-def discrete_laplace(scale: float) -> int:
-    """Two-sided geometric noise: P(k) proportional to exp(-|k| / scale) (the integer Laplace mechanism)."""
-    p = 1 - math.exp(-1 / scale)
-    return _geometric(p) - _geometric(p)
-
-
-def laplace(scale: float) -> float:
-    u = (secrets.randbits(53) + 0.5) / 2**53 - 0.5
-    return -scale * math.copysign(1.0, u) * math.log1p(-2 * abs(u))
-
-
 def add_noise(stats: CohortStatistics, epsilon: float) -> tuple[CohortStatistics, dict[str, Any]]:
     """Spend ``epsilon``: half on the counts (a patient changes the size and one bin: L1 sensitivity 2),
-    half on the four sums (a patient moves each sum by at most its clip range)."""
+    half on the four sums (a patient moves each sum by at most its clip range). OpenDP samples the
+    noise; counts come back as non-negative integers."""
     if epsilon <= 0:
         raise InvalidInput("an aggregate needs a privacy budget epsilon > 0", code="epsilon_invalid")
-    count_scale = 2 / (epsilon / 2)
-    counts = [c + discrete_laplace(count_scale) for c in stats.counts]
+    counts, count_noise = noisy_counts(stats.counts, epsilon / 2, sensitivity=2)
     sum_eps = epsilon / 2 / len(SUMMED_LABS)
-    sums = [
-        s + laplace((hi - lo) / sum_eps)
-        for s, (_, lo, hi) in zip(stats.sums, SUMMED_LABS.values(), strict=True)
-    ]
+    sums: list[float] = []
+    sum_scales: dict[str, float] = {}
+    for s, (code, (_, lo, hi)) in zip(stats.sums, SUMMED_LABS.items(), strict=True):
+        (noisy,), n = noisy_reals([s], sum_eps, hi - lo)
+        sums.append(noisy)
+        sum_scales[code] = n.scale
     noise = {
-        "mechanism": "discrete Laplace (counts), Laplace (clipped sums)",
+        "mechanism": f"{count_noise.mechanism} (counts), Laplace (OpenDP) (clipped sums)",
         "epsilon": epsilon,
-        "count_scale": count_scale,
-        "sum_scales": {code: (hi - lo) / sum_eps for code, (_, lo, hi) in SUMMED_LABS.items()},
+        "count_scale": count_noise.scale,
+        "sum_scales": sum_scales,
     }
     return CohortStatistics(counts, sums), noise

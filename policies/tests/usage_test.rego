@@ -15,8 +15,15 @@ product := {"id": "pd_a", "status": "published", "access_mode": "aggregate_query
 
 ok := {
 	"principal": {"id": "p-ins", "roles": ["insurer"]}, "contract": contract, "product": product, "now_us": 1500,
-	"request": {"purpose": "claims_verification", "access_mode": "aggregate_query", "epsilon": 0.25, "cohort_size": 50},
+	"request": {
+		"purpose": "claims_verification", "access_mode": "aggregate_query", "epsilon": 0.25, "cohort_size": 50,
+		"consent": null,
+	},
 }
+
+psi := object.union(with_contract({"access_mode": "psi"}), {"request": object.union(ok.request, {"access_mode": "psi"})})
+
+with_consent(facts) := object.union(psi, {"request": object.union(psi.request, {"consent": facts})})
 
 with_contract(patch) := object.union(ok, {"contract": object.union(contract, patch)})
 
@@ -86,6 +93,35 @@ cases := {
 	"allows_a_product_reading_fewer_assets_than_signed": {
 		"input": with_product({"asset_ids": ["as_2"]}),
 		"reasons": [],
+	},
+	"denies_psi_without_consent_facts": {"input": psi, "reasons": ["consent_given"]},
+	"allows_psi_when_the_product_needs_no_consent": {
+		"input": with_consent({"required": false, "subjects": 500, "without_consent": 500, "excluded": false}),
+		"reasons": [],
+	},
+	"allows_psi_leaving_out_patients_without_consent": {
+		"input": with_consent({"required": true, "subjects": 500, "without_consent": 300, "excluded": true}),
+		"reasons": [],
+	},
+	"denies_psi_when_no_patient_consents": {
+		"input": with_consent({"required": true, "subjects": 500, "without_consent": 500, "excluded": true}),
+		"reasons": ["consent_given"],
+	},
+	"denies_a_linked_patient_without_consent": {
+		"input": with_consent({"required": true, "subjects": 1, "without_consent": 1, "excluded": false}),
+		"reasons": ["consent_given"],
+	},
+	"allows_a_linked_patient_who_consents": {
+		"input": with_consent({"required": true, "subjects": 1, "without_consent": 0, "excluded": false}),
+		"reasons": [],
+	},
+	"denies_when_some_linked_patients_lack_consent_and_are_not_left_out": {
+		"input": with_consent({"required": true, "subjects": 3, "without_consent": 1, "excluded": false}),
+		"reasons": ["consent_given"],
+	},
+	"denies_a_missing_consent_field": {
+		"input": object.union(ok, {"request": object.remove(ok.request, ["consent"])}),
+		"reasons": ["consent_given"],
 	},
 	"reports_every_failure": {
 		"input": object.union(with_contract({"state": "REVOKED", "uses": 10}), {"now_us": 5000}),

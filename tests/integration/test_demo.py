@@ -65,6 +65,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "registered with the region: 3 hospitals",
         "hnode-partner search --text 糖尿病: 3 products at 3 hospitals",
         "after anchoring: hospital-node FINALIZED, hospital-h2 FINALIZED, hospital-h3 FINALIZED",
+        "(noisy counts are clamped at 0)",
+        "count noise scale 4",
+        "200 members, 139 matched",
+        "gives 139: the same members",
+        "refused, nothing sent (line 6:",
+        "noise count                discrete Laplace (OpenDP), clamped at 0, scale 4, ε 0.25",
+        "150 consents, 149 in force",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2

@@ -47,6 +47,7 @@ USE = {
         "access_mode": "aggregate_query",
         "epsilon": 0.1,
         "cohort_size": 40,
+        "consent": None,
     },
     "now_us": DAY,
 }

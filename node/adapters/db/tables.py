@@ -326,3 +326,22 @@ dsp_callbacks = Table(
     Column("last_error", String(300), nullable=False),
     Index("ix_dsp_callbacks_pending", "delivered_at_us", "next_attempt_us"),
 )
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("valid_from_us", BigInteger, nullable=False),
+    Column("valid_to_us", BigInteger, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("evidence", String(200), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Column("withdrawn_at_us", BigInteger),
+    Column("withdrawn_by", String(64), nullable=False),
+    Index("ix_consents_partner_purpose", "partner_id", "purpose"),
+    Index("ix_consents_patient_id", "patient_id"),
+)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from node.adapters.db.consent_repositories import SqlConsentRepository
 from node.adapters.db.contract_repositories import (
     SqlAnchorRepository,
     SqlContractRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     negotiations: SqlNegotiationRepository
     transfers: SqlTransferRepository
     callbacks: SqlCallbackRepository
+    consents: SqlConsentRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.negotiations = SqlNegotiationRepository(self._conn)
         self.transfers = SqlTransferRepository(self._conn)
         self.callbacks = SqlCallbackRepository(self._conn)
+        self.consents = SqlConsentRepository(self._conn)
         return self
 
     def __exit__(

@@ -18,13 +18,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 from flwr.app import ConfigRecord, Context, Message
 from flwr.app.message_type import MessageType
 from flwr.client.mod import secaggplus_mod
@@ -174,7 +172,6 @@ def train(msg: Message, context: Context) -> Message:
             raise InvalidInput(
                 "differential privacy is implemented for logistic regression", code="fl_dp_model"
             )
-        rng = np.random.default_rng(secrets.randbits(128))  # DP noise must not be predictable
         loss = model.fit_dp(
             part.x_train,
             part.y_train,
@@ -182,7 +179,6 @@ def train(msg: Message, context: Context) -> Message:
             spec.lr,
             spec.dp.clip,
             spec.dp.noise_multiplier,
-            rng,
         )
     else:
         loss = model.fit(part.x_train, part.y_train, spec.local_epochs, spec.lr)

@@ -2,13 +2,13 @@
 contract, asset or token on a long log) and contracts by request time (pages of thousands).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Patient consent registry (PIPL separate consent), consulted by the usage policy."""

@@ -1,0 +1,1 @@
+"""Private set intersection over patient identifiers (openmined-psi's only importer)."""

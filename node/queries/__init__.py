@@ -1,0 +1,1 @@
+"""Aggregate queries over data products with differential privacy (OpenDP's only importer)."""
