@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from connectors.fhir import MODELS, flatten
+from connectors.fhir import MODELS
+from connectors.fhir_map import References, rows
 from connectors.samples import fhir_resources, generate
 from node.anonymization.fhir import FhirDeidentifier
 from node.anonymization.operators import Pseudonymizer
@@ -22,9 +23,12 @@ def test_resources_stay_valid_linked_and_anonymous() -> None:
     assert out[0]["birthDate"] == str(patient.birth_date.year)
     for res in out[1:]:
         assert res["subject"]["reference"] == f"Patient/{pid}"
+    refs = References()
+    for res in out:
+        refs.add(None, res)
     for res in out:
         MODELS[res["resourceType"]].model_validate(res)  # still valid R4B
-        flatten(res)
+        assert list(rows(res, refs))  # and still imports into a table
     again = FhirDeidentifier(Pseudonymizer(b"f" * 16)).deidentify(resources[0])
     assert again["id"] == pid  # consistent with the same key
 
