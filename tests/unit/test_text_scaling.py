@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.deid.corpus import load
 from node.anonymization.analyzer import CHUNK, TextAnalyzer
-from node.errors import PayloadTooLarge
+from node.errors import TooLarge
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,6 @@ def test_detection_time_grows_linearly(analyzer: TextAnalyzer) -> None:
 
 def test_a_text_over_the_maximum_is_refused() -> None:
     small = TextAnalyzer(max_chars=1000)
-    with pytest.raises(PayloadTooLarge, match="1000"):
+    with pytest.raises(TooLarge, match="1000"):
         small.analyze("患" * 1001)
     assert small.analyze("患者王芳，电话13912345678")
