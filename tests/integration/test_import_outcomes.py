@@ -44,6 +44,39 @@ def test_fhir_bundle_graded_by_code_systems_and_notes_deidentified(container: Co
     )
 
 
+HL7_PEOPLE = ("王秀英", "刘建华", "13912345678", "李小红", "023-68881234", "王建军")
+
+
+def test_hl7_free_text_results_and_comments_deidentified(container: Container, tmp_path: Path) -> None:
+    """issue 16: OBX TX/FT values and NTE comments go through the same de-identification as FHIR report
+    text; short ST results and numbers are kept as written."""
+    from node.asset_registry.services import ImportOptions
+
+    path = str(FIXTURES / "hl7" / "oru_free_text.hl7")
+    result = container.assets.import_source("cli:t", open_source("hl7", path))
+    (asset,) = result.assets
+    stored = pd.concat(list(container.store.read(asset.storage_ref)))
+    dump = stored.to_csv()
+    assert not [p for p in HL7_PEOPLE if p in dump], "names or phone numbers stored"
+    obs = stored.set_index("code")
+    assert "胃窦黏膜慢性炎，未见异型增生。" in obs.loc["22634-0", "text"]  # the clinical content stays
+    assert obs.loc["18782-3", "text"] == "胃窦黏膜充血\n未见溃疡"
+    assert obs.loc["22634-0", "comments"].count("\n") == 1  # the order's note and the result's own
+    assert obs.loc["718-7", "comments"] == obs.loc["18782-3", "comments"]  # the order's note, each result
+    assert "联系电话" in obs.loc["718-7", "comments"]
+    assert obs.loc["5778-6", "value_text"] == "淡黄色" and obs.loc["718-7", "value"] == 128.0
+    (complete,) = [r for r in asset.quality["rules"] if (r["rule"], r["column"]) == ("completeness", "value")]
+    assert complete["violations"] == 0  # a free-text result has a value
+
+    copy = tmp_path / "raw.hl7"  # another source: the same one again would be "nothing new"
+    copy.write_bytes(Path(path).read_bytes())
+    raw = container.assets.import_source(
+        "cli:t", open_source("hl7", str(copy)), ImportOptions(keep_raw_text=True)
+    )
+    kept = pd.concat(list(container.store.read(raw.assets[0].storage_ref))).to_csv()
+    assert all(p in kept for p in HL7_PEOPLE) and raw.assets[0].grade.level >= 4
+
+
 def test_quarantine_keeps_bad_records_sealed_until_fixed_or_discarded(container: Container) -> None:
     path = FIXTURES / "fhir" / "one_bad_resource.ndjson"
     with pytest.raises(InvalidInput):
