@@ -6,7 +6,9 @@ ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables
   ``patient_merges`` (MRG);
 - ORM^O01 and OML^O21: ``orders`` (ORC/OBR);
 - ORU^R01: ``observations``, every OBX value type (NM, SN such as ``<20``, ST, TX, FT, CE/CWE, DT/TS)
-  with a number where there is one and the original text;
+  with a number where there is one and the original text; free text (TX, FT, ST longer than a short
+  code) in ``text`` and NTE comments in ``comments``, both de-identified by the registry before they are
+  stored (``FREE_TEXT``);
 - DFT^P03: ``charges``, one row per FT1 (itemized charges for insurer settlement).
 Other message types are counted in ``unmapped``. A bad message is rejected (the whole import fails) or
 quarantined, as ``on_error`` says; errors name the file, line and message control id, never a value.
@@ -51,6 +53,9 @@ CHARSETS = {
 _COMPARATOR = re.compile(r"^\s*(<=|>=|<>|<|>|=)\s*([-+]?\d+(?:\.\d+)?)\s*$")
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
+SHORT_TEXT = 20  # an ST value up to this many characters is a short result ("阴性", "淡黄色"), not a note
+# free text that goes through de-identification before it is stored (as FHIR report and document text)
+FREE_TEXT = {"observations": ("text", "comments")}
 
 COLUMNS = {
     "patients": [
@@ -69,7 +74,7 @@ COLUMNS = {
     "observations": [
         *("mrn", "visit_number", "order_id", "code", "code_system", "loinc", "display", "value_type"),
         *("value", "comparator", "value_text", "value_code", "value_system", "unit", "reference_range"),
-        *("abnormal_flag", "status", "time"),
+        *("abnormal_flag", "status", "time", "text", "comments"),
     ],
     "charges": [
         *("mrn", "visit_number", "transaction_id", "transaction_type", "transaction_date", "posting_date"),
@@ -233,7 +238,7 @@ def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
     """OBX-5 by its type (OBX-2): a number where there is one, and the original text."""
     vtype = (m.get(obx, 2) or "ST").upper()
     out: dict[str, Any] = {"value_type": vtype, "value": None, "comparator": None, "value_text": None}
-    out.update(value_code=None, value_system=None)
+    out.update(value_code=None, value_system=None, text=None)
     if vtype == "NM":
         raw = m.get(obx, 5)
         out["value_text"] = raw
@@ -260,9 +265,16 @@ def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
         raw = m.get(obx, 5)
         out["value_text"] = hl7_time(raw) or raw
     else:  # ST, TX, FT and anything textual: every repetition, whole
-        joined = "\n".join(t for t in m.repetitions(obx, 5) if t)
-        out["value_text"] = joined.replace("\r", "\n") or None  # FT line breaks (\\.br\\) unescape to CR
+        joined = free_text(m, obx, 5)
+        short = vtype == "ST" and joined is not None and len(joined) <= SHORT_TEXT and "\n" not in joined
+        out["value_text" if short else "text"] = joined
     return out
+
+
+def free_text(m: Hl7Message, seg: Any, field: int) -> str | None:
+    """Every repetition of a text field, one per line (FT line breaks ``\\.br\\`` unescape to CR)."""
+    joined = "\n".join(t for t in m.repetitions(seg, field) if t)
+    return joined.replace("\r", "\n") or None
 
 
 def _name(m: Hl7Message, pid: Any) -> str | None:
@@ -339,26 +351,7 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
                 },
             )
     elif m.kind == ("ORU", "R01"):
-        order = None
-        for seg in m.parsed:
-            name = str(seg[0])
-            if name == "OBR":
-                order = m.get(seg, 3) or m.get(seg, 2)
-            elif name == "OBX":
-                system = codes.hl7_system(m.get(seg, 3, comp=3))
-                obs_code = m.get(seg, 3, comp=1)
-                yield (
-                    "observations",
-                    {
-                        **{"mrn": mrn, "visit_number": visit, "order_id": order, "code": obs_code},
-                        **{"code_system": system, "loinc": obs_code if system == codes.LOINC else None},
-                        **{"display": m.get(seg, 3, comp=2)},
-                        **obx_value(m, seg, f"{where} OBX {m.get(seg, 1) or '?'}"),
-                        **{"unit": m.get(seg, 6, comp=1), "reference_range": m.get(seg, 7)},
-                        **{"abnormal_flag": m.get(seg, 8), "status": m.get(seg, 11)},
-                        "time": hl7_time(m.get(seg, 14)) or when,
-                    },
-                )
+        yield from _observations(m, mrn, visit, when, where)
     elif m.kind == ("DFT", "P03"):
         for ft1 in m.segments("FT1"):
             at = f"{where} FT1 {m.get(ft1, 1) or '?'}"
@@ -392,6 +385,43 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
             )
 
 
+def _observations(
+    m: Hl7Message, mrn: str | None, visit: str | None, when: str | None, where: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One row per OBX. An NTE after an OBX comments on that result; an NTE after an OBR (before its
+    first OBX) on the whole order, and goes with each of its results."""
+    order: str | None = None
+    order_notes: list[str] = []
+    rows: list[dict[str, Any]] = []
+    own: list[dict[str, Any]] = []  # the current order's rows
+    for seg in m.parsed:
+        name = str(seg[0])
+        if name == "OBR":
+            order, order_notes, own = m.get(seg, 3) or m.get(seg, 2), [], []
+        elif name == "NTE" and (note := free_text(m, seg, 3)):
+            if own:
+                own[-1]["comments"] = "\n".join(x for x in (own[-1]["comments"], note) if x)
+            else:
+                order_notes.append(note)
+        elif name == "OBX":
+            system = codes.hl7_system(m.get(seg, 3, comp=3))
+            obs_code = m.get(seg, 3, comp=1)
+            row = {
+                **{"mrn": mrn, "visit_number": visit, "order_id": order, "code": obs_code},
+                **{"code_system": system, "loinc": obs_code if system == codes.LOINC else None},
+                **{"display": m.get(seg, 3, comp=2)},
+                **obx_value(m, seg, f"{where} OBX {m.get(seg, 1) or '?'}"),
+                **{"unit": m.get(seg, 6, comp=1), "reference_range": m.get(seg, 7)},
+                **{"abnormal_flag": m.get(seg, 8), "status": m.get(seg, 11)},
+                "time": hl7_time(m.get(seg, 14)) or when,
+                "comments": "\n".join(order_notes) or None,
+            }
+            own.append(row)
+            rows.append(row)
+    for row in rows:
+        yield "observations", row
+
+
 def read_message(raw: bytes, where: str) -> Hl7Message:
     return parse_message(decode(raw, where), where)
 
@@ -405,6 +435,7 @@ class Hl7FileSource:
         self._errors = RecordErrors(on_error)
         self.unmapped: dict[str, int] = {}
         self.records = 0
+        self.free_text = FREE_TEXT  # de-identified by the registry before it is stored
         self.info = SourceInfo("hl7", str(path), SourceSystem.HIS)
 
     @property

@@ -41,6 +41,8 @@ const en = {
   未验证: 'not verified yet', 任务: 'Job', 批次: 'Batch', 全部: 'All', 'SM2 签名登录': 'SM2 signature', 令牌登录: 'Token', 用户名: 'User name',
   获取挑战: 'Get a challenge', '用已登记的私钥签名挑战：': 'Sign the challenge with your registered key:',
   '签名（十六进制）': 'Signature (hex)',
+  质量告警: 'Quality alerts', 新告警: 'New', 规则均通过: 'every rule holds', 完整性: 'Completeness',
+  有效性: 'Validity', 合理性: 'Plausibility', 参照完整性: 'Referential integrity', 及时性: 'Timeliness',
 }
 
 export function t(key) {

@@ -3,7 +3,7 @@ version breaks a rule the previous version kept.
 
 Rules, chosen by the column's name:
 - completeness: keys (``*_id``, ``mrn``, ``patient_id``, codes) are never empty; a result has a value
-  (``value`` or ``value_text``);
+  (``value``, ``value_text`` or free ``text``);
 - validity: values from their value set (FHIR gender, HL7 sex), code formats (ICD-10, LOINC), units
   allowed for a lab's LOINC code, dates that parse and are not in the future;
 - plausibility: lab values inside physiologically possible ranges by LOINC code;
@@ -100,6 +100,8 @@ class TableQuality:
                 self._times(name, series)
         if "value" in cols and "value_text" in cols:
             missing = batch["value"].isna() & batch["value_text"].isna()
+            if "text" in cols:
+                missing &= batch["text"].isna()
             self._count("completeness", "value", n, int(missing.sum()))
         if {"loinc", "value"} <= cols:
             self._labs(batch, "unit" in cols)

@@ -106,4 +106,11 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int | None], None]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        (state,) = bar.tasks
+
+        def advance(done: int, total: int | None) -> None:
+            # a total of 0 or below the rows done (a source that cannot count ahead) is shown as unknown
+            state.total = total if total and total >= done else None
+            bar.update(task, completed=done)
+
+        yield advance

@@ -7,21 +7,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from node.cli.common import fail, open_container, print_json
+from node.cli.common import acting, fail, open_container, print_json, token_env_option
 
 if TYPE_CHECKING:
     from node.bootstrap import Container
 
 consent_app = typer.Typer(help="Patient consents for partners (患者授权).", no_args_is_help=True)
-AS_HELP = "Name or id of the data officer recording it (their role is checked)."
 
 
-def _officer(c: Container, ref: str) -> str:
+def _officer(c: Container, token_env: str) -> str:
+    """The data officer recording it, from their own token (the audit names them)."""
     from node.errors import PolicyDenied
     from node.identity.model import Role
 
-    principal = c.identity.resolve(ref)
-    c.identity.authorize(principal, frozenset({Role.DATA_OFFICER}), "consent.record")
+    principal = acting(c, token_env, frozenset({Role.DATA_OFFICER}), "consent.record")
     if principal.kind != "staff":
         raise PolicyDenied("only hospital staff record consents", code="role_forbidden")
     return str(principal.id)
@@ -43,7 +42,7 @@ def grant(
     evidence: str = typer.Option(..., "--evidence", help="Form number, app or kiosk record id."),
     valid_from: str = typer.Option("", "--from", help="Start (ISO date; default now)."),
     valid_to: str = typer.Option("", "--to", help="End (ISO date; default one year later)."),
-    as_: str = typer.Option(..., "--as", help=AS_HELP),
+    token_env: str = token_env_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record a patient's consent for one partner, purpose and period."""
@@ -52,7 +51,7 @@ def grant(
         start = _us(valid_from, "--from") if valid_from else c.clock.now_us()
         end = _us(valid_to, "--to") if valid_to else start + int(timedelta(days=365).total_seconds() * 1e6)
         consent = c.consents.grant(
-            _officer(c, as_), patient_id, partner, purpose, start, end, channel, evidence
+            _officer(c, token_env), patient_id, partner, purpose, start, end, channel, evidence
         )
         view = consent.view(c.clock.now_us())
     finally:
@@ -64,11 +63,11 @@ def grant(
 
 
 @consent_app.command("withdraw")
-def withdraw(consent_id: str, as_: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
+def withdraw(consent_id: str, token_env: str = token_env_option()) -> None:
     """Withdraw a consent: every later use is decided without it."""
     c = open_container()
     try:
-        c.consents.withdraw(_officer(c, as_), consent_id)
+        c.consents.withdraw(_officer(c, token_env), consent_id)
     finally:
         c.close()
     typer.echo(f"{consent_id} withdrawn")

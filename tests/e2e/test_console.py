@@ -258,6 +258,18 @@ def test_pending_shows_names_offer_and_screening_and_the_officer_approves_and_re
 
 def test_the_officer_overrides_a_grade(page: Any, served: Served) -> None:
     open_page(page, served, "assets", "数据资产")
+    # issue 19: each asset shows its data-quality alerts (the rules its current version breaks)
+    listed = {a["id"]: a for a in served.get("/v1/console/assets?limit=200")["items"]}
+    alerts = listed[served.asset]["quality_alerts"]
+    shown = page.locator(f'[data-quality="{served.asset}"]').inner_text()
+    assert (f"未通过 {len(alerts)}" if alerts else "通过") in " ".join(shown.split())
+    row = page.locator("tr.el-table__row").filter(has=page.locator(f'[data-quality="{served.asset}"]'))
+    row.locator(".el-table__expand-icon").click()
+    if alerts:  # each broken rule with its counts, never a value
+        listed_rules = page.locator(f'[data-alerts="{served.asset}"] li').all_inner_texts()
+        assert [x.split(": ")[-1] for x in listed_rules] == [
+            f"{a['violations']}/{a['checked']}" for a in alerts
+        ]
     page.locator(f'[data-grade="{served.asset}"]').click()
     dialog = page.locator(".el-dialog")
     dialog.locator("label").filter(has_text="5").first.click()

@@ -250,10 +250,36 @@ def test_optional_services_stay_behind_their_profiles() -> None:
 def test_the_image_is_multi_stage_non_root_with_a_writable_volume_and_a_healthcheck() -> None:
     docker = (ROOT / "Dockerfile").read_text()
     stages = [line for line in docker.splitlines() if line.startswith("FROM ")]
-    assert len(stages) == 2 and " AS build" in stages[0]
-    runtime = docker.split(stages[1], 1)[1]
+    assert len(stages) == 3 and " AS build" in stages[0]
+    runtime = docker.split(stages[-1], 1)[1]
     assert "USER hnode" in runtime and "HEALTHCHECK" in runtime and "/ready" in runtime
     assert "chown hnode:hnode /var/lib/hnode" in runtime and 'VOLUME ["/var/lib/hnode"]' in runtime
     # the runtime gets the build stage's venv; Ray (simulation) only with EXTRAS=fl-simulation
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
     assert 'ARG EXTRAS=""' in docker and "[simulation]" not in docker
+
+
+def test_the_image_builds_and_serves_the_officer_console() -> None:
+    """issue 19/21: the image had no console (console/dist is not in git); a Node 20 stage builds it from
+    the lock file and the runtime serves it at /console from where NODE_CONSOLE_DIR points."""
+    docker = (ROOT / "Dockerfile").read_text()
+    stages = [line for line in docker.splitlines() if line.startswith("FROM ")]
+    (node_stage,) = [s for s in stages if s.startswith("FROM node:20")]
+    assert node_stage.endswith(" AS console")
+    console = docker.split(node_stage, 1)[1].split("\nFROM ", 1)[0]
+    lines = [line.strip() for line in console.splitlines()]
+    assert "COPY console/package.json console/package-lock.json ./" in lines
+    assert any(x.startswith("RUN npm ci") for x in lines) and "RUN npm run build" in lines
+    assert lines.index("COPY console/package.json console/package-lock.json ./") < lines.index(
+        "RUN npm run build"
+    )
+    for part in ("index.html", "vite.config.js", "src"):  # everything the build reads (vite.config.js)
+        assert (ROOT / "console" / part).exists() and any(
+            x.startswith(f"COPY console/{part} ") for x in lines
+        )
+    runtime = docker.split(stages[-1], 1)[1]
+    copied = [x for x in runtime.splitlines() if x.startswith("COPY --from=console ")]
+    assert copied == ["COPY --from=console /console/dist /app/console/dist"]
+    assert "NODE_CONSOLE_DIR=/app/console/dist" in runtime
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "console/node_modules" in ignored and "console/dist" in ignored  # built inside, never copied in

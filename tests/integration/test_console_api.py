@@ -121,6 +121,39 @@ def test_contracts_assets_imports_and_map_pages(world_on_each_db: World) -> None
     assert {"source": w.products["aggregate"], "target": ids[0]} in graph["links"]
 
 
+def test_the_assets_page_carries_each_assets_quality_alerts(world: World, tmp_path: Path) -> None:
+    """issue 19: the 数据资产 page shows each asset's data-quality results: every rule its current version
+    breaks, those the previous version kept marked new (the import's alert)."""
+    from connectors.registry import open_source
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "hl7" / "lis_gb18030.hl7"
+    feed = tmp_path / "lis.hl7"
+    feed.write_bytes(fixture.read_bytes())
+    w = world
+    first = w.c.assets.import_source("cli:t", open_source("hl7", str(feed)))
+    obs = next(a for a in first.assets if a.table == "observations")
+    # the LIS now sends glucose in mg/dL: 112 mg/dL breaks the unit rule and the plausible range
+    text = fixture.read_bytes().decode("gb18030").replace("||6.2|mmol/L|", "||112|mg/dL|")
+    feed.write_bytes(text.encode("gb18030"))
+    w.c.assets.import_source("cli:t", open_source("hl7", str(feed)))
+
+    http = TestClient(create_app(w.c))
+    items = http.get("/v1/console/assets?limit=200", headers=_auth(w, w.officer.id)).json()["items"]
+    by_id = {a["id"]: a for a in items}
+    alerts = by_id[obs.id]["quality_alerts"]
+    new = {(a["rule"], a["column"]) for a in alerts if a["new"]}
+    assert new == {("plausibility", "value[2345-7]"), ("validity", "unit[2345-7]")}
+    assert alerts[: len(new)] == [a for a in alerts if a["new"]]  # the new ones first
+    unit = next(a for a in alerts if a["column"] == "unit[2345-7]")
+    assert (unit["violations"], unit["checked"]) == (1, 1)
+    assert all(set(a) == {"rule", "column", "violations", "checked", "new"} for a in alerts)  # no values
+    current = w.c.assets.get(obs.id).quality["rules"]
+    assert len(alerts) == sum(1 for r in current if not r["passed"])
+    for a in items:  # every asset carries the list, empty when its rules all hold
+        failing = [r for r in a["quality"].get("rules", []) if not r["passed"]]
+        assert len(a["quality_alerts"]) == len(failing)
+
+
 def test_audit_pages_back_by_sequence_and_names_the_actors(world_on_each_db: World) -> None:
     w = world_on_each_db
     http = TestClient(create_app(w.c))

@@ -44,6 +44,39 @@ def test_fhir_bundle_graded_by_code_systems_and_notes_deidentified(container: Co
     )
 
 
+HL7_PEOPLE = ("王秀英", "刘建华", "13912345678", "李小红", "023-68881234", "王建军")
+
+
+def test_hl7_free_text_results_and_comments_deidentified(container: Container, tmp_path: Path) -> None:
+    """issue 16: OBX TX/FT values and NTE comments go through the same de-identification as FHIR report
+    text; short ST results and numbers are kept as written."""
+    from node.asset_registry.services import ImportOptions
+
+    path = str(FIXTURES / "hl7" / "oru_free_text.hl7")
+    result = container.assets.import_source("cli:t", open_source("hl7", path))
+    (asset,) = result.assets
+    stored = pd.concat(list(container.store.read(asset.storage_ref)))
+    dump = stored.to_csv()
+    assert not [p for p in HL7_PEOPLE if p in dump], "names or phone numbers stored"
+    obs = stored.set_index("code")
+    assert "胃窦黏膜慢性炎，未见异型增生。" in obs.loc["22634-0", "text"]  # the clinical content stays
+    assert obs.loc["18782-3", "text"] == "胃窦黏膜充血\n未见溃疡"
+    assert obs.loc["22634-0", "comments"].count("\n") == 1  # the order's note and the result's own
+    assert obs.loc["718-7", "comments"] == obs.loc["18782-3", "comments"]  # the order's note, each result
+    assert "联系电话" in obs.loc["718-7", "comments"]
+    assert obs.loc["5778-6", "value_text"] == "淡黄色" and obs.loc["718-7", "value"] == 128.0
+    (complete,) = [r for r in asset.quality["rules"] if (r["rule"], r["column"]) == ("completeness", "value")]
+    assert complete["violations"] == 0  # a free-text result has a value
+
+    copy = tmp_path / "raw.hl7"  # another source: the same one again would be "nothing new"
+    copy.write_bytes(Path(path).read_bytes())
+    raw = container.assets.import_source(
+        "cli:t", open_source("hl7", str(copy)), ImportOptions(keep_raw_text=True)
+    )
+    kept = pd.concat(list(container.store.read(raw.assets[0].storage_ref))).to_csv()
+    assert all(p in kept for p in HL7_PEOPLE) and raw.assets[0].grade.level >= 4
+
+
 def test_quarantine_keeps_bad_records_sealed_until_fixed_or_discarded(container: Container) -> None:
     path = FIXTURES / "fhir" / "one_bad_resource.ndjson"
     with pytest.raises(InvalidInput):
@@ -179,3 +212,63 @@ def test_csv_ragged_rows_quarantined_and_fixed(container: Container, tmp_path: P
     fixed = container.quarantine.fix("off", held.id, (row.strip() + ",5.6\r\n").encode())
     table = fixed.assets[0]
     assert table.table == "lab_results" and table.version == 2 and table.rows == 3
+
+
+def test_import_progress_counts_rows_against_an_unknown_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 16: the bar showed ``25120/0``. Through `hnode assets import` on a terminal, every update of
+    the bar has an unknown total (rendered ``?``) or one at least the rows done, never 0."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress
+    from typer.testing import CliRunner
+
+    from node.cli import app
+
+    for k in [k for k in os.environ if k.startswith("NODE_")]:
+        monkeypatch.delenv(k)
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "pw"}
+    folder = tmp_path / "his"
+    folder.mkdir()
+    (folder / "lab_a.csv").write_text("mrn,value\n" + "".join(f"ZY{i:04d},{i}\n" for i in range(120)))
+    (folder / "lab_b.csv").write_text("mrn,value\n" + "".join(f"ZY{i:04d},{i}\n" for i in range(80)))
+    seen: list[tuple[float, float | None, str]] = []
+    update = Progress.update
+
+    def spy(self: Progress, task_id, **kw):  # type: ignore[no-untyped-def]
+        update(self, task_id, **kw)
+        task = self._tasks[task_id]
+        seen.append((task.completed, task.total, MofNCompleteColumn().render(task).plain))
+
+    monkeypatch.setattr(Progress, "update", spy)
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
+    assert runner.invoke(app, ["keys", "init"], env=env).exit_code == 0
+    imp = runner.invoke(app, ["assets", "import", "--connector", "csv", str(folder), "--json"], env=env)
+    assert imp.exit_code == 0, imp.output
+    assert [done for done, _, _ in seen] == [120, 200]
+    assert all(total is None or total >= done for done, total, _ in seen), seen
+    assert [shown for _, _, shown in seen] == ["120/?", "200/?"]
+
+
+def test_progress_bar_never_shows_a_total_below_the_rows_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that reports 0 (or too few) as the total gets an unknown total, not ``25120/0``."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress
+
+    from node.cli.common import progress_bar
+
+    shown: list[str] = []
+    update = Progress.update
+
+    def spy(self: Progress, task_id, **kw):  # type: ignore[no-untyped-def]
+        update(self, task_id, **kw)
+        shown.append(MofNCompleteColumn().render(self._tasks[task_id]).plain)
+
+    monkeypatch.setattr(Progress, "update", spy)
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    with progress_bar("importing") as advance:
+        for done, total in ((25120, 0), (30000, 25000), (30000, 40000), (40000, None)):
+            advance(done, total)
+    assert shown == ["25120/?", "30000/?", "30000/40000", "40000/?"]

@@ -31,27 +31,41 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
     psi = iw.contract("psi-consent", "psi", "claims_verification")
     query = iw.contract("query", "aggregate_query", "actuarial_statistics", epsilon=1.0)
     token = c.identity.issue_token("cli:t", iw.w.insurer.id).secret
+    officer_env = env | {"NODE_STAFF_TOKEN": c.identity.issue_token("cli:t", iw.w.officer.id).secret}
+    ethics_env = env | {"MY_TOKEN": c.identity.issue_token("cli:t", iw.w.ethics.id).secret}
     patients_asset = next(a.id for a in c.assets.search() if a.table == "patients")
     iw.consent(iw.patients.patient_id.tolist()[:21])
     c.close()
-    for pid in iw.patients.patient_id.tolist()[21:22]:  # one through the officer's command
+    grant = [
+        "consent", "grant", "h1-p000099", "--partner", "insurer-a", "--purpose", "claims_verification",
+        "--channel", "app", "--evidence", "x",
+    ]  # fmt: skip
+    # issue 15 item 12: a name is not a credential; the acting officer's own token is
+    named = run(*grant, "--as", "officer", env=env)
+    assert named.returncode == 2 and "--as" in named.stderr
+    anonymous = run(*grant, env=env)
+    assert anonymous.returncode == 2 and "NODE_STAFF_TOKEN" in anonymous.stderr
+    wrong = run(*grant, "--token-env", "MY_TOKEN", env=ethics_env)
+    assert wrong.returncode == 2 and "role_forbidden" in wrong.stderr
+    for pid in iw.patients.patient_id.tolist()[21:23]:  # two through the officer's command
         granted = run(
             "consent", "grant", pid, "--partner", "insurer-a", "--purpose", "claims_verification",
-            "--channel", "signed_form", "--evidence", f"F-{pid}", "--as", "officer", env=env,
+            "--channel", "signed_form", "--evidence", f"F-{pid}", "--json", env=officer_env,
         )  # fmt: skip
         assert granted.returncode == 0, granted.stderr
-    wrong = run(
-        "consent", "grant", "h1-p000099", "--partner", "insurer-a", "--purpose", "claims_verification",
-        "--channel", "app", "--evidence", "x", "--as", "ethics", env=env,
-    )  # fmt: skip
-    assert wrong.returncode == 2 and "role_forbidden" in wrong.stderr
+    withdrawn = run("consent", "withdraw", json.loads(granted.stdout)["id"], env=officer_env)
+    assert withdrawn.returncode == 0 and "withdrawn" in withdrawn.stdout, withdrawn.stderr
+    assert run("consent", "withdraw", "cs_x", "--as", "officer", env=env).returncode == 2
+    audited = json.loads(run("audit", "ls", "--json", env=env).stdout)
+    acted = [e["actor"] for e in audited if e["action"] in ("consent.grant", "consent.withdraw")]
+    assert acted[-3:] == [iw.w.officer.id] * 3  # the audit names who acted, from their credential
     made = run(
         "products", "create", "psi-cli", "--asset", patients_asset, "--mode", "psi",
-        "--visible-to", "insurer", "--policy", '{"purposes": ["claims_verification"]}', env=env,
+        "--visible-to", "insurer", "--policy", '{"purposes": ["claims_verification"]}', env=officer_env,
     )  # fmt: skip
     assert made.returncode == 0 and " psi " in made.stdout, made.stderr
     listed = json.loads(run("consent", "ls", "--partner", "insurer-a", "--json", env=env).stdout)
-    assert len(listed) == 22 and all(x["in_force"] for x in listed)
+    assert len(listed) == 23 and sum(x["in_force"] for x in listed) == 22
 
     server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
     server = subprocess.Popen(

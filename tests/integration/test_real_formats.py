@@ -143,8 +143,11 @@ def test_hl7_gb18030_declared_in_msh18_with_every_obx_type() -> None:
     assert obs.loc["1988-5", "value"] == 5.0 and obs.loc["1988-5", "comparator"] == "<"  # SN
     assert pd.isna(obs.loc["5195-3", "value"]) and obs.loc["5195-3", "value_text"] == "1:128"  # SN ratio
     assert obs.loc["5778-6", "value_text"] == "淡黄色" and pd.isna(obs.loc["5778-6", "value"])
-    assert obs.loc["11529-5", "value_text"] == "镜下见少量炎细胞浸润\n未见恶性细胞"  # TX repetitions
-    assert obs.loc["18782-3", "value_text"] == "双肺纹理清晰\n心影不大"  # FT line break
+    assert obs.loc["11529-5", "text"] == "镜下见少量炎细胞浸润\n未见恶性细胞"  # TX repetitions
+    assert obs.loc["18782-3", "text"] == "双肺纹理清晰\n心影不大"  # FT line break
+    assert pd.isna(obs.loc["18782-3", "value_text"]) and src.free_text == {
+        "observations": ("text", "comments")
+    }
     assert obs.loc["600-7", "value_code"] == "260385009" and obs.loc["600-7", "value_system"] == "snomed_ct"
     assert obs.loc["8665-2", "value_text"] == "2025-02-20"
     assert obs.loc["33882-2", "value_text"] == "2025-03-12T08:00:00"

@@ -245,9 +245,28 @@ def assets(
     _: Principal = Depends(require("console.assets", *STAFF_ALL)),
     c: Container = Depends(container),
 ) -> Page:
-    """The catalog, a page at a time, each asset with the grade in force, its reasons and PII columns."""
+    """The catalog, a page at a time, each asset with the grade in force, its reasons, PII columns and
+    data-quality alerts (``quality_alerts``)."""
     found = c.assets.search(text, level)
-    return _page([asset_record(a) for a in found], offset, limit)
+    return _page([{**asset_record(a), "quality_alerts": quality_alerts(a)} for a in found], offset, limit)
+
+
+def quality_alerts(a: Asset) -> list[dict[str, Any]]:
+    """Every quality rule the asset's current version breaks (rule, column and counts, never values),
+    ``new`` where the previous version kept it (the import's alert); the new ones first."""
+    alerted = {(x["rule"], x["column"]) for x in a.quality.get("alerts", [])}
+    broken = [
+        {
+            "rule": r["rule"],
+            "column": r["column"],
+            "violations": r["violations"],
+            "checked": r["checked"],
+            "new": (r["rule"], r["column"]) in alerted,
+        }
+        for r in a.quality.get("rules", [])
+        if not r["passed"]
+    ]
+    return sorted(broken, key=lambda x: not x["new"])
 
 
 @router.get("/imports", response_model=Page)
