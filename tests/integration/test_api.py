@@ -114,6 +114,13 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/dsp/2025-1/transfers/{provider_pid}/{step}"): {"insurer"},
     ("GET", "/dsp/2025-1/transfers/{provider_pid}/data"): set(),  # the data address's own token only
     ("POST", "/v1/research/cohorts/attrition"): {"insurer"},
+    ("POST", "/v1/consents"): {"data_officer"},
+    ("GET", "/v1/consents"): {"data_officer"},
+    ("POST", "/v1/consents/{consent_id}/withdraw"): {"data_officer"},
+    ("GET", "/v1/psi/{contract_id}"): {"insurer"},
+    ("POST", "/v1/psi/{contract_id}"): {"insurer"},
+    ("GET", "/v1/queries/{contract_id}"): {"insurer"},
+    ("POST", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/research/datasets"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
@@ -144,7 +151,11 @@ def _concrete(env: Env, path: str) -> str:
     token_id = env.c.identity.tokens_of(env.ids["insurer"])[0].id
     path = path.replace("{asset_id}", "as_x").replace("{product_id}", "pd_x")
     path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1").replace("{job_id}", "job_x")
-    path = path.replace("{model_id}", "mdl_x").replace("{provider_pid}", "urn:uuid:x")
+    path = (
+        path.replace("{model_id}", "mdl_x")
+        .replace("{consent_id}", "cs_x")
+        .replace("{provider_pid}", "urn:uuid:x")
+    )
     path = path.replace("{dataset_id}", "urn:hnode:x:product:pd_x").replace("{step}", "suspension")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
