@@ -38,6 +38,9 @@ _KNOWN = {
     "kAnonymity",
 }
 
+# modes whose rows leave the node, de-identified: their offers state k
+ROW_LEVEL = frozenset({AccessMode.ANONYMIZED_EXTRACT, AccessMode.RESEARCH_DATASET})
+
 
 def dataset_id(node: str, product_id: str) -> str:
     return f"urn:hnode:{node}:product:{product_id}"
@@ -87,7 +90,7 @@ def catalog_offer(node: str, product: Product) -> dict[str, Any]:
         },
         {"leftOperand": "minCohortSize", "operator": "gteq", "rightOperand": integer(limits["min_cohort"])},
     ]
-    if product.access_mode == AccessMode.ANONYMIZED_EXTRACT:
+    if product.access_mode in ROW_LEVEL:
         constraints.append(
             {"leftOperand": "kAnonymity", "operator": "gteq", "rightOperand": integer(limits["k"])}
         )
@@ -143,7 +146,7 @@ def terms_from_offer(offer: dict[str, Any], product: Product, now_us: int) -> di
         "max_uses": int(limits["max_uses"]),
         "epsilon": float(limits["epsilon"]),
         "min_cohort": int(limits["min_cohort"]),
-        "k": int(limits["k"]) if product.access_mode == AccessMode.ANONYMIZED_EXTRACT else 0,
+        "k": int(limits["k"]) if product.access_mode in ROW_LEVEL else 0,
     }
     days = int(limits["max_days"])
     for c in constraints:

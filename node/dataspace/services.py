@@ -52,6 +52,8 @@ FORMATS = {
     AccessMode.AGGREGATE_QUERY: "urn:hnode:format:aggregate-query",
     AccessMode.HE_QUERY: "urn:hnode:format:he-query",
     AccessMode.FEDERATED_TRAINING: "urn:hnode:format:flower-federated-training",
+    AccessMode.PSI: "urn:hnode:format:private-set-intersection",
+    AccessMode.RESEARCH_DATASET: "urn:hnode:format:research-dataset",
 }
 _RETRY_US = (5_000_000, 30_000_000, 120_000_000, 600_000_000)
 

@@ -116,7 +116,9 @@ def dataspace_steps(
                 "/v1/nodes/join", json=node.region.join_request(code, f"{base}/dsp/2025-1")
             ).raise_for_status()
             approved = http.post(f"/v1/nodes/{code}/approve", headers=operator).json()
-            pushed = http.post("/v1/catalog", json=node.region.catalog_push(code)).json()
+            push = http.post("/v1/catalog", json=node.region.catalog_push(code))
+            push.raise_for_status()
+            pushed = push.json()
             print(
                 f"   {code} {node.settings.name:<14} key digest on chain tx {approved['anchor_tx'][:18]}...; "
                 f"catalog v{pushed['version'] % 10**6} with {pushed['entries']} products"

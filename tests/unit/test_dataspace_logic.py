@@ -130,3 +130,18 @@ def test_a_bad_offer_is_refused_naming_the_problem(offer: dict[str, object], cod
     with pytest.raises(DspError) as refused:
         odrl.terms_from_offer(offer, _product(), NOW)
     assert refused.value.code == code and refused.value.status == 400
+
+
+def test_every_access_mode_has_a_distribution_format() -> None:
+    """A product of any mode can be published in the DSP catalog (a new mode must say how it is used)."""
+    from node.asset_registry.model import AccessMode
+    from node.dataspace.services import FORMATS
+
+    assert set(FORMATS) == set(AccessMode)
+
+
+def test_the_region_accepts_every_access_mode() -> None:
+    from node.asset_registry.model import AccessMode
+    from region.service import _MODES
+
+    assert {m.value for m in AccessMode} == _MODES
