@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HNODE = str(Path(sys.executable).parent / "hnode")
 
 
+@pytest.mark.timeout(900)  # 31 steps, three hospitals, a region, Flower, TenSEAL, a browser-free console step
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     r = subprocess.run(
         [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=420
