@@ -14,7 +14,7 @@ HNODE = str(Path(sys.executable).parent / "hnode")
 @pytest.mark.timeout(900)  # 31 steps, three hospitals, a region, Flower, TenSEAL, a browser-free console step
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     r = subprocess.run(
-        [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=420
+        [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=840
     )
     assert r.returncode == 0, r.stderr[-2000:]
     # shutdown leaves nothing behind: no pending asyncio task, no exception swallowed at exit
