@@ -21,7 +21,10 @@ ok := {
 	},
 }
 
-psi := object.union(with_contract({"access_mode": "psi"}), {"request": object.union(ok.request, {"access_mode": "psi"})})
+psi := object.union(with_contract({"access_mode": "psi"}), {
+	"product": object.union(product, {"access_mode": "psi"}),
+	"request": object.union(ok.request, {"access_mode": "psi"}),
+})
 
 with_consent(facts) := object.union(psi, {"request": object.union(psi.request, {"consent": facts})})
 
