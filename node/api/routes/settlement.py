@@ -1,0 +1,88 @@
+"""One-stop settlement (商保一站式结算): the billing desk submits claims, the insurer pulls them and
+answers with signed ClaimResponses, and both see the settlements and the daily reconciliation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from node.api.deps import STAFF, container, require
+from node.bootstrap import Container
+from node.identity.model import Principal, Role
+
+router = APIRouter(prefix="/v1/settlement", tags=["settlement"])
+STAFF_AND_INSURER = (*STAFF, Role.INSURER)
+
+
+class ClaimIn(BaseModel):
+    contract_id: str = Field(max_length=32)
+    encounter_id: str = Field(min_length=1, max_length=64)
+    fields: list[str] | None = Field(
+        default=None, description="claim fields to send; default: all the contract allows"
+    )
+    version: int = Field(default=1, ge=1, le=1000, description="a corrected claim carries a new version")
+
+
+class PullIn(BaseModel):
+    contract_id: str | None = Field(default=None, max_length=32)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class ResponseIn(BaseModel):
+    response: dict[str, Any] = Field(description="the FHIR R4 ClaimResponse")
+    signature: str = Field(max_length=160, description="SM2 DER signature over its RFC 8785 JSON, hex")
+
+
+@router.post("/claims")
+def submit(
+    body: ClaimIn,
+    me: Principal = Depends(require("settlement.submit", *STAFF)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """Build, sign, seal and queue an encounter's claim; a retry returns the first claim."""
+    return c.settlement.submit(me, body.contract_id, body.encounter_id, body.fields, body.version).view()
+
+
+@router.get("/claims")
+def settlements(
+    contract_id: str | None = Query(default=None, max_length=32),
+    date: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    me: Principal = Depends(require("settlement.list", *STAFF_AND_INSURER)),
+    c: Container = Depends(container),
+) -> list[dict[str, Any]]:
+    """Claims and their settlements (an insurer sees its own)."""
+    return [r.view() for r in c.settlement.settlements(me, contract_id, date)]
+
+
+@router.get("/reconciliation")
+def reconciliation(
+    date: str = Query(pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    me: Principal = Depends(require("settlement.reconcile", *STAFF_AND_INSURER)),
+    c: Container = Depends(container),
+) -> list[dict[str, Any]]:
+    """Per insurer, the day's claims (China time): counts, totals, payable, patients' share, pending."""
+    return c.settlement.reconcile(me, date)
+
+
+@router.post("/claims/pull")
+def pull(
+    body: PullIn,
+    me: Principal = Depends(require("settlement.pull", Role.INSURER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """The insurer's unsettled claims, each signed by the node and sealed for the insurer's key."""
+    claims = c.settlement.pull(me, body.contract_id, body.limit)
+    return {"node_key": c.settlement.node_key(), "claims": [r.package for r in claims]}
+
+
+@router.post("/claims/{claim_id}/response")
+def respond(
+    claim_id: str,
+    body: ResponseIn,
+    me: Principal = Depends(require("settlement.respond", Role.INSURER)),
+    c: Container = Depends(container),
+) -> dict[str, Any]:
+    """Record the insurer's signed ClaimResponse (verified against its registered key)."""
+    return c.settlement.respond(me, claim_id, body.response, body.signature).view()
