@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.claim import Claim
 
 from connectors.registry import open_source
+from connectors.samples import write_sample_files
 from node.api.app import create_app
 from node.asset_registry.model import ProductStatus
 from node.contracts.enforcement import UsageDenied
@@ -43,6 +44,7 @@ def _today() -> str:
 @pytest.fixture
 def w(db_url: str, tmp_path: Path) -> Iterator[World]:
     c = make_container(db_url, tmp_path / "node")
+    write_sample_files(tmp_path / "samples", 25, seed=5)  # the world's other products: a few patients do
     world = build_world(c, tmp_path / "samples")
     imported = c.assets.import_source("cli:t", open_source("csv", str(FIXTURES))).assets
     p = c.products.create(

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from connectors.registry import open_source
+from connectors.samples import write_sample_files
 from node.asset_registry.model import ProductStatus
 from tests.chain_support import free_port
 from tests.conftest import make_container, node_env
@@ -30,6 +31,7 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
     port = free_port()
     env = node_env(tmp_path / "node", pg_url, listen_port=str(port))
     c = make_container(pg_url, tmp_path / "node")
+    write_sample_files(tmp_path / "samples", 25, seed=5)
     w = build_world(c, tmp_path / "samples")
     imported = c.assets.import_source("cli:t", open_source("csv", str(FIXTURES))).assets
     p = c.products.create(
