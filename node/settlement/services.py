@@ -312,6 +312,13 @@ class SettlementService:
             for r in self._matching(a, encounter_id)
             if _first(r, ("icd10", "code"))
         ]
+        if not diagnoses:  # conditions recorded for the patient without an encounter (problem list)
+            diagnoses = [
+                (str(_first(r, ("icd10", "code"))), _text(r.get("display")))
+                for a in _tables(assets, "conditions")
+                for r in self._matching(a, patient, keys=_PATIENT_KEYS)
+                if _first(r, ("icd10", "code")) and not _first(r, _ENCOUNTER_KEYS)
+            ]
         procedures = [
             (
                 str(_first(r, ("snomed_ct", "code"))),
@@ -342,12 +349,14 @@ class SettlementService:
             charges=charges,
         )
 
-    def _matching(self, asset: Asset, encounter_id: str) -> Iterator[dict[str, Any]]:
-        key = next((c.name for c in asset.columns if c.name in _ENCOUNTER_KEYS), None)
+    def _matching(
+        self, asset: Asset, value: str, keys: tuple[str, ...] = _ENCOUNTER_KEYS
+    ) -> Iterator[dict[str, Any]]:
+        key = next((c.name for c in asset.columns if c.name in keys), None)
         if key is None:
             return
         for part in self._store.read(asset.storage_ref):
-            hit = part[part[key].astype(str) == encounter_id]
+            hit = part[part[key].astype(str) == value]
             for rec in hit.to_dict("records"):
                 yield {k: (None if _missing(v) else v) for k, v in rec.items()}
 

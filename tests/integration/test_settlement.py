@@ -272,3 +272,22 @@ def test_the_insurer_settles_through_the_sdk(w: World) -> None:
         headers={"Authorization": f"Bearer {staff}"},
     )
     assert r.status_code == 422 and r.json()["code"] == "claim_no_charges"
+
+
+def test_diagnoses_come_from_the_encounter_else_from_the_patients_problem_list(w: World) -> None:
+    c = w.c
+    ct = _contract(w)
+    _consent(w, "st-p3")
+    linked = c.settlement.submit(w.officer, ct, "st-e3")
+    unlinked = c.settlement.submit(w.officer, ct, "st-e5")
+    opened = {
+        p.id: open_claim(p.package, w.insurer_key, c.signer.public_key_hex)
+        for p in c.settlement.pull(w.insurer)
+    }
+
+    def codes(claim_id: str) -> list[str]:
+        return [d["diagnosisCodeableConcept"]["coding"][0]["code"] for d in opened[claim_id]["diagnosis"]]
+
+    assert codes(linked.id) == ["E11.9"]  # the encounter's own diagnosis only
+    assert codes(unlinked.id) == ["E78.5"]  # none names st-e5: the condition recorded without an encounter
+    assert opened[linked.id]["type"]["coding"][0]["code"] == "professional"  # outpatient
