@@ -8,6 +8,7 @@ reconciliation per insurer. Every step is audited with ids and counts, never pat
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -83,7 +84,7 @@ class SettlementService:
             earlier = uow.claims.find(contract.id, encounter_id, version)
             partner = uow.principals.get(contract.partner_id)
         if earlier is not None:
-            self._event(staff, "settlement.submit", earlier.id, {"contract": contract.id, "replay": True})
+            self._audit.record_now(_replay(staff, earlier))
             return earlier
         try:
             product, assets = contract_product(self._uow, contract)
@@ -108,11 +109,10 @@ class SettlementService:
         )
         try:
             with self._usage.use_for_partner(use) as grant:
-                if grant.replayed:  # another desk submitted it meanwhile
-                    with self._uow() as uow:
-                        done = uow.claims.find(contract.id, encounter_id, version)
-                    if done is not None:
-                        return done
+                if grant.replayed:  # another desk's submission holds the use: its claim is the outcome
+                    done = self._await_claim(contract.id, encounter_id, version)
+                    self._audit.record_now(_replay(staff, done))
+                    return done
                 _, granted = granted_product(self._uow, grant)
                 enc = self._encounter(granted, encounter_id, patient)
                 now = self._clock.now_us()
@@ -158,6 +158,16 @@ class SettlementService:
         except NodeError as exc:
             self._refused(staff, contract.id, exc)
             raise
+
+    def _await_claim(self, contract_id: str, encounter_id: str, version: int) -> ClaimRecord:
+        """The claim another submission is storing under the same metered use (it takes milliseconds)."""
+        for wait in (0.0, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0):
+            time.sleep(wait)
+            with self._uow() as uow:
+                done = uow.claims.find(contract_id, encounter_id, version)
+            if done is not None:
+                return done
+        raise Conflict("the claim is being submitted: ask again shortly", code="claim_in_progress")
 
     def settlements(
         self, viewer: Principal, contract_id: str | None = None, day: str | None = None
@@ -396,6 +406,10 @@ def _event(
     actor: Principal, action: str, ref: str, details: dict[str, Any], kind: str = "claim"
 ) -> AuditEvent:
     return AuditEvent(actor.id, action, kind, ref, details=details)
+
+
+def _replay(actor: Principal, claim: ClaimRecord) -> AuditEvent:
+    return _event(actor, "settlement.submit", claim.id, {"contract": claim.contract_id, "replay": True})
 
 
 def _tables(assets: list[Asset], name: str) -> list[Asset]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -291,3 +292,14 @@ def test_diagnoses_come_from_the_encounter_else_from_the_patients_problem_list(w
     assert codes(linked.id) == ["E11.9"]  # the encounter's own diagnosis only
     assert codes(unlinked.id) == ["E78.5"]  # none names st-e5: the condition recorded without an encounter
     assert opened[linked.id]["type"]["coding"][0]["code"] == "professional"  # outpatient
+
+
+def test_concurrent_submissions_of_one_discharge_make_one_claim_and_one_use(w: World) -> None:
+    c = w.c
+    ct = _contract(w)
+    _consent(w, "st-p1")
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(lambda _: c.settlement.submit(w.officer, ct, "st-e1"), range(4)))
+    assert len({x.id for x in claims}) == 1
+    assert len(c.settlement.settlements(w.officer)) == 1
+    assert c.contracts.get(w.officer, ct).uses == 1
