@@ -33,9 +33,9 @@ def settlement_steps(
     step(first_step, "One-stop settlement at discharge: claims signed, sealed for the insurer, answered")
     latest: dict[tuple[str, str], Any] = {}
     for a in c.assets.search():
-        key = (a.connector, a.table)
-        if key in SOURCES and (key not in latest or a.version > latest[key].version):
-            latest[key] = a
+        source = (a.connector, a.table)
+        if source in SOURCES and (source not in latest or a.version > latest[source].version):
+            latest[source] = a
     product = _publish(
         c, officer.id, "住院一站式结算", [a.id for a in latest.values()], "settlement",
         {"purposes": ["claims_verification"], "consent_required": True,
@@ -56,14 +56,12 @@ def settlement_steps(
     ][:2]
     desk = {"Authorization": f"Bearer {tokens['officer-li']}"}
     with serve(c) as base, httpx.Client(base_url=base, timeout=60) as http:
-        ids = []
         for enc in chosen:
-            r = http.post(
+            posted = http.post(
                 "/v1/settlement/claims", json={"contract_id": contract, "encounter_id": enc}, headers=desk
             )
-            r.raise_for_status()
-            claim = r.json()
-            ids.append(claim["claim_id"])
+            posted.raise_for_status()
+            claim = posted.json()
             print(
                 f"   hnode settlement submit {enc} --contract {contract}: {claim['claim_id']} "
                 f"total {claim['total']:.2f} {claim['currency']} (signed SM2, sealed SM2+SM4 for the insurer)"
@@ -93,27 +91,27 @@ def settlement_steps(
             print(f"   an answer signed with another key: refused ({exc.code})")
         for claim in claims:
             payable = min(round(claim["total"]["value"] * RATE, 2), CAP)
-            s = ins.respond_claim(key, claim, payable)
+            paid = ins.respond_claim(key, claim, payable)
             print(
-                f"   ClaimResponse for {s['claim_id']}: payable {s['payable']:.2f}, "
-                f"patient pays {s['patient_share']:.2f} at the desk"
+                f"   ClaimResponse for {paid['claim_id']}: payable {paid['payable']:.2f}, "
+                f"patient pays {paid['patient_share']:.2f} at the desk"
             )
 
     step(
         first_step + 1,
         "The billing desk and the data officer see the settlements and the day's reconciliation",
     )
-    for s in c.settlement.settlements(officer, contract):
+    for rec in c.settlement.settlements(officer, contract):
         print(
-            f"   {s.id}  {s.encounter_id:<16} {s.status:<8} total {s.total:>9.2f}  "
-            f"payable {s.payable or 0:>9.2f}"
+            f"   {rec.id}  {rec.encounter_id:<16} {rec.status:<8} total {rec.total:>9.2f}  "
+            f"payable {rec.payable or 0:>9.2f}"
         )
     day = datetime.now(timezone(timedelta(hours=8))).date().isoformat()
-    for r in c.settlement.reconcile(officer, day):
+    for row in c.settlement.reconcile(officer, day):
         print(
-            f"   hnode settlement reconcile --date {day}: {r['partner_id']} claims {r['claims']} "
-            f"(settled {r['settled']}, pending {r['pending']}), total {r['total']:.2f}, "
-            f"payable {r['payable']:.2f}, patients {r['patient_share']:.2f}"
+            f"   hnode settlement reconcile --date {day}: {row['partner_id']} claims {row['claims']} "
+            f"(settled {row['settled']}, pending {row['pending']}), total {row['total']:.2f}, "
+            f"payable {row['payable']:.2f}, patients {row['patient_share']:.2f}"
         )
     ct = c.contracts.get(officer, contract)
     print(f"   {contract} settlement uses {ct.uses}/{ct.terms.max_uses} (one per claim)")
