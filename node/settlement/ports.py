@@ -32,13 +32,14 @@ class ClaimRecord:
     response_signature: str | None = None
     settled_at_us: int | None = None
 
-    def view(self) -> dict[str, Any]:
-        """For the billing desk and the insurer's listing: amounts and states, no clinical content."""
+    def view(self, for_partner: bool = False) -> dict[str, Any]:
+        """For the billing desk and the insurer's listing: amounts and states, no clinical content (and
+        not the hospital's encounter id for the insurer, which has the claim itself)."""
         return {
             "claim_id": self.id,
             "contract_id": self.contract_id,
             "partner_id": self.partner_id,
-            "encounter_id": self.encounter_id,
+            "encounter_id": None if for_partner else self.encounter_id,
             "version": self.version,
             "status": self.status,
             "total": self.total,

@@ -259,7 +259,8 @@ def test_the_insurer_settles_through_the_sdk(w: World) -> None:
     )
     assert sorted((p["payable"], p["patient_share"]) for p in paid) == [(1632.0, 408.0), (7212.0, 1803.0)]
     assert [r["settled"] for r in insurer.reconciliation(_today())] == [2]
-    assert len(insurer.settlements(ct)) == 2
+    listed = insurer.settlements(ct)
+    assert len(listed) == 2 and all(x["encounter_id"] is None for x in listed)  # the hospital's ids stay
     # the partner cannot submit claims; the desk's refusals are problem+json with the reason
     r = http.post(
         "/v1/settlement/claims",

@@ -68,7 +68,7 @@ class ClaimOut(Out):
     claim_id: str
     contract_id: str
     partner_id: str
-    encounter_id: str
+    encounter_id: str | None = Field(description="the hospital's encounter id (not shown to insurers)")
     version: int
     status: str = Field(description="queued, pulled or settled")
     total: float
@@ -123,7 +123,7 @@ def settlements(
     c: Container = Depends(container),
 ) -> list[dict[str, Any]]:
     """Claims and their settlements (an insurer sees its own)."""
-    return [r.view() for r in c.settlement.settlements(me, contract_id, date)]
+    return [r.view(me.kind == "partner") for r in c.settlement.settlements(me, contract_id, date)]
 
 
 @router.get("/reconciliation", response_model=list[ReconciliationOut])
@@ -155,4 +155,4 @@ def respond(
     c: Container = Depends(container),
 ) -> dict[str, Any]:
     """Record the insurer's signed ClaimResponse (verified against its registered key)."""
-    return c.settlement.respond(me, claim_id, body.response.model_dump(), body.signature).view()
+    return c.settlement.respond(me, claim_id, body.response.model_dump(), body.signature).view(True)
