@@ -47,6 +47,7 @@ from node.ports import ChainAnchor, Clock, PolicyEngine, Signer, SystemClock
 from node.psi.services import PsiService
 from node.queries.services import QueryService
 from node.research.services import ResearchService
+from node.settlement.services import SettlementService
 
 AT_REST_LABEL = b"hnode/at-rest-kek/v1"
 RESEARCH_LABEL = b"hnode/research-dataset/v1:"  # + dataset id: one pseudonym key per dataset
@@ -84,6 +85,7 @@ class Container:
     consents: ConsentService
     psi: PsiService
     queries: QueryService
+    settlement: SettlementService
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -185,6 +187,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         consents,
         PsiService(uow, store, contracts, usage, consents, audit),
         QueryService(uow, store, contracts, usage, audit),
+        SettlementService(
+            uow, store, contracts, usage, consents, audit, clock, signer, settings.display_name
+        ),
     )
 
 

@@ -25,7 +25,7 @@ check_names := [
 ]
 
 # uses that link identified patients (PSI over resident IDs; claims): never without consent facts
-identity_linked_modes := {"psi"}
+identity_linked_modes := {"psi", "settlement"}
 
 contract := input.contract
 

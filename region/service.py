@@ -24,12 +24,8 @@ from region import store as t
 
 _CODE = re.compile(r"^[0-9A-Za-z_.\-]{2,64}$")
 _MODES = {
-    "anonymized_extract",
-    "aggregate_query",
-    "he_query",
-    "federated_training",
-    "psi",
-    "research_dataset",
+    *("anonymized_extract", "aggregate_query", "he_query", "federated_training"),
+    *("psi", "research_dataset", "settlement"),
 }
 _ENTRY_KEYS = {"dataset_id", "title", "description", "category", "level", "access_mode", "scenarios"}
 

@@ -25,6 +25,7 @@ from node.api.routes import (
     queries,
     registry,
     research,
+    settlement,
     system,
 )
 from node.bootstrap import Container
@@ -45,7 +46,7 @@ def create_app(container: Container, *, access_log: bool | None = None) -> FastA
     problems.install(app)
     dataspace.install(app)
     routers = (system, ops, identity, audit, registry, contracts, he, fl, anonymize, console)
-    for module in (*routers, consent, psi, queries, dataspace, research):
+    for module in (*routers, consent, psi, queries, dataspace, research, settlement):
         app.include_router(module.router)
     mount_console(app)  # the officer console at /console, once built
     api_docs.install(app)

@@ -64,6 +64,8 @@ class AccessMode(StrEnum):
     # a cohort's multi-table dataset, de-identified together (k per person, keyed pseudonyms, shifted
     # dates): rows that leave, so level 4 needs ethics review and only researchers receive it
     RESEARCH_DATASET = "research_dataset"
+    # one consenting patient's claim, built from the encounter and its charges, sealed for the insurer
+    SETTLEMENT = "settlement"
 
 
 # level 4-5 data never leaves the hospital: only computations whose results are not rows. PSI tells
@@ -80,6 +82,7 @@ MODES_BY_LEVEL: dict[int, frozenset[AccessMode]] = {
             AccessMode.FEDERATED_TRAINING,
             AccessMode.PSI,
             AccessMode.RESEARCH_DATASET,
+            AccessMode.SETTLEMENT,
         }
     ),
     5: frozenset({AccessMode.AGGREGATE_QUERY, AccessMode.HE_QUERY, AccessMode.FEDERATED_TRAINING}),

@@ -495,6 +495,8 @@ POLICY_KEYS = {
     *("max_members", "min_members", "psi_reveal"),
     # aggregate queries: the columns a partner may group by and the measures it may ask for
     *("dimensions", "measures"),
+    # settlement: the FHIR Claim fields a claim may carry (minimum necessary; see node.settlement.claim)
+    "claim_fields",
 }
 
 

@@ -23,6 +23,7 @@ from node.cli import (
     insurer,
     region,
     research,
+    settlement,
 )
 from node.cli.common import exit_on_error
 
@@ -50,6 +51,8 @@ contracts.partner_app.command("dataset")(research.dataset)
 app.add_typer(contracts.partner_app, name="partner")
 contracts.partner_app.command("psi")(insurer.psi)
 contracts.partner_app.command("query")(insurer.query)
+contracts.partner_app.add_typer(settlement.claims_app, name="claims")
+app.add_typer(settlement.settlement_app, name="settlement")
 app.add_typer(consent.consent_app, name="consent")
 app.add_typer(contracts.chain_app, name="chain")
 app.add_typer(he.he_app, name="he")

@@ -136,6 +136,13 @@ class UsageService:
         with self._metered(principal, req) as grant:
             return grant
 
+    @contextmanager
+    def use_for_partner(self, req: UsageRequest) -> Iterator[UsageGrant]:
+        """``use`` with the node acting for the contract's partner (a claim the billing desk submits for
+        the insurer): decided and metered as the partner's own use, refunded if the work fails."""
+        with self._metered(None, req) as grant:
+            yield grant
+
     def check_for_partner(self, req: UsageRequest) -> UsageGrant:
         """The node acting for the contract's partner (an FL round): as ``check``, the partner being
         whoever the locked contract names."""

@@ -18,7 +18,8 @@ from node.errors import Conflict, InvalidInput
 DAY_US = 86_400_000_000
 REQUIRED_PROHIBITIONS = ("re_identification", "onward_transfer")
 KNOWN_PROHIBITIONS = frozenset({*REQUIRED_PROHIBITIONS, "linkage", "commercial_resale"})
-KNOWN_DUTIES = frozenset({"delete_after", "report_results", "cite_source", "notify_breach"})
+# claim_fields: the FHIR Claim fields a settlement contract lets a claim carry (minimum necessary)
+KNOWN_DUTIES = frozenset({"delete_after", "report_results", "cite_source", "notify_breach", "claim_fields"})
 
 
 class State(IntEnum):
@@ -113,6 +114,11 @@ class Terms:
         if not isinstance(duties, dict) or not {d.rsplit("_days", 1)[0] for d in duties} <= KNOWN_DUTIES:
             raise InvalidInput(
                 f"terms.duties keys must be among: {', '.join(sorted(KNOWN_DUTIES))}", code="terms_invalid"
+            )
+        fields = duties.get("claim_fields", [])
+        if not isinstance(fields, list) or not all(isinstance(f, str) and len(f) <= 32 for f in fields):
+            raise InvalidInput(
+                "terms.duties.claim_fields must be a list of field names", code="terms_invalid"
             )
         return cls(
             purpose=purpose,

@@ -205,3 +205,97 @@ def sm4_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> 
         raise InvalidInput(
             "decryption failed: wrong key or the data was altered", code="ciphertext_invalid"
         ) from None
+
+
+# ---------------------------------------------------------------- SM2 public-key encryption (GB/T 32918.4)
+
+_C1_LEN = 65  # 04 || x || y
+_C3_LEN = 32  # SM3 digest
+
+
+def sm2_encrypt(public_key: PublicKey, plaintext: bytes) -> bytes:
+    """SM2 encryption of a short message (a data key) for ``public_key``: ``C1||C3||C2`` with C1 the
+    uncompressed point ``04||x||y`` (GB/T 32918.4-2016; gmssl ``CryptSM2(mode=1)`` reads it after the
+    leading ``04`` is removed). Tongsuo computes it and returns the GM/T 0009 DER form, re-encoded here."""
+    if not plaintext:
+        raise InvalidInput("nothing to encrypt", code="plaintext_empty")
+    der = _pkey_op(public_key._key, "encrypt", plaintext)
+    x, y, c3, c2 = _sm2_cipher_from_der(der)
+    return b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big") + c3 + c2
+
+
+def sm2_decrypt(private_key: PrivateKey, ciphertext: bytes) -> bytes:
+    """Inverse of ``sm2_encrypt``; a wrong key or an altered ciphertext is ``InvalidInput``."""
+    if len(ciphertext) <= _C1_LEN + _C3_LEN or ciphertext[0] != 4:
+        raise InvalidInput("SM2 ciphertext is not C1||C3||C2", code="ciphertext_invalid")
+    x = int.from_bytes(ciphertext[1:33], "big")
+    y = int.from_bytes(ciphertext[33:65], "big")
+    c3, c2 = ciphertext[65:97], ciphertext[97:]
+    der = _der_seq(_der_int(x) + _der_int(y) + _der_tlv(0x04, c3) + _der_tlv(0x04, c2))
+    return _pkey_op(private_key._key, "decrypt", der)
+
+
+def _pkey_op(key: object, op: str, data: bytes) -> bytes:
+    from tongsuopy.backends.tongsuo.backend import backend
+
+    lib, ffi = backend._lib, backend._ffi
+    init, run = (
+        (lib.EVP_PKEY_encrypt_init, lib.EVP_PKEY_encrypt)
+        if op == "encrypt"
+        else (lib.EVP_PKEY_decrypt_init, lib.EVP_PKEY_decrypt)
+    )
+    ctx = lib.EVP_PKEY_CTX_new(key._evp_pkey, ffi.NULL)  # type: ignore[attr-defined]
+    if ctx == ffi.NULL:
+        raise MemoryError("EVP_PKEY_CTX_new failed")
+    ctx = ffi.gc(ctx, lib.EVP_PKEY_CTX_free)
+    out_len = ffi.new("size_t *")
+    ok = init(ctx) == 1 and run(ctx, ffi.NULL, out_len, data, len(data)) == 1
+    buf = ffi.new("unsigned char[]", max(1, out_len[0])) if ok else None
+    ok = ok and run(ctx, buf, out_len, data, len(data)) == 1
+    backend._consume_errors()
+    if not ok:
+        raise InvalidInput(
+            "SM2 decryption failed: wrong key or the data was altered", code="ciphertext_invalid"
+        )
+    return bytes(ffi.buffer(buf)[: out_len[0]])
+
+
+def _der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def _der_tlv(tag: int, value: bytes) -> bytes:
+    return bytes([tag]) + _der_len(len(value)) + value
+
+
+def _der_int(v: int) -> bytes:
+    raw = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big")  # a leading zero keeps it positive
+    return _der_tlv(0x02, raw)
+
+
+def _der_seq(body: bytes) -> bytes:
+    return _der_tlv(0x30, body)
+
+
+def _der_read(buf: bytes, at: int, tag: int) -> tuple[bytes, int]:
+    if at + 2 > len(buf) or buf[at] != tag:
+        raise InvalidInput("SM2 ciphertext is not well-formed DER", code="ciphertext_invalid")
+    n, at = buf[at + 1], at + 2
+    if n & 0x80:
+        k = n & 0x7F
+        n, at = int.from_bytes(buf[at : at + k], "big"), at + k
+    if at + n > len(buf):
+        raise InvalidInput("SM2 ciphertext is truncated", code="ciphertext_invalid")
+    return buf[at : at + n], at + n
+
+
+def _sm2_cipher_from_der(der: bytes) -> tuple[int, int, bytes, bytes]:
+    body, _ = _der_read(der, 0, 0x30)
+    x, at = _der_read(body, 0, 0x02)
+    y, at = _der_read(body, at, 0x02)
+    c3, at = _der_read(body, at, 0x04)
+    c2, _ = _der_read(body, at, 0x04)
+    return int.from_bytes(x, "big"), int.from_bytes(y, "big"), c3, c2

@@ -54,6 +54,7 @@ FORMATS = {
     AccessMode.FEDERATED_TRAINING: "urn:hnode:format:flower-federated-training",
     AccessMode.PSI: "urn:hnode:format:private-set-intersection",
     AccessMode.RESEARCH_DATASET: "urn:hnode:format:research-dataset",
+    AccessMode.SETTLEMENT: "urn:hnode:format:claim-settlement",
 }
 _RETRY_US = (5_000_000, 30_000_000, 120_000_000, 600_000_000)
 

@@ -37,6 +37,7 @@ from node.demo.he import he_steps
 from node.demo.insurer import insurer_steps
 from node.demo.registry import registry_steps
 from node.demo.research import research_steps
+from node.demo.settlement import settlement_steps
 
 ACTOR = "cli:demo"
 
@@ -160,7 +161,8 @@ def run(data_dir: str) -> None:
     he_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=19)
     fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
     insurer_steps(c, _Server, tokens, partner_keys, root / "samples", first_step=22)
-    dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=25)
+    settlement_steps(c, _Server, tokens, partner_keys, first_step=25)
+    dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=27)
     research_steps(
         c,
         _Server,
@@ -168,10 +170,10 @@ def run(data_dir: str) -> None:
         partner_keys["cq-research"],
         root / "samples",
         root / "datasets",
-        27,
+        29,
     )
 
-    step(29, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(31, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -182,9 +184,9 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(30, "Tamper with a copy of the database: verification names the first broken entry")
+    step(32, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
-    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=31)
+    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=33)
     c.close()
     print("\nDemo finished. The node's files are in", root)
 

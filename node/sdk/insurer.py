@@ -8,13 +8,18 @@ blinded with a fresh key that never leaves this process, and the node's answer i
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from node.crypto.sm import PrivateKey
 from node.errors import PolicyDenied
 from node.psi.identifiers import display, parse_members
 from node.psi.protocol import PsiClient
 from node.sdk.partner import PartnerClient
+from node.settlement.claim import claim_response
+from node.settlement.sealing import open_claim, sign_response
 
 
 class InsurerClient:
@@ -66,4 +71,60 @@ class InsurerClient:
     ) -> dict[str, Any]:
         body = {"measures": list(measures), "by": list(by), "where": list(where), "epsilon": epsilon}
         out: dict[str, Any] = self._node._call("POST", f"/v1/queries/{contract_id}", json=body)
+        return out
+
+    # -- one-stop settlement ---------------------------------------------------------------------
+    def pull_claims(
+        self, key: PrivateKey, contract_id: str | None = None, node_key: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """The unsettled claims, decrypted with ``key`` (which stays here) and each checked against the
+        node's signature: ``node_key`` pins the node's public key (else the one the node announces)."""
+        answer = self._node._call(
+            "POST", "/v1/settlement/claims/pull", json={"contract_id": contract_id, "limit": limit}
+        )
+        signer = node_key or answer["node_key"]
+        return [open_claim(p, key, signer) for p in answer["claims"]]
+
+    def respond_claim(
+        self, key: PrivateKey, claim: dict[str, Any], payable: float, insurer: str = ""
+    ) -> dict[str, Any]:
+        """Answer a claim with a ClaimResponse paying ``payable``, signed with ``key``."""
+        total = claim["total"]
+        created = datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds")
+        doc = claim_response(
+            "cr-" + secrets.token_hex(8),
+            claim["id"],
+            total["value"],
+            round(payable, 2),
+            total.get("currency", "CNY"),
+            insurer or str((claim.get("insurer") or {}).get("display", "")),
+            created,
+        )
+        out: dict[str, Any] = self._node._call(
+            "POST", f"/v1/settlement/claims/{claim['id']}/response", json=sign_response(doc, key)
+        )
+        return out
+
+    def settle_claims(
+        self,
+        key: PrivateKey,
+        adjudicate: Callable[[dict[str, Any]], float],
+        contract_id: str | None = None,
+        node_key: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Pull, verify, decrypt, adjudicate (``adjudicate(claim)`` returns the payable amount) and answer."""
+        return [
+            self.respond_claim(key, claim, adjudicate(claim))
+            for claim in self.pull_claims(key, contract_id, node_key)
+        ]
+
+    def settlements(self, contract_id: str | None = None, day: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("contract_id", contract_id), ("date", day)) if v}
+        out: list[dict[str, Any]] = self._node._call("GET", "/v1/settlement/claims", params=params)
+        return out
+
+    def reconciliation(self, day: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = self._node._call(
+            "GET", "/v1/settlement/reconciliation", params={"date": day}
+        )
         return out

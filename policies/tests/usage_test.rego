@@ -26,6 +26,13 @@ psi := object.union(with_contract({"access_mode": "psi"}), {
 	"request": object.union(ok.request, {"access_mode": "psi"}),
 })
 
+settlement := object.union(with_contract({"access_mode": "settlement"}), {
+	"product": object.union(product, {"access_mode": "settlement"}),
+	"request": object.union(ok.request, {"access_mode": "settlement", "cohort_size": null}),
+})
+
+with_claim_consent(facts) := object.union(settlement, {"request": object.union(settlement.request, {"consent": facts})})
+
 with_consent(facts) := object.union(psi, {"request": object.union(psi.request, {"consent": facts})})
 
 with_contract(patch) := object.union(ok, {"contract": object.union(contract, patch)})
@@ -98,6 +105,15 @@ cases := {
 		"reasons": [],
 	},
 	"denies_psi_without_consent_facts": {"input": psi, "reasons": ["consent_given"]},
+	"denies_a_claim_without_consent_facts": {"input": settlement, "reasons": ["consent_given"]},
+	"denies_a_claim_for_a_patient_without_consent": {
+		"input": with_claim_consent({"required": true, "subjects": 1, "without_consent": 1, "excluded": false}),
+		"reasons": ["consent_given"],
+	},
+	"allows_a_claim_for_a_consenting_patient": {
+		"input": with_claim_consent({"required": true, "subjects": 1, "without_consent": 0, "excluded": false}),
+		"reasons": [],
+	},
 	"allows_psi_when_the_product_needs_no_consent": {
 		"input": with_consent({"required": false, "subjects": 500, "without_consent": 500, "excluded": false}),
 		"reasons": [],

@@ -75,6 +75,11 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "refused, nothing sent (line 6:",
         "noise count                discrete Laplace (OpenDP), clamped at 0, scale 4, ε 0.25",
         "150 consents, 149 in force",
+        "(the same claim; no second metered use)",
+        "node signature verified, decrypted with its own key",
+        "an answer signed with another key: refused (claim_response_signature_invalid)",
+        "claims 2 (settled 2, pending 0)",
+        "settlement uses 2/100 (one per claim)",
     ):
         assert expected in out, expected
     assert out.count(" -> ACTIVE") == 2

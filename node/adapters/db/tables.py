@@ -345,3 +345,30 @@ consents = Table(
     Index("ix_consents_partner_purpose", "partner_id", "purpose"),
     Index("ix_consents_patient_id", "patient_id"),
 )
+
+# one-stop settlement: one claim per contract, encounter and version; amounts in fen (0.01 CNY)
+settlement_claims = Table(
+    "settlement_claims",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("contract_id", String(32), ForeignKey("contracts.id"), nullable=False),
+    Column("partner_id", String(32), ForeignKey("principals.id"), nullable=False),
+    Column("encounter_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("package", JSON, nullable=False),
+    Column("usage_id", String(32), nullable=False),
+    Column("submitted_by", String(64), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("pulled_at_us", BigInteger),
+    Column("payable_fen", BigInteger),
+    Column("patient_share_fen", BigInteger),
+    Column("response", JSON),
+    Column("response_signature", String(160)),
+    Column("settled_at_us", BigInteger),
+    Index("ux_settlement_claims_encounter", "contract_id", "encounter_id", "version", unique=True),
+    Index("ix_settlement_claims_partner_status", "partner_id", "status"),
+    Index("ix_settlement_claims_created", "created_at_us"),
+)

@@ -26,6 +26,7 @@ from node.adapters.db.registry_repositories import (
     SqlQuarantineRepository,
 )
 from node.adapters.db.repositories import SqlAuditRepository, SqlPrincipalRepository, SqlTokenRepository
+from node.adapters.db.settlement_repositories import SqlClaimRepository
 from node.errors import DependencyUnavailable
 
 _UNAVAILABLE = (OperationalError, ProgrammingError)
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     transfers: SqlTransferRepository
     callbacks: SqlCallbackRepository
     consents: SqlConsentRepository
+    claims: SqlClaimRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.transfers = SqlTransferRepository(self._conn)
         self.callbacks = SqlCallbackRepository(self._conn)
         self.consents = SqlConsentRepository(self._conn)
+        self.claims = SqlClaimRepository(self._conn)
         return self
 
     def __exit__(
