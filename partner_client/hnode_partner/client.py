@@ -176,7 +176,7 @@ def training_job(negotiations: list[Negotiation], rounds: int, dp_epsilon: float
     """A federated job whose hospitals are those where the partner holds a FINALIZED federated-training
     contract negotiated over DSP (found in the region's catalog), instead of a hand-written list."""
     hospitals = {
-        n.node: {"contract_id": n.contract_id, "product_id": n.product_id}
+        n.node: {"contract_id": n.contract_id}  # each contract names its product; a job cannot
         for n in negotiations
         if n.state == "FINALIZED" and n.access_mode == "federated_training" and n.contract_id
     }

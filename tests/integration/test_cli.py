@@ -17,11 +17,11 @@ HNODE = str(Path(sys.executable).parent / "hnode")
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
     full_env.update(env or {})
-    r = subprocess.run([HNODE, *args], capture_output=True, env=full_env, timeout=60, input=stdin)
+    r = subprocess.run([HNODE, *args], capture_output=True, env=full_env, timeout=timeout, input=stdin)
     return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 

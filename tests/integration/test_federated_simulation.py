@@ -69,7 +69,7 @@ def test_round_configuration_is_checked_by_the_client() -> None:
 
 
 def test_cli_bench_prints_one_json_object() -> None:
-    r = hnode("fl", "bench", "--json", "--rounds", "2")
+    r = hnode("fl", "bench", "--json", "--rounds", "2", timeout=280)  # Ray starts, then four trainings
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
     assert {"centralized_auc", "federated_auc", "seconds_per_round"} <= set(out)
