@@ -10,9 +10,9 @@ from collections import OrderedDict, defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from node.api.deps import container, require
+from node.api.deps import container, public, require
 from node.api.schemas import AuditEntryOut, PrincipalOut
 from node.asset_registry.catalog import asset_record
 from node.asset_registry.model import Asset, Product
@@ -57,6 +57,8 @@ class AuditPage(BaseModel):
 class ChallengeIn(BaseModel):
     name: str = Field(min_length=2, max_length=64, description="the staff member's principal name")
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "zhang-officer"}]})
+
 
 class ChallengeOut(BaseModel):
     challenge: str = Field(description="canonical JSON: sign exactly these UTF-8 bytes with your SM2 key")
@@ -70,6 +72,42 @@ class SignedChallengeIn(BaseModel):
     signature: str = Field(
         min_length=16, max_length=200, description="yours, DER hex (SM2, SM3, ID 1234567812345678)"
     )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "challenge": '{"expires_at_us":1796000120000000,"node":"cq-hospital-1","nonce":"9f2c...",'
+                    '"principal":"zhang-officer","purpose":"hnode-console-login"}',
+                    "node_signature": "30450221009b7e...",
+                    "signature": "3046022100e41a...",
+                }
+            ]
+        }
+    )
+
+
+class MapNode(BaseModel):
+    id: str
+    name: str
+    kind: str = Field(description="department, source_system, asset, product, contract or partner")
+    level: int | None = Field(description="the grade (1-5) of assets, products and contracts")
+
+
+class MapLink(BaseModel):
+    source: str
+    target: str
+
+
+class DataMapOut(BaseModel):
+    """The data map as a graph: departments and source systems -> assets -> products -> contracts ->
+    partners."""
+
+    nodes: list[MapNode]
+    links: list[MapLink]
+    level_colours: dict[int, str] = Field(description="display colour of each level")
+    contracts_shown: int
+    contracts_total: int
 
 
 _USED_NONCES: OrderedDict[str, int] = OrderedDict()  # redeemed challenges of this process, until they expire
@@ -113,7 +151,11 @@ def open_session(
     )
 
 
-@router.post("/challenge", response_model=ChallengeOut)
+@router.post(
+    "/challenge",
+    response_model=ChallengeOut,
+    openapi_extra=public("step 1 of the SM2 sign-in: the caller has no token yet", 422, 503),
+)
 def sm2_challenge(body: ChallengeIn, c: Container = Depends(container)) -> ChallengeOut:
     """Sign-in without a token, step 1 (no authentication): a two-minute challenge for staff who have
     a registered SM2 key. Sign it, e.g. ``printf '%s' "$CHALLENGE" | hnode crypto sign key.pem -``."""
@@ -121,7 +163,12 @@ def sm2_challenge(body: ChallengeIn, c: Container = Depends(container)) -> Chall
     return ChallengeOut(challenge=ch.text, node_signature=ch.node_signature, expires_at_us=ch.expires_at_us)
 
 
-@router.post("/session/sm2", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/session/sm2",
+    response_model=SessionOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=public("step 2 of the SM2 sign-in: the signed challenge is the credential", 401, 422, 503),
+)
 def open_session_sm2(body: SignedChallengeIn, c: Container = Depends(container)) -> SessionOut:
     """Sign-in without a token, step 2 (no authentication): the signed challenge buys a one-hour
     console session; a wrong, reused or expired signature is 401 (audited for a known person)."""
@@ -329,7 +376,7 @@ MAP_CONTRACTS = 200  # the most recent ones: a map of thousands of contracts wou
 LEVEL_COLOURS = {1: "#67c23a", 2: "#95d475", 3: "#e6a23c", 4: "#f56c6c", 5: "#a8071a"}
 
 
-@router.get("/map")
+@router.get("/map", response_model=DataMapOut)
 def data_map(
     me: Principal = Depends(require("console.map", *STAFF_ALL)), c: Container = Depends(container)
 ) -> dict[str, Any]:
