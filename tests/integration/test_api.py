@@ -115,6 +115,13 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/dsp/2025-1/transfers/{provider_pid}/data"): set(),  # the data address's own token only
     ("POST", "/v1/research/cohorts/attrition"): {"insurer"},
     ("POST", "/v1/research/datasets"): {"insurer"},
+    ("POST", "/v1/consents"): {"data_officer"},
+    ("GET", "/v1/consents"): {"data_officer"},
+    ("POST", "/v1/consents/{consent_id}/withdraw"): {"data_officer"},
+    ("GET", "/v1/psi/{contract_id}"): {"insurer"},
+    ("POST", "/v1/psi/{contract_id}"): {"insurer"},
+    ("GET", "/v1/queries/{contract_id}"): {"insurer"},
+    ("POST", "/v1/queries/{contract_id}"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
 
@@ -146,6 +153,7 @@ def _concrete(env: Env, path: str) -> str:
     path = path.replace("{contract_id}", "ct_x").replace("{seq}", "1").replace("{job_id}", "job_x")
     path = path.replace("{model_id}", "mdl_x").replace("{provider_pid}", "urn:uuid:x")
     path = path.replace("{dataset_id}", "urn:hnode:x:product:pd_x").replace("{step}", "suspension")
+    path = path.replace("{consent_id}", "cs_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 

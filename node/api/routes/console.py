@@ -32,6 +32,8 @@ OPERATORS = (Role.ADMIN, Role.DATA_OFFICER)
 SESSION_LABEL = "console session"
 ONE_TIME_PREFIX = "one-time"
 PENDING = {State.PENDING_APPROVAL, State.PENDING_ETHICS}
+MAX_OFFSET = 10**9  # beyond any list here, and within the databases' 64-bit OFFSET
+SEQ_MAX = 2**63 - 1  # audit sequence numbers are 64-bit
 
 
 class SessionOut(BaseModel):
@@ -210,7 +212,7 @@ def _contract_row(ct: Contract, people: dict[str, Principal], products: dict[str
 
 @router.get("/pending", response_model=Page)
 def pending(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.pending", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -260,7 +262,7 @@ def pending(
 def contracts(
     state: str | None = None,
     q: str | None = Query(None, max_length=100, description="id, partner or product name contains"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.contracts", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -287,7 +289,7 @@ def contracts(
 def assets(
     text: str | None = Query(None, max_length=100),
     level: int | None = Query(None, ge=1, le=5),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     _: Principal = Depends(require("console.assets", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -299,7 +301,7 @@ def assets(
 
 @router.get("/imports", response_model=Page)
 def imports(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     _: Principal = Depends(require("console.imports", *OPERATORS)),
     c: Container = Depends(container),
@@ -327,7 +329,7 @@ def imports(
 
 @router.get("/he-queries", response_model=Page)
 def he_queries(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.he", *OPERATORS)),
     c: Container = Depends(container),
@@ -353,7 +355,7 @@ def he_queries(
 
 @router.get("/audit", response_model=AuditPage)
 def audit(
-    before_seq: int | None = Query(None, ge=1),
+    before_seq: int | None = Query(None, ge=1, le=SEQ_MAX),
     limit: int = Query(20, ge=1, le=200),
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64),
