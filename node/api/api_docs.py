@@ -26,11 +26,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from pydantic.json_schema import models_json_schema
 from starlette.responses import HTMLResponse
 
 from node.api.problems import MEDIA_TYPE
 from node.api.schemas import Problem
-from node.api.schemas_dataspace import DspErrorObject
+from node.api.schemas_dataspace import REQUESTS, DspErrorObject
 from node.config import Settings
 
 log = logging.getLogger("node.api")
@@ -164,6 +165,10 @@ def _describe(app: FastAPI) -> dict[str, Any]:
     components["DspErrorObject"] = DspErrorObject.model_json_schema(
         ref_template="#/components/schemas/{model}", by_alias=True
     )
+    _, messages = models_json_schema(  # the DSP request messages, which those routes read themselves
+        [(m, "validation") for m in REQUESTS], ref_template="#/components/schemas/{model}", by_alias=True
+    )
+    components.update(messages.get("$defs", {}))
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     requirements = route_requirements(app)

@@ -146,6 +146,9 @@ def test_the_dataspace_protocol_binding_documents_its_messages_and_error_objects
         assert "422" not in responses and "403" not in responses, (method, path)
         if method == "POST":  # an unreadable or oversized body is refused by the node, before the protocol
             assert responses["413"]["content"] == {"application/problem+json": {"schema": PROBLEM}}
+            if not path.endswith("{step}"):  # the message it reads, documented (checked as a body above)
+                body = op["requestBody"]["content"]["application/json"]["schema"]
+                assert _resolve(spec, body)["title"].endswith("Message"), (method, path)
         (status, ok), *more = [(s, r) for s, r in responses.items() if s.startswith("2")]
         assert not more and status in {"200", "201"}, (method, path)
         message = _resolve(spec, ok["content"]["application/json"]["schema"])

@@ -15,13 +15,22 @@ from node.api.deps import ANY_ROLE, bearer, container, public, require
 from node.api.problems import audit_failure
 from node.api.schemas import Out
 from node.api.schemas_dataspace import (
+    CatalogRequestMessage,
+    ContractAgreementVerificationMessage,
+    ContractNegotiationEventMessage,
+    ContractNegotiationTerminationMessage,
+    ContractRequestMessage,
     DspAgreement,
     DspCatalog,
     DspDataset,
     DspNegotiation,
     DspTransfer,
     DspVersions,
+    TransferCompletionMessage,
     TransferExtractOut,
+    TransferRequestMessage,
+    TransferTerminationMessage,
+    request_body,
 )
 from node.bootstrap import Container
 from node.dataspace.messages import PATH, error_body
@@ -99,7 +108,12 @@ def versions(
     return c.dataspace.versions()
 
 
-@router.post(f"{PATH}/catalog/request", summary="CatalogRequestMessage -> Catalog", **_answer(DspCatalog))
+@router.post(
+    f"{PATH}/catalog/request",
+    summary="CatalogRequestMessage -> Catalog",
+    **_answer(DspCatalog),
+    openapi_extra=request_body(CatalogRequestMessage),
+)
 def catalog(
     request: Request,
     message: Any = Depends(body("catalog")),
@@ -121,7 +135,11 @@ def dataset(
     return c.dataspace.dataset(me, dataset_id, _base(request))
 
 
-@router.post(f"{PATH}/negotiations/request", **_answer(DspNegotiation, status.HTTP_201_CREATED))
+@router.post(
+    f"{PATH}/negotiations/request",
+    **_answer(DspNegotiation, status.HTTP_201_CREATED),
+    openapi_extra=request_body(ContractRequestMessage),
+)
 def negotiation_request(
     message: Any = Depends(body("negotiation")),
     me: Principal = Depends(caller("dsp.negotiation.request", "negotiation", *CONSUMERS)),
@@ -152,7 +170,11 @@ def negotiation_agreement(
     return c.dataspace.agreement(me, provider_pid)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/request", **_answer(DspNegotiation))
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/request",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractRequestMessage),
+)
 def negotiation_counter_request(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -162,7 +184,11 @@ def negotiation_counter_request(
     return c.dataspace.counter_request(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/events", **_answer(DspNegotiation))
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/events",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractNegotiationEventMessage),
+)
 def negotiation_event(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -172,7 +198,11 @@ def negotiation_event(
     return c.dataspace.event(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/agreement/verification", **_answer(DspNegotiation))
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/agreement/verification",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractAgreementVerificationMessage),
+)
 def negotiation_verification(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -184,7 +214,11 @@ def negotiation_verification(
     return c.dataspace.verify(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/termination", **_answer(DspNegotiation))
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/termination",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractNegotiationTerminationMessage),
+)
 def negotiation_termination(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -194,7 +228,11 @@ def negotiation_termination(
     return c.dataspace.terminate(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/transfers/request", **_answer(DspTransfer, status.HTTP_201_CREATED))
+@router.post(
+    f"{PATH}/transfers/request",
+    **_answer(DspTransfer, status.HTTP_201_CREATED),
+    openapi_extra=request_body(TransferRequestMessage),
+)
 def transfer_request(
     request: Request,
     message: Any = Depends(body("transfer")),
@@ -215,7 +253,11 @@ def transfer(
     return c.dataspace.transfer(me, provider_pid)
 
 
-@router.post(f"{PATH}/transfers/{{provider_pid}}/completion", **_answer(DspTransfer))
+@router.post(
+    f"{PATH}/transfers/{{provider_pid}}/completion",
+    **_answer(DspTransfer),
+    openapi_extra=request_body(TransferCompletionMessage),
+)
 def transfer_completion(
     provider_pid: str,
     message: Any = Depends(body("transfer")),
@@ -225,7 +267,11 @@ def transfer_completion(
     return c.dataspace.transfer_end(me, provider_pid, message, "completion")
 
 
-@router.post(f"{PATH}/transfers/{{provider_pid}}/termination", **_answer(DspTransfer))
+@router.post(
+    f"{PATH}/transfers/{{provider_pid}}/termination",
+    **_answer(DspTransfer),
+    openapi_extra=request_body(TransferTerminationMessage),
+)
 def transfer_termination(
     provider_pid: str,
     message: Any = Depends(body("transfer")),
