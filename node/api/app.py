@@ -39,8 +39,9 @@ def create_app(container: Container, *, access_log: bool | None = None) -> FastA
         redoc_url=None,
         title="Hospital data-space node",
         version=node_version(),
-        description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json; every route but /health, "
-        "/ready and the documentation needs a bearer token and one of the roles in its `x-roles`.",
+        description="医院可信数据空间节点 API. Errors are RFC 9457 problem+json (the Dataspace Protocol "
+        "routes answer its error objects). Every route needs a bearer token and one of the roles in its "
+        "`x-roles`, but the documentation and the routes marked `x-public`, which say why.",
     )
     app.state.container = container
     problems.install(app)

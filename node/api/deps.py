@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,6 +13,14 @@ from node.errors import DependencyUnavailable, NodeError, Unauthorized
 from node.identity.model import Principal, Role
 
 _bearer = HTTPBearer(auto_error=False, description="Token issued by `hnode tokens issue`")
+bearer = _bearer  # the node's token scheme, for dependencies that wrap ``require``
+
+
+def public(reason: str, *problems: int) -> dict[str, Any]:
+    """``openapi_extra`` of a route that takes no node token by design (``reason`` says why); the API
+    description documents it as public with the problem+json answers ``problems`` (and 400/413 for a
+    body). Tests keep an explicit list of these routes."""
+    return {"x-public": reason, "x-problems": sorted(problems)}
 
 
 async def container(request: Request) -> Container:

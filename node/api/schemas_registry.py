@@ -40,9 +40,17 @@ class ImportIn(BaseModel):
 class FixIn(BaseModel):
     record_base64: str = Field(min_length=4, max_length=14_000_000, description="The corrected record")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"record_base64": "cGF0aWVudF9pZCxsb2luYyx2YWx1ZQpQMDAxLDQ1NDgtNCw2LjEK"}]
+        }
+    )
+
 
 class DiscardIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "重复记录，源系统已更正"}]})
 
 
 class GradeIn(BaseModel):
@@ -172,3 +180,39 @@ class ExtractOut(Out):
 
 class CatalogOut(Out):
     """DCAT JSON-LD (``dcat:Catalog``): datasets and the data services (products) offering them."""
+
+
+class AssetVersionOut(Out):
+    """One version of an asset: the import that wrote it, its source digest and quality."""
+
+    asset_id: str
+    version: int
+    import_id: str
+    source_digest: str
+    storage_ref: str
+    rows: int
+    quality: dict[str, Any]
+    created_at_us: int
+
+
+class QuarantinedOut(Out):
+    """A record an import kept out: where it was and why (no patient data); the record stays sealed."""
+
+    id: str
+    import_id: str
+    connector: str
+    source_uri: str
+    location: str
+    reason: str
+    status: Literal["held", "fixed", "discarded"]
+    created_at_us: int
+    resolved_by: str | None = None
+    resolved_at_us: int | None = None
+    resolution: str | None = None
+
+
+class FixedOut(Out):
+    """The import of a corrected record and the assets it wrote."""
+
+    import_id: str
+    assets: list[AssetOut]

@@ -125,12 +125,17 @@ def terms_from_offer(offer: dict[str, Any], product: Product, now_us: int) -> di
     """Our terms (``Terms.parse`` input) from a request's offer; what it leaves out is the catalog's."""
     limits = offer_limits(product.policy_template)
     permissions = offer.get("permission") or []
+    if not isinstance(permissions, list):
+        raise _bad("permission must be an array")
     constraints: list[dict[str, Any]] = []
     for permission in permissions:
         if not isinstance(permission, dict) or permission.get("action") != "use":
             raise _bad("each permission must be the action 'use'")
-        for c in permission.get("constraint") or []:
-            if not isinstance(c, dict) or "leftOperand" not in c:
+        found = permission.get("constraint") or []
+        if not isinstance(found, list):
+            raise _bad("constraint must be an array")
+        for c in found:
+            if not isinstance(c, dict) or not isinstance(c.get("leftOperand"), str):
                 raise _bad("only atomic constraints (leftOperand, operator, rightOperand) are understood")
             if c["leftOperand"] not in _KNOWN:
                 raise _bad(

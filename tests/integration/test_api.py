@@ -122,6 +122,13 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/research/datasets"): {"insurer"},
+    ("POST", "/v1/consents"): {"data_officer"},
+    ("GET", "/v1/consents"): {"data_officer"},
+    ("POST", "/v1/consents/{consent_id}/withdraw"): {"data_officer"},
+    ("GET", "/v1/psi/{contract_id}"): {"insurer"},
+    ("POST", "/v1/psi/{contract_id}"): {"insurer"},
+    ("GET", "/v1/queries/{contract_id}"): {"insurer"},
+    ("POST", "/v1/queries/{contract_id}"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
 
@@ -157,6 +164,7 @@ def _concrete(env: Env, path: str) -> str:
         .replace("{provider_pid}", "urn:uuid:x")
     )
     path = path.replace("{dataset_id}", "urn:hnode:x:product:pd_x").replace("{step}", "suspension")
+    path = path.replace("{consent_id}", "cs_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 

@@ -281,3 +281,27 @@ def test_import_sources_are_shown_without_database_passwords() -> None:
     )
     assert _without_password("sqlite:////var/his.db") == "sqlite:////var/his.db"
     assert _without_password("/srv/inbox/fhir") == "/srv/inbox/fhir"
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/console/contracts", {"offset": 2**63}),
+        ("/v1/console/pending", {"offset": 2**63}),
+        ("/v1/console/audit", {"before_seq": 2**64}),
+    ],
+)
+def test_paging_beyond_64_bits_is_refused_not_a_server_error(
+    world_on_each_db: World, path: str, params: dict[str, int]
+) -> None:
+    """Found by schemathesis: an offset past the databases' 64-bit OFFSET answered 500."""
+    w = world_on_each_db
+    client = TestClient(create_app(w.c), raise_server_exceptions=False)
+    r = client.get(path, params=params, headers=_auth(w, w.officer.id))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert (
+        client.get(
+            path, params={k: 0 if k == "offset" else 5 for k in params}, headers=_auth(w, w.officer.id)
+        ).status_code
+        == 200
+    )

@@ -417,6 +417,13 @@ def test_bad_messages_are_400_with_the_error_object_and_leave_nothing(world: Wor
         ),
         {**good, "callbackAddress": "ftp://x"},
         {**good, "callbackAddress": "http://10.0.0.1/internal"},
+        # shapes the schema forbids (as the fuzzer sends them): refused, never a server error
+        _request(
+            w, "aggregate", "urn:uuid:z", {"leftOperand": ["purpose"], "operator": "eq", "rightOperand": 1}
+        ),
+        {**good, "offer": {**good["offer"], "permission": "use"}},
+        {**good, "offer": {**good["offer"], "permission": [{"action": "use", "constraint": {"a": 1}}]}},
+        {**good, "offer": {**good["offer"], "target": ["urn:x"]}},
     ]
     for bad in bads:
         r = http.post(f"{P}/negotiations/request", json=bad, headers=res)

@@ -10,9 +10,9 @@ from collections import OrderedDict, defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from node.api.deps import container, require
+from node.api.deps import container, public, require
 from node.api.schemas import AuditEntryOut, PrincipalOut
 from node.asset_registry.catalog import asset_record
 from node.asset_registry.model import Asset, Product
@@ -32,6 +32,8 @@ OPERATORS = (Role.ADMIN, Role.DATA_OFFICER)
 SESSION_LABEL = "console session"
 ONE_TIME_PREFIX = "one-time"
 PENDING = {State.PENDING_APPROVAL, State.PENDING_ETHICS}
+MAX_OFFSET = 10**9  # beyond any list here, and within the databases' 64-bit OFFSET
+SEQ_MAX = 2**63 - 1  # audit sequence numbers are 64-bit
 
 
 class SessionOut(BaseModel):
@@ -57,6 +59,8 @@ class AuditPage(BaseModel):
 class ChallengeIn(BaseModel):
     name: str = Field(min_length=2, max_length=64, description="the staff member's principal name")
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "zhang-officer"}]})
+
 
 class ChallengeOut(BaseModel):
     challenge: str = Field(description="canonical JSON: sign exactly these UTF-8 bytes with your SM2 key")
@@ -70,6 +74,42 @@ class SignedChallengeIn(BaseModel):
     signature: str = Field(
         min_length=16, max_length=200, description="yours, DER hex (SM2, SM3, ID 1234567812345678)"
     )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "challenge": '{"expires_at_us":1796000120000000,"node":"cq-hospital-1","nonce":"9f2c...",'
+                    '"principal":"zhang-officer","purpose":"hnode-console-login"}',
+                    "node_signature": "30450221009b7e...",
+                    "signature": "3046022100e41a...",
+                }
+            ]
+        }
+    )
+
+
+class MapNode(BaseModel):
+    id: str
+    name: str
+    kind: str = Field(description="department, source_system, asset, product, contract or partner")
+    level: int | None = Field(description="the grade (1-5) of assets, products and contracts")
+
+
+class MapLink(BaseModel):
+    source: str
+    target: str
+
+
+class DataMapOut(BaseModel):
+    """The data map as a graph: departments and source systems -> assets -> products -> contracts ->
+    partners."""
+
+    nodes: list[MapNode]
+    links: list[MapLink]
+    level_colours: dict[int, str] = Field(description="display colour of each level")
+    contracts_shown: int
+    contracts_total: int
 
 
 _USED_NONCES: OrderedDict[str, int] = OrderedDict()  # redeemed challenges of this process, until they expire
@@ -113,7 +153,11 @@ def open_session(
     )
 
 
-@router.post("/challenge", response_model=ChallengeOut)
+@router.post(
+    "/challenge",
+    response_model=ChallengeOut,
+    openapi_extra=public("step 1 of the SM2 sign-in: the caller has no token yet", 422, 503),
+)
 def sm2_challenge(body: ChallengeIn, c: Container = Depends(container)) -> ChallengeOut:
     """Sign-in without a token, step 1 (no authentication): a two-minute challenge for staff who have
     a registered SM2 key. Sign it, e.g. ``printf '%s' "$CHALLENGE" | hnode crypto sign key.pem -``."""
@@ -121,7 +165,12 @@ def sm2_challenge(body: ChallengeIn, c: Container = Depends(container)) -> Chall
     return ChallengeOut(challenge=ch.text, node_signature=ch.node_signature, expires_at_us=ch.expires_at_us)
 
 
-@router.post("/session/sm2", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/session/sm2",
+    response_model=SessionOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=public("step 2 of the SM2 sign-in: the signed challenge is the credential", 401, 422, 503),
+)
 def open_session_sm2(body: SignedChallengeIn, c: Container = Depends(container)) -> SessionOut:
     """Sign-in without a token, step 2 (no authentication): the signed challenge buys a one-hour
     console session; a wrong, reused or expired signature is 401 (audited for a known person)."""
@@ -163,7 +212,7 @@ def _contract_row(ct: Contract, people: dict[str, Principal], products: dict[str
 
 @router.get("/pending", response_model=Page)
 def pending(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.pending", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -213,7 +262,7 @@ def pending(
 def contracts(
     state: str | None = None,
     q: str | None = Query(None, max_length=100, description="id, partner or product name contains"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.contracts", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -240,7 +289,7 @@ def contracts(
 def assets(
     text: str | None = Query(None, max_length=100),
     level: int | None = Query(None, ge=1, le=5),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     _: Principal = Depends(require("console.assets", *STAFF_ALL)),
     c: Container = Depends(container),
@@ -271,7 +320,7 @@ def quality_alerts(a: Asset) -> list[dict[str, Any]]:
 
 @router.get("/imports", response_model=Page)
 def imports(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     _: Principal = Depends(require("console.imports", *OPERATORS)),
     c: Container = Depends(container),
@@ -299,7 +348,7 @@ def imports(
 
 @router.get("/he-queries", response_model=Page)
 def he_queries(
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(20, ge=1, le=200),
     me: Principal = Depends(require("console.he", *OPERATORS)),
     c: Container = Depends(container),
@@ -325,7 +374,7 @@ def he_queries(
 
 @router.get("/audit", response_model=AuditPage)
 def audit(
-    before_seq: int | None = Query(None, ge=1),
+    before_seq: int | None = Query(None, ge=1, le=SEQ_MAX),
     limit: int = Query(20, ge=1, le=200),
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64),
@@ -348,7 +397,7 @@ MAP_CONTRACTS = 200  # the most recent ones: a map of thousands of contracts wou
 LEVEL_COLOURS = {1: "#67c23a", 2: "#95d475", 3: "#e6a23c", 4: "#f56c6c", 5: "#a8071a"}
 
 
-@router.get("/map")
+@router.get("/map", response_model=DataMapOut)
 def data_map(
     me: Principal = Depends(require("console.map", *STAFF_ALL)), c: Container = Depends(container)
 ) -> dict[str, Any]:

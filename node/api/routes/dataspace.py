@@ -11,8 +11,27 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from node.api.deps import ANY_ROLE, container, require
+from node.api.deps import ANY_ROLE, bearer, container, public, require
 from node.api.problems import audit_failure
+from node.api.schemas import Out
+from node.api.schemas_dataspace import (
+    CatalogRequestMessage,
+    ContractAgreementVerificationMessage,
+    ContractNegotiationEventMessage,
+    ContractNegotiationTerminationMessage,
+    ContractRequestMessage,
+    DspAgreement,
+    DspCatalog,
+    DspDataset,
+    DspNegotiation,
+    DspTransfer,
+    DspVersions,
+    TransferCompletionMessage,
+    TransferExtractOut,
+    TransferRequestMessage,
+    TransferTerminationMessage,
+    request_body,
+)
 from node.bootstrap import Container
 from node.dataspace.messages import PATH, error_body
 from node.dataspace.model import DspError
@@ -21,16 +40,30 @@ from node.identity.model import PARTNER_ROLES, Principal
 
 router = APIRouter(tags=["dataspace"])
 CONSUMERS = tuple(sorted(PARTNER_ROLES))
-_bearer = HTTPBearer(auto_error=False, description="token of the TransferStartMessage's data address")
+_transfer_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="TransferToken",
+    description="the single-use token of the TransferStartMessage's data address (not a node token)",
+)
+
+
+def _answer(model: type[Out], status_code: int = 200) -> dict[str, Any]:
+    """The protocol message a route answers with, documented (the route returns the protocol's JSON)."""
+    return {
+        "response_model": None,
+        "status_code": status_code,
+        "responses": {status_code: {"model": model, "description": " ".join((model.__doc__ or "").split())}},
+    }
 
 
 def caller(action: str, kind: str, *roles: Any) -> Callable[..., Principal]:
-    """``require`` with the protocol's answers: 401 without a valid token, 404 for a caller not allowed."""
+    """``require`` with the protocol's answers: 401 without a valid token, 404 for a caller not allowed.
+    The API description reads ``roles`` and ``binding`` off it (the DSP error objects, not problem+json)."""
     check = require(action, *roles)
 
     def dependency(
         request: Request,
-        creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+        creds: HTTPAuthorizationCredentials | None = Depends(bearer),
         c: Container = Depends(container),
     ) -> Principal:
         try:
@@ -40,6 +73,9 @@ def caller(action: str, kind: str, *roles: Any) -> Callable[..., Principal]:
         except PolicyDenied as exc:
             raise _dsp(exc, 404, kind) from None
 
+    dependency.roles = check.roles  # type: ignore[attr-defined]
+    dependency.settings = ()  # type: ignore[attr-defined]
+    dependency.binding = "dsp"  # type: ignore[attr-defined]
     return dependency
 
 
@@ -63,14 +99,21 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/.well-known/dspace-version", summary="Dataspace Protocol versions and paths")
+@router.get(
+    "/.well-known/dspace-version", summary="Dataspace Protocol versions and paths", **_answer(DspVersions)
+)
 def versions(
     _: Principal = Depends(caller("dsp.version", "catalog", *ANY_ROLE)), c: Container = Depends(container)
 ) -> dict[str, Any]:
     return c.dataspace.versions()
 
 
-@router.post(f"{PATH}/catalog/request", summary="CatalogRequestMessage -> Catalog")
+@router.post(
+    f"{PATH}/catalog/request",
+    summary="CatalogRequestMessage -> Catalog",
+    **_answer(DspCatalog),
+    openapi_extra=request_body(CatalogRequestMessage),
+)
 def catalog(
     request: Request,
     message: Any = Depends(body("catalog")),
@@ -80,7 +123,9 @@ def catalog(
     return c.dataspace.catalog(me, message, _base(request))
 
 
-@router.get(f"{PATH}/catalog/datasets/{{dataset_id:path}}", summary="A Dataset with its offers")
+@router.get(
+    f"{PATH}/catalog/datasets/{{dataset_id:path}}", summary="A Dataset with its offers", **_answer(DspDataset)
+)
 def dataset(
     dataset_id: str,
     request: Request,
@@ -90,7 +135,11 @@ def dataset(
     return c.dataspace.dataset(me, dataset_id, _base(request))
 
 
-@router.post(f"{PATH}/negotiations/request", status_code=status.HTTP_201_CREATED)
+@router.post(
+    f"{PATH}/negotiations/request",
+    **_answer(DspNegotiation, status.HTTP_201_CREATED),
+    openapi_extra=request_body(ContractRequestMessage),
+)
 def negotiation_request(
     message: Any = Depends(body("negotiation")),
     me: Principal = Depends(caller("dsp.negotiation.request", "negotiation", *CONSUMERS)),
@@ -101,7 +150,7 @@ def negotiation_request(
     return c.dataspace.request(me, message)
 
 
-@router.get(f"{PATH}/negotiations/{{provider_pid}}")
+@router.get(f"{PATH}/negotiations/{{provider_pid}}", **_answer(DspNegotiation))
 def negotiation(
     provider_pid: str,
     me: Principal = Depends(caller("dsp.negotiation.show", "negotiation", *ANY_ROLE)),
@@ -110,7 +159,7 @@ def negotiation(
     return c.dataspace.negotiation(me, provider_pid)
 
 
-@router.get(f"{PATH}/negotiations/{{provider_pid}}/agreement")
+@router.get(f"{PATH}/negotiations/{{provider_pid}}/agreement", **_answer(DspAgreement))
 def negotiation_agreement(
     provider_pid: str,
     me: Principal = Depends(caller("dsp.negotiation.agreement", "negotiation", *CONSUMERS)),
@@ -121,7 +170,11 @@ def negotiation_agreement(
     return c.dataspace.agreement(me, provider_pid)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/request")
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/request",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractRequestMessage),
+)
 def negotiation_counter_request(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -131,7 +184,11 @@ def negotiation_counter_request(
     return c.dataspace.counter_request(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/events")
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/events",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractNegotiationEventMessage),
+)
 def negotiation_event(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -141,7 +198,11 @@ def negotiation_event(
     return c.dataspace.event(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/agreement/verification")
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/agreement/verification",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractAgreementVerificationMessage),
+)
 def negotiation_verification(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -153,7 +214,11 @@ def negotiation_verification(
     return c.dataspace.verify(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/negotiations/{{provider_pid}}/termination")
+@router.post(
+    f"{PATH}/negotiations/{{provider_pid}}/termination",
+    **_answer(DspNegotiation),
+    openapi_extra=request_body(ContractNegotiationTerminationMessage),
+)
 def negotiation_termination(
     provider_pid: str,
     message: Any = Depends(body("negotiation")),
@@ -163,7 +228,11 @@ def negotiation_termination(
     return c.dataspace.terminate(me, provider_pid, message)
 
 
-@router.post(f"{PATH}/transfers/request", status_code=status.HTTP_201_CREATED)
+@router.post(
+    f"{PATH}/transfers/request",
+    **_answer(DspTransfer, status.HTTP_201_CREATED),
+    openapi_extra=request_body(TransferRequestMessage),
+)
 def transfer_request(
     request: Request,
     message: Any = Depends(body("transfer")),
@@ -175,7 +244,7 @@ def transfer_request(
     return c.dataspace.transfer_request(me, message, _base(request))
 
 
-@router.get(f"{PATH}/transfers/{{provider_pid}}")
+@router.get(f"{PATH}/transfers/{{provider_pid}}", **_answer(DspTransfer))
 def transfer(
     provider_pid: str,
     me: Principal = Depends(caller("dsp.transfer.show", "transfer", *ANY_ROLE)),
@@ -184,7 +253,11 @@ def transfer(
     return c.dataspace.transfer(me, provider_pid)
 
 
-@router.post(f"{PATH}/transfers/{{provider_pid}}/completion")
+@router.post(
+    f"{PATH}/transfers/{{provider_pid}}/completion",
+    **_answer(DspTransfer),
+    openapi_extra=request_body(TransferCompletionMessage),
+)
 def transfer_completion(
     provider_pid: str,
     message: Any = Depends(body("transfer")),
@@ -194,7 +267,11 @@ def transfer_completion(
     return c.dataspace.transfer_end(me, provider_pid, message, "completion")
 
 
-@router.post(f"{PATH}/transfers/{{provider_pid}}/termination")
+@router.post(
+    f"{PATH}/transfers/{{provider_pid}}/termination",
+    **_answer(DspTransfer),
+    openapi_extra=request_body(TransferTerminationMessage),
+)
 def transfer_termination(
     provider_pid: str,
     message: Any = Depends(body("transfer")),
@@ -204,7 +281,7 @@ def transfer_termination(
     return c.dataspace.transfer_end(me, provider_pid, message, "termination")
 
 
-@router.post(f"{PATH}/transfers/{{provider_pid}}/{{step}}")
+@router.post(f"{PATH}/transfers/{{provider_pid}}/{{step}}", **_answer(DspTransfer))
 def transfer_unsupported(
     provider_pid: str,
     step: str,
@@ -218,10 +295,15 @@ def transfer_unsupported(
     )
 
 
-@router.get(f"{PATH}/transfers/{{provider_pid}}/data", summary="The data address of a started transfer")
+@router.get(
+    f"{PATH}/transfers/{{provider_pid}}/data",
+    summary="The data address of a started transfer (its own single-use token, not a node token)",
+    response_model=TransferExtractOut,
+    openapi_extra=public("the transfer's single-use token is the credential", 401, 403, 404, 409, 503),
+)
 def data(
     provider_pid: str,
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    creds: HTTPAuthorizationCredentials | None = Depends(_transfer_token),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
     """The anonymized extract: one metered use of the contract; the token works once."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from node.api.deps import STAFF, container, require
+from node.api.deps import STAFF, container, public, require
 from node.api.schemas import IssuedTokenOut, PrincipalIn, PrincipalOut, TokenIn, TokenOut
 from node.bootstrap import Container
 from node.identity.model import Principal, Role
@@ -72,16 +70,48 @@ def revoke_token(
     return TokenOut.of(c.identity.revoke_token(me.id, token_id))
 
 
+class SignInStatement(BaseModel):
+    """What the partner signs (further members are signed and checked as sent)."""
+
+    type: str = Field(max_length=64, description='"hnode/sign-in"')
+    node: str = Field(max_length=64, description="this node's name")
+    partner: str = Field(max_length=64, description="the partner's registered principal name")
+    at_us: int = Field(strict=True, description="when it was signed, µs since the epoch (five minutes)")
+
+    model_config = ConfigDict(extra="allow")
+
+
 class SignInIn(BaseModel):
-    statement: dict[str, Any] = Field(description='{"type": "hnode/sign-in", "node", "partner", "at_us"}')
+    statement: SignInStatement
     signature: str = Field(
-        min_length=16, max_length=200, description="SM2 over the statement's RFC 8785 bytes"
+        min_length=16, max_length=200, description="SM2 over the statement's RFC 8785 bytes, DER hex"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "statement": {
+                        "type": "hnode/sign-in",
+                        "node": "cq-hospital-1",
+                        "partner": "cq-institute",
+                        "at_us": 1796000000000000,
+                    },
+                    "signature": "3045022100c1f0...",
+                }
+            ]
+        }
     )
 
 
-@router.post("/sign-in", response_model=IssuedTokenOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sign-in",
+    response_model=IssuedTokenOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=public("the partner's SM2 signature over the statement is the credential", 401, 422, 503),
+)
 def sign_in(body: SignInIn, c: Container = Depends(container)) -> IssuedTokenOut:
     """A partner registered with its key (e.g. from the regional registry) signs in with that key: the
     signature is the credential; the answer is a one-hour token. No bearer token needed."""
-    issued = c.identity.sign_in(c.settings.name, body.statement, body.signature)
+    issued = c.identity.sign_in(c.settings.name, body.statement.model_dump(), body.signature)
     return IssuedTokenOut(**TokenOut.of(issued.token).model_dump(), token=issued.secret)

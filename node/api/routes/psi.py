@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import container, require
+from node.api.schemas import Out
 from node.bootstrap import Container
 from node.errors import InvalidInput
 from node.identity.model import PARTNER_ROLES, Principal
@@ -26,8 +27,30 @@ class PsiIn(BaseModel):
         description="the list uses the name + birth date fallback: the hospital adds those keys to its set",
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"request": "CiQIARIg9c1mS0V4b3R1c2JsaW5kZWQ=", "name_keys": True}]}
+    )
 
-@router.get("/{contract_id}")
+
+class PsiTermsOut(Out):
+    """What a run under this contract allows."""
+
+    max_members: int = Field(description="the largest member list a run takes")
+    min_members: int = Field(description="the smallest member list a run takes")
+    reveal: Literal["members", "count"] = Field(description="members in the intersection, or its size only")
+    keys: list[str] = Field(description="the member keys the hospital's set holds")
+
+
+class PsiAnswerOut(Out):
+    """The node's half of one run (openmined-psi, base64): the client computes the intersection."""
+
+    setup: str = Field(description="the node's blinded set (ServerSetup), base64")
+    response: str = Field(description="the client's items blinded by the node (Response), base64")
+    reveal: Literal["members", "count"]
+    members: int = Field(description="members of the hospital's set the run compared against")
+
+
+@router.get("/{contract_id}", response_model=PsiTermsOut)
 def terms(
     contract_id: str,
     me: Principal = Depends(require("psi.terms", *PARTNER)),
@@ -37,7 +60,7 @@ def terms(
     return c.psi.terms(me, contract_id).view()
 
 
-@router.post("/{contract_id}")
+@router.post("/{contract_id}", response_model=PsiAnswerOut)
 def run(
     contract_id: str,
     body: PsiIn,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import container, require
+from node.api.schemas import Out
 from node.bootstrap import Container
 from node.identity.model import PARTNER_ROLES, Principal
 from node.queries.services import Query
@@ -24,8 +25,41 @@ class QueryIn(BaseModel):
     where: list[str] = Field(default_factory=list, max_length=3, description="COLUMN=VALUE filters")
     epsilon: float = Field(default=0.5, gt=0, le=10, description="charged to the contract's budget")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"measures": ["count", "mean:age"], "by": ["sex"], "where": ["region=渝中区"], "epsilon": 0.5}
+            ]
+        }
+    )
 
-@router.get("/{contract_id}")
+
+class QueryOfferOut(Out):
+    """What may be asked under this contract."""
+
+    dimensions: list[str] = Field(description="columns to group and filter by")
+    measures: dict[str, list[float]] = Field(description="column -> clipping bounds [low, high]")
+    kinds: list[str] = Field(description="measure kinds: count, sum, mean, quantile, histogram")
+    min_cohort: int = Field(description="cells with fewer patients are suppressed")
+    epsilon_left: float = Field(description="privacy budget left on the contract")
+
+
+class QueryAnswerOut(Out):
+    """One query's noisy cells; cells below the minimum cohort are suppressed."""
+
+    contract_id: str
+    measures: list[str]
+    by: list[str]
+    where: dict[str, str]
+    epsilon: float
+    min_cohort: int
+    cells: list[dict[str, Any]] = Field(description="group -> values, count and each measure (noisy)")
+    suppressed: int
+    noise: dict[str, dict[str, Any]] = Field(description="measure -> noise mechanism and scale")
+    unit: str = Field(description="what a count counts: patient")
+
+
+@router.get("/{contract_id}", response_model=QueryOfferOut)
 def offer(
     contract_id: str,
     me: Principal = Depends(require("query.offer", *PARTNER)),
@@ -35,7 +69,7 @@ def offer(
     return c.queries.offer(me, contract_id)
 
 
-@router.post("/{contract_id}")
+@router.post("/{contract_id}", response_model=QueryAnswerOut)
 def run(
     contract_id: str,
     body: QueryIn,

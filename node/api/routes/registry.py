@@ -11,15 +11,18 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from node.api.deps import ANY_ROLE, STAFF, container, require
 from node.api.schemas_registry import (
     AssetOut,
+    AssetVersionOut,
     CatalogOut,
     DiscardIn,
     ExtractOut,
+    FixedOut,
     FixIn,
     GradeIn,
     ImportIn,
     ImportOut,
     ProductIn,
     ProductOut,
+    QuarantinedOut,
 )
 from node.asset_registry.catalog import asset_record, dcat_catalog, plain
 from node.asset_registry.model import Product, ProductStatus
@@ -71,14 +74,14 @@ def import_asset(
     }
 
 
-@router.get("/assets/{asset_id}/versions")
+@router.get("/assets/{asset_id}/versions", response_model=list[AssetVersionOut])
 def asset_versions(
     asset_id: str, _: Principal = Depends(require("asset.show", *STAFF)), c: Container = Depends(container)
 ) -> list[dict[str, Any]]:
     return [plain(v) for v in c.assets.versions(asset_id)]
 
 
-@router.get("/quarantine")
+@router.get("/quarantine", response_model=list[QuarantinedOut])
 def list_quarantine(
     status_: str = Query("held", alias="status", pattern="^(held|fixed|discarded|all)$"),
     import_id: str | None = None,
@@ -88,7 +91,16 @@ def list_quarantine(
     return [plain(r) for r in c.quarantine.list(None if status_ == "all" else status_, import_id)]
 
 
-@router.get("/quarantine/{record_id}/record")
+@router.get(
+    "/quarantine/{record_id}/record",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The quarantined record as the source sent it (read audited)",
+        }
+    },
+)
 def read_quarantined(
     record_id: str,
     me: Principal = Depends(require("quarantine.read", Role.DATA_OFFICER)),
@@ -97,7 +109,7 @@ def read_quarantined(
     return Response(c.quarantine.read(me.id, record_id), media_type="application/octet-stream")
 
 
-@router.post("/quarantine/{record_id}/fix")
+@router.post("/quarantine/{record_id}/fix", response_model=FixedOut)
 def fix_quarantined(
     record_id: str,
     body: FixIn,
@@ -112,7 +124,7 @@ def fix_quarantined(
     return {"import_id": result.import_id, "assets": [asset_record(a) for a in result.assets]}
 
 
-@router.post("/quarantine/{record_id}/discard")
+@router.post("/quarantine/{record_id}/discard", response_model=QuarantinedOut)
 def discard_quarantined(
     record_id: str,
     body: DiscardIn,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import container, require
 from node.bootstrap import Container
@@ -24,6 +24,29 @@ PARTNER = tuple(sorted(PARTNER_ROLES))
 class CohortIn(BaseModel):
     contract_id: str = Field(min_length=1, max_length=64)
     definition: CohortDefinition
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contract_id": "ct_01J9Z8Q4R5S6T7V8W9X0Y1Z2A3",
+                    "definition": {
+                        "name": "adult diabetics with an HbA1c",
+                        "as_of": "2026-01-01",
+                        "criteria": [
+                            {"id": "hba1c", "lab": {"loinc": "4548-4"}},
+                            {"id": "adult", "age": {"min": 18}},
+                            {
+                                "id": "no_b20",
+                                "include": False,
+                                "diagnosis": {"system": "icd10", "codes": ["B20"]},
+                            },
+                        ],
+                    },
+                }
+            ]
+        }
+    )
 
 
 class AttritionStepOut(BaseModel):
@@ -61,7 +84,7 @@ def attrition(
     response_class=Response,
     responses={
         200: {
-            "content": {"application/zip": {}},
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
             "description": "Parquet tables, dictionary, DCAT, Croissant",
         }
     },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from node.api.deps import ANY_ROLE, container, require
+from node.api.deps import ANY_ROLE, container, public, require
 from node.api.schemas import Health, NodeInfo, PrincipalOut
 from node.bootstrap import Container
 from node.identity.model import Principal
@@ -12,7 +12,13 @@ from node.identity.model import Principal
 router = APIRouter()
 
 
-@router.get("/health", tags=["system"], summary="Liveness (no authentication)", response_model=Health)
+@router.get(
+    "/health",
+    tags=["system"],
+    summary="Liveness (no authentication)",
+    response_model=Health,
+    openapi_extra=public("orchestrators probe it without a token; it names nothing"),
+)
 def health() -> Health:
     return Health(status="ok")
 
