@@ -122,13 +122,6 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/research/datasets"): {"insurer"},
-    ("POST", "/v1/consents"): {"data_officer"},
-    ("GET", "/v1/consents"): {"data_officer"},
-    ("POST", "/v1/consents/{consent_id}/withdraw"): {"data_officer"},
-    ("GET", "/v1/psi/{contract_id}"): {"insurer"},
-    ("POST", "/v1/psi/{contract_id}"): {"insurer"},
-    ("GET", "/v1/queries/{contract_id}"): {"insurer"},
-    ("POST", "/v1/queries/{contract_id}"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
 
