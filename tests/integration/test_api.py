@@ -122,6 +122,11 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/queries/{contract_id}"): {"insurer"},
     ("POST", "/v1/research/datasets"): {"insurer"},
+    ("POST", "/v1/settlement/claims"): {"admin", "data_officer"},
+    ("GET", "/v1/settlement/claims"): {"admin", "data_officer", "insurer"},
+    ("GET", "/v1/settlement/reconciliation"): {"admin", "data_officer", "insurer"},
+    ("POST", "/v1/settlement/claims/pull"): {"insurer"},
+    ("POST", "/v1/settlement/claims/{claim_id}/response"): {"insurer"},
 }
 DSP = ("/dsp/", "/.well-known/")
 
@@ -154,10 +159,11 @@ def _concrete(env: Env, path: str) -> str:
     path = (
         path.replace("{model_id}", "mdl_x")
         .replace("{consent_id}", "cs_x")
+        .replace("{claim_id}", "cl_x")
         .replace("{provider_pid}", "urn:uuid:x")
     )
     path = path.replace("{dataset_id}", "urn:hnode:x:product:pd_x").replace("{step}", "suspension")
-    path = path.replace("{consent_id}", "cs_x")
+    path = path.replace("{consent_id}", "cs_x").replace("{claim_id}", "cl_x")
     return path.replace("{principal_id}", env.ids["insurer"]).replace("{token_id}", token_id)
 
 
