@@ -495,6 +495,8 @@ POLICY_KEYS = {
     *("max_members", "min_members", "psi_reveal"),
     # aggregate queries: the columns a partner may group by and the measures it may ask for
     *("dimensions", "measures"),
+    # federated training: the features and outcomes a job may name, published lab scales
+    *("features", "outcomes", "scales"),
 }
 
 

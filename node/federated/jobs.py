@@ -81,6 +81,8 @@ class TrainingJob:
             "dp_target_epsilon": spec.dp.target_epsilon if spec.dp else None,
             "epsilon_spent": round(self.epsilon_spent, 6),
             "participants": {k: v.contract_id for k, v in spec.participants.items()},
+            "feature_names": spec.inputs.names if spec.inputs else [],
+            "outcome": spec.inputs.outcome.name if spec.inputs else None,
             "code": self.code,
             "reason": self.reason,
             "stop_reason": self.stop_reason,

@@ -34,7 +34,7 @@ from node.federated.flower.sinks import JobSink, JobStopped, sink_for
 from node.federated.models import make_model
 from node.federated.spec import JobSpec
 
-METRICS = ("auc", "accuracy", "ece")
+METRICS = ("auc", "accuracy", "ece", "brier")
 
 
 def _wait_for_hospitals(grid: Grid, spec: JobSpec) -> None:
