@@ -43,7 +43,7 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     """A job from a partner's request: ``hospitals`` maps each hospital node's name to the contract
     there (only the contract: it names the product and assets, the request cannot); ``dp_epsilon``
     plans DP within that budget; ``secure_aggregation`` turns SecAgg+ on (default: on with three
-    hospitals or more)."""
+    hospitals or more, off for trees, which cannot be securely summed)."""
     hospitals = request.get("hospitals")
     if not isinstance(hospitals, dict) or not hospitals:
         raise InvalidInput("name the hospitals and their contracts", code="fl_job_invalid")
@@ -79,7 +79,9 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps <= 100:
             raise InvalidInput("dp_epsilon must be a number in (0, 100]", code="fl_job_invalid")
         spec = spec.with_dp(float(eps))
-    secure = request.get("secure_aggregation", spec.hospitals >= 3)
+    # trees are appended, not summed: a tree job runs without SecAgg+ unless the partner asks for it
+    # (and is then refused)
+    secure = request.get("secure_aggregation", spec.hospitals >= 3 and spec.model != "xgboost")
     if secure:
         spec = replace(spec, secagg=SecAggConfig.for_hospitals(spec.hospitals))
     return spec.validate()

@@ -16,7 +16,7 @@ from node.errors import InvalidInput
 from node.federated.features import ModelInputs
 from node.federated.privacy import DpConfig
 
-MODELS = ("logreg", "mlp")
+MODELS = ("logreg", "mlp", "xgboost")  # xgboost: gradient-boosted trees, Flower's bagging
 
 
 def _bad(message: str) -> InvalidInput:
@@ -115,6 +115,11 @@ class JobSpec:
             if self.dp.spent(self.rounds * self.local_epochs) > self.dp.target_epsilon + 1e-9:
                 raise _bad("the job's rounds would exceed its privacy budget")
         if self.secagg is not None:
+            if self.model == "xgboost":
+                raise _bad(
+                    "gradient-boosted trees cannot be summed under secure aggregation: "
+                    "set secure_aggregation to false (each hospital's new trees reach the coordinator)"
+                )
             self.secagg.validate(self.hospitals)
         return self
 

@@ -26,13 +26,14 @@ from flwr.server.strategy import FedAvg as LegacyFedAvg
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 from flwr.server.workflow.constant import MAIN_CONFIGS_RECORD, MAIN_PARAMS_RECORD, Key
 from flwr.serverapp import Grid, ServerApp
-from flwr.serverapp.strategy import FedAvg
+from flwr.serverapp.strategy import FedAvg, FedXgbBagging
 
 from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
 from node.federated.flower.sinks import JobSink, JobStopped, sink_for
 from node.federated.models import make_model
 from node.federated.spec import JobSpec
+from node.federated.trees import MAX_MODEL_BYTES
 
 METRICS = ("auc", "accuracy", "ece", "brier")
 
@@ -173,6 +174,27 @@ class HospitalFedAvg(FedAvg):
         return super().aggregate_evaluate(server_round, good)
 
 
+class HospitalXgbBagging(HospitalFedAvg, FedXgbBagging):
+    """Flower's XGBoost bagging (each hospital's new trees appended to the global model) with the
+    job's rules. An update is well formed when it is one byte array of bounded size: the trees are
+    checked by XGBoost where they are loaded."""
+
+    def _well_formed(self, msg: Message) -> bool:
+        try:
+            arrays = msg.content.array_records["arrays"].to_numpy_ndarrays()
+            n = msg.content.metric_records["metrics"]["num-examples"]
+        except Exception:  # noqa: BLE001 - any unreadable reply is malformed
+            return False
+        return (
+            len(arrays) == 1
+            and arrays[0].dtype == np.uint8
+            and arrays[0].ndim == 1
+            and 0 < arrays[0].size <= MAX_MODEL_BYTES
+            and isinstance(n, int)
+            and 0 < n <= 10_000_000
+        )
+
+
 def _mean_metrics(rows: list[tuple[int, dict[str, Scalar]]]) -> dict[str, Scalar]:
     """``_weighted`` of every numeric metric, typed as the legacy strategy's aggregation callback."""
     return dict(_weighted(rows))
@@ -229,7 +251,8 @@ class SecureFedAvg(LegacyFedAvg):
 
 
 def _plain(grid: Grid, spec: JobSpec, rnd: _Round, initial: list[Any], config: ConfigRecord) -> list[Any]:
-    strategy = HospitalFedAvg(spec, rnd, [a.shape for a in initial])
+    kind = HospitalXgbBagging if spec.model == "xgboost" else HospitalFedAvg
+    strategy = kind(spec, rnd, [a.shape for a in initial])
     result = strategy.start(
         grid,
         ArrayRecord(initial),
