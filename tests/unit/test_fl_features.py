@@ -168,3 +168,101 @@ def test_brier_score_in_the_report() -> None:
     p = np.array([0.9, 0.2, 0.6, 0.4])
     assert brier(y, p) == pytest.approx((0.01 + 0.04 + 0.16 + 0.16) / 4)
     assert report(y, p)["brier"] == pytest.approx(0.0925)
+
+
+def _cohort(n: int = 600, seed: int = 3) -> dict[str, pd.DataFrame]:
+    """Hand-rolled patients: diabetics (E11) have higher HbA1c and mostly take A10B drugs."""
+    rng = np.random.default_rng(seed)
+    ids = [f"r{i}" for i in range(n)]
+    sick = rng.random(n) < 0.3
+    labs = pd.DataFrame(
+        [(p, "4548-4", rng.normal(7.5 if s else 5.5, 0.8)) for p, s in zip(ids, sick, strict=True)]
+        + [(p, "718-7", rng.normal(135, 15)) for p in ids],
+        columns=["patient_id", "loinc", "value"],
+    )
+    dx = pd.DataFrame(
+        [(p, "E11.9") for p, s in zip(ids, sick, strict=True) if s], columns=["patient_id", "icd10"]
+    )
+    meds = pd.DataFrame(
+        [(p, "A10BA02") for p, s in zip(ids, sick, strict=True) if s and rng.random() < 0.7],
+        columns=["patient_id", "atc"],
+    )
+    return {"labs": labs, "diagnoses": dx, "medications": meds}
+
+
+@pytest.mark.parametrize(
+    ("kind", "epochs", "lr"), [("logreg", 200, 0.5), ("mlp", 200, 0.5), ("xgboost", 10, 0.3)]
+)
+def test_every_model_type_learns_from_chosen_features(kind: str, epochs: int, lr: float) -> None:
+    from node.federated.models import make_model
+
+    inputs = ModelInputs.parse({"loinc": ["4548-4", "718-7"], "medication_flags": {"atc": ["A10B"]}})
+    part = asset_partition("h", _cohort(), inputs)
+    model = make_model(kind, inputs.width)
+    model.fit(part.x_train, part.y_train, epochs, lr)
+    r = report(part.y_test, model.predict(part.x_test))
+    assert r["auc"] > 0.9 and r["accuracy"] > 0.8 and r["brier"] < 0.12, r
+
+
+def test_tree_updates_carry_only_the_new_trees_and_malformed_ones_are_refused() -> None:
+    from flwr.serverapp.strategy.strategy_utils import aggregate_bagging
+
+    from node.federated.trees import BoostedTrees
+
+    part = asset_partition("h", _cohort(), ModelInputs.parse({"loinc": ["4548-4", "718-7"]}))
+    first = BoostedTrees(2)
+    first.fit(part.x_train, part.y_train, 3, 0.3)
+    glob = first.get()[0]
+    second = BoostedTrees(2)
+    second.set([glob])
+    second.fit(part.x_train, part.y_train, 4, 0.3)
+    new = second.get()[0]
+    trees = json.loads(new.tobytes())["learner"]["gradient_booster"]["model"]["trees"]
+    assert len(trees) == 4  # only this hospital's new trees travel
+    merged = BoostedTrees(2)
+    merged.set([np.frombuffer(aggregate_bagging(glob.tobytes(), new.tobytes()), dtype=np.uint8)])
+    assert auc_of(merged, part) > 0.9
+    for bad in ([np.zeros(3)], [np.frombuffer(b"not a model", dtype=np.uint8)]):
+        with pytest.raises(InvalidInput) as err:
+            m = BoostedTrees(2)
+            m.set(bad)
+            m.predict(part.x_test)
+        assert err.value.code == "fl_update_malformed"
+    wrong_width = BoostedTrees(5)
+    wrong_width.set([glob])
+    with pytest.raises(InvalidInput):
+        wrong_width.predict(np.zeros((2, 5)))
+
+
+def auc_of(model: object, part: object) -> float:
+    from node.federated.metrics import auc
+
+    return auc(part.y_test, model.predict(part.x_test))  # type: ignore[attr-defined]
+
+
+def test_trees_run_without_secure_aggregation_or_dp() -> None:
+    from node.federated.services import job_spec
+
+    hospitals = {f"h{i}": {"contract_id": f"ct_{i}"} for i in range(3)}
+    spec = job_spec("job_t", {"hospitals": hospitals, "rounds": 2, "model": "xgboost"})
+    assert spec.secagg is None and spec.model == "xgboost"
+    for bad in ({"secure_aggregation": True}, {"dp_epsilon": 2.0}):
+        with pytest.raises(InvalidInput) as err:
+            job_spec("job_t", {"hospitals": hospitals, "rounds": 2, "model": "xgboost", **bad})
+        assert err.value.code == "fl_job_invalid"
+    assert job_spec("job_t", {"hospitals": hospitals, "rounds": 2}).secagg is not None  # others: on
+
+
+def test_round_metrics_name_each_hospital() -> None:
+    from node.federated.flower.server_app import _evaluated
+
+    spec = JobSpec("job_m", 2, 2, participants={"b": Participant("c2"), "a": Participant("c1")})
+    rows = [
+        (30, {"auc": 0.8, "accuracy": 0.7, "ece": 0.1, "brier": 0.2, "hospital": 0}),
+        (10, {"auc": 0.6, "accuracy": 0.9, "ece": 0.3, "brier": 0.1, "hospital": 1}),
+        (10, {"auc": 0.1, "accuracy": 0.1, "ece": 0.1, "brier": 0.1, "hospital": 7}),  # no such hospital
+    ]
+    out = _evaluated(spec, rows)
+    assert out["a.auc"] == 0.8 and out["b.accuracy"] == 0.9 and out["a.n"] == 30.0
+    assert not any(k.startswith("7") for k in out) and len([k for k in out if "." in k]) == 10
+    assert out["auc"] == pytest.approx((30 * 0.8 + 10 * 0.6 + 10 * 0.1) / 50)

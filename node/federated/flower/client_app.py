@@ -214,4 +214,7 @@ def evaluate(msg: Message, context: Context) -> Message:
     model = make_model(rnd.spec.model, part.x_test.shape[1])
     model.set(arrays_of(msg))
     r = report(part.y_test, model.predict(part.x_test))
-    return evaluate_reply(msg, {k: r[k] for k in ("auc", "accuracy", "ece", "brier")}, len(part.y_test))
+    metrics = {k: r[k] for k in ("auc", "accuracy", "ece", "brier")}
+    if hospital is not None:  # its index among the job's hospitals: the coordinator reports it by name
+        metrics["hospital"] = sorted(rnd.spec.participants).index(hospital.node.settings.name)
+    return evaluate_reply(msg, metrics, len(part.y_test))

@@ -77,6 +77,24 @@ def _weighted(rows: list[tuple[int, dict[str, Any]]], keys: Iterable[str] | None
     return {k: float(sum(n * float(m[k]) for n, m in rows if k in m) / total) for k in keys}
 
 
+def _per_hospital(spec: JobSpec, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+    """Each hospital's own test metrics, as ``NAME.auc`` ...: a hospital reports its index among the
+    job's participants (sorted names), the coordinator names it."""
+    names = sorted(spec.participants)
+    out: dict[str, float] = {}
+    for n, m in rows:
+        idx = m.get("hospital")
+        if isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(names):
+            out.update({f"{names[idx]}.{k}": _number(m[k]) for k in METRICS if k in m})
+            out[f"{names[idx]}.n"] = float(n)
+    return out
+
+
+def _evaluated(spec: JobSpec, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+    """The round's example-weighted (global) metrics and each hospital's own."""
+    return {**_weighted(rows, METRICS), **_per_hospital(spec, rows)}
+
+
 class _Round:
     """One round's bookkeeping, shared by both strategies."""
 
@@ -170,7 +188,7 @@ class HospitalFedAvg(FedAvg):
         for msg in good:
             m = msg.content.metric_records["metrics"]
             rows.append((int(_number(m["num-examples"])), dict(m)))
-        self._rnd.end(server_round, _weighted(rows, METRICS))
+        self._rnd.end(server_round, _evaluated(self._rnd.spec, rows))
         return super().aggregate_evaluate(server_round, good)
 
 
@@ -246,7 +264,8 @@ class SecureFedAvg(LegacyFedAvg):
     def aggregate_evaluate(
         self, server_round: int, results: Any, failures: Any
     ) -> tuple[float | None, dict[str, Scalar]]:
-        self._rnd.end(server_round, _weighted([(r.num_examples, r.metrics) for _, r in results], METRICS))
+        rows = [(r.num_examples, dict(r.metrics)) for _, r in results]
+        self._rnd.end(server_round, _evaluated(self._rnd.spec, rows))
         return super().aggregate_evaluate(server_round, results, [])
 
 
