@@ -105,6 +105,7 @@ class RoundRecord:
         text = (
             f"round {self.number:>3}: AUC {m.get('auc', float('nan')):.3f}  "
             f"accuracy {m.get('accuracy', float('nan')):.3f}  ECE {m.get('ece', float('nan')):.3f}  "
+            f"Brier {m.get('brier', float('nan')):.3f}  "
             f"hospitals {int(m.get('hospitals', 0))}  ε {m.get('epsilon', 0.0):.3f}  "
             f"{m.get('seconds', 0.0):.2f} s"
         )
