@@ -100,6 +100,7 @@ def fl_steps(
         hospitals |= {p["spec"]["name"]: {"contract_id": p["contract"]} for p in (h2, h3)}
         request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
         partner = PartnerClient(base, tokens["cq-research"])
+        _outside_the_product(partner, hospitals)
         job = partner.start_training(request)
         print(
             f"   job {job['id']} by {researcher.name}: {job['model']}, {job['rounds']} rounds, "
@@ -138,7 +139,6 @@ def fl_steps(
         _start_again(
             c, partner, done.id, [(c, contract), (h2["node"], h2["contract"]), (h3["node"], h3["contract"])]
         )
-        _outside_the_product(partner, hospitals)
         partner.close()
 
 
