@@ -45,6 +45,15 @@ class JobIn(BaseModel):
     lr: float | None = Field(default=None, gt=0, le=10)
     model: str | None = Field(default=None, description="logreg or mlp")
     target: str | None = Field(default=None, max_length=8, description="ICD-10 prefix to predict")
+    features: dict[str, Any] | None = Field(
+        default=None,
+        description='{"loinc": [CODE], "diagnosis_flags": {"icd10": [PREFIX]}, "medication_flags": '
+        '{"atc": [PREFIX]}}, within what each hospital\'s product offers (default: six risk labs)',
+    )
+    outcome: dict[str, Any] | None = Field(
+        default=None,
+        description='{"diagnosis": {"icd10": [PREFIX]}} or {"lab": {"loinc", "min", "max"}} (default: E11)',
+    )
     dp_epsilon: float | None = Field(default=None, gt=0, le=100)
     secure_aggregation: bool | None = Field(default=None, description="default: on with 3+ hospitals")
     min_hospitals: int | None = Field(default=None, ge=0, le=64)
@@ -74,6 +83,8 @@ class JobOut(Out):
     dp_target_epsilon: float | None
     epsilon_spent: float
     participants: dict[str, str]
+    feature_names: list[str] = Field(description="the model's columns: loinc:CODE, icd10:PREFIX, atc:PREFIX")
+    outcome: str | None = Field(description="what the model predicts")
     code: str | None
     reason: str | None
     stop_reason: str | None

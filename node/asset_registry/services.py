@@ -497,6 +497,8 @@ POLICY_KEYS = {
     *("dimensions", "measures"),
     # settlement: the FHIR Claim fields a claim may carry (minimum necessary; see node.settlement.claim)
     "claim_fields",
+    # federated training: the features and outcomes a job may name, published lab scales
+    *("features", "outcomes", "scales"),
 }
 
 

@@ -312,7 +312,7 @@ def trained(token_env: str = token_env_option(), as_json: bool = typer.Option(Fa
 def bench(
     hospitals: int = typer.Option(3, "--hospitals", min=2, max=8),
     rounds: int = typer.Option(20, "--rounds", min=1, max=200),
-    model: str = typer.Option("logreg", "--model", help="logreg or mlp"),
+    model: str = typer.Option("logreg", "--model", help="logreg, mlp or xgboost"),
     local_epochs: int = typer.Option(20, "--local-epochs", min=1, max=1000, help="Local epochs per round."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -21,7 +21,7 @@ from node.crypto.keyfile import write_private
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.demo.he import activate_contract, contract_terms, peer_node
-from node.errors import Conflict
+from node.errors import Conflict, InvalidInput
 from node.federated.coordinator import JobAlreadyStarted
 from node.federated.flower.runtime import run_in_simulation
 from node.federated.jobs import load_model_bytes
@@ -100,6 +100,7 @@ def fl_steps(
         hospitals |= {p["spec"]["name"]: {"contract_id": p["contract"]} for p in (h2, h3)}
         request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
         partner = PartnerClient(base, tokens["cq-research"])
+        _outside_the_product(partner, hospitals)
         job = partner.start_training(request)
         print(
             f"   job {job['id']} by {researcher.name}: {job['model']}, {job['rounds']} rounds, "
@@ -139,6 +140,19 @@ def fl_steps(
             c, partner, done.id, [(c, contract), (h2["node"], h2["contract"]), (h3["node"], h3["contract"])]
         )
         partner.close()
+
+
+def _outside_the_product(partner: PartnerClient, hospitals: dict[str, Any]) -> None:
+    """The researcher asks for haemoglobin (718-7), which the product does not offer: refused before
+    any job exists or any round is metered, the refusal naming the feature."""
+    request = {"hospitals": hospitals, "rounds": 2, "features": {"loinc": ["4548-4", "718-7"]}}
+    try:
+        partner.start_training(request)
+        outcome = "created (unexpected)"
+    except InvalidInput as refused:
+        problem = getattr(refused, "problem", {})
+        outcome = f"{problem.get('status')} {refused.code}: {refused.message.split(': ')[-1]}"
+    print(f"   a job on HbA1c + haemoglobin (718-7) -> {outcome}")
 
 
 def _start_again(

@@ -201,4 +201,7 @@ class FlCoordinatorService:
 
 
 def model_name(spec: JobSpec) -> str:
-    return f"{spec.model}-{spec.target.lower()}"
+    """``logreg-e11`` for a diagnosis group, ``mlp-4548-4`` for a lab threshold."""
+    out = spec.clinical_inputs.outcome
+    what = out.loinc or "-".join(out.prefixes)
+    return f"{spec.model}-{what.lower().replace('.', '')}"

@@ -81,6 +81,8 @@ class TrainingJob:
             "dp_target_epsilon": spec.dp.target_epsilon if spec.dp else None,
             "epsilon_spent": round(self.epsilon_spent, 6),
             "participants": {k: v.contract_id for k, v in spec.participants.items()},
+            "feature_names": spec.inputs.names if spec.inputs else [],
+            "outcome": spec.inputs.outcome.name if spec.inputs else None,
             "code": self.code,
             "reason": self.reason,
             "stop_reason": self.stop_reason,
@@ -103,6 +105,7 @@ class RoundRecord:
         text = (
             f"round {self.number:>3}: AUC {m.get('auc', float('nan')):.3f}  "
             f"accuracy {m.get('accuracy', float('nan')):.3f}  ECE {m.get('ece', float('nan')):.3f}  "
+            f"Brier {m.get('brier', float('nan')):.3f}  "
             f"hospitals {int(m.get('hospitals', 0))}  ε {m.get('epsilon', 0.0):.3f}  "
             f"{m.get('seconds', 0.0):.2f} s"
         )

@@ -1,4 +1,5 @@
-"""Model quality: discrimination (AUC), accuracy and calibration (expected calibration error)."""
+"""Model quality: discrimination (AUC), accuracy and calibration (expected calibration error and the
+Brier score)."""
 
 from __future__ import annotations
 
@@ -42,10 +43,16 @@ def expected_calibration_error(y: Array, score: Array, bins: int = 10) -> float:
     return float(total / len(y))
 
 
+def brier(y: Array, score: Array) -> float:
+    """Mean squared difference between the predicted probability and the 0/1 outcome."""
+    return float(((np.asarray(score, dtype=float) - np.asarray(y, dtype=float)) ** 2).mean())
+
+
 def report(y: Array, score: Array) -> dict[str, float]:
     return {
         "auc": round(auc(y, score), 4),
         "accuracy": round(accuracy(y, score), 4),
         "ece": round(expected_calibration_error(y, score), 4),
+        "brier": round(brier(y, score), 4),
         "n": float(len(y)),
     }

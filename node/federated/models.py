@@ -1,4 +1,5 @@
-"""Models a hospital trains locally: logistic regression and a one-hidden-layer MLP, in NumPy.
+"""Models a hospital trains locally: logistic regression and a one-hidden-layer MLP, in NumPy, and
+gradient-boosted trees (``node.federated.trees``, XGBoost).
 
 Parameters travel as a list of arrays (Flower ArrayRecords); training is full-batch gradient descent
 with L2, the same code centrally and at every hospital, so federated and centralized runs compare.
@@ -11,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from node.errors import InvalidInput
+from node.federated.trees import BoostedTrees
 from node.queries.noise import gaussian_noise
 
 Array = np.ndarray[Any, Any]
@@ -122,4 +124,6 @@ def make_model(kind: str, features: int) -> Model:
         return LogisticRegression(features)
     if kind == "mlp":
         return Mlp(features)
-    raise InvalidInput("model must be logreg or mlp", code="fl_model_unknown")
+    if kind == "xgboost":
+        return BoostedTrees(features)
+    raise InvalidInput("model must be logreg, mlp or xgboost", code="fl_model_unknown")

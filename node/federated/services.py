@@ -21,6 +21,7 @@ from node.contracts.model import Contract, State
 from node.contracts.services import ContractService
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from node.federated.coordinator import FlCoordinatorService, job_event, locked_job
+from node.federated.features import ModelInputs, check_offered
 from node.federated.jobs import (
     FINAL_JOB_STATES,
     JobState,
@@ -34,18 +35,19 @@ from node.federated.spec import JobSpec, Participant, SecAggConfig
 from node.identity.model import Principal
 from node.ports import Clock
 
-_JOB_FIELDS = {"model", "rounds", "local_epochs", "lr", "target", "min_hospitals", "round_timeout_s"}
+_JOB_FIELDS = {"model", "rounds", "local_epochs", "lr", "min_hospitals", "round_timeout_s"}
+_INPUT_FIELDS = {"features", "outcome", "target"}  # target: an ICD-10 prefix, the outcome's older form
 
 
 def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     """A job from a partner's request: ``hospitals`` maps each hospital node's name to the contract
     there (only the contract: it names the product and assets, the request cannot); ``dp_epsilon``
     plans DP within that budget; ``secure_aggregation`` turns SecAgg+ on (default: on with three
-    hospitals or more)."""
+    hospitals or more, off for trees, which cannot be securely summed)."""
     hospitals = request.get("hospitals")
     if not isinstance(hospitals, dict) or not hospitals:
         raise InvalidInput("name the hospitals and their contracts", code="fl_job_invalid")
-    unknown = set(request) - _JOB_FIELDS - {"hospitals", "dp_epsilon", "secure_aggregation"}
+    unknown = set(request) - _JOB_FIELDS - _INPUT_FIELDS - {"hospitals", "dp_epsilon", "secure_aggregation"}
     if unknown:
         raise InvalidInput(f"unknown job fields: {', '.join(sorted(unknown))}", code="fl_job_invalid")
     for name, p in hospitals.items():
@@ -56,10 +58,20 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
                 "(the contract decides which product and assets a hospital trains on)",
                 code="fl_job_invalid",
             )
+    if "outcome" in request and "target" in request:
+        raise InvalidInput("name the outcome or the target, not both", code="fl_job_invalid")
+    inputs = ModelInputs.parse(request.get("features"), request.get("outcome"), request.get("target"))
     try:
         participants = {str(name): Participant(str(p["contract_id"])) for name, p in hospitals.items()}
         fields = {k: request[k] for k in _JOB_FIELDS if k in request}
-        spec = JobSpec(job_id, len(participants), features=6, participants=participants, **fields)
+        spec = JobSpec(
+            job_id,
+            len(participants),
+            features=inputs.width,
+            inputs=inputs,
+            participants=participants,
+            **fields,
+        )
     except (TypeError, KeyError, AttributeError):
         raise InvalidInput("malformed job request", code="fl_job_invalid") from None
     if request.get("dp_epsilon") is not None:
@@ -67,7 +79,9 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps <= 100:
             raise InvalidInput("dp_epsilon must be a number in (0, 100]", code="fl_job_invalid")
         spec = spec.with_dp(float(eps))
-    secure = request.get("secure_aggregation", spec.hospitals >= 3)
+    # trees are appended, not summed: a tree job runs without SecAgg+ unless the partner asks for it
+    # (and is then refused)
+    secure = request.get("secure_aggregation", spec.hospitals >= 3 and spec.model != "xgboost")
     if secure:
         spec = replace(spec, secagg=SecAggConfig.for_hospitals(spec.hospitals))
     return spec.validate()
@@ -101,6 +115,7 @@ class FlJobService:
         mine = spec.participants.get(self._node)
         if mine is not None:  # this node is also a hospital of the job: its contract must allow it now
             self._check_contract(partner, mine)
+            self.check_offered(partner.id, mine.contract_id, spec)
         now = self._clock.now_us()
         job = TrainingJob(job_id, partner.id, spec, JobState.CREATED, now, now)
         with self._uow() as uow:
@@ -128,6 +143,30 @@ class FlJobService:
                 f"contract {contract.id} is {contract.state.name}, not an active federated-training contract",
                 code="fl_contract_not_active",
             )
+
+    def check_offered(self, actor: str, contract_id: str, spec: JobSpec) -> dict[str, Any]:
+        """The product template of the contract, once the job's features and outcome are found within
+        what it offers; otherwise refused (``fl_feature_not_offered``, audited, nothing metered)."""
+        with self._uow() as uow:
+            contract = uow.contracts.get(contract_id)
+            product = uow.products.get(contract.product_id) if contract else None
+        if contract is None or product is None:
+            raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
+        try:
+            check_offered(spec.clinical_inputs, product.policy_template, f"{self._node} product {product.id}")
+        except InvalidInput as exc:
+            self._audit.record_now(
+                AuditEvent(
+                    actor,
+                    "fl.job.features",
+                    "contract",
+                    contract_id,
+                    Outcome.DENIED,
+                    {"job": spec.job_id, "code": exc.code, "product": product.id},
+                )
+            )
+            raise
+        return product.policy_template
 
     def get(self, viewer: Principal, job_id: str) -> TrainingJob:
         with self._uow() as uow:

@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from node.errors import InvalidInput
+from node.federated.features import ModelInputs
 from node.federated.privacy import DpConfig
 
-MODELS = ("logreg", "mlp")
+MODELS = ("logreg", "mlp", "xgboost")  # xgboost: gradient-boosted trees, Flower's bagging
 
 
 def _bad(message: str) -> InvalidInput:
@@ -77,8 +78,8 @@ class JobSpec:
     lr: float = 0.5
     seed: int = 42
     alpha: float = 1.0  # Dirichlet concentration of the Wisconsin split (benchmark data only)
-    features: int = 30  # 30 for Wisconsin; 6 for the clinical risk features of registered assets
-    target: str = "E11"  # ICD-10 prefix predicted from registered assets
+    features: int = 30  # the model's width: 30 for Wisconsin; ``inputs.width`` on registered assets
+    inputs: ModelInputs | None = None  # features and outcome on registered assets (None: Wisconsin)
     dp: DpConfig | None = None
     secagg: SecAggConfig | None = None
     min_hospitals: int = 0  # 0: all of them
@@ -100,6 +101,8 @@ class JobSpec:
             raise _bad("local epochs, learning rate or alpha out of range")
         if not 1 <= self.features <= 10_000:
             raise _bad("features out of range")
+        if self.inputs is not None and self.features != self.inputs.width:
+            raise _bad("the model's width does not match its named features")
         if not 2 <= self.minimum <= self.hospitals:
             raise _bad("min_hospitals must be between 2 and the number of hospitals")
         if not 1 <= self.round_timeout_s <= 86_400:
@@ -112,6 +115,11 @@ class JobSpec:
             if self.dp.spent(self.rounds * self.local_epochs) > self.dp.target_epsilon + 1e-9:
                 raise _bad("the job's rounds would exceed its privacy budget")
         if self.secagg is not None:
+            if self.model == "xgboost":
+                raise _bad(
+                    "gradient-boosted trees cannot be summed under secure aggregation: "
+                    "set secure_aggregation to false (each hospital's new trees reach the coordinator)"
+                )
             self.secagg.validate(self.hospitals)
         return self
 
@@ -121,8 +129,15 @@ class JobSpec:
             return 0.0
         return self.dp.spent(rounds_done * self.local_epochs)
 
+    @property
+    def clinical_inputs(self) -> ModelInputs:
+        """What a round on registered assets reads: the job's choice, or the six labs and E11."""
+        return self.inputs or ModelInputs()
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        raw = asdict(self)
+        raw["inputs"] = self.inputs.to_request() if self.inputs else None
+        return json.dumps(raw, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> JobSpec:
@@ -131,8 +146,13 @@ class JobSpec:
             dp = raw.pop("dp", None)
             secagg = raw.pop("secagg", None)
             participants = raw.pop("participants", None) or {}
+            inputs = raw.pop("inputs", None)
+            target = raw.pop("target", None)  # jobs on assets stored before features could be chosen
+            if inputs is not None or (target is not None and participants):
+                inputs = ModelInputs.parse(**(inputs or {}), target=target)
             spec = cls(
                 **raw,
+                inputs=inputs,
                 dp=DpConfig(**dp) if dp else None,
                 secagg=SecAggConfig(**secagg) if secagg else None,
                 participants={str(k): Participant(str(v["contract_id"])) for k, v in participants.items()},

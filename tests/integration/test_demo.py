@@ -59,6 +59,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "completed; ε spent per hospital 3.000 of 3.0",
         "digest anchored: block",
         "hospital-h3 sees: job job_",
+        "(718-7) -> 422 fl_feature_not_offered: the product does not offer loinc:718-7",
         "+ hba1c_measured",
         "(Parquet, DCAT, Croissant)",
         "console address:      http://127.0.0.1:8080/console/",

@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from node.adapters.db.migrate import upgrade
 from node.adapters.node_key import create_node_key
 from node.api.app import create_app
-from node.asset_registry.clinical import clinical_tables
 from node.bootstrap import Container, build_container
 from node.config import load_settings
 from node.crypto.sm import PrivateKey, sm3_hex
 from node.errors import Conflict, InvalidInput, NotFound
-from node.federated.assets import asset_partition
+from node.federated.assets import asset_partition, model_tables
 from node.federated.coordinator import JobAlreadyStarted
+from node.federated.features import ModelInputs
 from node.federated.flower.benchmark import run
 from node.federated.jobs import load_model_bytes
 from node.federated.metrics import auc
@@ -238,5 +238,5 @@ def test_a_job_stops_when_fewer_hospitals_than_its_minimum_take_part(
 
 def _partition(c: Container, contract_id: str) -> Any:
     contract = c.contracts.get(c.identity.resolve("officer"), contract_id)
-    tables = clinical_tables([c.assets.get(i) for i in contract.asset_ids], c.store)
-    return asset_partition("h", *tables, "E11")
+    tables = model_tables([c.assets.get(i) for i in contract.asset_ids], c.store)
+    return asset_partition("h", tables, ModelInputs())

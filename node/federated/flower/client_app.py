@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flwr.app import ConfigRecord, Context, Message
 from flwr.app.message_type import MessageType
@@ -104,23 +104,29 @@ def _hospital_node(context: Context, spec: JobSpec) -> Iterator[_Hospital | None
 
 
 def _partition(
-    context: Context, hospital: _Hospital | None, spec: JobSpec, assets: Sequence[str]
+    context: Context,
+    hospital: _Hospital | None,
+    spec: JobSpec,
+    assets: Sequence[str],
+    template: dict[str, Any] | None = None,
 ) -> Partition:
-    """The round's data: the assets the node's grant names (the contract's), never the request's."""
+    """The round's data: the assets the node's grant names (the contract's), never the request's; the
+    job's features and outcome, scaled as the product publishes (``template``) or from its own rows."""
     if hospital is None:
         pid = int(str(context.node_config["partition-id"]))
         n = int(str(context.node_config["num-partitions"]))
         return wisconsin_partitions(n, spec.alpha, spec.seed)[pid]
-    from node.asset_registry.clinical import clinical_tables  # pandas: loaded only where a node stands
-    from node.federated.assets import asset_partition
+    from node.federated.assets import asset_partition, model_tables  # pandas: only where a node stands
+    from node.federated.features import published_scales
 
     node = hospital.node
     with node.uow() as uow:
         found = [a for a in (uow.assets.get(i) for i in assets) if a is not None]
     if not found:
         raise InvalidInput("the contract's assets are not on this node", code="asset_not_found")
-    observations, conditions = clinical_tables(found, node.store)
-    return asset_partition(node.settings.name, observations, conditions, spec.target)
+    tables = model_tables(found, node.store)
+    scales = published_scales(template or {})
+    return asset_partition(node.settings.name, tables, spec.clinical_inputs, scales)
 
 
 def _secure_aggregation(msg: Message, context: Context, call_next: ClientAppCallable) -> Message:
@@ -156,7 +162,9 @@ def train(msg: Message, context: Context) -> Message:
     spec = rnd.spec
     with _hospital_node(context, spec) as hospital:
         assets: list[str] = []
-        if hospital is not None:  # meter the round under the contract before any data is read
+        template: dict[str, Any] | None = None
+        if hospital is not None:  # features within the product, then meter the round, then read data
+            template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, spec)
             grant = hospital.node.round_gate.admit(
                 hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
             )
@@ -164,7 +172,7 @@ def train(msg: Message, context: Context) -> Message:
             context.state.config_records[STATE] = ConfigRecord(
                 {"admitted-round": rnd.number, "assets": assets}
             )
-        part = _partition(context, hospital, spec, assets)
+        part = _partition(context, hospital, spec, assets, template)
     model = make_model(spec.model, part.x_train.shape[1])
     model.set(arrays_of(msg))
     if spec.dp is not None:
@@ -191,6 +199,7 @@ def evaluate(msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
     with _hospital_node(context, rnd.spec) as hospital:
         assets: list[str] = []
+        template: dict[str, Any] | None = None
         if hospital is not None:  # only in a round the node admitted, on the assets it granted
             state = context.state.config_records.get(STATE)
             if state is None or state.get("admitted-round") != rnd.number:
@@ -198,10 +207,14 @@ def evaluate(msg: Message, context: Context) -> Message:
                     "this hospital did not take part in the round", code="fl_round_not_admitted"
                 )
             assets = [str(a) for a in state.get("assets", [])]  # type: ignore[union-attr]
-        part = _partition(context, hospital, rnd.spec, assets)
+            template = hospital.node.fl_jobs.check_offered(
+                "system", hospital.participant.contract_id, rnd.spec
+            )
+        part = _partition(context, hospital, rnd.spec, assets, template)
     model = make_model(rnd.spec.model, part.x_test.shape[1])
     model.set(arrays_of(msg))
     r = report(part.y_test, model.predict(part.x_test))
-    return evaluate_reply(
-        msg, {"auc": r["auc"], "accuracy": r["accuracy"], "ece": r["ece"]}, len(part.y_test)
-    )
+    metrics = {k: r[k] for k in ("auc", "accuracy", "ece", "brier")}
+    if hospital is not None:  # its index among the job's hospitals: the coordinator reports it by name
+        metrics["hospital"] = sorted(rnd.spec.participants).index(hospital.node.settings.name)
+    return evaluate_reply(msg, metrics, len(part.y_test))

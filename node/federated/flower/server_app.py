@@ -26,15 +26,16 @@ from flwr.server.strategy import FedAvg as LegacyFedAvg
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 from flwr.server.workflow.constant import MAIN_CONFIGS_RECORD, MAIN_PARAMS_RECORD, Key
 from flwr.serverapp import Grid, ServerApp
-from flwr.serverapp.strategy import FedAvg
+from flwr.serverapp.strategy import FedAvg, FedXgbBagging
 
 from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
 from node.federated.flower.sinks import JobSink, JobStopped, sink_for
 from node.federated.models import make_model
 from node.federated.spec import JobSpec
+from node.federated.trees import MAX_MODEL_BYTES
 
-METRICS = ("auc", "accuracy", "ece")
+METRICS = ("auc", "accuracy", "ece", "brier")
 
 
 def _wait_for_hospitals(grid: Grid, spec: JobSpec) -> None:
@@ -74,6 +75,24 @@ def _weighted(rows: list[tuple[int, dict[str, Any]]], keys: Iterable[str] | None
     if keys is None:
         keys = sorted({k for _, m in rows for k, v in m.items() if isinstance(v, int | float)})
     return {k: float(sum(n * float(m[k]) for n, m in rows if k in m) / total) for k in keys}
+
+
+def _per_hospital(spec: JobSpec, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+    """Each hospital's own test metrics, as ``NAME.auc`` ...: a hospital reports its index among the
+    job's participants (sorted names), the coordinator names it."""
+    names = sorted(spec.participants)
+    out: dict[str, float] = {}
+    for n, m in rows:
+        idx = m.get("hospital")
+        if isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(names):
+            out.update({f"{names[idx]}.{k}": _number(m[k]) for k in METRICS if k in m})
+            out[f"{names[idx]}.n"] = float(n)
+    return out
+
+
+def _evaluated(spec: JobSpec, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+    """The round's example-weighted (global) metrics and each hospital's own."""
+    return {**_weighted(rows, METRICS), **_per_hospital(spec, rows)}
 
 
 class _Round:
@@ -169,8 +188,29 @@ class HospitalFedAvg(FedAvg):
         for msg in good:
             m = msg.content.metric_records["metrics"]
             rows.append((int(_number(m["num-examples"])), dict(m)))
-        self._rnd.end(server_round, _weighted(rows, METRICS))
+        self._rnd.end(server_round, _evaluated(self._rnd.spec, rows))
         return super().aggregate_evaluate(server_round, good)
+
+
+class HospitalXgbBagging(HospitalFedAvg, FedXgbBagging):
+    """Flower's XGBoost bagging (each hospital's new trees appended to the global model) with the
+    job's rules. An update is well formed when it is one byte array of bounded size: the trees are
+    checked by XGBoost where they are loaded."""
+
+    def _well_formed(self, msg: Message) -> bool:
+        try:
+            arrays = msg.content.array_records["arrays"].to_numpy_ndarrays()
+            n = msg.content.metric_records["metrics"]["num-examples"]
+        except Exception:  # noqa: BLE001 - any unreadable reply is malformed
+            return False
+        return (
+            len(arrays) == 1
+            and arrays[0].dtype == np.uint8
+            and arrays[0].ndim == 1
+            and 0 < arrays[0].size <= MAX_MODEL_BYTES
+            and isinstance(n, int)
+            and 0 < n <= 10_000_000
+        )
 
 
 def _mean_metrics(rows: list[tuple[int, dict[str, Scalar]]]) -> dict[str, Scalar]:
@@ -224,12 +264,14 @@ class SecureFedAvg(LegacyFedAvg):
     def aggregate_evaluate(
         self, server_round: int, results: Any, failures: Any
     ) -> tuple[float | None, dict[str, Scalar]]:
-        self._rnd.end(server_round, _weighted([(r.num_examples, r.metrics) for _, r in results], METRICS))
+        rows = [(r.num_examples, dict(r.metrics)) for _, r in results]
+        self._rnd.end(server_round, _evaluated(self._rnd.spec, rows))
         return super().aggregate_evaluate(server_round, results, [])
 
 
 def _plain(grid: Grid, spec: JobSpec, rnd: _Round, initial: list[Any], config: ConfigRecord) -> list[Any]:
-    strategy = HospitalFedAvg(spec, rnd, [a.shape for a in initial])
+    kind = HospitalXgbBagging if spec.model == "xgboost" else HospitalFedAvg
+    strategy = kind(spec, rnd, [a.shape for a in initial])
     result = strategy.start(
         grid,
         ArrayRecord(initial),
