@@ -5,20 +5,17 @@ same services on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.chain_support import free_port
 from tests.conftest import make_container, node_env
 from tests.contract_world import build_world
 from tests.insurer_world import build_insurer_world
-from tests.integration.test_cli import HNODE, run
+from tests.integration.test_cli import run
+from tests.processes import hnode_process
 
 
 @pytest.fixture
@@ -67,20 +64,7 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
     listed = json.loads(run("consent", "ls", "--partner", "insurer-a", "--json", env=env).stdout)
     assert len(listed) == 23 and sum(x["in_force"] for x in listed) == 22
 
-    server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
-    server = subprocess.Popen(
-        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode serve did not start"
-            time.sleep(0.2)
+    with hnode_process("serve", env=env, health_port=port):
         yield {
             "partner": {"NODE_API_URL": f"http://127.0.0.1:{port}", "NODE_API_TOKEN": token},
             "psi": psi,
@@ -88,9 +72,6 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
             "ids": iw.patients.id_card.tolist(),
             "env": env,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_partner_psi_and_query_commands(served: dict[str, object], tmp_path: Path) -> None:

@@ -140,15 +140,11 @@ def test_dataset_is_a_zip_of_anonymized_tables_with_descriptions(world: World) -
 def test_partner_cli_cohort_and_dataset_against_a_served_node(tmp_path: Path) -> None:
     """`hnode partner cohort|dataset` as real processes against `hnode serve`."""
     import json
-    import os
-    import subprocess
-    import time
-
-    import httpx
 
     from tests.chain_support import free_port
     from tests.conftest import make_container, node_env
-    from tests.integration.test_cli import HNODE, run
+    from tests.integration.test_cli import run
+    from tests.processes import hnode_process
 
     url = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
     port = free_port()
@@ -166,20 +162,7 @@ def test_partner_cli_cohort_and_dataset_against_a_served_node(tmp_path: Path) ->
     token = c.identity.issue_token("cli:t", w.researcher.id).secret
     c.close()
     (tmp_path / "cohort.json").write_text(json.dumps(DEFINITION, ensure_ascii=False))
-    server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
-    server = subprocess.Popen(
-        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode serve did not start"
-            time.sleep(0.2)
+    with hnode_process("serve", env=env, health_port=port):
         partner = {"NODE_API_URL": f"http://127.0.0.1:{port}", "NODE_API_TOKEN": token}
         shown = run(
             "partner", "cohort", ct.id, "--definition", str(tmp_path / "cohort.json"), "--json", env=partner
@@ -206,6 +189,3 @@ def test_partner_cli_cohort_and_dataset_against_a_served_node(tmp_path: Path) ->
         (tmp_path / "bad.json").write_text("[1, 2]")
         bad = run("partner", "cohort", ct.id, "--definition", str(tmp_path / "bad.json"), env=partner)
         assert bad.returncode == 2 and "JSON object" in bad.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

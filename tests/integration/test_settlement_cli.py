@@ -5,13 +5,9 @@ key file, and the reconciliation."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from connectors.registry import open_source
@@ -20,8 +16,9 @@ from node.asset_registry.model import ProductStatus
 from tests.chain_support import free_port
 from tests.conftest import make_container, node_env
 from tests.contract_world import build_world
-from tests.integration.test_cli import HNODE, run
+from tests.integration.test_cli import run
 from tests.integration.test_settlement import FIXTURES, TEMPLATE, _consent, _contract, _today
+from tests.processes import hnode_process
 
 KEY_PASS = "insurer-key-passphrase"
 
@@ -47,20 +44,7 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
     key.write_bytes(w.insurer_key.to_pem(KEY_PASS.encode()))
     node_key = c.signer.public_key_hex
     c.close()
-    server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
-    server = subprocess.Popen(
-        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode serve did not start"
-            time.sleep(0.2)
+    with hnode_process("serve", env=env, health_port=port):
         yield {
             "desk": env | {"NODE_STAFF_TOKEN": staff},
             "partner": {
@@ -72,9 +56,6 @@ def served(pg_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
             "key": str(key),
             "node_key": node_key,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_desk_submits_insurer_settles_desk_reconciles(served: dict[str, object], tmp_path: Path) -> None:
