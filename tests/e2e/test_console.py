@@ -398,8 +398,10 @@ def test_the_ethics_reviewer_approves_what_waits_for_the_ethics_review(page: Any
     page.get_by_text("已登录 ethics").wait_for()
     assert page.get_by_role("menuitem", name="导入").count() == 0  # not a page for this role
     card = page.locator(f'[data-contract="{served.ethics_case}"]')
-    assert card.get_by_role("button", name="批准").count() == 0  # the officer's step is done
-    card.get_by_role("button", name="伦理批准").click()
+    ethics_button = card.get_by_role("button", name="伦理批准", exact=True)
+    ethics_button.wait_for()  # the card has rendered: what it lacks is now meaningful
+    assert card.get_by_role("button", name="批准", exact=True).count() == 0  # the officer's step is done
+    ethics_button.click()
     card.wait_for(state="detached")
     agreed = served.get(f"/v1/contracts/{served.ethics_case}")
     assert agreed["state"] == "AGREED" and [a["role"] for a in agreed["approvals"]] == [
