@@ -106,4 +106,9 @@ def create_region_app(service: RegionService) -> FastAPI:
     def audit(limit: int = Query(100, ge=1, le=1000), _: str = operator) -> list[dict[str, Any]]:
         return service.audit_trail(limit)
 
+    @app.get("/v1/audit/verify")
+    def verify_audit(_: str = operator) -> dict[str, Any]:
+        """Recompute the audit hash chain; ``first_broken_seq`` names the first entry that breaks it."""
+        return service.verify_audit()
+
     return app

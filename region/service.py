@@ -5,6 +5,7 @@ Searches read what the nodes pushed, so a node that is down never blocks one: it
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections import defaultdict
@@ -16,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from node.audit.model import GENESIS_HASH, AuditEntry, AuditEvent, Outcome, chain
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import PublicKey, sm3_hex
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Unauthorized
@@ -57,6 +59,7 @@ class RegionService:
                     created_at_us=self._now(),
                 )
             )
+            self._audit_in(c, "cli:operator", "token.issue", label, "success", {"role": role})
         return secret
 
     def authenticate(self, secret: str | None, *roles: str) -> str:
@@ -68,7 +71,7 @@ class RegionService:
         if row is None:
             raise Unauthorized("unknown token", code="token_unknown")
         if row.role not in roles:
-            self._audit(f"token:{row.label}", "authorize", ",".join(roles), "denied", {})
+            self._audit(f"token:{row.label}", "token.authorize", ",".join(roles), "denied", {})
             raise PolicyDenied(f"role {row.role} may not do this", code="role_forbidden")
         return str(row.role)
 
@@ -338,9 +341,32 @@ class RegionService:
             return [dict(r._mapping) for r in c.execute(select(t.partners).order_by(t.partners.c.name))]
 
     def audit_trail(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest audit entries, newest first."""
         with self._db.connect() as c:
             q = select(t.audit).order_by(t.audit.c.seq.desc()).limit(limit)
-            return [dict(r._mapping) for r in c.execute(q)]
+            return [_audit_view(_entry_of(r._mapping)) for r in c.execute(q)]
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Recompute the SM3 chain from the genesis hash and compare its end with the head: an edited,
+        removed or reordered entry, or a cut-off tail, names the first entry that breaks."""
+        prev, seq = GENESIS_HASH, 0
+        with self._db.connect() as c:
+            head = c.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
+            for row in c.execute(select(t.audit).order_by(t.audit.c.seq)).yield_per(1000):
+                entry, seq = _entry_of(row._mapping), seq + 1
+                broken = _broken(entry, seq, prev)
+                if broken:
+                    return {"ok": False, "entries": seq - 1, "first_broken_seq": entry.seq, "reason": broken}
+                prev = entry.entry_hash
+        if (seq, prev) != (head.last_seq, head.last_hash):
+            reason = f"the chain ends at #{seq} but its head records #{head.last_seq}: entries were removed"
+            return {
+                "ok": False,
+                "entries": seq,
+                "first_broken_seq": min(seq, head.last_seq) + 1,
+                "reason": reason,
+            }
+        return {"ok": True, "entries": seq, "first_broken_seq": None, "reason": None}
 
     # -- internals --------------------------------------------------------------------------------------
     def _now(self) -> int:
@@ -353,21 +379,47 @@ class RegionService:
     def _audit_in(
         self, c: Any, actor: str, action: str, ref: str, outcome: str, details: dict[str, Any]
     ) -> None:
+        """Append one entry to the hash chain inside the caller's transaction (the head row is locked,
+        so concurrent writers queue); it commits or vanishes with the caller's other writes."""
+        head = c.execute(select(t.audit_head).where(t.audit_head.c.id == 1).with_for_update()).one()
+        event = AuditEvent(
+            actor=actor[:100],
+            action=action,
+            object_type=action.split(".")[0],
+            object_id=ref[:300],
+            outcome=Outcome(outcome),
+            details=details,
+        )
+        entry = chain(event, head.last_seq + 1, self._now(), head.last_hash)
+        c.execute(insert(t.audit).values(**{**entry.__dict__, "details": canonical_json(details).decode()}))
         c.execute(
-            insert(t.audit).values(
-                at_us=self._now(),
-                actor=actor[:100],
-                action=action,
-                ref=ref[:300],
-                outcome=outcome,
-                details=details,
-            )
+            update(t.audit_head)
+            .where(t.audit_head.c.id == 1)
+            .values(last_seq=entry.seq, last_hash=entry.entry_hash)
         )
 
 
 def sign_payload(payload: dict[str, Any], sign: Callable[[bytes], bytes]) -> dict[str, Any]:
     """A signed message for the region: the payload and an SM2 signature over its RFC 8785 bytes."""
     return {"payload": payload, "signature": sign(canonical_json(payload)).hex()}
+
+
+def _entry_of(row: Any) -> AuditEntry:
+    return AuditEntry(**{**row, "details": json.loads(row["details"])})
+
+
+def _audit_view(entry: AuditEntry) -> dict[str, Any]:
+    return dict(entry.__dict__)
+
+
+def _broken(entry: AuditEntry, expected_seq: int, prev: str) -> str | None:
+    if entry.seq != expected_seq:
+        return f"sequence gap: expected #{expected_seq}, found #{entry.seq}"
+    if entry.prev_hash != prev:
+        return "prev_hash does not match the previous entry's hash"
+    if entry.computed_hash() != entry.entry_hash:
+        return "entry content does not match its hash"
+    return None
 
 
 def _signed(signed: Any) -> tuple[dict[str, Any], str]:

@@ -1,9 +1,24 @@
 """The region's own database (SQLAlchemy Core): nodes, signed catalog entries (every version kept),
-partners, tokens and the region's audit trail."""
+partners, tokens and the region's hash-chained audit trail. The schema is made by the region's own
+Alembic migrations (``region/migrations``, version table ``region_alembic_version``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text, create_engine
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()
@@ -70,21 +85,49 @@ tokens = Table(
     Column("created_at_us", BigInteger, nullable=False),
 )
 
+audit_head = Table(
+    "region_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # one row, id 1: the chain's head
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+
 audit = Table(
     "region_audit",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("at_us", BigInteger, nullable=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("ts_us", BigInteger, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("action", String(64), nullable=False),
-    Column("ref", String(300), nullable=False),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(300), nullable=False),
     Column("outcome", String(16), nullable=False),
-    Column("details", JSON, nullable=False),
+    Column("details", Text, nullable=False),  # RFC 8785 canonical JSON, exactly what was hashed
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
 )
 
 
 def open_engine(url: str) -> Engine:
-    """The region's database, its tables created if missing (the schema is the region's alone)."""
-    engine = create_engine(url)
-    metadata.create_all(engine)
+    """The region's database, migrated to the head of the region's own migrations (the region is one
+    small service: it brings its schema up when it opens it; ``hnode region migrate`` does it alone)."""
+    from region.migrate import upgrade
+
+    upgrade(url)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800, hide_parameters=True)
+    engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 30}, hide_parameters=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the audit head is a real critical section on SQLite
+
     return engine

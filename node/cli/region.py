@@ -1,8 +1,10 @@
 """``hnode region``: run the regional registry (region side) and talk to it (node side).
 
-Region side: ``serve``, ``token``, ``approve``, ``partners-add``; its database is REGION_DATABASE_URL
-(default: SQLite ``region.db`` in NODE_DATA_DIR), its chain account derives from the key in NODE_DATA_DIR
-like a node's, and REGION_STALE_SECONDS (default 300) is how long a silent node stays fresh.
+Region side: ``serve``, ``migrate``, ``token``, ``approve``, ``audit-verify``; its database is
+REGION_DATABASE_URL (default: SQLite ``region.db`` in NODE_DATA_DIR), migrated by the region's own Alembic
+migrations whenever the region opens it (``migrate`` does only that); its chain account derives from the
+key in NODE_DATA_DIR like a node's, and REGION_STALE_SECONDS (default 300) is how long a silent node stays
+fresh.
 Node side: ``join`` and ``push``, signed with the node key, sent over HTTP."""
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from typing import Any
 
 import typer
 
-from node.cli.common import fail, open_container, print_json
+from node.cli.common import EXIT_INVALID, fail, open_container, print_json
 from node.config import load_settings
 
 region_app = typer.Typer(
     help="Regional registry: serve it, or join and push this node's catalog.", no_args_is_help=True
 )
+
+
+def _database_url() -> str:
+    s = load_settings()
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    return os.environ.get("REGION_DATABASE_URL") or f"sqlite:///{s.data_dir / 'region.db'}"
 
 
 def _service() -> Any:
@@ -29,8 +37,7 @@ def _service() -> Any:
     from region.store import open_engine
 
     s = load_settings()
-    url = os.environ.get("REGION_DATABASE_URL") or f"sqlite:///{s.data_dir / 'region.db'}"
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    url = _database_url()
     key = FileSigner(s.node_key_path, s.key_passphrase)
     chain = ChainConnector(s, lambda label, length: key.derive_key(label, length))
     stale = int(os.environ.get("REGION_STALE_SECONDS", "300"))
@@ -64,6 +71,29 @@ def serve(
 
     threading.Thread(target=probe_loop, daemon=True, name="region-probe").start()
     uvicorn.run(create_region_app(service), host=host, port=port, log_level="info")
+
+
+@region_app.command("migrate")
+def migrate() -> None:
+    """Create or upgrade the region's database schema (the region's own Alembic migrations)."""
+    from region.migrate import upgrade
+
+    upgrade(_database_url())
+    typer.echo("region database at head")
+
+
+@region_app.command("audit-verify")
+def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Recompute the region's audit hash chain; exit 1 and name the first broken entry if any."""
+    report = _service().verify_audit()
+    if as_json:
+        print_json(report)
+    elif report["ok"]:
+        typer.echo(f"region audit intact: {report['entries']} entries")
+    else:
+        typer.echo(f"region audit BROKEN at entry #{report['first_broken_seq']}: {report['reason']}")
+    if not report["ok"]:
+        raise typer.Exit(EXIT_INVALID)
 
 
 @region_app.command("token")

@@ -34,6 +34,8 @@ def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> No
         "REGION_DATABASE_URL": f"sqlite:///{tmp_path / 'region.db'}",
     }
     assert _run("keys", "init", env=region_env).returncode == 0  # the region's own chain account
+    migrated = _run("region", "migrate", env=region_env)
+    assert migrated.returncode == 0 and "at head" in migrated.stdout, migrated.stderr
     reader = _run("region", "token", "--role", "reader", env=region_env)
     assert reader.returncode == 0, reader.stderr
     port = free_port()
@@ -114,6 +116,9 @@ def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> No
             check=False,
         )
         assert refused.returncode == 2 and "token_unknown" in refused.stderr
+        verified = _run("region", "audit-verify", "--json", env=region_env)
+        assert verified.returncode == 0, verified.stderr
+        assert json.loads(verified.stdout)["ok"] is True and json.loads(verified.stdout)["entries"] >= 5
     finally:
         server.terminate()
         server.wait(timeout=10)
