@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, PolicyDenied, Unauthorized
-from region.service import RegionService
+from region.service import PendingQueueFull, RegionService
 
 _bearer = HTTPBearer(auto_error=False)
 _STATUS: list[tuple[type[NodeError], int, str]] = [
+    (PendingQueueFull, 429, "待审批的加入申请过多"),
     (NotFound, 404, "资源不存在"),
     (Conflict, 409, "与当前状态冲突"),
     (InvalidInput, 422, "输入无效"),
@@ -30,6 +32,23 @@ class PartnerIn(BaseModel):
     organization: str = Field(default="", max_length=200)
     roles: list[str]
     public_key: str = Field(min_length=130, max_length=130)
+
+
+class InvitationIn(BaseModel):
+    institution_code: str = Field(min_length=2, max_length=64)
+    valid_hours: float = Field(gt=0, le=720)
+
+
+def _problem(request: Request, status: int, title: str, detail: str, code: str) -> JSONResponse:
+    body = {
+        "type": f"urn:hnode:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
 def create_region_app(service: RegionService) -> FastAPI:
@@ -47,23 +66,26 @@ def create_region_app(service: RegionService) -> FastAPI:
     @app.exception_handler(NodeError)
     def _error(request: Request, exc: NodeError) -> JSONResponse:
         status, title = next(((s, t) for cls, s, t in _STATUS if isinstance(exc, cls)), (500, "内部错误"))
-        body = {
-            "type": f"urn:hnode:problem:{exc.code}",
-            "title": title,
-            "status": status,
-            "detail": exc.message,
-            "code": exc.code,
-            "instance": request.url.path,
-        }
-        return JSONResponse(body, status_code=status, media_type="application/problem+json")
+        return _problem(request, status, title, exc.message, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = sorted({".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()})
+        return _problem(request, 422, "输入无效", f"invalid fields: {', '.join(fields)}", "payload_invalid")
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.post("/v1/invitations", status_code=201)
+    def invite(body: InvitationIn, _: str = operator) -> dict[str, Any]:
+        """A one-time join invitation for an institution code (the token is shown once)."""
+        return service.invite("operator", body.institution_code, int(body.valid_hours * 3600))
+
     @app.post("/v1/nodes/join", status_code=201)
     def join(signed: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        """A node's join request, signed by the key it names; waits for the operator."""
+        """A node's join request, signed by the key it names and carrying its one-time invitation;
+        waits for the operator."""
         return service.join(signed)
 
     @app.post("/v1/nodes/{code}/approve")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from node.audit.model import GENESIS_HASH, AuditEntry, AuditEvent, Outcome, chain
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import PublicKey, sm3_hex
-from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied, Unauthorized
+from node.errors import Conflict, InvalidInput, NodeError, NotFound, PolicyDenied, Unauthorized
 from node.ports import ChainAnchor, Clock
 from region import store as t
 
@@ -32,6 +32,12 @@ _MODES = {
 _ENTRY_KEYS = {"dataset_id", "title", "description", "category", "level", "access_mode", "scenarios"}
 
 
+class PendingQueueFull(Conflict):
+    """Too many join requests wait for the operator; a new one may come once some are decided."""
+
+    code = "pending_queue_full"
+
+
 class RegionService:
     def __init__(
         self,
@@ -39,11 +45,13 @@ class RegionService:
         clock: Clock,
         chain: Callable[[], ChainAnchor],
         stale_after_s: int = 300,
+        max_pending: int = 100,
     ) -> None:
         self._db = engine
         self._clock = clock
         self._chain = chain
         self._stale_us = stale_after_s * 1_000_000
+        self._max_pending = max_pending
 
     # -- tokens (operator and readers) -------------------------------------------------------------
     def issue_token(self, role: str, label: str) -> str:
@@ -76,8 +84,37 @@ class RegionService:
         return str(row.role)
 
     # -- node directory ------------------------------------------------------------------------------
+    def invite(self, operator: str, institution_code: str, valid_s: int) -> dict[str, Any]:
+        """A one-time join invitation for one institution code, valid ``valid_s`` seconds. The token is
+        returned once (only its SM3 digest is kept) and handed to the hospital out of band."""
+        if not _CODE.match(institution_code):
+            raise InvalidInput(
+                "institution_code: 2-64 letters, digits, '.', '_' or '-'", code="payload_invalid"
+            )
+        if not 60 <= valid_s <= 30 * 86_400:
+            raise InvalidInput("an invitation is valid 1 minute to 30 days", code="payload_invalid")
+        token = "hri_" + secrets.token_urlsafe(32)
+        now = self._now()
+        expires = now + valid_s * 1_000_000
+        with self._db.begin() as c:
+            c.execute(
+                insert(t.invitations).values(
+                    token_hash=sm3_hex(token.encode()),
+                    institution_code=institution_code,
+                    created_at_us=now,
+                    expires_at_us=expires,
+                    used_at_us=None,
+                )
+            )
+            self._audit_in(
+                c, operator, "invitation.issue", institution_code, "success", {"expires_at_us": expires}
+            )
+        return {"invitation": token, "institution_code": institution_code, "expires_at_us": expires}
+
     def join(self, signed: Any) -> dict[str, Any]:
-        """A node asks to join: the payload names it and its key, and is signed by that key."""
+        """A node asks to join: the payload names it and its key, carries the operator's one-time
+        invitation for its institution code, and is signed by that key. Nothing waits for the operator
+        unless all of it holds and the pending queue has room."""
         payload, signature = _signed(signed)
         if payload.get("type") != "join":
             raise InvalidInput("payload.type must be join", code="payload_invalid")
@@ -93,31 +130,78 @@ class RegionService:
         if not _verifies(key, signature, payload):
             self._audit(code, "node.join", code, "denied", {"reason": "signature_invalid"})
             raise PolicyDenied("the join request is not signed by the key it names", code="signature_invalid")
+        hospital = _text(payload, "hospital", 200)
         now = self._now()
+        invitation = payload.get("invitation")
+        token_hash = sm3_hex(invitation.encode()) if isinstance(invitation, str) and invitation else ""
         try:
             with self._db.begin() as c:
-                c.execute(
-                    insert(t.nodes).values(
-                        code=code,
-                        hospital=_text(payload, "hospital", 200),
-                        dsp_endpoint=endpoint.rstrip("/"),
-                        public_key=key.to_hex(),
-                        key_digest=sm3_hex(bytes.fromhex(key.to_hex())),
-                        status="pending",
-                        anchor_tx="",
-                        requested_at_us=now,
-                        approved_at_us=None,
-                        last_seen_us=now,
-                        catalog_version=0,
+                reason, refusal = self._join_refusal(c, token_hash, code, now)
+                if refusal is not None:  # the refusal is audited in this transaction; nothing else written
+                    self._audit_in(c, code, "node.join", code, "denied", {"reason": reason})
+                else:
+                    c.execute(
+                        update(t.invitations)
+                        .where(t.invitations.c.token_hash == token_hash)
+                        .values(used_at_us=now)
                     )
-                )
-                self._audit_in(c, code, "node.join", code, "success", {})
-        except IntegrityError:
+                    c.execute(
+                        insert(t.nodes).values(
+                            code=code,
+                            hospital=hospital,
+                            dsp_endpoint=endpoint.rstrip("/"),
+                            public_key=key.to_hex(),
+                            key_digest=sm3_hex(bytes.fromhex(key.to_hex())),
+                            status="pending",
+                            anchor_tx="",
+                            requested_at_us=now,
+                            approved_at_us=None,
+                            last_seen_us=now,
+                            catalog_version=0,
+                        )
+                    )
+                    self._audit_in(c, code, "node.join", code, "success", {})
+        except IntegrityError:  # rolled back: the invitation stays unused
             self._audit(code, "node.join", code, "denied", {"reason": "node_exists"})
             raise Conflict(
                 "this institution code or key has already asked to join", code="node_exists"
             ) from None
+        if refusal is not None:
+            raise refusal
         return self.node(code)
+
+    def _join_refusal(self, c: Any, token_hash: str, code: str, now: int) -> tuple[str, NodeError | None]:
+        """Why this join may not wait for the operator (the reason audited, the error raised), if it may
+        not: no valid invitation for its institution code, or a full pending queue. The invitation row is
+        locked for the rest of the transaction, so two joins cannot both use it."""
+        row = None
+        if token_hash:
+            row = c.execute(
+                select(t.invitations).where(t.invitations.c.token_hash == token_hash).with_for_update()
+            ).first()
+        problem = (
+            "missing"
+            if not token_hash
+            else "unknown"
+            if row is None
+            else "other_institution"
+            if row.institution_code != code
+            else "used"
+            if row.used_at_us is not None
+            else "expired"
+            if row.expires_at_us <= now
+            else None
+        )
+        if problem:
+            message = f"no valid invitation for this institution code ({problem}); ask the region's operator"
+            return f"invitation_{problem}", PolicyDenied(message, code="invitation_invalid")
+        pending = c.execute(
+            select(func.count()).select_from(t.nodes).where(t.nodes.c.status == "pending")
+        ).scalar_one()
+        if pending >= self._max_pending:
+            message = f"{pending} join requests already wait for the operator; try again later"
+            return "pending_queue_full", PendingQueueFull(message, code="pending_queue_full")
+        return "", None
 
     def approve(self, operator: str, code: str) -> dict[str, Any]:
         """The operator admits a node; its key digest is anchored on the chain (kind ``node_key``)."""

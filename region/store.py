@@ -85,6 +85,16 @@ tokens = Table(
     Column("created_at_us", BigInteger, nullable=False),
 )
 
+invitations = Table(
+    "region_invitations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SM3 of the one-time token; the token is never kept
+    Column("institution_code", String(64), nullable=False),
+    Column("created_at_us", BigInteger, nullable=False),
+    Column("expires_at_us", BigInteger, nullable=False),
+    Column("used_at_us", BigInteger),
+)
+
 audit_head = Table(
     "region_audit_head",
     metadata,

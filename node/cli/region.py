@@ -1,10 +1,10 @@
 """``hnode region``: run the regional registry (region side) and talk to it (node side).
 
-Region side: ``serve``, ``migrate``, ``token``, ``approve``, ``audit-verify``; its database is
+Region side: ``serve``, ``migrate``, ``token``, ``invite``, ``approve``, ``audit-verify``; its database is
 REGION_DATABASE_URL (default: SQLite ``region.db`` in NODE_DATA_DIR), migrated by the region's own Alembic
 migrations whenever the region opens it (``migrate`` does only that); its chain account derives from the
-key in NODE_DATA_DIR like a node's, and REGION_STALE_SECONDS (default 300) is how long a silent node stays
-fresh.
+key in NODE_DATA_DIR like a node's, REGION_STALE_SECONDS (default 300) is how long a silent node stays
+fresh and REGION_MAX_PENDING (default 100) how many join requests may wait for the operator.
 Node side: ``join`` and ``push``, signed with the node key, sent over HTTP."""
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def _service() -> Any:
     key = FileSigner(s.node_key_path, s.key_passphrase)
     chain = ChainConnector(s, lambda label, length: key.derive_key(label, length))
     stale = int(os.environ.get("REGION_STALE_SECONDS", "300"))
-    return RegionService(open_engine(url), SystemClock(), chain, stale_after_s=stale)
+    pending = int(os.environ.get("REGION_MAX_PENDING", "100"))
+    return RegionService(open_engine(url), SystemClock(), chain, stale_after_s=stale, max_pending=pending)
 
 
 @region_app.command("serve")
@@ -105,6 +106,18 @@ def token(
     typer.echo(_service().issue_token(role, label or role))
 
 
+@region_app.command("invite")
+def invite(
+    code: str = typer.Option(..., "--institution-code", help="the hospital's institution code"),
+    valid_hours: float = typer.Option(
+        72.0, "--valid-hours", min=0.02, max=720, help="how long it may be used"
+    ),
+) -> None:
+    """Issue a single-use join invitation for one institution code (the token is printed once; hand it to
+    the hospital out of band, it passes it to `hnode region join --invitation`)."""
+    print_json(_service().invite("cli:operator", code, int(valid_hours * 3600)))
+
+
 @region_app.command("approve")
 def approve(code: str) -> None:
     """Admit a node that asked to join; its key digest is anchored on the chain."""
@@ -116,11 +129,17 @@ def join(
     region: str = typer.Option(..., "--region", help="URL of the regional registry"),
     code: str = typer.Option(..., "--code", help="this hospital's institution code"),
     endpoint: str = typer.Option(..., "--endpoint", help="this node's public base URL"),
+    invitation: str = typer.Option(
+        ...,
+        "--invitation",
+        envvar="REGION_INVITATION",
+        help="the one-time invitation the region's operator issued for this institution code",
+    ),
 ) -> None:
-    """Ask the region to admit this node (signed with the node key)."""
+    """Ask the region to admit this node (signed with the node key, carrying the invitation)."""
     _post(
         f"{region}/v1/nodes/join",
-        open_container().region.join_request(code, endpoint.rstrip("/") + "/dsp/2025-1"),
+        open_container().region.join_request(code, endpoint.rstrip("/") + "/dsp/2025-1", invitation),
     )
 
 

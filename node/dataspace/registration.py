@@ -30,7 +30,9 @@ class RegionRegistration:
         self._node = node_id
         self._display = display_name
 
-    def join_request(self, institution_code: str, dsp_endpoint: str) -> dict[str, Any]:
+    def join_request(self, institution_code: str, dsp_endpoint: str, invitation: str) -> dict[str, Any]:
+        """The join request, carrying the one-time invitation the region's operator issued for this
+        institution code (signed with the rest, so it cannot be swapped)."""
         return self._signed(
             {
                 "type": "join",
@@ -38,6 +40,7 @@ class RegionRegistration:
                 "institution_code": institution_code,
                 "dsp_endpoint": dsp_endpoint,
                 "public_key": self._signer.public_key_hex,
+                "invitation": invitation,
                 "at_us": self._clock.now_us(),
             }
         )

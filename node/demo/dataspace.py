@@ -112,8 +112,9 @@ def dataspace_steps(
         nodes = {"500000-0001": (c, base1), "500000-0002": (h2.node, base2), "500000-0003": (h3.node, base3)}
         for code, (node, base) in nodes.items():
             _offer(node)
+            invitation = region.invite("region operator", code, 3600)["invitation"]
             http.post(
-                "/v1/nodes/join", json=node.region.join_request(code, f"{base}/dsp/2025-1")
+                "/v1/nodes/join", json=node.region.join_request(code, f"{base}/dsp/2025-1", invitation)
             ).raise_for_status()
             approved = http.post(f"/v1/nodes/{code}/approve", headers=operator).json()
             push = http.post("/v1/catalog", json=node.region.catalog_push(code))

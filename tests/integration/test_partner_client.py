@@ -57,12 +57,12 @@ def test_partner_discovers_negotiates_signs_and_verifies_without_the_node(
     region_http = TestClient(create_region_app(region_service))
     operator = {"Authorization": f"Bearer {region_service.issue_token('operator', 'op')}"}
     node_http = TestClient(create_app(w.c))
-    assert (
-        region_http.post(
-            "/v1/nodes/join", json=w.c.region.join_request("500000-A", "http://testserver/dsp/2025-1")
-        ).status_code
-        == 201
+    invitation = region_service.invite("op", "500000-A", 3600)["invitation"]
+    joined = region_http.post(
+        "/v1/nodes/join",
+        json=w.c.region.join_request("500000-A", "http://testserver/dsp/2025-1", invitation),
     )
+    assert joined.status_code == 201
     region_http.post("/v1/nodes/500000-A/approve", headers=operator)
     assert region_http.post("/v1/catalog", json=w.c.region.catalog_push("500000-A")).status_code == 201
 

@@ -72,7 +72,16 @@ class Region:
         self.operator = {"Authorization": f"Bearer {service.issue_token('operator', 'op')}"}
         self.reader = {"Authorization": f"Bearer {service.issue_token('reader', 'institute')}"}
 
-    def join(self, code: str, key: PrivateKey, hospital: str) -> dict[str, Any]:
+    def invite(self, code: str, hours: float = 72) -> str:
+        r = self.http.post(
+            "/v1/invitations", json={"institution_code": code, "valid_hours": hours}, headers=self.operator
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["invitation"])
+
+    def join_payload(
+        self, code: str, key: PrivateKey, hospital: str, invitation: str | None
+    ) -> dict[str, Any]:
         payload = {
             "type": "join",
             "hospital": hospital,
@@ -81,7 +90,15 @@ class Region:
             "public_key": key.public_key().to_hex(),
             "at_us": self.clock.now_us(),
         }
-        r = self.http.post("/v1/nodes/join", json=sign_payload(payload, key.sign))
+        return payload if invitation is None else payload | {"invitation": invitation}
+
+    def try_join(self, code: str, key: PrivateKey, hospital: str, invitation: str | None) -> Any:
+        return self.http.post(
+            "/v1/nodes/join", json=sign_payload(self.join_payload(code, key, hospital, invitation), key.sign)
+        )
+
+    def join(self, code: str, key: PrivateKey, hospital: str) -> dict[str, Any]:
+        r = self.try_join(code, key, hospital, self.invite(code))
         assert r.status_code == 201, r.text
         return dict(r.json())
 
@@ -126,8 +143,10 @@ def region(node_container: Container, tmp_path: Path, request: pytest.FixtureReq
 def test_nodes_join_register_and_are_searched_across_hospitals(node: World, region: Region) -> None:
     keys = {code: PrivateKey.generate() for code in HAND_ENTRIES}
     # the real node: its join request and catalog come from the node's own registration service
+    invitation = region.invite("500000-A")
     r = region.http.post(
-        "/v1/nodes/join", json=node.c.region.join_request("500000-A", "https://a.example/dsp/2025-1")
+        "/v1/nodes/join",
+        json=node.c.region.join_request("500000-A", "https://a.example/dsp/2025-1", invitation),
     )
     assert r.status_code == 201 and r.json()["status"] == "pending"
     early = region.http.post("/v1/catalog", json=node.c.region.catalog_push("500000-A"))
@@ -240,6 +259,78 @@ def test_forged_replayed_and_stranger_pushes_are_refused_and_audited(region: Reg
     assert region.http.get("/v1/catalog/search").status_code == 401
     bad = region.http.post("/v1/catalog", json={"payload": "x"})
     assert bad.status_code == 422 and bad.json()["code"] == "payload_invalid"
+
+
+@pytest.mark.parametrize("region", ["sqlite", "postgresql"], indirect=True)
+def test_a_join_needs_a_one_time_invitation_for_its_institution(region: Region) -> None:
+    """Nobody files a pending join with a self-made key alone: the operator invites an institution code
+    (single use, expiring); a join without a valid invitation is refused, audited and leaves nothing."""
+    key = PrivateKey.generate()
+    assert (
+        region.http.post(
+            "/v1/invitations", json={"institution_code": "500000-B", "valid_hours": 1}, headers=region.reader
+        ).status_code
+        == 403
+    )  # readers do not invite
+    for body in ({"institution_code": "no spaces", "valid_hours": 1}, {"institution_code": "500000-B"}):
+        r = region.http.post("/v1/invitations", json=body, headers=region.operator)
+        assert r.status_code == 422, r.text
+    for_b = region.invite("500000-B", hours=1)
+    expiring = region.invite("500000-C", hours=1)
+    refusals = {
+        "missing": region.try_join("500000-B", key, "乙医院", None),
+        "unknown": region.try_join("500000-B", key, "乙医院", "hri_" + "x" * 32),
+        "other_institution": region.try_join("500000-D", key, "丁医院", for_b),
+    }
+    region.clock.advance_hours(2)
+    refusals["expired"] = region.try_join("500000-C", PrivateKey.generate(), "丙医院", expiring)
+    for reason, r in refusals.items():
+        assert r.status_code == 403 and r.json()["code"] == "invitation_invalid", (reason, r.text)
+    # a signed join whose invitation was swapped after signing is refused for its signature
+    swapped = sign_payload(region.join_payload("500000-B", key, "乙医院", "hri_" + "y" * 32), key.sign)
+    swapped["payload"]["invitation"] = region.invite("500000-B")
+    assert region.http.post("/v1/nodes/join", json=swapped).json()["code"] == "signature_invalid"
+    assert region.http.get("/v1/nodes", headers=region.reader).json() == []  # nothing pending
+
+    fresh = region.invite("500000-B")
+    assert region.try_join("500000-B", key, "乙医院", fresh).status_code == 201
+    reused = region.try_join("500000-B", PrivateKey.generate(), "冒名医院", fresh)
+    assert reused.status_code == 403 and reused.json()["code"] == "invitation_invalid"
+    assert [n["code"] for n in region.http.get("/v1/nodes", headers=region.reader).json()] == ["500000-B"]
+
+    trail = region.http.get("/v1/audit", headers=region.operator).json()
+    refused = [
+        a["details"]["reason"] for a in trail if a["action"] == "node.join" and a["outcome"] == "denied"
+    ]
+    assert sorted(refused) == sorted(
+        [
+            "invitation_missing",
+            "invitation_unknown",
+            "invitation_other_institution",
+            "invitation_expired",
+            "invitation_used",
+            "signature_invalid",
+        ]
+    )
+    assert all(fresh not in str(a) and for_b not in str(a) for a in trail)  # tokens never in the trail
+    assert region.http.get("/v1/audit/verify", headers=region.operator).json()["ok"] is True
+
+
+def test_the_pending_queue_is_bounded(node_container: Container, tmp_path: Path) -> None:
+    clock = FakeClock()
+    engine = open_engine(f"sqlite:///{tmp_path / 'bounded.db'}")
+    region = Region(engine, RegionService(engine, clock, node_container.chain, max_pending=2), clock)
+    for code in ("500000-B", "500000-C"):
+        region.join(code, PrivateKey.generate(), "医院")
+    full = region.try_join("500000-D", PrivateKey.generate(), "丁医院", region.invite("500000-D"))
+    assert full.status_code == 429 and full.json()["code"] == "pending_queue_full", full.text
+    region.http.post("/v1/nodes/500000-B/approve", headers=region.operator)
+    region.join("500000-D", PrivateKey.generate(), "丁医院")  # approving made room; a new invitation
+    assert [n["status"] for n in region.http.get("/v1/nodes", headers=region.reader).json()] == [
+        "approved",
+        "pending",
+        "pending",
+    ]
 
 
 def test_partners_registered_once_are_recognized_by_a_node_by_their_key(node: World, region: Region) -> None:

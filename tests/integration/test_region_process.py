@@ -1,5 +1,6 @@
-"""The regional registry as real processes: `hnode region serve`, a node's `hnode region join` and
-`push`, the operator's `hnode region approve`, and the partner's own `hnode-partner search`."""
+"""The regional registry as real processes: `hnode region serve`, the operator's `hnode region migrate`,
+`invite`, `approve` and `audit-verify`, a node's `hnode region join` and `push`, and the partner's own
+`hnode-partner search`."""
 
 from __future__ import annotations
 
@@ -64,17 +65,16 @@ def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> No
         c = make_container(db, tmp_path / "node")
         w = build_world(c, tmp_path / "samples")
         c.close()
-        joined = _run(
-            "region",
-            "join",
-            "--region",
-            url,
-            "--code",
-            "500000-A",
-            "--endpoint",
-            "https://a.example",
-            env=node,
+        join = ("region", "join", "--region", url, "--code", "500000-A", "--endpoint", "https://a.example")
+        uninvited = _run(*join, "--invitation", "hri_made-up", env=node)
+        assert uninvited.returncode == 2 and "invitation_invalid" in uninvited.stderr
+        invited = _run(
+            "region", "invite", "--institution-code", "500000-A", "--valid-hours", "1", env=region_env
         )
+        assert invited.returncode == 0, invited.stderr
+        invitation = json.loads(invited.stdout)
+        assert invitation["institution_code"] == "500000-A" and invitation["invitation"].startswith("hri_")
+        joined = _run(*join, env=node | {"REGION_INVITATION": invitation["invitation"]})
         assert joined.returncode == 0, joined.stderr
         assert json.loads(joined.stdout)["status"] == "pending"
         early = _run("region", "push", "--region", url, "--code", "500000-A", env=node)
