@@ -4,12 +4,16 @@ verify without the node. ``--json`` everywhere; progress on stderr."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hnode_partner.callbacks import CallbackListener
 from hnode_partner.client import (
     Hospital,
     Negotiation,
@@ -19,6 +23,8 @@ from hnode_partner.client import (
     node_name,
     training_job,
 )
+from hnode_partner.holdings import Holding, holdings
+from hnode_partner.progress import progress
 from hnode_partner.sm import Key
 from hnode_partner.verify import http_rpc, verify_contract_copy
 
@@ -132,6 +138,111 @@ def cmd_train(a: argparse.Namespace) -> Any:
     return coordinator.start_training(job)
 
 
+def _at_each(a: argparse.Namespace, mode: str, work: Callable[[Hospital, Holding], Any]) -> list[Any]:
+    """Run ``work`` at every hospital holding a finalized ``mode`` contract the region lists, signed in
+    with the partner's key; a hospital that fails is reported in its row (``error``), the others run."""
+    key = _key(a)
+    found = holdings(_load(a.state), _region(a).search(access_mode=mode), mode)
+    rows: list[dict[str, Any]] = []
+    with progress(a.command, len(found)) as step:
+        for h in found:
+            row: dict[str, Any] = {
+                "hospital": h.institution_code,
+                "node": h.node,
+                "contract_id": h.contract_id,
+            }
+            try:
+                node = Hospital(h.dsp_endpoint)
+                node.sign_in(h.node, a.name, key)
+                row["result"] = work(node, h)
+            except PartnerError as exc:
+                row |= {"error": exc.code, "detail": str(exc)}
+            rows.append(row)
+            step(h.institution_code)
+    return rows
+
+
+def cmd_query(a: argparse.Namespace) -> Any:
+    """A DP aggregate query at every hospital of the partner's aggregate_query contracts."""
+    body = {"measures": a.measure, "by": a.by, "where": a.where, "epsilon": a.epsilon}
+    return _at_each(
+        a, "aggregate_query", lambda node, h: node.call("POST", f"/v1/queries/{h.contract_id}", json=body)
+    )
+
+
+def cmd_psi(a: argparse.Namespace) -> Any:
+    """Private set intersection of the member list with every hospital of the partner's psi contracts."""
+    from hnode_partner import psi
+
+    keys = psi.parse_members(Path(a.members).read_text(encoding="utf-8").splitlines())
+    psi._psi()  # the extra is checked before anything is sent
+    return _at_each(a, "psi", lambda node, h: psi.run(node, h.contract_id, keys))
+
+
+def cmd_extract(a: argparse.Namespace) -> Any:
+    """Pull an anonymized extract (DSP transfer, HttpData-PULL) from every hospital of the partner's
+    anonymized_extract contracts; each is written to OUT/<institution code>.csv."""
+    out_dir = Path(a.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    host, _, port = a.listen.rpartition(":")
+    cert = Path(a.tls_cert) if a.tls_cert else None
+    key = Path(a.tls_key) if a.tls_key else None
+    with CallbackListener(host or "127.0.0.1", int(port), cert, key) as listener:
+
+        def pull(node: Hospital, h: Holding) -> dict[str, Any]:
+            consumer_pid = f"urn:uuid:{uuid.uuid4()}"
+            agreement = f"urn:hnode:contract:{h.node}:{h.contract_id}"
+            node.transfer_request(agreement, consumer_pid, a.callback)
+            data = node.pull(listener.wait_start(consumer_pid, a.wait))
+            path = out_dir / f"{h.institution_code}.csv"
+            with path.open("w", encoding="utf-8", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(data["columns"])
+                writer.writerows(data["rows"])
+            return {"file": str(path), "rows": len(data["rows"]), "report": data["report"]}
+
+        return _at_each(a, "anonymized_extract", pull)
+
+
+def cmd_he_keygen(a: argparse.Namespace) -> Any:
+    from hnode_partner.he import HeKeys
+
+    keys = HeKeys.generate(a.scheme)
+    out = Path(a.out)
+    out.touch(mode=0o600, exist_ok=False)
+    out.write_bytes(keys.secret_blob())
+    return {"secret_keys": str(out), "scheme": a.scheme, "note": "never send this file"}
+
+
+def cmd_he_aggregate(a: argparse.Namespace) -> Any:
+    """Cohort counts and sums from every hospital of the partner's he_query contracts, added under
+    encryption by the coordinator; only the total is decrypted, here. Any hospital failing stops it
+    (no partial total is decrypted)."""
+    from hnode_partner import he
+
+    counts = he.HeKeys.load(Path(a.counts_keys).read_bytes(), "bfv-counts")
+    sums = he.HeKeys.load(Path(a.sums_keys).read_bytes(), "ckks-sums")
+    token = os.environ.get(a.coordinator_token_env, "")
+    if not token:
+        raise PartnerError(
+            f"set {a.coordinator_token_env} to the coordinator's token", "coordinator_token_missing"
+        )
+    rows = _at_each(
+        a,
+        "he_query",
+        lambda node, h: he.contribution(node, h.contract_id, counts, sums, a.condition, a.epsilon),
+    )
+    failed = [r for r in rows if "error" in r]
+    if failed:
+        which = ", ".join(f"{r['hospital']}: {r['error']}" for r in failed)
+        raise PartnerError(
+            f"{len(failed)} hospital(s) failed ({which}); nothing decrypted", "hospital_failed"
+        )
+    coordinator = Hospital(a.coordinator)
+    coordinator.use_token(token)
+    return he.combine(coordinator, counts, sums, [r["result"] for r in rows]).as_dict()
+
+
 def cmd_verify_contract(a: argparse.Namespace) -> Any:
     copy = json.loads(Path(a.copy).read_text())
     keys = set(_region(a).node_keys().values())
@@ -181,6 +292,56 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--rounds", type=int, default=5)
     s.add_argument("--dp-epsilon", type=float)
     s.set_defaults(run=cmd_train)
+
+    def partner(s: argparse.ArgumentParser) -> None:
+        s.add_argument("--name", required=True, help="your partner name at the region")
+        s.add_argument("--key", required=True, help="your SM2 key (PEM; PARTNER_KEY_PASSPHRASE)")
+        s.add_argument("--state", default="negotiations.json", help="your negotiations (from negotiate)")
+
+    s = sub.add_parser("query", help="DP aggregate query at every hospital of your aggregate_query contracts")
+    partner(s)
+    s.add_argument("--measure", action="append", required=True, help="count, sum:COL, mean:COL, ... (repeat)")
+    s.add_argument("--by", action="append", default=[], help="dimension to group by (repeat)")
+    s.add_argument("--where", action="append", default=[], help="COLUMN=VALUE (repeat)")
+    s.add_argument("--epsilon", type=float, required=True, help="privacy budget each hospital spends")
+    s.set_defaults(run=cmd_query)
+    s = sub.add_parser("psi", help="private set intersection with every hospital of your psi contracts")
+    partner(s)
+    s.add_argument(
+        "--members", required=True, help="file: one resident ID number or 'name,YYYY-MM-DD' a line"
+    )
+    s.set_defaults(run=cmd_psi)
+    s = sub.add_parser(
+        "extract", help="pull an anonymized extract from every hospital of your extract contracts"
+    )
+    partner(s)
+    s.add_argument("--out", required=True, help="directory for one CSV per hospital")
+    s.add_argument(
+        "--callback", required=True, help="your https DSP callback address, as the hospitals reach it"
+    )
+    s.add_argument("--listen", default="127.0.0.1:8443", help="HOST:PORT the callback listener binds")
+    s.add_argument("--tls-cert", help="certificate (PEM) for the listener; else TLS ends at your proxy")
+    s.add_argument("--tls-key", help="its private key (PEM)")
+    s.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each TransferStartMessage")
+    s.set_defaults(run=cmd_extract)
+    he = sub.add_parser("he", help="homomorphic-encryption statistics across hospitals").add_subparsers(
+        dest="he_command", required=True
+    )
+    s = he.add_parser("keygen", help="make your HE keys (the secret key file never leaves you)")
+    s.add_argument("--scheme", required=True, choices=["bfv-counts", "ckks-sums"])
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=cmd_he_keygen)
+    s = he.add_parser("aggregate", help="cohort counts and sums across your he_query hospitals")
+    partner(s)
+    s.add_argument("--counts-keys", required=True, help="from he keygen --scheme bfv-counts")
+    s.add_argument("--sums-keys", required=True, help="from he keygen --scheme ckks-sums")
+    s.add_argument("--condition", required=True, help="ICD-10 prefix of the cohort, e.g. E11")
+    s.add_argument("--epsilon", type=float, required=True, help="privacy budget each hospital spends")
+    s.add_argument("--coordinator", required=True, help="base URL of the node that adds the ciphertexts")
+    s.add_argument(
+        "--coordinator-token-env", default="HE_COORDINATOR_TOKEN", help="variable holding its token"
+    )
+    s.set_defaults(run=cmd_he_aggregate)
     s = sub.add_parser("verify-contract", help="check a contract copy: digest, SM2 signatures, chain anchor")
     s.add_argument("copy")
     s.add_argument("--partner-key")
@@ -204,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             print(row)
     if isinstance(out, dict) and out.get("ok") is False:
         return 1
+    if isinstance(out, list) and any(isinstance(r, dict) and "error" in r for r in out):
+        return 1  # a hospital failed: its row says why, the others' results are above
     return 0
 
 

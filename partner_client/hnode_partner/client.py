@@ -118,6 +118,35 @@ class Hospital:
             _json(self._http.get(f"{DSP_PATH}/negotiations/{provider_pid}/agreement", headers=self._auth))
         )
 
+    def call(self, method: str, path: str, **kw: Any) -> Any:
+        """One call of the node's own API (``/v1/...``) as the signed-in partner; problem+json raises."""
+        headers = {**self._auth, **kw.pop("headers", {})}
+        return _json(self._http.request(method, path, headers=headers, **kw))
+
+    def transfer_request(self, agreement_id: str, consumer_pid: str, callback: str) -> dict[str, Any]:
+        """A TransferRequestMessage (HttpData-PULL) for an anonymized extract under an agreement; the
+        node answers REQUESTED and sends the data address to ``callback`` in its TransferStartMessage."""
+        message = {
+            "@context": DSP_CONTEXT,
+            "@type": "TransferRequestMessage",
+            "consumerPid": consumer_pid,
+            "agreementId": agreement_id,
+            "format": "HttpData-PULL",
+            "callbackAddress": callback,
+        }
+        return dict(_json(self._http.post(f"{DSP_PATH}/transfers/request", json=message, headers=self._auth)))
+
+    def pull(self, start: dict[str, Any]) -> dict[str, Any]:
+        """The data a TransferStartMessage points to, fetched once with its single-use token."""
+        address = start.get("dataAddress") or {}
+        props = {p.get("name"): p.get("value") for p in address.get("endpointProperties", [])}
+        endpoint, token = address.get("endpoint"), props.get("authorization")
+        if not isinstance(endpoint, str) or not isinstance(token, str):
+            raise PartnerError(
+                "the TransferStartMessage carries no HTTP data address", "data_address_missing"
+            )
+        return dict(_json(self._http.get(endpoint, headers={"Authorization": f"Bearer {token}"})))
+
     def start_training(self, job: dict[str, Any]) -> dict[str, Any]:
         """Create a federated training job at this node acting as coordinator."""
         return dict(_json(self._http.post("/v1/fl/jobs", json=job, headers=self._auth)))
