@@ -92,6 +92,11 @@ def create_region_app(service: RegionService) -> FastAPI:
     def approve(code: str, _: str = operator) -> dict[str, Any]:
         return service.approve("operator", code)
 
+    @app.post("/v1/nodes/{code}/reject")
+    def reject(code: str, _: str = operator) -> dict[str, Any]:
+        """Turn a pending join down (it leaves the pending queue)."""
+        return service.reject("operator", code)
+
     @app.get("/v1/nodes")
     def nodes(_: str = readers) -> list[dict[str, Any]]:
         return service.nodes()

@@ -218,6 +218,18 @@ class RegionService:
             self._audit_in(c, operator, "node.approve", code, "success", {"tx": receipt.tx_hash})
         return self.node(code)
 
+    def reject(self, operator: str, code: str) -> dict[str, Any]:
+        """The operator turns a pending join down: the request is removed (its invitation stays used),
+        which frees its place in the pending queue and its institution code for a new invitation."""
+        with self._db.begin() as c:
+            gone = c.execute(t.nodes.delete().where(t.nodes.c.code == code, t.nodes.c.status == "pending"))
+            if gone.rowcount == 1:
+                self._audit_in(c, operator, "node.reject", code, "success", {})
+        if gone.rowcount != 1:
+            status = self.node(code)["status"]  # NotFound if there is no such node
+            raise Conflict(f"the node is {status}, not pending", code="node_not_pending")
+        return {"code": code, "status": "rejected"}
+
     def node(self, code: str) -> dict[str, Any]:
         with self._db.connect() as c:
             row = c.execute(select(t.nodes).where(t.nodes.c.code == code)).first()

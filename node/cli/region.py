@@ -1,10 +1,11 @@
 """``hnode region``: run the regional registry (region side) and talk to it (node side).
 
-Region side: ``serve``, ``migrate``, ``token``, ``invite``, ``approve``, ``audit-verify``; its database is
-REGION_DATABASE_URL (default: SQLite ``region.db`` in NODE_DATA_DIR), migrated by the region's own Alembic
-migrations whenever the region opens it (``migrate`` does only that); its chain account derives from the
-key in NODE_DATA_DIR like a node's, REGION_STALE_SECONDS (default 300) is how long a silent node stays
-fresh and REGION_MAX_PENDING (default 100) how many join requests may wait for the operator.
+Region side: ``serve``, ``migrate``, ``token``, ``invite``, ``approve``, ``reject``, ``audit-verify``; its
+database is REGION_DATABASE_URL (default: SQLite ``region.db`` in NODE_DATA_DIR), migrated by the region's
+own Alembic migrations whenever the region opens it (``migrate`` does only that); its chain account
+derives from the key in NODE_DATA_DIR like a node's, REGION_STALE_SECONDS (default 300) is how long a
+silent node stays fresh and REGION_MAX_PENDING (default 100) how many join requests may wait for the
+operator.
 Node side: ``join`` and ``push``, signed with the node key, sent over HTTP."""
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def invite(
 def approve(code: str) -> None:
     """Admit a node that asked to join; its key digest is anchored on the chain."""
     print_json(_service().approve("cli:operator", code))
+
+
+@region_app.command("reject")
+def reject(code: str) -> None:
+    """Turn a pending join down; it leaves the pending queue (a new invitation lets the hospital retry)."""
+    print_json(_service().reject("cli:operator", code))
 
 
 @region_app.command("join")

@@ -331,6 +331,20 @@ def test_the_pending_queue_is_bounded(node_container: Container, tmp_path: Path)
         "pending",
         "pending",
     ]
+    assert region.http.post("/v1/nodes/500000-C/reject", headers=region.reader).status_code == 403
+    rejected = region.http.post("/v1/nodes/500000-C/reject", headers=region.operator)
+    assert rejected.status_code == 200 and rejected.json() == {"code": "500000-C", "status": "rejected"}
+    again = region.http.post("/v1/nodes/500000-B/reject", headers=region.operator)  # approved: not pending
+    assert again.status_code == 409 and again.json()["code"] == "node_not_pending"
+    assert region.http.post("/v1/nodes/500000-X/reject", headers=region.operator).status_code == 404
+    region.join("500000-E", PrivateKey.generate(), "戊医院")  # rejecting made room too
+    assert [n["code"] for n in region.http.get("/v1/nodes", headers=region.reader).json()] == [
+        "500000-B",
+        "500000-D",
+        "500000-E",
+    ]
+    trail = region.http.get("/v1/audit", headers=region.operator).json()
+    assert ("node.reject", "500000-C") in {(a["action"], a["object_id"]) for a in trail}
 
 
 def test_partners_registered_once_are_recognized_by_a_node_by_their_key(node: World, region: Region) -> None:
