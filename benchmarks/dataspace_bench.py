@@ -102,6 +102,7 @@ def region_bench(tmp: Path) -> dict[str, Any]:
                 "institution_code": code,
                 "dsp_endpoint": f"https://h{n}.example",
                 "public_key": key.public_key().to_hex(),
+                "invitation": service.invite("op", code, 3600)["invitation"],
             }
             http.post("/v1/nodes/join", json=sign_payload(join, key.sign)).raise_for_status()
             http.post(f"/v1/nodes/{code}/approve", headers=operator).raise_for_status()
