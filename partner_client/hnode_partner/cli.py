@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from hnode_partner.callbacks import CallbackListener
 from hnode_partner.client import (
     Hospital,
@@ -157,6 +159,8 @@ def _at_each(a: argparse.Namespace, mode: str, work: Callable[[Hospital, Holding
                 row["result"] = work(node, h)
             except PartnerError as exc:
                 row |= {"error": exc.code, "detail": str(exc)}
+            except httpx.HTTPError as exc:  # down or unreachable: this hospital only
+                row |= {"error": "unreachable", "detail": f"{h.dsp_endpoint}: {type(exc).__name__}"}
             rows.append(row)
             step(h.institution_code)
     return rows
@@ -357,6 +361,12 @@ def main(argv: list[str] | None = None) -> int:
         out = a.run(a)
     except PartnerError as exc:
         print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"error [unreachable]: {type(exc).__name__}", file=sys.stderr)
+        return 3
+    except OSError as exc:  # a key, member or output file: named, never its content
+        print(f"error [file]: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
     if a.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -236,3 +236,5 @@ def test_missing_extras_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     argv = ["--region", "http://region.invalid", "--token", "t", "psi", "--name", "n", "--key", "k"]
     assert cli.main([*argv, "--members", str(members)]) == 2
     assert "pip install 'hnode-partner[psi]'" in capsys.readouterr().err
+    assert cli.main([*argv, "--members", str(tmp_path / "absent.txt")]) == 2
+    assert "absent.txt: No such file" in capsys.readouterr().err
