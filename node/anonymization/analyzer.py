@@ -36,6 +36,7 @@ ENTITY_TYPES = (
     "CN_INSURANCE_POLICY",
     "CN_MEDICAL_INSURANCE_CARD",
     "ORGANIZATION",
+    "PHONE_NUMBER",
 )
 ENGLISH_TYPES = (
     "PERSON",
@@ -160,7 +161,11 @@ def english_lines(text: str) -> list[tuple[int, int]]:
     pos = 0
     for line in text.splitlines(keepends=True):
         end = pos + len(line)
-        if latin_share(line) >= ENGLISH_SHARE and len(_ENGLISH_WORD.findall(line)) >= ENGLISH_WORDS:
+        words = len(_ENGLISH_WORD.findall(line))
+        # a Latin-only line with one word (Phone: 218-724-6610) belongs to the English note around it
+        if (latin_share(line) >= ENGLISH_SHARE and words >= ENGLISH_WORDS) or (
+            words and not _CJK.search(line)
+        ):
             if spans and spans[-1][1] == pos:
                 spans[-1] = (spans[-1][0], end)
             else:

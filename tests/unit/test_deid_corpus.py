@@ -44,5 +44,8 @@ def test_the_hand_written_set_on_disk_is_its_marked_up_source() -> None:
 
 def test_markup_refuses_a_wrong_check_digit() -> None:
     assert markup.check("CN_ID_CARD", "500106 19850214 3318") is None
-    assert markup.check("CN_ID_CARD", "500106 19850214 3319") == "ID 500106 19850214 3319: check digit should be 8"
+    assert (
+        markup.check("CN_ID_CARD", "500106 19850214 3319")
+        == "ID 500106 19850214 3319: check digit should be 8"
+    )
     assert markup.check("BANK_CARD", "6228480478123456785") is not None
