@@ -6,6 +6,7 @@ segmentation (``name_model.py``) both read it, and it imports neither."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -214,8 +215,15 @@ def common_non_name(word: str) -> bool:
 def segmented_name_length(text: str, start: int, surname: int) -> int:
     """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
     rare in the dictionary), else 0."""
+    return _segmented_name_length(text[start : start + 6], surname)
+
+
+@lru_cache(maxsize=8192)
+def _segmented_name_length(window: str, surname: int) -> int:
+    """The work of ``segmented_name_length`` on the six characters from the candidate on (jieba's
+    segmentation of a window is a pure function of it; ward notes repeat the same windows)."""
     jieba = jieba_module()
-    words = jieba.lcut(text[start : start + 6])
+    words = jieba.lcut(window)
     word = words[0] if words else ""
     if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
         return 0
@@ -241,10 +249,17 @@ BED_BEFORE = re.compile(r"(?<![\d.])\d{1,3}(?:床|号床)[ \t]*[:：]?[ \t]*$")
 
 def cue_before(text: str, start: int) -> bool:
     """A word that says a person follows (患者, 家属：, 发药人, 16床 ...) ends right before ``start``."""
+    return _cue_ending(text[max(0, start - 8) : start])
+
+
+@lru_cache(maxsize=8192)
+def _cue_ending(window: str) -> bool:
+    """A cue ends ``window`` (the eight characters before a candidate; the recognizers ask about the
+    same position several times)."""
     return bool(
-        BEFORE.search(text, max(0, start - 8), start)
-        or ROLE_BEFORE.search(text, max(0, start - 4), start)
-        or BED_BEFORE.search(text, max(0, start - 6), start)
+        BEFORE.search(window)
+        or ROLE_BEFORE.search(window, max(0, len(window) - 4))
+        or BED_BEFORE.search(window, max(0, len(window) - 6))
     )
 
 

@@ -251,8 +251,8 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
     names = {text[r.start : r.end] for r in found if r.end - r.start >= 2}
     out: list[RecognizerResult] = []
     for name in sorted(names, key=len, reverse=True):
-        for m in re.finditer(re.escape(name), text):
-            s, e = m.span()
+        for s in _occurrences(text, name):
+            e = s + len(name)
             if any(s < r.end and r.start < e for r in found + out):
                 continue
             if _ends_word(text, s) or (e < len(text) and common_word_at(text, e - 1)):
@@ -261,6 +261,16 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
                 continue  # 程序 in 程序员: the mention is the start of a longer word
             out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
     return out
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    """Starts of the non-overlapping occurrences of ``word``: str.find, not a regex compiled per name
+    (Python's cache of compiled patterns is small, and recompiling was a tenth of detection time)."""
+    found, i = [], text.find(word)
+    while i >= 0:
+        found.append(i)
+        i = text.find(word, i + len(word))
+    return found
 
 
 def _ends_word(text: str, start: int) -> bool:
