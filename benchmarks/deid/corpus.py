@@ -52,7 +52,7 @@ class Span(Protocol):
 
 
 def load(name: str, limit: int | None = None) -> list[Document]:
-    docs = []
+    docs: list[Document] = []
     with (DATA / f"{name}.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             if limit is not None and len(docs) >= limit:
