@@ -9,8 +9,10 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from typing import cast
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.predefined_recognizers import (
@@ -21,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from benchmarks.deid.corpus import HELD_OUT, Document, evaluate, iou, load, phrases
+from benchmarks.deid.corpus import FRESH, HELD_OUT, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 from node.anonymization.recognizers import lexicon
@@ -35,13 +37,23 @@ def baseline_engine() -> AnalyzerEngine:
     return AnalyzerEngine(registry=registry, nlp_engine=PatternOnlyNlpEngine(), supported_languages=["zh"])
 
 
-def rate(fn, notes: list[str], seconds: float = 5.0) -> float:  # type: ignore[no-untyped-def]
-    done, start = 0, time.perf_counter()
+def rate(fn, notes: list[str], seconds: float = 5.0) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Notes per second of wall time and per second of this process's CPU time (on a shared, loaded
+    machine the wall figure mostly measures the load; the CPU figure is what one idle core would give,
+    roughly)."""
+    done, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         for n in notes:
             fn(n)
         done += len(notes)
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), done / (time.process_time() - cpu)
+
+
+def timed(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Wall and CPU seconds of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def table_benchmark() -> dict[str, object]:
@@ -66,15 +78,16 @@ def table_benchmark() -> dict[str, object]:
         }
     )
     quasi = ["age", "sex", "district_code", "visit_date"]
-    start = time.perf_counter()
-    data.groupby(quasi).size()
-    baseline = time.perf_counter() - start
-    start = time.perf_counter()
-    out, report = KAnonymizer(quasi, 5, "icd10", 2).anonymize(data)  # both methods, the lesser loss wins
-    seconds = time.perf_counter() - start
+    baseline, baseline_cpu = timed(lambda: data.groupby(quasi).size())
+    done = []
+    # both methods, the lesser loss wins
+    seconds, cpu = timed(lambda: done.append(KAnonymizer(quasi, 5, "icd10", 2).anonymize(data)))
+    out, report = done[0]
     return {
         "kanon_100k_k5_l2_seconds_both_methods": round(seconds, 2),
+        "kanon_100k_k5_l2_cpu_seconds_both_methods": round(cpu, 2),
         "baseline_groupby_100k_seconds": round(baseline, 3),
+        "baseline_groupby_100k_cpu_seconds": round(baseline_cpu, 3),
         "kanon_report": {
             k: report.as_dict()[k]
             for k in (
@@ -93,17 +106,19 @@ def table_benchmark() -> dict[str, object]:
     }
 
 
-def long_text_benchmark(analyzer: TextAnalyzer) -> dict[str, object]:
+def long_text_benchmark(analyzer: TextAnalyzer) -> dict[str, float]:
     """One 300,000-character text (the tuned notes joined); baseline: Presidio's plain pattern recognizers
     on the same text, same run."""
     text = "\n".join(d.text for d in load("tuned"))[:300_000]
-    start = time.perf_counter()
-    analyzer.analyze(text)
-    ours = time.perf_counter() - start
-    start = time.perf_counter()
-    baseline_engine().analyze(text=text, language="zh")
-    plain = time.perf_counter() - start
-    return {"text_300k_seconds": round(ours, 2), "baseline_presidio_patterns_300k_seconds": round(plain, 2)}
+    ours, ours_cpu = timed(lambda: analyzer.analyze(text))
+    engine = baseline_engine()
+    plain, plain_cpu = timed(lambda: engine.analyze(text=text, language="zh"))
+    return {
+        "text_300k_seconds": round(ours, 2),
+        "text_300k_cpu_seconds": round(ours_cpu, 2),
+        "baseline_presidio_patterns_300k_seconds": round(plain, 2),
+        "baseline_presidio_patterns_300k_cpu_seconds": round(plain_cpu, 2),
+    }
 
 
 # types the older sets never labelled (they hold them as negatives or not at all): precision on the
@@ -145,6 +160,16 @@ def person_recall_by_name_class(docs: list[Document], analyzer: TextAnalyzer) ->
     }
 
 
+def one_set(name: str) -> None:
+    """Quality on one set only (no throughput): per-type recall and precision and PERSON by name class."""
+    analyzer = TextAnalyzer()
+    docs = load(name)
+    result = {"benchmark": "text_deid", "set": name, "documents": len(docs)}
+    result["quality"] = evaluate(docs, analyzer.analyze)
+    result["person_by_name_class"] = person_recall_by_name_class(docs, analyzer)
+    print(json.dumps(result, ensure_ascii=False))
+
+
 def main() -> None:
     analyzer = TextAnalyzer()
     tuned = evaluate(load("tuned"), analyzer.analyze)
@@ -160,13 +185,15 @@ def main() -> None:
     nameless_false = sum(any(e.type == "PERSON" for e in analyzer.analyze(t)) for t in nameless_notes)
     notes = [d.text[:200] for d in load("tuned", 500)]
     base = baseline_engine()
-    ours = rate(analyzer.analyze, notes)
-    plain = rate(lambda t: base.analyze(text=t, language="zh"), notes)
+    ours, ours_cpu = rate(analyzer.analyze, notes)
+    plain, plain_cpu = rate(lambda t: base.analyze(text=t, language="zh"), notes)
     result = {
         "benchmark": "text_deid",
         "notes_chars": round(sum(map(len, notes)) / len(notes)),
         "notes_per_s": round(ours),
+        "notes_per_cpu_s": round(ours_cpu),
         "baseline_presidio_patterns_notes_per_s": round(plain),
+        "baseline_presidio_patterns_notes_per_cpu_s": round(plain_cpu),
         "tuned_corpus": tuned,
         "held_out": honest,
         "held_out_person_by_name_class": by_class,
@@ -185,22 +212,34 @@ def main() -> None:
         part[t]["recall"] >= (0.99 if t in strict else 0.95)
         for name, part in honest.items()
         for t in part
-        if t in strict + loose and name != "held_out_v15"
+        if t in strict + loose and name != FRESH
     )
     result["held_out_precision_without_new_types"] = {n: labelled_precision(r) for n, r in honest.items()}
-    fresh = honest["held_out_v15"]
-    result["pass_fresh_v15"] = (
+    fresh = honest[FRESH]
+    result[f"pass_fresh_{FRESH.removeprefix('held_out_')}"] = (
         fresh["PERSON"]["recall"] >= 0.95
         and all(v["recall"] >= 0.98 for t, v in fresh.items() if t not in ("PERSON", "_overall"))
         and fresh["_overall"]["precision"] >= 0.97
     )
+    # targets in wall time (an idle machine) and, for a loaded one, in this process's CPU time
     result["pass_throughput"] = ours >= 2000
-    result.update(long_text_benchmark(analyzer))
-    result["pass_long_text"] = result["text_300k_seconds"] < 2
-    result.update(table_benchmark())
-    result["pass_table"] = result["kanon_100k_k5_l2_seconds_both_methods"] < 5
+    result["pass_throughput_cpu"] = ours_cpu >= 2000
+    long_text = long_text_benchmark(analyzer)
+    table = table_benchmark()
+    result.update(long_text)
+    result["pass_long_text"] = long_text["text_300k_seconds"] < 2
+    result["pass_long_text_cpu"] = long_text["text_300k_cpu_seconds"] < 2
+    result.update(table)
+    result["pass_table"] = cast(float, table["kanon_100k_k5_l2_seconds_both_methods"]) < 5
+    result["pass_table_cpu"] = cast(float, table["kanon_100k_k5_l2_cpu_seconds_both_methods"]) < 5
     print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", help="measure the quality on this set only (e.g. held_out_v16)")
+    chosen = parser.parse_args().set
+    if chosen:
+        one_set(chosen)
+    else:
+        main()

@@ -25,8 +25,12 @@ class Partitioning:
     levels: dict[str, np.ndarray]  # per quasi-identifier, the hierarchy level of each record
 
 
-def _individuals(idx: np.ndarray, persons: np.ndarray | None) -> int:
-    return len(idx) if persons is None else len(np.unique(persons[idx]))
+def _distinct(values: np.ndarray, idx: np.ndarray, n_values: int) -> int:
+    """Distinct values among ``values[idx]`` (integer codes below ``n_values``): a count of codes when
+    there are few (sensitive values: no sort), a sort otherwise (persons)."""
+    if n_values <= 4 * len(idx):
+        return int(np.count_nonzero(np.bincount(values[idx], minlength=n_values)))
+    return len(np.unique(values[idx]))
 
 
 def partition(
@@ -43,16 +47,18 @@ def partition(
     quasi = list(order)
     n = len(next(iter(order.values())))
 
+    n_persons = int(persons.max()) + 1 if persons is not None and len(persons) else 0
+    n_sens = int(sens.max()) + 1 if sens is not None and len(sens) else 0
+
     def allowed(idx: np.ndarray) -> bool:
-        if _individuals(idx, persons) < k:
+        if (len(idx) if persons is None else _distinct(persons, idx, n_persons)) < k:
             return False
-        return sens is None or l_diversity is None or len(np.unique(sens[idx])) >= l_diversity
+        return sens is None or l_diversity is None or _distinct(sens, idx, n_sens) >= l_diversity
 
     everything = np.arange(n)
     if not allowed(everything):
         return None
     spans = {q: float(np.ptp(order[q])) or 1.0 for q in quasi}
-    stacked = {q: np.stack(codes[q]) for q in quasi}
     leaves: list[np.ndarray] = []
     stack = [everything]
     while stack:
@@ -60,12 +66,12 @@ def partition(
         if len(idx) < 2 * k:
             leaves.append(idx)
             continue
-        # the column this partition would generalize most (its level over its hierarchy's height) first
+        # the column this partition would generalize most (its level over its hierarchy's height) first,
+        # ties by range (computed only for tied columns)
+        cost = {q: _level(idx, codes[q]) / (len(codes[q]) - 1) for q in quasi}
+        tied = {c for c in cost.values() if list(cost.values()).count(c) > 1}
         widths = sorted(
-            (
-                (_level(idx, stacked[q]) / (len(codes[q]) - 1), float(np.ptp(order[q][idx])) / spans[q], q)
-                for q in quasi
-            ),
+            ((c, float(np.ptp(order[q][idx])) / spans[q] if c in tied else 0.0, q) for q, c in cost.items()),
             reverse=True,
         )
         for halves in (h for cost, _, q in widths if cost > 0 for h in _cuts(idx, order[q], codes[q])):
@@ -83,10 +89,19 @@ def partition(
 CUTS_PER_LEVEL = 8
 
 
-def _level(idx: np.ndarray, stacked: np.ndarray) -> int:
-    """The lowest level at which the partition's records agree (``stacked``: codes, one row a level)."""
-    part = stacked[:, idx]
-    return int(np.argmax(part.min(axis=1) == part.max(axis=1)))
+def _level(idx: np.ndarray, codes: list[np.ndarray]) -> int:
+    """The lowest level at which the partition's records agree. Agreement holds at every level above one
+    that agrees (the hierarchy's groups nest; the top level is one group), so a binary search over the
+    levels reads a few of them, not all."""
+    lo, hi = 0, len(codes) - 1  # the top level always agrees
+    while lo < hi:
+        mid = (lo + hi) // 2
+        values = codes[mid][idx]
+        if values.min() == values.max():
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def _cuts(idx: np.ndarray, order: np.ndarray, codes: list[np.ndarray]) -> Iterator[tuple[np.ndarray, ...]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
 
@@ -45,21 +43,3 @@ class PatternOnlyNlpEngine(NlpEngine):
 
     def get_supported_languages(self) -> list[str]:
         return self._languages
-
-
-class CharacterWindowContext(ContextAwareEnhancer):
-    """Our recognizers weigh context themselves, in character windows (Chinese has no spaces for
-    Presidio's word windows); this enhancer therefore passes results through unchanged."""
-
-    def __init__(self) -> None:
-        super().__init__(0.0, 0.0, 0, 0)
-
-    def enhance_using_context(
-        self,
-        text: str,
-        raw_results: list[RecognizerResult],
-        nlp_artifacts: NlpArtifacts,
-        recognizers: list[EntityRecognizer],
-        context: list[str] | None = None,
-    ) -> list[RecognizerResult]:
-        return raw_results

@@ -88,27 +88,56 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-MONTH_DATE = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b")
+MONTH_DATE = re.compile(
+    rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? (?:19|20)\d{{2}}\b"
+)
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
     r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?"
-    r"(?: (?:Apt|Suite|Unit|#) ?\w+)?"
+    r"(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
     r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
 )
-# a name (two or three capitalized words, Synthea appends digits) after a title or a word saying a person
-# follows, or before a date of birth or an age
-_NAME = r"([A-Z][a-z]+\d*(?:[ -][A-Z][a-z]+\d*){1,2})"
+# a name (two or three capitalized words, Synthea appends digits; accented letters, O'Connor, Al-Sayed)
+# after a title or a word saying a person follows, or before a date of birth, an age, a degree, a
+# nationality (Sophia Rossi，意大利籍) or a verb only a patient or a person does
+_LOWER = "a-zà-öø-ÿ"
+_WORD_CAP = rf"[A-Z](?:[{_LOWER}]+|'[A-Z][{_LOWER}]+)\d*"
+NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
+_NAME = NAME
 NAME_AFTER_CUE = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|husband|wife|"
-    r"son|daughter|mother|father|brother|sister|guardian|caregiver|by)[ ]*:?[ ]+"
-    r"|(?:患者|家属|外籍患者|联系人|姓名)[ ]*[:：]?[ ]*)" + _NAME
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
+    r"(?i:husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver)|by|Pt|patient|Surgeon|"
+    r"Assistant|Attending|"
+    r"Subscriber|Insured|pharmacist|nurse|physician|spoke with|held with|see|saw|referring)[ ]*[:,]?[ ]+"
+    r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人)[ ]*[:：]?[ ]*)" + _NAME
 )
-NAME_BEFORE_CUE = re.compile(_NAME + r"(?=,? (?:DOB|born|aged?|is a \d+|\(\d+))")
+NAME_BEFORE_CUE = re.compile(
+    _NAME
+    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
+    r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
+    r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
+)
 
 
 def _sure(m: re.Match[str], text: str) -> float | None:
     return 0.85
+
+
+# capitalized words that start sentences or name institutions, never a person's name
+NOT_NAME_WORDS = frozenset(
+    "The This That These Those His Her Their Our Your A An No Patient Emergency Department Hospital "
+    "University College Clinic Center Centre Medical Medicine Health Care Service Services Unit Insurance "
+    "Blue Cross Shield Family Primary General Internal Surgery Nursing Pharmacy Social History Physical "
+    "Exam Plan Assessment Discharge Summary".split()
+)
+
+
+def _name(m: re.Match[str], text: str) -> float | None:
+    """A name's words are no sentence openers nor institution words (The Emergency Department reports)."""
+    words = re.split(r"[ -]", m.group(1))
+    return None if any(re.sub(r"\d+$", "", w) in NOT_NAME_WORDS for w in words) else 0.85
 
 
 def _cued_phone(m: re.Match[str], text: str) -> float | None:
@@ -117,7 +146,8 @@ def _cued_phone(m: re.Match[str], text: str) -> float | None:
 
 class _EnglishRegex(RegexRecognizer):
     def __init__(self, entity: str, pattern: re.Pattern[str], group: int = 0) -> None:
-        super().__init__(entity, pattern, _cued_phone if entity == "PHONE_NUMBER" else _sure, group)
+        score = {"PHONE_NUMBER": _cued_phone, "PERSON": _name}.get(entity, _sure)
+        super().__init__(entity, pattern, score, group)
         self.supported_language = "en"
 
 

@@ -33,7 +33,7 @@ PLATE = re.compile(
     r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
 )
 MRN = re.compile(
-    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|就诊号|登记号|住院编号|档案号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
+    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|就诊号|登记号|住院编号|档案号|档案编号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
     r"([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
@@ -41,10 +41,28 @@ MRN = re.compile(
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
 _NUMBER = r"[ \t]*(?:[:：]|为|是)?[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
-POLICY = re.compile(r"(?:保险单|投保单|保单)(?:号码|号|编号)" + _NUMBER)
+_POLICY_LABEL = r"(?:(?:保险单|投保单|保单)(?:号码|号|编号)?(?:分别)?|[Pp]olicy (?:[Nn]o\.?|[Nn]umber|#))"
+POLICY = re.compile(_POLICY_LABEL + _NUMBER)
+# the second of two numbers after one label (保单号分别为P2024…和P2024…)
+POLICY_LISTED = re.compile(
+    _POLICY_LABEL
+    + _NUMBER
+    + r"[ \t]*(?:和|及|与|、|,|，)[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
+)
 INSURANCE_CARD = re.compile(
     r"(?:医保|社保|社会保障|医疗保险|参保|新农合)(?:卡号|卡|号码|号|编号|个人编号)(?:码)?" + _NUMBER
 )
+
+
+# a foreign number after a phone cue in a Chinese note (电话+34 612 345 678); +86 numbers are CN_PHONE's
+FOREIGN_PHONE = re.compile(r"(?<![0-9A-Za-z+])\+(?!86)[1-9]\d{0,2}(?:[ -]?\d{1,4}){2,5}(?![\w-])")
+
+
+def _foreign_phone(m: re.Match[str], text: str) -> float | None:
+    digits = sum(ch.isdigit() for ch in m.group())
+    if not 8 <= digits <= 15:
+        return None
+    return 0.85 if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
 
 
 def _labelled(m: re.Match[str], text: str) -> float | None:
@@ -105,6 +123,7 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("CN_ID_CARD", ID15, _id15),
         RegexRecognizer("CN_PHONE", MOBILE, _mobile),
         RegexRecognizer("CN_PHONE", LANDLINE, _landline),
+        RegexRecognizer("PHONE_NUMBER", FOREIGN_PHONE, _foreign_phone),
         RegexRecognizer("BANK_CARD", BANK, _bank),
         RegexRecognizer("EMAIL_ADDRESS", EMAIL, _email),
         RegexRecognizer("IP_ADDRESS", IPV4, _ip),
@@ -113,5 +132,6 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
+        RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
     ]

@@ -6,6 +6,7 @@ segmentation (``name_model.py``) both read it, and it imports neither."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -19,7 +20,33 @@ SINGLE = (
     "萧印仝訾逄寿鄂鞠阎邸冼揭粟郦茅竺钮綦冀郇匡邰阚厉燕漆蔺亓栗晁楼鄢嵇帅扈郜荆弓"
 )
 COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 长孙 宇文 端木 南宫 独孤".split()
-SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
+
+
+def classic_surnames() -> tuple[list[str], list[str]]:
+    """The single and compound surnames of 百家姓 (``data/baijiaxing.txt``), in the text's order."""
+    text = (resources.files("node.anonymization") / "data" / "baijiaxing.txt").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    cut = lines.index("--")
+    entries = " ".join(lines[cut + 1 :]).split()
+    singles = [ch for ch in "".join(lines[:cut])] + [e for e in entries if len(e) == 1]
+    return singles, [e for e in entries if len(e) == 2]
+
+
+# 百家姓's compound surnames that are everyday words in jieba's dictionary (frequency >= RARE_WORD, not
+# tagged as a name): 第五 "fifth", 百里, 南门, 司空
+_WORD_COMPOUNDS = {"单于", "司空", "百里", "南门", "东门", "西门", "第五"}
+
+
+def _with_classic_surnames(single: str, compound: list[str]) -> tuple[str, list[str]]:
+    """The surname lists completed from 百家姓: its single surnames whose characters are rare in general
+    text (outside FREQUENT_CHARS: 郗, 蒯, 宓, 仉, 殳; frequent ones such as 水, 花, 平, 国 start everyday
+    words), at the end of the frequency order, and its compound surnames that are no everyday words."""
+    singles, compounds = classic_surnames()
+    rare = [ch for ch in dict.fromkeys(singles) if ch not in single and ch not in FREQUENT_CHARS]
+    extra = [c for c in compounds if c not in compound and c not in _WORD_COMPOUNDS]
+    return single + "".join(rare), compound + extra
+
+
 CJK = "[\u4e00-\u9fff]"
 CJK_CHAR = re.compile(CJK)
 
@@ -137,6 +164,15 @@ FREQUENT_CHARS = frozenset(
 )
 
 
+SINGLE, COMPOUND = _with_classic_surnames(SINGLE, COMPOUND)
+# 百家姓's surnames whose characters are frequent in general text (皮, 储, 封, 杭, 楚, 贝): a name only right
+# after a cue (患者皮建军, 投保人储建明), never found by the statistical model
+CUE_ONLY_SURNAMES = frozenset(ch for ch in classic_surnames()[0] if ch not in SINGLE) - set(
+    "于曾向常易和时应"
+)
+SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
+
+
 def given_char(ch: str) -> bool:
     return ch in GIVEN_CHARS or (
         "\u4e00" <= ch <= "\u9fff" and ch not in FREQUENT_CHARS and ch not in NOT_GIVEN
@@ -179,8 +215,15 @@ def common_non_name(word: str) -> bool:
 def segmented_name_length(text: str, start: int, surname: int) -> int:
     """Length of the first jieba word at ``start`` if it looks like a name (surname-led, 2-4 characters,
     rare in the dictionary), else 0."""
+    return _segmented_name_length(text[start : start + 6], surname)
+
+
+@lru_cache(maxsize=8192)
+def _segmented_name_length(window: str, surname: int) -> int:
+    """The work of ``segmented_name_length`` on the six characters from the candidate on (jieba's
+    segmentation of a window is a pure function of it; ward notes repeat the same windows)."""
     jieba = jieba_module()
-    words = jieba.lcut(text[start : start + 6])
+    words = jieba.lcut(window)
     word = words[0] if words else ""
     if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
         return 0
@@ -200,10 +243,23 @@ def starts_clinical_word(name: str) -> bool:
     return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
 
 
+# a bed number before a name in ward lists and handovers (16床琚立新, 2床朱红、3床钱多)
+BED_BEFORE = re.compile(r"(?<![\d.])\d{1,3}(?:床|号床)[ \t]*[:：]?[ \t]*$")
+
+
 def cue_before(text: str, start: int) -> bool:
-    """A word that says a person follows (患者, 家属：, 发药人 ...) ends right before ``start``."""
+    """A word that says a person follows (患者, 家属：, 发药人, 16床 ...) ends right before ``start``."""
+    return _cue_ending(text[max(0, start - 8) : start])
+
+
+@lru_cache(maxsize=8192)
+def _cue_ending(window: str) -> bool:
+    """A cue ends ``window`` (the eight characters before a candidate; the recognizers ask about the
+    same position several times)."""
     return bool(
-        BEFORE.search(text, max(0, start - 8), start) or ROLE_BEFORE.search(text, max(0, start - 4), start)
+        BEFORE.search(window)
+        or ROLE_BEFORE.search(window, max(0, len(window) - 4))
+        or BED_BEFORE.search(window, max(0, len(window) - 6))
     )
 
 

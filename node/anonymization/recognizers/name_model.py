@@ -92,6 +92,12 @@ class NameModel:
         self._predicate = math.log(PREDICATE_FACTOR)
         self._surname_as_word = math.log(SURNAME_AS_WORD)
         self._nr_surnames = {c for c in surnames if len(c) == 1 and self._tags.get(c) == "nr"}
+        singles = "".join(c for c in surnames if len(c) == 1)
+        self._surname_char = re.compile(f"[{singles}]")
+        # log-probabilities memoized by word and character: a pure function of the string, asked for
+        # again at every position a run holds it
+        self._word_memo: dict[str, float | None] = {}
+        self._char_memo: dict[str, float] = {}
 
     @classmethod
     def packaged(cls) -> NameModel:
@@ -101,6 +107,12 @@ class NameModel:
         """A dictionary word's log-probability. Words jieba tags as personal names are not words here
         when rare (杨树林) or three characters long (张国庆, 韦小宝: the dictionary's own names); the name
         class scores them instead, so that 胡萝卜 or 莫斯科 still lose to their characters' odds."""
+        if word in self._word_memo:
+            return self._word_memo[word]
+        lp = self._word_memo[word] = self._compute_word_logp(word)
+        return lp
+
+    def _compute_word_logp(self, word: str) -> float | None:
         f = self._freq.get(word, 0)
         if not f:
             return None
@@ -134,8 +146,12 @@ class NameModel:
         name is two words (周/nr 建设/nr), so a surname character that jieba tags nr (周, 刘, 陈) owes most
         of its count to surnames, which the name class already scores: its count as a word is cut to
         SURNAME_AS_WORD of it."""
+        memo = self._char_memo.get(ch)
+        if memo is not None:
+            return memo
         lp = math.log(self._freq.get(ch) or 1) - self._log_total
-        return lp + self._surname_as_word if ch in self._nr_surnames else lp
+        lp = self._char_memo[ch] = lp + self._surname_as_word if ch in self._nr_surnames else lp
+        return lp
 
     def segment(self, text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
         """The most probable segmentation of the run of Chinese characters ``text[start:end]``:
@@ -183,7 +199,7 @@ class NameModel:
         """Spans of ``text`` that the most probable segmentation makes personal names."""
         found = []
         for run in _RUN.finditer(text):
-            if any(ch in self._surname for ch in run.group()):
+            if self._surname_char.search(run.group()):
                 spans = self.segment(text, run.start(), run.end())
                 found += [(run.start() + i, run.start() + j) for i, j, name in spans if name]
         return found

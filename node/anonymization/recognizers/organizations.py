@@ -13,13 +13,28 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from node.anonymization.recognizers.places import CITIES, PROVINCES
+
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
-    "体检中心 康复中心 药房 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 研究所 研究院"
+    "体检中心 康复中心 医学中心 精神卫生中心 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
+    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂"
 ).split()
 BRANCH = r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部))?"
 _KIND = re.compile("(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")" + BRANCH)
-_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()]")
+# characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
+# a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
+_PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
+# an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
+_ADDRESS_AFTER = re.compile(r"(?:家属区|家属院|宿舍|生活区|小区|\d+(?:栋|幢|号楼|单元))")
+# a field label, not a name (送检医院：, 就诊医院:)
+_LABEL_AFTER = re.compile(r"[ \t]*[:：]")
+# Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
+LATIN_ORG = re.compile(
+    r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company)\b"
+    r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
+)
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|单位|医院|机构|名称|患者|病人|"
@@ -44,9 +59,14 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         joined = bool(spans) and start <= spans[-1][1]
         if joined:
             start = spans[-1][1]
+        if (_LABEL_AFTER.match(text, m.end()) and not joined) or _ADDRESS_AFTER.match(text, m.end()):
+            continue
         lead = _LEAD.match(text, start, m.start())
-        if lead:
+        if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
             start = lead.end()
+        elif not joined and (place := _PLACE_LEAD.search(text, start, m.start())) and place.start() > start:
+            if not _PLACE_LEAD.match(text, start):
+                start = place.start()
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
             spans[-1] = (spans[-1][0], m.end())
             continue
@@ -68,4 +88,5 @@ class OrganizationRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in organization_spans(text)]
+        spans = organization_spans(text) + [m.span() for m in LATIN_ORG.finditer(text)]
+        return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]

@@ -26,13 +26,17 @@ _NAMES = "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True))
 _DISTRICTS = "|".join(sorted(DISTRICTS, key=len, reverse=True))
 _ANCHOR = (
     rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)"
-    r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄))"
+    r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄)"
+    # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
+    r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
+    r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道)))"
 )
 _COMPONENT = (
     r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|巷|胡同|花园|公寓|大厦|广场|新村)"
+    r"(?:[东西南北中上下]?段)?"
     r"|[一二三四五六七八九十\d]+段|\d+(?:号院|号楼|号|弄|栋|幢|单元|楼|层|室)|[A-Za-z]\d*(?:栋|座|区)"
     # the tail down to the room: 附7号, 5-2 (floor-room), 3-1-502, 负1楼
-    r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层))"
+    r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社))"
 )
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
 
