@@ -128,13 +128,14 @@ def main() -> None:
         first = c.contracts.request(
             w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
         )
+        world_assets = c.assets.search()
         with c.uow() as uow:
             for i in range(CONTRACTS - 1):
                 copy = replace(
                     first, id="ct_" + secrets.token_hex(8), requested_at_us=first.requested_at_us + i + 1
                 )
                 uow.contracts.add(copy)
-            _copies(uow, c.assets.search(), first)
+            _copies(uow, world_assets, first)
             uow.commit()
         http = TestClient(create_app(c))
         auth = {"Authorization": "Bearer " + c.identity.issue_token("bench", w.officer.id).secret}
