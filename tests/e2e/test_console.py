@@ -271,6 +271,8 @@ def shot(page: Any, name: str) -> None:
 
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:
+    # colours mid-transition (a button just clicked, a tab switching) are not what the user reads
+    page.wait_for_function("() => document.getAnimations().every(a => !(a instanceof CSSTransition))")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text())
     found: list[dict[str, Any]] = page.evaluate(
