@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         default=None, description="Anchor registry address on that chain; unset: deploy it and remember it."
     )
     chain_timeout_s: float = Field(default=30.0, description="How long to wait for a transaction receipt.")
+    region_url: str | None = Field(
+        default=None,
+        description="Base URL of the regional registry (`hnode region serve`); the console's data map shows "
+        "the region's hospitals and products from it. Unset: the console says the node has no region.",
+    )
+    region_token: SecretStr | None = Field(
+        default=None, description="A reader token of the regional registry (`hnode region token`)."
+    )
     opa_url: str | None = Field(
         default=None, description="Remote OPA server (http://host:port); unset: the embedded Rego engine."
     )
@@ -113,6 +121,13 @@ class Settings(BaseSettings):
             ):
                 raise ValueError("each entry must be a URL with a scheme and a host (or a sqlite: URL)")
         return v
+
+    @field_validator("region_url")
+    @classmethod
+    def _region_is_http(cls, v: str | None) -> str | None:
+        if v is not None and (urlsplit(v).scheme not in ("http", "https") or not urlsplit(v).netloc):
+            raise ValueError("must be an http(s) URL with a host")
+        return v.rstrip("/") if v else v
 
     @field_validator("listen_port", "metrics_port")
     @classmethod

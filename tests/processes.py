@@ -21,14 +21,14 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def hnode_process(
-    *args: str, env: dict[str, str], health_port: int | None = None
+    *args: str, env: dict[str, str], health_port: int | None = None, ready_within_s: float = 40
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``hnode ARGS`` in the background; with ``health_port``, wait for its API's /health first.
-    Its output goes to a temporary file, shown if it dies early."""
+    """``hnode ARGS`` in the background; with ``health_port``, wait (up to ``ready_within_s``) for its
+    API's /health first. Its output goes to a temporary file, shown if it dies early."""
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([HNODE, *args], env=process_env(env), stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + ready_within_s
         while health_port is not None:
             try:
                 if httpx.get(f"http://127.0.0.1:{health_port}/health").status_code == 200:

@@ -43,6 +43,28 @@ const en = {
   '签名（十六进制）': 'Signature (hex)',
   质量告警: 'Quality alerts', 新告警: 'New', 规则均通过: 'every rule holds', 完整性: 'Completeness',
   有效性: 'Validity', 合理性: 'Plausibility', 参照完整性: 'Referential integrity', 及时性: 'Timeliness',
+  结算: 'Settlement', 授权: 'Consents', 日期: 'Date', 日对账: 'Daily reconciliation', 保险公司: 'Insurer',
+  '商保一站式结算：院内结算时提交理赔，保险公司拉取并签名答复；金额单位为元（人民币）':
+    'One-stop commercial-insurance settlement: claims are submitted at discharge, the insurer pulls them and answers signed; amounts in yuan (CNY)',
+  理赔数: 'Claims', 已结算: 'Settled', 待结算: 'Pending', 总费用: 'Total', 保险支付: 'Insurer pays',
+  个人自付: 'Patient pays', 待结算金额: 'Pending amount', 理赔: 'Claims', 理赔编号: 'Claim', 就诊号: 'Encounter',
+  版本: 'Version', 待拉取: 'Queued', 保险公司处理中: 'With the insurer', 当日无理赔: 'No claims that day',
+  暂无理赔: 'No claims',
+  '患者对向第三方提供个人信息的单独同意（个人信息保护法）：按合作方、用途和期限登记，附凭证；撤回后此后的使用一律不再依据该授权':
+    "Patients' separate consent to providing personal information to a third party (PIPL): recorded per partner, purpose and period with its evidence; after a withdrawal no later use relies on it",
+  患者编号: 'Patient id', 有效期: 'Valid', 渠道: 'Channel', 凭证: 'Evidence', 登记人: 'Recorded by',
+  撤回: 'Withdraw', 撤回授权: 'Withdraw the consent', 登记授权: 'Record a consent', 暂无授权: 'No consents',
+  有效: 'In force', 已撤回: 'Withdrawn', 已过期: 'Expired', 未生效: 'Not yet in force',
+  纸质知情同意书: 'Signed form', '医院 App': 'Hospital app', 自助机: 'Kiosk', 窗口办理: 'Counter',
+  生效日期: 'From', 截止日期: 'To (inclusive)',
+  '知情同意书编号、App 或自助机记录号': 'Form number, app or kiosk record id',
+  区域数据地图: "The region's data map",
+  '区域登记处中各医院已发布的数据产品（与上方本院数据地图分开显示）':
+    "Products the region's hospitals publish in the regional registry (apart from this hospital's map above)",
+  '本节点未配置区域登记处（NODE_REGION_URL 与 NODE_REGION_TOKEN），不显示区域数据地图':
+    'This node has no regional registry configured (NODE_REGION_URL and NODE_REGION_TOKEN): no regional map',
+  区域登记处: 'Regional registry', 区域内暂无医院: 'No hospital in the region yet', 机构代码: 'Institution code',
+  生效合约: 'Contracts in force', 失联: 'Stale', 在线: 'Online',
 }
 
 export function t(key) {

@@ -97,12 +97,49 @@ class PiiDetector(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AssetFilter:
+    """Which assets a listing shows: ``text`` is contained (case-insensitive) in the name, table,
+    department, a scenario or a column name; the rest match exactly."""
+
+    text: str = ""
+    level: int | None = None
+    category: str | None = None
+    source_system: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One import as listed: the assets it registered or versioned and the rows it brought."""
+
+    import_id: str
+    at_us: int
+    rows: int
+    assets: list[Asset]
+
+
+def search_text(asset: Asset) -> str:
+    """What ``AssetFilter.text`` is matched against, lower-cased."""
+    columns = (c.name for c in asset.columns)
+    return " ".join([asset.name, asset.table, asset.owner_department, *asset.scenarios, *columns]).lower()
+
+
 class AssetRepository(Protocol):
     def add(self, asset: Asset) -> None: ...
 
     def get(self, asset_id: str) -> Asset | None: ...
 
     def all(self) -> list[Asset]: ...
+
+    def find(self, where: AssetFilter, offset: int = 0, limit: int | None = None) -> list[Asset]:
+        """The assets matching ``where`` in registration order, from ``offset``, at most ``limit``."""
+        ...
+
+    def count(self, where: AssetFilter) -> int: ...
+
+    def imports(self, offset: int, limit: int) -> tuple[list[ImportRecord], int]:
+        """A page of imports, newest first, and how many there are in all."""
+        ...
 
     def confirm(self, asset_id: str, grade: Grade) -> None: ...
 

@@ -26,7 +26,15 @@ from node.asset_registry.model import (
 )
 from node.asset_registry.notes import NoteDeidentifier, TextDeidentifier
 from node.asset_registry.pii import PERSON_KEY
-from node.asset_registry.ports import AssetStore, DataSource, PiiDetector, RegistryUnitOfWork, TableWriter
+from node.asset_registry.ports import (
+    AssetFilter,
+    AssetStore,
+    DataSource,
+    ImportRecord,
+    PiiDetector,
+    RegistryUnitOfWork,
+    TableWriter,
+)
 from node.asset_registry.profiling import TableProfiler
 from node.asset_registry.quality import TableQuality
 from node.audit.model import AuditEvent, Outcome
@@ -403,19 +411,17 @@ class AssetService:
         source_system: str | None = None,
     ) -> list[Asset]:
         with self._uow() as uow:
-            assets = uow.assets.all()
-        needle = (text or "").lower()
+            return uow.assets.find(AssetFilter(text or "", level, category, source_system))
 
-        def keep(a: Asset) -> bool:
-            hay = " ".join([a.name, a.table, a.owner_department, *a.scenarios, *(c.name for c in a.columns)])
-            return (
-                (not needle or needle in hay.lower())
-                and (level is None or a.grade.level == level)
-                and (category is None or a.grade.category.value == category)
-                and (source_system is None or a.source_system.value == source_system.upper())
-            )
+    def page(self, where: AssetFilter, offset: int, limit: int) -> tuple[list[Asset], int]:
+        """One page of the matching assets in registration order, and how many match in all."""
+        with self._uow() as uow:
+            return uow.assets.find(where, offset, limit), uow.assets.count(where)
 
-        return [a for a in assets if keep(a)]
+    def imports(self, offset: int, limit: int) -> tuple[list[ImportRecord], int]:
+        """One page of the imports, newest first, and how many there are."""
+        with self._uow() as uow:
+            return uow.assets.imports(offset, limit)
 
     def grade(
         self,

@@ -4,15 +4,17 @@ consent before they run, and the usage policy sees the answer (``consent_facts``
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from node.audit.model import AuditEvent
 from node.audit.services import AuditLog
 from node.consent.model import Channel, Consent, check_fields
-from node.consent.ports import ConsentUnitOfWork
+from node.consent.ports import ConsentFilter, ConsentUnitOfWork
 from node.errors import Conflict, InvalidInput, NotFound
 from node.identity.model import PARTNER_ROLES, Principal
 from node.ports import Clock
+
+STATES = ("in_force", "withdrawn", "expired")
 
 
 class ConsentService:
@@ -103,6 +105,24 @@ class ConsentService:
         partner_id = self._partner(partner).id if partner else None
         with self._uow() as uow:
             return uow.consents.find(patient_id, partner_id, purpose)
+
+    def page(
+        self,
+        patient_id: str | None,
+        partner: str | None,
+        purpose: str | None,
+        state: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Consent], int]:
+        """A page of the consents matching the filters, most recently recorded first, and how many
+        match; ``state``: in_force, withdrawn or expired (now)."""
+        if state is not None and state not in STATES:
+            raise InvalidInput("state must be in_force, withdrawn or expired", code="consent_state_unknown")
+        partner_id = self._partner(partner).id if partner else None
+        where = ConsentFilter(patient_id, partner_id, purpose, state, self._clock.now_us())
+        with self._uow() as uow:
+            return uow.consents.page(where, offset, limit)
 
     def consenting(self, partner_id: str, purpose: str) -> set[str]:
         """Patients whose consent for this partner and purpose is in force now."""

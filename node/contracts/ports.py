@@ -72,6 +72,13 @@ class ContractRepository(Protocol):
 
     def usage(self, contract_id: str) -> list[UsageRecord]: ...
 
+    def usage_page(
+        self, access_mode: str, principal_id: str | None, offset: int, limit: int
+    ) -> tuple[list[UsageRecord], int]:
+        """A page of the uses of contracts with ``access_mode`` (of one partner if given), newest first,
+        and how many there are in all."""
+        ...
+
     def usage_by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], UsageRecord]:
         """The records of these (contract id, idempotency key) pairs that exist, by pair."""
         ...

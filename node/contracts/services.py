@@ -265,6 +265,15 @@ class ContractService:
         with self._uow() as uow:
             return uow.contracts.page(where, offset, limit)
 
+    def usage_page(
+        self, viewer: Principal, access_mode: str, offset: int = 0, limit: int = 20
+    ) -> tuple[list[UsageRecord], int]:
+        """A page of the uses in ``access_mode`` that ``viewer`` may see (partners: their own), newest
+        first, and how many there are."""
+        partner = viewer.id if viewer.kind == "partner" else None
+        with self._uow() as uow:
+            return uow.contracts.usage_page(access_mode, partner, offset, limit)
+
     def usage_of(self, viewer: Principal, contract_id: str) -> list[UsageRecord]:
         self.get(viewer, contract_id)
         with self._uow() as uow:

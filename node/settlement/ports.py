@@ -51,6 +51,16 @@ class ClaimRecord:
         }
 
 
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Which claims a listing shows: created in ``[from_us, to_us)``, of one partner, in one status."""
+
+    from_us: int = 0
+    to_us: int = 2**62
+    partner_id: str | None = None
+    status: str | None = None
+
+
 class ClaimRepository(Protocol):
     def add(self, claim: ClaimRecord) -> bool:
         """False if a claim for the same contract, encounter and version is already queued."""
@@ -69,6 +79,10 @@ class ClaimRepository(Protocol):
         ...
 
     def created_between(self, from_us: int, to_us: int, partner_id: str | None) -> list[ClaimRecord]: ...
+
+    def page(self, where: ClaimFilter, offset: int, limit: int) -> tuple[list[ClaimRecord], int]:
+        """A page of the matching claims, newest first, and how many match in all."""
+        ...
 
 
 class SettlementUnitOfWork(RegistryUnitOfWork, IdentityUnitOfWork, Protocol):

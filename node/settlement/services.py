@@ -31,7 +31,7 @@ from node.errors import Conflict, InvalidInput, NodeError, NotFound, PolicyDenie
 from node.identity.model import Principal
 from node.ports import Clock, Signer
 from node.settlement.claim import OPTIONAL_FIELDS, Encounter, build_claim, claim_fields, read_response
-from node.settlement.ports import PULLED, QUEUED, SETTLED, ClaimRecord, SettlementUnitOfWork
+from node.settlement.ports import PULLED, QUEUED, SETTLED, ClaimFilter, ClaimRecord, SettlementUnitOfWork
 from node.settlement.sealing import response_verifies, seal_claim
 
 CHINA = timezone(timedelta(hours=8))
@@ -178,6 +178,18 @@ class SettlementService:
         with self._uow() as uow:
             found = uow.claims.created_between(start, end, partner)
         return [c for c in found if contract_id is None or c.contract_id == contract_id]
+
+    def page(
+        self, viewer: Principal, day: str | None, status: str | None, offset: int, limit: int
+    ) -> tuple[list[ClaimRecord], int]:
+        """A page of the claims (of ``day``, China time, and in ``status`` if given), newest first: the
+        billing desk and the officer see all, a partner its own; and how many match in all."""
+        if status is not None and status not in (QUEUED, PULLED, SETTLED):
+            raise InvalidInput("status must be queued, pulled or settled", code="claim_status_unknown")
+        start, end = _day_bounds(day) if day else (0, 2**62)
+        partner = viewer.id if viewer.kind == "partner" else None
+        with self._uow() as uow:
+            return uow.claims.page(ClaimFilter(start, end, partner, status), offset, limit)
 
     def reconcile(self, viewer: Principal, day: str) -> list[dict[str, Any]]:
         """Per insurer, the claims submitted on ``day`` (China time): counts and sums."""

@@ -5,8 +5,8 @@ page is screenshotted (var/e2e/) and checked with axe-core for serious or critic
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import secrets
 import subprocess
 import time
@@ -19,16 +19,26 @@ import httpx
 import pytest
 from playwright import sync_api
 
+from connectors.registry import open_source
+from connectors.samples import write_sample_files
 from node.api.console_static import console_dist
+from node.asset_registry.model import ProductStatus
+from node.bootstrap import Container
 from node.contracts.enforcement import UsageRequest
+from node.contracts.model import DAY_US
 from node.crypto.sm import PrivateKey
+from node.settlement.claim import claim_response
+from node.settlement.sealing import open_claim, sign_response
 from tests.chain_support import free_port
-from tests.conftest import _pg_admin, _sqlalchemy_url, make_container, node_env
-from tests.contract_world import build_world
+from tests.conftest import PASSPHRASE, _pg_admin, _sqlalchemy_url, make_container, node_env
+from tests.contract_world import World, build_world
 from tests.integration.test_cli import HNODE
+from tests.processes import hnode_process, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "e2e"
+SETTLEMENT = ROOT / "tests" / "fixtures" / "settlement"
+REGION_CODE = "500000-E2E"
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,6 +66,15 @@ class Served:
     sm2_key: PrivateKey  # officer-zhao's registered SM2 key
     ethics: str  # the ethics reviewer's token
     ethics_case: str  # level-4 contract the officer approved, awaiting the ethics review
+    claims: list[str]  # settlement claims submitted today: the first settled, the second pending
+    consent: str  # a patient's consent in force, which the officer withdraws
+    officer_token: str  # the officer's token for the test's own checks of officer-only lists
+    region_products: list[str]  # titles of this node's products as the region lists them
+
+    def get_as(self, token: str, path: str) -> Any:
+        r = httpx.get(self.base + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
 
     def get(self, path: str) -> Any:
         r = httpx.get(self.base + path, headers={"Authorization": f"Bearer {self.api_token}"}, timeout=10)
@@ -63,8 +82,73 @@ class Served:
         return r.json()
 
 
+def _run(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [HNODE, *args], env=process_env(env), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@contextlib.contextmanager
+def region_registry(tmp: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """A real `hnode region serve` on SQLite: its URL, a reader token and its environment."""
+    env = {
+        "NODE_DATA_DIR": str(tmp / "region"),
+        "NODE_KEY_PASSPHRASE": PASSPHRASE.get_secret_value(),
+        "REGION_DATABASE_URL": f"sqlite:///{tmp / 'region.db'}",
+    }
+    _run("keys", "init", env=env)
+    reader = _run("region", "token", "--role", "reader", env=env).strip()
+    port = free_port()
+    with hnode_process("region", "serve", "--port", str(port), env=env, health_port=port, ready_within_s=120):
+        yield f"http://127.0.0.1:{port}", reader, env
+
+
+def settle_one_of_two_claims(c: Container, w: World) -> list[str]:
+    """Today's one-stop settlement: two claims under an insurer's contract, the first answered (80 %)."""
+    imported = c.assets.import_source("cli:t", open_source("csv", str(SETTLEMENT))).assets
+    template = {"purposes": ["claims_verification"], "consent_required": True, "claim_fields": ["item"]}
+    p = c.products.create(
+        w.officer.id, "一站式结算", [a.id for a in imported], "settlement", ["insurer"], template
+    )
+    c.products.set_status(w.officer.id, p.id, ProductStatus.PUBLISHED)
+    w.products["settlement"] = p.id
+    terms = w.terms("settlement", "claims_verification", epsilon=0.0, k=0, max_uses=50)
+    ct = w.active(w.insurer, w.insurer_key, "settlement", terms).id
+    now = c.clock.now_us()
+    for i, pid in enumerate(("st-p1", "st-p2")):
+        c.consents.grant(
+            w.officer.id,
+            pid,
+            "insurer-a",
+            "claims_verification",
+            now - DAY_US,
+            now + DAY_US,
+            "kiosk",
+            f"k{i}",
+        )
+    claims = [c.settlement.submit(w.officer, ct, e).id for e in ("st-e1", "st-e2")]
+    [package] = [x for x in c.settlement.pull(w.insurer, ct) if x.id == claims[0]]
+    claim = open_claim(package.package, w.insurer_key, c.signer.public_key_hex)
+    total = claim["total"]["value"]
+    doc = claim_response(
+        "cr-1", claims[0], total, round(total * 0.8, 2), "CNY", "某保险", "2026-12-06T10:00:00+08:00"
+    )
+    c.settlement.respond(w.insurer, claims[0], **sign_response(doc, w.insurer_key))
+    return claims
+
+
 @pytest.fixture(scope="module")
-def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, str]]]:
+    with region_registry(tmp_path_factory.mktemp("region")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def served(
+    pg_template: str, region: tuple[str, str, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     for need, what in ((console_dist() / "index.html", "make console"), (Path(CHROMIUM), "make browser")):
         if not need.exists():
             pytest.fail(f"{need} is missing: run `{what}` (make test does)")
@@ -73,8 +157,31 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with _pg_admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     url = _sqlalchemy_url(name)
+    region_url, region_reader, region_env = region
     c = make_container(url, tmp / "node")
     w = build_world(c, tmp / "samples")
+    write_sample_files(tmp / "more", 30, seed=11)  # a second hospital system: 5 more assets, a 2nd page
+    c.assets.import_source("cli:t", open_source("csv", str(tmp / "more" / "csv")))
+    claims = settle_one_of_two_claims(c, w)
+    now = c.clock.now_us()
+    consent = c.consents.grant(
+        w.officer.id,
+        "P-E2E-1",
+        "insurer-a",
+        "claims_review",
+        now - DAY_US,
+        now + 90 * DAY_US,
+        "app",
+        "app-77",
+    )
+    # this node joins the region and registers its published products there
+    joined = httpx.post(
+        f"{region_url}/v1/nodes/join", json=c.region.join_request(REGION_CODE, "https://e2e.example")
+    )
+    assert joined.status_code == 201, joined.text
+    _run("region", "approve", REGION_CODE, env=region_env)
+    pushed = httpx.post(f"{region_url}/v1/catalog", json=c.region.catalog_push(REGION_CODE))
+    assert pushed.status_code == 201, pushed.text
     approve = c.contracts.request(
         w.insurer, w.products["aggregate"], w.terms("aggregate_query", "actuarial_statistics")
     )
@@ -115,27 +222,29 @@ def served(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         sm2_key=sm2_key,
         ethics=c.identity.issue_token("cli:t", w.ethics.id).secret,
         ethics_case=ethics_case.id,
+        claims=claims,
+        consent=consent.id,
+        officer_token=c.identity.issue_token("cli:t", w.officer.id).secret,
+        region_products=sorted(
+            p.name for p in c.products.visible(None) if p.status == ProductStatus.PUBLISHED
+        ),
     )
     c.close()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
-    env |= node_env(tmp / "node", url, listen_port=str(port), token_cache_seconds="0")
-    server = subprocess.Popen([HNODE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = node_env(
+        tmp / "node",
+        url,
+        listen_port=str(port),
+        token_cache_seconds="0",
+        region_url=region_url,
+        region_token=region_reader,
+    )
     served.base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(served.base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode serve did not start"
-            time.sleep(0.2)
-        yield served
+        # a loaded machine (the suite runs beside other work) can take a minute to import and start
+        with hnode_process("serve", env=env, health_port=port, ready_within_s=120):
+            yield served
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         with _pg_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -162,6 +271,8 @@ def shot(page: Any, name: str) -> None:
 
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:
+    # colours mid-transition (a button just clicked, a tab switching) are not what the user reads
+    page.wait_for_function("() => document.getAnimations().every(a => !(a instanceof CSSTransition))")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text())
     found: list[dict[str, Any]] = page.evaluate(
@@ -175,7 +286,7 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
 
 def open_page(page: Any, served: Served, key: str, title: str) -> None:
     page.goto(f"{served.base}/console/#/{key}")
-    page.get_by_role("heading", name=title).wait_for()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
     page.wait_for_load_state("networkidle")
 
 
@@ -279,6 +390,8 @@ def test_the_officer_overrides_a_grade(page: Any, served: Served) -> None:
     asset = served.get(f"/v1/assets/{served.asset}")
     assert asset["confirmed"]["level"] == 5 and asset["confirmed"]["by"] == served.officer
     assert asset["confirmed"]["reasons"][0] == "含检验结果与病案号，按5级管理"
+    # 定级人 names the person, not a principal id
+    assert page.locator(f'[data-grader="{served.asset}"]').inner_text().strip() == "officer"
     page.keyboard.press("Escape")
     shot(page, "assets")
     assert serious_violations(page) == []
@@ -286,13 +399,36 @@ def test_the_officer_overrides_a_grade(page: Any, served: Served) -> None:
     page.get_by_text("product-aggregate").first.wait_for()
 
 
-def test_data_map_draws_the_graph(page: Any, served: Served) -> None:
+def test_the_assets_second_page_comes_from_the_database(page: Any, served: Served) -> None:
+    open_page(page, served, "assets", "数据资产")
+    second = served.get("/v1/console/assets?offset=10&limit=10")
+    assert second["total"] == 14 and len(second["items"]) == 4
+    page.get_by_role("tab", name="资产", exact=True).click()  # the test before left the products tab open
+    assets_tab = page.locator("#pane-assets")
+    assets_tab.get_by_text(f"共 {second['total']} 条").wait_for()
+    assets_tab.locator(".el-pager li.number").filter(has_text="2").click()
+    for a in second["items"]:
+        page.locator(f'[data-quality="{a["id"]}"]').wait_for()
+    assert assets_tab.locator("tr.el-table__row").filter(has=page.locator("[data-quality]")).count() == 4
+    shot(page, "assets-page-2")
+    assert serious_violations(page) == []
+
+
+def test_data_map_draws_the_graph_and_the_regions_map_apart(page: Any, served: Served) -> None:
     open_page(page, served, "map", "数据地图")
     page.locator("canvas").first.wait_for()
     graph = served.get("/v1/console/map")
     kinds = {n["kind"] for n in graph["nodes"]}
     assert kinds == {"department", "source_system", "asset", "product", "contract", "partner"}
     assert any(link["target"] == served.active for link in graph["links"])
+    # the region's hospitals and products, from the running regional registry, in their own section
+    region = page.locator("[data-region-map]")
+    region.get_by_role("heading", name="区域数据地图").wait_for()
+    region.get_by_text("示例医院数据节点").first.wait_for()
+    shown = region.locator("table").first.inner_text() + region.locator("table").last.inner_text()
+    assert all(title in shown for title in served.region_products), shown
+    assert region.locator("canvas").count() == 1 and page.locator("canvas").count() == 2
+    assert region.locator("[data-region-none]").count() == 0
     shot(page, "map")
     assert serious_violations(page) == []
 
@@ -353,6 +489,62 @@ def test_privacy_and_imports_pages_and_the_english_switch(page: Any, served: Ser
     assert serious_violations(page) == []
     page.get_by_text("中文").click()
     page.get_by_role("heading", name="导入").wait_for()
+
+
+def test_settlement_shows_claims_in_yuan_and_the_days_reconciliation(page: Any, served: Served) -> None:
+    open_page(page, served, "settlement", "结算")
+    settled, pending = served.claims
+    settled_row = page.locator("tr.el-table__row").filter(has=page.locator(f'[data-claim="{settled}"]'))
+    settled_row.wait_for()
+    text = settled_row.inner_text()
+    assert "已结算" in text and "9,015.00" in text and "7,212.00" in text and "1,803.00" in text
+    assert "insurer-a" in text and "一站式结算" in text
+    pending_row = page.locator("tr.el-table__row").filter(has=page.locator(f'[data-claim="{pending}"]'))
+    assert "2,040.00" in pending_row.inner_text() and "已结算" not in pending_row.inner_text()
+    recon = page.locator("[data-reconciliation] tr.el-table__row")
+    recon.first.wait_for()
+    cells = " ".join(recon.first.inner_text().split())
+    for expected in ("insurer-a", "2 1 1", "11,055.00", "7,212.00", "1,803.00", "2,040.00"):
+        assert expected in cells, cells
+    shot(page, "settlement")
+    assert serious_violations(page) == []
+    reconciled = audit_entries(served, actor=served.officer, action="settlement.reconcile")
+    assert reconciled and reconciled[0]["outcome"] == "success"  # read through the API, by the officer
+    page.locator("form.toolbar .el-select").click()
+    page.get_by_role("option", name="已结算").click()
+    page.get_by_role("button", name="搜索").click()
+    page.locator(f'[data-claim="{pending}"]').wait_for(state="detached")
+    assert page.locator(f'[data-claim="{settled}"]').count() == 1
+
+
+def test_the_officer_grants_and_withdraws_a_consent(page: Any, served: Served) -> None:
+    open_page(page, served, "consents", "授权")
+    page.locator(f'[data-consent-state="{served.consent}"]').filter(has_text="有效").wait_for()
+    page.locator("[data-grant]").click()
+    dialog = page.locator(".el-dialog")
+    dialog.get_by_label("患者编号").fill("P-E2E-2")
+    dialog.get_by_label("合作方").fill("insurer-a")
+    dialog.get_by_label("用途").fill("claims_verification")
+    dialog.get_by_label("渠道").select_option("signed_form")
+    dialog.get_by_label("凭证").fill("知情同意书 2026-0457")
+    shot(page, "consent-grant")
+    assert serious_violations(page) == []
+    dialog.get_by_role("button", name="提交").click()
+    dialog.wait_for(state="hidden")
+    granted = served.get_as(served.officer_token, "/v1/console/consents?patient_id=P-E2E-2")["items"]
+    assert len(granted) == 1 and granted[0]["in_force"] and granted[0]["recorded_by"] == served.officer
+    assert (granted[0]["channel"], granted[0]["evidence"]) == ("signed_form", "知情同意书 2026-0457")
+    page.locator(f'[data-consent-state="{granted[0]["id"]}"]').filter(has_text="有效").wait_for()
+
+    page.locator(f'[data-withdraw="{served.consent}"]').click()
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    page.locator(f'[data-consent-state="{served.consent}"]').filter(has_text="已撤回").wait_for()
+    [withdrawn] = served.get_as(served.officer_token, "/v1/console/consents?patient_id=P-E2E-1")["items"]
+    assert withdrawn["withdrawn_by"] == served.officer and withdrawn["in_force"] is False
+    done = {(e["action"], e["object_id"]) for e in audit_entries(served, actor=served.officer)}
+    assert ("consent.grant", granted[0]["id"]) in done and ("consent.withdraw", served.consent) in done
+    shot(page, "consents")
+    assert serious_violations(page) == []
 
 
 def test_logout_revokes_the_session(page: Any, served: Served) -> None:

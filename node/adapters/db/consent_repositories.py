@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from node.adapters.db import tables as t
 from node.consent.model import Channel, Consent
+from node.consent.ports import ConsentFilter
 
 
 class SqlConsentRepository:
@@ -54,6 +55,35 @@ class SqlConsentRepository:
         if purpose is not None:
             q = q.where(t.consents.c.purpose == purpose)
         return [_consent(r) for r in self._c.execute(q)]
+
+    def page(self, where: ConsentFilter, offset: int, limit: int) -> tuple[list[Consent], int]:
+        c = t.consents.c
+        conditions = []
+        if where.patient_id is not None:
+            conditions.append(c.patient_id == where.patient_id)
+        if where.partner_id is not None:
+            conditions.append(c.partner_id == where.partner_id)
+        if where.purpose is not None:
+            conditions.append(c.purpose == where.purpose)
+        if where.state == "withdrawn":
+            conditions.append(c.withdrawn_at_us.is_not(None))
+        elif where.state == "in_force":
+            conditions += [
+                c.withdrawn_at_us.is_(None),
+                c.valid_from_us <= where.now_us,
+                c.valid_to_us > where.now_us,
+            ]
+        elif where.state == "expired":
+            conditions += [c.withdrawn_at_us.is_(None), c.valid_to_us <= where.now_us]
+        total = self._c.execute(select(func.count()).select_from(t.consents).where(*conditions))
+        q = (
+            select(t.consents)
+            .where(*conditions)
+            .order_by(c.recorded_at_us.desc(), c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_consent(r) for r in self._c.execute(q)], int(total.scalar_one())
 
     def consenting(self, partner_id: str, purpose: str, now_us: int) -> set[str]:
         c = t.consents.c

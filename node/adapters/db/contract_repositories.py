@@ -182,6 +182,23 @@ class SqlContractRepository:
         )
         return [UsageRecord(**r._mapping) for r in self._c.execute(q)]
 
+    def usage_page(
+        self, access_mode: str, principal_id: str | None, offset: int, limit: int
+    ) -> tuple[list[UsageRecord], int]:
+        u = t.usage_records.c
+        conditions = [u.access_mode == access_mode]
+        if principal_id is not None:
+            conditions.append(u.principal_id == principal_id)
+        total = self._c.execute(select(func.count()).select_from(t.usage_records).where(*conditions))
+        q = (
+            select(t.usage_records)
+            .where(*conditions)
+            .order_by(u.at_us.desc(), u.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [UsageRecord(**r._mapping) for r in self._c.execute(q)], int(total.scalar_one())
+
 
 class SqlOutboxRepository:
     def __init__(self, conn: Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, and_, func, insert, select, update
 
 from node.adapters.db import tables as t
 from node.asset_registry.model import (
@@ -22,6 +22,7 @@ from node.asset_registry.model import (
     QuarantineStatus,
     SourceSystem,
 )
+from node.asset_registry.ports import AssetFilter, ImportRecord, search_text
 
 
 def _grade_json(g: Grade) -> dict[str, Any]:
@@ -63,6 +64,7 @@ class SqlAssetRepository:
                 created_at_us=a.created_at_us,
                 version=a.version,
                 quality=a.quality,
+                search_text=search_text(a),
             )
         )
         self._version(a)
@@ -98,6 +100,7 @@ class SqlAssetRepository:
                 derived_from=a.derived_from,
                 version=a.version,
                 quality=a.quality,
+                search_text=search_text(a),
             )
         )
         self._version(a)
@@ -132,12 +135,64 @@ class SqlAssetRepository:
         rows = self._c.execute(select(t.assets).order_by(t.assets.c.created_at_us, t.assets.c.id))
         return [_asset(r) for r in rows]
 
+    def find(self, where: AssetFilter, offset: int = 0, limit: int | None = None) -> list[Asset]:
+        q = (
+            select(t.assets)
+            .where(*_conditions(where))
+            .order_by(t.assets.c.created_at_us, t.assets.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_asset(r) for r in self._c.execute(q)]
+
+    def count(self, where: AssetFilter) -> int:
+        q = select(func.count()).select_from(t.assets).where(*_conditions(where))
+        return int(self._c.execute(q).scalar_one())
+
+    def imports(self, offset: int, limit: int) -> tuple[list[ImportRecord], int]:
+        v = t.asset_versions.c
+        total = self._c.execute(select(func.count(func.distinct(v.import_id)))).scalar_one()
+        at = func.min(v.created_at_us).label("at_us")
+        page = self._c.execute(
+            select(v.import_id, at, func.sum(v.rows).label("rows"))
+            .group_by(v.import_id)
+            .order_by(at.desc(), v.import_id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        ids = [r.import_id for r in page]
+        members: dict[str, list[Asset]] = {i: [] for i in ids}
+        q = (
+            select(v.import_id.label("version_import_id"), t.assets)
+            .join(t.assets, t.assets.c.id == v.asset_id)
+            .where(v.import_id.in_(ids))
+            .order_by(t.assets.c.created_at_us, t.assets.c.id)
+        )
+        for r in self._c.execute(q):
+            members[r.version_import_id].append(_asset(r))
+        records = [ImportRecord(r.import_id, int(r.at_us), int(r.rows), members[r.import_id]) for r in page]
+        return records, int(total)
+
     def confirm(self, asset_id: str, grade: Grade) -> None:
         self._c.execute(
             update(t.assets)
             .where(t.assets.c.id == asset_id)
             .values(confirmed=_grade_json(grade), level=grade.level, category=grade.category.value)
         )
+
+
+def _conditions(where: AssetFilter) -> list[Any]:
+    c = t.assets.c
+    conditions: list[Any] = []
+    if where.text:
+        conditions.append(c.search_text.contains(where.text.lower(), autoescape=True))
+    if where.level is not None:
+        conditions.append(c.level == where.level)
+    if where.category is not None:
+        conditions.append(c.category == where.category)
+    if where.source_system is not None:
+        conditions.append(c.source_system == where.source_system.upper())
+    return conditions
 
 
 def _asset(r: Row[Any]) -> Asset:

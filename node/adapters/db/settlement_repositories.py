@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, exc, insert, select, update
+from sqlalchemy import Connection, Row, exc, func, insert, select, update
 
 from node.adapters.db import tables as t
-from node.settlement.ports import PULLED, QUEUED, SETTLED, ClaimRecord
+from node.settlement.ports import PULLED, QUEUED, SETTLED, ClaimFilter, ClaimRecord
 
 _c = t.settlement_claims.c
 
@@ -101,6 +101,22 @@ class SqlClaimRepository:
         if partner_id is not None:
             q = q.where(_c.partner_id == partner_id)
         return [_claim(r) for r in self._c.execute(q)]
+
+    def page(self, where: ClaimFilter, offset: int, limit: int) -> tuple[list[ClaimRecord], int]:
+        conditions = [_c.created_at_us >= where.from_us, _c.created_at_us < where.to_us]
+        if where.partner_id is not None:
+            conditions.append(_c.partner_id == where.partner_id)
+        if where.status is not None:
+            conditions.append(_c.status == where.status)
+        total = self._c.execute(select(func.count()).select_from(t.settlement_claims).where(*conditions))
+        q = (
+            select(t.settlement_claims)
+            .where(*conditions)
+            .order_by(_c.created_at_us.desc(), _c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_claim(r) for r in self._c.execute(q)], int(total.scalar_one())
 
 
 def _claim(r: Row[Any]) -> ClaimRecord:

@@ -108,6 +108,9 @@ assets = Table(
     Column("created_at_us", BigInteger, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("quality", JSON, nullable=False, server_default="{}"),
+    # name, table, department, scenarios and column names, lower-cased: the catalog's text search
+    Column("search_text", Text, nullable=False, server_default=""),
+    Index("ix_assets_created_at_us", "created_at_us"),
 )
 
 # every version of an asset: a re-import of the same source appends one (issue 16)
@@ -122,6 +125,7 @@ asset_versions = Table(
     Column("rows", BigInteger, nullable=False),
     Column("quality", JSON, nullable=False),
     Column("created_at_us", BigInteger, nullable=False),
+    Index("ix_asset_versions_import_id", "import_id"),
 )
 
 # records an import kept out, encrypted, until the officer fixes or discards them
@@ -197,6 +201,7 @@ usage_records = Table(
     # a retry of a use (the same FL round, claim version...) finds the first record instead of charging
     Column("idempotency_key", String(160)),
     Index("uq_usage_records_contract_key", "contract_id", "idempotency_key", unique=True),
+    Index("ix_usage_records_mode_at", "access_mode", "at_us"),
 )
 
 outbox = Table(

@@ -6,17 +6,20 @@ signed-in person."""
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from node.adapters.region_map import fetch_region_map
 from node.api.deps import container, public, require
 from node.api.schemas import AuditEntryOut, PrincipalOut
 from node.asset_registry.catalog import asset_record
-from node.asset_registry.model import Asset, Product
+from node.asset_registry.model import AccessMode, Asset, Product
 from node.asset_registry.offers import offer_limits
+from node.asset_registry.ports import AssetFilter
 from node.bootstrap import Container
 from node.contracts.model import Contract, State, contract_view
 from node.contracts.ports import ContractFilter
@@ -122,10 +125,6 @@ def _challenges(c: Container) -> ChallengeLogin:
 def _without_password(uri: str) -> str:
     """A database URL as shown to people: never with its password."""
     return re.sub(r"(://[^/:@]+:)[^@/]+@", r"\1***@", uri)
-
-
-def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> Page:
-    return Page(items=rows[offset : offset + limit], total=len(rows), offset=offset, limit=limit)
 
 
 def _presented_token(request: Request) -> str:
@@ -294,10 +293,20 @@ def assets(
     _: Principal = Depends(require("console.assets", *STAFF_ALL)),
     c: Container = Depends(container),
 ) -> Page:
-    """The catalog, a page at a time, each asset with the grade in force, its reasons, PII columns and
-    data-quality alerts (``quality_alerts``)."""
-    found = c.assets.search(text, level)
-    return _page([{**asset_record(a), "quality_alerts": quality_alerts(a)} for a in found], offset, limit)
+    """The catalog, a page at a time (in registration order), each asset with the grade in force, its
+    reasons, PII columns, data-quality alerts (``quality_alerts``) and who confirmed the grade by name
+    (``graded_by_name``; null while the system's suggestion stands)."""
+    found, total = c.assets.page(AssetFilter((text or "").strip(), level), offset, limit)
+    people = {p.id: p.name for p in c.identity.list_principals()}
+    rows = [
+        {
+            **asset_record(a),
+            "quality_alerts": quality_alerts(a),
+            "graded_by_name": people.get(a.confirmed.by, a.confirmed.by) if a.confirmed else None,
+        }
+        for a in found
+    ]
+    return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
 def quality_alerts(a: Asset) -> list[dict[str, Any]]:
@@ -325,25 +334,23 @@ def imports(
     _: Principal = Depends(require("console.imports", *OPERATORS)),
     c: Container = Depends(container),
 ) -> Page:
-    """Imports, newest first: the source, connector, department and the assets each produced."""
-    by_import: dict[str, list[Asset]] = defaultdict(list)
-    for a in c.assets.search():
-        by_import[a.import_id].append(a)
+    """Imports, newest first: the source, connector, department, the rows brought and the assets each
+    registered or versioned."""
+    found, total = c.assets.imports(offset, limit)
     rows = [
         {
-            "import_id": iid,
-            "connector": group[0].connector,
-            "source_uri": _without_password(group[0].source_uri),
-            "source_system": group[0].source_system.value,
-            "department": group[0].owner_department,
-            "rows": sum(a.rows for a in group),
-            "assets": [{"id": a.id, "name": a.name, "level": a.grade.level} for a in group],
-            "at_us": min(a.created_at_us for a in group),
+            "import_id": r.import_id,
+            "connector": r.assets[0].connector,
+            "source_uri": _without_password(r.assets[0].source_uri),
+            "source_system": r.assets[0].source_system.value,
+            "department": r.assets[0].owner_department,
+            "rows": r.rows,
+            "assets": [{"id": a.id, "name": a.name, "level": a.grade.level} for a in r.assets],
+            "at_us": r.at_us,
         }
-        for iid, group in by_import.items()
+        for r in found
     ]
-    rows.sort(key=lambda r: r["at_us"], reverse=True)
-    return _page(rows, offset, limit)
+    return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
 @router.get("/he-queries", response_model=Page)
@@ -354,22 +361,20 @@ def he_queries(
     c: Container = Depends(container),
 ) -> Page:
     """Every metered homomorphic-encryption query, newest first, with its contract and partner."""
-    people, _ = _names(c)
+    found, total = c.contracts.usage_page(me, AccessMode.HE_QUERY.value, offset, limit)
+    people = {p.id: p.name for p in c.identity.list_principals()}
+    contracts = {i: c.contracts.get(me, i) for i in {r.contract_id for r in found}}
     rows = []
-    for ct in c.contracts.list_for(me):
-        if ct.terms.access_mode.value != "he_query":
-            continue
-        partner = people.get(ct.partner_id)
-        for r in c.contracts.usage_of(me, ct.id):
-            rows.append(
-                {
-                    **r.__dict__,
-                    "partner_name": partner.name if partner else ct.partner_id,
-                    "epsilon_total": ct.terms.epsilon,
-                }
-            )
-    rows.sort(key=lambda r: r["at_us"], reverse=True)
-    return _page(rows, offset, limit)
+    for r in found:
+        ct = contracts[r.contract_id]
+        rows.append(
+            {
+                **asdict(r),
+                "partner_name": people.get(ct.partner_id, ct.partner_id),
+                "epsilon_total": ct.terms.epsilon,
+            }
+        )
+    return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
 @router.get("/audit", response_model=AuditPage)
@@ -440,3 +445,85 @@ def data_map(
         "contracts_shown": len(recent),
         "contracts_total": total,
     }
+
+
+@router.get("/claims", response_model=Page)
+def claims(
+    date: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="created on this day (China)"),
+    status: str | None = Query(None, max_length=16, description="queued, pulled or settled"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(20, ge=1, le=200),
+    me: Principal = Depends(require("console.claims", *OPERATORS)),
+    c: Container = Depends(container),
+) -> Page:
+    """One-stop settlement claims, newest first, with the insurer's name and the contract's product;
+    amounts in yuan (``total``, ``payable``, ``patient_share``)."""
+    people, products = _names(c)
+    found, total = c.settlement.page(me, date, status, offset, limit)
+    product_of = {i: c.contracts.get(me, i).product_id for i in {r.contract_id for r in found}}
+    rows = []
+    for r in found:
+        partner, product = people.get(r.partner_id), products.get(product_of[r.contract_id])
+        rows.append(
+            {
+                **r.view(),
+                "partner_name": partner.name if partner else r.partner_id,
+                "product_name": product.name if product else product_of[r.contract_id],
+            }
+        )
+    return Page(items=rows, total=total, offset=offset, limit=limit)
+
+
+@router.get("/consents", response_model=Page)
+def consents(
+    patient_id: str | None = Query(None, max_length=64),
+    partner: str | None = Query(None, max_length=64, description="partner name or id"),
+    purpose: str | None = Query(None, max_length=64),
+    state: str | None = Query(None, max_length=16, description="in_force, withdrawn or expired"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(20, ge=1, le=200),
+    _: Principal = Depends(require("console.consents", Role.DATA_OFFICER)),
+    c: Container = Depends(container),
+) -> Page:
+    """Patients' consents, most recently recorded first, with the partner's and the officers' names."""
+    found, total = c.consents.page(patient_id, partner, purpose, state, offset, limit)
+    people = {p.id: p.name for p in c.identity.list_principals()}
+    now = c.clock.now_us()
+    rows = [
+        {
+            **x.view(now),
+            "partner_name": people.get(x.partner_id, x.partner_id),
+            "recorded_by_name": people.get(x.recorded_by, x.recorded_by),
+            "withdrawn_by_name": people.get(x.withdrawn_by, x.withdrawn_by) if x.withdrawn_by else None,
+        }
+        for x in found
+    ]
+    return Page(items=rows, total=total, offset=offset, limit=limit)
+
+
+class RegionMapOut(BaseModel):
+    """The region's hospitals and their published products, as the regional registry lists them."""
+
+    configured: bool = Field(description="false: this node has no region (NODE_REGION_URL unset)")
+    region_url: str | None
+    generated_at_us: int | None = None
+    hospitals: list[dict[str, Any]] = Field(
+        default=[], description="code, hospital, stale, categories (counts by level), products, ..."
+    )
+    products: list[dict[str, Any]] = Field(
+        default=[], description="node, hospital, product_id, title, category, level, access_mode, stale"
+    )
+
+
+@router.get("/region-map", response_model=RegionMapOut)
+def region_map(
+    _: Principal = Depends(require("console.region_map", *STAFF_ALL)),
+    c: Container = Depends(container),
+) -> RegionMapOut:
+    """The region's data map (hospitals and their products) from the regional registry the node is
+    configured with (NODE_REGION_URL, NODE_REGION_TOKEN); ``configured`` false when it has none, 503
+    when the registry cannot be read."""
+    url, token = c.settings.region_url, c.settings.region_token
+    if url is None or token is None:
+        return RegionMapOut(configured=False, region_url=url)
+    return RegionMapOut(configured=True, region_url=url, **fetch_region_map(url, token.get_secret_value()))

@@ -95,6 +95,7 @@ class PulledOut(Out):
 class ReconciliationOut(Out):
     date: str
     partner_id: str
+    partner_name: str = Field(description="the insurer's registered name")
     currency: str
     claims: int
     settled: int
@@ -133,7 +134,11 @@ def reconciliation(
     c: Container = Depends(container),
 ) -> list[dict[str, Any]]:
     """Per insurer, the day's claims (China time): counts, totals, payable, patients' share, pending."""
-    return c.settlement.reconcile(me, date)
+    names = {p.id: p.name for p in c.identity.list_principals()}
+    return [
+        {**r, "partner_name": names.get(r["partner_id"], r["partner_id"])}
+        for r in c.settlement.reconcile(me, date)
+    ]
 
 
 @router.post("/claims/pull", response_model=PulledOut)
