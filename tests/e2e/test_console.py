@@ -175,8 +175,12 @@ def served(
         "app-77",
     )
     # this node joins the region and registers its published products there
+    invitation = json.loads(
+        _run("region", "invite", "--institution-code", REGION_CODE, "--valid-hours", "1", env=region_env)
+    )["invitation"]
     joined = httpx.post(
-        f"{region_url}/v1/nodes/join", json=c.region.join_request(REGION_CODE, "https://e2e.example")
+        f"{region_url}/v1/nodes/join",
+        json=c.region.join_request(REGION_CODE, "https://e2e.example", invitation),
     )
     assert joined.status_code == 201, joined.text
     _run("region", "approve", REGION_CODE, env=region_env)
