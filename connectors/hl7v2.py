@@ -137,10 +137,17 @@ class _SegmentPlan(hl7_parser._ParsePlan):  # type: ignore[misc]  # python-hl7 i
     fields we read); a field is split by the same plan when it is first read (``Hl7Message.field``).
     ``_ParsePlan.next`` builds its successor with ``self.__class__``, so the subclass carries through."""
 
-    def next(self) -> Any:
-        if self.containers[0] == self.factory.create_segment:
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._fields_are_text = self.containers[0] == self.factory.create_segment
+        self._child: Any = None
+
+    def next(self) -> Any:  # called for every segment and field: the child plan is made once
+        if self._fields_are_text:
             return None
-        return super().next()
+        if self._child is None:
+            self._child = super().next()
+        return self._child
 
 
 def parse_segments(text: str) -> tuple[hl7.Message, Any]:
@@ -148,6 +155,11 @@ def parse_segments(text: str) -> tuple[hl7.Message, Any]:
     plan = hl7_parser.create_parse_plan(text)
     shallow = _SegmentPlan(plan.separator, plan.separators, plan.containers, plan.esc, plan.factory)
     return hl7_parser._split(text, shallow), plan.next().next()
+
+
+_item = list.__getitem__  # python-hl7's containers are lists; their __getitem__ adds only slicing rules
+MAX_SPLIT_FIELDS = 8192  # distinct split fields remembered (bounded memory)
+_SPLIT_FIELDS: dict[tuple[str, str, str], Any] = {}
 
 
 class Hl7Message:
@@ -158,22 +170,34 @@ class Hl7Message:
         self.control_id = control_id
         self.kind = kind
         self.parsed = parsed  # hl7.Message; a segment's fields are text until read
+        self._by_name: dict[str, list[Any]] = {}
+        for s in parsed:
+            self._by_name.setdefault(str(s[0]), []).append(s)
         self._plan = plan  # python-hl7's plan at field level
-        self._separators = plan.separators[2:]  # repetition, component, subcomponent
+        # a field with a repetition, component or subcomponent separator needs splitting
+        self._composite = re.compile(f"[{re.escape(plan.separators[2:])}]").search
 
     def segments(self, name: str) -> list[Any]:
-        return [s for s in self.parsed if str(s[0]) == name]
+        return self._by_name.get(name, [])
 
     def first(self, name: str) -> Any:
-        return next((s for s in self.parsed if str(s[0]) == name), None)
+        found = self._by_name.get(name)
+        return found[0] if found else None
 
     def field(self, seg: Any, field: int) -> Any:
         """Field ``field`` of ``seg`` by the standard's numbering (MSH-1 is the separator): text when it
-        has no repetitions or components, else split by python-hl7 (once) into its containers."""
-        node = seg[field]
-        if isinstance(node, str) and any(c in node for c in self._separators):
-            node = hl7_parser._split(node, self._plan)
-            seg[field] = node
+        has no repetitions or components, else split by python-hl7 into its containers. Feeds repeat the
+        same coded fields (OBX-3, PID-3, MSH-9) message after message: a field's containers are shared
+        by the messages with the same text and separators (read-only)."""
+        node = _item(seg, field)
+        if isinstance(node, str) and self._composite(node):
+            key = (node, self._plan.separators, self._plan.esc)
+            split = _SPLIT_FIELDS.get(key)
+            if split is None:
+                if len(_SPLIT_FIELDS) >= MAX_SPLIT_FIELDS:
+                    _SPLIT_FIELDS.clear()
+                split = _SPLIT_FIELDS[key] = hl7_parser._split(node, self._plan)
+            node = seg[field] = split
         return node
 
     def get(self, seg: Any, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
@@ -193,7 +217,7 @@ class Hl7Message:
                     return None
                 continue
             try:
-                node = node[index - 1]
+                node = _item(node, index - 1)
             except IndexError:
                 return None
         text = node if isinstance(node, str) else str(node)
@@ -233,13 +257,13 @@ def parse_message(text: str, where: str) -> Hl7Message:
         parsed, plan = parse_segments(text)
     except (hl7.ParseException, IndexError, ValueError):
         raise malformed(where, "not an HL7 v2 message") from None
-    probe = Hl7Message(where, "?", ("", ""), parsed, plan)
-    msh = probe.first("MSH")
-    control = probe.get(msh, 10) or "?"
-    code, event = probe.get(msh, 9, comp=1), probe.get(msh, 9, comp=2)
+    m = Hl7Message(where, "?", ("", ""), parsed, plan)
+    msh = m.first("MSH")
+    control = m.control_id = m.get(msh, 10) or "?"
+    code, event = m.get(msh, 9, comp=1), m.get(msh, 9, comp=2)
     if not code or not event:
         raise malformed(f"{where} ({control})", "MSH-9 message type is missing")
-    m = Hl7Message(where, control, (code, event), parsed, plan)
+    m.kind = (code, event)
     if supported(m.kind) and m.first("PID") is None:
         raise malformed(f"{where} ({control})", f"{code}^{event} without a PID segment")
     return m
