@@ -54,14 +54,14 @@ def cohort_statistics(
     that may hold the cohort's codes."""
     members = patients_with(coded, cohort)
     features = feature_table(observations)
-    cohort = features[features.index.isin(members)]
-    glucose = cohort["2345-7"].to_numpy(dtype=float)
+    rows = features[features.index.isin(members)]
+    glucose = rows["2345-7"].to_numpy(dtype=float)
     hist = np.histogram(glucose, bins=np.array(GLUCOSE_BINS))[0] if len(glucose) else np.zeros(5, dtype=int)
     sums = [
-        float(np.clip(cohort[code].to_numpy(dtype=float), lo, hi).sum())
+        float(np.clip(rows[code].to_numpy(dtype=float), lo, hi).sum())
         for code, (_, lo, hi) in SUMMED_LABS.items()
     ]
-    return CohortStatistics([len(cohort), *[int(h) for h in hist]], sums)
+    return CohortStatistics([len(rows), *[int(h) for h in hist]], sums)
 
 
 def add_noise(stats: CohortStatistics, epsilon: float) -> tuple[CohortStatistics, dict[str, Any]]:
