@@ -39,7 +39,7 @@ COLUMNS: dict[str, list[str]] = {
     "observations": [
         *("observation_id", "patient_id", "encounter_id", "category", "code", "code_system", "loinc"),
         *("display", "panel", "value", "comparator", "value_text", "value_code", "value_system", "unit"),
-        *("status", "time"),
+        *("text", "status", "time"),
     ],
     "medications": [
         *("medication_id", "patient_id", "encounter_id", "code", "code_system", "atc", "rxnorm", "drug"),
@@ -94,8 +94,13 @@ TABLES = {
     "ExplanationOfBenefit": "claims",
     "Coverage": "coverages",
 }
-# free text that goes through de-identification before it is stored
-FREE_TEXT = {"diagnostic_reports": ("conclusion", "text"), "documents": ("text",)}
+# free text that goes through de-identification before it is stored: report and document text, and
+# observation values written as text (valueString, a CodeableConcept that is only text)
+FREE_TEXT = {
+    "diagnostic_reports": ("conclusion", "text"),
+    "documents": ("text",),
+    "observations": ("text",),
+}
 
 Row = tuple[str, dict[str, Any]]
 
@@ -266,7 +271,10 @@ def _money(m: Any) -> tuple[Any, Any]:
 
 
 def value_columns(holder: dict[str, Any]) -> dict[str, Any]:
-    """An Observation's (or component's) value[x]: a number where there is one, plus its text."""
+    """An Observation's (or component's) value[x]: a number where there is one, plus its text. Text a
+    person wrote (``valueString``, a ``valueCodeableConcept`` without a coding) goes to ``text``, which
+    is de-identified before it is stored (``FREE_TEXT``); ``value_text`` holds only what the value's
+    type renders (numbers, codes' displays, dates)."""
     out: dict[str, Any] = {
         "value": None,
         "comparator": None,
@@ -274,6 +282,7 @@ def value_columns(holder: dict[str, Any]) -> dict[str, Any]:
         "value_code": None,
         "value_system": None,
         "unit": None,
+        "text": None,
     }
     if "valueQuantity" in holder:
         q = holder["valueQuantity"] or {}
@@ -281,10 +290,14 @@ def value_columns(holder: dict[str, Any]) -> dict[str, Any]:
         if q.get("value") is not None:
             out["value_text"] = f"{q.get('comparator', '')}{q['value']}"
     elif "valueCodeableConcept" in holder:
-        code, system, display = primary(holder["valueCodeableConcept"])
-        out.update(value_code=code, value_system=system, value_text=display or code)
+        concept = holder["valueCodeableConcept"]
+        if codings(concept):
+            code, system, display = primary(concept)
+            out.update(value_code=code, value_system=system, value_text=display or code)
+        else:
+            out["text"] = (concept or {}).get("text")
     elif "valueString" in holder:
-        out["value_text"] = holder["valueString"]
+        out["text"] = holder["valueString"]
     elif "valueBoolean" in holder:
         b = bool(holder["valueBoolean"])
         out.update(value=1.0 if b else 0.0, value_text=str(b).lower())

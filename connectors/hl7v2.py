@@ -4,7 +4,7 @@ Each message is decoded by the character set its MSH-18 declares (UTF-8, GB 1803
 ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables:
 - ADT A01-A08, A11, A13: ``patients`` (PID) and ``encounters`` (PV1) with the event; A40 also
   ``patient_merges`` (MRG);
-- ORM^O01 and OML^O21: ``orders`` (ORC/OBR);
+- ORM^O01 and OML^O21: ``orders`` (ORC/OBR), NTE notes in ``comments``, de-identified as below;
 - ORU^R01: ``observations``, every OBX value type (NM, SN such as ``<20``, ST, TX, FT, CE/CWE, DT/TS)
   with a number where there is one and the original text; free text (TX, FT, ST longer than a short
   code) in ``text`` and NTE comments in ``comments``, both de-identified by the registry before they are
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hl7
 import pandas as pd
+from hl7 import parser as hl7_parser
 
 from connectors.base import DigestingReader, RecordErrors, Rejected, TableBuffers, malformed, source_files
 from node.asset_registry import codes
@@ -55,7 +55,7 @@ _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
 SHORT_TEXT = 20  # an ST value up to this many characters is a short result ("阴性", "淡黄色"), not a note
 # free text that goes through de-identification before it is stored (as FHIR report and document text)
-FREE_TEXT = {"observations": ("text", "comments")}
+FREE_TEXT = {"observations": ("text", "comments"), "orders": ("comments",)}
 
 COLUMNS = {
     "patients": [
@@ -69,7 +69,7 @@ COLUMNS = {
     "patient_merges": ["mrn", "prior_mrn", "message_time"],
     "orders": [
         *("mrn", "visit_number", "order_control", "placer_order", "filler_order", "code", "code_system"),
-        *("display", "status", "ordered_at", "message_time"),
+        *("display", "status", "ordered_at", "message_time", "comments"),
     ],
     "observations": [
         *("mrn", "visit_number", "order_id", "code", "code_system", "loinc", "display", "value_type"),
@@ -131,28 +131,84 @@ def split_messages(data: bytes, origin: str) -> Iterator[tuple[str, bytes]]:
         yield f"{origin}:{start}", b"\r".join(current)
 
 
-@dataclass(frozen=True)
+class _SegmentPlan(hl7_parser._ParsePlan):  # type: ignore[misc]  # python-hl7 is untyped
+    """python-hl7's parse plan, stopping at fields: a segment's fields stay text until one is read.
+    python-hl7 builds every subcomponent of every field up front (about ten times the work of the
+    fields we read); a field is split by the same plan when it is first read (``Hl7Message.field``).
+    ``_ParsePlan.next`` builds its successor with ``self.__class__``, so the subclass carries through."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._fields_are_text = self.containers[0] == self.factory.create_segment
+        self._child: Any = None
+
+    def next(self) -> Any:  # called for every segment and field: the child plan is made once
+        if self._fields_are_text:
+            return None
+        if self._child is None:
+            self._child = super().next()
+        return self._child
+
+
+def parse_segments(text: str) -> tuple[hl7.Message, Any]:
+    """The message parsed by python-hl7 down to its segments' fields, and the plan that splits a field."""
+    plan = hl7_parser.create_parse_plan(text)
+    shallow = _SegmentPlan(plan.separator, plan.separators, plan.containers, plan.esc, plan.factory)
+    return hl7_parser._split(text, shallow), plan.next().next()
+
+
+_item = list.__getitem__  # python-hl7's containers are lists; their __getitem__ adds only slicing rules
+MAX_SPLIT_FIELDS = 8192  # distinct split fields remembered (bounded memory)
+_SPLIT_FIELDS: dict[tuple[str, str, str], Any] = {}
+
+
 class Hl7Message:
-    where: str  # "file:line"
-    control_id: str
-    kind: tuple[str, str]
-    parsed: Any  # hl7.Message
+    """A parsed message: ``where`` ("file:line"), MSH-10 ``control_id``, ``kind`` (MSH-9 code, event)."""
+
+    def __init__(self, where: str, control_id: str, kind: tuple[str, str], parsed: Any, plan: Any) -> None:
+        self.where = where
+        self.control_id = control_id
+        self.kind = kind
+        self.parsed = parsed  # hl7.Message; a segment's fields are text until read
+        self._by_name: dict[str, list[Any]] = {}
+        for s in parsed:
+            self._by_name.setdefault(str(s[0]), []).append(s)
+        self._plan = plan  # python-hl7's plan at field level
+        # a field with a repetition, component or subcomponent separator needs splitting
+        self._composite = re.compile(f"[{re.escape(plan.separators[2:])}]").search
 
     def segments(self, name: str) -> list[Any]:
-        return [s for s in self.parsed if s[0][0] == name]
+        return self._by_name.get(name, [])
 
     def first(self, name: str) -> Any:
-        return next((s for s in self.parsed if s[0][0] == name), None)
+        found = self._by_name.get(name)
+        return found[0] if found else None
+
+    def field(self, seg: Any, field: int) -> Any:
+        """Field ``field`` of ``seg`` by the standard's numbering (MSH-1 is the separator): text when it
+        has no repetitions or components, else split by python-hl7 into its containers. Feeds repeat the
+        same coded fields (OBX-3, PID-3, MSH-9) message after message: a field's containers are shared
+        by the messages with the same text and separators (read-only)."""
+        node = _item(seg, field)
+        if isinstance(node, str) and self._composite(node):
+            key = (node, self._plan.separators, self._plan.esc)
+            split = _SPLIT_FIELDS.get(key)
+            if split is None:
+                if len(_SPLIT_FIELDS) >= MAX_SPLIT_FIELDS:
+                    _SPLIT_FIELDS.clear()
+                split = _SPLIT_FIELDS[key] = hl7_parser._split(node, self._plan)
+            node = seg[field] = split
+        return node
 
     def get(self, seg: Any, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
-        """One value by the standard's numbering (MSH-1 is the field separator), unescaped; None if absent.
-        Where the message has fewer levels than asked (a plain field asked for its first component), the
-        value at hand is the answer, as python-hl7's ``extract_field`` rules say; this walks the parsed
-        tree directly, which is several times faster than ``extract_field``."""
+        """One value by the standard's numbering, unescaped; None if absent. Where the message has fewer
+        levels than asked (a plain field asked for its first component), the value at hand is the
+        answer, as python-hl7's ``extract_field`` rules say; this walks the parsed tree directly, which
+        is several times faster than ``extract_field``."""
         if seg is None:
             return None
         try:
-            node: Any = seg[field]  # python-hl7 numbers MSH as the standard does (MSH-1 is the separator)
+            node: Any = self.field(seg, field)
         except IndexError:
             return None
         for index in (rep, comp, sub):
@@ -161,7 +217,7 @@ class Hl7Message:
                     return None
                 continue
             try:
-                node = node[index - 1]
+                node = _item(node, index - 1)
             except IndexError:
                 return None
         text = node if isinstance(node, str) else str(node)
@@ -174,13 +230,14 @@ class Hl7Message:
         if seg is None:
             return []
         try:
-            value = seg(field) if str(seg[0]) == "MSH" else seg[field]
-        except (IndexError, KeyError, TypeError):
+            value = self.field(seg, field)
+        except IndexError:
             return []
         if not isinstance(value, hl7.Field):
-            return [str(value)] if value else []
-        reps = list(value) if value and isinstance(value[0], hl7.Repetition) else [value]
-        texts = [str(r) for r in reps]
+            texts = [str(value)] if value else []
+        else:
+            reps = list(value) if value and isinstance(value[0], hl7.Repetition) else [value]
+            texts = [str(r) for r in reps]
         return [self.parsed.unescape(t) if self.parsed.esc in t else t for t in texts]
 
 
@@ -197,16 +254,16 @@ def parse_message(text: str, where: str) -> Hl7Message:
                 "broken segment (expected a 3-character segment id and a separator)",
             )
     try:
-        parsed = hl7.parse(text)
+        parsed, plan = parse_segments(text)
     except (hl7.ParseException, IndexError, ValueError):
         raise malformed(where, "not an HL7 v2 message") from None
-    probe = Hl7Message(where, "?", ("", ""), parsed)
-    msh = parsed.segments("MSH")[0]
-    control = probe.get(msh, 10) or "?"
-    code, event = probe.get(msh, 9, comp=1), probe.get(msh, 9, comp=2)
+    m = Hl7Message(where, "?", ("", ""), parsed, plan)
+    msh = m.first("MSH")
+    control = m.control_id = m.get(msh, 10) or "?"
+    code, event = m.get(msh, 9, comp=1), m.get(msh, 9, comp=2)
     if not code or not event:
         raise malformed(f"{where} ({control})", "MSH-9 message type is missing")
-    m = Hl7Message(where, control, (code, event), parsed)
+    m.kind = (code, event)
     if supported(m.kind) and m.first("PID") is None:
         raise malformed(f"{where} ({control})", f"{code}^{event} without a PID segment")
     return m
@@ -335,21 +392,7 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
         for mrg in m.segments("MRG"):
             yield "patient_merges", {"mrn": mrn, "prior_mrn": m.get(mrg, 1), "message_time": when}
     elif m.kind in ORDER_KINDS:
-        for orc in m.segments("ORC") or [None]:
-            obr = m.first("OBR")
-            yield (
-                "orders",
-                {
-                    **{"mrn": mrn, "visit_number": visit, "order_control": m.get(orc, 1)},
-                    **{
-                        "placer_order": m.get(orc, 2) or m.get(obr, 2),
-                        "filler_order": m.get(orc, 3) or m.get(obr, 3),
-                    },
-                    **{"code": m.get(obr, 4, comp=1), "code_system": codes.hl7_system(m.get(obr, 4, comp=3))},
-                    **{"display": m.get(obr, 4, comp=2), "status": m.get(orc, 5)},
-                    **{"ordered_at": hl7_time(m.get(orc, 9) or m.get(obr, 6)), "message_time": when},
-                },
-            )
+        yield from _orders(m, mrn, visit, when)
     elif m.kind == ("ORU", "R01"):
         yield from _observations(m, mrn, visit, when, where)
     elif m.kind == ("DFT", "P03"):
@@ -383,6 +426,39 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
                     **{"diagnosis_code": m.get(ft1, 19), "message_time": when},
                 },
             )
+
+
+def _orders(
+    m: Hl7Message, mrn: str | None, visit: str | None, when: str | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One row per order (ORC, with the OBR after it). An NTE after an ORC or OBR comments on that
+    order; one before the first ORC (on the message or the patient) goes with every order."""
+    shared: list[str] = []
+    orders: list[dict[str, Any]] = []  # {"orc", "obr", "notes"}
+    for seg in m.parsed:
+        name = str(seg[0])
+        if name == "ORC" or (name == "OBR" and (not orders or orders[-1]["obr"] is not None)):
+            orders.append({"orc": seg if name == "ORC" else None, "obr": None, "notes": []})
+        if name == "OBR":
+            orders[-1]["obr"] = seg
+        elif name == "NTE" and (note := free_text(m, seg, 3)):
+            (orders[-1]["notes"] if orders else shared).append(note)
+    for o in orders or [{"orc": None, "obr": None, "notes": []}]:
+        orc, obr = o["orc"], o["obr"]
+        yield (
+            "orders",
+            {
+                **{"mrn": mrn, "visit_number": visit, "order_control": m.get(orc, 1)},
+                **{
+                    "placer_order": m.get(orc, 2) or m.get(obr, 2),
+                    "filler_order": m.get(orc, 3) or m.get(obr, 3),
+                },
+                **{"code": m.get(obr, 4, comp=1), "code_system": codes.hl7_system(m.get(obr, 4, comp=3))},
+                **{"display": m.get(obr, 4, comp=2), "status": m.get(orc, 5)},
+                **{"ordered_at": hl7_time(m.get(orc, 9) or m.get(obr, 6)), "message_time": when},
+                "comments": "\n".join([*shared, *o["notes"]]) or None,
+            },
+        )
 
 
 def _observations(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
@@ -104,42 +105,46 @@ class TextAnalyzer:
         self._english = english.get_recognizers(language="en", entities=list(ENGLISH_TYPES))
         self._nlp = PatternOnlyNlpEngine()
 
-    def analyze(self, text: str) -> list[Entity]:
-        """Entities in ``text``. A long text is analyzed in chunks of about ``CHUNK`` characters that end at
-        a line or sentence end, each with ``OVERLAP`` characters of context either side; a chunk keeps the
-        findings that start in its own part."""
+    def analyze(self, text: str, entities: Collection[str] | None = None) -> list[Entity]:
+        """Entities in ``text`` (only of the ``entities`` types when given: the recognizers of other types
+        do not run). A long text is analyzed in chunks of about ``CHUNK`` characters that end at a line or
+        sentence end, each with ``OVERLAP`` characters of context either side; a chunk keeps the findings
+        that start in its own part."""
         if len(text) > self.max_chars:
             raise TooLarge(
                 f"text of {len(text)} characters; at most {self.max_chars} are analyzed at once",
                 code="text_too_long",
             )
+        zh = [e for e in ENTITY_TYPES if entities is None or e in entities]
+        en = [e for e in ENGLISH_TYPES if entities is None or e in entities]
         if len(text) <= CHUNK + OVERLAP:
-            return resolve_overlaps(self._raw(text))
+            return resolve_overlaps(self._raw(text, zh, en))
         found: list[RecognizerResult] = []
         for own_start, own_end in chunk_bounds(text):
             start, end = max(0, own_start - OVERLAP), min(len(text), own_end + OVERLAP)
-            for r in self._raw(text[start:end]):
+            for r in self._raw(text[start:end], zh, en):
                 if own_start <= r.start + start < own_end:
                     found.append(RecognizerResult(r.entity_type, r.start + start, r.end + start, r.score))
         return resolve_overlaps(found)
 
-    def _raw(self, text: str) -> list[RecognizerResult]:
-        raw = self._run(self._chinese, text, "zh", ENTITY_TYPES)
-        for start, end in english_lines(text):  # English or mixed lines: Presidio's English recognizers too
-            for r in self._run(self._english, text[start:end], "en", ENGLISH_TYPES):
+    def _raw(self, text: str, zh: list[str], en: list[str]) -> list[RecognizerResult]:
+        raw = self._run(self._chinese, text, "zh", zh) if zh else []
+        for start, end in english_lines(text) if en else []:  # English or mixed lines: English ones too
+            for r in self._run(self._english, text[start:end], "en", en):
                 raw.append(RecognizerResult(r.entity_type, r.start + start, r.end + start, r.score))
         return raw
 
     def _run(
-        self, recognizers: list[EntityRecognizer], text: str, language: str, entities: tuple[str, ...]
+        self, recognizers: list[EntityRecognizer], text: str, language: str, wanted: list[str]
     ) -> list[RecognizerResult]:
+        """The findings of the recognizers of the ``wanted`` types (the others do not run)."""
         artifacts = self._nlp.process_text(text, language)
-        wanted = list(entities)
         return [
             r
             for recognizer in recognizers
+            if set(recognizer.supported_entities) & set(wanted)
             for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
-            if r.score >= THRESHOLD
+            if r.score >= THRESHOLD and r.entity_type in wanted
         ]
 
 

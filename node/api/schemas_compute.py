@@ -185,7 +185,12 @@ class AggregateIn(BaseModel):
     contract_id: str = Field(min_length=1, max_length=64)
     counts_session: str = Field(min_length=64, max_length=64)
     sums_session: str = Field(min_length=64, max_length=64)
-    condition: str = Field(min_length=1, max_length=8, description="ICD-10 prefix defining the cohort")
+    condition: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the cohort: an ICD-10 prefix (E11) or SYSTEM|PREFIX "
+        "(snomed_ct|44054006, loinc, atc, rxnorm, a local system)",
+    )
     epsilon: float = Field(gt=0, le=10)
 
 

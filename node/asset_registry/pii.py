@@ -6,6 +6,7 @@ merely look like identifiers from being reported). Implements the registry's ``P
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # Presidio takes over a second to import: loaded on the first column to check
@@ -68,10 +69,10 @@ class PatternPiiDetector:
             from node.anonymization.analyzer import TextAnalyzer
 
             self._analyzer = TextAnalyzer()
-        return {
+        return {  # only the value types' recognizers run (names and dates need context: see above)
             e.type
-            for e in self._analyzer.analyze(value)
-            if e.type in VALUE_TYPES and (e.end - e.start) >= 0.8 * len(value)
+            for e in self._analyzer.analyze(value, VALUE_TYPES)
+            if (e.end - e.start) >= 0.8 * len(value)
         }
 
     def detect_column(self, name: str, sample: list[str]) -> list[str]:
@@ -83,9 +84,9 @@ class PatternPiiDetector:
         values = [s.strip() for s in sample if s and s.strip()][:SAMPLE_VALUES]
         if values:
             counts: dict[str, int] = {}
-            for v in values:
+            for v, times in Counter(values).items():  # codes, units and statuses repeat: each analyzed once
                 for t in self._types(v):
-                    counts[t] = counts.get(t, 0) + 1
+                    counts[t] = counts.get(t, 0) + times
             found |= {t for t, n in counts.items() if n / len(values) >= self._threshold}
             if "PERSON" not in found and sum(1 for v in values if _CN_NAME.match(v)) / len(values) >= 0.9:
                 # short all-Chinese values are names only if the column name does not say otherwise

@@ -64,6 +64,9 @@ TABLE_TITLES = {
 }
 
 
+MAX_DEIDENTIFIED_KEPT = 20_000  # de-identified texts remembered within one import (bounded memory)
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     owner_department: str = "信息中心"
@@ -141,7 +144,11 @@ class AssetService:
             )
             raise
 
-    def _free_text(self, source: DataSource, table: str, batch: Any, options: ImportOptions) -> Any:
+    def _free_text(
+        self, source: DataSource, table: str, batch: Any, options: ImportOptions, done: dict[str, str]
+    ) -> Any:
+        """``batch`` with its free-text columns de-identified. ``done`` holds this import's texts already
+        de-identified (results, comments and statuses repeat; the result is the same within an import)."""
         columns = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
         if not columns or options.keep_raw_text:
             return batch
@@ -150,7 +157,16 @@ class AssetService:
         batch = batch.copy()
         notes = self._notes
         for c in columns:
-            batch[c] = [notes.deidentify(v) if isinstance(v, str) and v else v for v in batch[c]]
+            out = []
+            for v in batch[c]:
+                if isinstance(v, str) and v:
+                    if v not in done:
+                        if len(done) >= MAX_DEIDENTIFIED_KEPT:
+                            done.clear()
+                        done[v] = notes.deidentify(v)
+                    v = done[v]
+                out.append(v)
+            batch[c] = out
         return batch
 
     def _import(
@@ -168,9 +184,10 @@ class AssetService:
         refs: dict[str, str] = {}
         rows = 0
         now = pd.Timestamp(self._clock.now_us(), unit="us", tz="UTC")
+        deidentified: dict[str, str] = {}
         try:
             for table, batch in source.batches():
-                batch = self._free_text(source, table, batch, options)
+                batch = self._free_text(source, table, batch, options, deidentified)
                 if table not in writers:
                     writers[table] = self._store.writer()
                     profilers[table] = TableProfiler(grading.classify)
@@ -493,7 +510,8 @@ POLICY_KEYS = {
     *("purposes", "max_uses", "valid_days", "min_cohort", "k", "epsilon", "prohibitions", "duties"),
     # how an anonymized extract is produced (see node.asset_registry.extracts)
     *("quasi", "sensitive", "l", "max_suppression"),
-    # the diagnosis cohorts (ICD-10 prefixes) an HE aggregate may be asked about
+    # the cohorts an HE aggregate may be asked about: ICD-10 prefixes (E11) or SYSTEM|PREFIX
+    # (snomed_ct|44054006, atc|A10B, a local system), see node.asset_registry.clinical.CohortCode
     "cohorts",
     # identity-linked uses (PSI) need the patient's consent for the partner and purpose (PIPL)
     "consent_required",

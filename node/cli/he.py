@@ -41,7 +41,11 @@ def bench(
 @he_app.command("train")
 def train(
     product_id: str,
-    target: str = typer.Option("E11", "--target", help="ICD-10 prefix to predict."),
+    target: str = typer.Option(
+        "E11",
+        "--target",
+        help="Cohort to predict: ICD-10 prefix (E11) or SYSTEM|PREFIX (snomed_ct|44054006).",
+    ),
     token_env: str = token_env_option(),
 ) -> None:
     """Train a product's risk model on the hospital's own assets (the weights stay on the node)."""
@@ -148,7 +152,11 @@ def aggregate(
     coordinator: str = typer.Option(..., "--coordinator", help="URL,TOKEN of the coordinator that adds."),
     counts_keys: Path = typer.Option(..., "--counts-keys", exists=True, dir_okay=False),
     sums_keys: Path = typer.Option(..., "--sums-keys", exists=True, dir_okay=False),
-    condition: str = typer.Option(..., "--condition", help="ICD-10 prefix of the cohort, e.g. E11."),
+    condition: str = typer.Option(
+        ...,
+        "--condition",
+        help="Cohort: ICD-10 prefix (E11) or SYSTEM|PREFIX (snomed_ct|44054006, atc|A10B).",
+    ),
     epsilon: float = typer.Option(..., "--epsilon", help="Privacy budget each hospital spends."),
 ) -> None:
     """Cohort statistics from several hospitals, added under encryption; only the total is decrypted."""

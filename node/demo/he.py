@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from connectors.registry import open_source
 from node.adapters.db.migrate import upgrade
 from node.adapters.node_key import create_node_key
-from node.asset_registry.clinical import feature_table
+from node.asset_registry.clinical import CohortCode, feature_table
 from node.asset_registry.model import Asset, ProductStatus
 from node.bootstrap import Container, build_container
 from node.config import load_settings
@@ -187,8 +187,8 @@ def he_steps(
     truth = [
         cohort_statistics(
             pd.read_csv(samples / h / "csv" / "observations.csv"),
-            pd.read_csv(samples / h / "csv" / "conditions.csv"),
-            "E11",
+            [pd.read_csv(samples / h / "csv" / "conditions.csv")],
+            CohortCode("icd10", "E11"),
         )
         for h in ("h1", "h2", "h3")
     ]

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from connectors.samples import write_sample_files
-from node.asset_registry.clinical import feature_table
+from node.asset_registry.clinical import CohortCode, feature_table
 from node.he_query.aggregates import COUNT_NAMES, SUM_NAMES, add_noise, cohort_statistics
 from node.he_query.model import train_risk_model
 from node.he_query.params import PARAMETERS, Scheme
 from node.he_query.tenseal_backend import ClientKeys, PerApplicantBaseline, TenSealBackend
 
 HOSPITALS = ("h1", "h2", "h3")
+E11 = CohortCode("icd10", "E11")  # the cohort of the benchmark: type 2 diabetes
 
 
 def _hospital(root: Path, name: str, patients: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,7 +39,8 @@ def run(
         data = {h: _hospital(Path(tmp), h, patients) for h in HOSPITALS}
 
     # -- encrypted risk scoring (insurer) ---------------------------------------------------------
-    model = train_risk_model("pd_bench", *data["h1"])
+    obs, cond = data["h1"]
+    model = train_risk_model("pd_bench", obs, [cond], E11)
     pool = feature_table(data["h2"][0]).to_numpy(dtype=float)
     rng = np.random.default_rng(7)
     rows = model.clip(
@@ -71,7 +73,7 @@ def run(
     for h in HOSPITALS:  # each hospital: its own statistics, its own noise, the requester's keys
         counts_ctx = backend.load_context(counts_pub, Scheme.BFV_COUNTS)
         sums_ctx = backend.load_context(sums_pub, Scheme.CKKS_SUMS)
-        noisy, _ = add_noise(cohort_statistics(*data[h], "E11"), epsilon)
+        noisy, _ = add_noise(cohort_statistics(data[h][0], [data[h][1]], E11), epsilon)
         truth_counts += noisy.counts
         truth_sums += noisy.sums
         contributions.append(

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from node.asset_registry.clinical import REFERENCE_SCALES
+from node.asset_registry.clinical import REFERENCE_SCALES, CohortCode, patients_with
 from node.asset_registry.model import Asset
 from node.asset_registry.ports import AssetStore
 from node.errors import InvalidInput
 from node.federated.data import Partition
-from node.federated.features import Flag, ModelInputs, normalized
+from node.federated.features import Flag, ModelInputs
 from node.research.tables import role_of
 
 Array = np.ndarray[Any, Any]
@@ -44,14 +44,17 @@ def model_tables(assets: list[Asset], store: AssetStore) -> dict[str, pd.DataFra
 
 
 def _patients_with(table: pd.DataFrame, system: str, prefixes: tuple[str, ...]) -> set[Any]:
-    codes = table[system].astype("string").map(lambda v: normalized(v) if isinstance(v, str) else "")
-    hit = codes.str.startswith(tuple(normalized(p) for p in prefixes)).fillna(False).astype(bool)
-    return set(table.loc[hit, "patient_id"])
+    """The patients with a code of ``system`` under one of ``prefixes``, as HE cohorts select them (in
+    the column named for the system, or as ``code`` with its ``code_system``)."""
+    out: set[Any] = set()
+    for p in prefixes:
+        out |= patients_with([table], CohortCode(system, p))
+    return out
 
 
 def _coded(tables: Mapping[str, pd.DataFrame], role: str, system: str, what: str) -> pd.DataFrame:
     table = tables.get(role)
-    if table is None or system not in table.columns:
+    if table is None or not CohortCode(system, "").holds(table):
         raise _unavailable(f"{what} needs a {role} table with {system} codes in the product")
     return table
 

@@ -1,7 +1,8 @@
 """Cohort statistics that one hospital contributes to an encrypted multi-hospital aggregate, with
 differential-privacy noise added before encryption.
 
-A cohort is the patients with a diagnosis (ICD-10 prefix from the product's allowed list). The ten
+A cohort is the patients with a record coded under a prefix in a code system (``CohortCode``: ICD-10,
+SNOMED CT, LOINC, ATC, RxNorm or a local system; one of the product's allowed cohorts). The ten
 statistics: the cohort size, a five-bin histogram of mean fasting glucose (exact integers, BFV) and
 the sums of four lab means (reals, CKKS), each patient's values clipped to published bounds so that
 the sensitivity is known.
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from node.asset_registry.clinical import feature_table, patients_with
+from node.asset_registry.clinical import CohortCode, feature_table, patients_with
 from node.errors import InvalidInput
 from node.queries.noise import noisy_counts, noisy_reals
 
@@ -47,22 +48,20 @@ class CohortStatistics:
 
 
 def cohort_statistics(
-    observations: pd.DataFrame, conditions: pd.DataFrame, condition: str
+    observations: pd.DataFrame, coded: list[pd.DataFrame], cohort: CohortCode
 ) -> CohortStatistics:
-    if not condition or not condition[0].isalpha() or len(condition) > 8:
-        raise InvalidInput(
-            "cohort.condition must be an ICD-10 code prefix such as E11", code="cohort_invalid"
-        )
-    members = patients_with(conditions, condition)
+    """The statistics of the cohort's patients among those with every risk lab; ``coded`` are the tables
+    that may hold the cohort's codes."""
+    members = patients_with(coded, cohort)
     features = feature_table(observations)
-    cohort = features[features.index.isin(members)]
-    glucose = cohort["2345-7"].to_numpy(dtype=float)
+    rows = features[features.index.isin(members)]
+    glucose = rows["2345-7"].to_numpy(dtype=float)
     hist = np.histogram(glucose, bins=np.array(GLUCOSE_BINS))[0] if len(glucose) else np.zeros(5, dtype=int)
     sums = [
-        float(np.clip(cohort[code].to_numpy(dtype=float), lo, hi).sum())
+        float(np.clip(rows[code].to_numpy(dtype=float), lo, hi).sum())
         for code, (_, lo, hi) in SUMMED_LABS.items()
     ]
-    return CohortStatistics([len(cohort), *[int(h) for h in hist]], sums)
+    return CohortStatistics([len(rows), *[int(h) for h in hist]], sums)
 
 
 def add_noise(stats: CohortStatistics, epsilon: float) -> tuple[CohortStatistics, dict[str, Any]]:

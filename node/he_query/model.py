@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from node.asset_registry.clinical import RISK_FEATURES, feature_table, labels
+from node.asset_registry.clinical import RISK_FEATURES, CohortCode, feature_table, labels
 from node.crypto.canonical import canonical_json
 from node.crypto.sm import sm3
 from node.errors import InvalidInput
@@ -32,7 +32,7 @@ Z_CANDIDATES = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0)  # polynomial intervals tri
 @dataclass(frozen=True)
 class RiskModel:
     product_id: str
-    target: str  # ICD-10 prefix predicted, e.g. "E11"
+    target: str  # the cohort predicted (``CohortCode``), e.g. "E11" or "snomed_ct|44054006"
     features: list[dict[str, str]]  # [{"loinc", "name", "unit"}]
     weights: list[float]  # on raw feature units (standardization folded in)
     bias: float
@@ -201,12 +201,12 @@ def _platt(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any], steps: int = 5
 def train_risk_model(
     product_id: str,
     observations: pd.DataFrame,
-    conditions: pd.DataFrame,
-    target: str = "E11",
+    coded: list[pd.DataFrame],
+    target: CohortCode,
     l2: float = 1e-2,
 ) -> RiskModel:
     x_df = feature_table(observations)
-    y = labels(conditions, x_df.index, target)
+    y = labels(coded, x_df.index, target)
     if len(y) < 50 or y.sum() < 5 or (len(y) - y.sum()) < 5:
         raise InvalidInput(
             f"too few patients to train ({len(y)} with all labs, {int(y.sum())} with {target})",
@@ -231,7 +231,7 @@ def train_risk_model(
         ws, bs = w * shrink, b * shrink
         candidate = RiskModel(
             product_id=product_id,
-            target=target,
+            target=str(target),
             features=[{"loinc": c, "name": n, "unit": u} for c, n, u in RISK_FEATURES],
             weights=[float(v) for v in ws / std],
             bias=float(bs - float((ws * mean / std).sum())),

@@ -11,9 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
-from node.asset_registry.clinical import clinical_tables
+from node.asset_registry.clinical import CohortCode, clinical_tables
 from node.asset_registry.model import AccessMode, Asset, Product
 from node.asset_registry.ports import AssetStore
 from node.audit.model import AuditEvent, Outcome
@@ -109,9 +107,12 @@ class HeService:
 
     # -- models ----------------------------------------------------------------------------------
     def train(self, officer: Principal, product_id: str, target: str = "E11") -> RiskModel:
+        """Train the product's risk model to predict the cohort ``target`` (``CohortCode``: "E11",
+        "snomed_ct|44054006", ...)."""
+        cohort = CohortCode.parse(target)
         product, assets = self._product(product_id)
-        observations, conditions = self._tables(assets)
-        model = train_risk_model(product.id, observations, conditions, target)
+        observations, coded = clinical_tables(assets, self._store, cohort)
+        model = train_risk_model(product.id, observations, coded, cohort)
         previous = self._models.load(product.id)
         if previous is not None:
             model = RiskModel(**{**model.__dict__, "version": previous.version + 1})
@@ -215,19 +216,20 @@ class HeService:
         """This hospital's noisy cohort statistics, encrypted under the requester's keys. The use is
         decided first; only then are the granted assets read, and a cohort smaller than the contract's
         minimum is refused by the usage policy before anything is encrypted (the use refunded)."""
+        cohort = CohortCode.parse(condition)  # refused before the use is decided
         request = UsageRequest(
-            contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=f"he.aggregate:{condition[:32]}"
+            contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=f"he.aggregate:{str(cohort)[:32]}"
         )
         with self._usage.use(principal, request) as grant:
             counts_ctx = self._session(principal, counts_session, Scheme.BFV_COUNTS)
             sums_ctx = self._session(principal, sums_session, Scheme.CKKS_SUMS)
             product, assets = self._granted(grant)
             allowed = [str(c) for c in product.policy_template.get("cohorts", [])]
-            if allowed and not any(condition.startswith(a) for a in allowed):
+            if allowed and not any(_offered(a).covers(cohort) for a in allowed):
                 raise PolicyDenied(
                     f"cohorts of this product: {', '.join(allowed)}", code="cohort_not_offered"
                 )
-            stats = cohort_statistics(*self._tables(assets), condition)
+            stats = cohort_statistics(*clinical_tables(assets, self._store, cohort), cohort)
             grant.require_cohort(stats.cohort_size)
             noisy, noise = add_noise(stats, epsilon)
             backend = self._backend()
@@ -270,8 +272,13 @@ class HeService:
             raise NotFound(f"product {grant.product_id} not found", code="product_not_found")
         return product, assets
 
-    def _tables(self, assets: list[Asset]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return clinical_tables(assets, self._store)
+
+def _offered(text: str) -> CohortCode:
+    """A cohort the product offers; a malformed offer offers nothing (fails closed)."""
+    try:
+        return CohortCode.parse(text)
+    except InvalidInput:
+        return CohortCode("", "")
 
 
 def _denied(exc: Exception) -> Outcome:

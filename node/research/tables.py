@@ -33,8 +33,8 @@ def role_of(table: pd.DataFrame) -> str | None:
         return "labs"
     if cols & {"atc", "rxnorm"}:
         return "medications"
-    if cols & {"icd10", "snomed_ct"}:
-        return "diagnoses"
+    if cols & {"icd10", "snomed_ct"} and not cols & {"procedure_id", "allergy_id"}:
+        return "diagnoses"  # FHIR procedures and allergies carry SNOMED CT codes too
     if "encounter_id" in cols and cols & set(DATE_COLUMNS["encounters"]):
         return "encounters"
     if cols & {"birth_date", "sex", "gender"}:

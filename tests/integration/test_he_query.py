@@ -126,6 +126,12 @@ def test_three_hospital_aggregate_refuses_small_cohorts(world: World, keys: dict
     with pytest.raises(PolicyDenied) as offered:
         c.he.aggregate(w.researcher, ct, counts_s, sums_s, "F20", 0.5)
     assert offered.value.code == "cohort_not_offered"
+    with pytest.raises(PolicyDenied) as other_system:  # the offer names ICD-10 E11, not SNOMED CT codes
+        c.he.aggregate(w.researcher, ct, counts_s, sums_s, "snomed_ct|44054006", 0.5)
+    assert other_system.value.code == "cohort_not_offered"
+    with pytest.raises(InvalidInput) as malformed:
+        c.he.aggregate(w.researcher, ct, counts_s, sums_s, "snomed_ct|", 0.5)
+    assert malformed.value.code == "cohort_invalid"
     small = _he_contract(w, "researcher", epsilon=3.0, min_cohort=10_000)
     with pytest.raises(UsageDenied) as denied:
         c.he.aggregate(w.researcher, small, counts_s, sums_s, "E11", 0.5)

@@ -77,6 +77,46 @@ def test_hl7_free_text_results_and_comments_deidentified(container: Container, t
     assert all(p in kept for p in HL7_PEOPLE) and raw.assets[0].grade.level >= 4
 
 
+FHIR_PEOPLE = (
+    "张建国",
+    "13812345678",
+    "11010519491231002X",
+    "李小红",
+    "13912345678",
+    "王建军",
+    "023-68881234",
+)
+
+
+def test_fhir_free_text_values_deidentified(container: Container) -> None:
+    """issue 16: an Observation's (or component's) valueString, and a valueCodeableConcept that is only
+    text, go through the same de-identification as report text; dates and codes are kept as written."""
+    path = FIXTURES / "fhir" / "free_text_values.json"
+    result = container.assets.import_source("cli:t", open_source("fhir", str(path)))
+    obs = _by_table(result)["observations"]
+    stored = pd.concat(list(container.store.read(obs.storage_ref)))
+    dump = stored.drop(columns=["patient_id"]).to_csv()
+    assert not [p for p in FHIR_PEOPLE if p in dump], "names, phone or ID numbers stored"
+    by_display = stored.set_index("display")
+    assert "标本轻度溶血" in by_display.loc["Service comment", "text"]  # the clinical content stays
+    assert "电话随访" in by_display.loc["随访情况", "text"]
+    assert by_display.loc["尿液外观", "text"] == "淡黄色 清亮"
+    assert by_display.loc["下次随访", "value_text"] == "2025-04-12T08:00:00+08:00"
+    assert stored["value_text"].dropna().map(lambda v: not any(p in v for p in FHIR_PEOPLE)).all()
+    (complete,) = [r for r in obs.quality["rules"] if (r["rule"], r["column"]) == ("completeness", "value")]
+    assert complete["violations"] == 0  # a free-text result has a value
+
+
+def test_hl7_order_notes_deidentified(container: Container) -> None:
+    path = FIXTURES / "hl7" / "orders_with_notes.hl7"
+    result = container.assets.import_source("cli:t", open_source("hl7", str(path)))
+    stored = pd.concat(list(container.store.read(_by_table(result)["orders"].storage_ref)))
+    notes = "\n".join(stored["comments"])
+    people = ("赵志刚", "13712345678", "孙丽华", "钱玉兰", "13698765432")
+    assert not [p for p in people if p in notes], "names or phone numbers stored"
+    assert "青霉素过敏" in notes and "空腹采血" in notes and "加急" in notes
+
+
 def test_quarantine_keeps_bad_records_sealed_until_fixed_or_discarded(container: Container) -> None:
     path = FIXTURES / "fhir" / "one_bad_resource.ndjson"
     with pytest.raises(InvalidInput):

@@ -70,9 +70,11 @@ def test_every_value_type_and_components(bundle) -> None:  # type: ignore[no-unt
     assert obs.loc["8302-2", "value"] == 176.0
     assert obs.loc["75325-1", "value"] == 1.0 and obs.loc["75325-1", "value_text"] == "true"
     text_only = got["observations"][got["observations"]["display"] == "尿液外观"].iloc[0]
-    assert text_only["value_text"] == "淡黄色 清亮" and pd.isna(text_only["value"])
+    assert text_only["text"] == "淡黄色 清亮" and pd.isna(text_only["value"])  # free text: de-identified
+    assert pd.isna(text_only["value_text"]) and bundle[0].free_text["observations"] == ("text",)
     assert got["observations"]["value"].dtype.kind == "f"
-    assert got["observations"]["value_text"].notna().all()  # no observation lost its value
+    kept = got["observations"]["value_text"].notna() | got["observations"]["text"].notna()
+    assert kept.all()  # no observation lost its value
 
 
 def test_codes_keep_their_system(bundle) -> None:  # type: ignore[no-untyped-def]
@@ -146,7 +148,8 @@ def test_hl7_gb18030_declared_in_msh18_with_every_obx_type() -> None:
     assert obs.loc["11529-5", "text"] == "镜下见少量炎细胞浸润\n未见恶性细胞"  # TX repetitions
     assert obs.loc["18782-3", "text"] == "双肺纹理清晰\n心影不大"  # FT line break
     assert pd.isna(obs.loc["18782-3", "value_text"]) and src.free_text == {
-        "observations": ("text", "comments")
+        "observations": ("text", "comments"),
+        "orders": ("comments",),
     }
     assert obs.loc["600-7", "value_code"] == "260385009" and obs.loc["600-7", "value_system"] == "snomed_ct"
     assert obs.loc["8665-2", "value_text"] == "2025-02-20"
@@ -173,6 +176,22 @@ def test_hl7_every_adt_event_orders_and_merges() -> None:
         "message_time": "2025-04-03T10:00:00",
     }
     assert got["orders"].iloc[0]["code"] == "4548-4" and got["orders"].iloc[0]["order_control"] == "NW"
+
+
+def test_hl7_order_notes_kept_with_their_order() -> None:
+    """issue 16: NTE segments of ORM^O01/OML^O21 are kept (de-identified by the registry), each after
+    its own ORC/OBR; a note on the patient (after PID) goes with every order of the message."""
+    src = Hl7FileSource(FIXTURES / "hl7" / "orders_with_notes.hl7")
+    orders = tables(src)["orders"].set_index("placer_order")
+    assert src.free_text["orders"] == ("comments",)
+    assert list(orders.index) == ["ORD201", "ORD202", "ORD203"]
+    assert orders.loc["ORD202", "code"] == "2160-0"  # each order with its own OBR
+    assert (
+        orders.loc["ORD201", "comments"]
+        == "患者赵志刚，对青霉素过敏，家属电话13712345678\n空腹采血，联系护士孙丽华"
+    )
+    assert orders.loc["ORD202", "comments"] == "患者赵志刚，对青霉素过敏，家属电话13712345678\n加急"
+    assert orders.loc["ORD203", "comments"] == "患者钱玉兰要求结果短信发送至13698765432"
 
 
 def test_hl7_latin1_and_the_messages_own_separators() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from node.asset_registry.clinical import RISK_FEATURES
+from node.asset_registry.clinical import RISK_FEATURES, CohortCode
 from node.errors import InvalidInput
 from node.he_query.model import RiskModel, column_order, train_risk_model
 
@@ -38,7 +38,8 @@ def _hospital(n: int, seed: int, shift: float = 0.0) -> tuple[pd.DataFrame, pd.D
 
 @pytest.fixture(scope="module")
 def model() -> RiskModel:
-    return train_risk_model("pd_x", *_hospital(600, 1))
+    obs, cond = _hospital(600, 1)
+    return train_risk_model("pd_x", obs, [cond], CohortCode("icd10", "E11"))
 
 
 def _rows(obs: pd.DataFrame) -> np.ndarray:

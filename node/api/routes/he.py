@@ -154,7 +154,12 @@ def model(
 @router.post("/models/{product_id}/train", response_model=RiskModelOut)
 def train(
     product_id: str,
-    target: str = Query("E11", max_length=8, description="ICD-10 prefix to predict"),
+    target: str = Query(
+        "E11",
+        max_length=200,
+        description="cohort to predict: an ICD-10 prefix (E11) or SYSTEM|PREFIX "
+        "(snomed_ct|44054006, loinc, atc, rxnorm, a local system)",
+    ),
     me: Principal = Depends(require("he.train", Role.DATA_OFFICER)),
     c: Container = Depends(container),
 ) -> dict[str, Any]:
