@@ -31,12 +31,12 @@ from node.demo.anonymization import anonymization_steps
 from node.demo.common import step
 from node.demo.console import console_step
 from node.demo.contracts import contract_steps
-from node.demo.dataspace import dataspace_steps
+from node.demo.dataspace import data_space
 from node.demo.federated import fl_steps
 from node.demo.he import he_steps
 from node.demo.insurer import insurer_steps
 from node.demo.registry import registry_steps
-from node.demo.research import research_steps
+from node.demo.research import cohort_step, dataset_step, tree_step
 from node.demo.settlement import settlement_steps
 
 ACTOR = "cli:demo"
@@ -162,18 +162,21 @@ def run(data_dir: str) -> None:
     fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
     insurer_steps(c, _Server, tokens, partner_keys, root / "samples", first_step=22)
     settlement_steps(c, _Server, tokens, partner_keys, first_step=25)
-    dataspace_steps(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=27)
-    research_steps(
+    # one research institute's story: region, catalog, DSP contracts with three hospitals, then its work
+    with data_space(c, _Server, partner_keys, root / "samples", root, passphrase, first_step=27) as space:
+        cohort_step(space, 29)
+        tree_step(space, 30)
+    dataset_step(
         c,
         _Server,
         tokens["cq-research"],
         partner_keys["cq-research"],
         root / "samples",
         root / "datasets",
-        29,
+        31,
     )
 
-    step(31, "Seal the audit log (SM2 over Merkle roots) and verify it")
+    step(32, "Seal the audit log (SM2 over Merkle roots) and verify it")
     seals = c.audit.seal()
     for e in reversed(c.audit.recent(limit=8)):
         print(f"   #{e.seq:<3} {e.actor:<22} {e.action:<19} {e.object_type}:{e.object_id:<20} {e.outcome}")
@@ -184,9 +187,9 @@ def run(data_dir: str) -> None:
     )
     assert report.ok, report
 
-    step(32, "Tamper with a copy of the database: verification names the first broken entry")
+    step(33, "Tamper with a copy of the database: verification names the first broken entry")
     _tamper_demo(c, root)
-    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=33)
+    console_step(c, root, passphrase, c.identity.resolve("officer-li").id, n=34)
     c.close()
     print("\nDemo finished. The node's files are in", root)
 

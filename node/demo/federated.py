@@ -24,19 +24,36 @@ from node.demo.he import activate_contract, contract_terms, peer_node
 from node.errors import Conflict, InvalidInput
 from node.federated.coordinator import JobAlreadyStarted
 from node.federated.flower.runtime import run_in_simulation
-from node.federated.jobs import load_model_bytes
+from node.federated.jobs import TrainingJob, load_model_bytes
 from node.sdk.partner import PartnerClient
 
 ROUNDS = 5
 PRODUCT = "慢病风险联邦建模（检验+诊断）"
 
 
-def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
-    """Where a simulated hospital's ClientApp finds its node key's passphrase, as a Compose secret."""
-    directory = root / "secrets"
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(directory / "node_key_passphrase", passphrase.get_secret_value().encode())
-    return directory
+def hospital_spec(node: Container, root: Path, passphrase: SecretStr) -> dict[str, str]:
+    """How a simulated hospital's ClientApp opens ``node``: its database and data directory, and the
+    node key's passphrase as a Compose secret under ``root``."""
+    secrets = root / "secrets"
+    secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private(secrets / "node_key_passphrase", passphrase.get_secret_value().encode())
+    return {
+        "data_dir": str(node.settings.data_dir),
+        "database_url": node.settings.database_url,
+        "name": node.settings.name,
+        "secrets_dir": str(secrets),
+    }
+
+
+def simulate(coordinator: Container, job_id: str, hospitals: list[dict[str, str]]) -> TrainingJob:
+    """Run the job in Flower's simulation runtime, the hospitals' ClientApps opening ``hospitals``
+    (``hospital_spec``), one simulated SuperNode each. A job already started is refused
+    (``JobAlreadyStarted``) before any hospital is opened."""
+    os.environ["HNODE_FL_NODES"] = json.dumps({str(i): spec for i, spec in enumerate(hospitals)})
+    try:
+        return run_in_simulation(coordinator, job_id, "cli:demo")
+    finally:
+        del os.environ["HNODE_FL_NODES"]
 
 
 def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
@@ -65,16 +82,7 @@ def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> I
     with peer_node(root, name, samples, researcher_key) as peer:
         c = peer.node
         contract = _offer(c, peer.researcher, researcher_key)
-        yield {
-            "node": c,
-            "contract": contract,
-            "spec": {
-                "data_dir": str(root),
-                "database_url": c.settings.database_url,
-                "name": c.settings.name,
-                "secrets_dir": str(_secrets_dir(root, peer.passphrase)),
-            },
-        }
+        yield {"node": c, "contract": contract, "spec": hospital_spec(c, root, peer.passphrase)}
 
 
 def fl_steps(
@@ -84,12 +92,7 @@ def fl_steps(
     step(first_step, "A research institute trains a diabetes risk model across three hospitals (Flower)")
     researcher = c.identity.resolve("cq-research")
     contract = _offer(c, researcher, keys["cq-research"])
-    here = {
-        "data_dir": str(c.settings.data_dir),
-        "database_url": c.settings.database_url,
-        "name": c.settings.name,
-        "secrets_dir": str(_secrets_dir(root / "fl-secrets", passphrase)),
-    }
+    here = hospital_spec(c, root / "fl-secrets", passphrase)
     with (
         _peer(root / "fl-h2", "h2", samples / "h2", keys["cq-research"]) as h2,
         _peer(root / "fl-h3", "h3", samples / "h3", keys["cq-research"]) as h3,
@@ -107,11 +110,7 @@ def fl_steps(
             f"SecAgg+ {job['secure_aggregation']}, DP budget ε {job['dp_target_epsilon']}"
         )
         print(f"   hospitals: {', '.join(f'{k} (contract {v})' for k, v in job['participants'].items())}")
-        os.environ["HNODE_FL_NODES"] = json.dumps({"0": here, "1": h2["spec"], "2": h3["spec"]})
-        try:
-            done = run_in_simulation(c, job["id"])
-        finally:
-            del os.environ["HNODE_FL_NODES"]
+        done = simulate(c, job["id"], [here, h2["spec"], h3["spec"]])
         with c.uow() as uow:
             for r in uow.fl.rounds(done.id):
                 print(f"   {r.line()}")
@@ -176,7 +175,7 @@ def _start_again(
         problem = getattr(refused, "problem", {})
         outcome = f"{problem.get('status')} {refused.code}, job state {problem.get('state')}"
     try:
-        run_in_simulation(c, job_id, "cli:demo")
+        simulate(c, job_id, [])
     except JobAlreadyStarted as again:
         outcome += f"; hnode fl run: refused ({again.state})"
     after = charged()

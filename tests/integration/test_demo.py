@@ -11,7 +11,7 @@ import pytest
 HNODE = str(Path(sys.executable).parent / "hnode")
 
 
-@pytest.mark.timeout(900)  # 31 steps, three hospitals, a region, Flower, TenSEAL, a browser-free console step
+@pytest.mark.timeout(900)  # 34 steps, three hospitals, a region, Flower, TenSEAL, a browser-free console step
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     r = subprocess.run(
         [HNODE, "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True, text=True, timeout=840
@@ -67,7 +67,10 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "again -> 409 fl_job_started, job state completed; hnode fl run: refused (completed)",
         "5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000, 5/5 uses ε 3.000/3.000  (nothing charged)",
         "registered with the region: 3 hospitals",
-        "hnode-partner search --text 糖尿病: 3 products at 3 hospitals",
+        "hnode-partner search --text 糖尿病 --mode federated_training: 3 products at 3 hospitals",
+        # the institute's own gradient-boosted model, trained under the contracts negotiated over DSP
+        ": xgboost (Flower bagging), 3 rounds of 5 trees per hospital, SecAgg+ False",
+        "features chosen: loinc:4548-4, loinc:2345-7, loinc:39156-5, icd10:I10; outcome icd10:E11",
         "after anchoring: hospital-node FINALIZED, hospital-h2 FINALIZED, hospital-h3 FINALIZED",
         "(noisy counts are clamped at 0)",
         "count noise scale 4",
@@ -90,6 +93,31 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         if line.startswith("   #") and "e-" in line.split()[-1]
     ]
     assert len(diffs) == 6 and max(diffs) < 1e-3  # encrypted scores match the plaintext model
+    _research_story(out)
     for connector in ("fhir", "hl7", "csv", "dicom", "parquet", "sql"):
         assert f"   {connector} " in out
     assert (tmp_path / "demo" / "catalog.jsonld").is_file()
+
+
+HOSPITALS = ("hospital-node", "hospital-h2", "hospital-h3")
+
+
+def _research_story(out: str) -> None:
+    """Steps 28-30: DSP AGREED at three hospitals, the cohort's attrition at each, and the tree model
+    trained under exactly those DSP contracts, with each hospital's own AUC."""
+    lines = out.splitlines()
+    for h in HOSPITALS:
+        assert f"   {h:<15} DSP AGREED" in lines, h
+        signed = next(line for line in lines if line.startswith(f"   {h:<15} node signature checked"))
+        contract = signed.split("signed ")[1].split()[0]
+        assert f"{h} (DSP contract {contract})" in out, (h, contract)  # the training's contracts
+        assert f"   {h:<15} contract {contract}: 4 uses of 20 metered" in lines  # 1 count + 3 rounds
+    header = next(line for line in lines if line.lstrip().startswith("criterion "))
+    assert header.split() == ["criterion", *HOSPITALS]
+    assert "   + all_patients                 400             400             400" in lines
+    for criterion in ("index_diagnosis", "hba1c_measured", "on_metformin"):
+        row = next(line.split() for line in lines if line.startswith(f"   + {criterion} "))
+        assert len(row) == 5 and all(c.isdigit() or c == "<10" for c in row[2:]), row
+    for h in HOSPITALS:
+        auc = next(line.split() for line in lines if line.startswith(f"   {h:<15} AUC "))
+        assert 0.7 < float(auc[2]) <= 1.0 and auc[-3].isdigit(), auc  # "... on N held-out patients"
