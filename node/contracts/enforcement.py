@@ -77,6 +77,11 @@ class UsageRequest:
         )
 
     @classmethod
+    def for_federated_job(cls, contract_id: str) -> UsageRequest:
+        """A job's creation on the contract, decided (``UsageService.decide``) but never metered."""
+        return cls(contract_id, AccessMode.FEDERATED_TRAINING, None)
+
+    @classmethod
     def for_he_query(cls, contract_id: str, ref: str, epsilon: float = 0.0) -> UsageRequest:
         return cls(contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=ref)
 
@@ -205,6 +210,35 @@ class UsageService:
         """Authorize and meter a use that needs no work here (a remote enforcement point asks)."""
         with self._metered(principal, req) as grant:
             return grant
+
+    def decide(self, principal: Principal, req: UsageRequest, action: str) -> Contract:
+        """Would the usage policy allow ``req`` now? The same decision as ``use`` (the contract, its
+        product and assets, the partner's ownership), for a step that prepares uses without being one
+        (creating a training job): nothing is metered. A refusal is audited under ``action`` in this
+        call and raised as ``UsageDenied`` (or ``NotFound``); an allowed decision returns the contract."""
+        with self._uow() as uow:
+            contract = uow.contracts.get(req.contract_id)
+            refusal: NodeError
+            if contract is None or (principal.kind == "partner" and contract.partner_id != principal.id):
+                reasons = ["contract_not_found"]
+                refusal = NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
+            else:
+                req = replace(
+                    req,
+                    access_mode=req.access_mode or contract.terms.access_mode,
+                    purpose=contract.terms.purpose if req.purpose is None else req.purpose,
+                )
+                product = _product_view(uow.products.get(contract.product_id))
+                now = self._clock.now_us()
+                decision = self._policy.decide("usage", _usage_input(principal, contract, product, req, now))
+                if decision.allow:
+                    return contract
+                reasons = decision.reasons or ["policy_denied"]
+                refusal = UsageDenied(reasons)
+            self._audit.record(uow, _denial(principal.id, req, reasons, action))
+            uow.commit()
+        refusal.audited = True
+        raise refusal
 
     @contextmanager
     def use_for_partner(self, req: UsageRequest) -> Iterator[UsageGrant]:
@@ -413,10 +447,10 @@ def _replay_event(principal: Principal, record: UsageRecord) -> AuditEvent:
     )
 
 
-def _denial(actor: str, req: UsageRequest, reasons: list[str]) -> AuditEvent:
+def _denial(actor: str, req: UsageRequest, reasons: list[str], action: str = "contract.use") -> AuditEvent:
     return AuditEvent(
         actor,
-        "contract.use",
+        action,
         "contract",
         req.contract_id,
         Outcome.DENIED,

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from node.asset_registry.model import ProductStatus
 from node.bootstrap import Container
+from node.contracts.enforcement import UsageDenied
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from node.federated.jobs import JobState
 from tests.contract_world import World, build_world
@@ -54,11 +56,31 @@ def test_jobs_are_created_by_partners_on_an_active_federated_contract(world: Wor
     with pytest.raises(NotFound):
         w.c.fl_jobs.get(w.insurer, job.id)
     w.c.contracts.revoke(w.officer, ct, "伦理审查撤回")
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(UsageDenied) as err:
         w.c.fl_jobs.create(w.researcher, _request(w, ct))
-    assert err.value.code == "fl_contract_not_active"
+    assert "contract_active" in err.value.reasons and err.value.audited
     denied = [e for e in w.c.audit.recent(5) if e.action == "fl.job.create"]
-    assert denied and denied[0].outcome == "denied"
+    assert denied and denied[0].outcome == "denied" and "contract_active" in denied[0].details["reasons"]
+
+
+def test_job_creation_is_decided_by_the_usage_policy_and_meters_nothing(world: World) -> None:
+    """issue 15: the job's creation checked the contract's state and mode in Python, so an ACTIVE
+    contract whose product was retired (or whose validity had passed) still got a job. The usage policy
+    decides it now, as it decides every round, without metering a use."""
+    w = world
+    ct = _contract(w)
+    w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    contract = w.c.contracts.get(w.researcher, ct)
+    assert (contract.uses, contract.epsilon_spent) == (0, 0.0)  # a decision, not a use
+    assert w.c.contracts.usage_of(w.researcher, ct) == []
+    w.c.products.set_status(w.officer.id, w.products["aggregate_fl"], ProductStatus.RETIRED)
+    with pytest.raises(UsageDenied) as err:
+        w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    assert err.value.reasons == ["product_in_force"] and err.value.audited
+    denied = [e for e in w.c.audit.recent(10) if e.action == "fl.job.create" and e.outcome == "denied"]
+    assert [(e.actor, e.object_id, e.details["reasons"]) for e in denied] == [
+        (w.researcher.id, ct, ["product_in_force"])
+    ]
 
 
 def test_a_contract_that_ends_asks_its_jobs_to_stop_and_the_runtime_reports_are_kept(world: World) -> None:
