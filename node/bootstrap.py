@@ -138,7 +138,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     anchoring = AnchorService(uow, audit, clock, chain, {"contract": activate_when_anchored(audit, clock)})
     model_files = FileStore(settings.data_dir / "fl_models")
     fl_coordinator = FlCoordinatorService(uow, audit, clock, model_files)
-    fl_jobs = FlJobService(uow, audit, clock, contracts, fl_coordinator, model_files, settings.name)
+    fl_jobs = FlJobService(uow, audit, clock, usage, fl_coordinator, model_files, settings.name)
     monitor.subscribe(fl_jobs.on_contract_ended)
     contract_extracts = ContractExtracts(usage, extracts)
     consents = ConsentService(uow, audit, clock, identity.resolve)

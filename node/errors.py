@@ -12,8 +12,9 @@ class NodeError(Exception):
     """Root of all errors the node raises on purpose."""
 
     code = "node_error"
-    denial = False  # set on refusals that the raising service audits once its transaction is gone
-    audited = False  # set once a service has written the audit entry for this error
+    # set by a service that wrote this error's audit entry itself (a refusal it decided): the edges
+    # (the HTTP error handler) then add none of their own
+    audited = False
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

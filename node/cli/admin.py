@@ -167,10 +167,13 @@ def _dataspace(c: Any) -> None:
 
 
 def _submit_training_jobs(c: Any) -> None:
-    """On a coordinator, hand partners' new training jobs to its SuperLink (retried while it is down)."""
+    """Resume jobs a crash left starting; on a coordinator, hand partners' new training jobs to its
+    SuperLink (retried while it is down)."""
     from node.errors import NodeError
     from node.federated.flower.runtime import has_superlink, submit_to_superlink
 
+    for job in c.fl_coordinator.resume_interrupted():
+        typer.echo(f"training job {job.id} was left starting by a crash: it waits to be submitted again")
     if not has_superlink(c):
         return
     for job in c.fl_coordinator.waiting():

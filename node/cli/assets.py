@@ -11,13 +11,18 @@ import typer
 
 from node.asset_registry.catalog import asset_record, plain
 from node.asset_registry.model import CATEGORY_ZH, Product, ProductStatus
-from node.cli.common import acting, actor, open_container, print_json, progress_bar, token_env_option
+from node.cli.common import acting, open_container, print_json, progress_bar, token_env_option
+from node.identity.model import Role
 
 assets_app = typer.Typer(
     help="Data assets: import, profile, grade (数据资产登记与分级).", no_args_is_help=True
 )
 products_app = typer.Typer(help="Data products offered to partners (数据产品).", no_args_is_help=True)
 samples_app = typer.Typer(help="Synthetic hospital data for demos and tests.", no_args_is_help=True)
+
+
+IMPORTERS = frozenset({Role.DATA_OFFICER, Role.ADMIN})  # as ``POST /v1/assets/import``
+OFFICER_ONLY = frozenset({Role.DATA_OFFICER})  # as the quarantine routes
 
 
 @assets_app.command("import")
@@ -35,16 +40,19 @@ def import_(
         False, "--keep-raw-text", help="Store clinical notes as written (the asset becomes level 4 or 5)."
     ),
     as_json: bool = typer.Option(False, "--json"),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Import a source: every table it holds becomes a graded asset (or a new version of its asset)."""
+    """Import a source: every table it holds becomes a graded asset (or a new version of its asset).
+    Taken as a data officer or administrator, under your own token."""
     from connectors.registry import open_source
     from node.asset_registry.services import ImportOptions
 
     c = open_container()
+    me = acting(c, token_env, IMPORTERS, "asset.import")
     src = open_source(connector, source, table, on_error=on_error)
     options = ImportOptions(department, frequency, list(scenario), keep_raw_text=keep_raw_text)
     with progress_bar(f"importing {connector}") as advance:
-        result = c.assets.import_source(actor(), src, options, progress=lambda rows: advance(rows, None))
+        result = c.assets.import_source(me.id, src, options, progress=lambda rows: advance(rows, None))
     if as_json:
         print_json(
             {
@@ -278,10 +286,13 @@ def quarantine_ls(
 
 @quarantine_app.command("show")
 def quarantine_show(
-    record_id: str, out: Path | None = typer.Option(None, "--out", help="Write the record to this file.")
+    record_id: str,
+    out: Path | None = typer.Option(None, "--out", help="Write the record to this file."),
+    token_env: str = token_env_option(),
 ) -> None:
     """The record as it arrived (decrypted for the officer; audited), to correct it."""
-    data = open_container().quarantine.read(actor(), record_id)
+    c = open_container()
+    data = c.quarantine.read(acting(c, token_env, OFFICER_ONLY, "quarantine.read").id, record_id)
     if out is None:
         sys.stdout.buffer.write(data + (b"" if data.endswith(b"\n") else b"\n"))
         return
@@ -291,18 +302,25 @@ def quarantine_show(
 
 @quarantine_app.command("fix")
 def quarantine_fix(
-    record_id: str, corrected: Path = typer.Option(..., "--file", help="The corrected record.")
+    record_id: str,
+    corrected: Path = typer.Option(..., "--file", help="The corrected record."),
+    token_env: str = token_env_option(),
 ) -> None:
     """Read the corrected record with its connector and append it to its asset as a new version."""
-    result = open_container().quarantine.fix(actor(), record_id, corrected.read_bytes())
+    c = open_container()
+    officer = acting(c, token_env, OFFICER_ONLY, "quarantine.fix")
+    result = c.quarantine.fix(officer.id, record_id, corrected.read_bytes())
     for a in result.assets:
         typer.echo(f"{record_id} fixed: {a.id} {a.name} now v{a.version}, {a.rows:,} rows")
 
 
 @quarantine_app.command("discard")
-def quarantine_discard(record_id: str, reason: str = typer.Option(..., "--reason")) -> None:
+def quarantine_discard(
+    record_id: str, reason: str = typer.Option(..., "--reason"), token_env: str = token_env_option()
+) -> None:
     """Give up the record: its sealed copy is erased, the entry stays with who and why."""
-    r = open_container().quarantine.discard(actor(), record_id, reason)
+    c = open_container()
+    r = c.quarantine.discard(acting(c, token_env, OFFICER_ONLY, "quarantine.discard").id, record_id, reason)
     typer.echo(f"{r.id} discarded")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
+
 import typer
 
-from node.cli.common import actor, open_container, print_json
-from node.identity.model import PARTNER_ROLES, STAFF_ROLES, Principal
+from node.cli.common import acting, fail, open_container, print_json, token_env_option
+from node.identity.model import PARTNER_ROLES, STAFF_ROLES, Principal, Role
 from node.identity.services import IssuedToken
 
 partners_app = typer.Typer(
@@ -21,8 +23,17 @@ def _show(p: Principal) -> dict[str, object]:
     return {**p.__dict__, "roles": sorted(p.roles)}
 
 
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
 def _add(
-    name: str, roles: list[str], org: str, pubkey: str | None, allowed: frozenset[str], kind: str
+    name: str,
+    roles: list[str],
+    org: str,
+    pubkey: str | None,
+    allowed: frozenset[str],
+    kind: str,
+    token_env: str,
 ) -> None:
     bad = [r for r in roles if r not in allowed]
     if bad:
@@ -30,7 +41,8 @@ def _add(
             f"{', '.join(bad)} is not a {kind} role; choose from {', '.join(sorted(allowed))}"
         )
     c = open_container()
-    print_json(_show(c.identity.register(actor(), name, roles, org, pubkey)))
+    admin = acting(c, token_env, ADMIN_ONLY, "principal.register")
+    print_json(_show(c.identity.register(admin.id, name, roles, org, pubkey)))
 
 
 @partners_app.command("add")
@@ -39,9 +51,10 @@ def partners_add(
     role: list[str] = typer.Option(..., "--role", help="insurer, researcher, hospital or coordinator."),
     pubkey: str = typer.Option(..., "--pubkey", help="The partner's SM2 public key (130 hex)."),
     org: str = typer.Option("", "--org", help="Organisation name."),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Register a partner with its SM2 public key."""
-    _add(name, role, org, pubkey, frozenset(PARTNER_ROLES), "partner")
+    """Register a partner with its SM2 public key (as an administrator, under your own token)."""
+    _add(name, role, org, pubkey, frozenset(PARTNER_ROLES), "partner", token_env)
 
 
 @staff_app.command("add")
@@ -52,9 +65,22 @@ def staff_add(
     pubkey: str | None = typer.Option(
         None, "--pubkey", help="Optional SM2 public key for signing approvals."
     ),
+    bootstrap: bool = typer.Option(
+        False,
+        "--bootstrap",
+        help="The node's FIRST administrator, added by the host without a token (audited as "
+        "host-bootstrap:<your login>) and given a first token; refused once any administrator exists.",
+    ),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Register a member of the hospital's staff."""
-    _add(name, role, org, pubkey, frozenset(STAFF_ROLES), "staff")
+    """Register a member of the hospital's staff (as an administrator, under your own token)."""
+    if not bootstrap:
+        _add(name, role, org, pubkey, frozenset(STAFF_ROLES), "staff", token_env)
+        return
+    if role != [Role.ADMIN.value]:
+        raise fail("--bootstrap adds the node's first administrator: give exactly --role admin")
+    principal, issued = open_container().identity.bootstrap_admin(getpass.getuser(), name, org, pubkey)
+    print_json({**_show(principal), "token": issued_json(issued)})
 
 
 def _list(kind: str, as_json: bool) -> None:
@@ -99,17 +125,22 @@ def tokens_issue(
     principal: str = typer.Argument(..., help="Principal id or name."),
     ttl_hours: int | None = typer.Option(None, "--ttl-hours", help="Lifetime; default NODE_TOKEN_TTL_HOURS."),
     label: str = typer.Option("", "--label"),
+    token_env: str = token_env_option(),
 ) -> None:
-    """Issue a bearer token. The secret is printed once and never stored."""
+    """Issue a bearer token (as an administrator, under your own token). The secret is printed once and
+    never stored."""
     c = open_container()
+    admin = acting(c, token_env, ADMIN_ONLY, "token.issue")
     p = c.identity.resolve(principal)
-    print_json(issued_json(c.identity.issue_token(actor(), p.id, ttl_hours, label)))
+    print_json(issued_json(c.identity.issue_token(admin.id, p.id, ttl_hours, label)))
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: str) -> None:
-    """Revoke a token by id."""
-    t = open_container().identity.revoke_token(actor(), token_id)
+def tokens_revoke(token_id: str, token_env: str = token_env_option()) -> None:
+    """Revoke a token by id (as an administrator, under your own token)."""
+    c = open_container()
+    admin = acting(c, token_env, ADMIN_ONLY, "token.revoke")
+    t = c.identity.revoke_token(admin.id, token_id)
     typer.echo(f"revoked {t.id}")
 
 

@@ -59,6 +59,81 @@ class UsageRequest:
         if self.idempotency_key is not None and not 0 < len(self.idempotency_key) <= 160:
             raise InvalidInput("idempotency_key must be 1-160 characters", code="idempotency_key_invalid")
 
+    # One constructor per metered path: the mode and the reference's shape are decided here, once. The
+    # purpose is the contract's own (None) on every path but a remote enforcement point's question.
+
+    @classmethod
+    def for_extract(cls, contract_id: str) -> UsageRequest:
+        return cls(contract_id, AccessMode.ANONYMIZED_EXTRACT, None, ref="extract")
+
+    @classmethod
+    def for_federated_round(
+        cls, contract_id: str, job_id: str, round_no: int, epsilon: float
+    ) -> UsageRequest:
+        """One round of a job, metered once per (contract, job, round): a retry is a replay."""
+        key = f"fl:{job_id}:round-{round_no}"
+        return cls(
+            contract_id, AccessMode.FEDERATED_TRAINING, None, epsilon=epsilon, ref=key, idempotency_key=key
+        )
+
+    @classmethod
+    def for_federated_job(cls, contract_id: str) -> UsageRequest:
+        """A job's creation on the contract, decided (``UsageService.decide``) but never metered."""
+        return cls(contract_id, AccessMode.FEDERATED_TRAINING, None)
+
+    @classmethod
+    def for_he_query(cls, contract_id: str, ref: str, epsilon: float = 0.0) -> UsageRequest:
+        return cls(contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=ref)
+
+    @classmethod
+    def for_aggregate_query(cls, contract_id: str, measures: list[str], epsilon: float) -> UsageRequest:
+        ref = f"query:{','.join(measures)}"[:128]
+        return cls(contract_id, AccessMode.AGGREGATE_QUERY, None, epsilon=epsilon, ref=ref)
+
+    @classmethod
+    def for_psi(cls, contract_id: str, members: int, consent: dict[str, Any]) -> UsageRequest:
+        return cls(contract_id, AccessMode.PSI, None, ref=f"psi:{members}", consent=consent)
+
+    @classmethod
+    def for_cohort_attrition(cls, contract_id: str, version: int, digest: str) -> UsageRequest:
+        """A cohort's attrition, under whatever mode the contract has."""
+        return cls(contract_id, None, None, ref=f"cohort:{version}:{digest[:16]}")
+
+    @classmethod
+    def for_research_dataset(
+        cls, contract_id: str, dataset_id: str, version: int, digest: str
+    ) -> UsageRequest:
+        ref = f"dataset:{dataset_id}:{version}:{digest[:16]}"
+        return cls(contract_id, AccessMode.RESEARCH_DATASET, None, ref=ref)
+
+    @classmethod
+    def for_claim(
+        cls, contract_id: str, claim_id: str, encounter_id: str, version: int, consent: dict[str, Any]
+    ) -> UsageRequest:
+        """A settlement claim, metered once per (contract, encounter, version)."""
+        return cls(
+            contract_id,
+            AccessMode.SETTLEMENT,
+            None,
+            ref=f"claim {claim_id}",
+            idempotency_key=f"claim:{encounter_id}:v{version}",
+            consent=consent,
+        )
+
+    @classmethod
+    def for_remote_check(
+        cls,
+        contract_id: str,
+        mode: AccessMode | None,
+        purpose: str | None,
+        epsilon: float,
+        cohort_size: int | None,
+        ref: str,
+        idempotency_key: str | None,
+    ) -> UsageRequest:
+        """A question from an enforcement point elsewhere (``POST /v1/contracts/{id}/uses``): as asked."""
+        return cls(contract_id, mode, purpose, epsilon, cohort_size, ref, idempotency_key)
+
 
 @dataclass(frozen=True)
 class UsageGrant:
@@ -135,6 +210,35 @@ class UsageService:
         """Authorize and meter a use that needs no work here (a remote enforcement point asks)."""
         with self._metered(principal, req) as grant:
             return grant
+
+    def decide(self, principal: Principal, req: UsageRequest, action: str) -> Contract:
+        """Would the usage policy allow ``req`` now? The same decision as ``use`` (the contract, its
+        product and assets, the partner's ownership), for a step that prepares uses without being one
+        (creating a training job): nothing is metered. A refusal is audited under ``action`` in this
+        call and raised as ``UsageDenied`` (or ``NotFound``); an allowed decision returns the contract."""
+        with self._uow() as uow:
+            contract = uow.contracts.get(req.contract_id)
+            refusal: NodeError
+            if contract is None or (principal.kind == "partner" and contract.partner_id != principal.id):
+                reasons = ["contract_not_found"]
+                refusal = NotFound(f"contract {req.contract_id} not found", code="contract_not_found")
+            else:
+                req = replace(
+                    req,
+                    access_mode=req.access_mode or contract.terms.access_mode,
+                    purpose=contract.terms.purpose if req.purpose is None else req.purpose,
+                )
+                product = _product_view(uow.products.get(contract.product_id))
+                now = self._clock.now_us()
+                decision = self._policy.decide("usage", _usage_input(principal, contract, product, req, now))
+                if decision.allow:
+                    return contract
+                reasons = decision.reasons or ["policy_denied"]
+                refusal = UsageDenied(reasons)
+            self._audit.record(uow, _denial(principal.id, req, reasons, action))
+            uow.commit()
+        refusal.audited = True
+        raise refusal
 
     @contextmanager
     def use_for_partner(self, req: UsageRequest) -> Iterator[UsageGrant]:
@@ -343,10 +447,10 @@ def _replay_event(principal: Principal, record: UsageRecord) -> AuditEvent:
     )
 
 
-def _denial(actor: str, req: UsageRequest, reasons: list[str]) -> AuditEvent:
+def _denial(actor: str, req: UsageRequest, reasons: list[str], action: str = "contract.use") -> AuditEvent:
     return AuditEvent(
         actor,
-        "contract.use",
+        action,
         "contract",
         req.contract_id,
         Outcome.DENIED,

@@ -6,7 +6,6 @@ import pandas as pd
 
 from node.anonymization.tabular import TableReport
 from node.asset_registry.extracts import ExtractService
-from node.asset_registry.model import AccessMode
 from node.contracts.enforcement import UsageRequest, UsageService
 from node.identity.model import Principal
 
@@ -19,6 +18,6 @@ class ContractExtracts:
     def extract(self, partner: Principal, contract_id: str) -> tuple[pd.DataFrame, TableReport]:
         """The extract of the contract's product, decided and metered first; if k cannot be met the
         extract raises, the use is refunded and costs nothing."""
-        request = UsageRequest(contract_id, AccessMode.ANONYMIZED_EXTRACT, None, ref="extract")
+        request = UsageRequest.for_extract(contract_id)
         with self._usage.use(partner, request) as grant:
             return self._extracts.extract(grant)

@@ -5,8 +5,7 @@ transaction as the state change; every refusal is audited on its own."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -59,10 +58,11 @@ class ContractService:
         Protocol negotiation that carries the request), so both are written or neither."""
         terms = Terms.parse(raw_terms)
         now = self._clock.now_us()
-        with self._denials(partner.id, "contract.request", product_id), self._uow() as uow:
+        with self._uow() as uow:
             product = uow.products.get(product_id)
             if product is None or (product.status != ProductStatus.PUBLISHED):
-                raise refused(NotFound(f"product {product_id} is not offered", code="product_not_found"))
+                error = NotFound(f"product {product_id} is not offered", code="product_not_found")
+                raise self._refuse(uow, partner.id, "contract.request", product_id, error)
             assets = [uow.assets.get(a) for a in product.asset_ids]
             level = max(a.grade.level for a in assets if a is not None)
             decision = self._policy.decide(
@@ -139,26 +139,23 @@ class ContractService:
     def sign(self, partner: Principal, contract_id: str, signature_hex: str) -> Contract:
         """Accept the partner's SM2 signature over the canonical contract, add the node's, and queue
         the digest for anchoring, all in one transaction."""
-        with self._denials(partner.id, "contract.sign", contract_id), self._uow() as uow:
-            contract = self._load(uow, contract_id, for_update=True)
-            _check_party(partner, contract)
+        with self._uow() as uow:
+            contract = self._party_contract(uow, partner, contract_id, "contract.sign", party=True)
             if contract.state != State.AGREED:
-                raise refused(
-                    InvalidInput(
-                        f"the contract is {contract.state.name}, not AGREED: nothing to sign",
-                        code="contract_not_signable",
-                    )
+                error = InvalidInput(
+                    f"the contract is {contract.state.name}, not AGREED: nothing to sign",
+                    code="contract_not_signable",
                 )
+                raise self._refuse(uow, partner.id, "contract.sign", contract_id, error)
             key = uow.principals.get(partner.id)
             public_key = key.public_key if key else None
             if not public_key or not _verifies(public_key, signature_hex, contract.canonical()):
-                raise refused(
-                    InvalidInput(
-                        "the signature does not verify against your registered SM2 key over the contract's "
-                        "canonical bytes (GET the document again: it may have changed)",
-                        code="signature_invalid",
-                    )
+                error = InvalidInput(
+                    "the signature does not verify against your registered SM2 key over the contract's "
+                    "canonical bytes (GET the document again: it may have changed)",
+                    code="signature_invalid",
                 )
+                raise self._refuse(uow, partner.id, "contract.sign", contract_id, error)
             now = self._clock.now_us()
             canonical = contract.canonical()
             contract = contract.sign(
@@ -289,14 +286,12 @@ class ContractService:
         party: bool = False,
     ) -> Contract:
         now = self._clock.now_us()
-        with self._denials(actor.id, action, contract_id), self._uow() as uow:
-            contract = self._load(uow, contract_id, for_update=True)
-            if party:
-                _check_party(actor, contract)
+        with self._uow() as uow:
+            contract = self._party_contract(uow, actor, contract_id, action, party)
             try:
                 updated = step(contract, now)
             except Conflict as exc:
-                raise refused(exc) from None
+                raise self._refuse(uow, actor.id, action, contract_id, exc) from None
             uow.contracts.save(updated)
             self._audit.record(
                 uow,
@@ -321,30 +316,28 @@ class ContractService:
             raise NotFound(f"contract {contract_id} not found", code="contract_not_found")
         return contract
 
-    @contextmanager
-    def _denials(self, actor: str, action: str, ref: str) -> Iterator[None]:
-        """Audit refusals raised inside, after their transaction has rolled back (SQLite allows one
-        writer at a time: a denial written from inside the open transaction would wait on itself)."""
-        try:
-            yield
-        except NodeError as exc:
-            if exc.denial:
-                self._audit.record_now(
-                    AuditEvent(actor, action, "contract", ref, Outcome.DENIED, {"reasons": [exc.code]})
-                )
-                exc.audited = True
-            raise
+    def _party_contract(
+        self, uow: ContractsUnitOfWork, actor: Principal, contract_id: str, action: str, party: bool
+    ) -> Contract:
+        """The contract, locked for a step by ``actor``; one that does not exist, or (for a step of the
+        partner's) is another partner's, is refused as not found."""
+        contract = uow.contracts.get(contract_id, for_update=True)
+        if contract is None or (party and contract.partner_id != actor.id):
+            error = NotFound(f"contract {contract_id} not found", code="contract_not_found")
+            raise self._refuse(uow, actor.id, action, contract_id, error)
+        return contract
 
-
-def refused(error: NodeError) -> NodeError:
-    """Mark an error as a refusal to be audited by ``ContractService._denials``."""
-    error.denial = True
-    return error
-
-
-def _check_party(actor: Principal, contract: Contract) -> None:
-    if contract.partner_id != actor.id:
-        raise refused(NotFound(f"contract {contract.id} not found", code="contract_not_found"))
+    def _refuse(
+        self, uow: ContractsUnitOfWork, actor: str, action: str, ref: str, error: NodeError
+    ) -> NodeError:
+        """Audit a refusal in the transaction that decided it (it has written nothing else) and commit
+        it; the caller raises the returned error, marked as audited for the edges."""
+        self._audit.record(
+            uow, AuditEvent(actor, action, "contract", ref, Outcome.DENIED, {"reasons": [error.code]})
+        )
+        uow.commit()
+        error.audited = True
+        return error
 
 
 def _reason(text: str) -> str:

@@ -43,6 +43,14 @@ class JobAlreadyStarted(Conflict):
         self.extensions = {"state": job.state.value}
 
 
+# a job claimed this long ago and still not running was left by a crash (see ``resume_interrupted``)
+START_GRACE_US = 10 * 60 * 1_000_000
+
+
+def _interrupted(job: TrainingJob, cutoff_us: int) -> bool:
+    return job.state == JobState.STARTING and job.updated_at_us <= cutoff_us
+
+
 def locked_job(uow: FederatedUnitOfWork, job_id: str) -> TrainingJob:
     job = uow.fl.get(job_id, for_update=True)
     if job is None:
@@ -102,6 +110,30 @@ class FlCoordinatorService:
             uow.fl.save(job)
             uow.commit()
         return job
+
+    def resume_interrupted(self) -> list[TrainingJob]:
+        """Hand back jobs a crash left claimed: a job still STARTING ``START_GRACE_US`` after its claim
+        was claimed by a process that died between the claim and the runtime's start report (a run
+        that was submitted reports its start within seconds). Each goes back to CREATED under its row
+        lock (audited ``fl.job.resume``), and the next start or worker cycle submits it again. Calling
+        this again changes nothing; a resubmitted run's rounds are metered under the same keys (per
+        contract, job and round), so no hospital is charged twice."""
+        now = self._clock.now_us()
+        cutoff = now - START_GRACE_US
+        with self._uow() as uow:
+            stale = [j.id for j in uow.fl.query(active_only=True) if _interrupted(j, cutoff)]
+        resumed = []
+        for job_id in stale:
+            with self._uow() as uow:
+                job = locked_job(uow, job_id)
+                if not _interrupted(job, cutoff):  # started or resumed meanwhile
+                    continue
+                job = job.to(JobState.CREATED, now)
+                uow.fl.save(job)
+                self._audit.record(uow, job_event("system", "fl.job.resume", job, reason="start_interrupted"))
+                uow.commit()
+            resumed.append(job)
+        return resumed
 
     def release(self, job_id: str) -> TrainingJob:
         """The runtime could not take a claimed job (its SuperLink is down): it waits again."""

@@ -10,12 +10,7 @@ contract's, never anything from the job's request.
 
 from __future__ import annotations
 
-from node.asset_registry.model import AccessMode
 from node.contracts.enforcement import UsageGrant, UsageRequest, UsageService
-
-
-def round_key(job: str, round_no: int) -> str:
-    return f"fl:{job}:round-{round_no}"
 
 
 class RoundGate:
@@ -25,8 +20,6 @@ class RoundGate:
     def admit(self, contract_id: str, job: str, round_no: int, epsilon: float) -> UsageGrant:
         """Meter one round for the contract's partner, on whose behalf the node trains; raises
         ``UsageDenied`` or ``NotFound`` (audited) when the use is refused."""
-        key = round_key(job, round_no)
-        request = UsageRequest(
-            contract_id, AccessMode.FEDERATED_TRAINING, None, epsilon=epsilon, ref=key, idempotency_key=key
+        return self._usage.check_for_partner(
+            UsageRequest.for_federated_round(contract_id, job, round_no, epsilon)
         )
-        return self._usage.check_for_partner(request)

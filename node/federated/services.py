@@ -17,8 +17,8 @@ from typing import Any
 from node.asset_registry.model import AccessMode
 from node.audit.model import AuditEvent, Outcome
 from node.audit.services import AuditLog
-from node.contracts.model import Contract, State
-from node.contracts.services import ContractService
+from node.contracts.enforcement import UsageRequest, UsageService
+from node.contracts.model import Contract
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
 from node.federated.coordinator import FlCoordinatorService, job_event, locked_job
 from node.federated.features import ModelInputs, check_offered
@@ -93,7 +93,7 @@ class FlJobService:
         uow_factory: Callable[[], FederatedUnitOfWork],
         audit: AuditLog,
         clock: Clock,
-        contracts: ContractService,
+        usage: UsageService,
         coordinator: FlCoordinatorService,
         files: ModelFiles,
         node_name: str,
@@ -101,7 +101,7 @@ class FlJobService:
         self._uow = uow_factory
         self._audit = audit
         self._clock = clock
-        self._contracts = contracts
+        self._usage = usage
         self._coordinator = coordinator
         self._files = files
         self._node = node_name
@@ -114,7 +114,7 @@ class FlJobService:
         spec = job_spec(job_id, request)
         mine = spec.participants.get(self._node)
         if mine is not None:  # this node is also a hospital of the job: its contract must allow it now
-            self._check_contract(partner, mine)
+            self._usage.decide(partner, UsageRequest.for_federated_job(mine.contract_id), "fl.job.create")
             self.check_offered(partner.id, mine.contract_id, spec)
         now = self._clock.now_us()
         job = TrainingJob(job_id, partner.id, spec, JobState.CREATED, now, now)
@@ -125,24 +125,6 @@ class FlJobService:
             )
             uow.commit()
         return job
-
-    def _check_contract(self, partner: Principal, participant: Participant) -> None:
-        contract = self._contracts.get(partner, participant.contract_id)
-        if contract.state != State.ACTIVE or contract.terms.access_mode != AccessMode.FEDERATED_TRAINING:
-            self._audit.record_now(
-                AuditEvent(
-                    partner.id,
-                    "fl.job.create",
-                    "contract",
-                    contract.id,
-                    Outcome.DENIED,
-                    {"state": contract.state.name, "mode": str(contract.terms.access_mode)},
-                )
-            )
-            raise Conflict(
-                f"contract {contract.id} is {contract.state.name}, not an active federated-training contract",
-                code="fl_contract_not_active",
-            )
 
     def check_offered(self, actor: str, contract_id: str, spec: JobSpec) -> dict[str, Any]:
         """The product template of the contract, once the job's features and outcome are found within

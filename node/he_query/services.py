@@ -190,7 +190,7 @@ class HeService:
                 raise InvalidInput(
                     f"send 1-{MAX_FEATURE_CIPHERTEXTS} feature ciphertexts", code="he_feature_count"
                 )
-        request = UsageRequest(contract_id, AccessMode.HE_QUERY, None, ref=ref)
+        request = UsageRequest.for_he_query(contract_id, ref)
         grant = stack.enter_context(self._usage.use(principal, request))
         loaded = self._session(principal, session, Scheme.CKKS_SCORING)
         model = self.model(grant.product_id)
@@ -217,9 +217,7 @@ class HeService:
         decided first; only then are the granted assets read, and a cohort smaller than the contract's
         minimum is refused by the usage policy before anything is encrypted (the use refunded)."""
         cohort = CohortCode.parse(condition)  # refused before the use is decided
-        request = UsageRequest(
-            contract_id, AccessMode.HE_QUERY, None, epsilon=epsilon, ref=f"he.aggregate:{str(cohort)[:32]}"
-        )
+        request = UsageRequest.for_he_query(contract_id, f"he.aggregate:{str(cohort)[:32]}", epsilon)
         with self._usage.use(principal, request) as grant:
             counts_ctx = self._session(principal, counts_session, Scheme.BFV_COUNTS)
             sums_ctx = self._session(principal, sums_session, Scheme.CKKS_SUMS)

@@ -18,6 +18,7 @@ from node.ports import Clock
 TOKEN_PREFIX = "hnt_"  # noqa: S105 - a public prefix, not a secret
 _US_PER_HOUR = 3_600_000_000
 _SIGN_IN_WINDOW_US = 300_000_000
+BOOTSTRAP_ACTOR_PREFIX = "host-bootstrap:"  # the audit's actor for the node's very first administrator
 _NAME_RE = re.compile(r"^[\w.\-]{2,64}$")
 
 
@@ -56,6 +57,58 @@ class IdentityService:
         organization: str,
         public_key: str | None = None,
     ) -> Principal:
+        principal = self._new_principal(name, roles, organization, public_key)
+        with self._uow() as uow:
+            if uow.principals.by_name(name) is not None:
+                raise Conflict(f"a principal named '{name}' already exists", code="principal_exists")
+            uow.principals.add(principal)
+            self._audit.record(uow, _register_event(actor, principal))
+            uow.commit()
+        return principal
+
+    def bootstrap_admin(
+        self,
+        host_user: str,
+        name: str,
+        organization: str,
+        public_key: str | None = None,
+        ttl_hours: int | None = None,
+    ) -> tuple[Principal, IssuedToken]:
+        """The node's first administrator and their first token, in one transaction, recorded as a
+        bootstrap by the host (actor ``host-bootstrap:<host_user>``). Refused (``admin_exists``,
+        audited) once any administrator exists: from then on staff are added and tokens issued under
+        an administrator's own token, and the audit names that person."""
+        actor = f"{BOOTSTRAP_ACTOR_PREFIX}{host_user}"
+        principal = self._new_principal(name, [Role.ADMIN.value], organization, public_key)
+        issued = self._new_token(principal.id, ttl_hours, "bootstrap")
+        with self._uow() as uow:
+            # the audit head is locked before the check: concurrent bootstraps are decided one by one
+            self._audit.record(uow, _register_event(actor, principal), _token_event(actor, issued.token))
+            refusal = None
+            if any(Role.ADMIN in p.roles for p in uow.principals.all()):
+                refusal = Conflict(
+                    "this node already has an administrator: add staff and issue tokens under an "
+                    "administrator's own token (NODE_STAFF_TOKEN)",
+                    code="admin_exists",
+                )
+            elif uow.principals.by_name(name) is not None:
+                refusal = Conflict(f"a principal named '{name}' already exists", code="principal_exists")
+            if refusal is None:
+                uow.principals.add(principal)
+                uow.tokens.add(issued.token)
+                uow.commit()
+        if refusal is not None:
+            self._audit.record_now(
+                AuditEvent(
+                    actor, "principal.bootstrap", "principal", name, Outcome.DENIED, {"reason": refusal.code}
+                )
+            )
+            raise refusal
+        return principal, issued
+
+    def _new_principal(
+        self, name: str, roles: Iterable[str], organization: str, public_key: str | None
+    ) -> Principal:
         role_set = _parse_roles(roles)
         if not _NAME_RE.match(name):
             raise InvalidInput("name must be 2-64 letters, digits, '.', '_' or '-'", code="name_invalid")
@@ -67,7 +120,7 @@ class IdentityService:
                 "partners must be registered with their SM2 public key", code="public_key_required"
             )
         key_hex = PublicKey.from_hex(public_key).to_hex() if public_key else None
-        principal = Principal(
+        return Principal(
             id="pr_" + secrets.token_hex(8),
             name=name,
             kind="partner" if is_partner else "staff",
@@ -76,22 +129,6 @@ class IdentityService:
             public_key=key_hex,
             created_at_us=self._clock.now_us(),
         )
-        with self._uow() as uow:
-            if uow.principals.by_name(name) is not None:
-                raise Conflict(f"a principal named '{name}' already exists", code="principal_exists")
-            uow.principals.add(principal)
-            self._audit.record(
-                uow,
-                AuditEvent(
-                    actor,
-                    "principal.register",
-                    "principal",
-                    principal.id,
-                    details={"roles": sorted(role_set)},
-                ),
-            )
-            uow.commit()
-        return principal
 
     def get(self, principal_id: str) -> Principal:
         with self._uow() as uow:
@@ -117,6 +154,19 @@ class IdentityService:
     def issue_token(
         self, actor: str, principal_id: str, ttl_hours: int | None = None, label: str = ""
     ) -> IssuedToken:
+        issued = self._new_token(principal_id, ttl_hours, label)
+        with self._uow() as uow:
+            principal = uow.principals.get(principal_id)
+            if principal is None:
+                raise NotFound(f"principal {principal_id} not found", code="principal_not_found")
+            if principal.disabled:
+                raise Conflict("principal is disabled", code="principal_disabled")
+            uow.tokens.add(issued.token)
+            self._audit.record(uow, _token_event(actor, issued.token))
+            uow.commit()
+        return issued
+
+    def _new_token(self, principal_id: str, ttl_hours: int | None, label: str) -> IssuedToken:
         ttl = self._ttl if ttl_hours is None else ttl_hours
         if not 1 <= ttl <= 24 * 366:
             raise InvalidInput("token lifetime must be between 1 hour and 366 days", code="ttl_out_of_range")
@@ -130,20 +180,6 @@ class IdentityService:
             created_at_us=now,
             expires_at_us=now + ttl * _US_PER_HOUR,
         )
-        with self._uow() as uow:
-            principal = uow.principals.get(principal_id)
-            if principal is None:
-                raise NotFound(f"principal {principal_id} not found", code="principal_not_found")
-            if principal.disabled:
-                raise Conflict("principal is disabled", code="principal_disabled")
-            uow.tokens.add(token)
-            self._audit.record(
-                uow,
-                AuditEvent(
-                    actor, "token.issue", "token", token.id, details={"principal": principal_id, "ttl_h": ttl}
-                ),
-            )
-            uow.commit()
         return IssuedToken(token, secret)
 
     def sign_in(self, node_name: str, statement: dict[str, object], signature_hex: str) -> IssuedToken:
@@ -287,6 +323,19 @@ class _VerifiedTokens:
 
     def forget(self, token_id: str) -> None:
         self._entries = {d: v for d, v in self._entries.items() if v.token_id != token_id}
+
+
+def _register_event(actor: str, principal: Principal) -> AuditEvent:
+    return AuditEvent(
+        actor, "principal.register", "principal", principal.id, details={"roles": sorted(principal.roles)}
+    )
+
+
+def _token_event(actor: str, token: Token) -> AuditEvent:
+    ttl_h = (token.expires_at_us - token.created_at_us) // _US_PER_HOUR
+    return AuditEvent(
+        actor, "token.issue", "token", token.id, details={"principal": token.principal_id, "ttl_h": ttl_h}
+    )
 
 
 def _parse_roles(roles: Iterable[str]) -> frozenset[Role]:

@@ -122,13 +122,7 @@ class PsiService:
             "without_consent": max(0, patients - len(consenting)) if required else 0,
             "excluded": True,
         }
-        use = UsageRequest(
-            contract.id,
-            AccessMode.PSI,
-            contract.terms.purpose,
-            ref=f"psi:{members}",
-            consent=facts,
-        )
+        use = UsageRequest.for_psi(contract.id, members, facts)
         with self._usage.use(principal, use) as grant:
             _, granted_assets = granted_product(self._uow, grant)
             keys, excluded = self._hospital_set(granted_assets, consenting if required else None, name_keys)

@@ -142,13 +142,7 @@ class QueryService:
         contract = self._contract(principal, contract_id)
         product, _ = contract_product(self._uow, contract)
         _check_allowed(product, query)
-        use = UsageRequest(
-            contract.id,
-            AccessMode.AGGREGATE_QUERY,
-            contract.terms.purpose,
-            epsilon=query.epsilon,
-            ref=f"query:{','.join(m.name for m in query.measures)}"[:128],
-        )
+        use = UsageRequest.for_aggregate_query(contract.id, [m.name for m in query.measures], query.epsilon)
         with self._usage.use(principal, use) as grant:
             granted, assets = granted_product(self._uow, grant)
             table = self._patients(assets, query)

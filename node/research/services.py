@@ -70,10 +70,8 @@ class ResearchService:
     def attrition(self, partner: Principal, contract_id: str, definition: Any) -> dict[str, Any]:
         """How many patients each criterion leaves, withheld below the contract's minimum cohort."""
         parsed = parse_definition(definition)  # a malformed definition costs no use
-        contract = self._contracts.get(partner, contract_id)
-        request = UsageRequest(
-            contract_id, None, contract.terms.purpose, ref=f"cohort:{parsed.version}:{parsed.digest[:16]}"
-        )
+        self._contracts.get(partner, contract_id)  # another partner's contract: not found
+        request = UsageRequest.for_cohort_attrition(contract_id, parsed.version, parsed.digest)
         with self._usage.use(partner, request) as grant:
             tables, _ = self._tables(self._assets(grant.asset_ids))
             result = evaluate(parsed, tables)
@@ -87,12 +85,7 @@ class ResearchService:
         if contract.terms.access_mode != AccessMode.RESEARCH_DATASET:
             raise InvalidInput("a research dataset needs a research_dataset contract", code="mode_mismatch")
         dataset_id = "rd_" + secrets.token_hex(8)
-        request = UsageRequest(
-            contract_id,
-            AccessMode.RESEARCH_DATASET,
-            contract.terms.purpose,
-            ref=f"dataset:{dataset_id}:{parsed.version}:{parsed.digest[:16]}",
-        )
+        request = UsageRequest.for_research_dataset(contract_id, dataset_id, parsed.version, parsed.digest)
         with self._usage.use(partner, request) as grant:
             tables, drop = self._tables(self._assets(grant.asset_ids))
             result = evaluate(parsed, tables)

@@ -99,13 +99,8 @@ class SettlementService:
         consents = required and patient in self._consents.consenting(partner.id, contract.terms.purpose)
         facts = {"required": required, "subjects": 1, "without_consent": 0 if consents or not required else 1}
         claim_id = "cl-" + secrets.token_hex(8)
-        use = UsageRequest(
-            contract.id,
-            AccessMode.SETTLEMENT,
-            None,
-            ref=f"claim {claim_id}",
-            idempotency_key=f"claim:{encounter_id}:v{version}",
-            consent={**facts, "excluded": False},
+        use = UsageRequest.for_claim(
+            contract.id, claim_id, encounter_id, version, {**facts, "excluded": False}
         )
         try:
             with self._usage.use_for_partner(use) as grant:

@@ -113,6 +113,60 @@ def test_key_file_errors(files: Path) -> None:
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
 
+def bootstrap_admin(env: dict[str, str]) -> str:
+    """The node's first administrator, added by the host; their token."""
+    added = run("staff", "add", "admin", "--role", "admin", "--bootstrap", env=env)
+    assert added.returncode == 0, added.stderr
+    token: str = json.loads(added.stdout)["token"]["token"]
+    return token
+
+
+def test_host_setup_commands_act_under_the_persons_own_token(tmp_path: Path) -> None:
+    """issue 15: `staff add`, `tokens issue` and `assets import` recorded the shell user (``cli:root``):
+    anyone on the host added staff and issued tokens. They now take the acting person's own token, and
+    the audit names that person; only the very first administrator is added without one, recorded as
+    the host's bootstrap, and never again once an administrator exists."""
+    env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "pw"}
+    assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
+    for cmd in (
+        ("staff", "add", "officer-li", "--role", "data_officer"),
+        ("tokens", "issue", "officer-li"),
+        ("assets", "import", "--connector", "csv", str(tmp_path)),
+    ):
+        refused = run(*cmd, env=env)
+        assert refused.returncode == 2 and "NODE_STAFF_TOKEN" in refused.stderr, (cmd, refused.stderr)
+    not_admin = run("staff", "add", "x1", "--role", "data_officer", "--bootstrap", env=env)
+    assert not_admin.returncode == 2 and "--role admin" in not_admin.stderr
+    admin_token = bootstrap_admin(env)
+    again = run("staff", "add", "admin2", "--role", "admin", "--bootstrap", env=env)
+    assert again.returncode == 2 and "admin_exists" in again.stderr
+    admin = env | {"NODE_STAFF_TOKEN": admin_token}
+    assert run("staff", "add", "officer-li", "--role", "data_officer", env=admin).returncode == 0
+    officer = env | {
+        "NODE_STAFF_TOKEN": json.loads(run("tokens", "issue", "officer-li", env=admin).stdout)["token"]
+    }
+    # an officer may import, but not add staff or issue tokens
+    gen = run("samples", "generate", "--out", str(tmp_path / "s"), "--patients", "10", env=env)
+    assert gen.returncode == 0, gen.stderr
+    imported = run("assets", "import", "--connector", "csv", str(tmp_path / "s" / "csv"), env=officer)
+    assert imported.returncode == 0, imported.stderr
+    forbidden = run("tokens", "issue", "officer-li", env=officer)
+    assert forbidden.returncode == 2 and "role_forbidden" in forbidden.stderr
+    ids = {p["name"]: p["id"] for p in json.loads(run("staff", "ls", "--json", env=env).stdout)}
+    entries = json.loads(run("audit", "ls", "--json", "--limit", "100", env=env).stdout)
+    by_action: dict[str, list[tuple[str, str]]] = {}
+    for e in entries:
+        by_action.setdefault(e["action"], []).append((e["actor"], e["outcome"]))
+    host = next(a for a, _ in by_action["principal.register"] if a.startswith("host-bootstrap:"))
+    assert sorted(by_action["principal.register"]) == sorted([(host, "success"), (ids["admin"], "success")])
+    assert sorted(by_action["token.issue"]) == sorted(
+        [(host, "success"), (ids["admin"], "success"), (ids["officer-li"], "denied")]
+    )
+    assert by_action["principal.bootstrap"] == [(host, "denied")]
+    assert {a for a, _ in by_action["asset.import"]} == {ids["officer-li"]}
+    assert not any(a.startswith("cli:") for a, _ in (x for v in by_action.values() for x in v))
+
+
 def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> None:
     env = {"NODE_DATA_DIR": str(tmp_path / "node"), "NODE_KEY_PASSPHRASE": "node-pw"}
     assert run("migrate", env=env).returncode == 0
@@ -120,6 +174,7 @@ def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> N
     assert run("keys", "init", "--if-missing", env=env).returncode == 0
     assert run("keys", "init", env=env).returncode == 2
     pub = run("crypto", "keygen", "--out", str(tmp_path / "partner.pem"), "--no-passphrase").stdout.strip()
+    env = env | {"NODE_STAFF_TOKEN": bootstrap_admin(env)}
     assert run("partners", "add", "pingan", "--role", "insurer", "--pubkey", pub, env=env).returncode == 0
     assert run("partners", "add", "bad", "--role", "admin", "--pubkey", pub, env=env).returncode == 2
     assert run("staff", "add", "officer", "--role", "data_officer", env=env).returncode == 0
@@ -128,7 +183,8 @@ def test_node_lifecycle_and_audit_verify_names_broken_entry(tmp_path: Path) -> N
     assert "pingan" in run("partners", "ls", env=env).stdout
     assert run("audit", "seal", env=env).returncode == 0
     ok = run("audit", "verify", env=env)
-    assert ok.returncode == 0 and "intact: 3 entries" in ok.stdout, ok.stdout
+    # the bootstrap (admin and token), the partner, the officer, the partner's token
+    assert ok.returncode == 0 and "intact: 5 entries" in ok.stdout, ok.stdout
     # a third party holding only the public key verifies without the node's passphrase
     node_pub = json.loads(run("keys", "show", env=env).stdout)["public_key"]
     public_env = {"NODE_DATA_DIR": env["NODE_DATA_DIR"]}
@@ -174,7 +230,16 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
     assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
     gen = run("samples", "generate", "--out", str(tmp_path / "s"), "--patients", "30", env=env)
     assert gen.returncode == 0 and json.loads(gen.stdout)["patients"] == 30
-    imp = run("assets", "import", "--connector", "csv", str(tmp_path / "s" / "csv"), "--json", env=env)
+    admin_token = bootstrap_admin(env)
+    imp = run(
+        "assets",
+        "import",
+        "--connector",
+        "csv",
+        str(tmp_path / "s" / "csv"),
+        "--json",
+        env=env | {"NODE_STAFF_TOKEN": admin_token},
+    )
     assert imp.returncode == 0, imp.stderr
     ids = json.loads(imp.stdout)["assets"]
     assert len(ids) == 5
@@ -185,8 +250,9 @@ def test_assets_and_products_commands(tmp_path: Path) -> None:
     grade = ("assets", "grade", patients["id"], "--level", "5", "--reason", "含特殊人群")
     anonymous = run(*grade, env=env)  # a grade override is an officer's act, under their own token
     assert anonymous.returncode == 2 and "NODE_STAFF_TOKEN" in anonymous.stderr
-    assert run("staff", "add", "officer-li", "--role", "data_officer", env=env).returncode == 0
-    issued = json.loads(run("tokens", "issue", "officer-li", env=env).stdout)
+    officer = env | {"NODE_STAFF_TOKEN": admin_token}
+    assert run("staff", "add", "officer-li", "--role", "data_officer", env=officer).returncode == 0
+    issued = json.loads(run("tokens", "issue", "officer-li", env=officer).stdout)
     env = env | {"NODE_STAFF_TOKEN": issued["token"]}
     assert run(*grade, env=env).returncode == 0
     assert "confirmed: level 5" in run("assets", "show", patients["id"], env=env).stdout

@@ -139,24 +139,14 @@ def test_services_commands_run_against_postgresql(pg_url: str, hardhat_url: str,
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["chain_id"] == 31337
     admin = subprocess.run(
-        [HNODE, "staff", "add", "admin", "--role", "admin"],
+        [HNODE, "staff", "add", "admin", "--role", "admin", "--bootstrap"],
         env=env_of("node"),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert admin.returncode == 0, admin.stderr
-    token = (
-        subprocess.run(
-            [HNODE, "tokens", "issue", "admin"],
-            env=env_of("node"),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        .stdout.split('"token": "')[1]
-        .split('"')[0]
-    )
+    token = json.loads(admin.stdout)["token"]["token"]
 
     node_cmd = services["node"]["command"]
     server = subprocess.Popen(

@@ -194,3 +194,56 @@ def test_revocation_stops_use_and_illegal_steps_raise(world: World) -> None:
     assert [x.id for x in c.contracts.list_for(w.insurer)] == [ct.id]
     assert c.contracts.list_for(w.researcher) == []
     assert len(c.contracts.list_for(w.officer, {State.REVOKED})) == 1
+
+
+def test_every_negotiation_refusal_is_audited_once_by_the_service_itself(world: World) -> None:
+    """issue 15: negotiation refusals were audited in a second transaction after the first rolled back,
+    through ``denial``/``audited`` flags on the error, and some not at all (a contract id that does not
+    exist, from the CLI, which has no error handler that audits). Each refusal is now written by the
+    service, in the transaction that decided it, once, marked audited for the HTTP edge."""
+    w, c = world, world.c
+    ct = c.contracts.request(
+        w.researcher, w.products["extract"], w.terms("anonymized_extract", "clinical_research")
+    )
+    refusals = [
+        (
+            lambda: c.contracts.approve(w.officer, "ct_missing"),
+            "contract.approve",
+            "ct_missing",
+            "contract_not_found",
+        ),
+        (
+            lambda: c.contracts.sign(w.researcher, ct.id, "00"),
+            "contract.sign",
+            ct.id,
+            "contract_not_signable",
+        ),
+        (
+            lambda: c.contracts.accept_counter_offer(w.insurer, ct.id),
+            "contract.accept",
+            ct.id,
+            "contract_not_found",
+        ),
+        (
+            lambda: c.contracts.request(w.researcher, "pd_missing", w.terms("anonymized_extract", "x")),
+            "contract.request",
+            "pd_missing",
+            "product_not_found",
+        ),
+        (
+            lambda: c.contracts.accept_counter_offer(w.researcher, ct.id),
+            "contract.accept",
+            ct.id,
+            "illegal_transition",
+        ),
+    ]
+    for call, action, ref, code in refusals:
+        before = w.c.audit.recent(1)[0].seq
+        with pytest.raises((NotFound, InvalidInput, Conflict)) as err:
+            call()
+        assert err.value.code == code and err.value.audited, (action, code)
+        written = [e for e in w.c.audit.recent(5) if e.seq > before]
+        assert [(e.action, e.object_id, e.outcome, e.details) for e in written] == [
+            (action, ref, "denied", {"reasons": [code]})
+        ], (action, code)
+    assert c.contracts.get(w.officer, ct.id).state == State.PENDING_APPROVAL

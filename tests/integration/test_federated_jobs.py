@@ -10,9 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from node.asset_registry.model import ProductStatus
 from node.bootstrap import Container
+from node.contracts.enforcement import UsageDenied
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
+from node.federated.coordinator import START_GRACE_US, JobAlreadyStarted
 from node.federated.jobs import JobState
+from tests.conftest import FakeClock, make_container
 from tests.contract_world import World, build_world
 
 
@@ -54,11 +58,31 @@ def test_jobs_are_created_by_partners_on_an_active_federated_contract(world: Wor
     with pytest.raises(NotFound):
         w.c.fl_jobs.get(w.insurer, job.id)
     w.c.contracts.revoke(w.officer, ct, "伦理审查撤回")
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(UsageDenied) as err:
         w.c.fl_jobs.create(w.researcher, _request(w, ct))
-    assert err.value.code == "fl_contract_not_active"
+    assert "contract_active" in err.value.reasons and err.value.audited
     denied = [e for e in w.c.audit.recent(5) if e.action == "fl.job.create"]
-    assert denied and denied[0].outcome == "denied"
+    assert denied and denied[0].outcome == "denied" and "contract_active" in denied[0].details["reasons"]
+
+
+def test_job_creation_is_decided_by_the_usage_policy_and_meters_nothing(world: World) -> None:
+    """issue 15: the job's creation checked the contract's state and mode in Python, so an ACTIVE
+    contract whose product was retired (or whose validity had passed) still got a job. The usage policy
+    decides it now, as it decides every round, without metering a use."""
+    w = world
+    ct = _contract(w)
+    w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    contract = w.c.contracts.get(w.researcher, ct)
+    assert (contract.uses, contract.epsilon_spent) == (0, 0.0)  # a decision, not a use
+    assert w.c.contracts.usage_of(w.researcher, ct) == []
+    w.c.products.set_status(w.officer.id, w.products["aggregate_fl"], ProductStatus.RETIRED)
+    with pytest.raises(UsageDenied) as err:
+        w.c.fl_jobs.create(w.researcher, _request(w, ct))
+    assert err.value.reasons == ["product_in_force"] and err.value.audited
+    denied = [e for e in w.c.audit.recent(10) if e.action == "fl.job.create" and e.outcome == "denied"]
+    assert [(e.actor, e.object_id, e.details["reasons"]) for e in denied] == [
+        (w.researcher.id, ct, ["product_in_force"])
+    ]
 
 
 def test_a_contract_that_ends_asks_its_jobs_to_stop_and_the_runtime_reports_are_kept(world: World) -> None:
@@ -170,3 +194,43 @@ def test_starting_a_started_job_is_a_409_with_its_state_and_charges_nothing(worl
     assert w.c.fl_coordinator.load(job.id).state == JobState.RUNNING
     refused = [e for e in w.c.audit.recent(20, action="fl.job.start") if e.outcome == "denied"]
     assert len(refused) == 2 and refused[0].details["state"] == "running"
+
+
+def test_a_job_left_starting_by_a_crash_is_resumed_once_and_charged_once(db_url: str, tmp_path: Path) -> None:
+    """issue 15: a worker or server killed between claiming a job (STARTING) and the runtime's start
+    report left the job STARTING for ever: never submitted again, and every start refused with 409.
+    The worker now hands such a job back (once its claim is older than the grace), idempotently, and a
+    resubmitted run's rounds are replays of the ones already metered."""
+    clock = FakeClock()
+    c = make_container(db_url, tmp_path / "node", clock=clock)
+    try:
+        w = build_world(c, tmp_path / "samples")
+        ct = _contract(w)
+        job = c.fl_jobs.create(w.researcher, _request(w, ct))
+        # the DB state a crash leaves: claimed, a round metered by a hospital's client, never started
+        assert c.fl_coordinator.claim(job.id, "system", "deployment").state == JobState.STARTING
+        first = c.round_gate.admit(ct, job.id, 1, 0.5)
+        assert not first.replayed
+        assert c.fl_coordinator.resume_interrupted() == []  # within the grace: a start may be under way
+        with pytest.raises(JobAlreadyStarted):
+            c.fl_coordinator.claim(job.id, "system", "deployment")
+        clock.t += START_GRACE_US
+        (resumed,) = c.fl_coordinator.resume_interrupted()
+        assert (resumed.id, resumed.state) == (job.id, JobState.CREATED)
+        assert c.fl_coordinator.resume_interrupted() == []  # idempotent
+        assert [j.id for j in c.fl_coordinator.waiting()] == [job.id]
+        entries = [e for e in c.audit.recent(20) if e.action == "fl.job.resume"]
+        assert [(e.actor, e.object_id, e.details) for e in entries] == [
+            ("system", job.id, {"state": "created", "reason": "start_interrupted"})
+        ]
+        # submitted again: round 1 asked again is the first grant, charged nothing
+        assert c.fl_coordinator.claim(job.id, "system", "deployment").state == JobState.STARTING
+        assert c.fl_coordinator.started(job.id, "flower run 2").state == JobState.RUNNING
+        again = c.round_gate.admit(ct, job.id, 1, 0.5)
+        assert again.replayed and again.record.id == first.record.id
+        contract = c.contracts.get(w.researcher, ct)
+        assert (contract.uses, contract.epsilon_spent) == (1, 0.5)
+        clock.t += START_GRACE_US
+        assert c.fl_coordinator.resume_interrupted() == []  # a running job is never handed back
+    finally:
+        c.close()

@@ -102,3 +102,24 @@ def test_authorize_denies_and_audits(container) -> None:  # type: ignore[no-unty
     assert err.value.code == "role_forbidden"
     last = container.audit.recent(1)[0]
     assert (last.actor, last.action, last.outcome) == (p.id, "audit.read", "denied")
+
+
+def test_the_first_admin_is_bootstrapped_once_with_a_working_token(container) -> None:  # type: ignore[no-untyped-def]
+    """issue 15: the node's first administrator is added without a token, as the host's bootstrap: the
+    admin and their first token in one transaction, audited as ``host-bootstrap:<login>``; once any
+    administrator exists the bootstrap is refused (audited) and nothing is written."""
+    ident = container.identity
+    ident.register("cli:t", "officer", ["data_officer"], "数据办")  # staff that is not an admin
+    admin, issued = ident.bootstrap_admin("ops", "admin", "信息中心")
+    assert admin.roles == {Role.ADMIN} and ident.authenticate(issued.secret).id == admin.id
+    entries = container.audit.recent(2)
+    assert {(e.actor, e.action, e.outcome) for e in entries} == {
+        ("host-bootstrap:ops", "principal.register", "success"),
+        ("host-bootstrap:ops", "token.issue", "success"),
+    }
+    with pytest.raises(Conflict) as err:
+        ident.bootstrap_admin("ops", "admin2", "信息中心")
+    assert err.value.code == "admin_exists"
+    last = container.audit.recent(1)[0]
+    assert (last.actor, last.action, last.outcome) == ("host-bootstrap:ops", "principal.bootstrap", "denied")
+    assert [p.name for p in ident.list_principals() if Role.ADMIN in p.roles] == ["admin"]

@@ -205,6 +205,12 @@ def test_cli_import_json_and_quarantine_commands(tmp_path: Path, monkeypatch: py
         return subprocess.CompletedProcess(args, r.exit_code, r.stdout, r.stderr)
 
     assert run("migrate", env=env).returncode == 0 and run("keys", "init", env=env).returncode == 0
+    # the officer imports and corrects under her own token (the first admin bootstrapped by the host)
+    admin = json.loads(run("staff", "add", "admin", "--role", "admin", "--bootstrap", env=env).stdout)
+    admin_env = env | {"NODE_STAFF_TOKEN": admin["token"]["token"]}
+    assert run("staff", "add", "officer-li", "--role", "data_officer", env=admin_env).returncode == 0
+    officer = json.loads(run("tokens", "issue", "officer-li", env=admin_env).stdout)["token"]
+    env = env | {"NODE_STAFF_TOKEN": officer}
     path = str(FIXTURES / "fhir" / "one_bad_resource.ndjson")
     refused = run("assets", "import", "--connector", "fhir", path, env=env)
     assert refused.returncode == 2 and "one_bad_resource.ndjson:2 (Patient/p-bad)" in refused.stderr
@@ -285,6 +291,8 @@ def test_import_progress_counts_rows_against_an_unknown_total(
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
     assert runner.invoke(app, ["keys", "init"], env=env).exit_code == 0
+    admin = runner.invoke(app, ["staff", "add", "admin", "--role", "admin", "--bootstrap"], env=env)
+    env = env | {"NODE_STAFF_TOKEN": json.loads(admin.stdout)["token"]["token"]}
     imp = runner.invoke(app, ["assets", "import", "--connector", "csv", str(folder), "--json"], env=env)
     assert imp.exit_code == 0, imp.output
     assert [done for done, _, _ in seen] == [120, 200]

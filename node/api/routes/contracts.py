@@ -192,7 +192,7 @@ def use(
         mode = AccessMode(body.access_mode) if body.access_mode else None
     except ValueError:
         raise InvalidInput("unknown access_mode", code="mode_unknown") from None
-    request = UsageRequest(
+    request = UsageRequest.for_remote_check(
         contract_id, mode, body.purpose, body.epsilon, body.cohort_size, body.ref, body.idempotency_key
     )
     grant = c.usage.check(me, request)
