@@ -6,37 +6,25 @@ hospital within ε 3; the model is registered, its SM3 digest anchored, and down
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from node.asset_registry.clinical import RISK_FEATURES
 from node.asset_registry.model import ProductStatus
-from node.bootstrap import Container
-from node.crypto.keyfile import write_private
+from node.bootstrap import Container, build_container
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.demo.he import activate_contract, contract_terms, peer_node
 from node.errors import Conflict, InvalidInput
 from node.federated.coordinator import JobAlreadyStarted
+from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.flower.runtime import run_in_simulation
 from node.federated.jobs import load_model_bytes
 from node.sdk.partner import PartnerClient
 
 ROUNDS = 5
 PRODUCT = "慢病风险联邦建模（检验+诊断）"
-
-
-def _secrets_dir(root: Path, passphrase: SecretStr) -> Path:
-    """Where a simulated hospital's ClientApp finds its node key's passphrase, as a Compose secret."""
-    directory = root / "secrets"
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(directory / "node_key_passphrase", passphrase.get_secret_value().encode())
-    return directory
 
 
 def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
@@ -60,36 +48,20 @@ def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
 
 @contextlib.contextmanager
 def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> Iterator[dict[str, Any]]:
-    """A peer hospital with the federated-training product, the researcher's contract, and what its
-    simulated ClientApp needs to open it."""
+    """A peer hospital with the federated-training product and the researcher's contract."""
     with peer_node(root, name, samples, researcher_key) as peer:
         c = peer.node
         contract = _offer(c, peer.researcher, researcher_key)
-        yield {
-            "node": c,
-            "contract": contract,
-            "spec": {
-                "data_dir": str(root),
-                "database_url": c.settings.database_url,
-                "name": c.settings.name,
-                "secrets_dir": str(_secrets_dir(root, peer.passphrase)),
-            },
-        }
+        yield {"node": c, "contract": contract}
 
 
 def fl_steps(
     c: Container, serve: Any, tokens: dict[str, str], keys: dict[str, PrivateKey], samples: Path, root: Path,
-    passphrase: SecretStr, first_step: int,
+    first_step: int,
 ) -> None:  # fmt: skip
     step(first_step, "A research institute trains a diabetes risk model across three hospitals (Flower)")
     researcher = c.identity.resolve("cq-research")
     contract = _offer(c, researcher, keys["cq-research"])
-    here = {
-        "data_dir": str(c.settings.data_dir),
-        "database_url": c.settings.database_url,
-        "name": c.settings.name,
-        "secrets_dir": str(_secrets_dir(root / "fl-secrets", passphrase)),
-    }
     with (
         _peer(root / "fl-h2", "h2", samples / "h2", keys["cq-research"]) as h2,
         _peer(root / "fl-h3", "h3", samples / "h3", keys["cq-research"]) as h3,
@@ -107,11 +79,8 @@ def fl_steps(
             f"SecAgg+ {job['secure_aggregation']}, DP budget ε {job['dp_target_epsilon']}"
         )
         print(f"   hospitals: {', '.join(f'{k} (contract {v})' for k, v in job['participants'].items())}")
-        os.environ["HNODE_FL_NODES"] = json.dumps({"0": here, "1": h2["spec"], "2": h3["spec"]})
-        try:
-            done = run_in_simulation(c, job["id"])
-        finally:
-            del os.environ["HNODE_FL_NODES"]
+        nodes = {0: c.settings, 1: h2["node"].settings, 2: h3["node"].settings}
+        done = run_in_simulation(c, job["id"], hospitals=SimulatedHospitals(nodes, build_container))
         with c.uow() as uow:
             for r in uow.fl.rounds(done.id):
                 print(f"   {r.line()}")
