@@ -5,7 +5,7 @@ JSON object: wall time of each job, median seconds per round, AUC, and SecAgg+'s
 FedAvg measured in the same run. With --cold, the same jobs first on Flower's SuperNode alone (one
 `flwr-clientapp` process per message, the runtime before), as the baseline of the same run.
 
-    python benchmarks/fl_deployment_bench.py --rounds 20 [--cold]
+    python benchmarks/fl_deployment_bench.py --rounds 20 [--cold [--cold-rounds 5]]
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--hospitals", type=int, default=3)
     parser.add_argument("--cold", action="store_true", help="also measure one process per message first")
+    parser.add_argument(
+        "--cold-rounds", type=int, default=0, help="rounds of the cold jobs (default: --rounds)"
+    )
     args = parser.parse_args()
     spec = JobSpec("bench-plain", args.hospitals, args.rounds)
     result: dict[str, Any] = {
@@ -41,7 +44,9 @@ def main() -> None:
         "rounds": args.rounds,
     }
     if args.cold:
-        result["cold"] = _measure(replace(spec, job_id="cold"), warm=False)
+        result["cold"] = _measure(
+            replace(spec, job_id="cold", rounds=args.cold_rounds or args.rounds), warm=False
+        )
     result["warm"] = _measure(spec, warm=True)
     result["targets"] = {"seconds_per_round": 2.0, "secagg_overhead": 2.0}
     print(json.dumps(result))

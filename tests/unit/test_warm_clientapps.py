@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,31 @@ def test_a_task_ended_by_a_signal_or_a_crash_reports_failure(tmp_path: Path) -> 
     )
     assert (status, served) == (0, 2)
     assert "status 137" in out and "status 1" in out and "ZeroDivisionError" in out
+
+
+def test_flowers_object_pulls_are_retried_from_milliseconds_not_seconds() -> None:
+    """Flower retries a pull of an object not yet there after 1 s; prompt_pulls makes it 10 ms,
+    doubling to 0.25 s. If Flower renames these defaults, this fails (and prompt_pulls refuses)."""
+    from flwr.supercore.constant import PULL_BACKOFF_CAP, PULL_INITIAL_BACKOFF
+    from flwr.supercore.inflatable import inflatable_utils
+
+    from node.federated.flower.pulls import FIRST_RETRY_S, LONGEST_RETRY_S, prompt_pulls
+
+    assert (PULL_INITIAL_BACKOFF, PULL_BACKOFF_CAP) == (1, 10)  # what Flower 1.41 waits
+    prompt_pulls()
+    for fn in (inflatable_utils.pull_objects, inflatable_utils.pull_and_inflate_object_from_tree):
+        assert fn.__kwdefaults__ is not None
+        assert (fn.__kwdefaults__["initial_backoff"], fn.__kwdefaults__["backoff_cap"]) == (
+            FIRST_RETRY_S,
+            LONGEST_RETRY_S,
+        )
+    tries: list[float] = []
+
+    def not_yet(object_id: str) -> bytes:  # there on the third try
+        tries.append(time.monotonic())
+        if len(tries) < 3:
+            raise inflatable_utils.ObjectUnavailableError(object_id)
+        return b"content"
+
+    assert inflatable_utils.pull_objects(["a"], not_yet) == {"a": b"content"}
+    assert tries[-1] - tries[0] < 0.2  # 10 ms + 20 ms (±20 %), not 1 s + 2 s

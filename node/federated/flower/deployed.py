@@ -59,9 +59,26 @@ class Federation:
     home: Path
     processes: list[subprocess.Popen[bytes]]
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the SuperLink, the SuperNodes and every process they started
+        (alive, or ended and collected by their parent): a machine shared with other work lengthens
+        the wall time of a round, not this."""
+        sessions = {p.pid for p in self.processes}
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended meanwhile
+            if int(fields[3]) in sessions:  # session id; then utime, stime, cutime, cstime
+                ticks += sum(int(f) for f in fields[11:15])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def run(self, spec: JobSpec, timeout_s: float = 1800) -> dict[str, Any]:
-        """Submit ``spec`` and wait until it ends: wall time, median seconds per round, global AUC."""
+        """Submit ``spec`` and wait until it ends: wall time, median seconds per round, global AUC,
+        CPU seconds per round of the federation's processes."""
         events = self.work / f"{spec.job_id}.jsonl"
+        cpu = self.cpu_seconds()
         start = time.perf_counter()
         submit(self.home, spec, {"events": str(events)}, self.work)
         sink = None
@@ -73,11 +90,13 @@ class Federation:
                 raise RuntimeError("a SuperLink or SuperNode of the benchmark stopped")
             time.sleep(0.1)
         wall = time.perf_counter() - start
+        cpu = self.cpu_seconds() - cpu
         if sink is None or sink.state != "completed":
             raise RuntimeError(f"{spec.job_id} ended {sink.state if sink else 'never'}")
         return {
             "seconds_total": round(wall, 2),
             "seconds_per_round": round(float(np.median([m["seconds"] for m in sink.rounds.values()])), 3),
+            "cpu_seconds_per_round": round(cpu / spec.rounds, 2),
             "auc": evaluate(sink.arrays, spec.hospitals, spec.model, spec.seed, spec.alpha)["global"]["auc"],
         }
 

@@ -31,6 +31,7 @@ from flwr.serverapp.strategy import FedAvg, FedXgbBagging
 
 from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
+from node.federated.flower.pulls import prompt_pulls
 from node.federated.flower.sinks import JobSink, JobStopped, OpenCoordinator, sink_for
 from node.federated.models import make_model
 from node.federated.spec import JobSpec
@@ -318,6 +319,7 @@ def _secure(
 
 
 def main(coordinator: OpenCoordinator | None, grid: Grid, context: Context) -> None:
+    prompt_pulls()  # replies' objects are pulled from the SuperLink: retried promptly
     spec, sink = sink_for(context.run_config, coordinator)
     rnd = _Round(spec, sink)
     grid = PromptGrid(grid)

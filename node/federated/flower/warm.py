@@ -22,6 +22,7 @@ shared. ``check_layout`` refuses to start if the names this relies on move (its 
 
 from __future__ import annotations
 
+import importlib
 import os
 import selectors
 import shutil
@@ -38,6 +39,11 @@ from pathlib import Path
 COMMAND = "flwr-clientapp"  # what Flower's SubprocessExecutor runs, found on PATH
 SOCKET = "clientapp.sock"
 STOP_GRACE_S = 8
+PRELOAD = (
+    "httpcore",  # Flower's Runtime API client imports it when a task connects
+    "node.federated.flower.client_app",  # the FAB's reference then finds it in sys.modules
+)
+PRELOAD_NODE = ("node.federated.assets", "node.federated.features")  # pandas, the product's tables
 
 THIN_CLIENT = """#!{python} -IS
 # hnode: hands this ClientApp task to the SuperNode's fork server (node/federated/flower/warm.py)
@@ -71,14 +77,15 @@ def check_layout() -> Callable[[], None]:
 
 
 def preload(with_node: bool) -> Callable[[], None]:
-    """Import what every ClientApp task imports (Flower's entry point, the node's ClientApp, and
-    behind a hospital the table readers); returns Flower's entry point."""
+    """Import what every ClientApp task imports (Flower's entry point and HTTP client, the node's
+    ClientApp, and behind a hospital the table readers), and have its object pulls retried promptly;
+    returns Flower's entry point."""
     entry = check_layout()
-    import node.federated.flower.client_app
+    from node.federated.flower.pulls import prompt_pulls
 
-    if with_node:
-        import node.federated.assets
-        import node.federated.features  # noqa: F401
+    prompt_pulls()  # a warm task asks for the message's objects before its SuperNode has them
+    for module in PRELOAD + (PRELOAD_NODE if with_node else ()):
+        importlib.import_module(module)
     return entry
 
 
