@@ -69,7 +69,7 @@ def fl_steps(
     ):
         # each hospital's contract alone names the product and assets its rounds read
         hospitals = {c.settings.name: {"contract_id": contract}}
-        hospitals |= {p["spec"]["name"]: {"contract_id": p["contract"]} for p in (h2, h3)}
+        hospitals |= {p["node"].settings.name: {"contract_id": p["contract"]} for p in (h2, h3)}
         request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
         partner = PartnerClient(base, tokens["cq-research"])
         _outside_the_product(partner, hospitals)
@@ -102,7 +102,7 @@ def fl_steps(
             node = peer["node"]
             seen = node.fl_jobs.trained_here(node.identity.resolve("officer-li"))
             print(
-                f"   {peer['spec']['name']} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
+                f"   {node.settings.name} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
                 f"on contract {seen[0]['contract_id']}, ε {seen[0]['epsilon']:.3f}"
             )
         _start_again(
