@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -163,6 +164,7 @@ def federation(hospitals: int, warm: bool = True, log: Path | None = None) -> It
                 p.wait()
         if log is not None:
             out.close()  # type: ignore[union-attr]
+        shutil.rmtree(work, ignore_errors=True)  # keys, certificates, the SuperLink's database
 
 
 def run(base: JobSpec, secure: JobSpec | None, warm: bool = True, log: Path | None = None) -> dict[str, Any]:
