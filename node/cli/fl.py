@@ -7,6 +7,7 @@ download models over the API (``/v1/fl``) or here with their own token (``--toke
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -128,15 +129,26 @@ def supernode(
     partitions: int = typer.Option(3, "--benchmark-partitions"),
     insecure: bool = typer.Option(False, "--insecure"),
 ) -> None:
-    """Run this hospital's SuperNode; its ClientApps meter every round on this node's contracts."""
-    from node.federated.flower.deployment import supernode_command
+    """Run this hospital's SuperNode; its ClientApps meter every round on this node's contracts.
+    This process opens the node once and forks every ClientApp task from it (Flower's own
+    `flwr-clientapp`, warm); the SuperNode is its child."""
+    from node.federated.flower import warm
+    from node.federated.flower.deployment import die_with_parent, flower_env, supernode_command
+    from node.federated.flower.hospital import serve_node
 
     if not insecure and (ca is None or key is None):
         raise fail("--ca and --key are required (or --insecure for development)")
     cmd = supernode_command(
         superlink_address, None if insecure else ca, None if insecure else key, port, partition, partitions
     )
-    _exec(cmd, _home())
+    after_fork = None
+    if partition is None:
+        with exit_on_error():
+            node = open_container()
+        serve_node(node)
+        after_fork = functools.partial(node.engine.dispose, close=False)  # a fresh pool in each task
+    code = warm.serve(cmd, flower_env(_home()), partition is None, after_fork, die_with_parent)
+    raise typer.Exit(code)
 
 
 def _who(c: Any, token_env: str, action: str, *, partners: bool = True, staff: bool = True) -> Any:
@@ -314,15 +326,21 @@ def bench(
     rounds: int = typer.Option(20, "--rounds", min=1, max=200),
     model: str = typer.Option("logreg", "--model", help="logreg, mlp or xgboost"),
     local_epochs: int = typer.Option(20, "--local-epochs", min=1, max=1000, help="Local epochs per round."),
+    deployed: bool = typer.Option(
+        False,
+        "--deployed",
+        help="Also run FedAvg and SecAgg+ on a real SuperLink and SuperNodes (TLS, auth).",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """FedAvg, SecAgg+ and DP-FedAvg on the Wisconsin breast-cancer data split non-IID across
-    hospitals (Flower simulation), against centralized training on the same split."""
+    hospitals (Flower simulation), against centralized training on the same split; with
+    --deployed also on one SuperLink and a SuperNode per hospital on loopback (`hnode fl supernode`)."""
     from node.federated.flower.benchmark import run as run_bench
 
     if model not in ("logreg", "mlp"):
         raise fail("--model must be logreg or mlp")
-    result = run_bench(hospitals, rounds, model, local_epochs)
+    result = run_bench(hospitals, rounds, model, local_epochs, deployed=deployed)
     if as_json:
         typer.echo(json.dumps(result))
     else:

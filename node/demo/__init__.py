@@ -159,7 +159,7 @@ def run(data_dir: str) -> None:
     with _Server(c) as base:
         contract_steps(c, base, tokens, partner_keys, first_step=14)
     he_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=19)
-    fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, passphrase, first_step=21)
+    fl_steps(c, _Server, tokens, partner_keys, root / "samples", root, first_step=21)
     insurer_steps(c, _Server, tokens, partner_keys, root / "samples", first_step=22)
     settlement_steps(c, _Server, tokens, partner_keys, first_step=25)
     # one research institute's story: region, catalog, DSP contracts with three hospitals, then its work

@@ -32,7 +32,6 @@ from node.crypto.canonical import canonical_json
 from node.crypto.sm import PrivateKey
 from node.dataspace.registration import adopt_partners
 from node.demo.common import step
-from node.demo.federated import hospital_spec
 from node.demo.he import peer_node
 from region.api import create_region_app
 from region.service import RegionService
@@ -56,7 +55,6 @@ class Site:
 
     node: Container
     base: str  # its API
-    spec: dict[str, str]  # how a simulated ClientApp opens it (node.demo.federated.hospital_spec)
     contract_id: str  # the institute's federated-training contract, negotiated over DSP
 
 
@@ -255,13 +253,5 @@ def data_space(
         states = ", ".join(f"{n['node']} {n['state']}" for n in final)
         print(f"   after anchoring: {states}")
         contracts = {n["node"]: n["contract_id"] for n in final if n["state"] == "FINALIZED"}
-        specs = [
-            hospital_spec(c, root / "ds-h1", passphrase),
-            hospital_spec(h2.node, h2.node.settings.data_dir, h2.passphrase),
-            hospital_spec(h3.node, h3.node.settings.data_dir, h3.passphrase),
-        ]
-        sites = [
-            Site(node, base, spec, contracts[node.settings.name])
-            for (node, base, _), spec in zip(nodes.values(), specs, strict=True)
-        ]
+        sites = [Site(node, base, contracts[node.settings.name]) for node, base, _ in nodes.values()]
         yield DataSpace(sites, "cq-research", keys["cq-research"])

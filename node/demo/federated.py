@@ -6,23 +6,19 @@ hospital within ε 3; the model is registered, its SM3 digest anchored, and down
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
 from node.asset_registry.clinical import RISK_FEATURES
 from node.asset_registry.model import ProductStatus
-from node.bootstrap import Container
-from node.crypto.keyfile import write_private
+from node.bootstrap import Container, build_container
 from node.crypto.sm import PrivateKey
 from node.demo.common import step
 from node.demo.he import activate_contract, contract_terms, peer_node
 from node.errors import Conflict, InvalidInput
 from node.federated.coordinator import JobAlreadyStarted
+from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.flower.runtime import run_in_simulation
 from node.federated.jobs import TrainingJob, load_model_bytes
 from node.sdk.partner import PartnerClient
@@ -31,29 +27,14 @@ ROUNDS = 5
 PRODUCT = "慢病风险联邦建模（检验+诊断）"
 
 
-def hospital_spec(node: Container, root: Path, passphrase: SecretStr) -> dict[str, str]:
-    """How a simulated hospital's ClientApp opens ``node``: its database and data directory, and the
-    node key's passphrase as a Compose secret under ``root``."""
-    secrets = root / "secrets"
-    secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(secrets / "node_key_passphrase", passphrase.get_secret_value().encode())
-    return {
-        "data_dir": str(node.settings.data_dir),
-        "database_url": node.settings.database_url,
-        "name": node.settings.name,
-        "secrets_dir": str(secrets),
-    }
-
-
-def simulate(coordinator: Container, job_id: str, hospitals: list[dict[str, str]]) -> TrainingJob:
-    """Run the job in Flower's simulation runtime, the hospitals' ClientApps opening ``hospitals``
-    (``hospital_spec``), one simulated SuperNode each. A job already started is refused
-    (``JobAlreadyStarted``) before any hospital is opened."""
-    os.environ["HNODE_FL_NODES"] = json.dumps({str(i): spec for i, spec in enumerate(hospitals)})
-    try:
-        return run_in_simulation(coordinator, job_id, "cli:demo")
-    finally:
-        del os.environ["HNODE_FL_NODES"]
+def simulate(coordinator: Container, job_id: str, hospitals: list[Container]) -> TrainingJob:
+    """Run the job in Flower's simulation runtime, one simulated SuperNode per hospital node (in the
+    job's order), each opened at most once per worker process from its settings. A job already
+    started is refused (``JobAlreadyStarted``) before any hospital is opened."""
+    nodes = {i: node.settings for i, node in enumerate(hospitals)}
+    return run_in_simulation(
+        coordinator, job_id, "cli:demo", hospitals=SimulatedHospitals(nodes, build_container)
+    )
 
 
 def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
@@ -77,22 +58,20 @@ def _offer(c: Container, researcher: Any, key: PrivateKey) -> str:
 
 @contextlib.contextmanager
 def _peer(root: Path, name: str, samples: Path, researcher_key: PrivateKey) -> Iterator[dict[str, Any]]:
-    """A peer hospital with the federated-training product, the researcher's contract, and what its
-    simulated ClientApp needs to open it."""
+    """A peer hospital with the federated-training product and the researcher's contract."""
     with peer_node(root, name, samples, researcher_key) as peer:
         c = peer.node
         contract = _offer(c, peer.researcher, researcher_key)
-        yield {"node": c, "contract": contract, "spec": hospital_spec(c, root, peer.passphrase)}
+        yield {"node": c, "contract": contract}
 
 
 def fl_steps(
     c: Container, serve: Any, tokens: dict[str, str], keys: dict[str, PrivateKey], samples: Path, root: Path,
-    passphrase: SecretStr, first_step: int,
+    first_step: int,
 ) -> None:  # fmt: skip
     step(first_step, "A research institute trains a diabetes risk model across three hospitals (Flower)")
     researcher = c.identity.resolve("cq-research")
     contract = _offer(c, researcher, keys["cq-research"])
-    here = hospital_spec(c, root / "fl-secrets", passphrase)
     with (
         _peer(root / "fl-h2", "h2", samples / "h2", keys["cq-research"]) as h2,
         _peer(root / "fl-h3", "h3", samples / "h3", keys["cq-research"]) as h3,
@@ -100,7 +79,7 @@ def fl_steps(
     ):
         # each hospital's contract alone names the product and assets its rounds read
         hospitals = {c.settings.name: {"contract_id": contract}}
-        hospitals |= {p["spec"]["name"]: {"contract_id": p["contract"]} for p in (h2, h3)}
+        hospitals |= {p["node"].settings.name: {"contract_id": p["contract"]} for p in (h2, h3)}
         request = {"hospitals": hospitals, "rounds": ROUNDS, "local_epochs": 1, "lr": 1.0, "dp_epsilon": 3.0}
         partner = PartnerClient(base, tokens["cq-research"])
         _outside_the_product(partner, hospitals)
@@ -110,7 +89,7 @@ def fl_steps(
             f"SecAgg+ {job['secure_aggregation']}, DP budget ε {job['dp_target_epsilon']}"
         )
         print(f"   hospitals: {', '.join(f'{k} (contract {v})' for k, v in job['participants'].items())}")
-        done = simulate(c, job["id"], [here, h2["spec"], h3["spec"]])
+        done = simulate(c, job["id"], [c, h2["node"], h3["node"]])
         with c.uow() as uow:
             for r in uow.fl.rounds(done.id):
                 print(f"   {r.line()}")
@@ -132,7 +111,7 @@ def fl_steps(
             node = peer["node"]
             seen = node.fl_jobs.trained_here(node.identity.resolve("officer-li"))
             print(
-                f"   {peer['spec']['name']} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
+                f"   {node.settings.name} sees: job {seen[0]['job']}, {seen[0]['rounds']} rounds metered "
                 f"on contract {seen[0]['contract_id']}, ε {seen[0]['epsilon']:.3f}"
             )
         _start_again(

@@ -99,7 +99,7 @@ def tree_step(space: DataSpace, n: int) -> None:
         )
         print(f"   features chosen: {', '.join(job['feature_names'])}; outcome {job['outcome']}")
         print(f"   hospitals: {', '.join(f'{k} (DSP contract {v})' for k, v in job['participants'].items())}")
-        done = simulate(coordinator.node, job["id"], [s.spec for s in space.sites])
+        done = simulate(coordinator.node, job["id"], [s.node for s in space.sites])
         with coordinator.node.uow() as uow:
             rounds = uow.fl.rounds(done.id)
         for r in rounds:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +21,7 @@ from node.federated.assets import asset_partition, model_tables
 from node.federated.coordinator import JobAlreadyStarted
 from node.federated.features import ModelInputs
 from node.federated.flower.benchmark import run
+from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.jobs import load_model_bytes
 from node.federated.metrics import auc
 from node.federated.models import LogisticRegression
@@ -117,20 +116,25 @@ def _node(url: str, home: Path, name: str) -> Container:
     return build_container(settings)
 
 
-@pytest.fixture
-def hospital_env() -> Iterator[Callable[[dict[str, dict[str, str]]], None]]:
-    def set_nodes(nodes: dict[str, dict[str, str]]) -> None:
-        os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
-        # the simulated hospitals read their encrypted tables with their node key, as a SuperNode would
-        os.environ["NODE_KEY_PASSPHRASE"] = PASSPHRASE.get_secret_value()
-
-    yield set_nodes
-    os.environ.pop("HNODE_FL_NODES", None)
-    os.environ.pop("NODE_KEY_PASSPHRASE", None)
+def simulated(nodes: dict[str, dict[str, str]]) -> SimulatedHospitals:
+    """The simulated hospitals' nodes, handed to the simulation explicitly: each reads its encrypted
+    tables with its own node key, as its SuperNode would."""
+    return SimulatedHospitals(
+        {
+            int(i): load_settings(
+                data_dir=Path(n["data_dir"]),
+                database_url=n["database_url"],
+                key_passphrase=PASSPHRASE,
+                name=n["name"],
+            )
+            for i, n in nodes.items()
+        },
+        build_container,
+    )
 
 
 def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_contract_runs_out(
-    tmp_path: Path, hospital_env: Callable[[dict[str, dict[str, str]]], None]
+    tmp_path: Path,
 ) -> None:
     """h0 coordinates. h2's contract allows one round: it refuses rounds 2-3, SecAgg+ recovers its
     masks, and the job (minimum two hospitals) completes; the model is registered, its digest
@@ -138,7 +142,6 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
     from node.federated.flower.runtime import run_in_simulation
 
     nodes, hospitals = _hospitals(tmp_path, [3, 3, 1])
-    hospital_env(nodes)
     coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
     researcher = coordinator.identity.resolve("institute-b")
     request = {
@@ -157,7 +160,7 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
     assert created.status_code == 201, created.text
     job = coordinator.fl_coordinator.load(created.json()["id"])
     assert job.spec.secagg is not None and job.spec.dp is not None and job.state.value == "created"
-    job = run_in_simulation(coordinator, job.id)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
     assert (job.state.value, job.rounds_done, job.model_id is not None) == ("completed", 3, True), job.reason
     rounds = coordinator.fl_jobs.rounds(researcher, job.id)
     assert [r.metrics["hospitals"] for r in rounds] == [3, 2, 2]
@@ -204,18 +207,17 @@ def test_a_job_under_contract_with_secure_aggregation_survives_a_hospital_whose_
 
 
 def test_a_job_stops_when_fewer_hospitals_than_its_minimum_take_part(
-    tmp_path: Path, hospital_env: Callable[[dict[str, dict[str, str]]], None]
+    tmp_path: Path,
 ) -> None:
     from node.federated.flower.runtime import run_in_simulation
 
     nodes, hospitals = _hospitals(tmp_path, [3, 1, 3])
-    hospital_env(nodes)
     coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
     researcher = coordinator.identity.resolve("institute-b")
     job = coordinator.fl_jobs.create(
         researcher, {"hospitals": hospitals, "rounds": 3, "local_epochs": 2, "secure_aggregation": False}
     )
-    job = run_in_simulation(coordinator, job.id)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
     assert (job.state.value, job.code, job.rounds_done, job.model_id) == (
         "stopped",
         "fl_too_few_hospitals",
@@ -228,7 +230,7 @@ def test_a_job_stops_when_fewer_hospitals_than_its_minimum_take_part(
     )
     assert coordinator.audit.recent(1)[0].action == "fl.job.stopped"
     with pytest.raises(JobAlreadyStarted) as again:  # run once more: refused before any hospital is asked
-        run_in_simulation(coordinator, job.id)
+        run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
     assert again.value.state == "stopped"
     coordinator.close()
     h1 = _node(nodes["1"]["database_url"], Path(nodes["1"]["data_dir"]), "h1")

@@ -4,9 +4,6 @@ ClientApp before it meters anything), and trained in Flower's simulation runtime
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +16,8 @@ from node.asset_registry.model import ProductStatus
 from node.bootstrap import Container
 from node.crypto.sm import PrivateKey
 from node.federated.flower.runtime import run_in_simulation
-from tests.conftest import PASSPHRASE
 from tests.contract_world import World, build_world
-from tests.integration.test_federated_simulation import _node
+from tests.integration.test_federated_simulation import _node, simulated
 
 CHOSEN = {
     "loinc": ["4548-4", "2345-7", "718-7"],  # 718-7 (haemoglobin) has no published scale
@@ -37,19 +33,6 @@ OFFER = {
     },
     "outcomes": {"diagnosis": {"icd10": ["E11", "I25"]}, "lab": ["4548-4"]},
 }
-
-
-@pytest.fixture
-def hospital_env() -> Iterator[Callable[[dict[str, dict[str, str]]], None]]:
-    """The simulated hospitals' nodes, as tests.integration.test_federated_simulation sets them."""
-
-    def set_nodes(nodes: dict[str, dict[str, str]]) -> None:
-        os.environ["HNODE_FL_NODES"] = json.dumps(nodes)
-        os.environ["NODE_KEY_PASSPHRASE"] = PASSPHRASE.get_secret_value()
-
-    yield set_nodes
-    os.environ.pop("HNODE_FL_NODES", None)
-    os.environ.pop("NODE_KEY_PASSPHRASE", None)
 
 
 NARROW = {**OFFER, "features": {**OFFER["features"], "loinc": ["4548-4", "2345-7", "718-7"]}}  # type: ignore[dict-item]
@@ -168,12 +151,10 @@ def test_a_model_trains_on_the_chosen_features_and_reports_auc_accuracy_and_cali
     epochs: int,
     lr: float,
     offered: tuple[dict[str, dict[str, str]], dict[str, Any]],
-    hospital_env: Callable[[dict[str, dict[str, str]]], None],
 ) -> None:
     """2 hospitals, 2 rounds; the round metrics are the example-weighted global ones and each
     hospital's own (AUC, accuracy, calibration: ECE and Brier score)."""
     nodes, hospitals = offered
-    hospital_env(nodes)
     coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
     researcher = coordinator.identity.resolve("institute-b")
     request = {
@@ -185,7 +166,7 @@ def test_a_model_trains_on_the_chosen_features_and_reports_auc_accuracy_and_cali
     }
     job = coordinator.fl_jobs.create(researcher, {**request, "features": CHOSEN})
     assert job.spec.features == 5 and job.spec.secagg is None
-    job = run_in_simulation(coordinator, job.id)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
     assert (job.state.value, job.rounds_done) == ("completed", 2), job.reason
     last = coordinator.fl_jobs.rounds(researcher, job.id)[-1].metrics
     assert last["hospitals"] == 2
@@ -207,18 +188,16 @@ def test_a_model_trains_on_the_chosen_features_and_reports_auc_accuracy_and_cali
 
 def test_a_hospital_whose_product_does_not_offer_a_feature_refuses_the_round_before_metering(
     offered: tuple[dict[str, dict[str, str]], dict[str, Any]],
-    hospital_env: Callable[[dict[str, dict[str, str]]], None],
 ) -> None:
     """The coordinator (h0) offers 8480-6; h1's contract here is on a product that does not: h1's
     ClientApp refuses round 1 before its node meters anything, and the job stops in a defined state."""
     nodes, contracts = offered
-    hospital_env(nodes)
     coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
     researcher = coordinator.identity.resolve("institute-b")
     features = {**CHOSEN, "loinc": ["4548-4", "8480-6"]}
     hospitals = {"h0": contracts["h0"], "h1": contracts["narrow"]}
     job = coordinator.fl_jobs.create(researcher, {"hospitals": hospitals, "rounds": 2, "features": features})
-    job = run_in_simulation(coordinator, job.id)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
     assert (job.state.value, job.code, job.rounds_done, job.model_id) == (
         "stopped",
         "fl_too_few_hospitals",

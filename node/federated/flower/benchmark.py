@@ -1,4 +1,5 @@
-"""`hnode fl bench`: FedAvg across hospitals on the Wisconsin split, against centralized training."""
+"""`hnode fl bench`: FedAvg across hospitals on the Wisconsin split, against centralized training;
+with ``deployed`` also on real SuperLink and SuperNode processes (``deployed.py``)."""
 
 from __future__ import annotations
 
@@ -66,15 +67,17 @@ def run(
     local_epochs: int = 20,
     lr: float = 0.5,
     dp_epsilon: float = 3.0,
+    deployed: bool = False,
 ) -> dict[str, Any]:
     central = centralized(hospitals, model, local_epochs * rounds, lr)
     base = JobSpec("bench", hospitals, rounds, model, local_epochs, lr)
     fed = federated(base)
-    secure = (  # SecAgg+ needs three hospitals at least, and sums parameters (trees are appended)
-        federated(replace(base, job_id="bench-secagg", secagg=SecAggConfig.for_hospitals(hospitals)))
+    secure_spec = (  # SecAgg+ needs three hospitals at least, and sums parameters (trees are appended)
+        replace(base, job_id="bench-secagg", secagg=SecAggConfig.for_hospitals(hospitals))
         if hospitals >= 3 and model != "xgboost"
         else None
     )
+    secure = federated(secure_spec) if secure_spec is not None else None
     # DP: one noisy full-batch step per round, noise planned so that the whole job stays within dp_epsilon
     private_spec = replace(base, job_id="bench-dp", model="logreg", local_epochs=1, lr=1.0).with_dp(
         dp_epsilon
@@ -82,7 +85,7 @@ def run(
     private = federated(private_spec)
     dp = private_spec.dp
     assert dp is not None
-    return {
+    result: dict[str, Any] = {
         "hospitals": hospitals,
         "rounds": rounds,
         "model": model,
@@ -101,3 +104,11 @@ def run(
         "centralized": central,
         "federated": {k: v for k, v in fed.items() if k != "rounds"},
     }
+    if deployed:
+        from node.federated.flower.deployed import run as run_deployed
+
+        real = run_deployed(base, secure_spec)
+        result["seconds_per_round_deployed"] = real["fedavg"]["seconds_per_round"]
+        result["seconds_per_round_deployed_secagg"] = real["secagg"]["seconds_per_round"] if secure else None
+        result["deployed"] = real
+    return result

@@ -6,22 +6,18 @@ use (and the round's ε) of its contract in the job; a denial is raised, so the 
 round and the coordinator sees it. The round reads only the assets the grant names (those signed into
 the contract). Evaluation reads data only in a round the node admitted, from the same assets.
 
-Which node stands behind the ClientApp: in deployment the SuperNode's process environment is the
-hospital node's own (``NODE_*`` settings, key passphrase or secrets dir), announced by the node
-config ``hospital-node="env"``; in simulation, ``HNODE_FL_NODES`` maps partition ids to nodes (JSON:
-partition -> {data_dir, database_url, name[, secrets_dir]}). Without either (the Wisconsin
-benchmark) the partition is the benchmark's split and there is no contract to check.
+Which node stands behind the ClientApp is handed in from above (``hospital.py``): in deployment
+the node ``hnode fl supernode`` opened once for its process, in simulation each partition's hospital,
+opened once per worker process. Without one (the Wisconsin benchmark) the partition is the
+benchmark's split and there is no contract to check.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flwr.app import ConfigRecord, Context, Message
 from flwr.app.message_type import MessageType
@@ -32,13 +28,11 @@ from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFI
 
 from node.errors import InvalidInput, NodeError
 from node.federated.data import Partition, wisconsin_partitions
+from node.federated.flower.hospital import HospitalNode, NodeSource, process_node
 from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
 from node.federated.metrics import report
 from node.federated.models import LogisticRegression, make_model
 from node.federated.spec import JobSpec, Participant
-
-if TYPE_CHECKING:  # the node is wired only where a hospital's node stands behind the ClientApp
-    from node.bootstrap import Container
 
 STATE = "hnode"
 
@@ -68,39 +62,20 @@ class Round:
 
 @dataclass(frozen=True)
 class _Hospital:
-    node: Container
+    node: HospitalNode
     participant: Participant
 
 
-@contextmanager
-def _hospital_node(context: Context, spec: JobSpec) -> Iterator[_Hospital | None]:
-    from node.bootstrap import build_container
-    from node.config import load_settings
-
-    partition = str(context.node_config.get("partition-id", ""))
-    sim = json.loads(os.environ.get("HNODE_FL_NODES", "{}")).get(partition)
-    if sim:
-        settings = load_settings(
-            sim.get("secrets_dir"),
-            data_dir=sim["data_dir"],
-            database_url=sim["database_url"],
-            name=sim["name"],
-        )
-    elif context.node_config.get("hospital-node") == "env":
-        settings = load_settings()
-    elif spec.participants:
-        raise InvalidInput("no hospital node stands behind this SuperNode", code="fl_no_node")
-    else:
-        yield None  # the benchmark: no node, no contract
-        return
-    participant = spec.participants.get(settings.name)
+def _hospital(source: NodeSource, context: Context, spec: JobSpec) -> _Hospital | None:
+    node = source(context)
+    if node is None:
+        if spec.participants:
+            raise InvalidInput("no hospital node stands behind this SuperNode", code="fl_no_node")
+        return None  # the benchmark: no node, no contract
+    participant = spec.participants.get(node.settings.name)
     if participant is None:
         raise InvalidInput("this hospital has no contract in the job", code="fl_not_a_participant")
-    node = build_container(settings)
-    try:
-        yield _Hospital(node, participant)
-    finally:
-        node.close()
+    return _Hospital(node, participant)
 
 
 def _partition(
@@ -136,9 +111,6 @@ def _secure_aggregation(msg: Message, context: Context, call_next: ClientAppCall
     return call_next(msg, context)
 
 
-client = ClientApp(mods=[_secure_aggregation])
-
-
 class RoundRefused(Exception):
     """What the coordinator sees when a hospital refuses a message: the node's error code and its
     message (codes and contract states; never data)."""
@@ -155,24 +127,20 @@ def _refusals(handler: Callable[[Message, Context], Message]) -> Callable[[Messa
     return wrapped
 
 
-@client.train()
-@_refusals
-def train(msg: Message, context: Context) -> Message:
+def train(source: NodeSource, msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
     spec = rnd.spec
-    with _hospital_node(context, spec) as hospital:
-        assets: list[str] = []
-        template: dict[str, Any] | None = None
-        if hospital is not None:  # features within the product, then meter the round, then read data
-            template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, spec)
-            grant = hospital.node.round_gate.admit(
-                hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
-            )
-            assets = list(grant.asset_ids)
-            context.state.config_records[STATE] = ConfigRecord(
-                {"admitted-round": rnd.number, "assets": assets}
-            )
-        part = _partition(context, hospital, spec, assets, template)
+    hospital = _hospital(source, context, spec)
+    assets: list[str] = []
+    template: dict[str, Any] | None = None
+    if hospital is not None:  # features within the product, then meter the round, then read data
+        template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, spec)
+        grant = hospital.node.round_gate.admit(
+            hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
+        )
+        assets = list(grant.asset_ids)
+        context.state.config_records[STATE] = ConfigRecord({"admitted-round": rnd.number, "assets": assets})
+    part = _partition(context, hospital, spec, assets, template)
     model = make_model(spec.model, part.x_train.shape[1])
     model.set(arrays_of(msg))
     if spec.dp is not None:
@@ -193,24 +161,18 @@ def train(msg: Message, context: Context) -> Message:
     return train_reply(msg, model.get(), len(part.y_train), loss)
 
 
-@client.evaluate()
-@_refusals
-def evaluate(msg: Message, context: Context) -> Message:
+def evaluate(source: NodeSource, msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
-    with _hospital_node(context, rnd.spec) as hospital:
-        assets: list[str] = []
-        template: dict[str, Any] | None = None
-        if hospital is not None:  # only in a round the node admitted, on the assets it granted
-            state = context.state.config_records.get(STATE)
-            if state is None or state.get("admitted-round") != rnd.number:
-                raise InvalidInput(
-                    "this hospital did not take part in the round", code="fl_round_not_admitted"
-                )
-            assets = [str(a) for a in state.get("assets", [])]  # type: ignore[union-attr]
-            template = hospital.node.fl_jobs.check_offered(
-                "system", hospital.participant.contract_id, rnd.spec
-            )
-        part = _partition(context, hospital, rnd.spec, assets, template)
+    hospital = _hospital(source, context, rnd.spec)
+    assets: list[str] = []
+    template: dict[str, Any] | None = None
+    if hospital is not None:  # only in a round the node admitted, on the assets it granted
+        state = context.state.config_records.get(STATE)
+        if state is None or state.get("admitted-round") != rnd.number:
+            raise InvalidInput("this hospital did not take part in the round", code="fl_round_not_admitted")
+        assets = [str(a) for a in state.get("assets", [])]  # type: ignore[union-attr]
+        template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, rnd.spec)
+    part = _partition(context, hospital, rnd.spec, assets, template)
     model = make_model(rnd.spec.model, part.x_test.shape[1])
     model.set(arrays_of(msg))
     r = report(part.y_test, model.predict(part.x_test))
@@ -218,3 +180,14 @@ def evaluate(msg: Message, context: Context) -> Message:
     if hospital is not None:  # its index among the job's hospitals: the coordinator reports it by name
         metrics["hospital"] = sorted(rnd.spec.participants).index(hospital.node.settings.name)
     return evaluate_reply(msg, metrics, len(part.y_test))
+
+
+def client_app(source: NodeSource) -> ClientApp:
+    """The ClientApp whose rounds run on the hospital node ``source`` names for a message's context."""
+    app = ClientApp(mods=[_secure_aggregation])
+    app.train()(_refusals(functools.partial(train, source)))
+    app.evaluate()(_refusals(functools.partial(evaluate, source)))
+    return app
+
+
+client = client_app(process_node)  # the FAB's ClientApp: the node of the process it runs in

@@ -149,21 +149,17 @@ def supernode_command(
     partition: int | None = None,
     partitions: int = 0,
 ) -> list[str]:
-    """A hospital's SuperNode. Its ClientApps open the hospital node whose settings are in this
-    process's environment (node config ``hospital-node="env"``); with ``partition`` instead, they
-    train on that part of the benchmark split and have no node behind them."""
-    node_config = (
-        f"partition-id={partition} num-partitions={partitions}"
-        if partition is not None
-        else 'hospital-node="env"'
-    )
+    """A hospital's SuperNode. Its ClientApps use the node of the process that forks them (``hnode
+    fl supernode``, see ``warm.py``); with ``partition`` they train on that part of the benchmark
+    split and have no node behind them."""
     cmd = [
         sys.executable, "-m", "node.federated.flower.supernode_main",  # Flower's SuperNode, prompter
         "--superlink", superlink,
         "--port", str(port),
-        "--node-config", node_config,
         "--max-wait-time", "600",
     ]  # fmt: skip
+    if partition is not None:
+        cmd += ["--node-config", f"partition-id={partition} num-partitions={partitions}"]
     if ca is None:
         return [*cmd, "--insecure"]
     cmd += ["--root-certificates", str(ca)]
@@ -237,7 +233,7 @@ def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: T
         superlink_command(home, internal_port, tls, "127.0.0.1"),
         env=flower_env(home / "home"),
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # called in the main thread: the death signal follows the process
+        preexec_fn=die_with_parent,  # called in the main thread: the death signal follows the process
     )
     app = fleet_gateway(f"https://localhost:{internal_port}", tls.ca)
     config = uvicorn.Config(
@@ -265,9 +261,9 @@ def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: T
 STOP_GRACE_S = 8  # what the SuperLink gets to stop after SIGTERM, inside a supervisor's usual 10 s
 
 
-def _die_with_parent() -> None:
-    """In the SuperLink's process, before Flower starts: the kernel sends it SIGTERM when
-    `hnode fl superlink` dies, even by SIGKILL, so no SuperLink outlives the command that owns it
+def die_with_parent() -> None:
+    """In the SuperLink's (or SuperNode's) process, before Flower starts: the kernel sends it SIGTERM
+    when `hnode fl superlink` (`supernode`) dies, even by SIGKILL, so none outlives the command that owns it
     (seen: SuperLinks left running after a test's supervisor gave up waiting). Linux only."""
     if sys.platform.startswith("linux"):
         import ctypes

@@ -1,7 +1,7 @@
 """Running a registered training job on one of the two runtimes.
 
 - ``simulation``: Flower's simulation engine (Ray) in this process; the hospitals' ClientApps open
-  the nodes named in ``HNODE_FL_NODES``. For development, tests and the demo.
+  the nodes the caller names (``SimulatedHospitals``). For development, tests and the demo.
 - ``deployment``: the job is submitted with ``flwr run`` to the coordinator's SuperLink (started by
   ``hnode fl superlink`` with this node's environment); the SuperLink's ServerApp process records
   rounds and the model into this node's registry; each hospital's SuperNode (``hnode fl
@@ -14,20 +14,36 @@ refused with the job's state (``JobAlreadyStarted``) before anything is submitte
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from node.errors import DependencyUnavailable
+from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.flower.simulation import simulate
 from node.federated.flower.sinks import NodeSink
 from node.federated.jobs import TrainingJob
 
 if TYPE_CHECKING:
-    from node.bootstrap import Container
+    from node.config import Settings
+    from node.federated.coordinator import FlCoordinatorService
 
 
-def run_in_simulation(node: Container, job_id: str, actor: str = "system") -> TrainingJob:
+class CoordinatorNode(Protocol):
+    """What running a job uses of the coordinator's node (the bootstrap's container is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def fl_coordinator(self) -> FlCoordinatorService: ...
+
+
+def run_in_simulation(
+    node: CoordinatorNode, job_id: str, actor: str = "system", *, hospitals: SimulatedHospitals | None = None
+) -> TrainingJob:
+    """Claim the job and simulate it with ``hospitals`` behind the partitions (in the job's order
+    of hospitals); without them its rounds are refused (no node stands behind a ClientApp)."""
     job = node.fl_coordinator.claim(job_id, actor, "simulation")
-    simulate(job.spec, NodeSink(node.fl_coordinator, job_id))
+    simulate(job.spec, NodeSink(node.fl_coordinator, job_id), hospitals=hospitals)
     return node.fl_coordinator.load(job_id)
 
 
@@ -52,7 +68,7 @@ class SuperLinkRuntime:
         return f"flower run {run_id}"
 
 
-def submit_to_superlink(node: Container, job_id: str, actor: str = "system") -> str:
+def submit_to_superlink(node: CoordinatorNode, job_id: str, actor: str = "system") -> str:
     """Claim the job and hand it to the coordinator's SuperLink; its ServerApp process records into
     this node's registry. Returns the run's label. If the SuperLink cannot take it, the job waits."""
     job = node.fl_coordinator.claim(job_id, actor, "deployment")
@@ -66,5 +82,5 @@ def submit_to_superlink(node: Container, job_id: str, actor: str = "system") -> 
     return run
 
 
-def has_superlink(node: Container) -> bool:
+def has_superlink(node: CoordinatorNode) -> bool:
     return SuperLinkRuntime(node.settings.data_dir).available()

@@ -12,6 +12,7 @@ round, the final model, or the reason it ended, to the job's sink.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +31,8 @@ from flwr.serverapp.strategy import FedAvg, FedXgbBagging
 
 from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
-from node.federated.flower.sinks import JobSink, JobStopped, sink_for
+from node.federated.flower.pulls import prompt_pulls
+from node.federated.flower.sinks import JobSink, JobStopped, OpenCoordinator, sink_for
 from node.federated.models import make_model
 from node.federated.spec import JobSpec
 from node.federated.trees import MAX_MODEL_BYTES
@@ -316,12 +318,9 @@ def _secure(
     return list(legacy.state.array_records[MAIN_PARAMS_RECORD].to_numpy_ndarrays())
 
 
-server = ServerApp()
-
-
-@server.main()
-def main(grid: Grid, context: Context) -> None:
-    spec, sink = sink_for(context.run_config)
+def main(coordinator: OpenCoordinator | None, grid: Grid, context: Context) -> None:
+    prompt_pulls()  # replies' objects are pulled from the SuperLink: retried promptly
+    spec, sink = sink_for(context.run_config, coordinator)
     rnd = _Round(spec, sink)
     grid = PromptGrid(grid)
     try:
@@ -344,3 +343,14 @@ def main(grid: Grid, context: Context) -> None:
         raise
     else:
         sink.finished(arrays)
+
+
+def server_app(coordinator: OpenCoordinator | None = None) -> ServerApp:
+    """The ServerApp; ``coordinator`` opens the node a job run with ``coordinator="env"`` records
+    into (the composition root's, ``node.flower_apps``)."""
+    app = ServerApp()
+    app.main()(functools.partial(main, coordinator))
+    return app
+
+
+server = server_app()  # in-process runs: jobs handed over (``hand_over``) or events to a file

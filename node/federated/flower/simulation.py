@@ -17,7 +17,8 @@ import threading
 from queue import Queue
 from typing import Any
 
-from node.federated.flower.client_app import client
+from node.federated.flower.client_app import client, client_app
+from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.flower.server_app import server
 from node.federated.flower.sinks import JobSink, MemorySink, hand_over
 from node.federated.spec import JobSpec
@@ -49,9 +50,15 @@ def prompt_engine() -> None:
     setattr(vce_api, "add_messages_to_queue", add_messages_to_queue)  # noqa: B010 - the module's binding
 
 
-def simulate(spec: JobSpec, sink: JobSink | None = None, verbose: bool = False) -> JobSink:
+def simulate(
+    spec: JobSpec,
+    sink: JobSink | None = None,
+    verbose: bool = False,
+    hospitals: SimulatedHospitals | None = None,
+) -> JobSink:
     """Run ``spec`` with one simulated SuperNode per hospital; the sink receives the outcome (a
-    MemorySink by default)."""
+    MemorySink by default). ``hospitals`` names the node behind each partition; without it the
+    partitions are the Wisconsin benchmark's split."""
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # no GPUs here; silences Ray's notice
     from flwr.simulation import run_simulation
@@ -63,7 +70,7 @@ def simulate(spec: JobSpec, sink: JobSink | None = None, verbose: bool = False) 
     hand_over(spec.validate(), sink)
     run_simulation(
         server_app=server,
-        client_app=client,
+        client_app=client if hospitals is None else client_app(hospitals),
         num_supernodes=spec.hospitals,
         backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0}},
         verbose_logging=verbose,

@@ -5,7 +5,8 @@
 - ``JsonLinesSink``: a ServerApp process started by a SuperLink writes events to a file named in
   the run config (``events``); the benchmark of the deployment runtime reads it.
 - ``NodeSink``: a ServerApp process started by the coordinator node's SuperLink (run config
-  ``coordinator="env"``) records into that node's job registry, which also registers the model.
+  ``coordinator="env"``) records into that node's job registry, which also registers the model; the
+  node is opened by the function the composition root gave the ServerApp (``node.flower_apps``).
 """
 
 from __future__ import annotations
@@ -131,15 +132,6 @@ class NodeSink:
     ) -> None:
         self._jobs, self._id, self._on_end = jobs, job_id, on_end
 
-    @classmethod
-    def from_environment(cls, spec: JobSpec) -> NodeSink:
-        """The coordinator node whose settings this process's environment holds."""
-        from node.bootstrap import build_container
-        from node.config import load_settings
-
-        node = build_container(load_settings())
-        return cls(node.fl_coordinator, spec.job_id, node.close)
-
     def _ended(self) -> None:
         if self._on_end is not None:
             self._on_end()
@@ -182,7 +174,11 @@ def hand_over(spec: JobSpec, sink: JobSink) -> None:
         _PENDING.append((spec, sink))
 
 
-def sink_for(run_config: dict[str, Any]) -> tuple[JobSpec, JobSink]:
+OpenCoordinator = Callable[[], "tuple[FlCoordinatorService, Callable[[], None]]"]
+"""Opens the coordinator's node for one job: its job registry and how to close the node."""
+
+
+def sink_for(run_config: dict[str, Any], coordinator: OpenCoordinator | None) -> tuple[JobSpec, JobSink]:
     text = str(run_config.get("job", "") or "")
     if text in ("", "{}"):
         with _LOCK:
@@ -193,5 +189,8 @@ def sink_for(run_config: dict[str, Any]) -> tuple[JobSpec, JobSink]:
     if run_config.get("events"):
         return spec, JsonLinesSink(Path(str(run_config["events"])))
     if run_config.get("coordinator") == "env":
-        return spec, NodeSink.from_environment(spec)
+        if coordinator is None:
+            raise RuntimeError("this ServerApp has no coordinator node to record the job into")
+        jobs, close = coordinator()
+        return spec, NodeSink(jobs, spec.job_id, close)
     raise RuntimeError("the run config names no place to report the job (events or coordinator)")

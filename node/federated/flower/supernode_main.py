@@ -38,7 +38,10 @@ def prompt() -> None:
 
 
 def main() -> None:
+    from node.federated.flower.pulls import prompt_pulls
+
     prompt()
+    prompt_pulls()  # the SuperNode pulls a message's objects from the SuperLink the same way
     from flwr.supernode.cli.flower_supernode import flower_supernode
 
     sys.argv[0] = "flower-supernode"

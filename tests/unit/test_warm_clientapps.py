@@ -1,0 +1,128 @@
+"""Warm ClientApps (node/federated/flower/warm.py): what it relies on in Flower 1.41, and the fork
+server with its thin ``flwr-clientapp`` run as Flower's SuperExec runs it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from node.federated.flower import warm
+from node.federated.flower.hospital import process_node, serve_node
+
+
+def test_flower_starts_each_clientapp_as_the_flwr_clientapp_found_on_path(monkeypatch: Any) -> None:
+    """If Flower renames the command, runs it by absolute path, or moves its entry point, the thin
+    client would no longer be called (or call nothing): this fails first."""
+    from flwr.supercore.constant import TaskType
+    from flwr.supercore.superexec.executor import subprocess_executor
+    from flwr.supercore.superexec.executor.types import ExecutionSpec
+    from flwr.supernode.cli.flwr_clientapp import flwr_clientapp
+
+    assert warm.check_layout() is flwr_clientapp
+    started: list[list[str]] = []
+    monkeypatch.setattr(subprocess_executor.subprocess, "Popen", lambda args, **kw: started.append(args))
+    spec = ExecutionSpec(
+        task_type=TaskType.CLIENT_APP,
+        runtime_api_address="127.0.0.1:9094",
+        token="t0ken",
+        insecure=False,
+        root_certificates_path="/ca.crt",
+        runtime_dependency_install=False,
+        parent_pid=1,
+        suppress_output=False,
+        task_id=7,
+    )
+    subprocess_executor.SubprocessExecutor().launch(spec)
+    assert started[0][0] == warm.COMMAND and "--token" in started[0] and "/ca.crt" in started[0]
+
+
+def test_flower_loads_the_fabs_clientapp_from_the_already_imported_module(tmp_path: Path) -> None:
+    """The warm child must use the ClientApp (and the node) the server loaded, not import afresh."""
+    from flwr.supercore.object_ref import load_app
+
+    from node.federated.flower import client_app
+
+    assert load_app("node.federated.flower.client_app:client", ValueError, tmp_path) is client_app.client
+
+
+class _Node:
+    pass
+
+
+def _serve(tmp_path: Path, script: str, entry: Any, after_fork: Any = None) -> tuple[int, int, str]:
+    directory = tmp_path / "w"
+    directory.mkdir()
+    bin_dir = warm.write_thin_client(directory)
+    out = tmp_path / "out.txt"
+    server = warm.ForkServer(directory, entry, after_fork)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    status = server.run(["/bin/sh", "-c", f"{{ {script}; }} > {out} 2>&1"], env, None)
+    return status, server.served, out.read_text()
+
+
+def test_tasks_run_forked_with_their_arguments_streams_status_and_the_servers_node(tmp_path: Path) -> None:
+    node = _Node()
+    serve_node(node)  # type: ignore[arg-type]
+    forked: list[int] = []
+
+    def entry() -> None:  # stands for Flower's flwr_clientapp: reads sys.argv, ends with sys.exit
+        print("args", sys.argv[1:], "node", process_node(None) is node, "fresh", forked == [os.getpid()])
+        print("to stderr", file=sys.stderr)
+        raise SystemExit(int(sys.argv[1]))
+
+    try:
+        status, served, out = _serve(
+            tmp_path,
+            "flwr-clientapp 3 --token x; echo status $?; flwr-clientapp 0; echo status $?; exit 5",
+            entry,
+            lambda: forked.append(os.getpid()),
+        )
+    finally:
+        serve_node(None)
+    assert (status, served) == (5, 2)
+    assert out.count("node True fresh True") == 2 and out.count("to stderr") == 2
+    assert "args ['3', '--token', 'x']" in out and "status 3" in out and "status 0" in out
+    assert forked == []  # the after-fork hook ran in the children only
+
+
+def test_a_task_ended_by_a_signal_or_a_crash_reports_failure(tmp_path: Path) -> None:
+    def entry() -> None:
+        if sys.argv[1] == "kill":
+            os.kill(os.getpid(), 9)
+        raise ZeroDivisionError
+
+    status, served, out = _serve(
+        tmp_path, "flwr-clientapp kill; echo status $?; flwr-clientapp crash; echo status $?", entry
+    )
+    assert (status, served) == (0, 2)
+    assert "status 137" in out and "status 1" in out and "ZeroDivisionError" in out
+
+
+def test_flowers_object_pulls_are_retried_from_milliseconds_not_seconds() -> None:
+    """Flower retries a pull of an object not yet there after 1 s; prompt_pulls makes it 10 ms,
+    doubling to 0.25 s. If Flower renames these defaults, this fails (and prompt_pulls refuses)."""
+    from flwr.supercore.constant import PULL_BACKOFF_CAP, PULL_INITIAL_BACKOFF
+    from flwr.supercore.inflatable import inflatable_utils
+
+    from node.federated.flower.pulls import FIRST_RETRY_S, LONGEST_RETRY_S, prompt_pulls
+
+    assert (PULL_INITIAL_BACKOFF, PULL_BACKOFF_CAP) == (1, 10)  # what Flower 1.41 waits
+    prompt_pulls()
+    for fn in (inflatable_utils.pull_objects, inflatable_utils.pull_and_inflate_object_from_tree):
+        assert fn.__kwdefaults__ is not None
+        defaults = fn.__kwdefaults__
+        assert (defaults["initial_backoff"], defaults["backoff_cap"]) == (FIRST_RETRY_S, LONGEST_RETRY_S)
+        assert defaults["max_tries_per_object"] * LONGEST_RETRY_S >= 500 * 10  # as patient as Flower
+    tries: list[float] = []
+
+    def not_yet(object_id: str) -> bytes:  # there on the third try
+        tries.append(time.monotonic())
+        if len(tries) < 3:
+            raise inflatable_utils.ObjectUnavailableError(object_id)
+        return b"content"
+
+    assert inflatable_utils.pull_objects(["a"], not_yet) == {"a": b"content"}
+    assert tries[-1] - tries[0] < 0.2  # 10 ms + 20 ms (±20 %), not 1 s + 2 s
