@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install lint typecheck architecture unit integration bench migrate serve clean console browser
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt partner_client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt 'openmined-psi==2.0.6'  # see [psi] in pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps -e ./partner_client  # hnode-partner: `hnode partner` wraps it
 	touch $(STAMP)
 
 # the Hardhat node that the chain adapter's integration tests start (npm registry; pinned by the lock file)

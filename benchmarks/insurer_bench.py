@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 import uvicorn
+from hnode_partner.psi import parse_members
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,7 +45,6 @@ from node.bootstrap import Container, build_container
 from node.config import load_settings
 from node.contracts.model import DAY_US
 from node.crypto.sm import PrivateKey
-from node.psi.identifiers import parse_members
 from node.queries.services import Query
 from node.sdk.insurer import InsurerClient
 from node.sdk.partner import PartnerClient

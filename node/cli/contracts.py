@@ -208,13 +208,15 @@ def deliver(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 # -- the partner's side ------------------------------------------------------------------------------
-def _client() -> Any:
+def _client(timeout_s: float = 30) -> Any:
+    """The light client's ``hnode_partner.node_api.PartnerClient`` (raising the node's errors) for the
+    node at NODE_API_URL with the token NODE_API_TOKEN; every ``hnode partner`` command uses it."""
     from node.sdk.partner import PartnerClient
 
     url, token = os.environ.get("NODE_API_URL"), os.environ.get("NODE_API_TOKEN")
     if not url or not token:
         raise fail("set NODE_API_URL and NODE_API_TOKEN (a token the node issued to you)")
-    return PartnerClient(url, token)
+    return PartnerClient(url, token, timeout_s=timeout_s)
 
 
 @partner_app.command("request")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,15 +76,6 @@ def keygen(
     typer.echo(f"secret keys: {out} (never send it); public context: {out}.pub")
 
 
-def _client() -> PartnerClient:
-    from node.sdk.partner import PartnerClient
-
-    url, token = os.environ.get("NODE_API_URL"), os.environ.get("NODE_API_TOKEN")
-    if not url or not token:
-        raise fail("set NODE_API_URL and NODE_API_TOKEN (a token the node issued to you)")
-    return PartnerClient(url, token, timeout_s=300)
-
-
 def _keys(path: Path, scheme: str) -> ClientKeys:
     from node.he_query.params import Scheme
     from node.he_query.tenseal_backend import ClientKeys
@@ -110,9 +100,10 @@ def score(
 ) -> None:
     """Encrypt applicants' features here, have the node score them, decrypt the scores here. Values
     outside the model's published bounds are clipped first; scores are clipped to [0, 1]."""
+    from node.cli.contracts import _client
     from node.sdk.he_client import HeClient
 
-    client = _client()
+    client: PartnerClient = _client(timeout_s=300)
     try:
         with applicants.open(encoding="utf-8") as f:
             reader = csv.reader(f)
@@ -159,9 +150,11 @@ def aggregate(
     ),
     epsilon: float = typer.Option(..., "--epsilon", help="Privacy budget each hospital spends."),
 ) -> None:
-    """Cohort statistics from several hospitals, added under encryption; only the total is decrypted."""
-    from node.sdk.he_client import HeClient
-    from node.sdk.partner import PartnerClient
+    """Cohort statistics from several hospitals, added under encryption; only the total is decrypted
+    (the light client's ``hnode_partner.he``)."""
+    from hnode_partner import he
+
+    from node.sdk.partner import PartnerClient, node_errors
 
     nodes = []
     for spec in hospital:
@@ -172,15 +165,9 @@ def aggregate(
     hub = coordinator.split(",")
     if len(hub) != 2:
         raise fail("--coordinator takes URL,TOKEN")
-    he = HeClient(nodes[0][0])
-    result = he.aggregate(
-        _keys(counts_keys, "bfv-counts"),
-        _keys(sums_keys, "ckks-sums"),
-        nodes,
-        PartnerClient(hub[0], hub[1], timeout_s=300),
-        condition,
-        epsilon,
-    )
-    print_json(
-        {"hospitals": result.hospitals, "counts": result.counts, "sums": result.sums, "noise": result.noise}
-    )
+    with node_errors():
+        counts = he.HeKeys.load(counts_keys.read_bytes(), "bfv-counts")
+        sums = he.HeKeys.load(sums_keys.read_bytes(), "ckks-sums")
+        contributions = [he.contribution(n, ct, counts, sums, condition, epsilon) for n, ct in nodes]
+        result = he.combine(PartnerClient(hub[0], hub[1], timeout_s=300), counts, sums, contributions)
+    print_json(result.as_dict())

@@ -3,23 +3,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from node.cli.common import fail, print_json
+from node.cli.contracts import _client
 
 
 def _insurer() -> Any:
     from node.sdk.insurer import InsurerClient
-    from node.sdk.partner import PartnerClient
 
-    url, token = os.environ.get("NODE_API_URL"), os.environ.get("NODE_API_TOKEN")
-    if not url or not token:
-        raise fail("set NODE_API_URL and NODE_API_TOKEN (a token the node issued to you)")
-    return InsurerClient(PartnerClient(url, token, timeout_s=300))
+    return InsurerClient(_client(timeout_s=300))
 
 
 def psi(

@@ -102,13 +102,10 @@ def reconcile(
 
 # -- the insurer's side --------------------------------------------------------------------------
 def _insurer() -> Any:
+    from node.cli.contracts import _client
     from node.sdk.insurer import InsurerClient
-    from node.sdk.partner import PartnerClient
 
-    url, token = os.environ.get("NODE_API_URL"), os.environ.get("NODE_API_TOKEN")
-    if not url or not token:
-        raise fail("set NODE_API_URL and NODE_API_TOKEN (a token the node issued to you)")
-    return InsurerClient(PartnerClient(url, token))
+    return InsurerClient(_client())
 
 
 def _key(path: Path) -> Any:

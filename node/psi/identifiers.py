@@ -1,4 +1,5 @@
-"""The keys both sides of a PSI run hash: patient identifiers normalized the same way on both sides.
+"""The keys the hospital's side of a PSI run hashes: patient identifiers normalized as the partner's side
+(``hnode_partner.psi``, the light client) normalizes its members; a test keeps both equal.
 
 - Resident ID number (居民身份证号, GB 11643): 18 characters, spaces removed, full-width characters
   folded (NFKC), ``x`` upper-cased, birth date plausible and check digit verified. Key ``id:<number>``.
@@ -6,19 +7,15 @@
   birth date also accepted as ``YYYYMMDD`` or ``YYYY/MM/DD``). Key ``nb:<name>|<date>``. It matches
   only patients whose name and birth date the hospital holds exactly so; homonyms born the same day
   collide, which is why the ID number is the key of choice.
-
-Error messages name the line, never its content.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from datetime import date
 
 from node.anonymization.checksums import valid_id_card
-from node.errors import InvalidInput
 
 _DATE = re.compile(r"^(\d{4})[-/]?(\d{1,2})[-/]?(\d{1,2})$")
 _NAME = re.compile(r"^[^\d\s,，|]{2,30}$")
@@ -47,40 +44,6 @@ def name_key(name: str, born: object) -> str | None:
     n = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
     d = birth_date(born)
     return f"nb:{n}|{d}" if d and _NAME.match(n) else None
-
-
-def member_key(line: str) -> str | None:
-    """One member line -> its key; None if it is neither a valid ID number nor ``name,birth date``."""
-    s = unicodedata.normalize("NFKC", line).strip()
-    if "," in s:
-        name, _, born = s.partition(",")
-        return name_key(name, born)
-    rid = resident_id(s)
-    return f"id:{rid}" if rid else None
-
-
-def parse_members(lines: Iterable[str]) -> list[str]:
-    """Every non-empty line as a key; the first invalid line is named (by number) and nothing is kept."""
-    keys = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        key = member_key(line)
-        if key is None:
-            raise InvalidInput(
-                f"line {number}: not a valid resident ID number (GB 11643 check digit) nor 'name,YYYY-MM-DD'",
-                code="psi_member_invalid",
-            )
-        keys.append(key)
-    if not keys:
-        raise InvalidInput("the member list is empty", code="psi_member_invalid")
-    return keys
-
-
-def display(key: str) -> str:
-    """A key as the member file writes it (normalized)."""
-    kind, _, value = key.partition(":")
-    return value.replace("|", ",") if kind == "nb" else value
 
 
 def patient_keys(resident: object, name: object, born: object) -> list[str]:

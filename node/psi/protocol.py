@@ -1,4 +1,5 @@
-"""ECDH-PSI (P-256) of OpenMined's maintained library, both halves; this module is its only importer.
+"""ECDH-PSI (P-256) of OpenMined's maintained library, the hospital's half; this module is the node's only
+importer (the partner's half is the light client's ``hnode_partner.psi``).
 
 The client (the insurer) blinds its items with its own secret key; the server (the hospital) blinds the
 client's items again and sends its own items blinded with its key (the setup). The client learns the
@@ -40,33 +41,3 @@ def serve(items: Sequence[str], request: bytes, reveal: bool) -> tuple[bytes, by
     except RuntimeError:
         raise InvalidInput("the PSI request does not fit this contract", code="psi_request_invalid") from None
     return setup.SerializeToString(), response.SerializeToString()
-
-
-class PsiClient:
-    """The insurer's half; its key is fresh per run and never leaves the process."""
-
-    def __init__(self, reveal: bool) -> None:
-        self.reveal = reveal
-        self._client = psi.client.CreateWithNewKey(reveal)
-
-    def request(self, items: Sequence[str]) -> bytes:
-        data: bytes = self._client.CreateRequest(list(items)).SerializeToString()
-        return data
-
-    def _load(self, setup: bytes, response: bytes) -> tuple[object, object]:
-        s, r = psi.ServerSetup(), psi.Response()
-        try:
-            s.ParseFromString(setup)
-            r.ParseFromString(response)
-        except DecodeError:
-            raise InvalidInput("the node's PSI answer is not readable", code="psi_answer_invalid") from None
-        return s, r
-
-    def intersection(self, setup: bytes, response: bytes) -> list[int]:
-        """Indices (into the items sent) of those in the hospital's set."""
-        s, r = self._load(setup, response)
-        return sorted(int(i) for i in self._client.GetIntersection(s, r))
-
-    def intersection_size(self, setup: bytes, response: bytes) -> int:
-        s, r = self._load(setup, response)
-        return int(self._client.GetIntersectionSize(s, r))

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hnode_partner import he
 
 from node.errors import InvalidInput, NodeError
 from node.he_query.model import column_order
 from node.he_query.params import PARAMETERS, Scheme
 from node.he_query.tenseal_backend import ClientKeys
-from node.sdk.partner import PartnerClient
+from node.sdk.partner import PartnerClient, node_errors
 
 
 def _b64(blob: bytes) -> str:
@@ -35,14 +36,6 @@ class Scores:
 
     def __len__(self) -> int:
         return len(self.values)
-
-
-@dataclass
-class AggregateResult:
-    counts: dict[str, int]
-    sums: dict[str, float]
-    hospitals: list[str]
-    noise: list[dict[str, Any]]
 
 
 class HeClient:
@@ -170,37 +163,11 @@ class HeClient:
         coordinator: PartnerClient,
         condition: str,
         epsilon: float,
-    ) -> AggregateResult:
+    ) -> he.Aggregate:
         """Ask each hospital (client, contract id) for its encrypted contribution, have the coordinator
-        add them, and decrypt only the total."""
-        parts: list[dict[str, Any]] = []
-        for node, contract_id in hospitals:
-            body = {
-                "contract_id": contract_id,
-                "counts_session": self.session(counts_keys, node),
-                "sums_session": self.session(sums_keys, node),
-                "condition": condition,
-                "epsilon": epsilon,
-            }
-            parts.append(node._call("POST", "/v1/he/aggregate", json=body))
-        totals = {}
-        for keys, field in ((counts_keys, "counts"), (sums_keys, "sums")):
-            out = coordinator._call(
-                "POST",
-                "/v1/he/combine",
-                json={
-                    "session": self.session(keys, coordinator),
-                    "scheme": keys.scheme.value,
-                    "parts": [p[field] for p in parts],
-                },
-            )
-            totals[field] = base64.b64decode(out["total"])
-        names_c, names_s = parts[0]["count_names"], parts[0]["sum_names"]
-        counts = counts_keys.decrypt_counts(totals["counts"])[: len(names_c)]
-        sums = sums_keys.decrypt(totals["sums"])[: len(names_s)]
-        return AggregateResult(
-            dict(zip(names_c, counts, strict=True)),
-            dict(zip(names_s, sums, strict=True)),
-            [p["hospital"] for p in parts],
-            [p["noise"] for p in parts],
-        )
+        add them, and decrypt only the total (the light client's ``hnode_partner.he``)."""
+        with node_errors():
+            counts = he.HeKeys.load(counts_keys.secret_blob(), counts_keys.scheme.value)
+            sums = he.HeKeys.load(sums_keys.secret_blob(), sums_keys.scheme.value)
+            parts = [he.contribution(node, ct, counts, sums, condition, epsilon) for node, ct in hospitals]
+            return he.combine(coordinator, counts, sums, parts)

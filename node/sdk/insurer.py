@@ -1,23 +1,22 @@
 """The insurer's side of PSI and aggregate queries, over a node's API (a ``PartnerClient``).
 
-PSI: member identifiers are normalized and checked here (an invalid line is named and nothing is
-sent), the list's size is checked against the contract before any cryptography, the members are
-blinded with a fresh key that never leaves this process, and the node's answer is unblinded here.
+PSI and queries are the light client's (``hnode_partner.psi``, ``hnode_partner.queries``): member
+identifiers are normalized and checked here (an invalid line is named and nothing is sent), the list's
+size is checked against the contract before any cryptography, the members are blinded with a fresh key
+that never leaves this process, and the node's answer is unblinded here.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from hnode_partner import psi, queries
+
 from node.crypto.sm import PrivateKey
-from node.errors import PolicyDenied
-from node.psi.identifiers import display, parse_members
-from node.psi.protocol import PsiClient
-from node.sdk.partner import PartnerClient
+from node.sdk.partner import PartnerClient, node_errors
 from node.settlement.claim import claim_response
 from node.settlement.sealing import open_claim, sign_response
 
@@ -32,30 +31,9 @@ class InsurerClient:
 
     def psi(self, contract_id: str, lines: Iterable[str]) -> dict[str, Any]:
         """``{"members": N, "matched": [...]}``, or ``{"members": N, "matched_count": k}`` under a
-        count-only contract."""
-        keys = parse_members(lines)
-        terms = self.psi_terms(contract_id)
-        if len(keys) > terms["max_members"]:
-            raise PolicyDenied(
-                f"the list has {len(keys)} members; this contract allows at most {terms['max_members']}",
-                code="psi_list_too_large",
-            )
-        if len(keys) < terms["min_members"]:
-            raise PolicyDenied(
-                f"the list has {len(keys)} members; this contract needs at least {terms['min_members']}",
-                code="psi_list_too_small",
-            )
-        reveal = terms["reveal"] == "members"
-        client = PsiClient(reveal)
-        request = base64.b64encode(client.request(keys)).decode()
-        names = any(k.startswith("nb:") for k in keys)  # tells the node only whether fallback keys are used
-        body = {"request": request, "name_keys": names}
-        answer = self._node._call("POST", f"/v1/psi/{contract_id}", json=body)
-        setup, response = base64.b64decode(answer["setup"]), base64.b64decode(answer["response"])
-        if not reveal:
-            return {"members": len(keys), "matched_count": client.intersection_size(setup, response)}
-        matched = [display(keys[i]) for i in client.intersection(setup, response)]
-        return {"members": len(keys), "matched": matched}
+        count-only contract (the light client's ``hnode_partner.psi``)."""
+        with node_errors():
+            return psi.run(self._node, contract_id, psi.parse_members(lines))
 
     def query_offer(self, contract_id: str) -> dict[str, Any]:
         out: dict[str, Any] = self._node._call("GET", f"/v1/queries/{contract_id}")
@@ -69,9 +47,7 @@ class InsurerClient:
         where: Sequence[str] = (),
         epsilon: float = 0.5,
     ) -> dict[str, Any]:
-        body = {"measures": list(measures), "by": list(by), "where": list(where), "epsilon": epsilon}
-        out: dict[str, Any] = self._node._call("POST", f"/v1/queries/{contract_id}", json=body)
-        return out
+        return queries.query(self._node, contract_id, measures, by, where, epsilon)
 
     # -- one-stop settlement ---------------------------------------------------------------------
     def pull_claims(

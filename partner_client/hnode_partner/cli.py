@@ -168,9 +168,12 @@ def _at_each(a: argparse.Namespace, mode: str, work: Callable[[Hospital, Holding
 
 def cmd_query(a: argparse.Namespace) -> Any:
     """A DP aggregate query at every hospital of the partner's aggregate_query contracts."""
-    body = {"measures": a.measure, "by": a.by, "where": a.where, "epsilon": a.epsilon}
+    from hnode_partner.queries import query
+
     return _at_each(
-        a, "aggregate_query", lambda node, h: node.call("POST", f"/v1/queries/{h.contract_id}", json=body)
+        a,
+        "aggregate_query",
+        lambda node, h: query(node, h.contract_id, a.measure, a.by, a.where, a.epsilon),
     )
 
 

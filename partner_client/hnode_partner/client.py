@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -35,6 +35,13 @@ def _json(r: httpx.Response) -> Any:
             code, detail = str(r.status_code), r.text[:200]
         raise PartnerError(f"{r.request.method} {r.request.url.path}: {r.status_code} {detail}", code)
     return r.json()
+
+
+class NodeCaller(Protocol):
+    """A hospital node's own API (``/v1/...``) under the partner's credential: a ``Hospital`` signed in
+    with the partner's key, or a ``node_api.PartnerClient`` holding a token the node issued."""
+
+    def call(self, method: str, path: str, **kw: Any) -> Any: ...
 
 
 class Region:

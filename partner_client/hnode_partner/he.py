@@ -11,7 +11,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from hnode_partner.client import Hospital, PartnerError
+from hnode_partner.client import NodeCaller, PartnerError
 
 # scheme -> (poly modulus degree, coefficient modulus bit sizes, CKKS scale bits, BFV plain modulus)
 PARAMETERS: dict[str, tuple[int, tuple[int, ...], int, int]] = {
@@ -94,7 +94,7 @@ class Aggregate:
         return {"hospitals": self.hospitals, "counts": self.counts, "sums": self.sums, "noise": self.noise}
 
 
-def session(node: Hospital, keys: HeKeys) -> str:
+def session(node: NodeCaller, keys: HeKeys) -> str:
     """Register the public context at a node (never the secret key); returns its session id."""
     out = node.call(
         "POST",
@@ -106,7 +106,7 @@ def session(node: Hospital, keys: HeKeys) -> str:
 
 
 def contribution(
-    node: Hospital, contract_id: str, counts: HeKeys, sums: HeKeys, condition: str, epsilon: float
+    node: NodeCaller, contract_id: str, counts: HeKeys, sums: HeKeys, condition: str, epsilon: float
 ) -> dict[str, Any]:
     """One hospital's encrypted cohort statistics under its he_query contract (one metered use)."""
     body = {
@@ -119,7 +119,7 @@ def contribution(
     return dict(node.call("POST", "/v1/he/aggregate", json=body))
 
 
-def combine(coordinator: Hospital, counts: HeKeys, sums: HeKeys, parts: list[dict[str, Any]]) -> Aggregate:
+def combine(coordinator: NodeCaller, counts: HeKeys, sums: HeKeys, parts: list[dict[str, Any]]) -> Aggregate:
     """The coordinator adds the hospitals' ciphertexts; only the totals are decrypted, here."""
     if not parts:
         raise PartnerError("no hospital contributed", "no_hospitals")

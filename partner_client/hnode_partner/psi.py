@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from hnode_partner.client import Hospital, PartnerError
+from hnode_partner.client import NodeCaller, PartnerError
 
 _ID18 = re.compile(r"^\d{6}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -84,16 +84,20 @@ def _display(key: str) -> str:
     return value.replace("|", ",") if kind == "nb" else value
 
 
-def run(node: Hospital, contract_id: str, keys: list[str]) -> dict[str, Any]:
+def run(node: NodeCaller, contract_id: str, keys: list[str]) -> dict[str, Any]:
     """One metered run under a psi contract: ``{"members": N, "matched": [...]}``, or
     ``{"members": N, "matched_count": k}`` when the contract reveals the count only."""
     psi = _psi()
     terms = node.call("GET", f"/v1/psi/{contract_id}")
-    low, high = terms["min_members"], terms["max_members"]
-    if not low <= len(keys) <= high:
+    if len(keys) > terms["max_members"]:
         raise PartnerError(
-            f"the list has {len(keys)} members; this contract takes {low} to {high}",
-            "psi_list_size",
+            f"the list has {len(keys)} members; this contract allows at most {terms['max_members']}",
+            "psi_list_too_large",
+        )
+    if len(keys) < terms["min_members"]:
+        raise PartnerError(
+            f"the list has {len(keys)} members; this contract needs at least {terms['min_members']}",
+            "psi_list_too_small",
         )
     reveal = terms["reveal"] == "members"
     client = psi.client.CreateWithNewKey(reveal)

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from node.api.app import create_app
 from node.contracts.model import DAY_US
 from node.errors import Conflict, InvalidInput, NotFound, PolicyDenied
-from node.psi.protocol import PsiClient
 from node.sdk.insurer import InsurerClient
 from node.sdk.partner import PartnerClient
 from tests.conftest import make_container
@@ -30,6 +29,11 @@ def iw(db_url: str, tmp_path: Path) -> Iterator[InsurerWorld]:
     c = make_container(db_url, tmp_path / "node")
     yield build_insurer_world(build_world(c, tmp_path / "samples"), tmp_path / "samples")
     c.close()
+
+
+def _request(reveal: bool, items: list[str]) -> bytes:
+    """A raw PSI request, as any client could send it (the light client's checks bypassed)."""
+    return bytes(psi_lib.client.CreateWithNewKey(reveal).CreateRequest(items).SerializeToString())
 
 
 def _insurer(iw: InsurerWorld) -> tuple[InsurerClient, TestClient]:
@@ -184,14 +188,14 @@ def test_count_only_contract_and_list_limits(iw: InsurerWorld) -> None:
     assert terms["reveal"] == "count" and terms["max_members"] == 60
 
     auth = {"Authorization": f"Bearer {iw.w.c.identity.issue_token('cli:t', iw.w.insurer.id).secret}"}
-    asks_members = base64.b64encode(PsiClient(reveal=True).request([f"id:{x}" for x in ids[:30]])).decode()
+    asks_members = base64.b64encode(_request(True, [f"id:{x}" for x in ids[:30]])).decode()
     r = http.post(f"/v1/psi/{ct}", json={"request": asks_members}, headers=auth)
     assert r.status_code == 403 and r.json()["code"] == "psi_count_only"
 
     with pytest.raises(PolicyDenied) as big:  # the SDK refuses before any cryptography
         ins.psi(ct, ids[:61])
     assert big.value.code == "psi_list_too_large"
-    too_many = base64.b64encode(PsiClient(reveal=False).request([f"id:{x}" for x in ids[:61]])).decode()
+    too_many = base64.b64encode(_request(False, [f"id:{x}" for x in ids[:61]])).decode()
     r = http.post(f"/v1/psi/{ct}", json={"request": too_many}, headers=auth)
     assert r.status_code == 403 and r.json()["code"] == "psi_list_too_large"
     assert len(iw.w.c.contracts.usage_of(iw.w.insurer, ct)) == 1  # refusals meter nothing
@@ -201,7 +205,7 @@ def test_count_only_contract_and_list_limits(iw: InsurerWorld) -> None:
     with pytest.raises(PolicyDenied) as small:  # a list below the product's min_members (20)
         ins.psi(ct, ids[:5])
     assert small.value.code == "psi_list_too_small"
-    few = base64.b64encode(PsiClient(reveal=False).request([f"id:{x}" for x in ids[:5]])).decode()
+    few = base64.b64encode(_request(False, [f"id:{x}" for x in ids[:5]])).decode()
     r = http.post(f"/v1/psi/{ct}", json={"request": few}, headers=auth)
     assert r.status_code == 403 and r.json()["code"] == "psi_list_too_small"
     r = http.post(f"/v1/psi/{ct}", json={"request": "bm90IGEgcmVxdWVzdA=="}, headers=auth)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from node.api.app import create_app
 from node.he_query.params import PARAMETERS, Scheme
 from node.identity.model import Principal
-from node.psi.identifiers import member_key
+from node.psi.identifiers import patient_keys
 from region.api import create_region_app
 from region.service import RegionService
 from region.store import open_engine
@@ -103,6 +103,12 @@ def test_the_hospitals_of_a_work_are_finalized_contracts_for_products_the_region
     assert none.value.code == "no_hospitals"
 
 
+def _node_keys(line: str) -> list[str]:
+    """The key the node makes of a patient with this ID number, or this name and birth date."""
+    name, comma, born = line.partition(",")
+    return patient_keys(None, name, born) if comma else patient_keys(line, None, None)
+
+
 def test_queries_psi_and_he_aggregates_through_the_light_client(world: World, tmp_path: Path) -> None:
     w = world
     iw = build_insurer_world(w, tmp_path / "samples")
@@ -114,7 +120,7 @@ def test_queries_psi_and_he_aggregates_through_the_light_client(world: World, tm
 
     ids = iw.patients.id_card.tolist()
     lines = [*ids[:30], "11010519491231002X", "  440524188001010014 ", "张 三,1990/1/2"]
-    assert [ppsi.member_key(x) for x in lines] == [member_key(x) for x in lines]  # keys as the node makes
+    assert [[ppsi.member_key(x)] for x in lines] == [_node_keys(x) for x in lines]  # keys as the node makes
     ct = iw.contract("psi-count", "psi", "claims_verification")
     assert ppsi.run(insurer, ct, ppsi.parse_members(lines)) == {"members": 33, "matched_count": 30}
     with pytest.raises(PartnerError) as bad:

@@ -4,13 +4,18 @@ birth date fallback, and errors that name the line but never its content."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from node.asset_registry.model import MODES_BY_LEVEL, AccessMode
-from node.errors import InvalidInput
-from node.psi.identifiers import display, member_key, parse_members, patient_keys, resident_id
+from node.psi.identifiers import patient_keys, resident_id
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "partner_client"))
+from hnode_partner.client import PartnerError
+from hnode_partner.psi import _display as display
+from hnode_partner.psi import member_key, parse_members
 
 # GB 11643-1999's own example (check digit X) and a hand-computed one ending in a digit
 ID_X = "11010519491231002X"
@@ -28,21 +33,25 @@ def test_resident_ids_are_normalized_and_check_digit_verified() -> None:
 
 
 def test_member_lines_become_keys_with_a_name_and_birth_date_fallback() -> None:
+    """The partner's side (the light client) makes the keys the node makes of its patients."""
     assert member_key(ID_X.lower()) == f"id:{ID_X}"
     assert member_key("张 三, 1949-12-31") == "nb:张三|1949-12-31"
     assert member_key("张三,19491231") == member_key("张三，1949/12/31") == "nb:张三|1949-12-31"
     assert member_key("张三,1949-02-30") is None
     assert member_key("12345,1949-12-31") is None
     assert display("nb:张三|1949-12-31") == "张三,1949-12-31" and display(f"id:{ID_X}") == ID_X
+    assert [member_key(ID_X.lower()), member_key("张 三, 1949-12-31")] == patient_keys(
+        ID_X, "张 三", " 1949-12-31"
+    )
 
 
 def test_the_first_invalid_line_is_named_and_nothing_is_kept() -> None:
     secret = "110105194912310021"
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(PartnerError) as exc:
         parse_members([ID_X, "", "王五,1980-01-01", secret])
     assert exc.value.code == "psi_member_invalid"
-    assert "line 4" in exc.value.message and secret not in exc.value.message
-    with pytest.raises(InvalidInput):
+    assert "line 4" in str(exc.value) and secret not in str(exc.value)
+    with pytest.raises(PartnerError):
         parse_members(["", "  "])
     assert parse_members([ID_X, "", ID_DIGIT]) == [f"id:{ID_X}", f"id:{ID_DIGIT}"]
 
