@@ -65,6 +65,7 @@ const en = {
     'This node has no regional registry configured (NODE_REGION_URL and NODE_REGION_TOKEN): no regional map',
   区域登记处: 'Regional registry', 区域内暂无医院: 'No hospital in the region yet', 机构代码: 'Institution code',
   生效合约: 'Contracts in force', 失联: 'Stale', 在线: 'Online',
+  显示资产: 'Assets shown', '显示合约（最近）': 'Contracts shown (most recent)',
 }
 
 export function t(key) {

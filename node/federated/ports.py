@@ -15,7 +15,15 @@ class TrainingJobRepository(Protocol):
 
     def save(self, job: TrainingJob) -> None: ...
 
-    def query(self, partner_id: str | None = None, active_only: bool = False) -> list[TrainingJob]: ...
+    def query(
+        self,
+        partner_id: str | None = None,
+        active_only: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[TrainingJob]: ...
+
+    def count(self, partner_id: str | None = None) -> int: ...
 
     def add_round(self, record: RoundRecord) -> None: ...
 

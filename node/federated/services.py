@@ -174,6 +174,12 @@ class FlJobService:
         with self._uow() as uow:
             return uow.fl.query(partner_id=viewer.id if viewer.kind == "partner" else None)
 
+    def page(self, viewer: Principal, offset: int, limit: int) -> tuple[list[TrainingJob], int]:
+        """One page of the jobs ``viewer`` may see, newest first, and how many there are."""
+        partner = viewer.id if viewer.kind == "partner" else None
+        with self._uow() as uow:
+            return uow.fl.query(partner_id=partner, offset=offset, limit=limit), uow.fl.count(partner)
+
     def rounds(self, viewer: Principal, job_id: str) -> list[RoundRecord]:
         self.get(viewer, job_id)
         with self._uow() as uow:

@@ -84,6 +84,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/console/assets"): {"admin", "data_officer"},
     ("GET", "/v1/console/imports"): {"admin", "data_officer"},
     ("GET", "/v1/console/he-queries"): {"admin", "data_officer"},
+    ("GET", "/v1/console/fl-jobs"): {"admin", "data_officer"},
     ("GET", "/v1/console/audit"): {"admin", "data_officer"},
     ("GET", "/v1/console/map"): {"admin", "data_officer"},
     ("GET", "/v1/console/claims"): {"admin", "data_officer"},

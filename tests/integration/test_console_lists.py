@@ -183,3 +183,28 @@ def test_the_region_map_says_when_the_node_has_no_region_and_503_when_it_cannot_
     r = http.get("/v1/console/region-map", headers=officer)
     assert r.status_code == 503 and r.json()["code"] == "region_unreachable", r.text
     assert "hrt_reader" not in r.text
+
+
+def test_fl_jobs_are_paged_newest_first_and_the_map_says_what_it_draws(w: World) -> None:
+    here = w.c.settings.name
+    terms = w.terms("federated_training", "drug_research", max_uses=5, epsilon=3.0)
+    ct = w.active(w.researcher, w.researcher_key, "aggregate_fl", terms).id
+    hospitals = {
+        here: {"contract_id": ct},
+        "hospital-b": {"contract_id": "ct_b"},
+        "hospital-c": {"contract_id": "ct_c"},
+    }
+    made = [
+        w.c.fl_jobs.create(w.researcher, {"hospitals": hospitals, "rounds": 2 + i, "local_epochs": 1}).id
+        for i in range(3)
+    ]
+    http = TestClient(create_app(w.c))
+    officer = _auth(w, w.officer.id)
+    page = _get(http, "/v1/console/fl-jobs?limit=2", officer)
+    assert page.keys() == PAGE_KEYS and page["total"] == 3
+    assert [j["id"] for j in page["items"]] == made[::-1][:2]
+    assert [j["id"] for j in _get(http, "/v1/console/fl-jobs?offset=2&limit=2", officer)["items"]] == made[:1]
+    assert http.get("/v1/console/fl-jobs", headers=_auth(w, w.researcher.id)).status_code == 403
+    drawn = http.get("/v1/console/map", headers=officer).json()
+    assets = [n for n in drawn["nodes"] if n["kind"] == "asset"]
+    assert drawn["assets_shown"] == len(assets) == drawn["assets_total"] == len(w.c.assets.search())

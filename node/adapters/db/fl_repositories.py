@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Select, func, insert, select, update
 
 from node.adapters.db import tables as t
 from node.federated.jobs import JobState, RegisteredModel, RoundRecord, TrainingJob
@@ -68,13 +68,20 @@ class SqlTrainingJobRepository:
     def save(self, job: TrainingJob) -> None:
         self._c.execute(update(t.fl_jobs).where(t.fl_jobs.c.id == job.id).values(**_row(job)))
 
-    def query(self, partner_id: str | None = None, active_only: bool = False) -> list[TrainingJob]:
+    def query(
+        self,
+        partner_id: str | None = None,
+        active_only: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[TrainingJob]:
         q = select(t.fl_jobs).order_by(t.fl_jobs.c.created_at_us.desc(), t.fl_jobs.c.id)
-        if partner_id is not None:
-            q = q.where(t.fl_jobs.c.partner_id == partner_id)
-        if active_only:
-            q = q.where(t.fl_jobs.c.state.in_(_ACTIVE))
+        q = _where(q, partner_id, active_only).offset(offset).limit(limit)
         return [_job(r) for r in self._c.execute(q)]
+
+    def count(self, partner_id: str | None = None) -> int:
+        q = _where(select(func.count()).select_from(t.fl_jobs), partner_id, False)
+        return int(self._c.execute(q).scalar_one())
 
     def add_round(self, record: RoundRecord) -> None:
         self._c.execute(insert(t.fl_rounds).values(**record.__dict__))
@@ -96,3 +103,11 @@ class SqlTrainingJobRepository:
         if partner_id is not None:
             q = q.where(t.fl_models.c.partner_id == partner_id)
         return [_model(r) for r in self._c.execute(q)]
+
+
+def _where(q: Select[Any], partner_id: str | None, active_only: bool) -> Select[Any]:
+    if partner_id is not None:
+        q = q.where(t.fl_jobs.c.partner_id == partner_id)
+    if active_only:
+        q = q.where(t.fl_jobs.c.state.in_(_ACTIVE))
+    return q

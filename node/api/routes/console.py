@@ -5,6 +5,7 @@ signed-in person."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import OrderedDict
 from dataclasses import asdict
@@ -24,7 +25,7 @@ from node.bootstrap import Container
 from node.contracts.model import Contract, State, contract_view
 from node.contracts.ports import ContractFilter
 from node.contracts.services import principal_view
-from node.errors import InvalidInput
+from node.errors import InvalidInput, NotFound
 from node.identity.challenge import ChallengeLogin
 from node.identity.model import Principal, Role
 from node.identity.services import token_hash
@@ -111,6 +112,8 @@ class DataMapOut(BaseModel):
     nodes: list[MapNode]
     links: list[MapLink]
     level_colours: dict[int, str] = Field(description="display colour of each level")
+    assets_shown: int = Field(description="assets drawn: the first MAP_ASSETS and every product's own")
+    assets_total: int
     contracts_shown: int
     contracts_total: int
 
@@ -377,6 +380,18 @@ def he_queries(
     return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
+@router.get("/fl-jobs", response_model=Page)
+def fl_jobs(
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(20, ge=1, le=200),
+    me: Principal = Depends(require("console.fl", *OPERATORS)),
+    c: Container = Depends(container),
+) -> Page:
+    """Federated training jobs, newest first, paged in the database."""
+    found, total = c.fl_jobs.page(me, offset, limit)
+    return Page(items=[j.view() for j in found], total=total, offset=offset, limit=limit)
+
+
 @router.get("/audit", response_model=AuditPage)
 def audit(
     before_seq: int | None = Query(None, ge=1, le=SEQ_MAX),
@@ -399,6 +414,7 @@ def audit(
 
 
 MAP_CONTRACTS = 200  # the most recent ones: a map of thousands of contracts would show nothing
+MAP_ASSETS = 300  # likewise for assets (in registration order), besides those the products publish
 LEVEL_COLOURS = {1: "#67c23a", 2: "#95d475", 3: "#e6a23c", 4: "#f56c6c", 5: "#a8071a"}
 
 
@@ -415,8 +431,14 @@ def data_map(
         nodes.setdefault(key, {"id": key, "name": name, "kind": kind, "level": level})
         return key
 
+    people, products = _names(c)
+    page, assets_total = c.assets.page(AssetFilter(), 0, MAP_ASSETS)
+    shown = {a.id: a for a in page}
+    for aid in sorted({a for p in products.values() for a in p.asset_ids} - shown.keys()):
+        with contextlib.suppress(NotFound):  # a product's assets are drawn even beyond the cap
+            shown[aid] = c.assets.get(aid)
     asset_level: dict[str, int] = {}
-    for a in c.assets.search():
+    for a in shown.values():
         asset_level[a.id] = a.grade.level
         aid = node(a.id, a.name, "asset", a.grade.level)
         links.append(
@@ -424,7 +446,6 @@ def data_map(
         )
         system = a.source_system.value
         links.append({"source": node("sys:" + system, system, "source_system"), "target": aid})
-    people, products = _names(c)
     for p in products.values():
         level = max((asset_level.get(a, 1) for a in p.asset_ids), default=1)
         node(p.id, p.name, "product", level)
@@ -442,6 +463,8 @@ def data_map(
         "nodes": list(nodes.values()),
         "links": links,
         "level_colours": LEVEL_COLOURS,
+        "assets_shown": len(shown),
+        "assets_total": assets_total,
         "contracts_shown": len(recent),
         "contracts_total": total,
     }
