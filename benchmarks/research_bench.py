@@ -31,7 +31,11 @@ IDENTIFIERS = {"patients": ["name", "id_card", "phone", "address", "mrn"]}
 
 
 def main() -> None:
-    out = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory(prefix="research-bench-") as tmp:  # 2-2.6 GB at 100,000 patients
+        run(Path(tmp))
+
+
+def run(out: Path) -> None:
     start = time.perf_counter()
     write_sample_files(out, N, seed=3)
     generate_s = time.perf_counter() - start
