@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 from pathlib import Path
-
-import httpx
 
 from node.crypto.keyfile import write_key
 from tests.chain_support import free_port
 from tests.conftest import make_container, node_env
 from tests.contract_world import build_world
-from tests.integration.test_cli import HNODE, run
+from tests.integration.test_cli import run
+from tests.processes import hnode_process
 
 
 def test_officer_commands_verify_and_prove(tmp_path: Path) -> None:
@@ -93,20 +89,7 @@ def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
     terms = w.terms("aggregate_query", "actuarial_statistics", max_uses=1)
     (tmp_path / "terms.json").write_text(json.dumps(terms))
 
-    server_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")} | env
-    server = subprocess.Popen(
-        [HNODE, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode serve did not start"
-            time.sleep(0.2)
+    with hnode_process("serve", env=env, health_port=port):
         partner = {"NODE_API_URL": f"http://127.0.0.1:{port}", "NODE_API_TOKEN": token}
         assert run("partner", "ls", env=partner).stdout.strip() == "[]"
         req = run(
@@ -137,6 +120,3 @@ def test_partner_commands_against_a_served_node(tmp_path: Path) -> None:
         assert usage["uses_left"] == 1 and usage["records"] == []
         unset = run("partner", "ls")
         assert unset.returncode == 2 and "NODE_API_URL" in unset.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -8,14 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import httpx
 
 from tests.chain_support import free_port
 from tests.conftest import PASSPHRASE, make_container, node_env
 from tests.contract_world import build_world
+from tests.processes import hnode_process
 
 HNODE = str(Path(sys.executable).parent / "hnode")
 PARTNER_CLIENT = Path(__file__).resolve().parents[2] / "partner_client"
@@ -40,25 +38,9 @@ def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> No
     reader = _run("region", "token", "--role", "reader", env=region_env)
     assert reader.returncode == 0, reader.stderr
     port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "REGION_"))}
-    server = subprocess.Popen(
-        [HNODE, "region", "serve", "--port", str(port)],
-        env=clean | region_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hnode region serve did not start"
-            time.sleep(0.2)
-
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NODE_", "REGION_"))}
+    with hnode_process("region", "serve", "--port", str(port), env=region_env, health_port=port):
         db = f"sqlite:///{tmp_path / 'node' / 'node.db'}"
         node = node_env(tmp_path / "node", db)
         assert _run("migrate", env=node).returncode == 0
@@ -119,6 +101,3 @@ def test_region_serve_join_push_approve_and_partner_search(tmp_path: Path) -> No
         verified = _run("region", "audit-verify", "--json", env=region_env)
         assert verified.returncode == 0, verified.stderr
         assert json.loads(verified.stdout)["ok"] is True and json.loads(verified.stdout)["entries"] >= 5
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
