@@ -14,6 +14,8 @@ from node.contracts.model import DAY_US, Contract
 from node.crypto.sm import PrivateKey
 from node.identity.model import Principal
 
+SETTLEMENT = Path(__file__).parent / "fixtures" / "settlement"
+
 
 @dataclass
 class World:
@@ -53,6 +55,19 @@ class World:
         report = self.c.anchoring.deliver()
         assert not report.failed, report
         return self.c.contracts.get(self.officer, c.id)
+
+    def settlement_contract(self) -> str:
+        """The insurer's ACTIVE one-stop settlement contract on a product of the settlement fixtures
+        (``products["settlement"]``); returns its id."""
+        imported = self.c.assets.import_source("cli:t", open_source("csv", str(SETTLEMENT))).assets
+        template = {"purposes": ["claims_verification"], "consent_required": True, "claim_fields": ["item"]}
+        p = self.c.products.create(
+            self.officer.id, "一站式结算", [a.id for a in imported], "settlement", ["insurer"], template
+        )
+        self.c.products.set_status(self.officer.id, p.id, ProductStatus.PUBLISHED)
+        self.products["settlement"] = p.id
+        terms = self.terms("settlement", "claims_verification", epsilon=0.0, k=0, max_uses=50)
+        return self.active(self.insurer, self.insurer_key, "settlement", terms).id
 
 
 def build_world(

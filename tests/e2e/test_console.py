@@ -37,7 +37,6 @@ from tests.processes import hnode_process, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "e2e"
-SETTLEMENT = ROOT / "tests" / "fixtures" / "settlement"
 REGION_CODE = "500000-E2E"
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
@@ -107,15 +106,7 @@ def region_registry(tmp: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
 
 def settle_one_of_two_claims(c: Container, w: World) -> list[str]:
     """Today's one-stop settlement: two claims under an insurer's contract, the first answered (80 %)."""
-    imported = c.assets.import_source("cli:t", open_source("csv", str(SETTLEMENT))).assets
-    template = {"purposes": ["claims_verification"], "consent_required": True, "claim_fields": ["item"]}
-    p = c.products.create(
-        w.officer.id, "一站式结算", [a.id for a in imported], "settlement", ["insurer"], template
-    )
-    c.products.set_status(w.officer.id, p.id, ProductStatus.PUBLISHED)
-    w.products["settlement"] = p.id
-    terms = w.terms("settlement", "claims_verification", epsilon=0.0, k=0, max_uses=50)
-    ct = w.active(w.insurer, w.insurer_key, "settlement", terms).id
+    ct = w.settlement_contract()
     now = c.clock.now_us()
     for i, pid in enumerate(("st-p1", "st-p2")):
         c.consents.grant(

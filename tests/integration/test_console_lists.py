@@ -14,7 +14,6 @@ from pydantic import SecretStr
 
 from connectors.registry import open_source
 from node.api.app import create_app
-from node.asset_registry.model import ProductStatus
 from node.contracts.enforcement import UsageRequest
 from node.contracts.model import DAY_US
 from tests.chain_support import free_port
@@ -115,15 +114,7 @@ def test_he_queries_are_paged_newest_first(w: World) -> None:
 
 def test_claims_and_consents_are_paged_with_names(w: World) -> None:
     c = w.c
-    imported = c.assets.import_source("cli:t", open_source("csv", str(SETTLEMENT))).assets
-    template = {"purposes": ["claims_verification"], "consent_required": True, "claim_fields": ["item"]}
-    p = c.products.create(
-        w.officer.id, "一站式结算", [a.id for a in imported], "settlement", ["insurer"], template
-    )
-    c.products.set_status(w.officer.id, p.id, ProductStatus.PUBLISHED)
-    w.products["settlement"] = p.id
-    terms = w.terms("settlement", "claims_verification", epsilon=0.0, k=0, max_uses=50)
-    ct = w.active(w.insurer, w.insurer_key, "settlement", terms).id
+    ct = w.settlement_contract()
     now = c.clock.now_us()
     consents = [
         c.consents.grant(
