@@ -88,6 +88,15 @@ class ImportResult:
     alerts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # asset id -> broken rules
 
 
+@dataclass
+class _ImportTexts:
+    """One import's free-text de-identifier (its own pseudonym key, drawn when first needed) and the
+    texts it has de-identified."""
+
+    notes: TextDeidentifier | None = None
+    done: dict[str, str] = field(default_factory=dict)
+
+
 def _outcome(source: DataSource) -> tuple[list[Any], dict[str, int], int | None]:
     """What a connector reports beside its batches: rejected records, unmapped types, records read."""
     return (
@@ -113,7 +122,7 @@ class AssetService:
         self._store = store
         self._detector = detector
         self._deidentifier = deidentifier or NoteDeidentifier
-        self._notes: TextDeidentifier | None = None
+        self._recognizers: TextDeidentifier | None = None  # loaded once; each import draws its own key
 
     def import_source(
         self,
@@ -145,17 +154,20 @@ class AssetService:
             raise
 
     def _free_text(
-        self, source: DataSource, table: str, batch: Any, options: ImportOptions, done: dict[str, str]
+        self, source: DataSource, table: str, batch: Any, options: ImportOptions, texts: _ImportTexts
     ) -> Any:
-        """``batch`` with its free-text columns de-identified. ``done`` holds this import's texts already
-        de-identified (results, comments and statuses repeat; the result is the same within an import)."""
+        """``batch`` with its free-text columns de-identified by this import's de-identifier. ``texts``
+        holds this import's texts already de-identified (results, comments and statuses repeat; the
+        result is the same within an import)."""
         columns = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
         if not columns or options.keep_raw_text:
             return batch
-        if self._notes is None:
-            self._notes = self._deidentifier()
+        if texts.notes is None:
+            if self._recognizers is None:
+                self._recognizers = self._deidentifier()
+            texts.notes = self._recognizers.for_import()
         batch = batch.copy()
-        notes = self._notes
+        notes, done = texts.notes, texts.done
         for c in columns:
             out = []
             for v in batch[c]:
@@ -184,10 +196,10 @@ class AssetService:
         refs: dict[str, str] = {}
         rows = 0
         now = pd.Timestamp(self._clock.now_us(), unit="us", tz="UTC")
-        deidentified: dict[str, str] = {}
+        texts = _ImportTexts()
         try:
             for table, batch in source.batches():
-                batch = self._free_text(source, table, batch, options, deidentified)
+                batch = self._free_text(source, table, batch, options, texts)
                 if table not in writers:
                     writers[table] = self._store.writer()
                     profilers[table] = TableProfiler(grading.classify)
