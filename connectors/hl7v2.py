@@ -10,8 +10,11 @@ ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables
   code) in ``text`` and NTE comments in ``comments``, both de-identified by the registry before they are
   stored (``FREE_TEXT``);
 - DFT^P03: ``charges``, one row per FT1 (itemized charges for insurer settlement).
-Other message types are counted in ``unmapped``. A bad message is rejected (the whole import fails) or
-quarantined, as ``on_error`` says; errors name the file, line and message control id, never a value.
+Every table carries ``patient_id``, the patient's key as the rest of the node reads it (HE cohorts,
+federated features, extracts, consent): the medical record number of PID-3, as FHIR tables carry the
+Patient's id; ``mrn`` stays beside it. Other message types are counted in ``unmapped``. A bad message
+is rejected (the whole import fails) or quarantined, as ``on_error`` says; errors name the file, line
+and message control id, never a value.
 """
 
 from __future__ import annotations
@@ -59,25 +62,63 @@ FREE_TEXT = {"observations": ("text", "comments"), "orders": ("comments",)}
 
 COLUMNS = {
     "patients": [
-        *("mrn", "id_card", "name", "birth_date", "sex", "address", "city", "district_code", "phone"),
+        *(
+            "patient_id",
+            "mrn",
+            "id_card",
+            "name",
+            "birth_date",
+            "sex",
+            "address",
+            "city",
+            "district_code",
+            "phone",
+        ),
         *("event", "message_time"),
     ],
     "encounters": [
-        *("visit_number", "mrn", "class", "department", "event", "admitted", "discharged"),
+        *("visit_number", "patient_id", "mrn", "class", "department", "event", "admitted", "discharged"),
         "message_time",
     ],
-    "patient_merges": ["mrn", "prior_mrn", "message_time"],
+    "patient_merges": ["patient_id", "mrn", "prior_mrn", "message_time"],
     "orders": [
-        *("mrn", "visit_number", "order_control", "placer_order", "filler_order", "code", "code_system"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "order_control",
+            "placer_order",
+            "filler_order",
+            "code",
+            "code_system",
+        ),
         *("display", "status", "ordered_at", "message_time", "comments"),
     ],
     "observations": [
-        *("mrn", "visit_number", "order_id", "code", "code_system", "loinc", "display", "value_type"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "order_id",
+            "code",
+            "code_system",
+            "loinc",
+            "display",
+            "value_type",
+        ),
         *("value", "comparator", "value_text", "value_code", "value_system", "unit", "reference_range"),
         *("abnormal_flag", "status", "time", "text", "comments"),
     ],
     "charges": [
-        *("mrn", "visit_number", "transaction_id", "transaction_type", "transaction_date", "posting_date"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "transaction_id",
+            "transaction_type",
+            "transaction_date",
+            "posting_date",
+        ),
         *("code", "code_system", "display", "quantity", "amount", "unit_price", "currency", "department"),
         *("insurance_plan", "diagnosis_code", "message_time"),
     ],
@@ -354,9 +395,16 @@ def _identifiers(m: Hl7Message, pid: Any) -> tuple[str | None, str | None]:
 
 
 def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of a supported message, each keyed by the patient (``patient_id``: the PID-3 MRN)."""
+    mrn, id_card = _identifiers(m, m.first("PID"))
+    for table, row in _rows(m, mrn, id_card):
+        row["patient_id"] = mrn
+        yield table, row
+
+
+def _rows(m: Hl7Message, mrn: str | None, id_card: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
     msh, pid, pv1 = m.first("MSH"), m.first("PID"), m.first("PV1")
     when = hl7_time(m.get(msh, 7))
-    mrn, id_card = _identifiers(m, pid)
     visit = m.get(pv1, 19)
     code, event = m.kind
     where = f"{m.where} ({m.control_id})"
