@@ -8,7 +8,7 @@ ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables
 - ORU^R01: ``observations``, every OBX value type (NM, SN such as ``<20``, ST, TX, FT, CE/CWE, DT/TS)
   with a number where there is one and the original text; free text (TX, FT, ST longer than a short
   code) in ``text`` and NTE comments in ``comments``, both de-identified by the registry before they are
-  stored (``FREE_TEXT``);
+  stored (``FREE_TEXT``); short values in ``value_text`` by its cheap recognizers (``SHORT_TEXT_COLUMNS``);
 - DFT^P03: ``charges``, one row per FT1 (itemized charges for insurer settlement).
 Every table carries ``patient_id``, the patient's key as the rest of the node reads it (HE cohorts,
 federated features, extracts, consent): the medical record number of PID-3, as FHIR tables carry the
@@ -59,6 +59,8 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
 SHORT_TEXT = 20  # an ST value up to this many characters is a short result ("阴性", "淡黄色"), not a note
 # free text that goes through de-identification before it is stored (as FHIR report and document text)
 FREE_TEXT = {"observations": ("text", "comments"), "orders": ("comments",)}
+# short values de-identified by the cheap recognizers (a phone, ID number or name typed into an ST result)
+SHORT_TEXT_COLUMNS = {"observations": ("value_text",)}
 
 COLUMNS = {
     "patients": [
@@ -560,6 +562,7 @@ class Hl7FileSource:
         self.unmapped: dict[str, int] = {}
         self.records = 0
         self.free_text = FREE_TEXT  # de-identified by the registry before it is stored
+        self.short_text = SHORT_TEXT_COLUMNS
         self.info = SourceInfo("hl7", str(path), SourceSystem.HIS)
 
     @property

@@ -95,6 +95,7 @@ class _ImportTexts:
 
     notes: TextDeidentifier | None = None
     done: dict[str, str] = field(default_factory=dict)
+    done_short: dict[str, str] = field(default_factory=dict)  # short values (``source.short_text``)
 
 
 def _outcome(source: DataSource) -> tuple[list[Any], dict[str, int], int | None]:
@@ -159,26 +160,31 @@ class AssetService:
         """``batch`` with its free-text columns de-identified by this import's de-identifier. ``texts``
         holds this import's texts already de-identified (results, comments and statuses repeat; the
         result is the same within an import)."""
-        columns = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
-        if not columns or options.keep_raw_text:
+        full = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
+        short = [c for c in getattr(source, "short_text", {}).get(table, ()) if c in batch.columns]
+        if not (full or short) or options.keep_raw_text:
             return batch
         if texts.notes is None:
             if self._recognizers is None:
                 self._recognizers = self._deidentifier()
             texts.notes = self._recognizers.for_import()
         batch = batch.copy()
-        notes, done = texts.notes, texts.done
-        for c in columns:
-            out = []
-            for v in batch[c]:
-                if isinstance(v, str) and v:
-                    if v not in done:
-                        if len(done) >= MAX_DEIDENTIFIED_KEPT:
-                            done.clear()
-                        done[v] = notes.deidentify(v)
-                    v = done[v]
-                out.append(v)
-            batch[c] = out
+        notes = texts.notes
+        for columns, deidentify, done in (
+            (full, notes.deidentify, texts.done),
+            (short, notes.deidentify_short, texts.done_short),
+        ):
+            for c in columns:
+                out = []
+                for v in batch[c]:
+                    if isinstance(v, str) and v:
+                        if v not in done:
+                            if len(done) >= MAX_DEIDENTIFIED_KEPT:
+                                done.clear()
+                            done[v] = deidentify(v)
+                        v = done[v]
+                    out.append(v)
+                batch[c] = out
         return batch
 
     def _import(
@@ -391,7 +397,9 @@ class AssetService:
         columns = prof.columns(self._detector)
         key = next((c for c in columns if PERSON_KEY.match(c.name)), None)
         persons = key.distinct if key else None
-        raw_text = options.keep_raw_text and bool(getattr(source, "free_text", {}).get(table))
+        raw_text = options.keep_raw_text and bool(
+            getattr(source, "free_text", {}).get(table) or getattr(source, "short_text", {}).get(table)
+        )
         suggested = grading.suggest(
             table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes(), raw_text
         )

@@ -78,6 +78,21 @@ def test_hl7_free_text_results_and_comments_deidentified(container: Container, t
     assert all(p in kept for p in HL7_PEOPLE) and raw.assets[0].grade.level >= 4
 
 
+def test_hl7_short_st_results_deidentified(container: Container) -> None:
+    """issue 16 (b): ST values of 20 characters or fewer (kept in ``value_text``) go through
+    de-identification too: a phone or ID number, a bare name and a name after a cue are not stored;
+    short results and numbers are kept as written."""
+    path = FIXTURES / "hl7" / "short_st_identifiers.hl7"
+    (asset,) = container.assets.import_source("cli:t", open_source("hl7", str(path))).assets
+    stored = pd.concat(list(container.store.read(asset.storage_ref)))
+    secrets = ("13912345678", "11010519491231002X", "王建国", "李秀兰")
+    assert not [p for p in secrets if p in stored.to_csv()], "a short ST value stored as written"
+    got = stored.set_index("code")["value_text"]
+    assert got["5778-6"] == "淡黄色" and got["5802-4"] == "阴性" and got["718-7"] == "128"
+    assert got["CONTACT"] == "139****5678" and got["IDNO"].startswith("110105")
+    assert got["COLLECTOR"].startswith("PERSON_") and got["NOTIFIED"].startswith("已通知家属PERSON_")
+
+
 FHIR_PEOPLE = (
     "张建国",
     "13812345678",
