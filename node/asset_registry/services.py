@@ -174,17 +174,21 @@ class AssetService:
             (full, notes.deidentify, texts.done),
             (short, notes.deidentify_short, texts.done_short),
         ):
-            for c in columns:
-                out = []
-                for v in batch[c]:
+            for c in columns:  # each distinct text once; the column is rewritten by pandas, not row by row
+                present = batch[c].notna()
+                if not present.any():
+                    continue
+                mapping: dict[Any, Any] = {}
+                for v in batch.loc[present, c].unique():
                     if isinstance(v, str) and v:
                         if v not in done:
                             if len(done) >= MAX_DEIDENTIFIED_KEPT:
                                 done.clear()
                             done[v] = deidentify(v)
-                        v = done[v]
-                    out.append(v)
-                batch[c] = out
+                        mapping[v] = done[v]
+                    else:
+                        mapping[v] = v
+                batch.loc[present, c] = batch.loc[present, c].map(mapping)
         return batch
 
     def _import(
