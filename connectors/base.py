@@ -25,7 +25,7 @@ class TableBuffers:
 
     def add(self, table: str, row: tuple[Any, ...] | dict[str, Any]) -> Iterator[tuple[str, pd.DataFrame]]:
         rows = self._rows[table]
-        rows.append(tuple(row.get(c) for c in self._columns[table]) if isinstance(row, dict) else row)
+        rows.append(tuple(map(row.get, self._columns[table])) if isinstance(row, dict) else row)
         if len(rows) >= self._batch:
             yield self._take(table)
 

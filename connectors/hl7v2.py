@@ -8,16 +8,20 @@ ASCII; UTF-8 when absent) and split by its own separators (MSH-1, MSH-2). Tables
 - ORU^R01: ``observations``, every OBX value type (NM, SN such as ``<20``, ST, TX, FT, CE/CWE, DT/TS)
   with a number where there is one and the original text; free text (TX, FT, ST longer than a short
   code) in ``text`` and NTE comments in ``comments``, both de-identified by the registry before they are
-  stored (``FREE_TEXT``);
+  stored (``FREE_TEXT``); short values in ``value_text`` by its cheap recognizers (``SHORT_TEXT_COLUMNS``);
 - DFT^P03: ``charges``, one row per FT1 (itemized charges for insurer settlement).
-Other message types are counted in ``unmapped``. A bad message is rejected (the whole import fails) or
-quarantined, as ``on_error`` says; errors name the file, line and message control id, never a value.
+Every table carries ``patient_id``, the patient's key as the rest of the node reads it (HE cohorts,
+federated features, extracts, consent): the medical record number of PID-3, as FHIR tables carry the
+Patient's id; ``mrn`` stays beside it. Other message types are counted in ``unmapped``. A bad message
+is rejected (the whole import fails) or quarantined, as ``on_error`` says; errors name the file, line
+and message control id, never a value.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,28 +60,68 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
 SHORT_TEXT = 20  # an ST value up to this many characters is a short result ("阴性", "淡黄色"), not a note
 # free text that goes through de-identification before it is stored (as FHIR report and document text)
 FREE_TEXT = {"observations": ("text", "comments"), "orders": ("comments",)}
+# short values de-identified by the cheap recognizers (a phone, ID number or name typed into an ST result)
+SHORT_TEXT_COLUMNS = {"observations": ("value_text",)}
 
 COLUMNS = {
     "patients": [
-        *("mrn", "id_card", "name", "birth_date", "sex", "address", "city", "district_code", "phone"),
+        *(
+            "patient_id",
+            "mrn",
+            "id_card",
+            "name",
+            "birth_date",
+            "sex",
+            "address",
+            "city",
+            "district_code",
+            "phone",
+        ),
         *("event", "message_time"),
     ],
     "encounters": [
-        *("visit_number", "mrn", "class", "department", "event", "admitted", "discharged"),
+        *("visit_number", "patient_id", "mrn", "class", "department", "event", "admitted", "discharged"),
         "message_time",
     ],
-    "patient_merges": ["mrn", "prior_mrn", "message_time"],
+    "patient_merges": ["patient_id", "mrn", "prior_mrn", "message_time"],
     "orders": [
-        *("mrn", "visit_number", "order_control", "placer_order", "filler_order", "code", "code_system"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "order_control",
+            "placer_order",
+            "filler_order",
+            "code",
+            "code_system",
+        ),
         *("display", "status", "ordered_at", "message_time", "comments"),
     ],
     "observations": [
-        *("mrn", "visit_number", "order_id", "code", "code_system", "loinc", "display", "value_type"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "order_id",
+            "code",
+            "code_system",
+            "loinc",
+            "display",
+            "value_type",
+        ),
         *("value", "comparator", "value_text", "value_code", "value_system", "unit", "reference_range"),
         *("abnormal_flag", "status", "time", "text", "comments"),
     ],
     "charges": [
-        *("mrn", "visit_number", "transaction_id", "transaction_type", "transaction_date", "posting_date"),
+        *(
+            "patient_id",
+            "mrn",
+            "visit_number",
+            "transaction_id",
+            "transaction_type",
+            "transaction_date",
+            "posting_date",
+        ),
         *("code", "code_system", "display", "quantity", "amount", "unit_price", "currency", "department"),
         *("insurance_plan", "diagnosis_code", "message_time"),
     ],
@@ -131,67 +175,97 @@ def split_messages(data: bytes, origin: str) -> Iterator[tuple[str, bytes]]:
         yield f"{origin}:{start}", b"\r".join(current)
 
 
-class _SegmentPlan(hl7_parser._ParsePlan):  # type: ignore[misc]  # python-hl7 is untyped
-    """python-hl7's parse plan, stopping at fields: a segment's fields stay text until one is read.
-    python-hl7 builds every subcomponent of every field up front (about ten times the work of the
-    fields we read); a field is split by the same plan when it is first read (``Hl7Message.field``).
-    ``_ParsePlan.next`` builds its successor with ``self.__class__``, so the subclass carries through."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._fields_are_text = self.containers[0] == self.factory.create_segment
-        self._child: Any = None
-
-    def next(self) -> Any:  # called for every segment and field: the child plan is made once
-        if self._fields_are_text:
-            return None
-        if self._child is None:
-            self._child = super().next()
-        return self._child
-
-
-def parse_segments(text: str) -> tuple[hl7.Message, Any]:
-    """The message parsed by python-hl7 down to its segments' fields, and the plan that splits a field."""
-    plan = hl7_parser.create_parse_plan(text)
-    shallow = _SegmentPlan(plan.separator, plan.separators, plan.containers, plan.esc, plan.factory)
-    return hl7_parser._split(text, shallow), plan.next().next()
-
-
-_item = list.__getitem__  # python-hl7's containers are lists; their __getitem__ adds only slicing rules
 MAX_SPLIT_FIELDS = 8192  # distinct split fields remembered (bounded memory)
 _SPLIT_FIELDS: dict[tuple[str, str, str], Any] = {}
+_CODED: dict[tuple[str, str, str], tuple[str | None, str | None, str | None]] = {}  # see Hl7Message.coded
+_PLANS: dict[str, tuple[Any, hl7.Message]] = {}  # MSH-1 and MSH-2 -> field-level plan, unescaper
+_item = list.__getitem__  # python-hl7's containers are lists; their __getitem__ adds only slicing rules
+
+
+def _plan_for(text: str) -> tuple[Any, hl7.Message]:
+    """python-hl7's parse plan at field level for a message's separators (MSH-1, MSH-2), and an empty
+    python-hl7 message with the same separators that unescapes values. Feeds keep one set of separators:
+    both are made once per set."""
+    key = text[3 : text.find(text[3], 4)] if text.find(text[3], 4) > 0 else text[3:8]
+    found = _PLANS.get(key)
+    if found is None:
+        plan = hl7_parser.create_parse_plan(text)
+        unescaper = hl7.Message(plan.separator, [], esc=plan.esc, separators=plan.separators)
+        found = _PLANS[key] = (plan.next().next(), unescaper)
+    return found
+
+
+_SEGMENT_HEADS: set[str] = set()  # well-formed segment starts seen, with the message's field separator
+
+
+def _segment_head(head: str) -> bool:
+    """``head`` (a segment's first 4 characters, then the message's field separator) starts a
+    well-formed segment: a 3-character id, then the field separator or nothing."""
+    sep = head[-1]
+    if not _SEGMENT_ID.match(head[:3]) or (len(head) > 4 and head[3] != sep):
+        return False
+    if len(_SEGMENT_HEADS) < MAX_SPLIT_FIELDS:
+        _SEGMENT_HEADS.add(head)
+    return True
 
 
 class Hl7Message:
-    """A parsed message: ``where`` ("file:line"), MSH-10 ``control_id``, ``kind`` (MSH-9 code, event)."""
+    """A parsed message: ``where`` ("file:line"), MSH-10 ``control_id``, ``kind`` (MSH-9 code, event).
 
-    def __init__(self, where: str, control_id: str, kind: tuple[str, str], parsed: Any, plan: Any) -> None:
+    python-hl7 builds every repetition, component and subcomponent of every field of every message, about
+    ten times the work of the fields a table reads. Here a segment is the list of its fields' texts, split
+    by the field separator exactly as python-hl7's parser splits it (MSH-1 and MSH-2 kept whole as python-hl7
+    keeps them); a field with a repetition, component or subcomponent separator is split by python-hl7's own
+    parse plan when it is first read, and values are unescaped by python-hl7. Every field equals python-hl7's
+    full parse (tests/unit/test_hl7_lazy_parse.py)."""
+
+    def __init__(self, where: str, text: str) -> None:
         self.where = where
-        self.control_id = control_id
-        self.kind = kind
-        self.parsed = parsed  # hl7.Message; a segment's fields are text until read
-        self._by_name: dict[str, list[Any]] = {}
-        for s in parsed:
-            self._by_name.setdefault(str(s[0]), []).append(s)
-        self._plan = plan  # python-hl7's plan at field level
-        # a field with a repetition, component or subcomponent separator needs splitting
-        self._composite = re.compile(f"[{re.escape(plan.separators[2:])}]").search
+        self.control_id = "?"
+        self.kind = ("", "")
+        self._plan, self._unescaper = _plan_for(text)
+        seps = self._plan.separators  # "\r", field, repetition, component, subcomponent
+        self._rep, self._comp, self._sub, self._esc = seps[2], seps[3], seps[4], self._plan.esc
+        sep = seps[1]
+        self.parsed: list[list[Any]] = []  # the segments, each its fields by the standard's numbering
+        self._by_name: dict[str, list[list[Any]]] = {}
+        for i, line in enumerate(text.split("\r")):
+            head = line[:4] + sep
+            if head not in _SEGMENT_HEADS and not _segment_head(head):
+                raise malformed(
+                    f"{where} segment {i + 1}",
+                    "broken segment (expected a 3-character segment id and a separator)",
+                )
+            if i == 0:  # MSH-1 is the separator, MSH-2 the encoding characters, neither split
+                end = line.find(sep, 4)
+                encoding = line[4:end] if end > 0 else line[4:]
+                seg: list[Any] = ["MSH", sep, hl7.Field(seps[2], [encoding], self._esc, seps)]
+                if end > 0:
+                    seg += line[end + 1 :].split(sep)
+            else:
+                seg = line.split(sep)
+            self.parsed.append(seg)
+            found = self._by_name.get(seg[0])
+            if found is None:
+                self._by_name[seg[0]] = [seg]
+            else:
+                found.append(seg)
 
-    def segments(self, name: str) -> list[Any]:
+    def segments(self, name: str) -> list[list[Any]]:
         return self._by_name.get(name, [])
 
-    def first(self, name: str) -> Any:
+    def first(self, name: str) -> list[Any] | None:
         found = self._by_name.get(name)
         return found[0] if found else None
 
-    def field(self, seg: Any, field: int) -> Any:
+    def field(self, seg: list[Any], field: int) -> Any:
         """Field ``field`` of ``seg`` by the standard's numbering (MSH-1 is the separator): text when it
         has no repetitions or components, else split by python-hl7 into its containers. Feeds repeat the
         same coded fields (OBX-3, PID-3, MSH-9) message after message: a field's containers are shared
         by the messages with the same text and separators (read-only)."""
-        node = _item(seg, field)
-        if isinstance(node, str) and self._composite(node):
-            key = (node, self._plan.separators, self._plan.esc)
+        node = seg[field]
+        if node.__class__ is str and (self._rep in node or self._comp in node or self._sub in node):
+            key = (node, self._plan.separators, self._esc)
             split = _SPLIT_FIELDS.get(key)
             if split is None:
                 if len(_SPLIT_FIELDS) >= MAX_SPLIT_FIELDS:
@@ -200,45 +274,66 @@ class Hl7Message:
             node = seg[field] = split
         return node
 
-    def get(self, seg: Any, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
+    def get(self, seg: list[Any] | None, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str | None:
         """One value by the standard's numbering, unescaped; None if absent. Where the message has fewer
         levels than asked (a plain field asked for its first component), the value at hand is the
-        answer, as python-hl7's ``extract_field`` rules say; this walks the parsed tree directly, which
-        is several times faster than ``extract_field``."""
-        if seg is None:
+        answer, as python-hl7's ``extract_field`` rules say. (A table reads about a hundred values a
+        message: a plain field is answered without a further call.)"""
+        if seg is None or field >= len(seg):
             return None
-        try:
-            node: Any = self.field(seg, field)
-        except IndexError:
-            return None
-        for index in (rep, comp, sub):
-            if isinstance(node, str):
-                if index != 1:
-                    return None
-                continue
-            try:
-                node = _item(node, index - 1)
-            except IndexError:
+        node = seg[field]
+        if node.__class__ is str and not (self._rep in node or self._comp in node or self._sub in node):
+            if rep != 1 or comp != 1 or sub != 1:
                 return None
-        text = node if isinstance(node, str) else str(node)
-        if self.parsed.esc in text:
-            text = self.parsed.unescape(text)
-        return text or None
+        else:
+            node = self.field(seg, field)
+            for index in (rep, comp, sub):
+                if isinstance(node, str):
+                    if index != 1:
+                        return None
+                    continue
+                try:
+                    node = _item(node, index - 1)
+                except IndexError:
+                    return None
+            node = node if isinstance(node, str) else str(node)
+            if field == 2 and seg[0] == "MSH":  # the encoding characters, never unescaped
+                return node
+        if self._esc in node:
+            node = self._unescaper.unescape(node)
+        return node or None
 
-    def repetitions(self, seg: Any, field: int) -> list[str]:
+    def coded(self, seg: list[Any] | None, field: int) -> tuple[str | None, str | None, str | None]:
+        """A coded field (CE/CWE): (code, display, our name of its system). Feeds repeat the same
+        codes: the answer is remembered by the field's text."""
+        if seg is None or field >= len(seg):
+            return None, None, None
+        node = seg[field]
+        key = (node, self._plan.separators, self._esc) if node.__class__ is str else None
+        found = _CODED.get(key) if key else None
+        if found is None:
+            found = (
+                self.get(seg, field, comp=1),
+                self.get(seg, field, comp=2),
+                codes.hl7_system(self.get(seg, field, comp=3)),
+            )
+            if key:
+                if len(_CODED) >= MAX_SPLIT_FIELDS:
+                    _CODED.clear()
+                _CODED[key] = found
+        return found
+
+    def repetitions(self, seg: list[Any] | None, field: int) -> list[str]:
         """Each repetition of a field as text (components joined by the message's separator), unescaped."""
-        if seg is None:
+        if seg is None or field >= len(seg):
             return []
-        try:
-            value = self.field(seg, field)
-        except IndexError:
-            return []
+        value = self.field(seg, field)
         if not isinstance(value, hl7.Field):
             texts = [str(value)] if value else []
         else:
             reps = list(value) if value and isinstance(value[0], hl7.Repetition) else [value]
             texts = [str(r) for r in reps]
-        return [self.parsed.unescape(t) if self.parsed.esc in t else t for t in texts]
+        return [self._unescaper.unescape(t) if self._esc in t else t for t in texts]
 
 
 def parse_message(text: str, where: str) -> Hl7Message:
@@ -246,18 +341,10 @@ def parse_message(text: str, where: str) -> Hl7Message:
     text = text.replace("\r\n", "\r").replace("\n", "\r").strip("\r")
     if not text.startswith("MSH") or len(text) < 8:
         raise malformed(where, "message does not start with an MSH segment")
-    sep = text[3]
-    for i, line in enumerate(text.split("\r")):
-        if not _SEGMENT_ID.match(line[:3]) or (len(line) > 3 and line[3] != sep):
-            raise malformed(
-                f"{where} segment {i + 1}",
-                "broken segment (expected a 3-character segment id and a separator)",
-            )
     try:
-        parsed, plan = parse_segments(text)
+        m = Hl7Message(where, text)
     except (hl7.ParseException, IndexError, ValueError):
         raise malformed(where, "not an HL7 v2 message") from None
-    m = Hl7Message(where, "?", ("", ""), parsed, plan)
     msh = m.first("MSH")
     control = m.control_id = m.get(msh, 10) or "?"
     code, event = m.get(msh, 9, comp=1), m.get(msh, 9, comp=2)
@@ -278,6 +365,7 @@ def supported(kind: tuple[str, str]) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)  # message, result and charge times repeat within a feed
 def hl7_time(value: str | None) -> str | None:
     if not value or len(value) < 8 or not value[:8].isdigit():
         return None
@@ -292,10 +380,18 @@ def _number(text: str | None) -> float | None:
 
 
 def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
-    """OBX-5 by its type (OBX-2): a number where there is one, and the original text."""
+    """OBX-5 by its type (OBX-2): a number where there is one, and the original text. ``where`` names
+    the message; an error names the OBX too."""
     vtype = (m.get(obx, 2) or "ST").upper()
-    out: dict[str, Any] = {"value_type": vtype, "value": None, "comparator": None, "value_text": None}
-    out.update(value_code=None, value_system=None, text=None)
+    out: dict[str, Any] = {
+        "value_type": vtype,
+        "value": None,
+        "comparator": None,
+        "value_text": None,
+        "value_code": None,
+        "value_system": None,
+        "text": None,
+    }
     if vtype == "NM":
         raw = m.get(obx, 5)
         out["value_text"] = raw
@@ -306,18 +402,18 @@ def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
             elif (n := _number(raw)) is not None:
                 out["value"] = n
             else:
-                raise malformed(where, "numeric result (NM) is not a number")
+                raise malformed(_obx_at(m, obx, where), "numeric result (NM) is not a number")
     elif vtype == "SN":  # comparator ^ num1 ^ separator/suffix ^ num2
         comp, n1, sep, n2 = (m.get(obx, 5, comp=i) for i in (1, 2, 3, 4))
         if (n1 is not None and _number(n1) is None) or (n2 is not None and _number(n2) is None):
-            raise malformed(where, "structured numeric (SN) is not a number")
+            raise malformed(_obx_at(m, obx, where), "structured numeric (SN) is not a number")
         out["value_text"] = "".join(p for p in (comp, n1, sep, n2) if p)
         out["comparator"] = comp
         if sep in (None, "") and n1 is not None:
             out["value"] = float(n1)
     elif vtype in ("CE", "CWE", "CNE", "CF"):
-        out.update(value_code=m.get(obx, 5, comp=1), value_text=m.get(obx, 5, comp=2) or m.get(obx, 5))
-        out["value_system"] = codes.hl7_system(m.get(obx, 5, comp=3))
+        code, display, system = m.coded(obx, 5)
+        out.update(value_code=code, value_text=display or m.get(obx, 5), value_system=system)
     elif vtype in ("DT", "TS", "DTM"):
         raw = m.get(obx, 5)
         out["value_text"] = hl7_time(raw) or raw
@@ -326,6 +422,10 @@ def obx_value(m: Hl7Message, obx: Any, where: str) -> dict[str, Any]:
         short = vtype == "ST" and joined is not None and len(joined) <= SHORT_TEXT and "\n" not in joined
         out["value_text" if short else "text"] = joined
     return out
+
+
+def _obx_at(m: Hl7Message, obx: Any, where: str) -> str:
+    return f"{where} OBX {m.get(obx, 1) or '?'}"
 
 
 def free_text(m: Hl7Message, seg: Any, field: int) -> str | None:
@@ -354,9 +454,16 @@ def _identifiers(m: Hl7Message, pid: Any) -> tuple[str | None, str | None]:
 
 
 def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of a supported message, each keyed by the patient (``patient_id``: the PID-3 MRN)."""
+    mrn, id_card = _identifiers(m, m.first("PID"))
+    for table, row in _rows(m, mrn, id_card):
+        row["patient_id"] = mrn
+        yield table, row
+
+
+def _rows(m: Hl7Message, mrn: str | None, id_card: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
     msh, pid, pv1 = m.first("MSH"), m.first("PID"), m.first("PV1")
     when = hl7_time(m.get(msh, 7))
-    mrn, id_card = _identifiers(m, pid)
     visit = m.get(pv1, 19)
     code, event = m.kind
     where = f"{m.where} ({m.control_id})"
@@ -364,14 +471,16 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
         yield (
             "patients",
             {
-                **{
-                    "mrn": mrn,
-                    "id_card": id_card,
-                    "name": _name(m, pid),
-                    "birth_date": hl7_time(m.get(pid, 7)),
-                },
-                **{"sex": m.get(pid, 8), "address": m.get(pid, 11, comp=1), "city": m.get(pid, 11, comp=3)},
-                **{"district_code": m.get(pid, 11, comp=5), "phone": m.get(pid, 13), "event": event},
+                "mrn": mrn,
+                "id_card": id_card,
+                "name": _name(m, pid),
+                "birth_date": hl7_time(m.get(pid, 7)),
+                "sex": m.get(pid, 8),
+                "address": m.get(pid, 11, comp=1),
+                "city": m.get(pid, 11, comp=3),
+                "district_code": m.get(pid, 11, comp=5),
+                "phone": m.get(pid, 13),
+                "event": event,
                 "message_time": when,
             },
         )
@@ -379,14 +488,14 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
             yield (
                 "encounters",
                 {
-                    **{
-                        "visit_number": visit,
-                        "mrn": mrn,
-                        "class": m.get(pv1, 2),
-                        "department": m.get(pv1, 3),
-                    },
-                    **{"event": event, "admitted": hl7_time(m.get(pv1, 44))},
-                    **{"discharged": hl7_time(m.get(pv1, 45)), "message_time": when},
+                    "visit_number": visit,
+                    "mrn": mrn,
+                    "class": m.get(pv1, 2),
+                    "department": m.get(pv1, 3),
+                    "event": event,
+                    "admitted": hl7_time(m.get(pv1, 44)),
+                    "discharged": hl7_time(m.get(pv1, 45)),
+                    "message_time": when,
                 },
             )
         for mrg in m.segments("MRG"):
@@ -397,33 +506,34 @@ def rows_of(m: Hl7Message) -> Iterator[tuple[str, dict[str, Any]]]:
         yield from _observations(m, mrn, visit, when, where)
     elif m.kind == ("DFT", "P03"):
         for ft1 in m.segments("FT1"):
-            at = f"{where} FT1 {m.get(ft1, 1) or '?'}"
-            quantity, amount, price = (m.get(ft1, i) for i in (10, 11, 12))
-            for label, raw in (
-                ("FT1-10 quantity", quantity),
-                ("FT1-11 amount", amount),
-                ("FT1-12 price", price),
-            ):
-                if raw is not None and _number(raw) is None:
-                    raise malformed(at, f"{label} is not a number")
+            numbers: list[float | None] = []
+            for i, label in ((10, "FT1-10 quantity"), (11, "FT1-11 amount"), (12, "FT1-12 price")):
+                raw = m.get(ft1, i)
+                number = _number(raw)
+                if raw is not None and number is None:
+                    raise malformed(f"{where} FT1 {m.get(ft1, 1) or '?'}", f"{label} is not a number")
+                numbers.append(number)
+            charge, display, system = m.coded(ft1, 7)
             yield (
                 "charges",
                 {
-                    **{"mrn": mrn, "visit_number": visit, "transaction_id": m.get(ft1, 2)},
-                    **{"transaction_type": m.get(ft1, 6), "transaction_date": hl7_time(m.get(ft1, 4))},
-                    **{"posting_date": hl7_time(m.get(ft1, 5)), "code": m.get(ft1, 7, comp=1)},
-                    **{
-                        "code_system": codes.hl7_system(m.get(ft1, 7, comp=3)),
-                        "display": m.get(ft1, 7, comp=2),
-                    },
-                    **{
-                        "quantity": _number(quantity),
-                        "amount": _number(amount),
-                        "unit_price": _number(price),
-                    },
-                    **{"currency": m.get(ft1, 11, sub=2) or m.get(ft1, 12, sub=2) or "CNY"},
-                    **{"department": m.get(ft1, 13), "insurance_plan": m.get(ft1, 14)},
-                    **{"diagnosis_code": m.get(ft1, 19), "message_time": when},
+                    "mrn": mrn,
+                    "visit_number": visit,
+                    "transaction_id": m.get(ft1, 2),
+                    "transaction_type": m.get(ft1, 6),
+                    "transaction_date": hl7_time(m.get(ft1, 4)),
+                    "posting_date": hl7_time(m.get(ft1, 5)),
+                    "code": charge,
+                    "code_system": system,
+                    "display": display,
+                    "quantity": numbers[0],
+                    "amount": numbers[1],
+                    "unit_price": numbers[2],
+                    "currency": m.get(ft1, 11, sub=2) or m.get(ft1, 12, sub=2) or "CNY",
+                    "department": m.get(ft1, 13),
+                    "insurance_plan": m.get(ft1, 14),
+                    "diagnosis_code": m.get(ft1, 19),
+                    "message_time": when,
                 },
             )
 
@@ -436,7 +546,7 @@ def _orders(
     shared: list[str] = []
     orders: list[dict[str, Any]] = []  # {"orc", "obr", "notes"}
     for seg in m.parsed:
-        name = str(seg[0])
+        name = seg[0]
         if name == "ORC" or (name == "OBR" and (not orders or orders[-1]["obr"] is not None)):
             orders.append({"orc": seg if name == "ORC" else None, "obr": None, "notes": []})
         if name == "OBR":
@@ -445,17 +555,21 @@ def _orders(
             (orders[-1]["notes"] if orders else shared).append(note)
     for o in orders or [{"orc": None, "obr": None, "notes": []}]:
         orc, obr = o["orc"], o["obr"]
+        code, display, system = m.coded(obr, 4)
         yield (
             "orders",
             {
-                **{"mrn": mrn, "visit_number": visit, "order_control": m.get(orc, 1)},
-                **{
-                    "placer_order": m.get(orc, 2) or m.get(obr, 2),
-                    "filler_order": m.get(orc, 3) or m.get(obr, 3),
-                },
-                **{"code": m.get(obr, 4, comp=1), "code_system": codes.hl7_system(m.get(obr, 4, comp=3))},
-                **{"display": m.get(obr, 4, comp=2), "status": m.get(orc, 5)},
-                **{"ordered_at": hl7_time(m.get(orc, 9) or m.get(obr, 6)), "message_time": when},
+                "mrn": mrn,
+                "visit_number": visit,
+                "order_control": m.get(orc, 1),
+                "placer_order": m.get(orc, 2) or m.get(obr, 2),
+                "filler_order": m.get(orc, 3) or m.get(obr, 3),
+                "code": code,
+                "code_system": system,
+                "display": display,
+                "status": m.get(orc, 5),
+                "ordered_at": hl7_time(m.get(orc, 9) or m.get(obr, 6)),
+                "message_time": when,
                 "comments": "\n".join([*shared, *o["notes"]]) or None,
             },
         )
@@ -471,7 +585,7 @@ def _observations(
     rows: list[dict[str, Any]] = []
     own: list[dict[str, Any]] = []  # the current order's rows
     for seg in m.parsed:
-        name = str(seg[0])
+        name = seg[0]
         if name == "OBR":
             order, order_notes, own = m.get(seg, 3) or m.get(seg, 2), [], []
         elif name == "NTE" and (note := free_text(m, seg, 3)):
@@ -480,18 +594,23 @@ def _observations(
             else:
                 order_notes.append(note)
         elif name == "OBX":
-            system = codes.hl7_system(m.get(seg, 3, comp=3))
-            obs_code = m.get(seg, 3, comp=1)
-            row = {
-                **{"mrn": mrn, "visit_number": visit, "order_id": order, "code": obs_code},
-                **{"code_system": system, "loinc": obs_code if system == codes.LOINC else None},
-                **{"display": m.get(seg, 3, comp=2)},
-                **obx_value(m, seg, f"{where} OBX {m.get(seg, 1) or '?'}"),
-                **{"unit": m.get(seg, 6, comp=1), "reference_range": m.get(seg, 7)},
-                **{"abnormal_flag": m.get(seg, 8), "status": m.get(seg, 11)},
-                "time": hl7_time(m.get(seg, 14)) or when,
-                "comments": "\n".join(order_notes) or None,
-            }
+            obs_code, display, system = m.coded(seg, 3)
+            row = obx_value(m, seg, where)
+            row.update(
+                mrn=mrn,
+                visit_number=visit,
+                order_id=order,
+                code=obs_code,
+                code_system=system,
+                loinc=obs_code if system == codes.LOINC else None,
+                display=display,
+                unit=m.get(seg, 6, comp=1),
+                reference_range=m.get(seg, 7),
+                abnormal_flag=m.get(seg, 8),
+                status=m.get(seg, 11),
+                time=hl7_time(m.get(seg, 14)) or when,
+                comments="\n".join(order_notes) or None,
+            )
             own.append(row)
             rows.append(row)
     for row in rows:
@@ -512,6 +631,7 @@ class Hl7FileSource:
         self.unmapped: dict[str, int] = {}
         self.records = 0
         self.free_text = FREE_TEXT  # de-identified by the registry before it is stored
+        self.short_text = SHORT_TEXT_COLUMNS
         self.info = SourceInfo("hl7", str(path), SourceSystem.HIS)
 
     @property

@@ -62,6 +62,7 @@ class _RecordSource:
         self._inner = open_source(connector, str(path))
         self.info = self._inner.info
         self.free_text = getattr(self._inner, "free_text", {})
+        self.short_text = getattr(self._inner, "short_text", {})
 
     def batches(self) -> Iterator[tuple[str, pd.DataFrame]]:
         try:

@@ -47,8 +47,9 @@ class JobIn(BaseModel):
     target: str | None = Field(default=None, max_length=8, description="ICD-10 prefix to predict")
     features: dict[str, Any] | None = Field(
         default=None,
-        description='{"loinc": [CODE], "diagnosis_flags": {"icd10": [PREFIX]}, "medication_flags": '
-        '{"atc": [PREFIX]}}, within what each hospital\'s product offers (default: six risk labs)',
+        description='{"loinc": [CODE], "diagnosis_flags": {SYSTEM: [PREFIX]}, "medication_flags": '
+        "{SYSTEM: [PREFIX]}}, a system as HE cohorts name it (icd10, snomed_ct; atc, rxnorm; a FHIR URI or "
+        "a hospital's local system), within what each hospital's product offers (default: six risk labs)",
     )
     outcome: dict[str, Any] | None = Field(
         default=None,

@@ -57,7 +57,6 @@ def feature_table(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,31}$")
-_SYSTEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,159}$")
 
 
 def _normalized(code: str) -> str:
@@ -76,16 +75,14 @@ class CohortCode:
     @classmethod
     def parse(cls, text: str) -> CohortCode:
         system, bar, prefix = text.strip().rpartition("|")
-        if not bar:
-            system = codes.ICD10
-        system = codes.fhir_system(system) or ""
-        if not _PREFIX.match(prefix) or not _SYSTEM.match(system) or (not bar and not prefix[0].isalpha()):
+        named = codes.named_system(system if bar else codes.ICD10)
+        if not _PREFIX.match(prefix) or named is None or (not bar and not prefix[0].isalpha()):
             raise InvalidInput(
                 "a cohort is an ICD-10 prefix (E11) or SYSTEM|PREFIX, the system icd10, snomed_ct, loinc, "
                 "atc, rxnorm, a FHIR system URI or a local code system (snomed_ct|44054006)",
                 code="cohort_invalid",
             )
-        return cls(codes.COLUMN_OF.get(system, system), prefix)
+        return cls(named, prefix)
 
     def __str__(self) -> str:
         return self.prefix if self.system == codes.ICD10 else f"{self.system}|{self.prefix}"
@@ -108,7 +105,7 @@ class CohortCode:
             hit |= _starts(table[self.system], prefix)
         if {"code", "code_system"} <= set(table.columns):
             systems = table["code_system"].astype("string")
-            mine = systems.map(lambda s: codes.COLUMN_OF.get(s, s), na_action="ignore") == self.system
+            mine = systems.map(codes.named_system, na_action="ignore") == self.system
             hit |= mine.fillna(False).astype(bool) & _starts(table["code"], prefix)
         return hit
 

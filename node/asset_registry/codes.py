@@ -8,6 +8,8 @@ and the generic ``code``/``code_system`` pair for the rest.
 
 from __future__ import annotations
 
+import re
+
 ICD10 = "icd10"
 ICD10_CN = "icd10_cn"  # ICD-10 national clinical edition (国家临床版) and GB/T 14396
 SNOMED_CT = "snomed_ct"
@@ -57,3 +59,17 @@ def hl7_system(name: str | None) -> str | None:
     if not name:
         return None
     return HL7_SYSTEMS.get(name.upper(), name)
+
+
+_SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,159}$")
+
+
+def named_system(text: str) -> str | None:
+    """The code system a cohort or a model feature names, as the tables hold it: our column name for a
+    system we know by name or FHIR URI (``http://snomed.info/sct`` -> ``snomed_ct``; the ICD-10 national
+    clinical edition -> ``icd10``), else a hospital's local system as its source writes it in
+    ``code_system``; None when ``text`` is no system name."""
+    system = fhir_system(text.strip()) or ""
+    if not _SYSTEM_NAME.match(system):
+        return None
+    return COLUMN_OF.get(system, system)

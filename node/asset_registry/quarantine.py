@@ -47,6 +47,10 @@ class _AsOriginal:
     def free_text(self) -> dict[str, tuple[str, ...]]:
         return dict(getattr(self._inner, "free_text", {}))
 
+    @property
+    def short_text(self) -> dict[str, tuple[str, ...]]:
+        return dict(getattr(self._inner, "short_text", {}))
+
 
 class QuarantineService:
     def __init__(

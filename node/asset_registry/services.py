@@ -88,6 +88,16 @@ class ImportResult:
     alerts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # asset id -> broken rules
 
 
+@dataclass
+class _ImportTexts:
+    """One import's free-text de-identifier (its own pseudonym key, drawn when first needed) and the
+    texts it has de-identified."""
+
+    notes: TextDeidentifier | None = None
+    done: dict[str, str] = field(default_factory=dict)
+    done_short: dict[str, str] = field(default_factory=dict)  # short values (``source.short_text``)
+
+
 def _outcome(source: DataSource) -> tuple[list[Any], dict[str, int], int | None]:
     """What a connector reports beside its batches: rejected records, unmapped types, records read."""
     return (
@@ -113,7 +123,7 @@ class AssetService:
         self._store = store
         self._detector = detector
         self._deidentifier = deidentifier or NoteDeidentifier
-        self._notes: TextDeidentifier | None = None
+        self._recognizers: TextDeidentifier | None = None  # loaded once; each import draws its own key
 
     def import_source(
         self,
@@ -145,28 +155,40 @@ class AssetService:
             raise
 
     def _free_text(
-        self, source: DataSource, table: str, batch: Any, options: ImportOptions, done: dict[str, str]
+        self, source: DataSource, table: str, batch: Any, options: ImportOptions, texts: _ImportTexts
     ) -> Any:
-        """``batch`` with its free-text columns de-identified. ``done`` holds this import's texts already
-        de-identified (results, comments and statuses repeat; the result is the same within an import)."""
-        columns = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
-        if not columns or options.keep_raw_text:
+        """``batch`` with its free-text columns de-identified by this import's de-identifier. ``texts``
+        holds this import's texts already de-identified (results, comments and statuses repeat; the
+        result is the same within an import)."""
+        full = [c for c in getattr(source, "free_text", {}).get(table, ()) if c in batch.columns]
+        short = [c for c in getattr(source, "short_text", {}).get(table, ()) if c in batch.columns]
+        if not (full or short) or options.keep_raw_text:
             return batch
-        if self._notes is None:
-            self._notes = self._deidentifier()
+        if texts.notes is None:
+            if self._recognizers is None:
+                self._recognizers = self._deidentifier()
+            texts.notes = self._recognizers.for_import()
         batch = batch.copy()
-        notes = self._notes
-        for c in columns:
-            out = []
-            for v in batch[c]:
-                if isinstance(v, str) and v:
-                    if v not in done:
-                        if len(done) >= MAX_DEIDENTIFIED_KEPT:
-                            done.clear()
-                        done[v] = notes.deidentify(v)
-                    v = done[v]
-                out.append(v)
-            batch[c] = out
+        notes = texts.notes
+        for columns, deidentify, done in (
+            (full, notes.deidentify, texts.done),
+            (short, notes.deidentify_short, texts.done_short),
+        ):
+            for c in columns:  # each distinct text once; the column is rewritten by pandas, not row by row
+                present = batch[c].notna()
+                if not present.any():
+                    continue
+                mapping: dict[Any, Any] = {}
+                for v in batch.loc[present, c].unique():
+                    if isinstance(v, str) and v:
+                        if v not in done:
+                            if len(done) >= MAX_DEIDENTIFIED_KEPT:
+                                done.clear()
+                            done[v] = deidentify(v)
+                        mapping[v] = done[v]
+                    else:
+                        mapping[v] = v
+                batch.loc[present, c] = batch.loc[present, c].map(mapping)
         return batch
 
     def _import(
@@ -184,10 +206,10 @@ class AssetService:
         refs: dict[str, str] = {}
         rows = 0
         now = pd.Timestamp(self._clock.now_us(), unit="us", tz="UTC")
-        deidentified: dict[str, str] = {}
+        texts = _ImportTexts()
         try:
             for table, batch in source.batches():
-                batch = self._free_text(source, table, batch, options, deidentified)
+                batch = self._free_text(source, table, batch, options, texts)
                 if table not in writers:
                     writers[table] = self._store.writer()
                     profilers[table] = TableProfiler(grading.classify)
@@ -379,7 +401,9 @@ class AssetService:
         columns = prof.columns(self._detector)
         key = next((c for c in columns if PERSON_KEY.match(c.name)), None)
         persons = key.distinct if key else None
-        raw_text = options.keep_raw_text and bool(getattr(source, "free_text", {}).get(table))
+        raw_text = options.keep_raw_text and bool(
+            getattr(source, "free_text", {}).get(table) or getattr(source, "short_text", {}).get(table)
+        )
         suggested = grading.suggest(
             table, {c.name: c.pii for c in columns}, prof.rows, persons, prof.sensitive_codes(), raw_text
         )

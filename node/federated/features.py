@@ -2,8 +2,11 @@
 
 A job names its features: LOINC codes (each becomes the patient's mean value of that lab), diagnosis
 flags (the patient has a diagnosis whose code, in a code system, starts with a prefix) and medication
-flags (a medication whose ATC or RxNorm code starts with a prefix); and its outcome: a diagnosis group
-(code prefixes in one system) or a lab threshold (the patient's mean value within ``min``..``max``).
+flags (a medication whose code starts with a prefix); and its outcome: a diagnosis group (code
+prefixes in one system) or a lab threshold (the patient's mean value within ``min``..``max``). Flags
+and diagnosis groups name their code system as HE cohorts do (``node.asset_registry.codes.named_system``):
+ICD-10 or SNOMED CT for diagnoses, ATC or RxNorm for medications, by short name or FHIR URI, or a
+hospital's local system as its tables write it in ``code_system``.
 
 A product offers what may be asked in its policy template, in the same shape::
 
@@ -23,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from node.asset_registry.codes import CODE_COLUMNS, named_system
 from node.errors import InvalidInput
 
 # the six labs of node.asset_registry.clinical.RISK_FEATURES (not imported: that module loads pandas,
@@ -147,10 +151,30 @@ def _codes(value: Any, where: str, pattern: re.Pattern[str]) -> list[str]:
     return list(value)
 
 
+def kind_system(name: Any, systems: tuple[str, ...]) -> str | None:
+    """``name`` as the tables hold it, if it can code this kind of record: one of ``systems`` (by short
+    name or FHIR URI) or a local system; None for a malformed name or another kind's standard system."""
+    system = named_system(name) if isinstance(name, str) else None
+    if system is None or (system in CODE_COLUMNS and system not in systems):
+        return None
+    return system
+
+
+def _system(name: Any, systems: tuple[str, ...], where: str) -> str:
+    system = kind_system(name, systems)
+    if system is None:
+        raise _bad(f"{where} maps a code system ({', '.join(systems)} or a local system) to code prefixes")
+    return system
+
+
 def _flags(value: Any, systems: tuple[str, ...], where: str) -> tuple[Flag, ...]:
-    if not isinstance(value, dict) or set(value) - set(systems):
-        raise _bad(f"{where} maps a code system ({', '.join(systems)}) to code prefixes")
-    return tuple(Flag(s, c) for s, codes in value.items() for c in _codes(codes, f"{where}.{s}", _CODE))
+    if not isinstance(value, dict):
+        raise _bad(f"{where} maps a code system ({', '.join(systems)} or a local system) to code prefixes")
+    return tuple(
+        Flag(_system(s, systems, where), c)
+        for s, codes in value.items()
+        for c in _codes(codes, f"{where}.{s}", _CODE)
+    )
 
 
 def _outcome(value: Any, target: Any) -> Outcome:
@@ -161,10 +185,11 @@ def _outcome(value: Any, target: Any) -> Outcome:
         raise _bad('outcome is {"diagnosis": {SYSTEM: [PREFIX, ...]}} or {"lab": {"loinc", "min", "max"}}')
     if "diagnosis" in value:
         d = value["diagnosis"]
-        if not isinstance(d, dict) or len(d) != 1 or next(iter(d)) not in DIAGNOSIS_SYSTEMS:
+        if not isinstance(d, dict) or len(d) != 1:
             raise _bad(f"outcome.diagnosis maps one code system ({', '.join(DIAGNOSIS_SYSTEMS)}) to prefixes")
-        system, codes = next(iter(d.items()))
-        prefixes = tuple(_codes(codes, f"outcome.diagnosis.{system}", _CODE))
+        name, codes = next(iter(d.items()))
+        system = _system(name, DIAGNOSIS_SYSTEMS, "outcome.diagnosis")
+        prefixes = tuple(_codes(codes, f"outcome.diagnosis.{name}", _CODE))
         if not prefixes:
             raise _bad("outcome.diagnosis names no code")
         return Outcome(system, prefixes)
@@ -186,9 +211,20 @@ def _under(prefix: str, offered: list[str]) -> bool:
     return any(normalized(prefix).startswith(normalized(o)) for o in offered)
 
 
+def _by_system(raw: Any, systems: tuple[str, ...]) -> dict[str, list[str]]:
+    """A product's offered prefixes by code system, the systems named as a job's are (malformed ones
+    offer nothing)."""
+    out: dict[str, list[str]] = {}
+    for k, v in raw.items() if isinstance(raw, dict) else ():
+        system = kind_system(k, systems)
+        if system is not None and isinstance(v, list):
+            out.setdefault(system, []).extend(str(c) for c in v)
+    return out
+
+
 def _offered_flags(template: dict[str, Any], kind: str) -> dict[str, list[str]]:
-    raw = (template.get("features") or {}).get(kind) or {}
-    return {str(k): [str(c) for c in v] for k, v in raw.items()} if isinstance(raw, dict) else {}
+    systems = DIAGNOSIS_SYSTEMS if kind == "diagnosis_flags" else MEDICATION_SYSTEMS
+    return _by_system((template.get("features") or {}).get(kind), systems)
 
 
 def not_offered(inputs: ModelInputs, template: dict[str, Any]) -> list[str]:
@@ -217,8 +253,7 @@ def not_offered(inputs: ModelInputs, template: dict[str, Any]) -> list[str]:
         if out.loinc not in [str(c) for c in outcomes.get("lab") or []]:
             missing.append(f"outcome loinc:{out.loinc}")
     else:
-        groups = outcomes.get("diagnosis") or {}
-        offered_dx = [str(c) for c in groups.get(out.system) or []] if isinstance(groups, dict) else []
+        offered_dx = _by_system(outcomes.get("diagnosis"), DIAGNOSIS_SYSTEMS).get(out.system, [])
         missing += [f"outcome {out.system}:{p}" for p in out.prefixes if not _under(p, offered_dx)]
     return missing
 

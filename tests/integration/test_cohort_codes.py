@@ -97,3 +97,21 @@ def test_procedures_and_allergies_are_not_diagnoses() -> None:
     roles = {name: role_of(t) for name, t in got.items()}
     assert roles["conditions"] == "diagnoses"
     assert roles["procedures"] is None and roles["allergies"] is None
+
+
+def test_he_cohort_from_patients_imported_through_hl7(container: Container) -> None:
+    """issue 16 (c): HL7 tables carry the patient's key (``patient_id``, the PID-3 medical record number,
+    as FHIR tables carry the Patient's id), so an HE cohort joins HL7 orders in a local code system to
+    HL7 lab results."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "hl7" / "cohort_by_local_orders.hl7"
+    result = container.assets.import_source("cli:t", open_source("hl7", str(path)))
+    cohort = CohortCode.parse("99HIS|DMFU")
+    labs, coded = clinical_tables(result.assets, container.store, cohort)
+    assert patients_with(coded, cohort) == {"ZY0501", "ZY0502"}  # not the resident ID numbers
+    stats = cohort_statistics(labs, coded, cohort)
+    assert stats.cohort_size == 2 and stats.counts[1:] == [0, 0, 1, 1, 0]  # glucose 8.1 and 10.4 mmol/L
+    assert patients_with(coded, CohortCode.parse("99HIS|HTFU")) == {"ZY0503"}
+    assert sorted(a.table for a in result.assets if "patient_id" in {c.name for c in a.columns}) == [
+        "observations",
+        "orders",
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -77,6 +78,21 @@ def test_hl7_free_text_results_and_comments_deidentified(container: Container, t
     assert all(p in kept for p in HL7_PEOPLE) and raw.assets[0].grade.level >= 4
 
 
+def test_hl7_short_st_results_deidentified(container: Container) -> None:
+    """issue 16 (b): ST values of 20 characters or fewer (kept in ``value_text``) go through
+    de-identification too: a phone or ID number, a bare name and a name after a cue are not stored;
+    short results and numbers are kept as written."""
+    path = FIXTURES / "hl7" / "short_st_identifiers.hl7"
+    (asset,) = container.assets.import_source("cli:t", open_source("hl7", str(path))).assets
+    stored = pd.concat(list(container.store.read(asset.storage_ref)))
+    secrets = ("13912345678", "11010519491231002X", "王建国", "李秀兰")
+    assert not [p for p in secrets if p in stored.to_csv()], "a short ST value stored as written"
+    got = stored.set_index("code")["value_text"]
+    assert got["5778-6"] == "淡黄色" and got["5802-4"] == "阴性" and got["718-7"] == "128"
+    assert got["CONTACT"] == "139****5678" and got["IDNO"].startswith("110105")
+    assert got["COLLECTOR"].startswith("PERSON_") and got["NOTIFIED"].startswith("已通知家属PERSON_")
+
+
 FHIR_PEOPLE = (
     "张建国",
     "13812345678",
@@ -115,6 +131,24 @@ def test_hl7_order_notes_deidentified(container: Container) -> None:
     people = ("赵志刚", "13712345678", "孙丽华", "钱玉兰", "13698765432")
     assert not [p for p in people if p in notes], "names or phone numbers stored"
     assert "青霉素过敏" in notes and "空腹采血" in notes and "加急" in notes
+
+
+def test_note_pseudonyms_are_per_import(container: Container, tmp_path: Path) -> None:
+    """issue 16 (e): the same name gets one pseudonym within an import and another in the next import,
+    as the de-identifier's key is drawn for each import (stored notes link no person across imports)."""
+    pseudonyms = []
+    for n in (1, 2):
+        copy = tmp_path / f"notes{n}.hl7"  # another source each time: the same one would be "nothing new"
+        copy.write_bytes((FIXTURES / "hl7" / "same_name_two_notes.hl7").read_bytes())
+        result = container.assets.import_source("cli:t", open_source("hl7", str(copy)))
+        stored = pd.concat(list(container.store.read(_by_table(result)["orders"].storage_ref)))
+        notes = list(stored["comments"])
+        assert len(notes) == 2 and not any("周海涛" in x for x in notes)
+        found = [re.findall(r"PERSON_[A-Z0-9]+", x) for x in notes]
+        assert all(len(f) == 1 for f in found), notes
+        assert found[0] == found[1]  # the same within one import
+        pseudonyms.append(found[0][0])
+    assert pseudonyms[0] != pseudonyms[1]  # not linkable across imports
 
 
 def test_quarantine_keeps_bad_records_sealed_until_fixed_or_discarded(container: Container) -> None:

@@ -171,6 +171,7 @@ def test_hl7_every_adt_event_orders_and_merges() -> None:
     assert list(got["patients"]["event"]) == ["A05", "A08", "A11", "A13", "A40"]
     assert got["patients"].iloc[1]["address"] == "南岸区南坪正街8号"
     assert got["patient_merges"].iloc[0].to_dict() | {} == {
+        "patient_id": "ZY0002",  # the patient's key in every table (issue 16 c)
         "mrn": "ZY0002",
         "prior_mrn": "ZY0999",
         "message_time": "2025-04-03T10:00:00",

@@ -121,6 +121,42 @@ def test_a_feature_the_product_does_not_offer_is_named_in_the_refusal() -> None:
     ]
 
 
+def test_flags_accept_the_code_systems_cohorts_accept() -> None:
+    """issue 16 (d): a hospital's local code systems (and FHIR system URIs) as HE cohorts take them."""
+    dx = pd.DataFrame(
+        [("p1", "HIS-DX", "K29.7"), ("p2", "HIS-DX", "J18"), ("p3", "http://snomed.info/sct", "44054006")],
+        columns=["patient_id", "code_system", "code"],
+    )
+    rx = pd.DataFrame(
+        [("p1", "urn:oid:1.2.156.1.1", "X0201"), ("p3", "urn:oid:1.2.156.1.1", "Y01")],
+        columns=["patient_id", "code_system", "code"],
+    )
+    chosen = {
+        "loinc": ["4548-4"],
+        "diagnosis_flags": {"HIS-DX": ["K29"], "http://snomed.info/sct": ["4405"]},
+        "medication_flags": {"urn:oid:1.2.156.1.1": ["X02"]},
+    }
+    inputs = ModelInputs.parse(chosen, {"diagnosis": {"HIS-DX": ["J18"]}})
+    assert inputs.names == ["loinc:4548-4", "HIS-DX:K29", "snomed_ct:4405", "urn:oid:1.2.156.1.1:X02"]
+    frame, y = model_frame({"labs": LABS, "diagnoses": dx, "medications": rx}, inputs)
+    assert list(frame["HIS-DX:K29"]) == [1.0, 0.0, 0.0, 0.0]
+    assert list(frame["snomed_ct:4405"]) == [0.0, 0.0, 1.0, 0.0]
+    assert list(frame["urn:oid:1.2.156.1.1:X02"]) == [1.0, 0.0, 0.0, 0.0]
+    assert list(y) == [0.0, 1.0, 0.0, 0.0]
+    offer = {
+        "features": {
+            "loinc": ["4548-4"],
+            "diagnosis_flags": {"HIS-DX": ["K"], "snomed_ct": ["44"]},
+            "medication_flags": {"urn:oid:1.2.156.1.1": ["X"]},
+        },
+        "outcomes": {"diagnosis": {"HIS-DX": ["J"]}},
+    }
+    assert not_offered(inputs, offer) == []
+    assert not_offered(inputs, {**offer, "outcomes": {"diagnosis": {"OTHER-DX": ["J"]}}}) == [
+        "outcome HIS-DX:J18"
+    ]
+
+
 @pytest.mark.parametrize(
     ("features", "outcome"),
     [
@@ -128,7 +164,9 @@ def test_a_feature_the_product_does_not_offer_is_named_in_the_refusal() -> None:
         ({"loinc": ["HbA1c"]}, None),
         ({"loinc": []}, None),
         ({"loinc": ["4548-4", "4548-4"]}, None),
-        ({"diagnosis_flags": {"icd9": ["250"]}}, None),
+        ({"diagnosis_flags": {"atc": ["A10"]}}, None),  # a medication system for a diagnosis
+        ({"medication_flags": {"icd10": ["E11"]}}, None),
+        ({"diagnosis_flags": {"local dx?": ["250"]}}, None),  # not a code system name
         ({"loinc": ["4548-4"]}, {"lab": {"loinc": "4548-4", "min": 6.5}}),  # the outcome as a feature
         (None, {"lab": {"loinc": "4548-4"}}),
         (None, {"lab": {"loinc": "4548-4", "min": 7, "max": 6}}),

@@ -243,3 +243,17 @@ def test_not_found_after_held_out_v16(analyzer: TextAnalyzer, text: str, unwante
 def test_program_repeated_mention_stays_out_of_a_longer_word(analyzer: TextAnalyzer) -> None:
     text = "患者程序，男，39岁，职业为程序员。"
     assert [t for kind, t in found(analyzer, text) if kind == "PERSON"] == ["程序"]
+
+
+SHORT_RESULTS = (
+    "阴性 阳性 弱阳性 淡黄色 黄色 白色 金黄色 浑浊 清亮 正常 未见 少许 成形 稀便 溶血 偏高 常规 明显 耐药"
+)
+
+
+def test_short_values_name_check_leaves_lab_results_alone() -> None:
+    """issue 16 (b): a short ST result is a name by its characters alone only when it is one."""
+    from node.anonymization.recognizers.names import bare_name, cued_candidate
+
+    assert [v for v in SHORT_RESULTS.split() if bare_name(v) or cued_candidate(v)] == []
+    assert all(bare_name(v) for v in ("王建国", "李明", "欧阳娜娜", " 张三 "))
+    assert cued_candidate("已通知家属李秀兰") and not bare_name("已通知家属李秀兰")

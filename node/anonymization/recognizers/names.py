@@ -36,6 +36,7 @@ from node.anonymization.recognizers.lexicon import (
     LEXICON,
     MIDDLE_DOTS,
     NOT_GIVEN,
+    SINGLE,
     SURNAME,
     TRANSLITERATION,
     common_non_name,
@@ -414,3 +415,31 @@ class DottedNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         return [RecognizerResult("PERSON", s, e, 0.9) for s, e in dotted_name_spans(text)]
+
+
+# -- short values (a result field of a few characters) ------------------------------------------------
+_BARE_NAME = re.compile(
+    "^(?:" + "|".join(COMPOUND) + f"|[{''.join(sorted(set(SINGLE) - CUE_ONLY_SURNAMES))}])"
+)
+_SURNAME_START = set(SINGLE) | {c[0] for c in COMPOUND}
+
+
+def bare_name(value: str) -> bool:
+    """``value`` is nothing but a Chinese name (王建国 in a result field), told by its characters alone: a
+    common surname and one or two given-name characters, no clinical word; no context and no word
+    segmentation (the short results 淡黄色, 阳性, 白色, 成形 are no names)."""
+    value = value.strip()
+    m = _BARE_NAME.match(value)
+    given = value[m.end() :] if m else ""
+    return (
+        m is not None
+        and 1 <= len(given) <= 2
+        and all(given_char(ch) for ch in given)
+        and not starts_clinical_word(value)
+    )
+
+
+def cued_candidate(text: str) -> bool:
+    """A surname stands right after a person cue (家属李秀兰, 联系人：王强): the text needs the full
+    recognizers."""
+    return any(ch in _SURNAME_START and cue_before(text, i) for i, ch in enumerate(text[:-1]))
