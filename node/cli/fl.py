@@ -196,9 +196,15 @@ def run(
         "deployment", "--runtime", help="deployment (this node's SuperLink) or simulation"
     ),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job until it ends."),
+    hospitals: Path | None = typer.Option(
+        None,
+        "--hospitals",
+        help='simulation: JSON {"NAME": {"data_dir", "database_url"}} of the job\'s other hospital nodes',
+    ),
 ) -> None:
-    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here. A job runs
-    once: one the worker (or another `run`) already started is refused, nothing submitted or charged."""
+    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here with the
+    hospital nodes of --hospitals. A job runs once: one the worker (or another `run`) already started
+    is refused, nothing submitted or charged."""
     from node.federated.coordinator import JobAlreadyStarted
 
     if runtime not in ("deployment", "simulation"):
@@ -208,9 +214,11 @@ def run(
         job = c.fl_coordinator.load(job_id)
         try:
             if runtime == "simulation":
+                from node.cli.fl_hospitals import simulated_hospitals
                 from node.federated.flower.runtime import run_in_simulation
 
-                job = run_in_simulation(c, job_id, actor())
+                nodes = simulated_hospitals(c, job, hospitals)
+                job = run_in_simulation(c, job_id, actor(), hospitals=nodes)
             else:
                 from node.federated.flower.runtime import submit_to_superlink
 
