@@ -62,7 +62,7 @@ class JobIn(BaseModel):
         default=None,
         gt=0,
         le=3600,
-        description="seconds each secure-aggregation stage waits for the hospitals (default: round_timeout_s / 4)",
+        description="seconds each SecAgg+ stage waits for the hospitals (default: round_timeout_s / 4)",
     )
 
     def raw(self) -> dict[str, Any]:

@@ -37,9 +37,10 @@ def _home() -> Path:
 
 def _exec(cmd: list[str], home: Path) -> None:
     """Become the Flower process (compose and systemd then supervise it directly)."""
-    from node.federated.flower.deployment import flower_env
+    from node.federated.flower.deployment import SUPERLINK_POLL_INTERVAL_S, flower_env
 
-    os.execve(cmd[0], cmd, flower_env(home / "home"))  # noqa: S606 - Flower's own executable
+    env = flower_env(home / "home", task_poll_s=SUPERLINK_POLL_INTERVAL_S)
+    os.execve(cmd[0], cmd, env)  # noqa: S606 - Flower's own executable
 
 
 @fl_app.command("certs")

@@ -43,7 +43,9 @@ def _settings(name: str, entry: dict[str, Any]) -> Settings:
     extra = sorted(set(entry) - set(FIELDS))
     if extra or not isinstance(entry.get("data_dir"), str):
         detail = f"unknown fields {', '.join(extra)}" if extra else "data_dir missing"
-        raise _bad(f"医院 {name[:64]} 的设置有误 / hospital {name[:64]}: {detail} (allowed: {', '.join(FIELDS)})")
+        raise _bad(
+            f"医院 {name[:64]} 的设置有误 / hospital {name[:64]}: {detail} (allowed: {', '.join(FIELDS)})"
+        )
     if not all(isinstance(v, str) for v in entry.values()):
         raise _bad(f"医院 {name[:64]} 的设置有误 / hospital {name[:64]}: settings are strings")
     overrides: dict[str, Any] = {"name": name, "data_dir": Path(entry["data_dir"])}

@@ -89,7 +89,9 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     # (and is then refused)
     secure = request.get("secure_aggregation", spec.hospitals >= 3 and spec.model != "xgboost")
     if secure:
-        spec = replace(spec, secagg=SecAggConfig.for_hospitals(spec.hospitals, request.get("secagg_timeout_s")))
+        spec = replace(
+            spec, secagg=SecAggConfig.for_hospitals(spec.hospitals, request.get("secagg_timeout_s"))
+        )
     return spec.validate()
 
 

@@ -161,7 +161,7 @@ def test_secure_aggregation_stages_wait_as_long_as_the_round_allows_or_as_the_jo
     from node.federated.spec import SECAGG_STAGES, JobSpec
 
     hospitals = {n: {"contract_id": f"ct_{n}"} for n in "abc"}
-    default = job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "rounds": 2})
+    default = job_spec("job_1", {"hospitals": hospitals, "rounds": 2})
     assert default.secagg is not None and default.secagg_timeout_s == 600.0 / SECAGG_STAGES > 60
     slow = job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "round_timeout_s": 2400})
     assert slow.secagg_timeout_s == 600.0  # scales with the round timeout
@@ -172,7 +172,9 @@ def test_secure_aggregation_stages_wait_as_long_as_the_round_allows_or_as_the_jo
             job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "secagg_timeout_s": bad})
         assert err.value.code == "fl_job_invalid"
     with pytest.raises(InvalidInput):  # a stage cannot outlast the round
-        job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "round_timeout_s": 60, "secagg_timeout_s": 90})
+        job_spec(
+            "job_1", {"hospitals": hospitals, "rounds": 2, "round_timeout_s": 60, "secagg_timeout_s": 90}
+        )
 
     given: dict[str, float] = {}
 
