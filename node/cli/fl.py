@@ -218,8 +218,9 @@ def run(
                 from node.cli.fl_hospitals import simulated_hospitals
                 from node.federated.flower.runtime import run_in_simulation
 
-                nodes = simulated_hospitals(c, job, hospitals)
-                job = run_in_simulation(c, job_id, actor(), hospitals=nodes)
+                job = run_in_simulation(
+                    c, job_id, actor(), hospitals=lambda claimed: simulated_hospitals(c, claimed, hospitals)
+                )
             else:
                 from node.federated.flower.runtime import submit_to_superlink
 

@@ -4,8 +4,8 @@ A simulation runs every hospital's ClientApp in this process's Ray workers, so e
 this node stands for itself; every other hospital of the job is named in a JSON file,
 ``{"NAME": {"data_dir": ..., "database_url": ..., "secrets_dir": ...}}`` (``database_url`` and
 ``secrets_dir`` optional: a SQLite database in ``data_dir``, and this process's environment, e.g. the
-node key's passphrase). Anything missing or malformed is refused before the job is claimed, so
-nothing is started or charged.
+node key's passphrase). Anything missing or malformed is refused before the simulation starts and
+the job waits again (``run_in_simulation`` hands it back), so nothing runs or is charged.
 """
 
 from __future__ import annotations

@@ -247,8 +247,8 @@ def _partition(c: Container, contract_id: str) -> Any:
 def test_hnode_fl_run_simulates_a_job_on_the_hospital_nodes_it_is_given(tmp_path: Path) -> None:
     """`hnode fl run JOB --runtime simulation` handed no hospitals to the simulation, so every round
     was refused (no node behind a ClientApp). It now takes each other hospital's node from
-    ``--hospitals FILE`` (this node stands for itself), and refuses before claiming or charging
-    anything when one is missing or the file is malformed."""
+    ``--hospitals FILE`` (this node stands for itself), and refuses before running or charging
+    anything when one is missing or the file is malformed (the job waits again)."""
     from tests.conftest import node_env
 
     nodes, hospitals = _hospitals(tmp_path, [3, 3, 3])
@@ -274,7 +274,7 @@ def test_hnode_fl_run_simulates_a_job_on_the_hospital_nodes_it_is_given(tmp_path
         args = ["fl", "run", job.id, "--runtime", "simulation"] + (["--hospitals", str(bad)] if bad else [])
         r = hnode(*args, env=env)
         assert r.returncode == 2 and says in r.stderr, r.stderr
-        assert coordinator.fl_coordinator.load(job.id).state.value == "created"  # nothing claimed
+        assert coordinator.fl_coordinator.load(job.id).state.value == "created"  # it waits again
     complete = tmp_path / "hospitals.json"
     complete.write_text(json.dumps(others), encoding="utf-8")
     r = hnode(
