@@ -59,6 +59,12 @@ class JobIn(BaseModel):
     secure_aggregation: bool | None = Field(default=None, description="default: on with 3+ hospitals")
     min_hospitals: int | None = Field(default=None, ge=0, le=64)
     round_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
+    secagg_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="seconds each SecAgg+ stage waits for the hospitals (default: round_timeout_s / 4)",
+    )
 
     def raw(self) -> dict[str, Any]:
         """As the job service reads a request (it checks it again)."""

@@ -37,9 +37,10 @@ def _home() -> Path:
 
 def _exec(cmd: list[str], home: Path) -> None:
     """Become the Flower process (compose and systemd then supervise it directly)."""
-    from node.federated.flower.deployment import flower_env
+    from node.federated.flower.deployment import SUPERLINK_POLL_INTERVAL_S, flower_env
 
-    os.execve(cmd[0], cmd, flower_env(home / "home"))  # noqa: S606 - Flower's own executable
+    env = flower_env(home / "home", task_poll_s=SUPERLINK_POLL_INTERVAL_S)
+    os.execve(cmd[0], cmd, env)  # noqa: S606 - Flower's own executable
 
 
 @fl_app.command("certs")
@@ -196,9 +197,15 @@ def run(
         "deployment", "--runtime", help="deployment (this node's SuperLink) or simulation"
     ),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job until it ends."),
+    hospitals: Path | None = typer.Option(
+        None,
+        "--hospitals",
+        help='simulation: JSON {"NAME": {"data_dir", "database_url"}} of the job\'s other hospital nodes',
+    ),
 ) -> None:
-    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here. A job runs
-    once: one the worker (or another `run`) already started is refused, nothing submitted or charged."""
+    """Run a created job: submit it to this coordinator's SuperLink, or simulate it here with the
+    hospital nodes of --hospitals. A job runs once: one the worker (or another `run`) already started
+    is refused, nothing submitted or charged."""
     from node.federated.coordinator import JobAlreadyStarted
 
     if runtime not in ("deployment", "simulation"):
@@ -208,9 +215,12 @@ def run(
         job = c.fl_coordinator.load(job_id)
         try:
             if runtime == "simulation":
+                from node.cli.fl_hospitals import simulated_hospitals
                 from node.federated.flower.runtime import run_in_simulation
 
-                job = run_in_simulation(c, job_id, actor())
+                job = run_in_simulation(
+                    c, job_id, actor(), hospitals=lambda claimed: simulated_hospitals(c, claimed, hospitals)
+                )
             else:
                 from node.federated.flower.runtime import submit_to_superlink
 

@@ -43,11 +43,17 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     """A job from a partner's request: ``hospitals`` maps each hospital node's name to the contract
     there (only the contract: it names the product and assets, the request cannot); ``dp_epsilon``
     plans DP within that budget; ``secure_aggregation`` turns SecAgg+ on (default: on with three
-    hospitals or more, off for trees, which cannot be securely summed)."""
+    hospitals or more, off for trees, which cannot be securely summed), ``secagg_timeout_s`` sets how
+    long each of its stages waits (default: ``round_timeout_s`` / 4)."""
     hospitals = request.get("hospitals")
     if not isinstance(hospitals, dict) or not hospitals:
         raise InvalidInput("name the hospitals and their contracts", code="fl_job_invalid")
-    unknown = set(request) - _JOB_FIELDS - _INPUT_FIELDS - {"hospitals", "dp_epsilon", "secure_aggregation"}
+    unknown = (
+        set(request)
+        - _JOB_FIELDS
+        - _INPUT_FIELDS
+        - {"hospitals", "dp_epsilon", "secure_aggregation", "secagg_timeout_s"}
+    )
     if unknown:
         raise InvalidInput(f"unknown job fields: {', '.join(sorted(unknown))}", code="fl_job_invalid")
     for name, p in hospitals.items():
@@ -83,7 +89,9 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
     # (and is then refused)
     secure = request.get("secure_aggregation", spec.hospitals >= 3 and spec.model != "xgboost")
     if secure:
-        spec = replace(spec, secagg=SecAggConfig.for_hospitals(spec.hospitals))
+        spec = replace(
+            spec, secagg=SecAggConfig.for_hospitals(spec.hospitals, request.get("secagg_timeout_s"))
+        )
     return spec.validate()
 
 

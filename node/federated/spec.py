@@ -17,6 +17,8 @@ from node.federated.features import ModelInputs
 from node.federated.privacy import DpConfig
 
 MODELS = ("logreg", "mlp", "xgboost")  # xgboost: gradient-boosted trees, Flower's bagging
+SECAGG_STAGES = 4  # SecAgg+ exchanges in a round: setup, key sharing, masked training, unmasking
+SECAGG_MAX_TIMEOUT_S = 3600.0
 
 
 def _bad(message: str) -> InvalidInput:
@@ -26,17 +28,20 @@ def _bad(message: str) -> InvalidInput:
 @dataclass(frozen=True)
 class SecAggConfig:
     """Flower SecAgg+ settings. Each hospital's secret is split into ``num_shares`` shares held by its
-    neighbours; any ``threshold`` of them recover a hospital that dropped out mid-round."""
+    neighbours; any ``threshold`` of them recover a hospital that dropped out mid-round.
+    ``timeout_s``: how long each stage of the protocol waits for the hospitals' replies before it goes
+    on without the missing ones (or halts below the threshold); None, the default, gives each stage
+    its share of the job's round timeout (``JobSpec.secagg_timeout_s``)."""
 
     num_shares: int
     threshold: int
-    timeout_s: float = 60.0
+    timeout_s: float | None = None
     clipping_range: float = 16.0  # model parameters are clipped to +-this before quantization
     quantization_range: int = 2**22
     max_weight: float = 100_000.0  # the largest num-examples weight a hospital may carry
 
     @classmethod
-    def for_hospitals(cls, hospitals: int, timeout_s: float = 60.0) -> SecAggConfig:
+    def for_hospitals(cls, hospitals: int, timeout_s: float | None = None) -> SecAggConfig:
         """Every hospital a neighbour of every other (odd share count), a majority to reconstruct."""
         shares = hospitals if hospitals % 2 else hospitals - 1
         return cls(shares, max(2, shares // 2 + 1), timeout_s)
@@ -48,8 +53,12 @@ class SecAggConfig:
         be met."""
         if hospitals < 3:
             raise _bad("secure aggregation needs at least 3 hospitals (with 2, each sees the other's update)")
-        if not 0 < self.timeout_s <= 3600:
-            raise _bad("secure aggregation needs a timeout between 0 and 3600 s")
+        if self.timeout_s is not None and (
+            isinstance(self.timeout_s, bool)
+            or not isinstance(self.timeout_s, int | float)
+            or not 0 < self.timeout_s <= SECAGG_MAX_TIMEOUT_S
+        ):
+            raise _bad("secure aggregation needs a timeout (secagg_timeout_s) between 0 and 3600 s")
         if not 3 <= self.num_shares <= hospitals or self.num_shares % 2 == 0:
             raise _bad(f"num_shares must be odd, at least 3 and at most the {hospitals} hospitals")
         if not 2 <= self.threshold < self.num_shares:
@@ -121,7 +130,17 @@ class JobSpec:
                     "set secure_aggregation to false (each hospital's new trees reach the coordinator)"
                 )
             self.secagg.validate(self.hospitals)
+            if self.secagg_timeout_s > self.round_timeout_s:
+                raise _bad("a secure aggregation stage (secagg_timeout_s) cannot outlast the round timeout")
         return self
+
+    @property
+    def secagg_timeout_s(self) -> float:
+        """How long each SecAgg+ stage waits for the hospitals: the job's own setting, else the
+        round timeout shared among the protocol's stages (150 s of the default 600 s, more when
+        the round timeout is raised for a slow or loaded federation)."""
+        timeout = self.secagg.timeout_s if self.secagg is not None else None
+        return float(timeout) if timeout is not None else self.round_timeout_s / SECAGG_STAGES
 
     def epsilon_after(self, rounds_done: int) -> float:
         """ε each hospital has spent after ``rounds_done`` rounds (0 without DP)."""

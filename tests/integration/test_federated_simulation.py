@@ -242,3 +242,49 @@ def _partition(c: Container, contract_id: str) -> Any:
     contract = c.contracts.get(c.identity.resolve("officer"), contract_id)
     tables = model_tables([c.assets.get(i) for i in contract.asset_ids], c.store)
     return asset_partition("h", tables, ModelInputs())
+
+
+def test_hnode_fl_run_simulates_a_job_on_the_hospital_nodes_it_is_given(tmp_path: Path) -> None:
+    """`hnode fl run JOB --runtime simulation` handed no hospitals to the simulation, so every round
+    was refused (no node behind a ClientApp). It now takes each other hospital's node from
+    ``--hospitals FILE`` (this node stands for itself), and refuses before running or charging
+    anything when one is missing or the file is malformed (the job waits again)."""
+    from tests.conftest import node_env
+
+    nodes, hospitals = _hospitals(tmp_path, [3, 3, 3])
+    home, url = Path(nodes["0"]["data_dir"]), nodes["0"]["database_url"]
+    coordinator = _node(url, home, "h0")
+    researcher = coordinator.identity.resolve("institute-b")
+    request = {"hospitals": hospitals, "rounds": 2, "local_epochs": 1, "lr": 1.0}
+    job = coordinator.fl_jobs.create(researcher, request)
+    assert job.spec.secagg is not None
+    env = node_env(home, url, name="h0")
+    others = {
+        n["name"]: {"data_dir": n["data_dir"], "database_url": n["database_url"]}
+        for i, n in nodes.items()
+        if i != "0"
+    }
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"h1": others["h1"]}), encoding="utf-8")
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text(
+        json.dumps({**others, "h1": {**others["h1"], "key_passphrase": "x"}}), encoding="utf-8"
+    )
+    for bad, says in ((None, "hospitals h1, h2:"), (partial, "hospitals h2:"), (malformed, "key_passphrase")):
+        args = ["fl", "run", job.id, "--runtime", "simulation"] + (["--hospitals", str(bad)] if bad else [])
+        r = hnode(*args, env=env)
+        assert r.returncode == 2 and says in r.stderr, r.stderr
+        assert coordinator.fl_coordinator.load(job.id).state.value == "created"  # it waits again
+    complete = tmp_path / "hospitals.json"
+    complete.write_text(json.dumps(others), encoding="utf-8")
+    r = hnode(
+        "fl", "run", job.id, "--runtime", "simulation", "--hospitals", str(complete), env=env, timeout=600
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    done = coordinator.fl_coordinator.load(job.id)
+    assert (done.state.value, done.rounds_done, done.model_id is not None) == ("completed", 2, True), (
+        done.reason
+    )
+    rounds = coordinator.fl_jobs.rounds(researcher, job.id)
+    assert [r.metrics["hospitals"] for r in rounds] == [3, 3] and all(not r.refused for r in rounds)
+    coordinator.close()

@@ -147,3 +147,47 @@ def test_job_state_machine_and_canonical_model_bytes() -> None:
         model_bytes("logreg", 2, [np.array([np.nan])])
     with pytest.raises(InvalidInput):
         load_model_bytes(b"{}")
+
+
+def test_secure_aggregation_stages_wait_as_long_as_the_round_allows_or_as_the_job_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SecAgg+ stage used to give up after a fixed 60 s (``fl_secagg_halted`` on a loaded machine
+    whatever the job's round timeout): its wait is now the job's round timeout shared among the
+    protocol's stages, or the job's own ``secagg_timeout_s``, and is what Flower's workflow gets."""
+    from node.errors import InvalidInput
+    from node.federated.flower import server_app
+    from node.federated.services import job_spec
+    from node.federated.spec import SECAGG_STAGES, JobSpec
+
+    hospitals = {n: {"contract_id": f"ct_{n}"} for n in "abc"}
+    default = job_spec("job_1", {"hospitals": hospitals, "rounds": 2})
+    assert default.secagg is not None and default.secagg_timeout_s == 600.0 / SECAGG_STAGES > 60
+    slow = job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "round_timeout_s": 2400})
+    assert slow.secagg_timeout_s == 600.0  # scales with the round timeout
+    set_ = job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "secagg_timeout_s": 90})
+    assert set_.secagg_timeout_s == 90.0 and JobSpec.from_json(set_.to_json()) == set_
+    for bad in (0, -1, 3601, "60", True):
+        with pytest.raises(InvalidInput) as err:
+            job_spec("job_1", {"hospitals": hospitals, "rounds": 2, "secagg_timeout_s": bad})
+        assert err.value.code == "fl_job_invalid"
+    with pytest.raises(InvalidInput):  # a stage cannot outlast the round
+        job_spec(
+            "job_1", {"hospitals": hospitals, "rounds": 2, "round_timeout_s": 60, "secagg_timeout_s": 90}
+        )
+
+    given: dict[str, float] = {}
+
+    class Workflow:
+        def __init__(self, **kwargs: float) -> None:
+            given.update(kwargs)
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr(server_app, "SecAggPlusWorkflow", Workflow)
+    from flwr.app import ConfigRecord, Context, RecordDict
+
+    context = Context(run_id=1, node_id=0, node_config={}, state=RecordDict(), run_config={})
+    rnd = server_app._Round(slow, None)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="stop here"):
+        server_app._secure(None, context, slow, rnd, [np.zeros(3)], ConfigRecord({}))  # type: ignore[arg-type]
+    assert given["timeout"] == 600.0

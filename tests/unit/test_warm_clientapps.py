@@ -126,3 +126,83 @@ def test_flowers_object_pulls_are_retried_from_milliseconds_not_seconds() -> Non
 
     assert inflatable_utils.pull_objects(["a"], not_yet) == {"a": b"content"}
     assert tries[-1] - tries[0] < 0.2  # 10 ms + 20 ms (±20 %), not 1 s + 2 s
+
+
+def test_the_thin_directory_also_holds_a_superexec_started_by_name(tmp_path: Path) -> None:
+    """Flower's SuperNode starts ``flower-superexec`` found on PATH; the warm server's bin directory
+    puts the woken SuperExec (``superexec_main``) there. ``check_layout`` refuses if Flower changes
+    how its SuperNode starts it."""
+    bin_dir = warm.write_thin_client(tmp_path)
+    script = (bin_dir / warm.SUPEREXEC).read_text(encoding="utf-8")
+    assert os.access(bin_dir / warm.SUPEREXEC, os.X_OK)
+    assert "-m node.federated.flower.superexec_main" in script and sys.executable in script
+    warm.check_layout()  # passes on the pinned Flower (it raises if the SuperNode's command moved)
+
+
+def test_the_supernode_forwards_replies_promptly_and_wakes_its_superexec(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Flower's SuperNode waits 0.5 s between checks of its own state for a reply and 3 s after an
+    empty pull: the first become 5 ms, the second start at 50 ms after a message and double up to
+    0.25 s; a stored message wakes the SuperExec through its socket."""
+    import socket
+
+    import flwr.supernode.start_client_internal as supernode_loop
+
+    from node.federated.flower import supernode_main as sm
+
+    runs = iter([None, 7, None])
+    monkeypatch.setattr(supernode_loop, "time", time)  # restored after the test
+    monkeypatch.setattr(supernode_loop, "_pull_and_store_message", lambda **kw: next(runs))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(tmp_path / "tasks.sock"))
+    listener.settimeout(1)
+    clock = sm.prompt(str(tmp_path / "tasks.sock"))
+    assert supernode_loop.time is clock and clock.monotonic is time.monotonic
+
+    def waited(seconds: float) -> float:
+        start = time.monotonic()
+        supernode_loop.time.sleep(seconds)
+        return time.monotonic() - start
+
+    assert waited(0.5) < 0.05  # a local check for the reply
+    idle = [waited(3) for _ in range(4)]
+    assert 0.04 <= idle[0] < 0.09 and 0.2 <= idle[3] < 0.35 and idle == sorted(idle)
+    assert supernode_loop._pull_and_store_message() is None
+    assert supernode_loop._pull_and_store_message() == 7  # a message: the SuperExec is woken
+    assert listener.recv(16) == b"t"
+    assert waited(3) < 0.09  # and the next pull comes soon
+    assert supernode_loop._pull_and_store_message() is None
+    listener.settimeout(0.05)
+    try:
+        extra = listener.recv(16)
+    except TimeoutError:
+        extra = b""
+    assert extra == b""  # an empty pull wakes nothing
+    listener.close()
+
+
+def test_a_woken_superexec_asks_for_its_task_as_soon_as_the_supernode_says(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import socket
+    import threading
+
+    from flwr.supercore.superexec import run_superexec
+
+    from node.federated.flower import superexec_main
+
+    monkeypatch.setattr(run_superexec, "time", time)
+    path = str(tmp_path / "tasks.sock")
+    superexec_main.woken(path)
+    clock = run_superexec.time
+    start = time.monotonic()
+    clock.sleep(0.1)  # nothing said: the poll interval
+    assert 0.09 <= time.monotonic() - start < 0.5
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    threading.Timer(0.05, lambda: sender.sendto(b"t", path)).start()
+    start = time.monotonic()
+    clock.sleep(10)  # woken after 50 ms, not 10 s
+    assert time.monotonic() - start < 1
+    superexec_main.listen(path).close()  # a restarted SuperExec takes over the socket's path
+    sender.close()

@@ -26,6 +26,7 @@ import numpy as np
 
 from node.federated.flower.benchmark import evaluate
 from node.federated.flower.deployment import (
+    SUPERLINK_POLL_INTERVAL_S,
     flower_env,
     register_supernode,
     submit,
@@ -134,7 +135,7 @@ def federation(hospitals: int, warm: bool = True, log: Path | None = None) -> It
         )
 
     try:
-        start(superlink_command(work, port, tls), flower_env(home))
+        start(superlink_command(work, port, tls), flower_env(home, task_poll_s=SUPERLINK_POLL_INTERVAL_S))
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not _listening(port):
             if time.monotonic() > deadline or processes[0].poll() is not None:

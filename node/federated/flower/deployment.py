@@ -31,7 +31,11 @@ from node.federated.spec import JobSpec
 
 FAB_DIR = Path(__file__).parent / "fab"
 CONNECTION = "hnode"
-POLL_INTERVAL_S = "0.05"  # SuperExec's task polling (Flower's default: 1 s)
+POLL_ENV = (
+    "FLWR_SUPEREXEC_TASK_POLL_INTERVAL"  # how often a SuperExec asks for a task (Flower's default: 1 s)
+)
+POLL_INTERVAL_S = "0.05"  # a SuperNode's SuperExec: each message is a task (warm.py wakes it instead)
+SUPERLINK_POLL_INTERVAL_S = "0.5"  # the SuperLink's SuperExec: one ServerApp task per job
 
 
 @dataclass(frozen=True)
@@ -110,14 +114,17 @@ def write_supernode_key(path: Path) -> Path:
     return public
 
 
-def flower_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def flower_env(
+    home: Path, base: Mapping[str, str] | None = None, task_poll_s: str = POLL_INTERVAL_S
+) -> dict[str, str]:
     """The environment of Flower's processes: this Python's scripts first on PATH (the SuperLink
     starts ``flower-superexec``, which starts ``flwr-serverapp``), Flower's own home for its CLI
-    config and installed bundles, a prompt task poll."""
+    config and installed bundles, the SuperExec's task poll (``SUPERLINK_POLL_INTERVAL_S`` for the
+    SuperLink's)."""
     env = dict(os.environ if base is None else base)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["FLWR_HOME"] = str(home)
-    env["FLWR_SUPEREXEC_TASK_POLL_INTERVAL"] = POLL_INTERVAL_S
+    env[POLL_ENV] = task_poll_s
     env.setdefault("FLWR_TELEMETRY_ENABLED", "0")
     return env
 
@@ -231,7 +238,7 @@ def serve_superlink(home: Path, host: str, port: int, internal_port: int, tls: T
 
     child = subprocess.Popen(  # noqa: S603 - Flower's own executable, arguments we built
         superlink_command(home, internal_port, tls, "127.0.0.1"),
-        env=flower_env(home / "home"),
+        env=flower_env(home / "home", task_poll_s=SUPERLINK_POLL_INTERVAL_S),
         start_new_session=True,
         preexec_fn=die_with_parent,  # called in the main thread: the death signal follows the process
     )

@@ -13,6 +13,7 @@ refused with the job's state (``JobAlreadyStarted``) before anything is submitte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,11 +39,22 @@ class CoordinatorNode(Protocol):
 
 
 def run_in_simulation(
-    node: CoordinatorNode, job_id: str, actor: str = "system", *, hospitals: SimulatedHospitals | None = None
+    node: CoordinatorNode,
+    job_id: str,
+    actor: str = "system",
+    *,
+    hospitals: SimulatedHospitals | Callable[[TrainingJob], SimulatedHospitals] | None = None,
 ) -> TrainingJob:
     """Claim the job and simulate it with ``hospitals`` behind the partitions (in the job's order
-    of hospitals); without them its rounds are refused (no node stands behind a ClientApp)."""
+    of hospitals); without them its rounds are refused (no node stands behind a ClientApp).
+    ``hospitals`` may be a function of the claimed job: if it raises, the job waits again."""
     job = node.fl_coordinator.claim(job_id, actor, "simulation")
+    if callable(hospitals) and not isinstance(hospitals, SimulatedHospitals):
+        try:
+            hospitals = hospitals(job)
+        except BaseException:
+            node.fl_coordinator.release(job_id)
+            raise
     simulate(job.spec, NodeSink(node.fl_coordinator, job_id), hospitals=hospitals)
     return node.fl_coordinator.load(job_id)
 

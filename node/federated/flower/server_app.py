@@ -302,7 +302,7 @@ def _secure(
         max_weight=sa.max_weight,
         clipping_range=sa.clipping_range,
         quantization_range=sa.quantization_range,
-        timeout=sa.timeout_s,
+        timeout=spec.secagg_timeout_s,
     )
 
     def fit(grid: Grid, ctx: Context) -> None:

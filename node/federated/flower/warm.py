@@ -14,7 +14,11 @@ work warm itself:
   streams to this process over a private Unix socket;
 - this process forks a child that runs Flower's own ``flwr-clientapp`` entry with those arguments
   (the task token, Runtime API address, certificates: unchanged), and the tiny client exits with the
-  child's status, forwarding signals to it meanwhile.
+  child's status, forwarding signals to it meanwhile;
+- the same directory holds a ``flower-superexec`` that runs Flower's SuperExec woken by the SuperNode
+  when a message is stored (``superexec_main``) instead of asking for a task 20 times a second;
+- the loaded objects are frozen out of the garbage collector (``gc.freeze``) before the first fork, so
+  a task's collections neither scan them nor copy their pages.
 
 Flower's code runs unchanged and as Flower starts it; only its import and the node's set-up are
 shared. ``check_layout`` refuses to start if the names this relies on move (its test fails then).
@@ -22,9 +26,11 @@ shared. ``check_layout`` refuses to start if the names this relies on move (its 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import selectors
+import shlex
 import shutil
 import signal
 import socket
@@ -36,8 +42,14 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from node.federated.flower.deployment import POLL_ENV
+from node.federated.flower.superexec_main import WAKE_ENV
+
 COMMAND = "flwr-clientapp"  # what Flower's SubprocessExecutor runs, found on PATH
+SUPEREXEC = "flower-superexec"  # what Flower's SuperNode starts, found on PATH
 SOCKET = "clientapp.sock"
+WAKE_SOCKET = "tasks.sock"  # the SuperNode wakes its SuperExec here (superexec_main)
+FALLBACK_POLL_S = "1"  # the SuperExec's own poll, for a wake-up lost (Flower's default)
 STOP_GRACE_S = 8
 PRELOAD = (
     "httpcore",  # Flower's Runtime API client imports it when a task connects
@@ -59,20 +71,29 @@ status = s.recv(32)
 sys.exit(int(status) if status else 1)
 """
 
+SUPEREXEC_SCRIPT = """#!/bin/sh
+# hnode: Flower's SuperExec, woken by its SuperNode (node/federated/flower/superexec_main.py)
+exec {python} -m node.federated.flower.superexec_main "$@"
+"""
+
 
 def check_layout() -> Callable[[], None]:
     """Flower's ClientApp entry point, after checking that its SuperExec still starts ClientApps as
-    the ``flwr-clientapp`` command found on PATH."""
+    the ``flwr-clientapp`` command found on PATH, and its SuperNode its SuperExec as
+    ``flower-superexec``."""
     import inspect
 
     from flwr.supercore.constant import TASK_TYPE_TO_COMMAND, TaskType
     from flwr.supercore.superexec.executor.subprocess_executor import SubprocessExecutor
+    from flwr.supernode import start_client_internal as supernode_loop
     from flwr.supernode.cli.flwr_clientapp import flwr_clientapp
 
     if TASK_TYPE_TO_COMMAND.get(TaskType.CLIENT_APP) != COMMAND:
         raise RuntimeError(f"flwr's SuperExec no longer starts ClientApps as {COMMAND}")
     if "TASK_TYPE_TO_COMMAND[spec.task_type]" not in inspect.getsource(SubprocessExecutor.launch):
         raise RuntimeError("flwr's SubprocessExecutor no longer runs the task's command by name")
+    if f'command = ["{SUPEREXEC}"]' not in inspect.getsource(supernode_loop.start_client_internal):
+        raise RuntimeError(f"flwr's SuperNode no longer starts its SuperExec as {SUPEREXEC}")
     return flwr_clientapp
 
 
@@ -90,14 +111,18 @@ def preload(with_node: bool) -> Callable[[], None]:
 
 
 def write_thin_client(directory: Path) -> Path:
-    """``directory/bin/flwr-clientapp``, talking to ``directory/clientapp.sock``; returns the bin dir."""
+    """``directory/bin/flwr-clientapp``, talking to ``directory/clientapp.sock``, and
+    ``directory/bin/flower-superexec``; returns the bin dir."""
     bin_dir = directory / "bin"
     bin_dir.mkdir(mode=0o700, exist_ok=True)
-    path = bin_dir / COMMAND
-    path.write_text(
-        THIN_CLIENT.format(python=sys.executable, socket_path=str(directory / SOCKET)), encoding="utf-8"
-    )
-    path.chmod(0o700)
+    scripts = {
+        COMMAND: THIN_CLIENT.format(python=sys.executable, socket_path=str(directory / SOCKET)),
+        SUPEREXEC: SUPEREXEC_SCRIPT.format(python=shlex.quote(sys.executable)),
+    }
+    for name, text in scripts.items():
+        path = bin_dir / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o700)
     return bin_dir
 
 
@@ -296,8 +321,14 @@ def serve(
     try:
         bin_dir = write_thin_client(directory)
         os.environ.update(env)  # the ClientApps see the environment the SuperNode's processes see
-        child_env = {**env, "PATH": str(bin_dir) + os.pathsep + env.get("PATH", "")}
+        child_env = {
+            **env,
+            "PATH": str(bin_dir) + os.pathsep + env.get("PATH", ""),
+            WAKE_ENV: str(directory / WAKE_SOCKET),
+            POLL_ENV: FALLBACK_POLL_S,
+        }
         server = ForkServer(directory, entry, after_fork)
+        gc.freeze()  # what is loaded now lives as long as the server: no task's collections scan it
         return server.run(supernode, child_env, preexec)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
