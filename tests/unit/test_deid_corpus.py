@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from benchmarks.deid import corpus, fresh_v15, markup
+from benchmarks.deid import corpus, fresh_v15, markup, relabel_tuned
 
 DEID = Path(corpus.__file__).parent
 
@@ -52,3 +52,15 @@ def test_markup_refuses_a_wrong_check_digit() -> None:
         == "ID 500106 19850214 3319: check digit should be 8"
     )
     assert markup.check("BANK_CARD", "6228480478123456785") is not None
+
+
+def test_the_tuned_corpus_carries_the_current_labels_and_relabelling_is_idempotent() -> None:
+    doc = corpus.Document("claim").add("开户行：").ent("LOCATION", "成都").add("农商银行武侯支行 保单号")
+    doc.add("PA2023CQ000187654。")
+    relabelled = relabel_tuned.relabel(doc)
+    assert [(t, doc.text[s:e]) for t, s, e in relabelled.entities] == [
+        ("ORGANIZATION", "成都农商银行武侯支行"),
+        ("CN_INSURANCE_POLICY", "PA2023CQ000187654"),
+    ]
+    on_disk = corpus.load("tuned")
+    assert [relabel_tuned.relabel(d).as_json() for d in on_disk] == [d.as_json() for d in on_disk]
