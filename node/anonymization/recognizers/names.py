@@ -28,6 +28,7 @@ from node.anonymization.recognizers.lexicon import (
     CJK_CHAR,
     COMPOUND,
     CUE_ONLY_SURNAMES,
+    DOSE_AFTER,
     FIELD_END,
     FOLLOW,
     FUNCTION_SURNAMES,
@@ -81,14 +82,21 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", span[0], span[1], 0.85))
                 pos = span[1]
                 listed_at = span[1] + 1 if text[span[1] : span[1] + 1] in ("、", "/") else -1
-        for start, end in framed_names(text) + cued_unlisted_names(text):
-            if all(end <= r.start or start >= r.end for r in results):
+        for start, end in framed_names(text) + cued_unlisted_names(text) + slot_names(text):
+            inside = [r for r in results if r.start < end and start < r.end]
+            # a bounded name holding a shorter reading from the same start replaces it (白玛次 -> 白玛次仁)
+            if all(r.start == start and r.end < end for r in inside):
+                results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _repeated(text, results)
-        return [r for r in results if not in_clinical_term(text, r.start, r.end)]  # drugs are no names
+        return [  # drugs and herbs are no names, nor is a word a dose follows
+            r
+            for r in results
+            if not in_clinical_term(text, r.start, r.end) and not DOSE_AFTER.match(text, r.end)
+        ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -153,7 +161,8 @@ def framed_names(text: str) -> list[tuple[int, int]]:
     sex or an age (患者扎西平措，男; 患者但朝伦，45岁), or as a field's or a line's whole value before both
     sex and age (门诊手术：夏至，女，28岁; 向前，男，59岁). Minority names written without a dot (哈斯巴根),
     surnames outside the lists (税, 但, 母) and names that are words are all found so; a cue frame refuses
-    common words (患者神志清，男 is no name), clinical terms and characters no given name holds."""
+    common words (患者神志清，男 is no name) unless two characters stand before both sex and age, and
+    always clinical terms and characters no given name holds."""
     spans: list[tuple[int, int]] = []
     for m in _FRAMED_VALUE.finditer(text):
         end = m.end()
@@ -164,10 +173,10 @@ def framed_names(text: str) -> list[tuple[int, int]]:
             if not cue_before(text, start):
                 continue
             cued, name = True, text[start:end]
-            if (
-                _framed(text, start, end)
-                and not common_non_name(name)
-                and (both or not common_non_name(name[:2]))
+            # a two-character word between a cue and both sex and age is a name (患者安静，女，31岁)
+            word_ok = both and len(name) == 2
+            if _framed(text, start, end, word_ok) and (
+                word_ok or (not common_non_name(name) and (both or not common_non_name(name[:2])))
             ):
                 found = (start, end)
                 break
@@ -215,6 +224,49 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a slot a person's name fills (姓名：, 被保险人, 尊敬的, 12床 ... X; X主任, X女士): its value is a name
+# whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
+_SLOT_CUE = re.compile(
+    r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
+    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床)[ \t]*[:：]?[ \t]*"
+    r"(?=[\u4e00-\u9fff])"
+)
+_SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
+# characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
+_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
+
+
+def slot_names(text: str) -> list[tuple[int, int]]:
+    """Names in a person's slot whose surname no list holds (姓名：禚红英, 投保人区家明申请, 3床战小兵，
+    尊敬的朴美善女士, 骞志强主任查房). The value must end where punctuation, a word that follows names or
+    a common word does, and be no common word, clinical term or drug."""
+    spans: list[tuple[int, int]] = []
+    for m in _SLOT_CUE.finditer(text):
+        for cut in (m.end() + 3, m.end() + 2):
+            if _slot_value(text, m.end(), cut) and _name_ends(text, cut):
+                spans.append((m.end(), cut))
+                break
+    for m in _SLOT_TITLE.finditer(text):
+        for start in (m.start() - 3, m.start() - 2):
+            if start < 0 or not _slot_value(text, start, m.start()):
+                continue
+            if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
+                spans.append((start, m.start()))
+                break
+    return spans
+
+
+def _slot_value(text: str, start: int, cut: int) -> bool:
+    name = text[start:cut]
+    if cut > len(text) or not CJK_CHAR.fullmatch(name[0]) or name[0] in _NOT_FIRST or name[0] in NOT_GIVEN:
+        return False
+    if not all(given_char(ch) for ch in name[1:]):
+        return False
+    if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
+        return False  # 患者居家, 患者之子
+    return not in_clinical_term(text, start, cut)
+
+
 _CUE_ONLY_START = re.compile(f"[{''.join(sorted(CUE_ONLY_SURNAMES | TRANSLITERATION))}]")
 
 
@@ -234,11 +286,11 @@ def _name_ends(text: str, cut: int) -> bool:
     )
 
 
-def _framed(text: str, start: int, end: int) -> bool:
+def _framed(text: str, start: int, end: int, word_ok: bool = False) -> bool:
     name = text[start:end]
     return not (
         any(ch in NOT_GIVEN for ch in name[1:])
-        or starts_clinical_word(name)
+        or (not word_ok and starts_clinical_word(name))
         or in_clinical_term(text, start, end)
     )
 
@@ -343,7 +395,7 @@ LATIN = re.compile(
 # a foreign person in a Chinese note: after a person cue (外籍员工 Anna Kowalska, 联系人Pablo García) or
 # before a nationality (Sophia Rossi，意大利籍)
 LATIN_IN_CHINESE = re.compile(
-    r"(?:(?:患者|家属|外籍患者|外籍员工|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
+    r"(?:(?:患者|家属|外籍[\u4e00-\u9fff]{1,3}|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
     + LATIN_NAME
     + r"|"
     + LATIN_NAME
