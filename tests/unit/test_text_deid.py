@@ -240,6 +240,8 @@ def test_program_repeated_mention_stays_out_of_a_longer_word(analyzer: TextAnaly
         ("查房：过春生主任指示继续抗感染。", ("PERSON", "过春生")),
         ("被保险人佴文杰，男，保单已续期。", ("PERSON", "佴文杰")),
         ("客户仝晓丽来电咨询理赔进度。", ("PERSON", "仝晓丽")),
+        # a form's person field closed by punctuation takes any given-name characters (全, 升)
+        ("收款人：麴全升，开户行另附。", ("PERSON", "麴全升")),
         # a two-character word between a cue and both sex and age is a name
         ("患者平安，男，52岁，因头晕入院。", ("PERSON", "平安")),
         # a Tibetan name without a dot after a cue
@@ -290,6 +292,7 @@ def test_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, expected: t
         ("患者长期在化工厂工作。", ("ORGANIZATION", "化工厂")),
         ("患者无发热，男，45岁。", ("PERSON", "无发热")),
         ("家属同意，已签字。", ("PERSON", "同意")),
+        ("参保人员信息：单位职工", ("PERSON", "员信息")),
     ],
 )
 def test_not_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:

@@ -228,9 +228,12 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
 # whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
 _SLOT_CUE = re.compile(
     r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
-    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床)[ \t]*[:：]?[ \t]*"
+    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床)(?![员数群])"
+    r"[ \t]*[:：]?[ \t]*"
     r"(?=[\u4e00-\u9fff])"
 )
+# the person fields of forms, claims and settlements (not 患者, which clinical text follows)
+_FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
 _SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
 _NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
@@ -242,8 +245,11 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     a common word does, and be no common word, clinical term or drug."""
     spans: list[tuple[int, int]] = []
     for m in _SLOT_CUE.finditer(text):
+        form = _FORM_CUE.match(m.group()) is not None
         for cut in (m.end() + 3, m.end() + 2):
-            if _slot_value(text, m.end(), cut) and _name_ends(text, cut):
+            # a form's field (姓名, 被保险人 ...) closed by punctuation takes any given-name characters
+            closed = form and (cut >= len(text) or not CJK_CHAR.match(text, cut))
+            if _slot_value(text, m.end(), cut, closed) and _name_ends(text, cut):
                 spans.append((m.end(), cut))
                 break
     for m in _SLOT_TITLE.finditer(text):
@@ -256,11 +262,14 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _slot_value(text: str, start: int, cut: int) -> bool:
+def _slot_value(text: str, start: int, cut: int, any_given: bool = False) -> bool:
     name = text[start:cut]
     if cut > len(text) or not CJK_CHAR.fullmatch(name[0]) or name[0] in _NOT_FIRST or name[0] in NOT_GIVEN:
         return False
-    if not all(given_char(ch) for ch in name[1:]):
+    if any_given:
+        if not all(CJK_CHAR.match(ch) and ch not in NOT_GIVEN for ch in name[1:]):
+            return False
+    elif not all(given_char(ch) for ch in name[1:]):
         return False
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
