@@ -242,6 +242,8 @@ def test_program_repeated_mention_stays_out_of_a_longer_word(analyzer: TextAnaly
         ("客户仝晓丽来电咨询理赔进度。", ("PERSON", "仝晓丽")),
         # a form's person field closed by punctuation takes any given-name characters (全, 升)
         ("收款人：麴全升，开户行另附。", ("PERSON", "麴全升")),
+        # an operation team's field holds a person even when the value is a word
+        ("主刀：精彩  一助：王文斌", ("PERSON", "精彩")),
         # a two-character word between a cue and both sex and age is a name
         ("患者平安，男，52岁，因头晕入院。", ("PERSON", "平安")),
         # a Tibetan name without a dot after a cue
@@ -293,6 +295,8 @@ def test_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, expected: t
         ("患者无发热，男，45岁。", ("PERSON", "无发热")),
         ("家属同意，已签字。", ("PERSON", "同意")),
         ("参保人员信息：单位职工", ("PERSON", "员信息")),
+        ("助手：暂无  麻醉：全麻", ("PERSON", "暂无")),
+        ("一助：待定，二助：同上。", ("PERSON", "待定")),
     ],
 )
 def test_not_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:

@@ -259,7 +259,22 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
+    for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
+        start, cut = m.span(1)
+        name = m.group(1)
+        if name[0] not in _NOT_FIRST and name not in _NO_ONE and not any(ch in NOT_GIVEN for ch in name):
+            if not in_clinical_term(text, start, cut):
+                spans.append((start, cut))
     return spans
+
+
+# values that say no one or someone already named
+_NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
+# the team fields of an operation record: their whole value is a person, even one that is a word
+_OPERATION_ROLE = re.compile(
+    r"(?:术者|主刀|一助|二助|三助|助手|器械护士|巡回护士|洗手护士)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff]{2,3})(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
+)
 
 
 def _slot_value(text: str, start: int, cut: int, any_given: bool = False) -> bool:
