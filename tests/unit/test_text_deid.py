@@ -301,3 +301,45 @@ def test_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, expected: t
 )
 def test_not_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
     assert unwanted not in found(analyzer, text)
+
+
+# after held-out v18's first measurement: each rule on phrases of its own (no text of v18 or v19)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("复查时患者须国胜，诉无不适。", ("PERSON", "须国胜")),  # a slot closed by punctuation, rare given
+        ("查房后患者权丽娟可下床活动。", ("PERSON", "权丽娟")),  # a clause opens after the name
+        ("来电客户东门晓，咨询理赔进度。", ("PERSON", "东门晓")),  # a compound surname that is a word
+        ("投保人司空明远，已缴费。", ("PERSON", "司空明远")),
+        ("肇事驾驶员太史宏，未受伤。", ("PERSON", "太史宏")),  # a compound surname outside 百家姓
+        ("一助：完颜秀清  麻醉：全麻", ("PERSON", "完颜秀清")),  # four characters in an operation field
+        ("受伤员工：但永福  工号：0231", ("PERSON", "但永福")),
+        ("调查人却立，电话待补。", ("PERSON", "却立")),
+        ("紧急联系：仇大勇（父）；但小萍（姐）", ("PERSON", "但小萍")),  # a kinship in brackets
+        ("患者阿卜杜勒·拉希德，男，约旦籍", ("PERSON", "阿卜杜勒·拉希德")),  # characters outside the table
+        ("外籍患者穆斯塔法·卡里姆今日出院", ("PERSON", "穆斯塔法·卡里姆")),
+        ("团体保险团单号TG2024SH0073311，", ("CN_INSURANCE_POLICY", "TG2024SH0073311")),
+        ("社保卡卡号：L41120937", ("CN_MEDICAL_INSURANCE_CARD", "L41120937")),
+        ("医保个人编码：4401060092317", ("CN_MEDICAL_INSURANCE_CARD", "4401060092317")),
+        ("个人编码 3301020044871  险种：居民医保", ("CN_MEDICAL_INSURANCE_CARD", "3301020044871")),
+        ("诊疗卡号：7700218834", ("MEDICAL_RECORD_NUMBER", "7700218834")),
+    ],
+)
+def test_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("患者易疲劳，睡眠差。", ("PERSON", "易疲劳")),
+        ("患者诉胸闷，无胸痛。", ("PERSON", "诉胸闷")),
+        ("患者左膝肿，活动受限。", ("PERSON", "左膝肿")),
+        ("由家属（女儿）陪同就诊。", ("PERSON", "由家属")),
+        ("电话通知家属（儿子）来院。", ("PERSON", "通知家属")),
+        ("诊断：甲状腺功能亢进·伴有突眼", ("PERSON", "甲状腺功能亢进·伴有")),
+        ("东门诊部三楼抽血。", ("PERSON", "东门诊")),
+    ],
+)
+def test_not_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
+    assert unwanted not in found(analyzer, text)

@@ -42,6 +42,16 @@ SYNTHEA_STYLE = (
         (SYNTHEA_STYLE, "PHONE_NUMBER", "(617) 555-0142"),
         ("外籍患者 Michael Brown（美国籍），联系电话 +1 415-555-0132，", "PERSON", "Michael Brown"),
         ("外籍患者 Michael Brown（美国籍），联系电话 +1 415-555-0132，", "PHONE_NUMBER", "+1 415-555-0132"),
+        # after held-out v18: street types (Point, Circle, Trail), cues before and degrees after a name
+        ("Home: 8 Osprey Point, Camden, ME 04843.", "LOCATION", "8 Osprey Point, Camden, ME 04843"),
+        (
+            "Lives at 27 Juniper Circle, Apt 2, Reno, NV 89501.",
+            "LOCATION",
+            "27 Juniper Circle, Apt 2, Reno, NV 89501",
+        ),
+        ("I had the pleasure of seeing Marta Lindgren today.", "PERSON", "Marta Lindgren"),
+        ("Family meeting held; discussed with Owen Pritchard, her brother.", "PERSON", "Owen Pritchard"),
+        ("Reviewed by Dana Whitcombe, PharmD.", "PERSON", "Dana Whitcombe"),
     ],
 )
 def test_english_and_bilingual_identifiers(

@@ -95,7 +95,7 @@ MONTH_DATE = re.compile(
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
-    r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?"
+    r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Point|Circle|Cir|Trail|Row)\b\.?"
     r"(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
     r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
 )
@@ -112,12 +112,13 @@ NAME_AFTER_CUE = re.compile(
     r"(?i:husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver)|by|Pt|patient|Surgeon|"
     r"Assistant|Attending|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
-    r"held with|see|saw|evaluate|referring)[ ]*[:,]?[ ]+"
+    r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
+    r"[ ]*[:,]?[ ]+"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人)[ ]*[:：]?[ ]*)" + _NAME
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
-    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
+    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD|PharmD|RPh|DDS|DPT|MSW|LCSW|APRN|FNP|CRNA)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
     r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
 )

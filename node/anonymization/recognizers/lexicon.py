@@ -20,6 +20,9 @@ SINGLE = (
     "萧印仝訾逄寿鄂鞠阎邸冼揭粟郦茅竺钮綦冀郇匡邰阚厉燕漆蔺亓栗晁楼鄢嵇帅扈郜荆弓"
 )
 COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 长孙 宇文 端木 南宫 独孤".split()
+# compound surnames in use today that 百家姓 does not list (the historians' 太史, the Jurchen 完颜, the
+# Khitan 耶律)
+COMPOUND += "太史 完颜 耶律".split()
 
 
 def classic_surnames() -> tuple[list[str], list[str]]:
@@ -168,6 +171,9 @@ FREQUENT_CHARS = frozenset(
 
 
 SINGLE, COMPOUND = _with_classic_surnames(SINGLE, COMPOUND)
+# every compound surname, the everyday words among them too: where a person's slot stands (客户西门雪,
+# 投保人百里晴), a compound surname that is also a word starts a name
+SLOT_COMPOUNDS = frozenset(COMPOUND) | _WORD_COMPOUNDS
 # 百家姓's surnames whose characters are frequent in general text (皮, 储, 封, 杭, 楚, 贝): a name only right
 # after a cue (患者皮建军, 投保人储建明), never found by the statistical model
 CUE_ONLY_SURNAMES = frozenset(ch for ch in classic_surnames()[0] if ch not in SINGLE) - set(

@@ -37,6 +37,8 @@ from node.anonymization.recognizers.lexicon import (
     LEXICON,
     MIDDLE_DOTS,
     NOT_GIVEN,
+    SINGLE,
+    SLOT_COMPOUNDS,
     SURNAME,
     TRANSLITERATION,
     common_non_name,
@@ -228,7 +230,8 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
 # whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
 _SLOT_CUE = re.compile(
     r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
-    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床)(?![员数群])"
+    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床|"
+    r"员工|调查人|被调查人|报案人|领款人|经办人|陪护人|陪同人|代理人|委托人)(?![员数群])"
     r"[ \t]*[:：]?[ \t]*"
     r"(?=[\u4e00-\u9fff])"
 )
@@ -237,6 +240,10 @@ _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受�
 _SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
 _NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
+# characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
+_CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
+# sides and positions (左膝, 右下腹, 双下肢, 上肢, 全身): surnames too, but after 患者 they open a body part
+_POSITION = set("左右双全上下前后内外")
 
 
 def slot_names(text: str) -> list[tuple[int, int]]:
@@ -246,11 +253,17 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _SLOT_CUE.finditer(text):
         form = _FORM_CUE.match(m.group()) is not None
-        for cut in (m.end() + 3, m.end() + 2):
-            # a form's field (姓名, 被保险人 ...) closed by punctuation takes any given-name characters
-            closed = form and (cut >= len(text) or not CJK_CHAR.match(text, cut))
-            if _slot_value(text, m.end(), cut, closed) and _name_ends(text, cut):
-                spans.append((m.end(), cut))
+        start = m.end()
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
+        for cut in (start + surname + 2, start + surname + 1):
+            # a value closed by punctuation takes any given-name characters: any form field's (姓名,
+            # 被保险人 ...), and a surname with two characters in any other slot (患者屠国胜，)
+            closed = cut >= len(text) or not CJK_CHAR.match(text, cut)
+            loose = closed and (form or surname == 2 or (cut - start == 3 and _loose_slot_name(text, start)))
+            if not _slot_value(text, start, cut, loose, surname):
+                continue
+            if _name_ends(text, cut) or (cut - start == surname + 2 and text[cut] in _CLAUSE_AFTER):
+                spans.append((start, cut))
                 break
     for m in _SLOT_TITLE.finditer(text):
         for start in (m.start() - 3, m.start() - 2):
@@ -259,6 +272,19 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
+    for m in _KIN_AFTER.finditer(text):  # 家属电话：敬志华（丈夫）; 蓝永福（父）
+        start, cut = m.span(1)
+        if start > 0 and CJK_CHAR.match(text, start - 1) and not cue_before(text, start):
+            continue
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        value = text[start:cut]
+        if any(common_non_name(value[i : i + 2]) for i in range(surname, len(value) - 1)):
+            continue  # 由家属（女儿）: words, no name
+        if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
+            shorter = [(s0, e) for s0, e in spans if s0 == start and e < cut]  # 钭文 -> 钭文革（丈夫）
+            spans = [sp for sp in spans if sp not in shorter]
+            if not any(start < e and s0 < cut for s0, e in spans):
+                spans.append((start, cut))
     for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
         start, cut = m.span(1)
         name = m.group(1)
@@ -268,27 +294,46 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a value right before a kinship in brackets (敬志华（丈夫）, 某某（女儿）): the bracket says a person
+_KIN_AFTER = re.compile(
+    r"([\u4e00-\u9fff]{2,4})(?=[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
+    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])[）)])"
+)
 # values that say no one or someone already named
 _NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
 # the team fields of an operation record: their whole value is a person, even one that is a word
 _OPERATION_ROLE = re.compile(
     r"(?:术者|主刀|一助|二助|三助|助手|器械护士|巡回护士|洗手护士)[ \t]*[:：][ \t]*"
-    r"([\u4e00-\u9fff]{2,3})(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
+    rf"((?:{'|'.join(sorted(SLOT_COMPOUNDS))})[\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,3}})"
+    r"(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
 )
 
 
-def _slot_value(text: str, start: int, cut: int, any_given: bool = False) -> bool:
+def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surname: int = 1) -> bool:
     name = text[start:cut]
     if cut > len(text) or not CJK_CHAR.fullmatch(name[0]) or name[0] in _NOT_FIRST or name[0] in NOT_GIVEN:
         return False
     if any_given:
-        if not all(CJK_CHAR.match(ch) and ch not in NOT_GIVEN for ch in name[1:]):
+        if not all(CJK_CHAR.match(ch) and ch not in NOT_GIVEN for ch in name[surname:]):
             return False
-    elif not all(given_char(ch) for ch in name[1:]):
+        if FOLLOW.match(text, start):  # 患者诉腹痛，: a verb, no name
+            return False
+    elif not all(given_char(ch) for ch in name[surname:]):
         return False
+    if surname == 2:  # 西门 and 百里 are words, but not before a given name in a person's slot
+        return not (_dictionary_word(name) or in_clinical_term(text, start, cut))
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
     return not in_clinical_term(text, start, cut)
+
+
+def _loose_slot_name(text: str, start: int) -> bool:
+    """A surname and two characters after a slot (患者屠国胜，): the surname no function word (患者易疲劳。)
+    nor a side or position that opens a body part (患者左膝肿，), and the given part no common word."""
+    ch = text[start]
+    if ch in _POSITION or ch in FUNCTION_SURNAMES:
+        return False
+    return (ch in SINGLE or ch in CUE_ONLY_SURNAMES) and not common_non_name(text[start + 1 : start + 3])
 
 
 _CUE_ONLY_START = re.compile(f"[{''.join(sorted(CUE_ONLY_SURNAMES | TRANSLITERATION))}]")
@@ -458,14 +503,10 @@ def dotted_name_spans(text: str) -> list[tuple[int, int]]:
     for m in _DOTTED.finditer(text):
         if spans and m.start() < spans[-1][1]:
             continue
-        start = m.start()
-        while start > 0 and text[start - 1] in TRANSLITERATION and m.start() - start < 8:
-            start -= 1
+        start = _dotted_start(text, m.start())
         end, parts = m.end(), [m.start() - start]
         while True:
-            stop = end
-            while stop < len(text) and text[stop] in TRANSLITERATION and stop - end < 8:
-                stop += 1
+            stop = _dotted_stop(text, end)
             parts.append(stop - end)
             if stop < len(text) and text[stop] in MIDDLE_DOTS and stop + 1 < len(text):
                 end = stop + 1
@@ -475,6 +516,57 @@ def dotted_name_spans(text: str) -> list[tuple[int, int]]:
         if all(n >= 2 for n in parts):
             spans.append((start, end))
     return spans
+
+
+def _dotted_start(text: str, dot: int) -> int:
+    """Where the part before a middle dot starts: a run of transliteration characters, or, when that run
+    stops inside Chinese text, the whole Chinese run back to a cue, punctuation or a line's start (患者穆罕
+    默德·阿里: 罕 and 德 are rare in transliterations), at most seven characters."""
+    start = dot
+    while start > 0 and text[start - 1] in TRANSLITERATION and dot - start < 8:
+        start -= 1
+    if start == 0 or not CJK_CHAR.match(text, start - 1) or cue_before(text, start):
+        return start
+    wide = start
+    while wide > 0 and CJK_CHAR.match(text, wide - 1) and dot - wide < 7 and not cue_before(text, wide):
+        wide -= 1
+    bounded = wide == 0 or not CJK_CHAR.match(text, wide - 1) or cue_before(text, wide)
+    return wide if bounded and _foreign_run(text, wide, dot) else start
+
+
+def _dotted_stop(text: str, begin: int) -> int:
+    """Where the part after a middle dot ends: a run of transliteration characters, or, when that run
+    stops inside Chinese text, the Chinese run up to punctuation, a sex or age, a word that follows names
+    or the text's end (阿卜杜拉，男), at most seven characters."""
+    stop = begin
+    while stop < len(text) and text[stop] in TRANSLITERATION and stop - begin < 8:
+        stop += 1
+    if _part_ends(text, stop):
+        return stop
+    wide = stop
+    while wide < len(text) and CJK_CHAR.match(text, wide) and wide - begin < 7 and not _part_ends(text, wide):
+        wide += 1
+    return wide if _part_ends(text, wide) and _foreign_run(text, begin, wide) else stop
+
+
+def _foreign_run(text: str, start: int, end: int) -> bool:
+    """A run that may be part of a transliterated name: no character a given name never holds, no common
+    word inside it and no clinical term around it (甲状腺功能亢进·伴有 is none)."""
+    run = text[start:end]
+    if any(ch in NOT_GIVEN for ch in run) or any(
+        common_non_name(run[i : i + 2]) for i in range(len(run) - 1)
+    ):
+        return False
+    return not in_clinical_term(text, start, end)
+
+
+def _part_ends(text: str, i: int) -> bool:
+    return (
+        i >= len(text)
+        or not CJK_CHAR.match(text, i)
+        or text[i] in MIDDLE_DOTS
+        or bool(AFTER.match(text, i) or FOLLOW.match(text, i))
+    )
 
 
 class DottedNameRecognizer(EntityRecognizer):
