@@ -343,3 +343,32 @@ def test_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, expected: t
 )
 def test_not_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
     assert unwanted not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("审核者：冼雅琴\n检验者：何平", ("PERSON", "冼雅琴")),  # a role's field closed by a line's end
+        ("回访坐席：豆婷。", ("PERSON", "豆婷")),
+        ("麻醉医师：司空一鸣。", ("PERSON", "司空一鸣")),
+        ("被保险人松柏完成体检，", ("PERSON", "松柏")),  # a word in a claim's person slot before a deed
+        ("伤者海燕送往急诊", ("PERSON", "海燕")),
+        ("入职体检：豆文龙，护照号EA7712093", ("PERSON", "豆文龙")),  # the holder before an identifier
+    ],
+)
+def test_found_in_fields_after_held_out_v18(
+    analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "检查者：本人。记录人：同上。操作者：主任医师。执行者：护理部。报告者：系统生成。",
+        "被保险人家属来电咨询。被保险人本人签字。被保险人同意。申请人承诺所提供材料属实。",
+        "诊断：高血压，手机随访。复诊：下周，联系电话预约。核对：无误，身份证已复印。",
+    ],
+)
+def test_fields_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert [f for f in found(analyzer, text) if f[0] == "PERSON"] == []

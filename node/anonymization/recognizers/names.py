@@ -272,6 +272,23 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
+    for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
+        start, cut = m.span(1)
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        if cut - start == 4 and surname == 1:
+            continue
+        if m.group(1) not in _NO_ONE and _slot_value(text, start, cut, True, surname):
+            _add_over_shorter(spans, start, cut)
+    for m in _VALUE_BEFORE_ID.finditer(text):  # 出境体检：某某某，护照号: the holder of what follows
+        start, cut = m.span(1)
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        if _slot_value(text, start, cut, True, surname):
+            _add_over_shorter(spans, start, cut)
+    for m in _FORM_CUE_WORD.finditer(text):  # 被保险人乔木完成直付: a word there is a name too
+        start, cut = m.span(1)
+        if _surname_char_at(text, start) and not FOLLOW.match(text, start) and not cue_before(text, cut):
+            if not any(ch in NOT_GIVEN for ch in m.group(1)) and not in_clinical_term(text, start, cut):
+                _add_over_shorter(spans, start, cut)
     for m in _KIN_AFTER.finditer(text):  # 家属电话：敬志华（丈夫）; 蓝永福（父）
         start, cut = m.span(1)
         if start > 0 and CJK_CHAR.match(text, start - 1) and not cue_before(text, start):
@@ -294,6 +311,22 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a role's field (审核者：, 坐席：, 麻醉医师：, 复核人：) whose whole value, closed by a line's end, a
+# sentence's end or a wide gap, is a name of two or three characters (four with a compound surname)
+_ROLE_FIELD = re.compile(
+    r"[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff]{2,4})(?=[ \t\u3000]{2,}|[\n。；;、，,]|$)"
+)
+# a claim form's person (被保险人, 投保人, 申请人, 伤者 ...) followed by what a person does: the value is a name
+# even when it is a word (被保险人乔木完成直付, 伤者鲜艳送往)
+_FORM_CUE_WORD = re.compile(
+    r"(?:被保险人|投保人|申请人|受益人|伤者|出险人|驾驶员)[ \t]*[:：]?[ \t]*([\u4e00-\u9fff]{2,3}?)"
+    r"(?=完成|送往|签字|签名|申请|来电|及其|及|于|已|因|系|将|陪同)"
+)
+# a field's or a line's whole value right before a personal identifier's label (出境体检：某某某，护照号)
+_VALUE_BEFORE_ID = re.compile(
+    r"(?:^|\n|[:：][ \t]*)([\u4e00-\u9fff]{2,3})(?=[，,][ \t]*(?:护照|身份证|证件号|联系电话|手机|社保卡|医保卡))"
+)
 # a value right before a kinship in brackets (敬志华（丈夫）, 某某（女儿）): the bracket says a person
 _KIN_AFTER = re.compile(
     r"([\u4e00-\u9fff]{2,4})(?=[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
@@ -325,6 +358,19 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
     return not in_clinical_term(text, start, cut)
+
+
+def _add_over_shorter(spans: list[tuple[int, int]], start: int, cut: int) -> None:
+    """Adds a span unless one overlaps it; a shorter one from the same start gives way."""
+    spans[:] = [(s0, e) for s0, e in spans if not (s0 == start and e < cut)]
+    if not any(start < e and s0 < cut for s0, e in spans):
+        spans.append((start, cut))
+
+
+def _surname_char_at(text: str, start: int) -> bool:
+    return (
+        text[start : start + 2] in SLOT_COMPOUNDS or text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
+    )
 
 
 def _loose_slot_name(text: str, start: int) -> bool:
