@@ -249,7 +249,8 @@ _POSITION = set("左右双全上下前后内外")
 def slot_names(text: str) -> list[tuple[int, int]]:
     """Names in a person's slot whose surname no list holds (姓名：禚红英, 投保人区家明申请, 3床战小兵，
     尊敬的朴美善女士, 骞志强主任查房). The value must end where punctuation, a word that follows names or
-    a common word does, and be no common word, clinical term or drug."""
+    a common word does, and be no common word, clinical term or drug. Spans may overlap: the caller keeps
+    the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
     spans: list[tuple[int, int]] = []
     for m in _SLOT_CUE.finditer(text):
         form = _FORM_CUE.match(m.group()) is not None
@@ -278,30 +279,36 @@ def slot_names(text: str) -> list[tuple[int, int]]:
         if cut - start == 4 and surname == 1:
             continue
         if m.group(1) not in _NO_ONE and _slot_value(text, start, cut, True, surname):
-            _add_over_shorter(spans, start, cut)
-    for m in _VALUE_BEFORE_ID.finditer(text):  # 出境体检：某某某，护照号: the holder of what follows
-        start, cut = m.span(1)
+            spans.append((start, cut))
+    for m in _ID_LABEL_AFTER.finditer(text):  # 出境体检：某某某，护照号: the holder of what follows
+        cut = m.start()
+        start = next((b for b in (cut - 3, cut - 2) if b >= 0 and (b == 0 or text[b - 1] in "\n:：")), -1)
+        if start < 0 or not all(CJK_CHAR.match(ch) for ch in text[start:cut]):
+            continue
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
         if _slot_value(text, start, cut, True, surname):
-            _add_over_shorter(spans, start, cut)
+            spans.append((start, cut))
     for m in _FORM_CUE_WORD.finditer(text):  # 被保险人乔木完成直付: a word there is a name too
         start, cut = m.span(1)
         if _surname_char_at(text, start) and not FOLLOW.match(text, start) and not cue_before(text, cut):
             if not any(ch in NOT_GIVEN for ch in m.group(1)) and not in_clinical_term(text, start, cut):
-                _add_over_shorter(spans, start, cut)
+                spans.append((start, cut))
     for m in _KIN_AFTER.finditer(text):  # 家属电话：敬志华（丈夫）; 蓝永福（父）
-        start, cut = m.span(1)
-        if start > 0 and CJK_CHAR.match(text, start - 1) and not cue_before(text, start):
+        cut = run = m.start()
+        while run > 0 and cut - run < 4 and CJK_CHAR.match(text, run - 1):
+            run -= 1
+        # the longest value that opens after punctuation, a line's start or a cue (联系人敬志华（丈夫）)
+        start = next((b for b in range(run, cut - 1) if b == 0 or not CJK_CHAR.match(text, b - 1)), -1)
+        if start < 0:
+            start = next((b for b in range(run, cut - 1) if cue_before(text, b)), -1)
+        if start < 0:
             continue
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
         value = text[start:cut]
         if any(common_non_name(value[i : i + 2]) for i in range(surname, len(value) - 1)):
             continue  # 由家属（女儿）: words, no name
         if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
-            shorter = [(s0, e) for s0, e in spans if s0 == start and e < cut]  # 钭文 -> 钭文革（丈夫）
-            spans = [sp for sp in spans if sp not in shorter]
-            if not any(start < e and s0 < cut for s0, e in spans):
-                spans.append((start, cut))
+            spans.append((start, cut))
     for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
         start, cut = m.span(1)
         name = m.group(1)
@@ -324,13 +331,12 @@ _FORM_CUE_WORD = re.compile(
     r"(?=完成|送往|签字|签名|申请|来电|及其|及|于|已|因|系|将|陪同)"
 )
 # a field's or a line's whole value right before a personal identifier's label (出境体检：某某某，护照号)
-_VALUE_BEFORE_ID = re.compile(
-    r"(?:^|\n|[:：][ \t]*)([\u4e00-\u9fff]{2,3})(?=[，,][ \t]*(?:护照|身份证|证件号|联系电话|手机|社保卡|医保卡))"
-)
-# a value right before a kinship in brackets (敬志华（丈夫）, 某某（女儿）): the bracket says a person
+_ID_LABEL_AFTER = re.compile(r"[，,][ \t]*(?:护照|身份证|证件号|联系电话|手机|社保卡|医保卡)")
+# a kinship in brackets (the value before it is found from the bracket back: a pattern starting at the
+# value would be tried at every character)
 _KIN_AFTER = re.compile(
-    r"([\u4e00-\u9fff]{2,4})(?=[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
-    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])[）)])"
+    r"[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
+    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])[）)]"
 )
 # values that say no one or someone already named
 _NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
@@ -358,13 +364,6 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
     return not in_clinical_term(text, start, cut)
-
-
-def _add_over_shorter(spans: list[tuple[int, int]], start: int, cut: int) -> None:
-    """Adds a span unless one overlaps it; a shorter one from the same start gives way."""
-    spans[:] = [(s0, e) for s0, e in spans if not (s0 == start and e < cut)]
-    if not any(start < e and s0 < cut for s0, e in spans):
-        spans.append((start, cut))
 
 
 def _surname_char_at(text: str, start: int) -> bool:
