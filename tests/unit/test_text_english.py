@@ -52,6 +52,8 @@ SYNTHEA_STYLE = (
         ("I had the pleasure of seeing Marta Lindgren today.", "PERSON", "Marta Lindgren"),
         ("Family meeting held; discussed with Owen Pritchard, her brother.", "PERSON", "Owen Pritchard"),
         ("Reviewed by Dana Whitcombe, PharmD.", "PERSON", "Dana Whitcombe"),
+        ("联系人Hye-jin Choi（母亲），电话见下", "PERSON", "Hye-jin Choi"),  # a hyphenated given name
+        ("Patient: Dong-hyun Lee, DOB 03/04/1980.", "PERSON", "Dong-hyun Lee"),
     ],
 )
 def test_english_and_bilingual_identifiers(

@@ -104,7 +104,10 @@ STREET = re.compile(
 # nationality (Sophia Rossi，意大利籍) or a verb only a patient or a person does
 _LOWER = "a-zà-öø-ÿ"
 # one inner capital after a short prefix: McAllister, MacLeod, DeShawn, LaToya
-_WORD_CAP = rf"[A-Z](?:[{_LOWER}]{{1,2}}[A-Z][{_LOWER}]+|[{_LOWER}]+|'[A-Z][{_LOWER}]+)\d*"
+# and a hyphenated Korean or Chinese given name in lower case after the hyphen: Sung-min, Ji-woo
+_WORD_CAP = (
+    rf"[A-Z](?:[{_LOWER}]{{1,2}}[A-Z][{_LOWER}]+|[{_LOWER}]+(?:-[a-z]{{2,4}}\b)?|'[A-Z][{_LOWER}]+)\d*"
+)
 NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
 _NAME = NAME
 NAME_AFTER_CUE = re.compile(
