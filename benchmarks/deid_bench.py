@@ -23,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from benchmarks.deid.corpus import FRESH, HELD_OUT, Document, evaluate, iou, load, phrases
+from benchmarks.deid.corpus import FRESH, HAND_WRITTEN, HELD_OUT, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 from node.anonymization.recognizers import lexicon
@@ -170,12 +170,14 @@ def one_set(name: str) -> None:
     print(json.dumps(result, ensure_ascii=False))
 
 
-def main() -> None:
+def main(sealed: frozenset[str] = frozenset()) -> None:
+    """The full benchmark; the ``sealed`` held-out sets are not measured (a set waiting for its first,
+    honest measurement)."""
     analyzer = TextAnalyzer()
     tuned = evaluate(load("tuned"), analyzer.analyze)
     honest: dict[str, dict[str, dict[str, float]]] = {}
     by_class: dict[str, dict[str, object]] = {}
-    for name in HELD_OUT:
+    for name in (n for n in HELD_OUT if n not in sealed):
         docs = load(name)
         honest[name] = evaluate(docs, analyzer.analyze)
         by_class[name] = person_recall_by_name_class(docs, analyzer)
@@ -196,6 +198,7 @@ def main() -> None:
         "baseline_presidio_patterns_notes_per_cpu_s": round(plain_cpu),
         "tuned_corpus": tuned,
         "held_out": honest,
+        "held_out_sealed": sorted(sealed),
         "held_out_person_by_name_class": by_class,
         "development_set": development,
         "cue_negatives": {"phrases": len(cue_negatives), "with_a_false_person": cue_false},
@@ -208,18 +211,24 @@ def main() -> None:
         and all(tuned[t]["recall"] >= 0.95 for t in loose)
         and tuned["_overall"]["precision"] >= 0.95
     )
+    # the generated sets v1-v15; the hand-written ones are reported, the last of them checked as fresh
     result["pass_held_out"] = all(
         part[t]["recall"] >= (0.99 if t in strict else 0.95)
         for name, part in honest.items()
         for t in part
-        if t in strict + loose and name != FRESH
+        if t in strict + loose and name not in HAND_WRITTEN
     )
     result["held_out_precision_without_new_types"] = {n: labelled_precision(r) for n, r in honest.items()}
-    fresh = honest[FRESH]
+    fresh = honest.get(FRESH)
+    # None while the fresh set is sealed
     result[f"pass_fresh_{FRESH.removeprefix('held_out_')}"] = (
-        fresh["PERSON"]["recall"] >= 0.95
-        and all(v["recall"] >= 0.98 for t, v in fresh.items() if t not in ("PERSON", "_overall"))
-        and fresh["_overall"]["precision"] >= 0.97
+        None
+        if fresh is None
+        else (
+            fresh["PERSON"]["recall"] >= 0.95
+            and all(v["recall"] >= 0.98 for t, v in fresh.items() if t not in ("PERSON", "_overall"))
+            and fresh["_overall"]["precision"] >= 0.97
+        )
     )
     # targets in wall time (an idle machine) and, for a loaded one, in this process's CPU time
     result["pass_throughput"] = ours >= 2000
@@ -238,8 +247,11 @@ def main() -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", help="measure the quality on this set only (e.g. held_out_v16)")
-    chosen = parser.parse_args().set
-    if chosen:
-        one_set(chosen)
+    parser.add_argument(
+        "--sealed", action="append", default=[], help="leave this held-out set unmeasured (repeatable)"
+    )
+    args = parser.parse_args()
+    if args.set:
+        one_set(args.set)
     else:
-        main()
+        main(frozenset(args.sealed))

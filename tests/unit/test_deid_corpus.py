@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from benchmarks.deid import corpus, fresh_v15, markup
+from benchmarks.deid import corpus, fresh_v15, markup, relabel_tuned
 
 DEID = Path(corpus.__file__).parent
 
@@ -22,7 +22,7 @@ def test_held_out_generators_import_no_recognizer_nor_prior() -> None:
 def test_every_set_is_there_with_spans_inside_its_text() -> None:
     for name in (*corpus.HELD_OUT, "tuned", "development"):
         docs = corpus.load(name)
-        assert len(docs) >= (150 if name == corpus.FRESH else 600), name
+        assert len(docs) >= (150 if name in corpus.HAND_WRITTEN else 600), name
         for d in docs[:50]:
             assert all(0 <= s < e <= len(d.text) for _, s, e in d.entities), name
 
@@ -35,11 +35,14 @@ def test_the_fresh_set_on_disk_is_what_its_generator_writes() -> None:
     assert any("·" in d.text[s:e] for d in on_disk for t, s, e in d.entities if t == "PERSON")
 
 
-def test_the_hand_written_set_on_disk_is_its_marked_up_source() -> None:
-    on_disk = corpus.load(corpus.FRESH)
-    assert [d.as_json() for d in markup.convert(corpus.FRESH)] == [d.as_json() for d in on_disk]
-    spans = [d.text[s:e] for d in on_disk for _, s, e in d.entities]
-    assert spans and not [x for x in spans if "{" in x or "|" in x or x != x.strip()]
+def test_the_hand_written_sets_on_disk_are_their_marked_up_sources() -> None:
+    assert corpus.FRESH in corpus.HAND_WRITTEN
+    for name in corpus.HAND_WRITTEN:
+        on_disk = corpus.load(name)
+        assert [d.as_json() for d in markup.convert(name)] == [d.as_json() for d in on_disk], name
+        spans = [d.text[s:e] for d in on_disk for _, s, e in d.entities]
+        assert len(on_disk) >= 220 and len(spans) >= 550, name
+        assert not [x for x in spans if "{" in x or "|" in x or x != x.strip()], name
 
 
 def test_markup_refuses_a_wrong_check_digit() -> None:
@@ -49,3 +52,15 @@ def test_markup_refuses_a_wrong_check_digit() -> None:
         == "ID 500106 19850214 3319: check digit should be 8"
     )
     assert markup.check("BANK_CARD", "6228480478123456785") is not None
+
+
+def test_the_tuned_corpus_carries_the_current_labels_and_relabelling_is_idempotent() -> None:
+    doc = corpus.Document("claim").add("开户行：").ent("LOCATION", "成都").add("农商银行武侯支行 保单号")
+    doc.add("PA2023CQ000187654。")
+    relabelled = relabel_tuned.relabel(doc)
+    assert [(t, doc.text[s:e]) for t, s, e in relabelled.entities] == [
+        ("ORGANIZATION", "成都农商银行武侯支行"),
+        ("CN_INSURANCE_POLICY", "PA2023CQ000187654"),
+    ]
+    on_disk = corpus.load("tuned")
+    assert [relabel_tuned.relabel(d).as_json() for d in on_disk] == [d.as_json() for d in on_disk]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.deid.corpus import Document, evaluate, load, phrases
+from benchmarks.deid.corpus import evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
 
@@ -83,24 +83,8 @@ def test_offsets_are_python_string_indices(analyzer: TextAnalyzer) -> None:
     assert text[start:end] == "13912345678"
 
 
-def _without_places_inside_organizations(docs: list[Document], analyzer: TextAnalyzer) -> list[Document]:
-    """The tuned corpus was labelled before organizations were a type: its claim forms label 重庆 of
-    中国工商银行重庆分行 a LOCATION. An organization is now found whole (never cut), so such a label is
-    left out of the regression floor (the benchmark reports the unfiltered figure)."""
-    out = []
-    for d in docs:
-        orgs = [(e.start, e.end) for e in analyzer.analyze(d.text) if e.type == "ORGANIZATION"]
-        kept = [
-            (t, s, e)
-            for t, s, e in d.entities
-            if t != "LOCATION" or not any(a <= s and e <= b for a, b in orgs)
-        ]
-        out.append(Document(d.kind, d.text, kept))
-    return out
-
-
 def test_corpus_quality_regression(analyzer: TextAnalyzer) -> None:
-    report = evaluate(_without_places_inside_organizations(load("tuned", 300), analyzer), analyzer.analyze)
+    report = evaluate(load("tuned", 300), analyzer.analyze)
     for t in ("CN_ID_CARD", "CN_PHONE", "EMAIL_ADDRESS", "BANK_CARD"):
         assert report[t]["recall"] >= 0.99, (t, report[t])
     for t in ("LOCATION", "DATE_TIME", "MEDICAL_RECORD_NUMBER", "LICENSE_PLATE"):
@@ -145,7 +129,7 @@ def test_anonymized_text_keeps_no_identifier(analyzer: TextAnalyzer) -> None:
             if entity_type == "PERSON":
                 names += 1
                 leaked += doc.text[start:end] in out
-            elif entity_type != "LOCATION":
+            elif entity_type not in ("LOCATION", "ORGANIZATION"):  # organizations are kept by default
                 assert doc.text[start:end] not in out, entity_type
     assert leaked / names <= 0.05, (leaked, names)
 
@@ -257,3 +241,148 @@ def test_short_values_name_check_leaves_lab_results_alone() -> None:
     assert [v for v in SHORT_RESULTS.split() if bare_name(v) or cued_candidate(v)] == []
     assert all(bare_name(v) for v in ("王建国", "李明", "欧阳娜娜", " 张三 "))
     assert cued_candidate("已通知家属李秀兰") and not bare_name("已通知家属李秀兰")
+
+
+# Fixes after the first measurement of held-out v17 (docs/benchmarks.md); each phrase is new, not v17's.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a person's slot holds a name whatever its surname (none of these surnames is in a list)
+        ("姓名：冮丽华  性别：女", ("PERSON", "冮丽华")),
+        ("投保人邗志强申请变更受益人。", ("PERSON", "邗志强")),
+        ("尊敬的覃秀梅女士：您的保单已生效。", ("PERSON", "覃秀梅")),
+        ("查房：过春生主任指示继续抗感染。", ("PERSON", "过春生")),
+        ("被保险人佴文杰，男，保单已续期。", ("PERSON", "佴文杰")),
+        ("客户仝晓丽来电咨询理赔进度。", ("PERSON", "仝晓丽")),
+        # a form's person field closed by punctuation takes any given-name characters (全, 升)
+        ("收款人：麴全升，开户行另附。", ("PERSON", "麴全升")),
+        # an operation team's field holds a person even when the value is a word
+        ("主刀：精彩  一助：王文斌", ("PERSON", "精彩")),
+        # a two-character word between a cue and both sex and age is a name
+        ("患者平安，男，52岁，因头晕入院。", ("PERSON", "平安")),
+        # a Tibetan name without a dot after a cue
+        ("参保人白玛次仁，藏族，报销比例80%。", ("PERSON", "白玛次仁")),
+        # Latin names: an inner capital, after 外籍 + a role, after Member / evaluate / triage
+        ("Triage: Keisha MacDonald, 31F, chest pain.", ("PERSON", "Keisha MacDonald")),
+        ("外籍工程师 Pieter Janssen 在厂区受伤。", ("PERSON", "Pieter Janssen")),
+        ("Member: Grace Holloway.", ("PERSON", "Grace Holloway")),
+        ("Please evaluate Victor Lindgren for syncope.", ("PERSON", "Victor Lindgren")),
+        # organizations: a factory named from its place, a prefecture's hospital, an English company,
+        # a name after 通过
+        ("工作单位：重庆市綦江区永兴纸箱制造厂", ("ORGANIZATION", "重庆市綦江区永兴纸箱制造厂")),
+        ("转入云南省大理白族自治州人民医院", ("ORGANIZATION", "云南省大理白族自治州人民医院")),
+        (
+            "He works for Sichuan Hongda Chemical Co., Ltd. in Deyang.",
+            ("ORGANIZATION", "Sichuan Hongda Chemical Co., Ltd."),
+        ),
+        ("投保人通过中国太平洋人寿保险股份有限公司投保", ("ORGANIZATION", "中国太平洋人寿保险股份有限公司")),
+        # an address through 大学城 is an address, not a university
+        ("住址：重庆市沙坪坝区大学城南路20号5栋3-1", ("LOCATION", "重庆市沙坪坝区大学城南路20号5栋3-1")),
+        # policy numbers with a slash or a hyphen after letters; a work-injury insurance number
+        ("保单号PA2024/00381726，", ("CN_INSURANCE_POLICY", "PA2024/00381726")),
+        ("policy number ZX-60318842 (Allianz)", ("CN_INSURANCE_POLICY", "ZX-60318842")),
+        ("工伤保险号GS50011200981273。", ("CN_MEDICAL_INSURANCE_CARD", "GS50011200981273")),
+        # a foreign mobile number whose digits look Chinese
+        ("联系电话 +44 139 8812 3456。", ("PHONE_NUMBER", "+44 139 8812 3456")),
+        # US driver's licences in any state's shape after their cue
+        ("Driver's license W123-456-78-901-2 (FL)", ("US_DRIVER_LICENSE", "W123-456-78-901-2")),
+        ("driver license 987 654 321 (NY)", ("US_DRIVER_LICENSE", "987 654 321")),
+    ],
+)
+def test_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("处方：黄芪20g，党参15g，白术10g，秦皮6g。", ("PERSON", "秦皮")),
+        ("予葛根汤加减，柏子仁养心。", ("PERSON", "柏子仁")),
+        ("病原学：肺炎克雷伯菌。", ("PERSON", "雷伯")),
+        ("诊断：帕金森病，霍奇金淋巴瘤待排。", ("PERSON", "金森")),
+        ("外用马应龙痔疮膏。", ("PERSON", "马应龙")),
+        ("李主任医师查房：同意目前治疗。", ("PERSON", "查房")),
+        ("患者，女，乌克兰籍，41岁。", ("PERSON", "克兰籍")),
+        ("患者为四川人，在渝务工。", ("LOCATION", "四川")),
+        ("联系电话 +44 139 8812 3456。", ("CN_PHONE", "139 8812 3456")),
+        ("患者长期在化工厂工作。", ("ORGANIZATION", "化工厂")),
+        ("患者无发热，男，45岁。", ("PERSON", "无发热")),
+        ("家属同意，已签字。", ("PERSON", "同意")),
+        ("参保人员信息：单位职工", ("PERSON", "员信息")),
+        ("助手：暂无  麻醉：全麻", ("PERSON", "暂无")),
+        ("一助：待定，二助：同上。", ("PERSON", "待定")),
+    ],
+)
+def test_not_found_after_held_out_v17(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
+    assert unwanted not in found(analyzer, text)
+
+
+# after held-out v18's first measurement: each rule on phrases of its own (no text of v18 or v19)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("复查时患者须国胜，诉无不适。", ("PERSON", "须国胜")),  # a slot closed by punctuation, rare given
+        ("查房后患者权丽娟可下床活动。", ("PERSON", "权丽娟")),  # a clause opens after the name
+        ("来电客户东门晓，咨询理赔进度。", ("PERSON", "东门晓")),  # a compound surname that is a word
+        ("投保人司空明远，已缴费。", ("PERSON", "司空明远")),
+        ("肇事驾驶员太史宏，未受伤。", ("PERSON", "太史宏")),  # a compound surname outside 百家姓
+        ("一助：完颜秀清  麻醉：全麻", ("PERSON", "完颜秀清")),  # four characters in an operation field
+        ("受伤员工：但永福  工号：0231", ("PERSON", "但永福")),
+        ("调查人却立，电话待补。", ("PERSON", "却立")),
+        ("紧急联系：仇大勇（父）；但小萍（姐）", ("PERSON", "但小萍")),  # a kinship in brackets
+        ("患者阿卜杜勒·拉希德，男，约旦籍", ("PERSON", "阿卜杜勒·拉希德")),  # characters outside the table
+        ("外籍患者穆斯塔法·卡里姆今日出院", ("PERSON", "穆斯塔法·卡里姆")),
+        ("团体保险团单号TG2024SH0073311，", ("CN_INSURANCE_POLICY", "TG2024SH0073311")),
+        ("社保卡卡号：L41120937", ("CN_MEDICAL_INSURANCE_CARD", "L41120937")),
+        ("医保个人编码：4401060092317", ("CN_MEDICAL_INSURANCE_CARD", "4401060092317")),
+        ("个人编码 3301020044871  险种：居民医保", ("CN_MEDICAL_INSURANCE_CARD", "3301020044871")),
+        ("诊疗卡号：7700218834", ("MEDICAL_RECORD_NUMBER", "7700218834")),
+    ],
+)
+def test_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("患者易疲劳，睡眠差。", ("PERSON", "易疲劳")),
+        ("患者诉胸闷，无胸痛。", ("PERSON", "诉胸闷")),
+        ("患者左膝肿，活动受限。", ("PERSON", "左膝肿")),
+        ("由家属（女儿）陪同就诊。", ("PERSON", "由家属")),
+        ("电话通知家属（儿子）来院。", ("PERSON", "通知家属")),
+        ("诊断：甲状腺功能亢进·伴有突眼", ("PERSON", "甲状腺功能亢进·伴有")),
+        ("东门诊部三楼抽血。", ("PERSON", "东门诊")),
+    ],
+)
+def test_not_found_after_held_out_v18(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
+    assert unwanted not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("审核者：冼雅琴\n检验者：何平", ("PERSON", "冼雅琴")),  # a role's field closed by a line's end
+        ("回访坐席：豆婷。", ("PERSON", "豆婷")),
+        ("麻醉医师：司空一鸣。", ("PERSON", "司空一鸣")),
+        ("被保险人松柏完成体检，", ("PERSON", "松柏")),  # a word in a claim's person slot before a deed
+        ("伤者海燕送往急诊", ("PERSON", "海燕")),
+        ("入职体检：豆文龙，护照号EA7712093", ("PERSON", "豆文龙")),  # the holder before an identifier
+    ],
+)
+def test_found_in_fields_after_held_out_v18(
+    analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "检查者：本人。记录人：同上。操作者：主任医师。执行者：护理部。报告者：系统生成。",
+        "被保险人家属来电咨询。被保险人本人签字。被保险人同意。申请人承诺所提供材料属实。",
+        "诊断：高血压，手机随访。复诊：下周，联系电话预约。核对：无误，身份证已复印。",
+    ],
+)
+def test_fields_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert [f for f in found(analyzer, text) if f[0] == "PERSON"] == []

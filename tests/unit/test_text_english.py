@@ -42,6 +42,18 @@ SYNTHEA_STYLE = (
         (SYNTHEA_STYLE, "PHONE_NUMBER", "(617) 555-0142"),
         ("外籍患者 Michael Brown（美国籍），联系电话 +1 415-555-0132，", "PERSON", "Michael Brown"),
         ("外籍患者 Michael Brown（美国籍），联系电话 +1 415-555-0132，", "PHONE_NUMBER", "+1 415-555-0132"),
+        # after held-out v18: street types (Point, Circle, Trail), cues before and degrees after a name
+        ("Home: 8 Osprey Point, Camden, ME 04843.", "LOCATION", "8 Osprey Point, Camden, ME 04843"),
+        (
+            "Lives at 27 Juniper Circle, Apt 2, Reno, NV 89501.",
+            "LOCATION",
+            "27 Juniper Circle, Apt 2, Reno, NV 89501",
+        ),
+        ("I had the pleasure of seeing Marta Lindgren today.", "PERSON", "Marta Lindgren"),
+        ("Family meeting held; discussed with Owen Pritchard, her brother.", "PERSON", "Owen Pritchard"),
+        ("Reviewed by Dana Whitcombe, PharmD.", "PERSON", "Dana Whitcombe"),
+        ("联系人Hye-jin Choi（母亲），电话见下", "PERSON", "Hye-jin Choi"),  # a hyphenated given name
+        ("Patient: Dong-hyun Lee, DOB 03/04/1980.", "PERSON", "Dong-hyun Lee"),
     ],
 )
 def test_english_and_bilingual_identifiers(

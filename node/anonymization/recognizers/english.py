@@ -95,7 +95,7 @@ MONTH_DATE = re.compile(
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
-    r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)\b\.?"
+    r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Point|Circle|Cir|Trail|Row)\b\.?"
     r"(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
     r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
 )
@@ -103,22 +103,42 @@ STREET = re.compile(
 # after a title or a word saying a person follows, or before a date of birth, an age, a degree, a
 # nationality (Sophia Rossi，意大利籍) or a verb only a patient or a person does
 _LOWER = "a-zà-öø-ÿ"
-_WORD_CAP = rf"[A-Z](?:[{_LOWER}]+|'[A-Z][{_LOWER}]+)\d*"
+# one inner capital after a short prefix: McAllister, MacLeod, DeShawn, LaToya
+# and a hyphenated Korean or Chinese given name in lower case after the hyphen: Sung-min, Ji-woo
+_WORD_CAP = (
+    rf"[A-Z](?:[{_LOWER}]{{1,2}}[A-Z][{_LOWER}]+|[{_LOWER}]+(?:-[a-z]{{2,4}}\b)?|'[A-Z][{_LOWER}]+)\d*"
+)
 NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
 _NAME = NAME
 NAME_AFTER_CUE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
     r"(?i:husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver)|by|Pt|patient|Surgeon|"
     r"Assistant|Attending|"
-    r"Subscriber|Insured|pharmacist|nurse|physician|spoke with|held with|see|saw|referring)[ ]*[:,]?[ ]+"
+    r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
+    r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
+    r"[ ]*[:,]?[ ]+"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人)[ ]*[:：]?[ ]*)" + _NAME
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
-    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
+    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD|PharmD|RPh|DDS|DPT|MSW|LCSW|APRN|FNP|CRNA)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
     r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
 )
+
+
+# a licence number after its cue, in any state's shape: letters and digit groups joined by hyphens or
+# spaces (FL S530-460-58-312-0, NY 123 456 789, IL A123-4567-8901, TX 12345678); Presidio's own patterns
+# stop at the first separator
+LICENSE_AFTER_CUE = re.compile(
+    r"(?i:driver'?s? licen[cs]e|driving licen[cs]e|\bDL)(?: (?i:no\.?|number|#))?[ ]*[:#]?[ ]*"
+    r"([A-Z]{0,2}\d{1,9}(?:[ -]\d{1,9}){0,4})(?![\w-])"
+)
+
+
+def _licence(m: re.Match[str], text: str) -> float | None:
+    digits = sum(ch.isalnum() for ch in m.group(1))
+    return 0.85 if 7 <= digits <= 16 else None
 
 
 def _sure(m: re.Match[str], text: str) -> float | None:
@@ -146,7 +166,9 @@ def _cued_phone(m: re.Match[str], text: str) -> float | None:
 
 class _EnglishRegex(RegexRecognizer):
     def __init__(self, entity: str, pattern: re.Pattern[str], group: int = 0) -> None:
-        score = {"PHONE_NUMBER": _cued_phone, "PERSON": _name}.get(entity, _sure)
+        score = {"PHONE_NUMBER": _cued_phone, "PERSON": _name, "US_DRIVER_LICENSE": _licence}.get(
+            entity, _sure
+        )
         super().__init__(entity, pattern, score, group)
         self.supported_language = "en"
 
@@ -161,6 +183,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("PHONE_NUMBER", PHONE_SHAPE),
         _EnglishRegex("DATE_TIME", MONTH_DATE),
         _EnglishRegex("LOCATION", STREET),
+        _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         _EnglishRegex("PERSON", NAME_AFTER_CUE, group=1),
         _EnglishRegex("PERSON", NAME_BEFORE_CUE, group=1),
     ]

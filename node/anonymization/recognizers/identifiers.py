@@ -33,15 +33,16 @@ PLATE = re.compile(
     r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
 )
 MRN = re.compile(
-    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|就诊号|登记号|住院编号|档案号|档案编号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
+    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
     r"([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
-_NUMBER = r"[ \t]*(?:[:：]|为|是)?[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
-_POLICY_LABEL = r"(?:(?:保险单|投保单|保单)(?:号码|号|编号)?(?:分别)?|[Pp]olicy (?:[Nn]o\.?|[Nn]umber|#))"
+# (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
+_NUMBER = r"[ \t]*(?:[:：]|为|是)?[ \t]*([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
+_POLICY_LABEL = r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?|[Pp]olicy (?:[Nn]o\.?|[Nn]umber|#))"
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
 # the second of two numbers after one label (保单号分别为P2024…和P2024…)
 POLICY_LISTED = re.compile(
@@ -50,7 +51,9 @@ POLICY_LISTED = re.compile(
     + r"[ \t]*(?:和|及|与|、|,|，)[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
 )
 INSURANCE_CARD = re.compile(
-    r"(?:医保|社保|社会保障|医疗保险|参保|新农合)(?:卡号|卡|号码|号|编号|个人编号)(?:码)?" + _NUMBER
+    # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
+    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码)"
+    r"|个人编码|个人编号)(?:码)?" + _NUMBER
 )
 
 
@@ -66,6 +69,8 @@ def _foreign_phone(m: re.Match[str], text: str) -> float | None:
 
 
 def _labelled(m: re.Match[str], text: str) -> float | None:
+    if sum(ch.isalnum() for ch in m.group(m.lastindex or 0)) < 7:
+        return None
     return 0.96  # above a bank card's 0.95: a policy number can pass Luhn by chance
 
 
@@ -77,8 +82,12 @@ def _id15(m: re.Match[str], text: str) -> float | None:
     return 0.85 if near(text, m.start(), m.end(), _ID_CONTEXT, before=15) else None
 
 
+_COUNTRY_CODE_BEFORE = re.compile(r"\+(?!86)\d{1,3}[ -]?$")
+
+
 def _mobile(m: re.Match[str], text: str) -> float | None:
-    return 0.9
+    # a number after another country's code is that country's (+49 151 2387 6610), not a Chinese mobile
+    return None if _COUNTRY_CODE_BEFORE.search(text, max(0, m.start() - 5), m.start()) else 0.9
 
 
 def _landline(m: re.Match[str], text: str) -> float | None:

@@ -28,6 +28,7 @@ from node.anonymization.recognizers.lexicon import (
     CJK_CHAR,
     COMPOUND,
     CUE_ONLY_SURNAMES,
+    DOSE_AFTER,
     FIELD_END,
     FOLLOW,
     FUNCTION_SURNAMES,
@@ -37,6 +38,7 @@ from node.anonymization.recognizers.lexicon import (
     MIDDLE_DOTS,
     NOT_GIVEN,
     SINGLE,
+    SLOT_COMPOUNDS,
     SURNAME,
     TRANSLITERATION,
     common_non_name,
@@ -82,14 +84,21 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", span[0], span[1], 0.85))
                 pos = span[1]
                 listed_at = span[1] + 1 if text[span[1] : span[1] + 1] in ("、", "/") else -1
-        for start, end in framed_names(text) + cued_unlisted_names(text):
-            if all(end <= r.start or start >= r.end for r in results):
+        for start, end in framed_names(text) + cued_unlisted_names(text) + slot_names(text):
+            inside = [r for r in results if r.start < end and start < r.end]
+            # a bounded name holding a shorter reading from the same start replaces it (白玛次 -> 白玛次仁)
+            if all(r.start == start and r.end < end for r in inside):
+                results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _repeated(text, results)
-        return [r for r in results if not in_clinical_term(text, r.start, r.end)]  # drugs are no names
+        return [  # drugs and herbs are no names, nor is a word a dose follows
+            r
+            for r in results
+            if not in_clinical_term(text, r.start, r.end) and not DOSE_AFTER.match(text, r.end)
+        ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -154,7 +163,8 @@ def framed_names(text: str) -> list[tuple[int, int]]:
     sex or an age (患者扎西平措，男; 患者但朝伦，45岁), or as a field's or a line's whole value before both
     sex and age (门诊手术：夏至，女，28岁; 向前，男，59岁). Minority names written without a dot (哈斯巴根),
     surnames outside the lists (税, 但, 母) and names that are words are all found so; a cue frame refuses
-    common words (患者神志清，男 is no name), clinical terms and characters no given name holds."""
+    common words (患者神志清，男 is no name) unless two characters stand before both sex and age, and
+    always clinical terms and characters no given name holds."""
     spans: list[tuple[int, int]] = []
     for m in _FRAMED_VALUE.finditer(text):
         end = m.end()
@@ -165,10 +175,10 @@ def framed_names(text: str) -> list[tuple[int, int]]:
             if not cue_before(text, start):
                 continue
             cued, name = True, text[start:end]
-            if (
-                _framed(text, start, end)
-                and not common_non_name(name)
-                and (both or not common_non_name(name[:2]))
+            # a two-character word between a cue and both sex and age is a name (患者安静，女，31岁)
+            word_ok = both and len(name) == 2
+            if _framed(text, start, end, word_ok) and (
+                word_ok or (not common_non_name(name) and (both or not common_non_name(name[:2])))
             ):
                 found = (start, end)
                 break
@@ -216,6 +226,161 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# a slot a person's name fills (姓名：, 被保险人, 尊敬的, 12床 ... X; X主任, X女士): its value is a name
+# whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
+_SLOT_CUE = re.compile(
+    r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
+    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床|"
+    r"员工|调查人|被调查人|报案人|领款人|经办人|陪护人|陪同人|代理人|委托人)(?![员数群])"
+    r"[ \t]*[:：]?[ \t]*"
+    r"(?=[\u4e00-\u9fff])"
+)
+# the person fields of forms, claims and settlements (not 患者, which clinical text follows)
+_FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
+_SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
+# characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
+_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
+# characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
+_CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
+# sides and positions (左膝, 右下腹, 双下肢, 上肢, 全身): surnames too, but after 患者 they open a body part
+_POSITION = set("左右双全上下前后内外")
+
+
+def slot_names(text: str) -> list[tuple[int, int]]:
+    """Names in a person's slot whose surname no list holds (姓名：禚红英, 投保人区家明申请, 3床战小兵，
+    尊敬的朴美善女士, 骞志强主任查房). The value must end where punctuation, a word that follows names or
+    a common word does, and be no common word, clinical term or drug. Spans may overlap: the caller keeps
+    the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
+    spans: list[tuple[int, int]] = []
+    for m in _SLOT_CUE.finditer(text):
+        form = _FORM_CUE.match(m.group()) is not None
+        start = m.end()
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
+        for cut in (start + surname + 2, start + surname + 1):
+            # a value closed by punctuation takes any given-name characters: any form field's (姓名,
+            # 被保险人 ...), and a surname with two characters in any other slot (患者屠国胜，)
+            closed = cut >= len(text) or not CJK_CHAR.match(text, cut)
+            loose = closed and (form or surname == 2 or (cut - start == 3 and _loose_slot_name(text, start)))
+            if not _slot_value(text, start, cut, loose, surname):
+                continue
+            if _name_ends(text, cut) or (cut - start == surname + 2 and text[cut] in _CLAUSE_AFTER):
+                spans.append((start, cut))
+                break
+    for m in _SLOT_TITLE.finditer(text):
+        for start in (m.start() - 3, m.start() - 2):
+            if start < 0 or not _slot_value(text, start, m.start()):
+                continue
+            if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
+                spans.append((start, m.start()))
+                break
+    for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
+        start, cut = m.span(1)
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        if cut - start == 4 and surname == 1:
+            continue
+        if m.group(1) not in _NO_ONE and _slot_value(text, start, cut, True, surname):
+            spans.append((start, cut))
+    for m in _ID_LABEL_AFTER.finditer(text):  # 出境体检：某某某，护照号: the holder of what follows
+        cut = m.start()
+        start = next((b for b in (cut - 3, cut - 2) if b >= 0 and (b == 0 or text[b - 1] in "\n:：")), -1)
+        if start < 0 or not all(CJK_CHAR.match(ch) for ch in text[start:cut]):
+            continue
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        if _slot_value(text, start, cut, True, surname):
+            spans.append((start, cut))
+    for m in _FORM_CUE_WORD.finditer(text):  # 被保险人乔木完成直付: a word there is a name too
+        start, cut = m.span(1)
+        if _surname_char_at(text, start) and not FOLLOW.match(text, start) and not cue_before(text, cut):
+            if not any(ch in NOT_GIVEN for ch in m.group(1)) and not in_clinical_term(text, start, cut):
+                spans.append((start, cut))
+    for m in _KIN_AFTER.finditer(text):  # 家属电话：敬志华（丈夫）; 蓝永福（父）
+        cut = run = m.start()
+        while run > 0 and cut - run < 4 and CJK_CHAR.match(text, run - 1):
+            run -= 1
+        # the longest value that opens after punctuation, a line's start or a cue (联系人敬志华（丈夫）)
+        start = next((b for b in range(run, cut - 1) if b == 0 or not CJK_CHAR.match(text, b - 1)), -1)
+        if start < 0:
+            start = next((b for b in range(run, cut - 1) if cue_before(text, b)), -1)
+        if start < 0:
+            continue
+        surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
+        value = text[start:cut]
+        if any(common_non_name(value[i : i + 2]) for i in range(surname, len(value) - 1)):
+            continue  # 由家属（女儿）: words, no name
+        if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
+            spans.append((start, cut))
+    for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
+        start, cut = m.span(1)
+        name = m.group(1)
+        if name[0] not in _NOT_FIRST and name not in _NO_ONE and not any(ch in NOT_GIVEN for ch in name):
+            if not in_clinical_term(text, start, cut):
+                spans.append((start, cut))
+    return spans
+
+
+# a role's field (审核者：, 坐席：, 麻醉医师：, 复核人：) whose whole value, closed by a line's end, a
+# sentence's end or a wide gap, is a name of two or three characters (four with a compound surname)
+_ROLE_FIELD = re.compile(
+    r"[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff]{2,4})(?=[ \t\u3000]{2,}|[\n。；;、，,]|$)"
+)
+# a claim form's person (被保险人, 投保人, 申请人, 伤者 ...) followed by what a person does: the value is a name
+# even when it is a word (被保险人乔木完成直付, 伤者鲜艳送往)
+_FORM_CUE_WORD = re.compile(
+    r"(?:被保险人|投保人|申请人|受益人|伤者|出险人|驾驶员)[ \t]*[:：]?[ \t]*([\u4e00-\u9fff]{2,3}?)"
+    r"(?=完成|送往|签字|签名|申请|来电|及其|及|于|已|因|系|将|陪同)"
+)
+# a field's or a line's whole value right before a personal identifier's label (出境体检：某某某，护照号)
+_ID_LABEL_AFTER = re.compile(r"[，,][ \t]*(?:护照|身份证|证件号|联系电话|手机|社保卡|医保卡)")
+# a kinship in brackets (the value before it is found from the bracket back: a pattern starting at the
+# value would be tried at every character)
+_KIN_AFTER = re.compile(
+    r"[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
+    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])[）)]"
+)
+# values that say no one or someone already named
+_NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
+# the team fields of an operation record: their whole value is a person, even one that is a word
+_OPERATION_ROLE = re.compile(
+    r"(?:术者|主刀|一助|二助|三助|助手|器械护士|巡回护士|洗手护士)[ \t]*[:：][ \t]*"
+    rf"((?:{'|'.join(sorted(SLOT_COMPOUNDS))})[\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,3}})"
+    r"(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
+)
+
+
+def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surname: int = 1) -> bool:
+    name = text[start:cut]
+    if cut > len(text) or not CJK_CHAR.fullmatch(name[0]) or name[0] in _NOT_FIRST or name[0] in NOT_GIVEN:
+        return False
+    if any_given:
+        if not all(CJK_CHAR.match(ch) and ch not in NOT_GIVEN for ch in name[surname:]):
+            return False
+        if FOLLOW.match(text, start):  # 患者诉腹痛，: a verb, no name
+            return False
+    elif not all(given_char(ch) for ch in name[surname:]):
+        return False
+    if surname == 2:  # 西门 and 百里 are words, but not before a given name in a person's slot
+        return not (_dictionary_word(name) or in_clinical_term(text, start, cut))
+    if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
+        return False  # 患者居家, 患者之子
+    return not in_clinical_term(text, start, cut)
+
+
+def _surname_char_at(text: str, start: int) -> bool:
+    return (
+        text[start : start + 2] in SLOT_COMPOUNDS or text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
+    )
+
+
+def _loose_slot_name(text: str, start: int) -> bool:
+    """A surname and two characters after a slot (患者屠国胜，): the surname no function word (患者易疲劳。)
+    nor a side or position that opens a body part (患者左膝肿，), and the given part no common word."""
+    ch = text[start]
+    if ch in _POSITION or ch in FUNCTION_SURNAMES:
+        return False
+    return (ch in SINGLE or ch in CUE_ONLY_SURNAMES) and not common_non_name(text[start + 1 : start + 3])
+
+
 _CUE_ONLY_START = re.compile(f"[{''.join(sorted(CUE_ONLY_SURNAMES | TRANSLITERATION))}]")
 
 
@@ -235,11 +400,11 @@ def _name_ends(text: str, cut: int) -> bool:
     )
 
 
-def _framed(text: str, start: int, end: int) -> bool:
+def _framed(text: str, start: int, end: int, word_ok: bool = False) -> bool:
     name = text[start:end]
     return not (
         any(ch in NOT_GIVEN for ch in name[1:])
-        or starts_clinical_word(name)
+        or (not word_ok and starts_clinical_word(name))
         or in_clinical_term(text, start, end)
     )
 
@@ -344,7 +509,7 @@ LATIN = re.compile(
 # a foreign person in a Chinese note: after a person cue (外籍员工 Anna Kowalska, 联系人Pablo García) or
 # before a nationality (Sophia Rossi，意大利籍)
 LATIN_IN_CHINESE = re.compile(
-    r"(?:(?:患者|家属|外籍患者|外籍员工|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
+    r"(?:(?:患者|家属|外籍[\u4e00-\u9fff]{1,3}|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
     + LATIN_NAME
     + r"|"
     + LATIN_NAME
@@ -383,14 +548,10 @@ def dotted_name_spans(text: str) -> list[tuple[int, int]]:
     for m in _DOTTED.finditer(text):
         if spans and m.start() < spans[-1][1]:
             continue
-        start = m.start()
-        while start > 0 and text[start - 1] in TRANSLITERATION and m.start() - start < 8:
-            start -= 1
+        start = _dotted_start(text, m.start())
         end, parts = m.end(), [m.start() - start]
         while True:
-            stop = end
-            while stop < len(text) and text[stop] in TRANSLITERATION and stop - end < 8:
-                stop += 1
+            stop = _dotted_stop(text, end)
             parts.append(stop - end)
             if stop < len(text) and text[stop] in MIDDLE_DOTS and stop + 1 < len(text):
                 end = stop + 1
@@ -400,6 +561,57 @@ def dotted_name_spans(text: str) -> list[tuple[int, int]]:
         if all(n >= 2 for n in parts):
             spans.append((start, end))
     return spans
+
+
+def _dotted_start(text: str, dot: int) -> int:
+    """Where the part before a middle dot starts: a run of transliteration characters, or, when that run
+    stops inside Chinese text, the whole Chinese run back to a cue, punctuation or a line's start (患者穆罕
+    默德·阿里: 罕 and 德 are rare in transliterations), at most seven characters."""
+    start = dot
+    while start > 0 and text[start - 1] in TRANSLITERATION and dot - start < 8:
+        start -= 1
+    if start == 0 or not CJK_CHAR.match(text, start - 1) or cue_before(text, start):
+        return start
+    wide = start
+    while wide > 0 and CJK_CHAR.match(text, wide - 1) and dot - wide < 7 and not cue_before(text, wide):
+        wide -= 1
+    bounded = wide == 0 or not CJK_CHAR.match(text, wide - 1) or cue_before(text, wide)
+    return wide if bounded and _foreign_run(text, wide, dot) else start
+
+
+def _dotted_stop(text: str, begin: int) -> int:
+    """Where the part after a middle dot ends: a run of transliteration characters, or, when that run
+    stops inside Chinese text, the Chinese run up to punctuation, a sex or age, a word that follows names
+    or the text's end (阿卜杜拉，男), at most seven characters."""
+    stop = begin
+    while stop < len(text) and text[stop] in TRANSLITERATION and stop - begin < 8:
+        stop += 1
+    if _part_ends(text, stop):
+        return stop
+    wide = stop
+    while wide < len(text) and CJK_CHAR.match(text, wide) and wide - begin < 7 and not _part_ends(text, wide):
+        wide += 1
+    return wide if _part_ends(text, wide) and _foreign_run(text, begin, wide) else stop
+
+
+def _foreign_run(text: str, start: int, end: int) -> bool:
+    """A run that may be part of a transliterated name: no character a given name never holds, no common
+    word inside it and no clinical term around it (甲状腺功能亢进·伴有 is none)."""
+    run = text[start:end]
+    if any(ch in NOT_GIVEN for ch in run) or any(
+        common_non_name(run[i : i + 2]) for i in range(len(run) - 1)
+    ):
+        return False
+    return not in_clinical_term(text, start, end)
+
+
+def _part_ends(text: str, i: int) -> bool:
+    return (
+        i >= len(text)
+        or not CJK_CHAR.match(text, i)
+        or text[i] in MIDDLE_DOTS
+        or bool(AFTER.match(text, i) or FOLLOW.match(text, i))
+    )
 
 
 class DottedNameRecognizer(EntityRecognizer):

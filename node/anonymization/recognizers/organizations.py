@@ -18,10 +18,13 @@ from node.anonymization.recognizers.places import CITIES, PROVINCES
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
     "体检中心 康复中心 医学中心 精神卫生中心 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
-    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂"
+    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂"
 ).split()
+# a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
+SHORT_NAME_KINDS = {"厂": 4}
 BRANCH = r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部))?"
-_KIND = re.compile("(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")" + BRANCH)
+# a kind word that goes on into a place word names a place (大学城, 医院路, 学院街), not an organization
+_KIND = re.compile("(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![城路街巷道])" + BRANCH)
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
@@ -33,12 +36,13 @@ _LABEL_AFTER = re.compile(r"[ \t]*[:：]")
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company)\b"
+    r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
-    r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|单位|医院|机构|名称|患者|病人|"
-    r"[于在自至到从往赴经由及和与向])",
+    r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
+    r"自(?!治)|[于在至到从往赴经由及和与向])",
     re.S,
 )
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
@@ -70,7 +74,10 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
             spans[-1] = (spans[-1][0], m.end())
             continue
-        if m.start() - start < 2 or GENERIC.fullmatch(text, start, m.start()):
+        shortest = SHORT_NAME_KINDS.get(
+            text[m.start() : m.start() + 1] if m.group().startswith("厂") else "", 2
+        )
+        if m.start() - start < shortest or GENERIC.fullmatch(text, start, m.start()):
             continue  # 本院, 该医院, 上级医院, 社区卫生服务中心: no name
         spans.append((start, m.end()))
     return spans

@@ -39,12 +39,15 @@ _COMPONENT = (
     r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社))"
 )
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
+_PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
 
 
 def _score(m: re.Match[str], text: str) -> float | None:
     parts = re.findall(_COMPONENT, m.group())
     if len(m.group()) < 2:
         return None
+    if text[m.end() : m.end() + 1] == "人" and _PLACE_NAME.fullmatch(m.group()):
+        return None  # a native place (广东人, 重庆市人), not an address
     return 0.9 if parts else 0.75
 
 
