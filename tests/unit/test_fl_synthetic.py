@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from node.errors import InvalidInput
 from node.federated.data import benchmark_partition, benchmark_partitions, workload_width
 from node.federated.metrics import auc
 from node.federated.models import LogisticRegression, Mlp, make_model
-from node.federated.synthetic import FEATURES, patients, risk
 from node.federated.spec import JobSpec
-from node.errors import InvalidInput
+from node.federated.synthetic import FEATURES, patients, risk
 
 
 def test_each_hospital_generates_the_same_patients_from_the_seed_alone() -> None:
@@ -45,7 +45,7 @@ def test_hospitals_differ_in_case_mix() -> None:
 def test_the_outcome_is_a_nonlinear_function_of_the_features() -> None:
     """The log-odds are not linear in the features (a least-squares fit leaves much unexplained), and a
     model that can bend (trees) separates held-out patients better than logistic regression."""
-    x, y = patients(0, 20_000, seed=3)
+    x, _ = patients(0, 20_000, seed=3)
     logit = risk(x)
     design = np.column_stack([x, np.ones(len(x))])
     coef, *_ = np.linalg.lstsq(design, logit, rcond=None)
