@@ -335,7 +335,25 @@ def bench(
     hospitals: int = typer.Option(3, "--hospitals", min=2, max=8),
     rounds: int = typer.Option(20, "--rounds", min=1, max=200),
     model: str = typer.Option("logreg", "--model", help="logreg, mlp or xgboost"),
-    local_epochs: int = typer.Option(20, "--local-epochs", min=1, max=1000, help="Local epochs per round."),
+    local_epochs: int | None = typer.Option(
+        None, "--local-epochs", min=1, max=1000, help="Local epochs per round (default: the workload's)."
+    ),
+    lr: float | None = typer.Option(
+        None, "--lr", min=1e-4, max=10, help="Learning rate (default: the workload's)."
+    ),
+    workload: str = typer.Option(
+        "wisconsin",
+        "--workload",
+        help="wisconsin, or realistic: generated patients with a nonlinear outcome.",
+    ),
+    patients: int = typer.Option(
+        20_000, "--patients", min=100, max=1_000_000, help="Generated patients per hospital (realistic)."
+    ),
+    table: bool = typer.Option(
+        False,
+        "--table",
+        help="The AUC table instead: every model type, federated and DP gaps to centralized.",
+    ),
     deployed: bool = typer.Option(
         False,
         "--deployed",
@@ -344,13 +362,33 @@ def bench(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """FedAvg, SecAgg+ and DP-FedAvg on the Wisconsin breast-cancer data split non-IID across
-    hospitals (Flower simulation), against centralized training on the same split; with
-    --deployed also on one SuperLink and a SuperNode per hospital on loopback (`hnode fl supernode`)."""
+    hospitals, or on generated patients (--workload realistic), in Flower's simulation, against
+    centralized training on the same split; with --deployed also on one SuperLink and a SuperNode
+    per hospital on loopback (`hnode fl supernode`); with --table the AUC table of every model type."""
+    from node.federated.data import WORKLOADS
+    from node.federated.flower.benchmark import quality
     from node.federated.flower.benchmark import run as run_bench
+    from node.federated.spec import MODELS
 
-    if model not in ("logreg", "mlp"):
-        raise fail("--model must be logreg or mlp")
-    result = run_bench(hospitals, rounds, model, local_epochs, deployed=deployed)
+    if model not in MODELS:
+        raise fail(f"--model must be one of {', '.join(MODELS)}")
+    if workload not in WORKLOADS:
+        raise fail(f"--workload must be one of {', '.join(WORKLOADS)}")
+    if table:
+        if deployed:
+            raise fail("--table runs in simulation; run --deployed without it")
+        result = quality(workload, hospitals, rounds, patients=patients)
+    else:
+        result = run_bench(
+            hospitals,
+            rounds,
+            model,
+            local_epochs,
+            lr,
+            deployed=deployed,
+            workload=workload,
+            patients=patients,
+        )
     if as_json:
         typer.echo(json.dumps(result))
     else:

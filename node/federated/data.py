@@ -1,8 +1,9 @@
-"""The Wisconsin breast-cancer data (shipped in scikit-learn) split non-IID across hospitals.
+"""The benchmark's data at each hospital: the Wisconsin breast-cancer data (shipped in scikit-learn)
+split non-IID across hospitals, or generated patients (``synthetic``, the realistic workload).
 
-Each hospital gets a different mix of benign and malignant cases (label skew drawn from a Dirichlet
-distribution) and keeps a stratified test set. Features are standardized with statistics that the
-hospitals pool as counts, sums and sums of squares, never as rows.
+Wisconsin: each hospital gets a different mix of benign and malignant cases (label skew drawn from a
+Dirichlet distribution) and keeps a stratified test set. Features are standardized with statistics
+that the hospitals pool as counts, sums and sums of squares, never as rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from node.federated import synthetic
+
+WORKLOADS = ("wisconsin", "realistic")
 
 Array = np.ndarray[Any, Any]
 
@@ -79,3 +84,37 @@ def pooled_standardization(blocks: list[Array]) -> tuple[Array, Array]:
     mean = s1 / n
     std = np.sqrt(np.maximum(s2 / n - mean**2, 0)) + 1e-9
     return mean, std
+
+
+def realistic_partition(hospital: int, patients: int, seed: int = 42, test: float = 0.25) -> Partition:
+    """Hospital ``hospital``'s (0-based) generated patients, a random ``test`` share held out."""
+    x, y = synthetic.patients(hospital, patients, seed)
+    x = synthetic.scale(x)
+    held = np.random.default_rng([seed, hospital, 1]).random(patients) < test
+    return Partition(f"hospital-{hospital + 1}", x[~held], y[~held], x[held], y[held])
+
+
+def workload_width(workload: str) -> int:
+    """How many features a workload's model reads."""
+    return 30 if workload == "wisconsin" else len(synthetic.FEATURES)
+
+
+def benchmark_partitions(
+    workload: str, hospitals: int, seed: int = 42, alpha: float = 1.0, patients: int = 20_000
+) -> list[Partition]:
+    """Every hospital's partition of the benchmark ``workload`` (``patients`` per hospital when
+    generated; Wisconsin's split by ``alpha``)."""
+    if workload == "wisconsin":
+        return wisconsin_partitions(hospitals, alpha, seed)
+    return [benchmark_partition(workload, h, hospitals, seed, alpha, patients) for h in range(hospitals)]
+
+
+def benchmark_partition(
+    workload: str, hospital: int, hospitals: int, seed: int = 42, alpha: float = 1.0, patients: int = 20_000
+) -> Partition:
+    """One hospital's partition: generated patients are generated at that hospital alone."""
+    if workload == "wisconsin":
+        return wisconsin_partitions(hospitals, alpha, seed)[hospital]
+    if workload == "realistic":
+        return realistic_partition(hospital, patients, seed)
+    raise ValueError(f"unknown workload {workload!r}")

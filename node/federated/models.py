@@ -104,6 +104,31 @@ class Mlp:
             self.b1 -= lr * gh.sum(axis=0)
         return log_loss(y, self.predict(x))
 
+    def fit_dp(self, x: Array, y: Array, epochs: int, lr: float, clip: float, noise: float) -> float:
+        """DP gradient descent as ``LogisticRegression.fit_dp``: every record's gradient (all four
+        arrays together) clipped to ``clip`` in L2 norm, Gaussian noise of standard deviation
+        ``noise * clip`` on each coordinate of the sum. A record's gradient of ``w1`` is the outer
+        product of its features and its hidden-layer error, whose norm is the product of theirs."""
+        sizes = [self.w1.size, self.b1.size, self.w2.size, 1]
+        for _ in range(epochs):
+            h = np.tanh(x @ self.w1 + self.b1)
+            e = _sigmoid(h @ self.w2 + self.b2[0]) - y  # per record: d loss / d logit
+            gh = np.outer(e, self.w2) * (1 - h**2)  # per record: d loss / d hidden pre-activation
+            norms = np.sqrt(
+                (x**2).sum(axis=1) * (gh**2).sum(axis=1)
+                + (gh**2).sum(axis=1)
+                + e**2 * ((h**2).sum(axis=1) + 1)
+            )
+            c = 1.0 / np.maximum(norms / clip, 1.0)
+            noise_all = np.array(gaussian_noise(sum(sizes), noise * clip))
+            n1, nb1, n2, nb2 = np.split(noise_all, np.cumsum(sizes)[:-1])
+            ce, cgh = c * e, c[:, None] * gh
+            self.w1 -= lr * ((x.T @ cgh + n1.reshape(self.w1.shape)) / len(y) + self.l2 * self.w1)
+            self.b1 -= lr * (cgh.sum(axis=0) + nb1) / len(y)
+            self.w2 -= lr * ((h.T @ ce + n2) / len(y) + self.l2 * self.w2)
+            self.b2 -= lr * (ce.sum() + nb2) / len(y)
+        return log_loss(y, self.predict(x))
+
 
 def log_loss(y: Array, p: Array) -> float:
     p = np.clip(p, 1e-9, 1 - 1e-9)

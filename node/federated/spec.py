@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from node.errors import InvalidInput
+from node.federated.data import WORKLOADS
 from node.federated.features import ModelInputs
 from node.federated.privacy import DpConfig
 
 MODELS = ("logreg", "mlp", "xgboost")  # xgboost: gradient-boosted trees, Flower's bagging
 SECAGG_STAGES = 4  # SecAgg+ exchanges in a round: setup, key sharing, masked training, unmasking
 SECAGG_MAX_TIMEOUT_S = 3600.0
+DP_MODELS = ("logreg", "mlp")  # DP gradient descent; trees have no DP training here
 
 
 def _bad(message: str) -> InvalidInput:
@@ -87,6 +89,8 @@ class JobSpec:
     lr: float = 0.5
     seed: int = 42
     alpha: float = 1.0  # Dirichlet concentration of the Wisconsin split (benchmark data only)
+    workload: str = "wisconsin"  # benchmark data without a node: Wisconsin, or generated patients
+    patients: int = 20_000  # generated patients per hospital (the realistic workload)
     features: int = 30  # the model's width: 30 for Wisconsin; ``inputs.width`` on registered assets
     inputs: ModelInputs | None = None  # features and outcome on registered assets (None: Wisconsin)
     dp: DpConfig | None = None
@@ -108,6 +112,8 @@ class JobSpec:
             raise _bad(f"model must be one of {', '.join(MODELS)}")
         if not (1 <= self.local_epochs <= 1000 and 0 < self.lr <= 10 and self.alpha > 0):
             raise _bad("local epochs, learning rate or alpha out of range")
+        if self.workload not in WORKLOADS or not 100 <= self.patients <= 1_000_000:
+            raise _bad(f"workload must be one of {', '.join(WORKLOADS)}, with 100 to 1,000,000 patients")
         if not 1 <= self.features <= 10_000:
             raise _bad("features out of range")
         if self.inputs is not None and self.features != self.inputs.width:
@@ -119,8 +125,8 @@ class JobSpec:
         if self.participants and len(self.participants) != self.hospitals:
             raise _bad("name one contract for each hospital")
         if self.dp is not None:
-            if self.model != "logreg":
-                raise _bad("differential privacy is implemented for logistic regression")
+            if self.model not in DP_MODELS:
+                raise _bad("differential privacy is implemented for logistic regression and the MLP")
             if self.dp.spent(self.rounds * self.local_epochs) > self.dp.target_epsilon + 1e-9:
                 raise _bad("the job's rounds would exceed its privacy budget")
         if self.secagg is not None:

@@ -20,7 +20,7 @@ from node.errors import Conflict, InvalidInput, NotFound
 from node.federated.assets import asset_partition, model_tables
 from node.federated.coordinator import JobAlreadyStarted
 from node.federated.features import ModelInputs
-from node.federated.flower.benchmark import run
+from node.federated.flower.benchmark import quality, run
 from node.federated.flower.hospital import SimulatedHospitals
 from node.federated.jobs import load_model_bytes
 from node.federated.metrics import auc
@@ -73,6 +73,36 @@ def test_cli_bench_prints_one_json_object() -> None:
     out = json.loads(r.stdout)
     assert {"centralized_auc", "federated_auc", "seconds_per_round"} <= set(out)
     assert out["seconds_per_round"] > 0 and out["federated_auc"] > 0.9
+
+
+def test_cli_bench_realistic_workload_trains_an_mlp_on_generated_patients() -> None:
+    r = hnode(
+        "fl", "bench", "--json", "--workload", "realistic", "--patients", "600", "--model", "mlp",
+        "--rounds", "2", "--local-epochs", "5", timeout=280,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert (out["workload"], out["patients_per_hospital"], out["model"], out["local_epochs"]) == (
+        "realistic", 600, "mlp", 5,
+    )  # fmt: skip
+    # the keys the Wisconsin benchmark has, all filled: FedAvg, SecAgg+ and DP on the MLP
+    for key in ("centralized_auc", "federated_auc", "federated_secagg_auc", "dp_auc", "secagg_overhead"):
+        assert isinstance(out[key], float), key
+    assert 0 < out["dp_epsilon"] <= 3.0 and set(out["seconds_local_training"]) == {"wall", "cpu"}
+    assert set(out["federated"]["hospitals"]) == {"hospital-1", "hospital-2", "hospital-3"}
+    assert sum(h["n"] for h in out["federated"]["hospitals"].values()) == out["federated"]["global"]["n"]
+    assert 300 < out["federated"]["global"]["n"] < 600  # a quarter of 3 x 600 held out
+    bad = hnode("fl", "bench", "--workload", "mimic")
+    assert bad.returncode != 0 and "--workload" in bad.stderr
+
+
+def test_quality_table_for_trees_reports_gaps_and_says_why_trees_have_no_dp() -> None:
+    table = quality("realistic", rounds=2, patients=600, models=("xgboost",))
+    row = table["models"]["xgboost"]
+    assert row["gap"] == pytest.approx(row["centralized_auc"] - row["federated_auc"], abs=1e-4)
+    assert row["pass"] == (abs(row["gap"]) <= table["targets"]["federated_gap"])
+    assert row["dp_auc"] is None and "not implemented" in row["dp_note"]
+    assert row["federated_auc"] > 0.55  # trees learned something from 1,350 generated patients
 
 
 def test_privacy_accountant() -> None:

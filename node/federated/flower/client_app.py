@@ -8,8 +8,8 @@ the contract). Evaluation reads data only in a round the node admitted, from the
 
 Which node stands behind the ClientApp is handed in from above (``hospital.py``): in deployment
 the node ``hnode fl supernode`` opened once for its process, in simulation each partition's hospital,
-opened once per worker process. Without one (the Wisconsin benchmark) the partition is the
-benchmark's split and there is no contract to check.
+opened once per worker process. Without one (the benchmark) the partition is the benchmark's
+(Wisconsin split or generated patients) and there is no contract to check.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from flwr.clientapp.typing import ClientAppCallable
 from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
 
 from node.errors import InvalidInput, NodeError
-from node.federated.data import Partition, wisconsin_partitions
+from node.federated.data import Partition, benchmark_partition
 from node.federated.flower.hospital import HospitalNode, NodeSource, process_node
 from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
 from node.federated.metrics import report
-from node.federated.models import LogisticRegression, make_model
+from node.federated.models import LogisticRegression, Mlp, make_model
 from node.federated.spec import JobSpec, Participant
 
 STATE = "hnode"
@@ -90,7 +90,7 @@ def _partition(
     if hospital is None:
         pid = int(str(context.node_config["partition-id"]))
         n = int(str(context.node_config["num-partitions"]))
-        return wisconsin_partitions(n, spec.alpha, spec.seed)[pid]
+        return benchmark_partition(spec.workload, pid, n, spec.seed, spec.alpha, spec.patients)
     from node.federated.assets import asset_partition, model_tables  # pandas: only where a node stands
     from node.federated.features import published_scales
 
@@ -144,9 +144,9 @@ def train(source: NodeSource, msg: Message, context: Context) -> Message:
     model = make_model(spec.model, part.x_train.shape[1])
     model.set(arrays_of(msg))
     if spec.dp is not None:
-        if not isinstance(model, LogisticRegression):
+        if not isinstance(model, LogisticRegression | Mlp):
             raise InvalidInput(
-                "differential privacy is implemented for logistic regression", code="fl_dp_model"
+                "differential privacy is implemented for logistic regression and the MLP", code="fl_dp_model"
             )
         loss = model.fit_dp(
             part.x_train,

@@ -99,7 +99,7 @@ class Federation:
             "seconds_total": round(wall, 2),
             "seconds_per_round": round(float(np.median([m["seconds"] for m in sink.rounds.values()])), 3),
             "cpu_seconds_per_round": round(cpu / spec.rounds, 2),
-            "auc": evaluate(sink.arrays, spec.hospitals, spec.model, spec.seed, spec.alpha)["global"]["auc"],
+            "auc": evaluate(sink.arrays, spec)["global"]["auc"],
         }
 
 
