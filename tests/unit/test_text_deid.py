@@ -385,6 +385,7 @@ def test_fields_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
         ("复核：卢静\n", ("PERSON", "卢静")),  # a review field's whole value
         ("药剂科：周全\n", ("PERSON", "周全")),  # a department's field
         ("家属阿依签署手术同意书。", ("PERSON", "阿依")),
+        ("入院第2天，患者吉克阿果（彝族）体温38.2℃。", ("PERSON", "吉克阿果")),  # an ethnic group in brackets
         ("护照号：XK4417203", ("CN_PASSPORT", "XK4417203")),  # letters before the digits
         ("国籍：加拿大  护照号码：38 4471902", ("CN_PASSPORT", "38 4471902")),  # another country's shape
         ("国籍：美国\n护照号：801552934", ("US_PASSPORT", "801552934")),  # nine digits of a US passport
