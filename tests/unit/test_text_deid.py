@@ -414,6 +414,9 @@ def test_found_after_held_out_v19(analyzer: TextAnalyzer, text: str, expected: t
         ("籍贯：江西赣州\n", ("LOCATION", "江西")),  # where one comes from is no address
         ("车间编号：鄂A3K7P52", ("LICENSE_PLATE", "鄂A3K7P52")),  # eight characters and no plate's label
         ("护照办理中，编号稍后补", ("CN_PASSPORT", "稍后补")),
+        ("既往服用金福宝胶囊，血压控制可。", ("PERSON", "金福宝")),  # a drug's name up to its form
+        ("长期使用沙丁美特罗粉吸入剂。", ("PERSON", "沙丁美")),
+        ("加用钱福康颗粒冲服。", ("PERSON", "钱福康")),
     ],
 )
 def test_not_found_after_held_out_v19(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:

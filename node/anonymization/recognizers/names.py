@@ -94,10 +94,12 @@ class ChineseNameRecognizer(EntityRecognizer):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _repeated(text, results)
-        return [  # drugs and herbs are no names, nor is a word a dose follows
+        return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             r
             for r in results
-            if not in_clinical_term(text, r.start, r.end) and not DOSE_AFTER.match(text, r.end)
+            if not in_clinical_term(text, r.start, r.end)
+            and not DOSE_AFTER.match(text, r.end)
+            and not _DOSAGE_FORM_AFTER.match(text, r.end)
         ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -359,6 +361,11 @@ _WHOLE_FORM_VALUE = re.compile(
 )
 # characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
 _NOT_A_VALUE = set("无未不待见同详本患男女")
+# the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
+_DOSAGE_FORM_AFTER = re.compile(
+    r"[\u4e00-\u9fff]{0,6}?(?:胶囊|注射液|口服液|口服溶液|吸入剂|气雾剂|喷雾剂|软膏|乳膏|滴眼液|滴鼻液|"
+    r"缓释片|控释片|肠溶片|分散片|咀嚼片|含片|颗粒|混悬液|栓)"
+)
 # values that say no one or someone already named
 _NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
 # the team fields of an operation record: their whole value is a person, even one that is a word
