@@ -40,6 +40,7 @@ ENTITY_TYPES = (
     "EMAIL_ADDRESS",
     "LICENSE_PLATE",
     "CN_PASSPORT",
+    "US_PASSPORT",  # a nine-digit number after 护照 in a Chinese line
     "IP_ADDRESS",
     "CN_INSURANCE_POLICY",
     "CN_MEDICAL_INSURANCE_CARD",

@@ -386,3 +386,52 @@ def test_found_in_fields_after_held_out_v18(
 )
 def test_fields_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert [f for f in found(analyzer, text) if f[0] == "PERSON"] == []
+
+
+# after held-out v19's first measurement: each rule on phrases of its own (no text of v19 or v20)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("姓名：安康    性别：女  年龄：40岁", ("PERSON", "安康")),  # a word that is a form's whole value
+        ("被保险人：高山  出生日期：1971-02-03", ("PERSON", "高山")),
+        ("陪护人：巴图孟和，13947120098", ("PERSON", "巴图孟和")),  # a value closed by a phone number
+        ("家属：萨仁（妻）电话见下", ("PERSON", "萨仁")),  # a value closed by a kinship
+        ("复核：卢静\n", ("PERSON", "卢静")),  # a review field's whole value
+        ("药剂科：周全\n", ("PERSON", "周全")),  # a department's field
+        ("家属阿依签署手术同意书。", ("PERSON", "阿依")),
+        ("入院第2天，患者吉克阿果（彝族）体温38.2℃。", ("PERSON", "吉克阿果")),  # an ethnic group in brackets
+        ("护照号：XK4417203", ("CN_PASSPORT", "XK4417203")),  # letters before the digits
+        ("国籍：加拿大  护照号码：38 4471902", ("CN_PASSPORT", "38 4471902")),  # another country's shape
+        ("国籍：美国\n护照号：801552934", ("US_PASSPORT", "801552934")),  # nine digits of a US passport
+        ("护照：31BK22718", ("CN_PASSPORT", "31BK22718")),
+        ("车牌号：鄂A3K7P52", ("LICENSE_PLATE", "鄂A3K7P52")),  # eight characters after a plate's label
+        ("保单号：MTL-GD-2024-551208", ("CN_INSURANCE_POLICY", "MTL-GD-2024-551208")),  # letter groups
+        ("病历号：BL-7730418", ("MEDICAL_RECORD_NUMBER", "BL-7730418")),
+        ("单位：江城永信会计师事务所\n", ("ORGANIZATION", "江城永信会计师事务所")),
+        (
+            "住址：福建省泉州市丰泽区东海街道万达华府12期5栋2204",
+            ("LOCATION", "福建省泉州市丰泽区东海街道万达华府12期5栋2204"),
+        ),
+        ("事发地：江苏省南京市栖霞区学院西路18号", ("LOCATION", "江苏省南京市栖霞区学院西路18号")),
+    ],
+)
+def test_found_after_held_out_v19(analyzer: TextAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("姓名：不详  性别：男", ("PERSON", "不详")),
+        ("家属：未到，电话无人接听", ("PERSON", "未到")),
+        ("陪护人：本人，13900001111", ("PERSON", "本人")),
+        ("籍贯：江西赣州\n", ("LOCATION", "江西")),  # where one comes from is no address
+        ("车间编号：鄂A3K7P52", ("LICENSE_PLATE", "鄂A3K7P52")),  # eight characters and no plate's label
+        ("护照办理中，编号稍后补", ("CN_PASSPORT", "稍后补")),
+        ("既往服用金福宝胶囊，血压控制可。", ("PERSON", "金福宝")),  # a drug's name up to its form
+        ("长期使用沙丁美特罗粉吸入剂。", ("PERSON", "沙丁美")),
+        ("加用钱福康颗粒冲服。", ("PERSON", "钱福康")),
+    ],
+)
+def test_not_found_after_held_out_v19(analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]) -> None:
+    assert unwanted not in found(analyzer, text)

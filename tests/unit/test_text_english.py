@@ -54,6 +54,19 @@ SYNTHEA_STYLE = (
         ("Reviewed by Dana Whitcombe, PharmD.", "PERSON", "Dana Whitcombe"),
         ("联系人Hye-jin Choi（母亲），电话见下", "PERSON", "Hye-jin Choi"),  # a hyphenated given name
         ("Patient: Dong-hyun Lee, DOB 03/04/1980.", "PERSON", "Dong-hyun Lee"),
+        # after held-out v19's first measurement (phrases of their own)
+        ("Wound check done.\nTamsin Hale ambulated twice in the hallway.", "PERSON", "Tamsin Hale"),
+        ("Social Work Note\nBartholomew Reyes lives with his sister.", "PERSON", "Bartholomew Reyes"),
+        ("Son left at noon; Granddaughter Elif visited in the evening.", "PERSON", "Elif"),
+        ("Uncle Desmond Okafor 404-555-0178 will drive her home.", "PERSON", "Desmond Okafor"),
+        ("Uncle Desmond Okafor 404-555-0178 will drive her home.", "PHONE_NUMBER", "404-555-0178"),
+        ("Left a message; her number +1 617 555 0104.", "PHONE_NUMBER", "+1 617 555 0104"),
+        ("Thyroid nodule in Henrike Vogel, 52-year-old teacher.", "PERSON", "Henrike Vogel"),
+        ("Called Marisol Ortega at home to review results.", "PERSON", "Marisol Ortega"),
+        ("Employer: Ridgeline Freight LLC", "ORGANIZATION", "Ridgeline Freight LLC"),
+        ("Group No.: GRP-88102-NV", "CN_INSURANCE_POLICY", "GRP-88102-NV"),
+        ("Traveler holds passport K20418836, issued 2019.", "US_PASSPORT", "K20418836"),  # English label
+        ("患者来自加拿大，护照号：E33018274", "CN_PASSPORT", "E33018274"),  # the same shape after 护照
     ],
 )
 def test_english_and_bilingual_identifiers(
@@ -65,6 +78,12 @@ def test_english_and_bilingual_identifiers(
 def test_english_clinical_words_are_no_identifiers(analyzer: TextAnalyzer) -> None:
     text = "The patient was started on Efavirenz 600 mg daily. Blood Pressure 132/84. Follow Up in 3 months."
     assert found(analyzer, text) == []
+
+
+def test_kinship_words_and_headings_are_no_names(analyzer: TextAnalyzer) -> None:
+    text = "Patient Portal Message\nDaughter Rhiannon called about the refill."
+    names = [v for t, v in found(analyzer, text) if t == "PERSON"]
+    assert names == ["Rhiannon"]
 
 
 def test_language_share_decides_the_english_pass() -> None:

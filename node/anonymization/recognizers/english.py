@@ -33,7 +33,7 @@ _CUES = {
         r"driver'?s? ?licen[cs]e|driving licen[cs]e|\bDL\b|驾照|驾驶证", re.IGNORECASE
     ),
     "PHONE_NUMBER": re.compile(
-        r"phone|tel\b|call|contact|mobile|cell|fax|\bat\b|电话|手机|联系", re.IGNORECASE
+        r"phone|tel\b|call|contact|mobile|cell|fax|\bat\b|number|reach|电话|手机|联系", re.IGNORECASE
     ),
 }
 
@@ -110,18 +110,30 @@ _WORD_CAP = (
 )
 NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
 _NAME = NAME
+_KIN = (
+    "husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver|niece|nephew|aunt|uncle|"
+    "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend"
+)
 NAME_AFTER_CUE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
-    r"(?i:husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver)|by|Pt|patient|Surgeon|"
+    rf"(?i:{_KIN})|by|Pt|patient|Surgeon|[Cc]alled|[Rr]esident|From|Claimant|"
     r"Assistant|Attending|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
-    r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人)[ ]*[:：]?[ ]*)" + _NAME
+    r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人|申请人)[ ]*[:：]?[ ]*)" + _NAME
+)
+# one given name after a kinship word, before a lower-case word or punctuation (Daughter Leena visited)
+GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN})[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
+# a name opening a line, before a verb only a person does (Tamsin Hale ambulated ..., ... lives alone)
+NAME_OPENING_LINE = re.compile(
+    rf"(?m)^{_NAME}(?= (?:ambulated|counseled|counselled|lives|lived|may resume|may return|visited|called|"
+    r"tolerated|declined|agreed|requested|states|stated|reports|reported|feels|felt|works|returned|"
+    r"walked|was discharged|was seen|is a \d|is an \d)\b)"
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
-    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport)|, (?:MD|DO|RN|NP|PA-C|PhD|PharmD|RPh|DDS|DPT|MSW|LCSW|APRN|FNP|CRNA)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
+    + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport|\d{1,3}-year-old)|, (?:MD|DO|RN|NP|PA-C|PhD|PharmD|RPh|DDS|DPT|MSW|LCSW|APRN|FNP|CRNA)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
     r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
 )
@@ -150,7 +162,8 @@ NOT_NAME_WORDS = frozenset(
     "The This That These Those His Her Their Our Your A An No Patient Emergency Department Hospital "
     "University College Clinic Center Centre Medical Medicine Health Care Service Services Unit Insurance "
     "Blue Cross Shield Family Primary General Internal Surgery Nursing Pharmacy Social History Physical "
-    "Exam Plan Assessment Discharge Summary".split()
+    "Exam Plan Assessment Discharge Summary Portal Message Daughter Wife Husband Mother Father Brother Sister "
+    "Niece Nephew Aunt Uncle Grandson Granddaughter Spouse Caregiver Guardian Called Claimant".split()
 )
 
 
@@ -160,7 +173,14 @@ def _name(m: re.Match[str], text: str) -> float | None:
     return None if any(re.sub(r"\d+$", "", w) in NOT_NAME_WORDS for w in words) else 0.85
 
 
+# a North American number written 212-555-0163 or (212) 555-0163 (area code and exchange not starting
+# with 0 or 1) is a phone number without a cue; one written with dots or spaces only wants one
+_NANP = re.compile(r"(?:\+1[ -]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}-)[2-9]\d{2}-\d{4}")
+
+
 def _cued_phone(m: re.Match[str], text: str) -> float | None:
+    if _NANP.fullmatch(m.group()):
+        return CUE_SCORE
     return CUE_SCORE if near(text, m.start(), m.end(), _CUES["PHONE_NUMBER"], before=24) else None
 
 
@@ -186,4 +206,6 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         _EnglishRegex("PERSON", NAME_AFTER_CUE, group=1),
         _EnglishRegex("PERSON", NAME_BEFORE_CUE, group=1),
+        _EnglishRegex("PERSON", GIVEN_AFTER_KIN, group=1),
+        _EnglishRegex("PERSON", NAME_OPENING_LINE, group=1),
     ]

@@ -28,21 +28,36 @@ EMAIL = re.compile(
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![0-9A-Fa-f:])")
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EGDSP][A-Z]?\d{7,8}|[EG]\d{8})(?![A-Za-z0-9])")
+# any country's number right after a passport label (护照号：PAB482715, 护照：M48271935, 75 3318420,
+# 19AV42871): one to three letters and digits, or digit and letter groups, 7 to 10 characters in all
+LABELLED_PASSPORT = re.compile(
+    r"(?:护照(?:号码|号|编号)?|[Pp]assport(?: [Nn]o\.?| [Nn]umber| #)?)[ \t]*[:：]?[ \t]*"
+    r"(?:护照(?:号码|号)?[ \t]*[:：]?[ \t]*)?"
+    r"((?:[A-Z]{1,3}\d{6,9}|\d{2} ?\d{7}|\d{2}[A-Z]{2}\d{5}|\d{9}))(?![A-Za-z0-9])"
+)
 PLATE = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][·• ]?"
-    r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
+    r"(?:[A-HJ-NP-Z0-9]{6}|[A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
 )
+_PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
 MRN = re.compile(
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
-    r"([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
+    r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
 # (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
-_NUMBER = r"[ \t]*(?:[:：]|为|是)?[ \t]*([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
-_POLICY_LABEL = r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?|[Pp]olicy (?:[Nn]o\.?|[Nn]umber|#))"
+# (letter groups may come first, each closed by a hyphen: AIA-IN-2024..., CIG-INTL-2025...)
+_NUMBER = (
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
+)
+_POLICY_LABEL = (
+    r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?"
+    r"|(?:[Pp]olicy|[Gg]roup) (?:[Nn]o\.?|[Nn]umber|#))"
+)
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
 # the second of two numbers after one label (保单号分别为P2024…和P2024…)
 POLICY_LISTED = re.compile(
@@ -119,7 +134,36 @@ def _passport(m: re.Match[str], text: str) -> float | None:
 
 
 def _plate(m: re.Match[str], text: str) -> float | None:
+    # seven characters, or eight of a new-energy vehicle: one with six after the city's letter and no
+    # D/F where a new-energy plate has it wants a plate's label shortly before
+    tail = re.sub(r"[·• ]", "", m.group())[2:]
+    if len(tail) == 6 and tail[0] not in "DF" and tail[-1] not in "DF":
+        return 0.85 if near(text, m.start(), m.end(), _PLATE_CONTEXT, before=12) else None
     return 0.85
+
+
+_NATIONALITY = re.compile(r"国籍[:：]?[ \t]*(\S{1,8})|([\u4e00-\u9fff]{2,4})籍")
+_US = re.compile(r"美国|美籍|\bUSA?\b|U\.S\.|United States|American")
+
+
+def _us_passport(m: re.Match[str], text: str) -> bool:
+    """A nine-digit passport number is a US one unless the note gives another nationality; a letter and
+    eight digits is one after an English label only (a Chinese passport has that shape: 护照号：E12345678)."""
+    number = m.group(1)
+    if re.fullmatch(r"[A-Z]\d{8}", number):
+        return "护照" not in m.group()
+    if not re.fullmatch(r"\d{9}", number):
+        return False
+    stated = [a or b for a, b in _NATIONALITY.findall(text)]
+    return not stated or any(_US.search(n) for n in stated) or bool(_US.search(text))
+
+
+def _labelled_passport(m: re.Match[str], text: str) -> float | None:
+    return None if _us_passport(m, text) else 0.86
+
+
+def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
+    return 0.86 if _us_passport(m, text) else None
 
 
 def _mrn(m: re.Match[str], text: str) -> float | None:
@@ -138,6 +182,8 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("IP_ADDRESS", IPV4, _ip),
         RegexRecognizer("IP_ADDRESS", IPV6, _ip),
         RegexRecognizer("CN_PASSPORT", PASSPORT, _passport),
+        RegexRecognizer("CN_PASSPORT", LABELLED_PASSPORT, _labelled_passport, group=1),
+        RegexRecognizer("US_PASSPORT", LABELLED_PASSPORT, _labelled_us_passport, group=1),
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),

@@ -94,10 +94,12 @@ class ChineseNameRecognizer(EntityRecognizer):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _repeated(text, results)
-        return [  # drugs and herbs are no names, nor is a word a dose follows
+        return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             r
             for r in results
-            if not in_clinical_term(text, r.start, r.end) and not DOSE_AFTER.match(text, r.end)
+            if not in_clinical_term(text, r.start, r.end)
+            and not DOSE_AFTER.match(text, r.end)
+            and not _DOSAGE_FORM_AFTER.match(text, r.end)
         ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -309,6 +311,13 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             continue  # 由家属（女儿）: words, no name
         if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
             spans.append((start, cut))
+    for m in _WHOLE_FORM_VALUE.finditer(text):  # 姓名：安康  性别：男: a word there is a name too
+        start, cut = m.span(1)
+        name = m.group(1)
+        if name[0] in _NOT_A_VALUE or name in _NO_ONE:
+            continue
+        if not in_clinical_term(text, start, cut):
+            spans.append((start, cut))
     for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
         start, cut = m.span(1)
         name = m.group(1)
@@ -321,22 +330,41 @@ def slot_names(text: str) -> list[tuple[int, int]]:
 # a role's field (审核者：, 坐席：, 麻醉医师：, 复核人：) whose whole value, closed by a line's end, a
 # sentence's end or a wide gap, is a name of two or three characters (four with a compound surname)
 _ROLE_FIELD = re.compile(
-    r"[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)[ \t]*[:：][ \t]*"
+    r"(?:[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)|审核|复核|核对|[\u4e00-\u9fff]{1,4}科)[ \t]*[:：][ \t]*"
     r"([\u4e00-\u9fff]{2,4})(?=[ \t\u3000]{2,}|[\n。；;、，,]|$)"
 )
 # a claim form's person (被保险人, 投保人, 申请人, 伤者 ...) followed by what a person does: the value is a name
 # even when it is a word (被保险人乔木完成直付, 伤者鲜艳送往)
 _FORM_CUE_WORD = re.compile(
-    r"(?:被保险人|投保人|申请人|受益人|伤者|出险人|驾驶员)[ \t]*[:：]?[ \t]*([\u4e00-\u9fff]{2,3}?)"
-    r"(?=完成|送往|签字|签名|申请|来电|及其|及|于|已|因|系|将|陪同)"
+    r"(?:被保险人|投保人|申请人|受益人|伤者|出险人|驾驶员|家属)[ \t]*[:：]?[ \t]*([\u4e00-\u9fff]{2,3}?)"
+    r"(?=完成|送往|签字|签名|签署|申请|来电|及其|及|于|已|因|系|将|陪同)"
 )
 # a field's or a line's whole value right before a personal identifier's label (出境体检：某某某，护照号)
 _ID_LABEL_AFTER = re.compile(r"[，,][ \t]*(?:护照|身份证|证件号|联系电话|手机|社保卡|医保卡)")
 # a kinship in brackets (the value before it is found from the bracket back: a pattern starting at the
 # value would be tried at every character)
-_KIN_AFTER = re.compile(
-    r"[（(](?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
-    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])[）)]"
+_KIN_WORDS = (
+    r"(?:丈夫|妻子|爱人|配偶|儿子|女儿|父亲|母亲|之子|之女|之妻|之夫|夫|妻|子|女|父|母|"
+    r"哥哥|姐姐|弟弟|妹妹|兄|姐|弟|妹|孙子|孙女|儿媳|女婿|患者之[妻夫子女父母])"
+)
+# (or an ethnic group in brackets: 患者某某（彝族）)
+_KIN_AFTER = re.compile(r"[（(](?:" + _KIN_WORDS + r"|[\u4e00-\u9fff]{1,3}族)[）)]")
+# a person's field whose whole value (two to four characters) is closed by a wide gap before the next
+# field's label, by a phone number or by a kinship in brackets: a name even when it is a word
+# (姓名：安康  性别：男, 陪护人：巴图孟和，139..., 家属：高娃（妻）)
+_WHOLE_FORM_VALUE = re.compile(
+    r"(?:姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff]{2,4})"
+    r"(?=[ \t\u3000]{2,}[\u4e00-\u9fff]{1,6}[ \t]*[:：]|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
+    + _KIN_WORDS
+    + r"[）)])"
+)
+# characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
+_NOT_A_VALUE = set("无未不待见同详本患男女")
+# the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
+_DOSAGE_FORM_AFTER = re.compile(
+    r"[\u4e00-\u9fff]{0,6}?(?:胶囊|注射液|口服液|口服溶液|吸入剂|气雾剂|喷雾剂|软膏|乳膏|滴眼液|滴鼻液|"
+    r"缓释片|控释片|肠溶片|分散片|咀嚼片|含片|颗粒|混悬液|栓)"
 )
 # values that say no one or someone already named
 _NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}

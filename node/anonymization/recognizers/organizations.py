@@ -18,13 +18,16 @@ from node.anonymization.recognizers.places import CITIES, PROVINCES
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
     "体检中心 康复中心 医学中心 精神卫生中心 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
-    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂"
+    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂 事务所 救治中心"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 SHORT_NAME_KINDS = {"厂": 4}
 BRANCH = r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部))?"
-# a kind word that goes on into a place word names a place (大学城, 医院路, 学院街), not an organization
-_KIND = re.compile("(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![城路街巷道])" + BRANCH)
+# a kind word that goes on into a place word names a place (大学城, 医院路, 学院街, 大学东街), not an
+# organization
+_KIND = re.compile(
+    "(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![东西南北中]?[城路街巷道])" + BRANCH
+)
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
@@ -36,7 +39,7 @@ _LABEL_AFTER = re.compile(r"[ \t]*[:：]")
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company)\b"
-    r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group)(?![\w])"
+    r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 # words that introduce an organization and so are not part of it

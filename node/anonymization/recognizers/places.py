@@ -32,14 +32,19 @@ _ANCHOR = (
     r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道)))"
 )
 _COMPONENT = (
-    r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|巷|胡同|花园|公寓|大厦|广场|新村)"
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|巷|胡同|花园|公寓|大厦|广场|新村)"
     r"(?:[东西南北中上下]?段)?"
+    # an estate's own name, whatever it ends in, right before its phase or building (华润二十四城7期)
+    r"|[\u4e00-\u9fff]{2,10}?(?=[A-Za-z]?\d+(?:期|栋|幢|号楼|座|单元|区)|[A-Za-z]区)|\d+期"
     r"|[一二三四五六七八九十\d]+段|\d+(?:号院|号楼|号|弄|栋|幢|单元|楼|层|室)|[A-Za-z]\d*(?:栋|座|区)"
     # the tail down to the room: 附7号, 5-2 (floor-room), 3-1-502, 负1楼
-    r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社))"
+    r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社)"
+    # a room's bare number after its building or entrance (5栋2204, 2单元1403)
+    r"|(?:(?<=[栋幢座])|(?<=单元))\d{3,4}(?![\d.:-]))"
 )
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
 _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
+_NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
 
 
 def _score(m: re.Match[str], text: str) -> float | None:
@@ -48,6 +53,8 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None
     if text[m.end() : m.end() + 1] == "人" and _PLACE_NAME.fullmatch(m.group()):
         return None  # a native place (广东人, 重庆市人), not an address
+    if _NATIVE_FIELD.search(text, max(0, m.start() - 6), m.start()):
+        return None  # 籍贯：广西桂林 is where one comes from, not where one lives
     return 0.9 if parts else 0.75
 
 
