@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,3 +129,34 @@ def _flower_processes_under(home: str, program: str) -> list[int]:
         if state != "Z" and any(a.endswith(program) for a in text) and any(home in a for a in text):
             found.append(int(proc.name))
     return found
+
+
+def test_a_benchmark_federation_stopped_by_sigterm_stops_its_superlink_and_supernodes() -> None:
+    """`timeout` (or a supervisor) ending a deployed benchmark left its SuperLink and SuperNodes
+    running under init; SIGTERM now unwinds the federation, which stops them."""
+    script = (
+        "import sys, time\n"
+        "from node.federated.flower.deployed import federation\n"
+        "with federation(1) as fed:\n"
+        "    print(' '.join(str(p.pid) for p in fed.processes), flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2  # the SuperLink and one SuperNode
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) != 0
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        time.sleep(0.2)
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

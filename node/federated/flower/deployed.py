@@ -115,6 +115,20 @@ def _supernode(
     ]  # fmt: skip
 
 
+def _exit_on_sigterm() -> Any:
+    """SIGTERM raises SystemExit (so ``finally`` blocks run) when called in the main thread; returns
+    the handler it replaced, or None where signals cannot be handled (another thread)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
 @contextlib.contextmanager
 def federation(hospitals: int, warm: bool = True, log: Path | None = None) -> Iterator[Federation]:
     """A SuperLink (TLS, SuperNode authentication) and ``hospitals`` registered SuperNodes; all
@@ -126,6 +140,9 @@ def federation(hospitals: int, warm: bool = True, log: Path | None = None) -> It
     write_connection(home, f"localhost:{port}", tls.ca)
     out = open(log, "ab") if log is not None else subprocess.DEVNULL
     processes: list[subprocess.Popen[bytes]] = []
+    # a benchmark stopped by SIGTERM (a timeout, a supervisor) still stops what it started below
+    # (seen: a SuperLink and SuperNodes left running, parented to init, after `timeout` killed it)
+    previous = _exit_on_sigterm()
 
     def start(cmd: list[str], env: dict[str, str]) -> None:
         processes.append(
@@ -166,6 +183,8 @@ def federation(hospitals: int, warm: bool = True, log: Path | None = None) -> It
         if log is not None:
             out.close()  # type: ignore[union-attr]
         shutil.rmtree(work, ignore_errors=True)  # keys, certificates, the SuperLink's database
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run(base: JobSpec, secure: JobSpec | None, warm: bool = True, log: Path | None = None) -> dict[str, Any]:
