@@ -3,18 +3,45 @@
 Presidio's own PatternRecognizer leans on ``\\b`` and NLP context, neither of which works between
 Chinese characters and digits; these recognizers use digit look-arounds and look for context words in
 a window of characters around the match themselves.
+
+Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
+at all, and skips the scan when not. ``exhaustive()`` turns this and every other fast path of the
+recognizers off (the equivalence test compares both ways).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from node.anonymization.recognizers.prefilter import Prefilter
+
 # (match, full text) -> score, or None to drop the match
 Scorer = Callable[[re.Match[str], str], float | None]
+
+
+class _Switch:
+    """Whether the fast paths (prefilters, memoized segmentation) are on."""
+
+    fast = True
+
+
+FAST = _Switch()
+
+
+@contextmanager
+def exhaustive() -> Iterator[None]:
+    """Run every recognizer over every text with no prefilter or shortcut (not thread-safe: for tests
+    and benchmarks)."""
+    before, FAST.fast = FAST.fast, False
+    try:
+        yield
+    finally:
+        FAST.fast = before
 
 
 def near(text: str, start: int, end: int, words: re.Pattern[str], before: int = 12, after: int = 0) -> bool:
@@ -31,6 +58,7 @@ class RegexRecognizer(EntityRecognizer):
         self._pattern = pattern
         self._scorer = scorer
         self._group = group
+        self.prefilter = Prefilter.of(pattern)
 
     def load(self) -> None:
         return None
@@ -38,7 +66,9 @@ class RegexRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = []
+        results: list[RecognizerResult] = []
+        if FAST.fast and not self.prefilter.admits(text):
+            return results
         for m in self._pattern.finditer(text):
             score = self._scorer(m, text)
             if score is not None:
