@@ -58,6 +58,7 @@ _RUN = re.compile(r"[\u4e00-\u9fff]+")
 # running into one within two characters is the start of a drug, not a name
 _DRUG_TAIL = re.compile(r"[\u4e00-\u9fff]{0,2}[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲]")
 _DATA = resources.files("node.anonymization") / "data"
+_UNKNOWN = 1.0  # a word the memo does not hold yet (no log-probability is positive)
 
 
 def given_name_counts() -> dict[str, int]:
@@ -94,6 +95,7 @@ class NameModel:
         self._surname_as_word = math.log(SURNAME_AS_WORD)
         self._nr_surnames = {c for c in surnames if len(c) == 1 and self._tags.get(c) == "nr"}
         self._compound = frozenset(lexicon.COMPOUND)
+        self._compound_first = frozenset(c[0] for c in lexicon.COMPOUND)
         self._function_surnames = frozenset(lexicon.FUNCTION_SURNAMES)
         # the most a context can add to a name's log-probability: a cue on either side
         self._max_context = self._cue + self._cue
@@ -175,6 +177,7 @@ class NameModel:
         freq, word_memo, char_memo = self._freq, self._word_memo, self._char_memo
         surnames, given_lp, unseen, length = self._surname, self._given, self._given_unseen, self._length
         compound, max_context = self._compound, self._max_context
+        compound_first = self._compound_first
         score = [0.0] * (n + 1)
         step = [n] * (n + 1)
         name = [False] * (n + 1)
@@ -184,14 +187,20 @@ class NameModel:
             if char_lp is None:
                 char_lp = self._char_logp(ch)
             top, top_end, top_name = char_lp + score[i + 1], i + 1, False
-            for k in range(2, min(LONGEST_WORD, n - i) + 1):
+            longest = n - i if n - i < LONGEST_WORD else LONGEST_WORD
+            for k in range(2, longest + 1):
                 piece = run[i : i + k]
                 if piece not in freq:  # jieba's dictionary holds every prefix of its words
                     break
-                lp = word_memo[piece] if piece in word_memo else self._word_logp(piece)
+                lp = word_memo.get(piece, _UNKNOWN)
+                if lp == _UNKNOWN:
+                    lp = self._word_logp(piece)
                 if lp is not None and lp + score[i + k] > top:
                     top, top_end, top_name = lp + score[i + k], i + k, False
-            surname = 2 if run[i : i + 2] in compound else (1 if ch in surnames else 0)
+            if ch in compound_first and run[i : i + 2] in compound:
+                surname = 2
+            else:
+                surname = 1 if ch in surnames else 0
             before: float | None = None
             for given in (1, 2) if surname else ():
                 j = i + surname + given
