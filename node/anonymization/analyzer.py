@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
 
 from node.anonymization.nlp import PatternOnlyNlpEngine
-from node.anonymization.recognizers.base import FAST
+from node.anonymization.recognizers.base import FAST, pattern_prefilter
 from node.anonymization.recognizers.dates import date_recognizers
 from node.anonymization.recognizers.english import english_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
@@ -28,6 +28,7 @@ from node.anonymization.recognizers.names import (
 )
 from node.anonymization.recognizers.organizations import OrganizationRecognizer
 from node.anonymization.recognizers.places import place_recognizers
+from node.anonymization.recognizers.prefilter import AnyOf
 from node.errors import TooLarge
 
 ENTITY_TYPES = (
@@ -107,7 +108,7 @@ class TextAnalyzer:
         self._english = english.get_recognizers(language="en", entities=list(ENGLISH_TYPES))
         self._nlp = PatternOnlyNlpEngine()
         # the recognizers of each (language, wanted types), and the language's empty NLP artifacts
-        self._chosen: dict[tuple[str, tuple[str, ...]], list[EntityRecognizer]] = {}
+        self._chosen: dict[tuple[str, tuple[str, ...]], list[tuple[EntityRecognizer, AnyOf | None]]] = {}
         self._artifacts = {lang: self._nlp.process_text("", lang) for lang in ("zh", "en")}
 
     def analyze(self, text: str, entities: Collection[str] | None = None) -> list[Entity]:
@@ -156,15 +157,28 @@ class TextAnalyzer:
         key = (language, tuple(wanted))
         chosen = self._chosen.get(key)
         if chosen is None:
-            chosen = self._chosen[key] = [r for r in recognizers if set(r.supported_entities) & set(wanted)]
+            chosen = self._chosen[key] = [
+                (r, _presidio_prefilter(r)) for r in recognizers if set(r.supported_entities) & set(wanted)
+            ]
         artifacts = self._artifacts.get(language) or self._nlp.process_text(text, language)
         types = frozenset(wanted)
         return [
             r
-            for recognizer in chosen
+            for recognizer, prefilter in chosen
+            if prefilter is None or prefilter.admits(text)
             for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
             if r.score >= THRESHOLD and r.entity_type in types
         ]
+
+
+def _presidio_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
+    """The prefilter of one of Presidio's pattern recognizers, also when wrapped to be scored by context
+    words (``ContextScored`` without candidate windows: it rescores what the inner one finds in the
+    whole text). Our own regex recognizers filter themselves."""
+    inner = getattr(recognizer, "_inner", None)
+    if isinstance(inner, EntityRecognizer) and getattr(recognizer, "_windows", True) is None:
+        return pattern_prefilter(inner)
+    return pattern_prefilter(recognizer)
 
 
 _BREAK = re.compile(r"[\n。；;！？!?]")

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.deid.corpus import HELD_OUT, load, phrases
-from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.analyzer import TextAnalyzer, _presidio_prefilter
 from node.anonymization.recognizers.base import FAST, RegexRecognizer, exhaustive
 from node.anonymization.recognizers.name_model import NameModel
 from node.anonymization.recognizers.prefilter import Prefilter
@@ -77,6 +77,24 @@ def test_every_pattern_match_is_admitted_by_its_prefilter(analyzer: TextAnalyzer
     # and the prefilters do refuse: most notes hold no e-mail, policy label or passport label
     refusing = [r for r in regexes if sum(not r.prefilter.admits(t) for t in texts[:2000]) > 1000]
     assert len(refusing) >= 8
+
+
+def test_presidio_pattern_recognizers_are_admitted_wherever_a_pattern_matches(
+    analyzer: TextAnalyzer, texts: list[str]
+) -> None:
+    """Presidio compiles its patterns with the regex module; the prefilters read them with Python's
+    parser: no text where the regex module finds a match may be refused."""
+    import regex
+
+    gated = [(r, p) for r in analyzer._english if (p := _presidio_prefilter(r)) is not None]
+    assert {r.name for r, _ in gated} >= {"UsSsnRecognizer_cued", "DateRecognizer"}
+    for recognizer, prefilter in gated:
+        inner = getattr(recognizer, "_inner", recognizer)
+        compiled = [regex.compile(p.regex, inner.global_regex_flags) for p in inner.patterns]
+        refused = [t for t in texts if not prefilter.admits(t)]
+        assert len(refused) > 200, recognizer.name  # it does refuse
+        wrong = [t[:40] for t in refused if any(c.search(t) for c in compiled)]
+        assert not wrong, (recognizer.name, wrong[:3])
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from node.anonymization.recognizers.prefilter import Prefilter
+from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
+
+# the regex module's flag values (Presidio compiles its patterns with that module)
+_REGEX_IGNORECASE, _REGEX_MULTILINE, _REGEX_DOTALL = 0x2, 0x8, 0x10
 
 # (match, full text) -> score, or None to drop the match
 Scorer = Callable[[re.Match[str], str], float | None]
@@ -76,3 +80,19 @@ class RegexRecognizer(EntityRecognizer):
                     RecognizerResult(self._entity, m.start(self._group), m.end(self._group), score)
                 )
         return results
+
+
+def pattern_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
+    """A prefilter for one of Presidio's own pattern recognizers (the English SSN, passport, licence and
+    date ones): it finds nothing in a text none of its patterns can match in. None for any other
+    recognizer, or one whose ``analyze`` does more than scan its patterns."""
+    patterns: list[Any] = getattr(recognizer, "patterns", None) or []
+    if not isinstance(recognizer, PatternRecognizer) or not patterns:
+        return None
+    if type(recognizer).analyze is not PatternRecognizer.analyze:
+        return None
+    presidio_flags = int(recognizer.global_regex_flags or 0)
+    if presidio_flags & ~(_REGEX_IGNORECASE | _REGEX_MULTILINE | _REGEX_DOTALL):
+        return None  # other flags of the regex module (VERBOSE, ASCII, FULLCASE ...): not read here
+    flags = re.IGNORECASE if presidio_flags & _REGEX_IGNORECASE else 0
+    return AnyOf.of_sources([str(p.regex) for p in patterns], flags)

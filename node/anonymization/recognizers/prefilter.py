@@ -257,8 +257,10 @@ class Prefilter:
         self._flags = base_flags
 
     @classmethod
-    def of(cls, pattern: re.Pattern[str]) -> Prefilter:
-        """The conditions of ``pattern``; none (every text admitted) where it cannot be read."""
+    def of(cls, pattern: re.Pattern[str], caseless_only: bool = False) -> Prefilter:
+        """The conditions of ``pattern``; none (every text admitted) where it cannot be read.
+        ``caseless_only`` keeps only conditions no case folding touches (for a pattern another engine
+        runs, whose case-insensitive matching may fold more characters than Python's)."""
         base = int(pattern.flags & re.ASCII)
         if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
             return cls([], 0, base)
@@ -267,8 +269,13 @@ class Prefilter:
             need = _need(parsed, parsed.state.flags)
         except Exception:  # noqa: BLE001 - a pattern this reader does not follow gets no prefilter
             return cls([], 0, base)
+        usable = [
+            c
+            for c in need.conditions
+            if c.weight >= MIN_WEIGHT and not (caseless_only and any(a.ignorecase for a in c.alternatives))
+        ]
         strong = sorted(
-            {c.alternatives: c for c in need.conditions if c.weight >= MIN_WEIGHT}.values(),
+            {c.alternatives: c for c in usable}.values(),
             key=lambda c: -c.weight,
         )[:MAX_CONDITIONS]
         return cls(strong, need.digits, base)
@@ -288,3 +295,38 @@ class Prefilter:
             for c in self.conditions
         ]
         return " and ".join(parts + ([f"{self.digits} digits"] if self.digits else [])) or "none"
+
+
+# syntax of the ``regex`` module that Python's parser reads differently or not at all
+_FOREIGN_SYNTAX = re.compile(
+    r"\[\[:|\[:\^?[a-z]+:\]|\\[pPNXGKLmM]|\(\?[Vrbef]|\(\?\||\(\?\(DEFINE|\(\?&|\(\?R|\(\?\d"
+)
+
+
+class AnyOf:
+    """A recognizer with several patterns can match where any of them can."""
+
+    def __init__(self, prefilters: list[Prefilter]) -> None:
+        self.prefilters = prefilters
+
+    @classmethod
+    def of_sources(cls, sources: list[str], flags: int) -> AnyOf | None:
+        """Prefilters for patterns written for the ``regex`` module (Presidio's), read with Python's
+        parser; None where any uses syntax Python reads differently. Only conditions no case folding
+        touches are kept."""
+        prefilters = []
+        for source in sources:
+            if _FOREIGN_SYNTAX.search(source):
+                return None
+            try:
+                compiled = re.compile(source, flags)
+            except re.error:
+                return None
+            prefilters.append(Prefilter.of(compiled, caseless_only=True))
+        return cls(prefilters)
+
+    def admits(self, text: str) -> bool:
+        for prefilter in self.prefilters:
+            if prefilter.admits(text):
+                return True
+        return False
