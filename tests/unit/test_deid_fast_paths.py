@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from benchmarks.deid.corpus import HELD_OUT, load, phrases
 from node.anonymization.analyzer import TextAnalyzer, _presidio_prefilter
+from node.anonymization.recognizers.anchored import AnchoredScanner
 from node.anonymization.recognizers.base import FAST, RegexRecognizer, exhaustive
 from node.anonymization.recognizers.name_model import NameModel
 from node.anonymization.recognizers.prefilter import Prefilter
@@ -160,3 +161,42 @@ def test_the_name_model_segments_alike_with_and_without_its_bounds(texts: list[s
     with exhaustive():
         slow = [model.find(t) for t in sample]
     assert fast == slow and sum(map(len, fast)) > 500
+
+
+def test_the_address_pattern_is_tried_only_where_its_anchors_allow(
+    analyzer: TextAnalyzer, texts: list[str]
+) -> None:
+    """The address pattern opens on any Chinese character in two of its alternatives: it is scanned only
+    before its anchors (a place name, 路/街/巷..., 县/自治州), with the same matches as re.finditer."""
+    address = next(r for r in analyzer._chinese if r.name == "LOCATION_recognizer")
+    scanner = address.anchored
+    assert scanner is not None and len(scanner.anchors) == 4
+    for t in texts:
+        assert [m.span() for m in scanner.finditer(t)] == [m.span() for m in address._pattern.finditer(t)], t
+    assert sum(scanner.starts(t) is not None for t in texts) > len(texts) * 0.9  # rarely the plain scan
+
+
+_WIDE = [
+    # an alternative opening on any Chinese character, one on a literal, overlapping anchors (江北/北京)
+    r"(?:[\u4e00-\u9fff]{1,3}?(?:路|街道)\d+号|(?:北京|江北)(?:市|区)?)(?:\d+栋)?",
+    r"(?<![住在])(?:[\u4e00-\u9fff]{2,4}(?:县|自治州)|[一-龥]{0,2}?[甲乙]{2})",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_WIDE), st.text(alphabet="北京江市区路街道县自治州住在甲乙12号栋 ，", max_size=30))
+def test_anchored_scanning_finds_what_finditer_finds(pattern: str, text: str) -> None:
+    compiled = re.compile(pattern)
+    scanner = AnchoredScanner.of(compiled)
+    assert scanner is not None
+    assert [m.span() for m in scanner.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+
+
+def test_anchored_scanning_applies_only_where_the_engine_cannot_skip() -> None:
+    assert AnchoredScanner.of(re.compile(r"(?:病案号|住院号)[:：]?\d+")) is None  # opens on literals
+    assert AnchoredScanner.of(re.compile(r"[\u4e00-\u9fff]+")) is None  # no anchor
+    assert AnchoredScanner.of(re.compile(r"[\u4e00-\u9fff]*县")) is None  # unbounded before the anchor
+    assert AnchoredScanner.of(re.compile(r"[\u4e00-\u9fff]{0,3}县?")) is None  # empty matches
+    scanner = AnchoredScanner.of(re.compile(r"[\u4e00-\u9fff]{1,8}?县"))
+    assert scanner is not None and scanner.finditer("丰都县三合镇") is not None
+    assert [m.group() for m in scanner.finditer("重庆市丰都县三合镇，忠县")] == ["重庆市丰都县", "忠县"]

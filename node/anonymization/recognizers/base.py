@@ -5,20 +5,22 @@ Chinese characters and digits; these recognizers use digit look-arounds and look
 a window of characters around the match themselves.
 
 Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
-at all, and skips the scan when not. ``exhaustive()`` turns this and every other fast path of the
+at all, and skips the scan when not; a pattern the engine would try at every position is tried only
+where its anchors say a match can start (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
 recognizers off (the equivalence test compares both ways).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from node.anonymization.recognizers.anchored import AnchoredScanner
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 
 # the regex module's flag values (Presidio compiles its patterns with that module)
@@ -63,6 +65,7 @@ class RegexRecognizer(EntityRecognizer):
         self._scorer = scorer
         self._group = group
         self.prefilter = Prefilter.of(pattern)
+        self.anchored = AnchoredScanner.of(pattern)
 
     def load(self) -> None:
         return None
@@ -71,9 +74,14 @@ class RegexRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        if FAST.fast and not self.prefilter.admits(text):
+        matches: Iterable[re.Match[str]]
+        if not FAST.fast:
+            matches = self._pattern.finditer(text)
+        elif not self.prefilter.admits(text):
             return results
-        for m in self._pattern.finditer(text):
+        else:
+            matches = self.anchored.finditer(text) if self.anchored else self._pattern.finditer(text)
+        for m in matches:
             score = self._scorer(m, text)
             if score is not None:
                 results.append(
