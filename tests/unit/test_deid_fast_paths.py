@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from benchmarks.deid.corpus import HELD_OUT, load, phrases
 from node.anonymization.analyzer import TextAnalyzer, _presidio_prefilter
-from node.anonymization.recognizers.anchored import AnchoredScanner
+from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
 from node.anonymization.recognizers.base import FAST, RegexRecognizer, exhaustive
 from node.anonymization.recognizers.name_model import NameModel
 from node.anonymization.recognizers.prefilter import Prefilter
@@ -200,3 +200,45 @@ def test_anchored_scanning_applies_only_where_the_engine_cannot_skip() -> None:
     scanner = AnchoredScanner.of(re.compile(r"[\u4e00-\u9fff]{1,8}?县"))
     assert scanner is not None and scanner.finditer("丰都县三合镇") is not None
     assert [m.group() for m in scanner.finditer("重庆市丰都县三合镇，忠县")] == ["重庆市丰都县", "忠县"]
+
+
+def test_patterns_with_their_lookbehind_moved_find_the_same_matches_and_groups(
+    analyzer: TextAnalyzer, texts: list[str]
+) -> None:
+    regexes = [r for r in analyzer._chinese + analyzer._english if isinstance(r, RegexRecognizer)]
+    moved = [r for r in regexes if r.scan is not r._pattern]
+    assert len(moved) >= 10  # the identifier and date patterns open on a lookbehind
+    for r in moved:
+        for t in texts:
+            got = [(m.span(), m.groups()) for m in r.scan.finditer(t)]
+            assert got == [(m.span(), m.groups()) for m in r._pattern.finditer(t)], (r.name, t[:40])
+
+
+_BEHIND = [
+    r"(?<![\d-])\d{6}[ -]?(?:18|19|20)\d{2}",
+    r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])",
+    r"(?<!\d)(?:19|20)(\d{2})([-/.])\d\2\d",
+    r"(?<=[:：])(?<![A-Z]{2}[:：])[A-Z]\d{2,4}?",
+    r"(?<![\d年])(?:1|0)+[:-](\d)?",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_BEHIND), st.text(alphabet="0123456789１.-/ :：年ABX", max_size=30))
+def test_a_moved_lookbehind_finds_what_the_pattern_finds(pattern: str, text: str) -> None:
+    compiled = re.compile(pattern)
+    moved = skipping(compiled)
+    assert moved is not None
+    got = [(m.span(), m.groups()) for m in moved.finditer(text)]
+    assert got == [(m.span(), m.groups()) for m in compiled.finditer(text)]
+
+
+def test_a_lookbehind_stays_where_nothing_is_gained() -> None:
+    assert skipping(re.compile(r"\d{6}")) is None  # no lookbehind
+    assert skipping(re.compile(r"(?<!x)(?:a|b?c)d")) is None  # a branch opening on an optional part
+    assert skipping(re.compile(r"(?<!x)(\d)+")) is None  # the first round holds a group
+    moved = skipping(re.compile(r"(?<![\d-])\d{4}"))
+    assert moved is not None and [m.group() for m in moved.finditer("0123456 a1234, -5678")] == [
+        "0123",
+        "1234",
+    ]

@@ -12,6 +12,10 @@ tries ``pattern.match`` at those positions only, left to right, resuming after e
 ``re.finditer`` does: the same matches. It applies where some alternative opens on a large class (where
 the engine cannot skip) and every alternative has an anchor; a text with too many candidate positions
 is scanned the ordinary way.
+
+``skipping(pattern)`` serves the patterns that open on a lookbehind (most identifier and date ones): it
+moves the lookbehind behind the first character, where it reads the same characters, so that the engine
+can skip ahead by that character.
 """
 
 from __future__ import annotations
@@ -162,3 +166,78 @@ class AnchoredScanner:
             if m is not None:
                 yield m
                 resume = m.end()
+
+
+# -- a leading lookbehind moved behind the first character --------------------------------------------
+_compiler: Any = import_module("re._compiler")
+_ANY_CHAR = (sre.IN, [(sre.CATEGORY, sre.CATEGORY_DIGIT), (sre.CATEGORY, sre.CATEGORY_NOT_DIGIT)])
+
+
+def _captures(items: Any) -> bool:
+    """Whether a capturing group lies anywhere in ``items``."""
+    for op, av in items:
+        if op is sre.SUBPATTERN and (av[0] is not None or _captures(av[3])):
+            return True
+        if op in _REPEATS and _captures(av[2]):
+            return True
+        if op is sre.BRANCH and any(_captures(b) for b in av[1]):
+            return True
+        if op in (sre.ASSERT, sre.ASSERT_NOT, sre.ATOMIC_GROUP, sre.GROUPREF_EXISTS):
+            return True  # not followed here: treated as holding one
+    return False
+
+
+def _peel(state: Any, items: list[Any]) -> tuple[Any, list[Any]] | None:
+    """``items`` as one single-character item (a literal or a class) and what follows it, or None.
+    A greedy or lazy repetition of at least one gives its first round (X{m,n} = X X{m-1,n-1}); only
+    rounds without capturing groups, so that no group is duplicated."""
+    if not items:
+        return None
+    (op, av), rest = items[0], list(items[1:])
+    if op in (sre.LITERAL, sre.IN):
+        return (op, av), rest
+    if op is sre.SUBPATTERN and av[0] is None and not av[1] and not av[2]:
+        return _peel(state, list(av[3]) + rest)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1 and not _captures(av[2]):
+        low, high, body = av
+        again = [] if high == 1 else [(op, (low - 1, high if high == sre.MAXREPEAT else high - 1, body))]
+        return _peel(state, list(body) + again + rest)
+    return None
+
+
+def skipping(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` with its leading lookbehinds checked after its first character, or None.
+
+    CPython's engine skips ahead by a pattern's first characters only when the pattern opens on them; one
+    that opens on a lookbehind (``(?<![\\d-])\\d{6}...``) is tried at every position. ``(?<!X)c`` and
+    ``c(?<!X[\\s\\S])`` accept the same texts at the same position (the lookbehind reads the same
+    characters, one more of which is the consumed ``c``), so the rewritten pattern finds the same matches,
+    with the same groups, and skips the positions no first character can stand at. None where nothing is
+    gained (no leading lookbehind, a first character the engine cannot skip by) or not understood."""
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        items = list(parsed)
+        k = 0
+        while k < len(items) and items[k][0] in (sre.ASSERT, sre.ASSERT_NOT) and items[k][1][0] == -1:
+            k += 1
+        if k == 0 or k == len(items):
+            return None
+        state = parsed.state
+        behind = [(op, (-1, sre_parse.SubPattern(state, [*sub, _ANY_CHAR]))) for op, (_, sub) in items[:k]]
+        if items[k][0] is sre.BRANCH:
+            alternatives = []
+            for branch in items[k][1][1]:
+                peeled = _peel(state, list(branch))
+                if peeled is None or peeled[0][0] is not sre.LITERAL:
+                    return None  # the engine skips by a branch's first characters only if all are literals
+                alternatives.append(sre_parse.SubPattern(state, [peeled[0], *behind, *peeled[1]]))
+            rewritten = [(sre.BRANCH, (None, alternatives)), *items[k + 1 :]]
+        else:
+            peeled = _peel(state, items[k:])
+            if peeled is None:
+                return None
+            rewritten = [peeled[0], *behind, *peeled[1]]
+        tree = sre_parse.SubPattern(state, rewritten)
+        return _compiler.compile(tree, pattern.flags)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a pattern not rewritten is scanned as written
+        return None

@@ -6,7 +6,8 @@ a window of characters around the match themselves.
 
 Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
 at all, and skips the scan when not; a pattern the engine would try at every position is tried only
-where its anchors say a match can start (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
+where its anchors say a match can start, or with its leading lookbehind moved behind its first character
+so that the engine can skip ahead (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
 recognizers off (the equivalence test compares both ways).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from node.anonymization.recognizers.anchored import AnchoredScanner
+from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 
 # the regex module's flag values (Presidio compiles its patterns with that module)
@@ -66,6 +67,7 @@ class RegexRecognizer(EntityRecognizer):
         self._group = group
         self.prefilter = Prefilter.of(pattern)
         self.anchored = AnchoredScanner.of(pattern)
+        self.scan = skipping(pattern) or pattern  # the same matches, found skipping ahead
 
     def load(self) -> None:
         return None
@@ -80,7 +82,7 @@ class RegexRecognizer(EntityRecognizer):
         elif not self.prefilter.admits(text):
             return results
         else:
-            matches = self.anchored.finditer(text) if self.anchored else self._pattern.finditer(text)
+            matches = self.anchored.finditer(text) if self.anchored else self.scan.finditer(text)
         for m in matches:
             score = self._scorer(m, text)
             if score is not None:
