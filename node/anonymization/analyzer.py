@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
 
 from node.anonymization.nlp import PatternOnlyNlpEngine
+from node.anonymization.recognizers.base import FAST, pattern_prefilter
 from node.anonymization.recognizers.dates import date_recognizers
 from node.anonymization.recognizers.english import english_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
@@ -27,6 +28,7 @@ from node.anonymization.recognizers.names import (
 )
 from node.anonymization.recognizers.organizations import OrganizationRecognizer
 from node.anonymization.recognizers.places import place_recognizers
+from node.anonymization.recognizers.prefilter import AnyOf
 from node.errors import TooLarge
 
 ENTITY_TYPES = (
@@ -105,6 +107,9 @@ class TextAnalyzer:
         self._chinese = registry.get_recognizers(language="zh", entities=list(ENTITY_TYPES))
         self._english = english.get_recognizers(language="en", entities=list(ENGLISH_TYPES))
         self._nlp = PatternOnlyNlpEngine()
+        # the recognizers of each (language, wanted types), and the language's empty NLP artifacts
+        self._chosen: dict[tuple[str, tuple[str, ...]], list[tuple[EntityRecognizer, AnyOf | None]]] = {}
+        self._artifacts = {lang: self._nlp.process_text("", lang) for lang in ("zh", "en")}
 
     def analyze(self, text: str, entities: Collection[str] | None = None) -> list[Entity]:
         """Entities in ``text`` (only of the ``entities`` types when given: the recognizers of other types
@@ -139,14 +144,41 @@ class TextAnalyzer:
         self, recognizers: list[EntityRecognizer], text: str, language: str, wanted: list[str]
     ) -> list[RecognizerResult]:
         """The findings of the recognizers of the ``wanted`` types (the others do not run)."""
-        artifacts = self._nlp.process_text(text, language)
+        if not FAST.fast:
+            artifacts = self._nlp.process_text(text, language)
+            return [
+                r
+                for recognizer in recognizers
+                if set(recognizer.supported_entities) & set(wanted)
+                for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
+                if r.score >= THRESHOLD and r.entity_type in wanted
+            ]
+        # the same, with the choice of recognizers and the (empty) NLP artifacts made once
+        key = (language, tuple(wanted))
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._chosen[key] = [
+                (r, _presidio_prefilter(r)) for r in recognizers if set(r.supported_entities) & set(wanted)
+            ]
+        artifacts = self._artifacts.get(language) or self._nlp.process_text(text, language)
+        types = frozenset(wanted)
         return [
             r
-            for recognizer in recognizers
-            if set(recognizer.supported_entities) & set(wanted)
+            for recognizer, prefilter in chosen
+            if prefilter is None or prefilter.admits(text)
             for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
-            if r.score >= THRESHOLD and r.entity_type in wanted
+            if r.score >= THRESHOLD and r.entity_type in types
         ]
+
+
+def _presidio_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
+    """The prefilter of one of Presidio's pattern recognizers, also when wrapped to be scored by context
+    words (``ContextScored`` without candidate windows: it rescores what the inner one finds in the
+    whole text). Our own regex recognizers filter themselves."""
+    inner = getattr(recognizer, "_inner", None)
+    if isinstance(inner, EntityRecognizer) and getattr(recognizer, "_windows", True) is None:
+        return pattern_prefilter(inner)
+    return pattern_prefilter(recognizer)
 
 
 _BREAK = re.compile(r"[\n。；;！？!?]")
@@ -168,17 +200,26 @@ def chunk_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")  # every English word (_ENGLISH_WORD) holds three
+
+
 def english_lines(text: str) -> list[tuple[int, int]]:
     """Spans of the lines that are English or mixed, adjacent ones joined."""
     spans: list[tuple[int, int]] = []
+    fast = FAST.fast
+    if fast and not _THREE_LETTERS.search(text):
+        return spans  # no English word anywhere: no line is English
     pos = 0
     for line in text.splitlines(keepends=True):
         end = pos + len(line)
         words = len(_ENGLISH_WORD.findall(line))
         # a Latin-only line with one word (Phone: 218-724-6610) belongs to the English note around it
-        if (latin_share(line) >= ENGLISH_SHARE and words >= ENGLISH_WORDS) or (
-            words and not _CJK.search(line)
-        ):
+        # (fast: the word count, which both tests need, before the Latin share)
+        if (
+            (words >= ENGLISH_WORDS and latin_share(line) >= ENGLISH_SHARE)
+            if fast
+            else (latin_share(line) >= ENGLISH_SHARE and words >= ENGLISH_WORDS)
+        ) or (words and not _CJK.search(line)):
             if spans and spans[-1][1] == pos:
                 spans[-1] = (spans[-1][0], end)
             else:

@@ -3,18 +3,52 @@
 Presidio's own PatternRecognizer leans on ``\\b`` and NLP context, neither of which works between
 Chinese characters and digits; these recognizers use digit look-arounds and look for context words in
 a window of characters around the match themselves.
+
+Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
+at all, and skips the scan when not; a pattern the engine would try at every position is tried only
+where its anchors say a match can start, or with its leading lookbehind moved behind its first character
+so that the engine can skip ahead (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
+recognizers off (the equivalence test compares both ways).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
+from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
+
+# the regex module's flag values (Presidio compiles its patterns with that module)
+_REGEX_IGNORECASE, _REGEX_MULTILINE, _REGEX_DOTALL = 0x2, 0x8, 0x10
 
 # (match, full text) -> score, or None to drop the match
 Scorer = Callable[[re.Match[str], str], float | None]
+
+
+class _Switch:
+    """Whether the fast paths (prefilters, memoized segmentation) are on."""
+
+    fast = True
+
+
+FAST = _Switch()
+
+
+@contextmanager
+def exhaustive() -> Iterator[None]:
+    """Run every recognizer over every text with no prefilter or shortcut (not thread-safe: for tests
+    and benchmarks)."""
+    before, FAST.fast = FAST.fast, False
+    try:
+        yield
+    finally:
+        FAST.fast = before
 
 
 def near(text: str, start: int, end: int, words: re.Pattern[str], before: int = 12, after: int = 0) -> bool:
@@ -31,6 +65,9 @@ class RegexRecognizer(EntityRecognizer):
         self._pattern = pattern
         self._scorer = scorer
         self._group = group
+        self.prefilter = Prefilter.of(pattern)
+        self.anchored = AnchoredScanner.of(pattern)
+        self.scan = skipping(pattern) or pattern  # the same matches, found skipping ahead
 
     def load(self) -> None:
         return None
@@ -38,11 +75,34 @@ class RegexRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = []
-        for m in self._pattern.finditer(text):
+        results: list[RecognizerResult] = []
+        matches: Iterable[re.Match[str]]
+        if not FAST.fast:
+            matches = self._pattern.finditer(text)
+        elif not self.prefilter.admits(text):
+            return results
+        else:
+            matches = self.anchored.finditer(text) if self.anchored else self.scan.finditer(text)
+        for m in matches:
             score = self._scorer(m, text)
             if score is not None:
                 results.append(
                     RecognizerResult(self._entity, m.start(self._group), m.end(self._group), score)
                 )
         return results
+
+
+def pattern_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
+    """A prefilter for one of Presidio's own pattern recognizers (the English SSN, passport, licence and
+    date ones): it finds nothing in a text none of its patterns can match in. None for any other
+    recognizer, or one whose ``analyze`` does more than scan its patterns."""
+    patterns: list[Any] = getattr(recognizer, "patterns", None) or []
+    if not isinstance(recognizer, PatternRecognizer) or not patterns:
+        return None
+    if type(recognizer).analyze is not PatternRecognizer.analyze:
+        return None
+    presidio_flags = int(recognizer.global_regex_flags or 0)
+    if presidio_flags & ~(_REGEX_IGNORECASE | _REGEX_MULTILINE | _REGEX_DOTALL):
+        return None  # other flags of the regex module (VERBOSE, ASCII, FULLCASE ...): not read here
+    flags = re.IGNORECASE if presidio_flags & _REGEX_IGNORECASE else 0
+    return AnyOf.of_sources([str(p.regex) for p in patterns], flags)
