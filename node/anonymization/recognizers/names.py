@@ -37,6 +37,7 @@ from node.anonymization.recognizers.lexicon import (
     LEXICON,
     MIDDLE_DOTS,
     NOT_GIVEN,
+    PERSON_NOUNS,
     SINGLE,
     SLOT_COMPOUNDS,
     SURNAME,
@@ -90,16 +91,24 @@ class ChineseNameRecognizer(EntityRecognizer):
             if all(r.start == start and r.end < end for r in inside):
                 results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
+        # a field's whole value is a name whatever else reads it (a herb, a word: 姓名：金银花  性别)
+        fields = field_names(text)
+        results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
+        results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _repeated(text, results)
+        sure = set(fields)
         return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
-            r
+            _without_title(text, r)
             for r in results
-            if not in_clinical_term(text, r.start, r.end)
-            and not DOSE_AFTER.match(text, r.end)
-            and not _DOSAGE_FORM_AFTER.match(text, r.end)
+            if (r.start, r.end) in sure
+            or (
+                not in_clinical_term(text, r.start, r.end)
+                and not DOSE_AFTER.match(text, r.end)
+                and not _DOSAGE_FORM_AFTER.match(text, r.end)
+            )
         ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -118,6 +127,8 @@ class ChineseNameRecognizer(EntityRecognizer):
         if not cued_before and _ends_word(text, start):
             return None  # 病史由患者: 史 ends the word 病史; 化验单上: 单 ends 化验单
         surname = 2 if text[start : start + 2] in COMPOUND else 1
+        if _TITLE_AT.match(text, start + surname):
+            return None  # 吕主任, 金老师: a surname and a title (slot_names keeps the surname)
         stop = start + surname
         while stop < end and given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
@@ -231,17 +242,20 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
 # a slot a person's name fills (姓名：, 被保险人, 尊敬的, 12床 ... X; X主任, X女士): its value is a name
 # whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
 _SLOT_CUE = re.compile(
-    r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
-    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床|"
-    r"员工|调查人|被调查人|报案人|领款人|经办人|陪护人|陪同人|代理人|委托人)(?![员数群])"
+    rf"(?:{PERSON_NOUNS}|尊敬的|\d床)(?![员数群])"
     r"[ \t]*[:：]?[ \t]*"
     r"(?=[\u4e00-\u9fff])"
 )
 # the person fields of forms, claims and settlements (not 患者, which clinical text follows)
 _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
-_SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
+_SLOT_TITLE = re.compile(
+    r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生|教授|老师|大夫"
+)
+# what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
+_TITLE_AT = re.compile(r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫")
+_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和、，,。；;：: \t\n")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
-_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
+_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
 _CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
 # sides and positions (左膝, 右下腹, 双下肢, 上肢, 全身): surnames too, but after 患者 they open a body part
@@ -261,7 +275,8 @@ def slot_names(text: str) -> list[tuple[int, int]]:
         for cut in (start + surname + 2, start + surname + 1):
             # a value closed by punctuation takes any given-name characters: any form field's (姓名,
             # 被保险人 ...), and a surname with two characters in any other slot (患者屠国胜，)
-            closed = cut >= len(text) or not CJK_CHAR.match(text, cut)
+            # (or by a character that opens the clause after a name: 护士某某某于06:00, 医师某某某已)
+            closed = cut >= len(text) or not CJK_CHAR.match(text, cut) or text[cut] in _CLAUSE_AFTER
             loose = closed and (form or surname == 2 or (cut - start == 3 and _loose_slot_name(text, start)))
             if not _slot_value(text, start, cut, loose, surname):
                 continue
@@ -275,6 +290,10 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
+        else:  # a bare surname before a title (请吕主任会诊, 今日汤主任查房): a person, named by surname only
+            start = m.start() - 1
+            if start >= 0 and _bare_surname(text, start):
+                spans.append((start, m.start()))
     for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
         start, cut = m.span(1)
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
@@ -311,13 +330,6 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             continue  # 由家属（女儿）: words, no name
         if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
             spans.append((start, cut))
-    for m in _WHOLE_FORM_VALUE.finditer(text):  # 姓名：安康  性别：男: a word there is a name too
-        start, cut = m.span(1)
-        name = m.group(1)
-        if name[0] in _NOT_A_VALUE or name in _NO_ONE:
-            continue
-        if not in_clinical_term(text, start, cut):
-            spans.append((start, cut))
     for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
         start, cut = m.span(1)
         name = m.group(1)
@@ -352,15 +364,18 @@ _KIN_AFTER = re.compile(r"[（(](?:" + _KIN_WORDS + r"|[\u4e00-\u9fff]{1,3}族)[
 # a person's field whose whole value (two to four characters) is closed by a wide gap before the next
 # field's label, by a phone number or by a kinship in brackets: a name even when it is a word
 # (姓名：安康  性别：男, 陪护人：巴图孟和，139..., 家属：高娃（妻）)
+# the labels of a person's field: a role or kinship (姓名, 参保人, 医生, 家属 ...) or the short labels of
+# nursing and handover records (记录：, 值班：, 交：, 接：)
+_FIELD_LABEL = rf"(?:{PERSON_NOUNS}|受检者|受检人|记录|值班|交班|接班|书写|(?<![\u4e00-\u9fff])[交接])"
 _WHOLE_FORM_VALUE = re.compile(
-    r"(?:姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人)[ \t]*[:：][ \t]*"
+    _FIELD_LABEL + r"[ \t]*[:：][ \t]*"
     r"([\u4e00-\u9fff]{2,4})"
-    r"(?=[ \t\u3000]{2,}[\u4e00-\u9fff]{1,6}[ \t]*[:：]|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
+    r"(?=[ \t\u3000]{2,}(?:[\u4e00-\u9fff]{1,6}[ \t]*[:：]|\d)|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
     + _KIN_WORDS
-    + r"[）)])"
+    + r"[）)]|[ \t]*(?:\n|$))"
 )
 # characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
-_NOT_A_VALUE = set("无未不待见同详本患男女")
+_NOT_A_VALUE = set("无未不待见同详本患男女已")
 # the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
 _DOSAGE_FORM_AFTER = re.compile(
     r"[\u4e00-\u9fff]{0,6}?(?:胶囊|注射液|口服液|口服溶液|吸入剂|气雾剂|喷雾剂|软膏|乳膏|滴眼液|滴鼻液|"
@@ -374,6 +389,46 @@ _OPERATION_ROLE = re.compile(
     rf"((?:{'|'.join(sorted(SLOT_COMPOUNDS))})[\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,3}})"
     r"(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
 )
+
+
+def field_names(text: str) -> list[tuple[int, int]]:
+    """The whole value of a person's field, closed by a wide gap before the next label, a phone number, a
+    kinship in brackets or the line's end (姓名：安康  性别：男, 交：立春  接：白露, 参保人：金银花  个人编码):
+    a name even when it is a word, a herb or a drug, as long as it is a noun (no adjective, verb or
+    pronoun: 患者：平稳, 记录：本人) and no person noun (签名：医生); a word that holds another common word
+    (记录：神志清楚) is no name."""
+    spans = []
+    for m in _WHOLE_FORM_VALUE.finditer(text):
+        start, cut = m.span(1)
+        name = m.group(1)
+        if name[0] in _NOT_A_VALUE or name in _NO_ONE or _PERSON_NOUN.fullmatch(name):
+            continue
+        # closed by the line's end only (记录：X⏎): a weaker frame, so a noun, no clause
+        line_end = _LINE_END.match(text, cut) is not None
+        if line_end and not (
+            name[0] not in _NOT_FIRST and not any(ch in NOT_GIVEN for ch in name[1:]) and _noun_like(name)
+        ):
+            continue
+        spans.append((start, cut))
+    return spans
+
+
+_PERSON_NOUN = re.compile(PERSON_NOUNS)
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+# jieba's tags of words that are no nouns: adjectives, adverbs, verbs, pronouns, numerals' measure words,
+# prepositions, conjunctions, particles
+_NOT_NOUN_TAGS = ("a", "d", "v", "r", "f", "p", "c", "u", "y", "e", "o", "q", "z", "l", "i")
+
+
+def _noun_like(word: str) -> bool:
+    """A word a name may be: not in the dictionary at all, or a noun there (立春, 金银花, 田野), never an
+    adjective, verb or pronoun (平稳, 完成, 本人); a word not in the dictionary must not be made of
+    common words (神志清楚)."""
+    jieba = jieba_module()
+    if jieba.dt.FREQ.get(word, 0) > 0:
+        tag = str(jieba.posseg.dt.word_tag_tab.get(word, "n"))
+        return tag.startswith(("nr", "vn")) or not tag.startswith(_NOT_NOUN_TAGS)
+    return not any(common_non_name(word[i : i + 2]) for i in range(len(word) - 1))
 
 
 def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surname: int = 1) -> bool:
@@ -392,6 +447,30 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
     return not in_clinical_term(text, start, cut)
+
+
+_TITLE_END = re.compile(r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫)$")
+
+
+def _without_title(text: str, r: RecognizerResult) -> RecognizerResult:
+    """A name found with its title (张先生, 王主任 from a frame or a field) is the name alone."""
+    m = _TITLE_END.search(text, r.start + 1, r.end)
+    return RecognizerResult("PERSON", r.start, m.start(), r.score) if m else r
+
+
+def _bare_surname(text: str, start: int) -> bool:
+    """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
+    line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
+    ch = text[start]
+    if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
+        return False
+    before = text[max(0, start - 2) : start]
+    return (
+        start == 0
+        or text[start - 1] in _BEFORE_BARE_SURNAME
+        or common_non_name(before)
+        or str(jieba_module().posseg.dt.word_tag_tab.get(before, "")) == "t"  # 今晨, 午后
+    )
 
 
 def _surname_char_at(text: str, start: int) -> bool:
