@@ -68,3 +68,69 @@ def test_names_after_roles_in_fields_and_before_titles(analyzer: TextAnalyzer, t
 )
 def test_roles_and_fields_holding_no_name(analyzer: TextAnalyzer, text: str, unwanted: str) -> None:
     assert ("PERSON", unwanted) not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a single given name opening a note or a sentence before a person's verb
+        ("Wound Clinic\nTobias presented with a draining ulcer.", "Tobias"),
+        ("Vitals stable. Priyanka underwent repeat imaging today.", "Priyanka"),
+        ("ED Note\nMateo is a 7-year-old boy with wheeze.", "Mateo"),
+        # a name opening a line before its age or a document
+        ("Imogen Sallow, 61, was seen for dizziness.", "Imogen Sallow"),
+        ("Dario Venn, UK passport holder, arrived by air.", "Dario Venn"),
+        # last name first after a name's label
+        ("Patient: Adeyemi, Tolu  Collected 08:10", "Adeyemi, Tolu"),
+        ("Name: Lim, Hui-Min\nDOB: 1990-02-02", "Lim, Hui-Min"),
+        # role words before a name
+        ("Reading pathologist: Leonora Pike.", "Leonora Pike"),
+        ("Examinee: Castor Webb  Class B", "Castor Webb"),
+        ("Employee Wren Ashby of Harbor Freight reported a fall.", "Wren Ashby"),
+        # a found name's parts wherever the note repeats them
+        ("Patient: Anselm Korver, 70, M\nAnselm declined dinner. Korver's son called.", "Anselm"),
+        ("Patient: Anselm Korver, 70, M\nAnselm declined dinner. Korver's son called.", "Korver"),
+    ],
+)
+def test_english_names_in_more_positions(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("She presented with chest pain.", "She"),
+        ("Mother reports poor feeding since Monday.", "Mother"),
+        ("Swelling improved. Nursing reported stable vitals.", "Nursing"),
+        ("Ambulation tolerated well.", "Ambulation"),
+        ("Patient: Anselm Korver, 70, M\nThen Anselm ate.", "Then Anselm"),
+    ],
+)
+def test_english_sentence_openers_are_no_names(analyzer: TextAnalyzer, text: str, unwanted: str) -> None:
+    assert ("PERSON", unwanted) not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the Chinese form of a Latin-script name in brackets, the Latin form after 英文名
+        ("外籍患者 Ingrid Solberg（英格丽·索尔贝格），女，39岁", "英格丽·索尔贝格"),
+        ("患者小雨（英文名Rainie），女，6岁", "Rainie"),
+        # the other items of a list of names joined by 、
+        ("术前讨论（参加：赵永刚、蔡丽、小林），同意手术。", "小林"),
+    ],
+)
+def test_bilingual_forms_and_listed_names(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("联系人Tomas Berg（丈夫），电话+46 70 123 4567", "丈夫"),
+        ("Hanna Lind（瑞典籍）来诊。", "瑞典籍"),
+        ("予瑞芬太尼、丙泊酚、顺阿曲库铵诱导。", "丙泊酚"),
+    ],
+)
+def test_brackets_and_lists_holding_no_name(analyzer: TextAnalyzer, text: str, unwanted: str) -> None:
+    assert ("PERSON", unwanted) not in found(analyzer, text)

@@ -98,6 +98,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
+        results += _listed(text, results)
         results += _repeated(text, results)
         sure = set(fields)
         return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
@@ -536,6 +537,41 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
     return out
 
 
+# characters of drug and chemical names (丙泊酚, 石杉碱甲, 罗库溴铵): a list holding them lists drugs
+_DRUG_CHAR = re.compile(r"[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲铵溴碘氟氯]")
+_LIST_ITEM_AFTER = re.compile(r"、([\u4e00-\u9fff]{2,4})(?=[、，,。；;）)\s]|$)")
+_LIST_ITEM_BEFORE = re.compile(r"(?:^|(?<=[、，,：:（(\s]))([\u4e00-\u9fff]{2,4})$")
+
+
+def _listed(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """The other items of a list of names joined by 、 (参加人员：某甲、某乙、井上): an item of two to four
+    characters next to a found name, bounded by the list's punctuation, is a name too when it is no
+    common word, clinical term, and holds no character a given name never holds."""
+    out: list[RecognizerResult] = []
+    taken = [(r.start, r.end) for r in found]
+    queue = [(r.start, r.end) for r in found if r.score > MODEL_SCORE]  # a rule's names seed a list
+    while queue:
+        start, end = queue.pop()
+        items = []
+        if (m := _LIST_ITEM_AFTER.match(text, end)) is not None:
+            items.append(m.span(1))
+        if start > 0 and text[start - 1] == "、":
+            if (m := _LIST_ITEM_BEFORE.search(text, max(0, start - 5), start - 1)) is not None:
+                items.append(m.span(1))
+        for s, e in items:
+            item = text[s:e]
+            if any(s < t_end and t_start < e for t_start, t_end in taken):
+                continue
+            if common_non_name(item) or any(ch in NOT_GIVEN for ch in item) or in_clinical_term(text, s, e):
+                continue
+            if _dictionary_word(item) or starts_clinical_word(item) or _DRUG_CHAR.search(item):
+                continue
+            taken.append((s, e))
+            queue.append((s, e))
+            out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
+    return out
+
+
 def _occurrences(text: str, word: str) -> list[int]:
     """Starts of the non-overlapping occurrences of ``word``: str.find, not a regex compiled per name
     (Python's cache of compiled patterns is small, and recompiling was a tenth of detection time)."""
@@ -624,6 +660,16 @@ LATIN_IN_CHINESE = re.compile(
 )
 
 
+# the Chinese form in brackets of a Latin-script name (Marta Kowalczyk（玛尔塔·科瓦尔奇克）, Kim Min-jun（金敏俊）),
+# and the Latin form after 英文名 (患者小宇（英文名Kevin）)
+CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
+_KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
+_NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
+ENGLISH_NAME_CUE = re.compile(
+    r"(?:英文名字?|英文姓名|外文名|English name)[ ]*[:：为是]?[ ]*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?![A-Za-z])"
+)
+
+
 class LatinNameRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -637,6 +683,11 @@ class LatinNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         found = [(m.start(1), m.end(1)) for m in LATIN.finditer(text)]
+        found += [(m.start(1), m.end(1)) for m in ENGLISH_NAME_CUE.finditer(text)]
+        for m in CHINESE_FORM.finditer(text):
+            if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
+                if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
+                    found.append((m.start(2), m.end(2)))
         for m in LATIN_IN_CHINESE.finditer(text):
             group = 1 if m.group(1) else 2
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(group))):
