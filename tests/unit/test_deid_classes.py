@@ -134,3 +134,61 @@ def test_bilingual_forms_and_listed_names(analyzer: TextAnalyzer, text: str, nam
 )
 def test_brackets_and_lists_holding_no_name(analyzer: TextAnalyzer, text: str, unwanted: str) -> None:
     assert ("PERSON", unwanted) not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # spaced names and familiar names
+        ("姓名：柯 明  性别：男", ("PERSON", "柯 明")),
+        ("患者：司马 若 溪\n", ("PERSON", "司马 若 溪")),
+        ("护工老邱诉患者夜间未眠。", ("PERSON", "老邱")),
+        ("家属小葛陪同复诊。", ("PERSON", "小葛")),
+        # accession numbers of examinations and reports, claim and member numbers
+        ("影像号：MR251104208\n", ("MEDICAL_RECORD_NUMBER", "MR251104208")),
+        ("病理号 Z25-11873，", ("MEDICAL_RECORD_NUMBER", "Z25-11873")),
+        ("理赔编号：CL2025112900417", ("CN_INSURANCE_POLICY", "CL2025112900417")),
+        ("Member ID: BX-771-204-3391\n", ("CN_MEDICAL_INSURANCE_CARD", "BX-771-204-3391")),
+        # IP addresses before a full stop, passports with letters inside, plates after an English label
+        ("Login came from 198.18.7.41.", ("IP_ADDRESS", "198.18.7.41")),
+        ("护照号：K4Z71R093\n", ("CN_PASSPORT", "K4Z71R093")),
+        ("License plate: 6TRJ-244\n", ("LICENSE_PLATE", "6TRJ-244")),
+        # addresses through a campus or estate to the room; agencies and clinical centres
+        (
+            "住址：广东省广州市海珠区滨江道77号江畔花园2号楼1706\n",
+            ("LOCATION", "广东省广州市海珠区滨江道77号江畔花园2号楼1706"),
+        ),
+        ("单位：宜宾市翠屏区派出所\n", ("ORGANIZATION", "宜宾市翠屏区派出所")),
+        ("转入：四川大学肿瘤防治中心\n", ("ORGANIZATION", "四川大学肿瘤防治中心")),
+        ("seen at Riverbend Pediatric Associates today", ("ORGANIZATION", "Riverbend Pediatric Associates")),
+        # dates in Chinese numerals, day first, a two-digit year after a date's label
+        ("于二〇二五年九月十八日出院", ("DATE_TIME", "二〇二五年九月十八日")),
+        ("定于十二月三日复诊", ("DATE_TIME", "十二月三日")),
+        ("Date of visit 17/09/2025", ("DATE_TIME", "17/09/2025")),
+        ("采样日期：25/09/17\n", ("DATE_TIME", "25/09/17")),
+    ],
+)
+def test_more_layouts_of_identifiers_places_and_dates(
+    analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("小时后复查血常规。", ("PERSON", "小时")),
+        ("老年患者，体弱。", ("PERSON", "老年")),
+        ("予阿胶口服。", ("PERSON", "阿胶")),
+        ("血压135/85mmHg，建议3-5天复查。", ("DATE_TIME", "3-5")),
+        ("标本号：2025091700321\n", ("MEDICAL_RECORD_NUMBER", "2025091700321")),
+        (
+            "患者家住浙江省杭州市西湖区余杭塘路866号浙江大学紫金港校区宿舍3栋402。",
+            ("ORGANIZATION", "浙江大学"),
+        ),
+    ],
+)
+def test_more_layouts_holding_nothing_of_the_kind(
+    analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]
+) -> None:
+    assert unwanted not in found(analyzer, text)

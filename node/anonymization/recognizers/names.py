@@ -92,7 +92,7 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
         # a field's whole value is a name whatever else reads it (a herb, a word: 姓名：金银花  性别)
-        fields = field_names(text)
+        fields = field_names(text) + spaced_names(text) + nicknames(text)
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
         results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
@@ -411,6 +411,45 @@ def field_names(text: str) -> list[tuple[int, int]]:
         ):
             continue
         spans.append((start, cut))
+    return spans
+
+
+# a name written with spaces between its characters in a person's field (姓名：张 三, 患者：欧阳 晓 峰)
+_SPACED_VALUE = re.compile(
+    _FIELD_LABEL
+    + r"[ \t]*[:：][ \t]*([\u4e00-\u9fff]{1,2}(?:[ \u3000][\u4e00-\u9fff]){1,3})(?=[ \t\u3000]{2,}|[ \t]*\n|[，,（(]|$)"
+)
+
+
+def spaced_names(text: str) -> list[tuple[int, int]]:
+    """A person's field whose value is a surname and given-name characters separated by single spaces."""
+    spans = []
+    for m in _SPACED_VALUE.finditer(text):
+        chars = m.group(1).replace(" ", "").replace("\u3000", "")
+        surname = 2 if chars[:2] in SLOT_COMPOUNDS else 1
+        if not (chars[:surname] in SLOT_COMPOUNDS or _surname_char_at(chars, 0)):
+            continue
+        if len(chars) - surname in (1, 2) and not any(ch in NOT_GIVEN for ch in chars[surname:]):
+            spans.append(m.span(1))
+    return spans
+
+
+# a familiar name: 小/老 and a surname (小李, 老周), 阿 and a given-name character (阿梅)
+_NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
+
+
+def nicknames(text: str) -> list[tuple[int, int]]:
+    """A familiar name after a person cue (家属小李, 同事老周) or opening a clause before what a person
+    does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term."""
+    spans = []
+    for m in _NICKNAME.finditer(text):
+        start, end = m.span()
+        if common_non_name(m.group()) or _dictionary_word(m.group()) or in_clinical_term(text, start, end):
+            continue
+        opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        if cue_before(text, start) or (opens and FOLLOW.match(text, end) is not None):
+            if _name_ends(text, end):
+                spans.append((start, end))
     return spans
 
 
