@@ -22,7 +22,7 @@ def test_one_list_of_person_nouns_serves_both_cue_rules() -> None:
     # the slot rule and the cue test read the same words: a role the cue test knows opens a slot too
     for word in ("值班医生", "责任护士", "麻醉医师", "记录者", "审核者", "家属", "儿媳", "参保人"):
         assert lexicon.BEFORE.search(word), word
-        assert names._SLOT_CUE.match(word + "某"), word
+        assert names.slot_cues("记录：" + word + "某某") == [(word, 3 + len(word))], word
 
 
 @pytest.mark.parametrize(

@@ -55,19 +55,45 @@ CJK_CHAR = re.compile(CJK)
 
 # words that name a person's role or kinship: the name follows them (患者X, 值班医生X, 家属：X, 爱人X).
 # One list, read by the cue test below and by the slot rule of ``names.py``
-PERSON_NOUNS = (
-    r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士长|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
-    r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|参保人|受益人|代理人|"
-    r"陪同人|陪护人|委托人|监护人|患儿|孕妇|产妇|新生儿|病友|同事|朋友|老师|同学|复核人|核对人|护理员|护工|"
-    r"保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
-    r"主刀|术者|一助|二助|麻醉医师|责任护士|值班医生|值班医师|"
+PERSON_NOUN_WORDS = (
+    "患者 病人 姓名 家属 联系人 签名 签字 医师 医生 护士长 护士 主任 配偶 之子 之女 儿子 女儿 父亲 母亲 丈夫 妻子 "
+    "经治医生 主治医师 住院医师 记录者 记录人 报告人 审核人 审核者 申请人 被保险人 投保人 参保人 受益人 代理人 "
+    "陪同人 陪护人 委托人 监护人 患儿 孕妇 产妇 新生儿 病友 同事 朋友 老师 同学 复核人 核对人 护理员 护工 "
+    "保姆 亲属 家人 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 外公 外婆 孙子 孙女 会诊医师 主管护师 操作者 执行人 "
+    "主刀 术者 一助 二助 麻醉医师 责任护士 值班医生 值班医师 "
     # claims, registrations and forms
-    r"客户|职工|员工|驾驶人|驾驶员|伤者|出险人|持卡人|收款人|交款人|户名|调查人|被调查人|报案人|领款人|经办人|"
+    "客户 职工 员工 驾驶人 驾驶员 伤者 出险人 持卡人 收款人 交款人 户名 调查人 被调查人 报案人 领款人 经办人 "
     # kinship terms: a closed class, listed whole
-    r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
-    r"舅舅|舅妈|姑姑|姑父|姨妈|姨父|叔叔|婶婶|伯伯|伯母|岳父|岳母|公公|婆婆|[继养]父|[继养]母|外?祖[父母]|"
-    r"其[姐妹兄弟夫妻子女母父])"
-)
+    "爱人 老伴 伴侣 外甥 外甥女 侄子 侄女 表哥 表姐 表弟 表妹 堂哥 堂姐 堂弟 堂妹 儿媳 女婿 外孙 外孙女 孙媳 "
+    "姐夫 妹夫 嫂子 弟媳 舅舅 舅妈 姑姑 姑父 姨妈 姨父 叔叔 婶婶 伯伯 伯母 岳父 岳母 公公 婆婆 继父 养父 继母 "
+    "养母 祖父 祖母 外祖父 外祖母 其姐 其妹 其兄 其弟 其夫 其妻 其子 其女 其母 其父"
+).split()
+
+
+def word_alternation(words: list[str]) -> str:
+    """A regex matching any of ``words``, written as a trie (患者|患儿 -> 患(?:者|儿)): Python's engine
+    tries the branches of a flat alternation one by one at every position, a trie's in one step per
+    character. Longer words win over their prefixes (护士长 over 护士)."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return ("(?:" + body + ")?") if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return "(?:" + emit(trie) + ")"
+
+
+PERSON_NOUNS = word_alternation(PERSON_NOUN_WORDS)
 BEFORE = re.compile(
     r"(?:" + PERSON_NOUNS + r"|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|告知|致电|姓名为|名为|名叫)"
     r"[ \t]*[:：]?[ \t]*$"

@@ -15,6 +15,7 @@ where they overlap."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -37,6 +38,7 @@ from node.anonymization.recognizers.lexicon import (
     LEXICON,
     MIDDLE_DOTS,
     NOT_GIVEN,
+    PERSON_NOUN_WORDS,
     PERSON_NOUNS,
     SINGLE,
     SLOT_COMPOUNDS,
@@ -92,7 +94,8 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
         # a field's whole value is a name whatever else reads it (a herb, a word: 姓名：金银花  性别)
-        fields = field_names(text) + spaced_names(text) + nicknames(text)
+        values = _field_values(text)
+        fields = field_names(text, values) + spaced_names(text, values) + nicknames(text)
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
         results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
@@ -242,11 +245,31 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
 
 # a slot a person's name fills (姓名：, 被保险人, 尊敬的, 12床 ... X; X主任, X女士): its value is a name
 # whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
-_SLOT_CUE = re.compile(
-    rf"(?:{PERSON_NOUNS}|尊敬的|\d床)(?![员数群])"
-    r"[ \t]*[:：]?[ \t]*"
-    r"(?=[\u4e00-\u9fff])"
+_SLOT_CUE = re.compile(rf"(?:{PERSON_NOUNS}|尊敬的|\d床)$")
+# found from the cue's last character back (a pattern starting at the cue's first character tried the
+# whole list at every character of a note): the last characters of the cues, then the value's start
+_SLOT_TAIL = re.compile(
+    "[" + "".join(sorted({w[-1] for w in PERSON_NOUN_WORDS} | {"的", "床"})) + "]"
+    r"(?![员数群])[ \t]*[:：]?[ \t]*(?=[\u4e00-\u9fff])"
 )
+
+
+def slot_cues(text: str) -> list[tuple[str, int]]:
+    """The person cues of ``text`` (患者, 值班医生, 尊敬的, 3床 ...) and where the value after each starts."""
+    out = []
+    for m in _SLOT_TAIL.finditer(text):
+        cue = _slot_cue_ending(text[max(0, m.start() - 5) : m.start() + 1])
+        if cue:
+            out.append((cue, m.end()))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _slot_cue_ending(window: str) -> str:
+    m = _SLOT_CUE.search(window)
+    return m.group() if m else ""
+
+
 # the person fields of forms, claims and settlements (not 患者, which clinical text follows)
 _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
 _SLOT_TITLE = re.compile(
@@ -269,9 +292,8 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     a common word does, and be no common word, clinical term or drug. Spans may overlap: the caller keeps
     the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
     spans: list[tuple[int, int]] = []
-    for m in _SLOT_CUE.finditer(text):
-        form = _FORM_CUE.match(m.group()) is not None
-        start = m.end()
+    for cue, start in slot_cues(text):
+        form = _FORM_CUE.match(cue) is not None
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
         for cut in (start + surname + 2, start + surname + 1):
             # a value closed by punctuation takes any given-name characters: any form field's (姓名,
@@ -368,13 +390,33 @@ _KIN_AFTER = re.compile(r"[（(](?:" + _KIN_WORDS + r"|[\u4e00-\u9fff]{1,3}族)[
 # the labels of a person's field: a role or kinship (姓名, 参保人, 医生, 家属 ...) or the short labels of
 # nursing and handover records (记录：, 值班：, 交：, 接：)
 _FIELD_LABEL = rf"(?:{PERSON_NOUNS}|受检者|受检人|记录|值班|交班|接班|书写|(?<![\u4e00-\u9fff])[交接])"
+# (found from each colon back to its label: a pattern starting at the label's long alternation was tried
+# at every character)
+_COLON = re.compile(r"[:：]")
+_FIELD_LABEL_END = re.compile(_FIELD_LABEL + r"[ \t]*$")
 _WHOLE_FORM_VALUE = re.compile(
-    _FIELD_LABEL + r"[ \t]*[:：][ \t]*"
-    r"([\u4e00-\u9fff]{2,4})"
+    r"[ \t]*([\u4e00-\u9fff]{2,4})"
     r"(?=[ \t\u3000]{2,}(?:[\u4e00-\u9fff]{1,6}[ \t]*[:：]|\d)|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
     + _KIN_WORDS
     + r"[）)]|[ \t]*(?:\n|$))"
 )
+# a name written with spaces between its characters (姓名：张 三, 患者：欧阳 晓 峰)
+_SPACED_VALUE = re.compile(
+    r"[ \t]*([\u4e00-\u9fff]{1,2}(?:[ \u3000][\u4e00-\u9fff]){1,3})(?=[ \t\u3000]{2,}|[ \t]*\n|[，,（(]|$)"
+)
+
+
+def _field_values(text: str) -> list[int]:
+    """Where the values of a person's fields start: after each colon that closes a field's label."""
+    return [m.end() for m in _COLON.finditer(text) if _label_ends(text[max(0, m.start() - 8) : m.start()])]
+
+
+@lru_cache(maxsize=4096)
+def _label_ends(window: str) -> bool:
+    # (a one-character label, 交 or 接, counts when nothing Chinese stands before it in the window)
+    return _FIELD_LABEL_END.search(window) is not None
+
+
 # characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
 _NOT_A_VALUE = set("无未不待见同详本患男女已")
 # the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
@@ -392,14 +434,16 @@ _OPERATION_ROLE = re.compile(
 )
 
 
-def field_names(text: str) -> list[tuple[int, int]]:
+def field_names(text: str, values: list[int] | None = None) -> list[tuple[int, int]]:
     """The whole value of a person's field, closed by a wide gap before the next label, a phone number, a
     kinship in brackets or the line's end (姓名：安康  性别：男, 交：立春  接：白露, 参保人：金银花  个人编码):
     a name even when it is a word, a herb or a drug, as long as it is a noun (no adjective, verb or
     pronoun: 患者：平稳, 记录：本人) and no person noun (签名：医生); a word that holds another common word
     (记录：神志清楚) is no name."""
     spans = []
-    for m in _WHOLE_FORM_VALUE.finditer(text):
+    for value in _field_values(text) if values is None else values:
+        if (m := _WHOLE_FORM_VALUE.match(text, value)) is None:
+            continue
         start, cut = m.span(1)
         name = m.group(1)
         if name[0] in _NOT_A_VALUE or name in _NO_ONE or _PERSON_NOUN.fullmatch(name):
@@ -414,17 +458,12 @@ def field_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# a name written with spaces between its characters in a person's field (姓名：张 三, 患者：欧阳 晓 峰)
-_SPACED_VALUE = re.compile(
-    _FIELD_LABEL
-    + r"[ \t]*[:：][ \t]*([\u4e00-\u9fff]{1,2}(?:[ \u3000][\u4e00-\u9fff]){1,3})(?=[ \t\u3000]{2,}|[ \t]*\n|[，,（(]|$)"
-)
-
-
-def spaced_names(text: str) -> list[tuple[int, int]]:
+def spaced_names(text: str, values: list[int] | None = None) -> list[tuple[int, int]]:
     """A person's field whose value is a surname and given-name characters separated by single spaces."""
     spans = []
-    for m in _SPACED_VALUE.finditer(text):
+    for value in _field_values(text) if values is None else values:
+        if (m := _SPACED_VALUE.match(text, value)) is None:
+            continue
         chars = m.group(1).replace(" ", "").replace("\u3000", "")
         surname = 2 if chars[:2] in SLOT_COMPOUNDS else 1
         if not (chars[:surname] in SLOT_COMPOUNDS or _surname_char_at(chars, 0)):
