@@ -192,3 +192,33 @@ def test_more_layouts_holding_nothing_of_the_kind(
     analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]
 ) -> None:
     assert unwanted not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a name before its age (X今年N岁) or its record number in brackets, even a word
+        ("复诊记录：江帆今年63岁，血压控制可。", "江帆"),
+        ("韦立群（病案号BA2025-0031）今日出院。", "韦立群"),
+        # a role and 为 before the name
+        ("电话随访，接听者为患者之子滕宏远，诉无不适。", "滕宏远"),
+        ("联系人为邬晓岚，电话13712345678", "邬晓岚"),
+        # research records: Latin role labels, initials, English roles
+        ("PI：武正清  CRC：甘露露\n", "武正清"),
+        ("PI：武正清  CRC：甘露露\n", "甘露露"),
+        ("受试者姓名缩写：LWXM  筛选号：S-031", "LWXM"),
+        ("Subject initials: R.T.\n", "R.T."),
+        ("Study monitor: Ines Carvalho\n", "Ines Carvalho"),
+        ("Consent obtained by Petra Lindqvist, RN.", "Petra Lindqvist"),
+    ],
+)
+def test_frames_and_research_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["患者为高龄女性，既往体健。", "家属为其办理出院手续。", "Signature: Patient Signature\n", "CRC：待定\n"],
+)
+def test_frames_and_roles_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]

@@ -121,6 +121,7 @@ NAME_AFTER_CUE = re.compile(
     r"Witness|Interpreter|Technologist|Technician|Therapist|Coordinator|Reviewer|Author|[Rr]adiologist|"
     r"[Pp]athologist|[Aa]nesthesiologist|[Ss]ocial worker|[Cc]ase manager|[Dd]ictated by|[Ss]igned by|"
     r"[Rr]eviewed by|[Vv]erified by|[Aa]pproved by|[Rr]ead by|[Pp]erformed by|account of|"
+    r"[Ii]nvestigator|[Mm]onitor|[Cc]onsented by|[Oo]btained by|[Ss]ignature|[Ss]igned|[Rr]epresentative|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"

@@ -95,12 +95,14 @@ def word_alternation(words: list[str]) -> str:
 
 PERSON_NOUNS = word_alternation(PERSON_NOUN_WORDS)
 BEFORE = re.compile(
-    r"(?:" + PERSON_NOUNS + r"|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|告知|致电|姓名为|名为|名叫)"
-    r"[ \t]*[:：]?[ \t]*$"
+    r"(?:" + PERSON_NOUNS + r"|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|告知|致电|姓名为|名为|名叫"
+    # (a research record's roles in Latin letters: PI：X, CRC：X)
+    r"|(?<![A-Za-z])(?:PI|CRC|CRA|Sub-I))"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*$"
 )
 # a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
 # list above cannot hold every job title a hospital writes
-ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
+ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*(?:[:：]|为)?[ \t]*$")
 # a person cue ending in a colon (家属：, 报告医生：): the name is the field's value
 BEFORE_COLON = re.compile(r"[:：][ \t]*$")
 # a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
@@ -114,7 +116,7 @@ AFTER = re.compile(
     # a relative right after a name, no 的 (X老伴诉, X女儿代诉), and X一家三口
     r"|(?:老伴|爱人|女儿|儿子|丈夫|妻子)(?=代诉|诉|称|陪同|表示|同意|签字|要求|反映|述)|一家[三四五六几]?口"
     r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)]"
-    r"|[（(](?:证件号码|身份证号?|证件号))"
+    r"|[（(](?:证件号码|身份证号?|证件号|住院号|病案号|门诊号|病历号|ID|MRN)|今年\d{1,3}岁)"
 )
 # characters common in given names: a candidate's given part must use only these, which keeps verbs
 # and clinical words (查看, 送至, 反映, 完成 ...) out of names

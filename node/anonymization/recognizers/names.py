@@ -389,7 +389,10 @@ _KIN_AFTER = re.compile(r"[（(](?:" + _KIN_WORDS + r"|[\u4e00-\u9fff]{1,3}族)[
 # (姓名：安康  性别：男, 陪护人：巴图孟和，139..., 家属：高娃（妻）)
 # the labels of a person's field: a role or kinship (姓名, 参保人, 医生, 家属 ...) or the short labels of
 # nursing and handover records (记录：, 值班：, 交：, 接：)
-_FIELD_LABEL = rf"(?:{PERSON_NOUNS}|受检者|受检人|记录|值班|交班|接班|书写|(?<![\u4e00-\u9fff])[交接])"
+_FIELD_LABEL = (
+    rf"(?:{PERSON_NOUNS}|受检者|受检人|记录|值班|交班|接班|书写|(?<![\u4e00-\u9fff])[交接]"
+    r"|(?<![A-Za-z])(?:PI|CRC|CRA|Sub-I))"
+)
 # (found from each colon back to its label: a pattern starting at the label's long alternation was tried
 # at every character)
 _COLON = re.compile(r"[:：]")
@@ -743,6 +746,11 @@ LATIN_IN_CHINESE = re.compile(
 CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
 _KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
 _NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
+# a research subject's or a patient's initials after their label (姓名缩写：ZJH, Initials: J.D.)
+INITIALS = re.compile(
+    r"(?:姓名(?:拼音)?缩写|(?:[Ss]ubject |[Pp]atient )?[Ii]nitials)[ \t]*[:：]?[ \t]*"
+    r"([A-Z]{2,4}|[A-Z]\.(?:[ ]?[A-Z]\.){1,3})(?![A-Za-z])"
+)
 ENGLISH_NAME_CUE = re.compile(
     r"(?:英文名字?|英文姓名|外文名|English name)[ ]*[:：为是]?[ ]*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?![A-Za-z])"
 )
@@ -762,6 +770,7 @@ class LatinNameRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         found = [(m.start(1), m.end(1)) for m in LATIN.finditer(text)]
         found += [(m.start(1), m.end(1)) for m in ENGLISH_NAME_CUE.finditer(text)]
+        found += [(m.start(1), m.end(1)) for m in INITIALS.finditer(text)]
         for m in CHINESE_FORM.finditer(text):
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
                 if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
