@@ -222,3 +222,23 @@ def test_frames_and_research_roles(analyzer: TextAnalyzer, text: str, name: str)
 )
 def test_frames_and_roles_holding_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He recently returned from Cusco, Peru after two weeks.", ("LOCATION", "Cusco, Peru")),
+        ("Family lives in Kumasi, Ghana.", ("LOCATION", "Kumasi, Ghana")),
+        ("体检机构：瑞康健康成都高新分院\n", ("ORGANIZATION", "瑞康健康成都高新分院")),
+        ("投保单位：安泰保险重庆分公司\n", ("ORGANIZATION", "安泰保险重庆分公司")),
+    ],
+)
+def test_cities_abroad_and_chain_branches(
+    analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["请与本分院联系。", "Seen in Clinic, India today."])
+def test_branch_and_city_shapes_holding_none(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [t for t, _ in found(analyzer, text) if t in ("ORGANIZATION", "LOCATION")]

@@ -92,6 +92,20 @@ MONTH_DATE = re.compile(
     rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? (?:19|20)\d{{2}}\b"
 )
+# a city and its country after a word of travel or residence (traveled to Lima, Peru; lives in Pune, India)
+_COUNTRIES = (
+    "China|India|Pakistan|Bangladesh|Nepal|Japan|Korea|South Korea|Vietnam|Thailand|Malaysia|Singapore|Indonesia|"
+    "Philippines|Myanmar|Cambodia|Laos|Mongolia|Kazakhstan|Russia|Ukraine|Poland|Germany|France|Italy|Spain|"
+    "Portugal|Greece|Turkey|Netherlands|Belgium|Switzerland|Austria|Sweden|Norway|Denmark|Finland|Ireland|"
+    "England|Scotland|Wales|UK|United Kingdom|USA|United States|Canada|Mexico|Guatemala|Cuba|Colombia|Peru|"
+    "Ecuador|Brazil|Chile|Argentina|Venezuela|Bolivia|Egypt|Morocco|Algeria|Tunisia|Nigeria|Ghana|Kenya|"
+    "Ethiopia|Uganda|Tanzania|Rwanda|South Africa|Zimbabwe|Zambia|Sudan|Somalia|Iran|Iraq|Israel|Jordan|"
+    "Lebanon|Syria|Saudi Arabia|UAE|Qatar|Yemen|Afghanistan|Australia|New Zealand|Fiji"
+)
+CITY_COUNTRY = re.compile(
+    r"\b(?:to|in|from|at|near|visited|visiting|via|through|of)[ ]+"
+    rf"((?:[A-Z][a-z]+[ -]){{0,2}}[A-Z][a-z]+, (?:{_COUNTRIES}))\b"
+)
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
@@ -209,6 +223,11 @@ def _given(m: re.Match[str], text: str) -> float | None:
     return 0.85 if _name_word(m.group(1)) else None
 
 
+def _city(m: re.Match[str], text: str) -> float | None:
+    """A city's words are no institution or sentence words (Clinic, India is no city)."""
+    return None if any(w in NOT_NAME_WORDS for w in re.split(r"[ ,-]+", m.group(1))) else 0.85
+
+
 def _name_word(word: str) -> bool:
     return not (
         word in NOT_NAME_WORDS or word in NOT_GIVEN_WORDS or _NOT_NAME_ENDING.search(word.lower()) is not None
@@ -237,8 +256,8 @@ class _EnglishRegex(RegexRecognizer):
         score = {"PHONE_NUMBER": _cued_phone, "PERSON": _name, "US_DRIVER_LICENSE": _licence}.get(
             entity, _sure
         )
-        if pattern is GIVEN_OPENING:
-            score = _given
+        if pattern is CITY_COUNTRY:
+            score = _city
         super().__init__(entity, pattern, score, group)
         self.supported_language = "en"
 
@@ -253,6 +272,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("PHONE_NUMBER", PHONE_SHAPE),
         _EnglishRegex("DATE_TIME", MONTH_DATE),
         _EnglishRegex("LOCATION", STREET),
+        _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         EnglishNameRecognizer(),
     ]

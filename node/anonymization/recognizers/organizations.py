@@ -23,7 +23,9 @@ KINDS = (
     "防治中心 诊疗中心 治疗中心 检测中心 检验中心 透析中心 影像中心 病理中心 研究中心 "
     # public agencies (…公安局交通管理局, …派出所, …环卫所, …卫生健康委员会)
     "公安局 公安分局 交通管理局 管理局 派出所 环卫所 卫生所 卫生室 司法所 税务局 民政局 教育局 医疗保障局 "
-    "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队"
+    "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队 "
+    # a chain's branch named without its kind (…健康北京西直门分院, …保险重庆分公司)
+    "分院 分公司 分行 支行"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 SHORT_NAME_KINDS = {"厂": 4}
@@ -61,6 +63,7 @@ GENERIC = re.compile(
     r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
     r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各)+"
 )
+_BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
 MAX_LENGTH = 30
 SCORE = 0.97  # above every place (0.9) and person (0.85) rule
 
@@ -79,7 +82,12 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         lead = _LEAD.match(text, start, m.start())
         if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
             start = lead.end()
-        elif not joined and (place := _PLACE_LEAD.search(text, start, m.start())) and place.start() > start:
+        elif (
+            not joined
+            and not _BRANCH_KIND.match(m.group())  # a chain names its branch by a place: 某某北京西直门分院
+            and (place := _PLACE_LEAD.search(text, start, m.start()))
+            and place.start() > start
+        ):
             if not _PLACE_LEAD.match(text, start):
                 start = place.start()
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
@@ -88,6 +96,10 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         shortest = SHORT_NAME_KINDS.get(
             text[m.start() : m.start() + 1] if m.group().startswith("厂") else "", 2
         )
+        if _BRANCH_KIND.match(m.group()):  # a branch alone: a name of four characters or more, no lead word
+            if lead:
+                start = max(start, lead.end())
+            shortest = 4
         if m.start() - start < shortest or GENERIC.fullmatch(text, start, m.start()):
             continue  # 本院, 该医院, 上级医院, 社区卫生服务中心: no name
         spans.append((start, m.end()))
