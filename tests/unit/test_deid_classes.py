@@ -242,3 +242,10 @@ def test_cities_abroad_and_chain_branches(
 @pytest.mark.parametrize("text", ["请与本分院联系。", "Seen in Clinic, India today."])
 def test_branch_and_city_shapes_holding_none(analyzer: TextAnalyzer, text: str) -> None:
     assert not [t for t, _ in found(analyzer, text) if t in ("ORGANIZATION", "LOCATION")]
+
+
+@pytest.mark.parametrize(
+    "text", ["予格拉司琼止吐。", "术前予罗哌卡因局部浸润。", "予帕瑞昔布、氟比洛芬酯镇痛。", "维库溴铵诱导。"]
+)
+def test_drug_stems_are_no_names(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]

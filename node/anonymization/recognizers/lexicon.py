@@ -363,7 +363,9 @@ DRUGS = (
 ).split()
 DRUG_STEMS = (
     "洛韦 卡韦 福韦 他韦 那韦 拉韦 韦林 韦伦 夫定 拉平 地平 匹林 法林 沙坦 普利 洛尔 他汀 西林 霉素 沙星 替尼 "
-    "单抗 双胍 格列 唑仑 拉唑 康唑 西泮 西汀 哌唑 培南 肝素 曲松 他滨 他赛 膦酸 可松 尼松 尼龙 米松"
+    "单抗 双胍 格列 唑仑 拉唑 康唑 西泮 西汀 哌唑 培南 肝素 曲松 他滨 他赛 膦酸 可松 尼松 尼龙 米松 "
+    # local anaesthetics, muscle relaxants, NSAIDs, antiepileptics, triptans, thiazides, setrons, cephalosporins
+    "卡因 溴铵 洛芬 昔布 西坦 曲坦 噻嗪 司琼 克肟 帕胺"
 ).split()
 ANATOMY = (
     "髂骨 胫骨 腓骨 肱骨 尺骨 桡骨 股骨 髌骨 锁骨 肩胛骨 胸骨 肋骨 颅骨 颞骨 顶骨 枕骨 蝶骨 筛骨 骶骨 尾骨 "
