@@ -249,3 +249,23 @@ def test_branch_and_city_shapes_holding_none(analyzer: TextAnalyzer, text: str) 
 )
 def test_drug_stems_are_no_names(analyzer: TextAnalyzer, text: str) -> None:
     assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("患者母亲麦穗，电话13511112222。", "麦穗"),  # a word closed by a phone number
+        ("患者詹老太，86岁，独居。", "詹"),  # a familiar title trimmed
+        ("Nurse practitioner Saoirse Kelleher reviewed the chart.", "Saoirse Kelleher"),
+        ("She was accompanied by her husband, Anselmo.", "Anselmo"),
+    ],
+)
+def test_words_before_a_phone_and_more_titles(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["患者父亲，电话13511112222", "联系人本人，手机13511112222", "家属：患者之女，电话13511112222"]
+)
+def test_phone_after_a_cue_alone_holds_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]

@@ -136,13 +136,14 @@ NAME_AFTER_CUE = re.compile(
     r"[Pp]athologist|[Aa]nesthesiologist|[Ss]ocial worker|[Cc]ase manager|[Dd]ictated by|[Ss]igned by|"
     r"[Rr]eviewed by|[Vv]erified by|[Aa]pproved by|[Rr]ead by|[Pp]erformed by|account of|"
     r"[Ii]nvestigator|[Mm]onitor|[Cc]onsented by|[Oo]btained by|[Ss]ignature|[Ss]igned|[Rr]epresentative|"
+    r"[Pp]ractitioner|[Mm]idwife|[Dd]octor|[Dd]ietitian|[Cc]haplain|[Pp]aramedic|[Cc]ounselor|[Hh]ousekeeper|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人|申请人)[ ]*[:：]?[ ]*)" + _NAME
 )
 # one given name after a kinship word, before a lower-case word or punctuation (Daughter Leena visited)
-GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN})[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
+GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN}),?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
 # a name opening a line, before a verb only a person does (Tamsin Hale ambulated ..., ... lives alone)
 NAME_OPENING_LINE = re.compile(
     rf"(?m)^{_NAME}(?= (?:ambulated|counseled|counselled|lives|lived|may resume|may return|visited|called|"

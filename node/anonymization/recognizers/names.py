@@ -306,6 +306,17 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if _name_ends(text, cut) or (cut - start == surname + 2 and text[cut] in _CLAUSE_AFTER):
                 spans.append((start, cut))
                 break
+        else:  # a value closed by a phone number is a name even when it is a word (父亲石头，电话139…)
+            for cut in (start + 3, start + 2):
+                value = text[start:cut]
+                if _PHONE_AFTER.match(text, cut) and all(CJK_CHAR.match(ch) for ch in value):
+                    if (
+                        value[0] not in _NOT_A_VALUE
+                        and not _PERSON_NOUN.fullmatch(value)
+                        and _noun_like(value)
+                    ):
+                        spans.append((start, cut))
+                        break
     for m in _SLOT_TITLE.finditer(text):
         for start in (m.start() - 3, m.start() - 2):
             if start < 0 or not _slot_value(text, start, m.start()):
@@ -496,6 +507,7 @@ def nicknames(text: str) -> list[tuple[int, int]]:
 
 
 _PERSON_NOUN = re.compile(PERSON_NOUNS)
+_PHONE_AFTER = re.compile(r"[，,][ \t]*(?:联系电话|电话|手机|Tel|tel)?[ \t]*[:：]?[ \t]*\+?\d{7}")
 _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 # jieba's tags of words that are no nouns: adjectives, adverbs, verbs, pronouns, numerals' measure words,
 # prepositions, conjunctions, particles
@@ -531,7 +543,9 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     return not in_clinical_term(text, start, cut)
 
 
-_TITLE_END = re.compile(r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫)$")
+_TITLE_END = re.compile(
+    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|阿姨|大爷|大妈|师傅)$"
+)
 
 
 def _without_title(text: str, r: RecognizerResult) -> RecognizerResult:
