@@ -269,3 +269,21 @@ def test_words_before_a_phone_and_more_titles(analyzer: TextAnalyzer, text: str,
 )
 def test_phone_after_a_cue_alone_holds_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert not [t for t, _ in found(analyzer, text) if t == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("住址：内蒙古自治区赤峰市红旗路18号", ("LOCATION", "内蒙古自治区赤峰市红旗路18号")),
+        (
+            "住址：吉林省长春市朝阳区红光街906号2栋1单元302",
+            ("LOCATION", "吉林省长春市朝阳区红光街906号2栋1单元302"),
+        ),
+        ("晨间查房：蔺主任指示加强营养。", ("PERSON", "蔺")),
+        ("Moved to Duluth, MN 55802 last spring.", ("LOCATION", "Duluth, MN 55802")),
+    ],
+)
+def test_street_after_a_word_ending_like_a_place_and_us_cities(
+    analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
+) -> None:
+    assert expected in found(analyzer, text)

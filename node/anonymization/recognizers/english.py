@@ -106,6 +106,8 @@ CITY_COUNTRY = re.compile(
     r"\b(?:to|in|from|at|near|visited|visiting|via|through|of)[ ]+"
     rf"((?:[A-Z][a-z]+[ -]){{0,2}}[A-Z][a-z]+, (?:{_COUNTRIES}))\b"
 )
+# a US city, state and ZIP code (Worcester, MA 01608)
+CITY_STATE_ZIP = re.compile(r"\b(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?\b")
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
@@ -274,6 +276,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("DATE_TIME", MONTH_DATE),
         _EnglishRegex("LOCATION", STREET),
         _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
+        _EnglishRegex("LOCATION", CITY_STATE_ZIP),
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         EnglishNameRecognizer(),
     ]

@@ -558,6 +558,8 @@ def _bare_surname(text: str, start: int) -> bool:
     """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
     line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
     ch = text[start]
+    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n":
+        return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
     if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
         return False
     before = text[max(0, start - 2) : start]
