@@ -287,3 +287,17 @@ def test_street_after_a_word_ending_like_a_place_and_us_cities(
     analyzer: TextAnalyzer, text: str, expected: tuple[str, str]
 ) -> None:
     assert expected in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("交班：平稳  接班：平稳", ("PERSON", "平稳")),  # an adjective after a handover label
+        ("医生：已查看  时间：08:00", ("PERSON", "已查看")),
+        ("复查日期：3-5天后", ("DATE_TIME", "3-5")),  # a span of days, no date
+    ],
+)
+def test_weak_fields_and_day_spans_hold_nothing(
+    analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]
+) -> None:
+    assert unwanted not in found(analyzer, text)

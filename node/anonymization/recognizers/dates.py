@@ -32,7 +32,8 @@ ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_
 # 检查日期：3-5): found from the colon, the label read behind it
 _LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样)[:：于]"
 LABELLED_SHORT = re.compile(
-    rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?)(?![\d./-])"
+    rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?)"
+    r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
 )
 _DATE_CONTEXT = re.compile(r"日期|时间|于|生日|出生|入院|出院|就诊|签署|报告|采样|检查")
 

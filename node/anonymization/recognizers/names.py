@@ -420,15 +420,28 @@ _SPACED_VALUE = re.compile(
 )
 
 
-def _field_values(text: str) -> list[int]:
-    """Where the values of a person's fields start: after each colon that closes a field's label."""
-    return [m.end() for m in _COLON.finditer(text) if _label_ends(text[max(0, m.start() - 8) : m.start()])]
+def _field_values(text: str) -> list[tuple[int, bool]]:
+    """Where the values of a person's fields start (after each colon that closes a field's label), and
+    whether the label is a form's person field (姓名, 被保险人, 患者, 家属 ...), whose value is a name even
+    when it is an adjective (姓名：平安); after other labels (交班：, 医生：) the value must be a noun."""
+    out = []
+    for m in _COLON.finditer(text):
+        label = _label_ending(text[max(0, m.start() - 8) : m.start()])
+        if label:
+            out.append((m.end(), _ANY_WORD_LABEL.fullmatch(label.strip()) is not None))
+    return out
 
 
 @lru_cache(maxsize=4096)
-def _label_ends(window: str) -> bool:
+def _label_ending(window: str) -> str:
     # (a one-character label, 交 or 接, counts when nothing Chinese stands before it in the window)
-    return _FIELD_LABEL_END.search(window) is not None
+    m = _FIELD_LABEL_END.search(window)
+    return m.group() if m else ""
+
+
+_ANY_WORD_LABEL = re.compile(
+    r"姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人"
+)
 
 
 # characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
@@ -448,23 +461,24 @@ _OPERATION_ROLE = re.compile(
 )
 
 
-def field_names(text: str, values: list[int] | None = None) -> list[tuple[int, int]]:
+def field_names(text: str, values: list[tuple[int, bool]] | None = None) -> list[tuple[int, int]]:
     """The whole value of a person's field, closed by a wide gap before the next label, a phone number, a
     kinship in brackets or the line's end (姓名：安康  性别：男, 交：立春  接：白露, 参保人：金银花  个人编码):
     a name even when it is a word, a herb or a drug, as long as it is a noun (no adjective, verb or
     pronoun: 患者：平稳, 记录：本人) and no person noun (签名：医生); a word that holds another common word
     (记录：神志清楚) is no name."""
     spans = []
-    for value in _field_values(text) if values is None else values:
+    for value, any_word in _field_values(text) if values is None else values:
         if (m := _WHOLE_FORM_VALUE.match(text, value)) is None:
             continue
         start, cut = m.span(1)
         name = m.group(1)
         if name[0] in _NOT_A_VALUE or name in _NO_ONE or _PERSON_NOUN.fullmatch(name):
             continue
-        # closed by the line's end only (记录：X⏎): a weaker frame, so a noun, no clause
-        line_end = _LINE_END.match(text, cut) is not None
-        if line_end and not (
+        # closed by the line's end only (记录：X⏎), or after a label that is no form's person field
+        # (交班：X  接班：): a weaker frame, so a noun, no clause
+        weak = not any_word or _LINE_END.match(text, cut) is not None
+        if weak and not (
             name[0] not in _NOT_FIRST and not any(ch in NOT_GIVEN for ch in name[1:]) and _noun_like(name)
         ):
             continue
@@ -472,10 +486,10 @@ def field_names(text: str, values: list[int] | None = None) -> list[tuple[int, i
     return spans
 
 
-def spaced_names(text: str, values: list[int] | None = None) -> list[tuple[int, int]]:
+def spaced_names(text: str, values: list[tuple[int, bool]] | None = None) -> list[tuple[int, int]]:
     """A person's field whose value is a surname and given-name characters separated by single spaces."""
     spans = []
-    for value in _field_values(text) if values is None else values:
+    for value, _ in _field_values(text) if values is None else values:
         if (m := _SPACED_VALUE.match(text, value)) is None:
             continue
         chars = m.group(1).replace(" ", "").replace("\u3000", "")
