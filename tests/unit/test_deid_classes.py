@@ -301,3 +301,16 @@ def test_weak_fields_and_day_spans_hold_nothing(
     analyzer: TextAnalyzer, text: str, unwanted: tuple[str, str]
 ) -> None:
     assert unwanted not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("Patient: May Lindgren, 47, F\nReturn visit planned in May.", "May"),
+        ("Teacher reports inattention at school.", "Teacher"),
+    ],
+)
+def test_months_and_generic_nouns_are_no_given_names(
+    analyzer: TextAnalyzer, text: str, unwanted: str
+) -> None:
+    assert ("PERSON", unwanted) not in found(analyzer, text)

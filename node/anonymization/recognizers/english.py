@@ -170,7 +170,12 @@ NOT_GIVEN_WORDS = frozenset(
     "Resident Member Subject Participant Examinee Veteran Pt Nurse Doctor Physician Surgeon Team Staff "
     "Pain Fever Cough Labs Lab Imaging Culture Cultures Vitals Wound Swelling Rash Blood Urine Biopsy "
     "Chest Abdomen Skin Exam Echo Scan Report Results Result Note Notes Case Spouse Partner Friend "
-    "Grandmother Grandfather Grandson Granddaughter Neighbor Neighbour Caller Visitor Sibling Twin".split()
+    "Grandmother Grandfather Grandson Granddaughter Neighbor Neighbour Caller Visitor Sibling Twin "
+    "Grandma Grandpa Mum Teacher School Coach Employer Police Officer EMS Paramedic Paramedics Provider "
+    "Clinician Pharmacist Therapist Radiology Cardiology Neurology Oncology Ortho Husband Wife "
+    # months and days: a found name's part (May, June) is not propagated onto a date
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )
 _NOT_NAME_ENDING = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ics|ogy|ance|ence|ure|ism)$")
 # a name opening a line before its age, sex or a document (Rowan Ellery, 52, ...; Ilse Brandt, US passport)
