@@ -314,3 +314,14 @@ def test_months_and_generic_nouns_are_no_given_names(
     analyzer: TextAnalyzer, text: str, unwanted: str
 ) -> None:
     assert ("PERSON", unwanted) not in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("外籍患者朴叡珍（Park Ye-jin），女，33岁，韩国籍。", "Park Ye-jin"),
+        ("Payee: Thandiwe Mokoena, account ending 0392", "Thandiwe Mokoena"),
+    ],
+)
+def test_latin_form_after_a_name_and_payees(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)

@@ -139,6 +139,7 @@ NAME_AFTER_CUE = re.compile(
     r"[Rr]eviewed by|[Vv]erified by|[Aa]pproved by|[Rr]ead by|[Pp]erformed by|account of|"
     r"[Ii]nvestigator|[Mm]onitor|[Cc]onsented by|[Oo]btained by|[Ss]ignature|[Ss]igned|[Rr]epresentative|"
     r"[Pp]ractitioner|[Mm]idwife|[Dd]octor|[Dd]ietitian|[Cc]haplain|[Pp]aramedic|[Cc]ounselor|[Hh]ousekeeper|"
+    r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"

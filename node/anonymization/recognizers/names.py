@@ -102,6 +102,9 @@ class ChineseNameRecognizer(EntityRecognizer):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _listed(text, results)
+        for r in list(results):  # the Latin form in brackets after a found name: 金某某（Kim Min-ji）
+            if (m := _LATIN_FORM_AFTER.match(text, r.end)) is not None:
+                results.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.85))
         results += _repeated(text, results)
         sure = set(fields)
         return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
@@ -774,6 +777,7 @@ LATIN_IN_CHINESE = re.compile(
 # the Chinese form in brackets of a Latin-script name (Marta Kowalczyk（玛尔塔·科瓦尔奇克）, Kim Min-jun（金敏俊）),
 # and the Latin form after 英文名 (患者小宇（英文名Kevin）)
 CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
+_LATIN_FORM_AFTER = re.compile(r"[ ]?[（(]((?:[A-Z][a-z]+)(?:[ -][A-Za-z][a-z]+){1,2})[）)]")
 _KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
 _NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
 # a research subject's or a patient's initials after their label (姓名缩写：ZJH, Initials: J.D.)
