@@ -325,3 +325,13 @@ def test_months_and_generic_nouns_are_no_given_names(
 )
 def test_latin_form_after_a_name_and_payees(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert ("PERSON", name) in found(analyzer, text)
+
+
+def test_a_cue_running_into_a_longer_person_noun_opens_no_slot(analyzer: TextAnalyzer) -> None:
+    text = "患者平时由其女儿照料，女儿名叫满一诺。"
+    assert [v for t, v in found(analyzer, text) if t == "PERSON"] == ["满一诺"]
+    assert names.slot_cues("由其女儿照料") == [("女儿", 4)]
+
+
+def test_a_units_own_doctor_by_surname(analyzer: TextAnalyzer) -> None:
+    assert ("PERSON", "钱") in found(analyzer, "我院钱主任与外院专家远程会诊。")

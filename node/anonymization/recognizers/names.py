@@ -171,7 +171,7 @@ class ChineseNameRecognizer(EntityRecognizer):
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)
-_SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童])"
+_SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童儿士友方婿])"  # not 女儿, 女士, 男友
 _AGE = r"[，,（(][ \t]*\d{1,3}岁"
 _FRAME = re.compile(rf"(?:{_SEX}[，,][ \t]*\d{{1,3}}岁)|{_SEX}|{_AGE}")
 _FRAMED_VALUE = re.compile(rf"[\u4e00-\u9fff]{{2,5}}(?={_FRAME.pattern})")
@@ -262,9 +262,18 @@ def slot_cues(text: str) -> list[tuple[str, int]]:
     out = []
     for m in _SLOT_TAIL.finditer(text):
         cue = _slot_cue_ending(text[max(0, m.start() - 5) : m.start() + 1])
-        if cue:
+        if cue and not _runs_on(text, m.start() + 1, len(cue)):
             out.append((cue, m.end()))
     return out
+
+
+def _runs_on(text: str, cue_end: int, cue_length: int) -> bool:
+    """A person noun that starts inside the cue ends after it (其女儿照顾: the cue is 女儿, not 其女)."""
+    for k in range(1, cue_length):
+        m = _PERSON_NOUN.match(text, cue_end - k)
+        if m is not None and m.end() > cue_end:
+            return True
+    return False
 
 
 @lru_cache(maxsize=8192)
@@ -575,6 +584,8 @@ def _bare_surname(text: str, start: int) -> bool:
     """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
     line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
     ch = text[start]
+    if start > 0 and text[start - 1] in "院科室区组" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
+        return True  # a unit's own doctor: 我院X主任, 内科X医生
     if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n":
         return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
     if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
