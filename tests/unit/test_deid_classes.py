@@ -335,3 +335,8 @@ def test_a_cue_running_into_a_longer_person_noun_opens_no_slot(analyzer: TextAna
 
 def test_a_units_own_doctor_by_surname(analyzer: TextAnalyzer) -> None:
     assert ("PERSON", "钱") in found(analyzer, "我院钱主任与外院专家远程会诊。")
+
+
+def test_handover_states_are_no_names_but_a_form_name_may_be_one(analyzer: TextAnalyzer) -> None:
+    assert not [t for t, _ in found(analyzer, "交：如常  接：如常\n") if t == "PERSON"]
+    assert ("PERSON", "安静") in found(analyzer, "姓名：安静  性别：女")

@@ -451,6 +451,10 @@ def _label_ending(window: str) -> str:
     return m.group() if m else ""
 
 
+# words of a patient's state that jieba tags as nouns, times or names (如常, 安静): no handover value
+_STATUS_WORDS = frozenset(
+    "如常 同前 安静 平稳 稳定 正常 良好 清醒 好转 无殊 在位 通畅 干燥 完好 清楚 配合 入睡".split()
+)
 _ANY_WORD_LABEL = re.compile(
     r"姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人"
 )
@@ -486,6 +490,8 @@ def field_names(text: str, values: list[tuple[int, bool]] | None = None) -> list
         start, cut = m.span(1)
         name = m.group(1)
         if name[0] in _NOT_A_VALUE or name in _NO_ONE or _PERSON_NOUN.fullmatch(name):
+            continue
+        if not any_word and name in _STATUS_WORDS:  # a patient's state in a handover (交：如常)
             continue
         # closed by the line's end only (记录：X⏎), or after a label that is no form's person field
         # (交班：X  接班：): a weaker frame, so a noun, no clause
