@@ -16,6 +16,25 @@ CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]
 MONTH_DAY = re.compile(rf"(?<![\d年]){_M}月{_D}[日号]{_TIME_ZH}")
 ISO_DATE = re.compile(rf"(?<![\d.]){_Y}([-/.]){_M}\1{_D}{_TIME}(?![\d.])")
 COMPACT = re.compile(rf"(?<![0-9A-Za-z]){_Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])")
+# Chinese numerals (二〇二六年三月五日, 三月五日, 十一月二十日)
+_CN_NUM = "〇零一二三四五六七八九"
+_CN_MONTH_DAY = (
+    r"(?:十[一二]?|[一二三四五六七八九])月(?:三十[一]?|二?十[一二三四五六七八九]?|[一二三四五六七八九])[日号]"
+)
+CN_NUMERAL_DATE = re.compile(rf"[{_CN_NUM}]{{4}}年{_CN_MONTH_DAY}|{_CN_MONTH_DAY}")
+# (one recognizer with the month-day in digits)
+MONTH_DAY_ANY = re.compile(MONTH_DAY.pattern + "|" + CN_NUMERAL_DATE.pattern)
+# day or month first with a four-digit year (05/03/2026, 5.3.2026); the first digit is read first and
+# what stands before it after (a pattern opening with a look-behind is tried at every character)
+# (one recognizer with the ISO shape: each recognizer costs a call per note)
+ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_M}\2{_Y}(?![\d./-])")
+# a two-digit year or a bare month-day right after a date's label and its colon (日期：26/03/05,
+# 检查日期：3-5): found from the colon, the label read behind it
+_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样)[:：于]"
+LABELLED_SHORT = re.compile(
+    rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?)"
+    r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
+)
 _DATE_CONTEXT = re.compile(r"日期|时间|于|生日|出生|入院|出院|就诊|签署|报告|采样|检查")
 
 
@@ -31,7 +50,8 @@ def _compact(m: re.Match[str], text: str) -> float | None:
 def date_recognizers() -> list[RegexRecognizer]:
     return [
         RegexRecognizer("DATE_TIME", CN_DATE, _sure),
-        RegexRecognizer("DATE_TIME", MONTH_DAY, _sure),
-        RegexRecognizer("DATE_TIME", ISO_DATE, _sure),
+        RegexRecognizer("DATE_TIME", MONTH_DAY_ANY, _sure),
+        RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
+        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _sure, group=1),
     ]

@@ -92,6 +92,22 @@ MONTH_DATE = re.compile(
     rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? (?:19|20)\d{{2}}\b"
 )
+# a city and its country after a word of travel or residence (traveled to Lima, Peru; lives in Pune, India)
+_COUNTRIES = (
+    "China|India|Pakistan|Bangladesh|Nepal|Japan|Korea|South Korea|Vietnam|Thailand|Malaysia|Singapore|Indonesia|"
+    "Philippines|Myanmar|Cambodia|Laos|Mongolia|Kazakhstan|Russia|Ukraine|Poland|Germany|France|Italy|Spain|"
+    "Portugal|Greece|Turkey|Netherlands|Belgium|Switzerland|Austria|Sweden|Norway|Denmark|Finland|Ireland|"
+    "England|Scotland|Wales|UK|United Kingdom|USA|United States|Canada|Mexico|Guatemala|Cuba|Colombia|Peru|"
+    "Ecuador|Brazil|Chile|Argentina|Venezuela|Bolivia|Egypt|Morocco|Algeria|Tunisia|Nigeria|Ghana|Kenya|"
+    "Ethiopia|Uganda|Tanzania|Rwanda|South Africa|Zimbabwe|Zambia|Sudan|Somalia|Iran|Iraq|Israel|Jordan|"
+    "Lebanon|Syria|Saudi Arabia|UAE|Qatar|Yemen|Afghanistan|Australia|New Zealand|Fiji"
+)
+CITY_COUNTRY = re.compile(
+    r"\b(?:to|in|from|at|near|visited|visiting|via|through|of)[ ]+"
+    rf"((?:[A-Z][a-z]+[ -]){{0,2}}[A-Z][a-z]+, (?:{_COUNTRIES}))\b"
+)
+# a US city, state and ZIP code (Worcester, MA 01608)
+CITY_STATE_ZIP = re.compile(r"\b(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?\b")
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
 STREET = re.compile(
     rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
@@ -117,19 +133,62 @@ _KIN = (
 NAME_AFTER_CUE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
     rf"(?i:{_KIN})|by|Pt|patient|Surgeon|[Cc]alled|[Rr]esident|From|Claimant|"
-    r"Assistant|Attending|"
+    r"Assistant|Attending|Employee|Examinee|Worker|Student|Applicant|Donor|Recipient|Driver|Passenger|"
+    r"Witness|Interpreter|Technologist|Technician|Therapist|Coordinator|Reviewer|Author|[Rr]adiologist|"
+    r"[Pp]athologist|[Aa]nesthesiologist|[Ss]ocial worker|[Cc]ase manager|[Dd]ictated by|[Ss]igned by|"
+    r"[Rr]eviewed by|[Vv]erified by|[Aa]pproved by|[Rr]ead by|[Pp]erformed by|account of|"
+    r"[Ii]nvestigator|[Mm]onitor|[Cc]onsented by|[Oo]btained by|[Ss]ignature|[Ss]igned|[Rr]epresentative|"
+    r"[Pp]ractitioner|[Mm]idwife|[Dd]octor|[Dd]ietitian|[Cc]haplain|[Pp]aramedic|[Cc]ounselor|[Hh]ousekeeper|"
+    r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人|申请人)[ ]*[:：]?[ ]*)" + _NAME
 )
 # one given name after a kinship word, before a lower-case word or punctuation (Daughter Leena visited)
-GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN})[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
+GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN}),?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
 # a name opening a line, before a verb only a person does (Tamsin Hale ambulated ..., ... lives alone)
 NAME_OPENING_LINE = re.compile(
     rf"(?m)^{_NAME}(?= (?:ambulated|counseled|counselled|lives|lived|may resume|may return|visited|called|"
     r"tolerated|declined|agreed|requested|states|stated|reports|reported|feels|felt|works|returned|"
     r"walked|was discharged|was seen|is a \d|is an \d)\b)"
+)
+# a single given name opening a note, a line or a sentence before a verb only a person does (Aisha
+# presented, Brandon was brought in, Yusuf is a 9-year-old): no pronoun, kinship or clinical noun
+_PERSON_VERB = (
+    r"(?:presented|presents|underwent|was brought|was admitted|was seen|was discharged|was transferred|"
+    r"is a \d|is an \d|reports|reported|denies|denied|complains|complained|arrived|states|stated|"
+    r"tolerated|ambulated|declined|agreed|returned|visited|lives|lived|feels|felt|works|walked|"
+    r"was referred|was evaluated|was started|was given|has been|had been)\b"
+)
+GIVEN_OPENING = re.compile(rf"(?m)(?:^|(?<=[.!?] )|(?<=[.!?]  ))([A-Z][{_LOWER}]{{2,}})(?= {_PERSON_VERB})")
+# words that open a sentence before those verbs and are no names (She presented, Mother reports, Pain
+# improved); words ending like abstract or clinical nouns (-tion, -ment, -ness, -ity, -ing, -ics, -ogy)
+# are none either
+NOT_GIVEN_WORDS = frozenset(
+    "She He They It We You Who Which What Everyone Someone Nobody Today Yesterday Tonight Overnight Then "
+    "Mom Dad Parents Parent Child Children Infant Baby Boy Girl Man Woman Men Women Son Teen Adult Client "
+    "Resident Member Subject Participant Examinee Veteran Pt Nurse Doctor Physician Surgeon Team Staff "
+    "Pain Fever Cough Labs Lab Imaging Culture Cultures Vitals Wound Swelling Rash Blood Urine Biopsy "
+    "Chest Abdomen Skin Exam Echo Scan Report Results Result Note Notes Case Spouse Partner Friend "
+    "Grandmother Grandfather Grandson Granddaughter Neighbor Neighbour Caller Visitor Sibling Twin "
+    "Grandma Grandpa Mum Teacher School Coach Employer Police Officer EMS Paramedic Paramedics Provider "
+    "Clinician Pharmacist Therapist Radiology Cardiology Neurology Oncology Ortho Husband Wife "
+    # months and days: a found name's part (May, June) is not propagated onto a date
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+_NOT_NAME_ENDING = re.compile(r"(?:tion|sion|ment|ness|ity|ing|ics|ogy|ance|ence|ure|ism)$")
+# a name opening a line before its age, sex or a document (Rowan Ellery, 52, ...; Ilse Brandt, US passport)
+NAME_OPENING_DEMOGRAPHIC = re.compile(
+    rf"(?m)^{_NAME}(?=, (?:\d{{1,3}}(?:,| ?(?:y|yo|years?|[MF])\b)|(?:(?:US|UK|[A-Z][a-z]+) )?passport\b|DOB\b|born\b))"
+)
+# last name first after a name's label (Name: Okafor, Chidi; Patient: Tan, Mei-Ling; NAME: OKAFOR, CHIDI)
+LAST_FIRST = re.compile(
+    r"(?:\b(?:Patient|Name|Pt|Member|Subscriber|Insured|Examinee|Employee|Client)(?: [Nn]ame)?[ ]*:[ ]*|"
+    r"(?:患者|姓名|联系人|被保险人)[ ]*[:：][ ]*)"
+    rf"((?:[A-Z][{_LOWER}]+|[A-Z]{{2,}}), (?:[A-Z][{_LOWER}]+|[A-Z]{{2,}})(?:-(?:[A-Z]?[{_LOWER}]+|[A-Z]{{2,}}))?"
+    rf"(?: [A-Z]\.?)?)(?![\w-])"
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
@@ -167,6 +226,23 @@ NOT_NAME_WORDS = frozenset(
 )
 
 
+def _given(m: re.Match[str], text: str) -> float | None:
+    """A single given name opening a sentence: no pronoun, kinship or clinical noun, no abstract noun's
+    ending."""
+    return 0.85 if _name_word(m.group(1)) else None
+
+
+def _city(m: re.Match[str], text: str) -> float | None:
+    """A city's words are no institution or sentence words (Clinic, India is no city)."""
+    return None if any(w in NOT_NAME_WORDS for w in re.split(r"[ ,-]+", m.group(1))) else 0.85
+
+
+def _name_word(word: str) -> bool:
+    return not (
+        word in NOT_NAME_WORDS or word in NOT_GIVEN_WORDS or _NOT_NAME_ENDING.search(word.lower()) is not None
+    )
+
+
 def _name(m: re.Match[str], text: str) -> float | None:
     """A name's words are no sentence openers nor institution words (The Emergency Department reports)."""
     words = re.split(r"[ -]", m.group(1))
@@ -189,6 +265,8 @@ class _EnglishRegex(RegexRecognizer):
         score = {"PHONE_NUMBER": _cued_phone, "PERSON": _name, "US_DRIVER_LICENSE": _licence}.get(
             entity, _sure
         )
+        if pattern is CITY_COUNTRY:
+            score = _city
         super().__init__(entity, pattern, score, group)
         self.supported_language = "en"
 
@@ -203,9 +281,61 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("PHONE_NUMBER", PHONE_SHAPE),
         _EnglishRegex("DATE_TIME", MONTH_DATE),
         _EnglishRegex("LOCATION", STREET),
+        _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
+        _EnglishRegex("LOCATION", CITY_STATE_ZIP),
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
-        _EnglishRegex("PERSON", NAME_AFTER_CUE, group=1),
-        _EnglishRegex("PERSON", NAME_BEFORE_CUE, group=1),
-        _EnglishRegex("PERSON", GIVEN_AFTER_KIN, group=1),
-        _EnglishRegex("PERSON", NAME_OPENING_LINE, group=1),
+        EnglishNameRecognizer(),
     ]
+
+
+class EnglishNameRecognizer(EntityRecognizer):
+    """Names by the rules above, then every other mention in the same text of a found name's parts (Ms.
+    Okafor ... Okafor's daughter; Rowan Ellery ... Rowan declined): a note names its patient in full once
+    and by one part afterwards."""
+
+    RULES = (
+        (NAME_AFTER_CUE, _name),
+        (NAME_BEFORE_CUE, _name),
+        (GIVEN_AFTER_KIN, _name),
+        (NAME_OPENING_LINE, _name),
+        (GIVEN_OPENING, _given),
+        (NAME_OPENING_DEMOGRAPHIC, _name),
+        (LAST_FIRST, _name),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], supported_language="en", name="PERSON_en_recognizer")
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        spans = [
+            (m.start(1), m.end(1))
+            for pattern, score in self.RULES
+            for m in pattern.finditer(text)
+            if score(m, text)
+        ]
+        parts = {
+            w
+            for s, e in spans
+            for w in re.split(r"[ ,-]+", text[s:e])
+            if len(w) >= 3 and w[0].isupper() and _name_word(w)
+        }
+        found = [RecognizerResult("PERSON", s, e, CUE_SCORE) for s, e in spans]
+        for part in sorted(parts):
+            # with the capitalized word next to it (Francesca Romano where Romano was found)
+            for m in re.finditer(
+                rf"(?<![\w'-])(?:([A-Z][{_LOWER}]+) )?{re.escape(part)}(?: ([A-Z][{_LOWER}]+))?(?![\w-])",
+                text,
+            ):
+                start, end = m.start(), m.end()
+                if m.group(1) and not _name_word(m.group(1)):
+                    start += len(m.group(1)) + 1
+                if m.group(2) and not _name_word(m.group(2)):
+                    end -= len(m.group(2)) + 1
+                if all(end <= s or e <= start for s, e in spans):
+                    found.append(RecognizerResult("PERSON", start, end, 0.6))
+        return found

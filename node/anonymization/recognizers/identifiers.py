@@ -25,7 +25,8 @@ BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:\d{0,3})(?!\d)")
 EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
 )
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+# (a sentence's full stop may follow: from 203.0.113.9.)
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
 IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![0-9A-Fa-f:])")
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EGDSP][A-Z]?\d{7,8}|[EG]\d{8})(?![A-Za-z0-9])")
 # any country's number right after a passport label (护照号：PAB482715, 护照：M48271935, 75 3318420,
@@ -33,17 +34,28 @@ PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[EGDSP][A-Z]?\d{7,8}|[EG]\d{8})(?![A-
 LABELLED_PASSPORT = re.compile(
     r"(?:护照(?:号码|号|编号)?|[Pp]assport(?: [Nn]o\.?| [Nn]umber| #)?)[ \t]*[:：]?[ \t]*"
     r"(?:护照(?:号码|号)?[ \t]*[:：]?[ \t]*)?"
-    r"((?:[A-Z]{1,3}\d{6,9}|\d{2} ?\d{7}|\d{2}[A-Z]{2}\d{5}|\d{9}))(?![A-Za-z0-9])"
+    r"((?:[A-Z]{1,3}\d{6,9}|\d{2} ?\d{7}|\d{2}[A-Z]{2}\d{5}|\d{9}"
+    # letters and digits mixed (a German passport: C01X00T47), at least four digits
+    r"|(?=(?:[A-Z]*\d){4})[A-Z][A-Z0-9]{7,9}))(?![A-Za-z0-9])"
 )
 PLATE = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][·• ]?"
     r"(?:[A-HJ-NP-Z0-9]{6}|[A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![A-Za-z0-9])"
 )
+# a foreign plate after an English plate label (Plate: KFT-4821, licence plate 7ABC123)
+LATIN_PLATE = re.compile(
+    r"[Pp]late(?: [Nn]o\.?| [Nn]umber| #)?[ \t]*[:#]?[ \t]*"
+    r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![A-Za-z0-9])"
+)
 _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
 MRN = re.compile(
-    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|ID号|MRN)[ \t]*[:：为是]?[ \t]*"
-    r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])",
-    re.IGNORECASE,
+    # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
+    r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
+    # the accession numbers of examinations and reports: each names one patient's record (a specimen's
+    # or an assay's number, 标本号 and 检验编号, stays: the corpus holds those as lab numbers, no PHI)
+    r"|(?:检查|病理|影像|放射|超声|内镜|心电|体检|条码|条形码|申请单|报告单?)(?:号|编号|单号)"
+    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)[ \t]*[:：为是]?[ \t]*"
+    r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 )
 
 
@@ -55,7 +67,8 @@ _NUMBER = (
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
-    r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?"
+    r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?|理赔(?:号|编号|案号)|赔案号"
+    r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID)"
     r"|(?:[Pp]olicy|[Gg]roup) (?:[Nn]o\.?|[Nn]umber|#))"
 )
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
@@ -68,7 +81,7 @@ POLICY_LISTED = re.compile(
 INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码)"
-    r"|个人编码|个人编号)(?:码)?" + _NUMBER
+    r"|个人编码|个人编号|(?:Member|Subscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
 )
 
 
@@ -185,6 +198,7 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("CN_PASSPORT", LABELLED_PASSPORT, _labelled_passport, group=1),
         RegexRecognizer("US_PASSPORT", LABELLED_PASSPORT, _labelled_us_passport, group=1),
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
+        RegexRecognizer("LICENSE_PLATE", LATIN_PLATE, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),

@@ -53,21 +53,56 @@ def _with_classic_surnames(single: str, compound: list[str]) -> tuple[str, list[
 CJK = "[\u4e00-\u9fff]"
 CJK_CHAR = re.compile(CJK)
 
-BEFORE = re.compile(
-    r"(?:患者|病人|姓名|家属|联系人|签名|签字|医师|医生|护士|主任|配偶|之子|之女|儿子|女儿|父亲|母亲|丈夫|妻子|"
-    r"经治医生|主治医师|住院医师|记录者|记录人|报告人|审核人|审核者|申请人|被保险人|投保人|受益人|代理人|陪同人|"
-    r"委托人|监护人|患儿|孕妇|产妇|病友|同事|朋友|老师|同学|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|护士长|告知|致电|复核人|核对人|"
-    r"护理员|护工|保姆|亲属|家人|哥哥|姐姐|弟弟|妹妹|爷爷|奶奶|外公|外婆|孙子|孙女|会诊医师|主管护师|操作者|执行人|"
+# words that name a person's role or kinship: the name follows them (患者X, 值班医生X, 家属：X, 爱人X).
+# One list, read by the cue test below and by the slot rule of ``names.py``
+PERSON_NOUN_WORDS = (
+    "患者 病人 姓名 家属 联系人 签名 签字 医师 医生 护士长 护士 主任 配偶 之子 之女 儿子 女儿 父亲 母亲 丈夫 妻子 "
+    "经治医生 主治医师 住院医师 记录者 记录人 报告人 审核人 审核者 申请人 被保险人 投保人 参保人 受益人 代理人 "
+    "陪同人 陪护人 委托人 监护人 患儿 孕妇 产妇 新生儿 病友 同事 朋友 老师 同学 复核人 核对人 护理员 护工 "
+    "保姆 亲属 家人 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 外公 外婆 孙子 孙女 会诊医师 主管护师 操作者 执行人 "
+    "主刀 术者 一助 二助 麻醉医师 责任护士 值班医生 值班医师 "
+    # claims, registrations and forms
+    "客户 职工 员工 驾驶人 驾驶员 伤者 出险人 持卡人 收款人 交款人 户名 调查人 被调查人 报案人 领款人 经办人 "
     # kinship terms: a closed class, listed whole
-    r"爱人|老伴|伴侣|外甥女?|侄子|侄女|表[哥姐弟妹]|堂[哥姐弟妹]|儿媳|女婿|外孙女?|孙媳|姐夫|妹夫|嫂子|弟媳|"
-    r"舅舅|舅妈|姑姑|姑父|姨妈|姨父|叔叔|婶婶|伯伯|伯母|岳父|岳母|公公|婆婆|[继养]父|[继养]母|外?祖[父母]|"
-    r"其[姐妹兄弟夫妻子女母父]|"
-    r"姓名为|名为|名叫)"
-    r"[ \t]*[:：]?[ \t]*$"
+    "爱人 老伴 伴侣 外甥 外甥女 侄子 侄女 表哥 表姐 表弟 表妹 堂哥 堂姐 堂弟 堂妹 儿媳 女婿 外孙 外孙女 孙媳 "
+    "姐夫 妹夫 嫂子 弟媳 舅舅 舅妈 姑姑 姑父 姨妈 姨父 叔叔 婶婶 伯伯 伯母 岳父 岳母 公公 婆婆 继父 养父 继母 "
+    "养母 祖父 祖母 外祖父 外祖母 其姐 其妹 其兄 其弟 其夫 其妻 其子 其女 其母 其父"
+).split()
+
+
+def word_alternation(words: list[str]) -> str:
+    """A regex matching any of ``words``, written as a trie (患者|患儿 -> 患(?:者|儿)): Python's engine
+    tries the branches of a flat alternation one by one at every position, a trie's in one step per
+    character. Longer words win over their prefixes (护士长 over 护士)."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return ("(?:" + body + ")?") if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return "(?:" + emit(trie) + ")"
+
+
+PERSON_NOUNS = word_alternation(PERSON_NOUN_WORDS)
+BEFORE = re.compile(
+    r"(?:" + PERSON_NOUNS + r"|由|请|联系(?:不上|不到)?|通知|代表|委托|交予|交给|告知|致电|姓名为|名为|名叫"
+    # (a research record's roles in Latin letters: PI：X, CRC：X)
+    r"|(?<![A-Za-z])(?:PI|CRC|CRA|Sub-I))"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*$"
 )
 # a role noun ending in 人/员/师/者 right before the name (发药人, 随访员, 药师, 检验者 ...): the cue
 # list above cannot hold every job title a hospital writes
-ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*[:：]?[ \t]*$")
+ROLE_BEFORE = re.compile(r"[\u4e00-\u9fff](?:人|员|师|者)[ \t]*(?:[:：]|为)?[ \t]*$")
 # a person cue ending in a colon (家属：, 报告医生：): the name is the field's value
 BEFORE_COLON = re.compile(r"[:：][ \t]*$")
 # a form label (一助：, 审核：, 签名：): a person only if the value stands alone in its field
@@ -77,11 +112,11 @@ AFTER = re.compile(
     r"(?:[ \t]*(?:医生|医师|护士|主任|大夫|先生|女士|老师|教授|同志|患者|护士长|副主任|副教授|主治医师|住院医师|"
     r"老人|阿姨|大爷|大妈|奶奶|爷爷|师傅|同学)"
     r"|的(?:儿子|女儿|丈夫|妻子|爱人|母亲|父亲|家属|子女|孙子|孙女|哥哥|姐姐|弟弟|妹妹)"
-    r"|[，,、（( \t]*(?:男|女)(?![科性])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
+    r"|[，,、（( \t]*(?:男|女)(?![科性儿友方婿])|[，,（( \t]*\d{1,3}岁|[ \t]*(?:之子|之女|之父|之母|家属)"
     # a relative right after a name, no 的 (X老伴诉, X女儿代诉), and X一家三口
     r"|(?:老伴|爱人|女儿|儿子|丈夫|妻子)(?=代诉|诉|称|陪同|表示|同意|签字|要求|反映|述)|一家[三四五六几]?口"
     r"|[（(](?:儿子|女儿|配偶|丈夫|妻子|父亲|母亲|之子|之女|患者本人|本人)[）)]"
-    r"|[（(](?:证件号码|身份证号?|证件号))"
+    r"|[（(](?:证件号码|身份证号?|证件号|住院号|病案号|门诊号|病历号|ID|MRN)|今年\d{1,3}岁)"
 )
 # characters common in given names: a candidate's given part must use only these, which keeps verbs
 # and clinical words (查看, 送至, 反映, 完成 ...) out of names
@@ -328,7 +363,9 @@ DRUGS = (
 ).split()
 DRUG_STEMS = (
     "洛韦 卡韦 福韦 他韦 那韦 拉韦 韦林 韦伦 夫定 拉平 地平 匹林 法林 沙坦 普利 洛尔 他汀 西林 霉素 沙星 替尼 "
-    "单抗 双胍 格列 唑仑 拉唑 康唑 西泮 西汀 哌唑 培南 肝素 曲松 他滨 他赛 膦酸 可松 尼松 尼龙 米松"
+    "单抗 双胍 格列 唑仑 拉唑 康唑 西泮 西汀 哌唑 培南 肝素 曲松 他滨 他赛 膦酸 可松 尼松 尼龙 米松 "
+    # local anaesthetics, muscle relaxants, NSAIDs, antiepileptics, triptans, thiazides, setrons, cephalosporins
+    "卡因 溴铵 洛芬 昔布 西坦 曲坦 噻嗪 司琼 克肟 帕胺"
 ).split()
 ANATOMY = (
     "髂骨 胫骨 腓骨 肱骨 尺骨 桡骨 股骨 髌骨 锁骨 肩胛骨 胸骨 肋骨 颅骨 颞骨 顶骨 枕骨 蝶骨 筛骨 骶骨 尾骨 "

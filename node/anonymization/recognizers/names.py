@@ -15,6 +15,7 @@ where they overlap."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -37,6 +38,8 @@ from node.anonymization.recognizers.lexicon import (
     LEXICON,
     MIDDLE_DOTS,
     NOT_GIVEN,
+    PERSON_NOUN_WORDS,
+    PERSON_NOUNS,
     SINGLE,
     SLOT_COMPOUNDS,
     SURNAME,
@@ -90,16 +93,29 @@ class ChineseNameRecognizer(EntityRecognizer):
             if all(r.start == start and r.end < end for r in inside):
                 results = [r for r in results if r not in inside]
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
+        # a field's whole value is a name whatever else reads it (a herb, a word: 姓名：金银花  性别)
+        values = _field_values(text)
+        fields = field_names(text, values) + spaced_names(text, values) + nicknames(text)
+        results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
+        results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
+        results += _listed(text, results)
+        for r in list(results):  # the Latin form in brackets after a found name: 金某某（Kim Min-ji）
+            if (m := _LATIN_FORM_AFTER.match(text, r.end)) is not None:
+                results.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.85))
         results += _repeated(text, results)
+        sure = set(fields)
         return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
-            r
+            _without_title(text, r)
             for r in results
-            if not in_clinical_term(text, r.start, r.end)
-            and not DOSE_AFTER.match(text, r.end)
-            and not _DOSAGE_FORM_AFTER.match(text, r.end)
+            if (r.start, r.end) in sure
+            or (
+                not in_clinical_term(text, r.start, r.end)
+                and not DOSE_AFTER.match(text, r.end)
+                and not _DOSAGE_FORM_AFTER.match(text, r.end)
+            )
         ]
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -118,6 +134,8 @@ class ChineseNameRecognizer(EntityRecognizer):
         if not cued_before and _ends_word(text, start):
             return None  # 病史由患者: 史 ends the word 病史; 化验单上: 单 ends 化验单
         surname = 2 if text[start : start + 2] in COMPOUND else 1
+        if _TITLE_AT.match(text, start + surname):
+            return None  # 吕主任, 金老师: a surname and a title (slot_names keeps the surname)
         stop = start + surname
         while stop < end and given_char(text[stop]):  # the given name ends at the first unlikely character
             stop += 1
@@ -153,7 +171,7 @@ class ChineseNameRecognizer(EntityRecognizer):
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)
-_SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童])"
+_SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童儿士友方婿])"  # not 女儿, 女士, 男友
 _AGE = r"[，,（(][ \t]*\d{1,3}岁"
 _FRAME = re.compile(rf"(?:{_SEX}[，,][ \t]*\d{{1,3}}岁)|{_SEX}|{_AGE}")
 _FRAMED_VALUE = re.compile(rf"[\u4e00-\u9fff]{{2,5}}(?={_FRAME.pattern})")
@@ -230,18 +248,50 @@ def cued_unlisted_names(text: str) -> list[tuple[int, int]]:
 
 # a slot a person's name fills (姓名：, 被保险人, 尊敬的, 12床 ... X; X主任, X女士): its value is a name
 # whatever the surname, when it has a name's shape: two or three characters, the given ones name characters
-_SLOT_CUE = re.compile(
-    r"(?:姓名|患者|病人|被保险人|投保人|参保人|申请人|受益人|客户|职工|驾驶人|驾驶员|伤者|出险人|新生儿|"
-    r"父亲|母亲|丈夫|妻子|儿子|女儿|联系人|监护人|持卡人|收款人|交款人|户名|家属|尊敬的|\d床|"
-    r"员工|调查人|被调查人|报案人|领款人|经办人|陪护人|陪同人|代理人|委托人)(?![员数群])"
-    r"[ \t]*[:：]?[ \t]*"
-    r"(?=[\u4e00-\u9fff])"
+_SLOT_CUE = re.compile(rf"(?:{PERSON_NOUNS}|尊敬的|\d床)$")
+# found from the cue's last character back (a pattern starting at the cue's first character tried the
+# whole list at every character of a note): the last characters of the cues, then the value's start
+_SLOT_TAIL = re.compile(
+    "[" + "".join(sorted({w[-1] for w in PERSON_NOUN_WORDS} | {"的", "床"})) + "]"
+    r"(?![员数群])[ \t]*[:：]?[ \t]*(?=[\u4e00-\u9fff])"
 )
+
+
+def slot_cues(text: str) -> list[tuple[str, int]]:
+    """The person cues of ``text`` (患者, 值班医生, 尊敬的, 3床 ...) and where the value after each starts."""
+    out = []
+    for m in _SLOT_TAIL.finditer(text):
+        cue = _slot_cue_ending(text[max(0, m.start() - 5) : m.start() + 1])
+        if cue and not _runs_on(text, m.start() + 1, len(cue)):
+            out.append((cue, m.end()))
+    return out
+
+
+def _runs_on(text: str, cue_end: int, cue_length: int) -> bool:
+    """A person noun that starts inside the cue ends after it (其女儿照顾: the cue is 女儿, not 其女)."""
+    for k in range(1, cue_length):
+        m = _PERSON_NOUN.match(text, cue_end - k)
+        if m is not None and m.end() > cue_end:
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _slot_cue_ending(window: str) -> str:
+    m = _SLOT_CUE.search(window)
+    return m.group() if m else ""
+
+
 # the person fields of forms, claims and settlements (not 患者, which clinical text follows)
 _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
-_SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生")
+_SLOT_TITLE = re.compile(
+    r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生|教授|老师|大夫"
+)
+# what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
+_TITLE_AT = re.compile(r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫")
+_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和、，,。；;：: \t\n")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
-_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之")
+_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
 _CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
 # sides and positions (左膝, 右下腹, 双下肢, 上肢, 全身): surnames too, but after 患者 they open a body part
@@ -254,20 +304,31 @@ def slot_names(text: str) -> list[tuple[int, int]]:
     a common word does, and be no common word, clinical term or drug. Spans may overlap: the caller keeps
     the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
     spans: list[tuple[int, int]] = []
-    for m in _SLOT_CUE.finditer(text):
-        form = _FORM_CUE.match(m.group()) is not None
-        start = m.end()
+    for cue, start in slot_cues(text):
+        form = _FORM_CUE.match(cue) is not None
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
         for cut in (start + surname + 2, start + surname + 1):
             # a value closed by punctuation takes any given-name characters: any form field's (姓名,
             # 被保险人 ...), and a surname with two characters in any other slot (患者屠国胜，)
-            closed = cut >= len(text) or not CJK_CHAR.match(text, cut)
+            # (or by a character that opens the clause after a name: 护士某某某于06:00, 医师某某某已)
+            closed = cut >= len(text) or not CJK_CHAR.match(text, cut) or text[cut] in _CLAUSE_AFTER
             loose = closed and (form or surname == 2 or (cut - start == 3 and _loose_slot_name(text, start)))
             if not _slot_value(text, start, cut, loose, surname):
                 continue
             if _name_ends(text, cut) or (cut - start == surname + 2 and text[cut] in _CLAUSE_AFTER):
                 spans.append((start, cut))
                 break
+        else:  # a value closed by a phone number is a name even when it is a word (父亲石头，电话139…)
+            for cut in (start + 3, start + 2):
+                value = text[start:cut]
+                if _PHONE_AFTER.match(text, cut) and all(CJK_CHAR.match(ch) for ch in value):
+                    if (
+                        value[0] not in _NOT_A_VALUE
+                        and not _PERSON_NOUN.fullmatch(value)
+                        and _noun_like(value)
+                    ):
+                        spans.append((start, cut))
+                        break
     for m in _SLOT_TITLE.finditer(text):
         for start in (m.start() - 3, m.start() - 2):
             if start < 0 or not _slot_value(text, start, m.start()):
@@ -275,6 +336,10 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
+        else:  # a bare surname before a title (请吕主任会诊, 今日汤主任查房): a person, named by surname only
+            start = m.start() - 1
+            if start >= 0 and _bare_surname(text, start):
+                spans.append((start, m.start()))
     for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
         start, cut = m.span(1)
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
@@ -311,13 +376,6 @@ def slot_names(text: str) -> list[tuple[int, int]]:
             continue  # 由家属（女儿）: words, no name
         if (cut - start > surname) and _slot_value(text, start, cut, True, surname):
             spans.append((start, cut))
-    for m in _WHOLE_FORM_VALUE.finditer(text):  # 姓名：安康  性别：男: a word there is a name too
-        start, cut = m.span(1)
-        name = m.group(1)
-        if name[0] in _NOT_A_VALUE or name in _NO_ONE:
-            continue
-        if not in_clinical_term(text, start, cut):
-            spans.append((start, cut))
     for m in _OPERATION_ROLE.finditer(text):  # 术者：程度  助手：任重: a word there is a name too
         start, cut = m.span(1)
         name = m.group(1)
@@ -352,15 +410,58 @@ _KIN_AFTER = re.compile(r"[（(](?:" + _KIN_WORDS + r"|[\u4e00-\u9fff]{1,3}族)[
 # a person's field whose whole value (two to four characters) is closed by a wide gap before the next
 # field's label, by a phone number or by a kinship in brackets: a name even when it is a word
 # (姓名：安康  性别：男, 陪护人：巴图孟和，139..., 家属：高娃（妻）)
-_WHOLE_FORM_VALUE = re.compile(
-    r"(?:姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人)[ \t]*[:：][ \t]*"
-    r"([\u4e00-\u9fff]{2,4})"
-    r"(?=[ \t\u3000]{2,}[\u4e00-\u9fff]{1,6}[ \t]*[:：]|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
-    + _KIN_WORDS
-    + r"[）)])"
+# the labels of a person's field: a role or kinship (姓名, 参保人, 医生, 家属 ...) or the short labels of
+# nursing and handover records (记录：, 值班：, 交：, 接：)
+_FIELD_LABEL = (
+    rf"(?:{PERSON_NOUNS}|受检者|受检人|记录|值班|交班|接班|书写|(?<![\u4e00-\u9fff])[交接]"
+    r"|(?<![A-Za-z])(?:PI|CRC|CRA|Sub-I))"
 )
+# (found from each colon back to its label: a pattern starting at the label's long alternation was tried
+# at every character)
+_COLON = re.compile(r"[:：]")
+_FIELD_LABEL_END = re.compile(_FIELD_LABEL + r"[ \t]*$")
+_WHOLE_FORM_VALUE = re.compile(
+    r"[ \t]*([\u4e00-\u9fff]{2,4})"
+    r"(?=[ \t\u3000]{2,}(?:[\u4e00-\u9fff]{1,6}[ \t]*[:：]|\d)|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
+    + _KIN_WORDS
+    + r"[）)]|[ \t]*(?:\n|$))"
+)
+# a name written with spaces between its characters (姓名：张 三, 患者：欧阳 晓 峰)
+_SPACED_VALUE = re.compile(
+    r"[ \t]*([\u4e00-\u9fff]{1,2}(?:[ \u3000][\u4e00-\u9fff]){1,3})(?=[ \t\u3000]{2,}|[ \t]*\n|[，,（(]|$)"
+)
+
+
+def _field_values(text: str) -> list[tuple[int, bool]]:
+    """Where the values of a person's fields start (after each colon that closes a field's label), and
+    whether the label is a form's person field (姓名, 被保险人, 患者, 家属 ...), whose value is a name even
+    when it is an adjective (姓名：平安); after other labels (交班：, 医生：) the value must be a noun."""
+    out = []
+    for m in _COLON.finditer(text):
+        label = _label_ending(text[max(0, m.start() - 8) : m.start()])
+        if label:
+            out.append((m.end(), _ANY_WORD_LABEL.fullmatch(label.strip()) is not None))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _label_ending(window: str) -> str:
+    # (a one-character label, 交 or 接, counts when nothing Chinese stands before it in the window)
+    m = _FIELD_LABEL_END.search(window)
+    return m.group() if m else ""
+
+
+# words of a patient's state that jieba tags as nouns, times or names (如常, 安静): no handover value
+_STATUS_WORDS = frozenset(
+    "如常 同前 安静 平稳 稳定 正常 良好 清醒 好转 无殊 在位 通畅 干燥 完好 清楚 配合 入睡".split()
+)
+_ANY_WORD_LABEL = re.compile(
+    r"姓名|被保险人|投保人|参保人|申请人|患者|病人|受检者|陪护人|陪同人|家属|联系人|监护人"
+)
+
+
 # characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
-_NOT_A_VALUE = set("无未不待见同详本患男女")
+_NOT_A_VALUE = set("无未不待见同详本患男女已")
 # the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
 _DOSAGE_FORM_AFTER = re.compile(
     r"[\u4e00-\u9fff]{0,6}?(?:胶囊|注射液|口服液|口服溶液|吸入剂|气雾剂|喷雾剂|软膏|乳膏|滴眼液|滴鼻液|"
@@ -374,6 +475,86 @@ _OPERATION_ROLE = re.compile(
     rf"((?:{'|'.join(sorted(SLOT_COMPOUNDS))})[\u4e00-\u9fff]{{1,2}}|[\u4e00-\u9fff]{{2,3}})"
     r"(?=[ \t\u3000]{2,}|[\n、，,；;。]|$)"
 )
+
+
+def field_names(text: str, values: list[tuple[int, bool]] | None = None) -> list[tuple[int, int]]:
+    """The whole value of a person's field, closed by a wide gap before the next label, a phone number, a
+    kinship in brackets or the line's end (姓名：安康  性别：男, 交：立春  接：白露, 参保人：金银花  个人编码):
+    a name even when it is a word, a herb or a drug, as long as it is a noun (no adjective, verb or
+    pronoun: 患者：平稳, 记录：本人) and no person noun (签名：医生); a word that holds another common word
+    (记录：神志清楚) is no name."""
+    spans = []
+    for value, any_word in _field_values(text) if values is None else values:
+        if (m := _WHOLE_FORM_VALUE.match(text, value)) is None:
+            continue
+        start, cut = m.span(1)
+        name = m.group(1)
+        if name[0] in _NOT_A_VALUE or name in _NO_ONE or _PERSON_NOUN.fullmatch(name):
+            continue
+        if not any_word and name in _STATUS_WORDS:  # a patient's state in a handover (交：如常)
+            continue
+        # closed by the line's end only (记录：X⏎), or after a label that is no form's person field
+        # (交班：X  接班：): a weaker frame, so a noun, no clause
+        weak = not any_word or _LINE_END.match(text, cut) is not None
+        if weak and not (
+            name[0] not in _NOT_FIRST and not any(ch in NOT_GIVEN for ch in name[1:]) and _noun_like(name)
+        ):
+            continue
+        spans.append((start, cut))
+    return spans
+
+
+def spaced_names(text: str, values: list[tuple[int, bool]] | None = None) -> list[tuple[int, int]]:
+    """A person's field whose value is a surname and given-name characters separated by single spaces."""
+    spans = []
+    for value, _ in _field_values(text) if values is None else values:
+        if (m := _SPACED_VALUE.match(text, value)) is None:
+            continue
+        chars = m.group(1).replace(" ", "").replace("\u3000", "")
+        surname = 2 if chars[:2] in SLOT_COMPOUNDS else 1
+        if not (chars[:surname] in SLOT_COMPOUNDS or _surname_char_at(chars, 0)):
+            continue
+        if len(chars) - surname in (1, 2) and not any(ch in NOT_GIVEN for ch in chars[surname:]):
+            spans.append(m.span(1))
+    return spans
+
+
+# a familiar name: 小/老 and a surname (小李, 老周), 阿 and a given-name character (阿梅)
+_NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
+
+
+def nicknames(text: str) -> list[tuple[int, int]]:
+    """A familiar name after a person cue (家属小李, 同事老周) or opening a clause before what a person
+    does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term."""
+    spans = []
+    for m in _NICKNAME.finditer(text):
+        start, end = m.span()
+        if common_non_name(m.group()) or _dictionary_word(m.group()) or in_clinical_term(text, start, end):
+            continue
+        opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        if cue_before(text, start) or (opens and FOLLOW.match(text, end) is not None):
+            if _name_ends(text, end):
+                spans.append((start, end))
+    return spans
+
+
+_PERSON_NOUN = re.compile(PERSON_NOUNS)
+_PHONE_AFTER = re.compile(r"[，,][ \t]*(?:联系电话|电话|手机|Tel|tel)?[ \t]*[:：]?[ \t]*\+?\d{7}")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+# jieba's tags of words that are no nouns: adjectives, adverbs, verbs, pronouns, numerals' measure words,
+# prepositions, conjunctions, particles
+_NOT_NOUN_TAGS = ("a", "d", "v", "r", "f", "p", "c", "u", "y", "e", "o", "q", "z", "l", "i")
+
+
+def _noun_like(word: str) -> bool:
+    """A word a name may be: not in the dictionary at all, or a noun there (立春, 金银花, 田野), never an
+    adjective, verb or pronoun (平稳, 完成, 本人); a word not in the dictionary must not be made of
+    common words (神志清楚)."""
+    jieba = jieba_module()
+    if jieba.dt.FREQ.get(word, 0) > 0:
+        tag = str(jieba.posseg.dt.word_tag_tab.get(word, "n"))
+        return tag.startswith(("nr", "vn")) or not tag.startswith(_NOT_NOUN_TAGS)
+    return not any(common_non_name(word[i : i + 2]) for i in range(len(word) - 1))
 
 
 def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surname: int = 1) -> bool:
@@ -392,6 +573,36 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     if _dictionary_word(name) or _dictionary_word(name[:2]) or starts_clinical_word(name):
         return False  # 患者居家, 患者之子
     return not in_clinical_term(text, start, cut)
+
+
+_TITLE_END = re.compile(
+    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|阿姨|大爷|大妈|师傅)$"
+)
+
+
+def _without_title(text: str, r: RecognizerResult) -> RecognizerResult:
+    """A name found with its title (张先生, 王主任 from a frame or a field) is the name alone."""
+    m = _TITLE_END.search(text, r.start + 1, r.end)
+    return RecognizerResult("PERSON", r.start, m.start(), r.score) if m else r
+
+
+def _bare_surname(text: str, start: int) -> bool:
+    """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
+    line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
+    ch = text[start]
+    if start > 0 and text[start - 1] in "院科室区组" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
+        return True  # a unit's own doctor: 我院X主任, 内科X医生
+    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n":
+        return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
+    if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
+        return False
+    before = text[max(0, start - 2) : start]
+    return (
+        start == 0
+        or text[start - 1] in _BEFORE_BARE_SURNAME
+        or common_non_name(before)
+        or str(jieba_module().posseg.dt.word_tag_tab.get(before, "")) == "t"  # 今晨, 午后
+    )
 
 
 def _surname_char_at(text: str, start: int) -> bool:
@@ -453,6 +664,41 @@ def _repeated(text: str, found: list[RecognizerResult]) -> list[RecognizerResult
                 continue
             if any(common_non_name(text[s : e + k]) for k in (1, 2) if e + k <= len(text)):
                 continue  # 程序 in 程序员: the mention is the start of a longer word
+            out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
+    return out
+
+
+# characters of drug and chemical names (丙泊酚, 石杉碱甲, 罗库溴铵): a list holding them lists drugs
+_DRUG_CHAR = re.compile(r"[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲铵溴碘氟氯]")
+_LIST_ITEM_AFTER = re.compile(r"、([\u4e00-\u9fff]{2,4})(?=[、，,。；;）)\s]|$)")
+_LIST_ITEM_BEFORE = re.compile(r"(?:^|(?<=[、，,：:（(\s]))([\u4e00-\u9fff]{2,4})$")
+
+
+def _listed(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """The other items of a list of names joined by 、 (参加人员：某甲、某乙、井上): an item of two to four
+    characters next to a found name, bounded by the list's punctuation, is a name too when it is no
+    common word, clinical term, and holds no character a given name never holds."""
+    out: list[RecognizerResult] = []
+    taken = [(r.start, r.end) for r in found]
+    queue = [(r.start, r.end) for r in found if r.score > MODEL_SCORE]  # a rule's names seed a list
+    while queue:
+        start, end = queue.pop()
+        items = []
+        if (m := _LIST_ITEM_AFTER.match(text, end)) is not None:
+            items.append(m.span(1))
+        if start > 0 and text[start - 1] == "、":
+            if (m := _LIST_ITEM_BEFORE.search(text, max(0, start - 5), start - 1)) is not None:
+                items.append(m.span(1))
+        for s, e in items:
+            item = text[s:e]
+            if any(s < t_end and t_start < e for t_start, t_end in taken):
+                continue
+            if common_non_name(item) or any(ch in NOT_GIVEN for ch in item) or in_clinical_term(text, s, e):
+                continue
+            if _dictionary_word(item) or starts_clinical_word(item) or _DRUG_CHAR.search(item):
+                continue
+            taken.append((s, e))
+            queue.append((s, e))
             out.append(RecognizerResult("PERSON", s, e, MODEL_SCORE))
     return out
 
@@ -545,6 +791,22 @@ LATIN_IN_CHINESE = re.compile(
 )
 
 
+# the Chinese form in brackets of a Latin-script name (Marta Kowalczyk（玛尔塔·科瓦尔奇克）, Kim Min-jun（金敏俊）),
+# and the Latin form after 英文名 (患者小宇（英文名Kevin）)
+CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
+_LATIN_FORM_AFTER = re.compile(r"[ ]?[（(]((?:[A-Z][a-z]+)(?:[ -][A-Za-z][a-z]+){1,2})[）)]")
+_KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
+_NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
+# a research subject's or a patient's initials after their label (姓名缩写：ZJH, Initials: J.D.)
+INITIALS = re.compile(
+    r"(?:姓名(?:拼音)?缩写|(?:[Ss]ubject |[Pp]atient )?[Ii]nitials)[ \t]*[:：]?[ \t]*"
+    r"([A-Z]{2,4}|[A-Z]\.(?:[ ]?[A-Z]\.){1,3})(?![A-Za-z])"
+)
+ENGLISH_NAME_CUE = re.compile(
+    r"(?:英文名字?|英文姓名|外文名|English name)[ ]*[:：为是]?[ ]*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})(?![A-Za-z])"
+)
+
+
 class LatinNameRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -558,6 +820,12 @@ class LatinNameRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         found = [(m.start(1), m.end(1)) for m in LATIN.finditer(text)]
+        found += [(m.start(1), m.end(1)) for m in ENGLISH_NAME_CUE.finditer(text)]
+        found += [(m.start(1), m.end(1)) for m in INITIALS.finditer(text)]
+        for m in CHINESE_FORM.finditer(text):
+            if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
+                if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
+                    found.append((m.start(2), m.end(2)))
         for m in LATIN_IN_CHINESE.finditer(text):
             group = 1 if m.group(1) else 2
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(group))):

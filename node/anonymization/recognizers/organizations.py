@@ -18,7 +18,14 @@ from node.anonymization.recognizers.places import CITIES, PROVINCES
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
     "体检中心 康复中心 医学中心 精神卫生中心 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
-    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂 事务所 救治中心"
+    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂 事务所 救治中心 "
+    # clinical centres named after what they do (…肿瘤防治中心, …透析中心)
+    "防治中心 诊疗中心 治疗中心 检测中心 检验中心 透析中心 影像中心 病理中心 研究中心 "
+    # public agencies (…公安局交通管理局, …派出所, …环卫所, …卫生健康委员会)
+    "公安局 公安分局 交通管理局 管理局 派出所 环卫所 卫生所 卫生室 司法所 税务局 民政局 教育局 医疗保障局 "
+    "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队 "
+    # a chain's branch named without its kind (…健康北京西直门分院, …保险重庆分公司)
+    "分院 分公司 分行 支行"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 SHORT_NAME_KINDS = {"厂": 4}
@@ -33,19 +40,22 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
 _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
-_ADDRESS_AFTER = re.compile(r"(?:家属区|家属院|宿舍|生活区|小区|\d+(?:栋|幢|号楼|单元))")
+_ADDRESS_AFTER = re.compile(
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元))"
+)
 # a field label, not a name (送检医院：, 就诊医院:)
 _LABEL_AFTER = re.compile(r"[ \t]*[:：]")
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
-    r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company)\b"
+    r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company|"
+    r"Associates|Partners|Laboratories|Labs|Pharmacy|Medical Group|Health Center|Healthcare)\b"
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|[于在至到从往赴经由及和与向])",
+    r"自(?!治)|转(?![化运])|因|需要|[于在至到从往赴经由及和与向])",
     re.S,
 )
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
@@ -53,6 +63,7 @@ GENERIC = re.compile(
     r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
     r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各)+"
 )
+_BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
 MAX_LENGTH = 30
 SCORE = 0.97  # above every place (0.9) and person (0.85) rule
 
@@ -71,7 +82,12 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         lead = _LEAD.match(text, start, m.start())
         if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
             start = lead.end()
-        elif not joined and (place := _PLACE_LEAD.search(text, start, m.start())) and place.start() > start:
+        elif (
+            not joined
+            and not _BRANCH_KIND.match(m.group())  # a chain names its branch by a place: 某某北京西直门分院
+            and (place := _PLACE_LEAD.search(text, start, m.start()))
+            and place.start() > start
+        ):
             if not _PLACE_LEAD.match(text, start):
                 start = place.start()
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
@@ -80,6 +96,10 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         shortest = SHORT_NAME_KINDS.get(
             text[m.start() : m.start() + 1] if m.group().startswith("厂") else "", 2
         )
+        if _BRANCH_KIND.match(m.group()):  # a branch alone: a name of four characters or more, no lead word
+            if lead:
+                start = max(start, lead.end())
+            shortest = 4
         if m.start() - start < shortest or GENERIC.fullmatch(text, start, m.start()):
             continue  # 本院, 该医院, 上级医院, 社区卫生服务中心: no name
         spans.append((start, m.end()))

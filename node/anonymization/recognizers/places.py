@@ -32,7 +32,7 @@ _ANCHOR = (
     r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道)))"
 )
 _COMPONENT = (
-    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|巷|胡同|花园|公寓|大厦|广场|新村)"
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|道|巷|胡同|花园|公寓|大厦|广场|新村|校区|宿舍)(?![路街道巷]\d)"
     r"(?:[东西南北中上下]?段)?"
     # an estate's own name, whatever it ends in, right before its phase or building (华润二十四城7期)
     r"|[\u4e00-\u9fff]{2,10}?(?=[A-Za-z]?\d+(?:期|栋|幢|号楼|座|单元|区)|[A-Za-z]区)|\d+期"
@@ -40,7 +40,7 @@ _COMPONENT = (
     # the tail down to the room: 附7号, 5-2 (floor-room), 3-1-502, 负1楼
     r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社)"
     # a room's bare number after its building or entrance (5栋2204, 2单元1403)
-    r"|(?:(?<=[栋幢座])|(?<=单元))\d{3,4}(?![\d.:-]))"
+    r"|(?:(?<=[栋幢座])|(?<=单元)|(?<=号楼))\d{3,4}(?![\d.:-]))"
 )
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
 _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
