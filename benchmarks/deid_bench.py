@@ -23,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from benchmarks.deid.corpus import FRESH, HAND_WRITTEN, HELD_OUT, Document, evaluate, iou, load, phrases
+from benchmarks.deid.corpus import FRESH, HAND_WRITTEN, HELD_OUT, SEALED, Document, evaluate, iou, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 from node.anonymization.recognizers import lexicon
@@ -250,8 +250,16 @@ if __name__ == "__main__":
     parser.add_argument(
         "--sealed", action="append", default=[], help="leave this held-out set unmeasured (repeatable)"
     )
+    parser.add_argument(
+        "--unseal",
+        action="append",
+        default=[],
+        help=f"measure this set although corpus.SEALED lists it (sealed now: {', '.join(SEALED)})",
+    )
     args = parser.parse_args()
+    if args.set and args.set in SEALED and args.set not in args.unseal:
+        parser.error(f"{args.set} is sealed (corpus.SEALED); pass --unseal {args.set} to measure it")
     if args.set:
         one_set(args.set)
     else:
-        main(frozenset(args.sealed))
+        main(frozenset(args.sealed) | (frozenset(SEALED) - frozenset(args.unseal)))

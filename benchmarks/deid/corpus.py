@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Protocol
 
 DATA = Path(__file__).parent / "data"
-# the held-out sets in the order they were written (v1 ... v20); v16-v20 are hand-written
-# (benchmarks/deid/markup.py); the last one is the fresh set, whose targets the benchmark checks separately
-HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 21))
-HAND_WRITTEN = ("held_out_v16", "held_out_v17", "held_out_v18", "held_out_v19", "held_out_v20")
-FRESH = "held_out_v20"
+# the held-out sets in the order they were written (v1 ... v22); v16-v22 are hand-written
+# (benchmarks/deid/markup.py); FRESH is the set whose targets the benchmark checks separately, SEALED
+# the sets written for a later change and left unmeasured until then (deid_bench --unseal NAME)
+HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 23))
+HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 23))
+FRESH = "held_out_v21"
+SEALED = ("held_out_v22",)
 
 
 @dataclass
