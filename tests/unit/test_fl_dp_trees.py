@@ -155,3 +155,26 @@ def test_labs_without_a_public_scale_are_named_for_dp_trees() -> None:
     assert unscaled_labs(inputs, {}) == ["718-7", "1234-5"]  # 4548-4 (HbA1c) has a reference scale
     assert unscaled_labs(inputs, {"718-7": (140.0, 15.0)}) == ["1234-5"]  # published by the product
     assert unscaled_labs(ModelInputs(), {}) == []  # the six default labs all have one
+
+
+def test_a_partner_asks_for_dp_trees_with_secure_aggregation_and_a_budget() -> None:
+    from node.federated.services import job_spec
+
+    hospitals = {f"h{i}": {"contract_id": f"ct_{i}"} for i in range(3)}
+    request = {
+        "hospitals": hospitals,
+        "rounds": 10,
+        "local_epochs": 5,
+        "model": "dp_trees",
+        "dp_epsilon": 2.0,
+    }
+    spec = job_spec("job_t", request)
+    assert spec.secagg is not None and spec.dp is not None  # summed under SecAgg+ by default
+    assert spec.dp.steps == 10 and spec.epsilon_after(10) <= 2.0
+    plan = spec.tree_plan()  # six labs, no flags: every split on the reference scale
+    assert (plan.trees, plan.batch, plan.flags) == (50, 5, ())
+    flagged = job_spec(
+        "job_t",
+        {**request, "features": {"loinc": ["4548-4"], "diagnosis_flags": {"icd10": ["I10"]}}},
+    )
+    assert flagged.tree_plan().flags == (1,)  # labs first, then the flags
