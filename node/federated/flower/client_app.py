@@ -114,8 +114,9 @@ def _public_scales_only(spec: JobSpec, template: dict[str, Any] | None) -> None:
     missing = unscaled_labs(spec.clinical_inputs, published_scales(template or {}))
     if missing:
         raise InvalidInput(
-            "差分隐私树要求每个检验特征都有公开的参考尺度 / DP trees need a published scale for every lab, "
-            f"a hospital's own scaling would depend on its rows: {', '.join(missing)}",
+            f"差分隐私树要求每个检验特征都有公开的参考尺度：{', '.join(missing)} / DP trees need a published "
+            f"scale for every lab ({', '.join(missing)}): scaled by the hospital from its rows, splits "
+            "would depend on them",
             code="fl_dp_unscaled",
         )
 
