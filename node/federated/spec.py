@@ -26,6 +26,7 @@ SECAGG_STAGES = 4  # SecAgg+ exchanges in a round: setup, key sharing, masked tr
 SECAGG_MAX_TIMEOUT_S = 3600.0
 DP_MODELS = ("logreg", "mlp", "dp_trees")  # DP gradient descent, or DP trees (one release a round)
 TREE_DEPTH = 3
+MAX_DP_TREES = 2000  # rounds x trees a round: every party holds every tree's statistics and shape
 
 
 def _bad(message: str) -> InvalidInput:
@@ -119,6 +120,8 @@ class JobSpec:
             raise _bad("local epochs, learning rate or alpha out of range")
         if self.workload not in WORKLOADS or not 100 <= self.patients <= 1_000_000:
             raise _bad(f"workload must be one of {', '.join(WORKLOADS)}, with 100 to 1,000,000 patients")
+        if self.model == "dp_trees" and self.rounds * self.local_epochs > MAX_DP_TREES:
+            raise _bad(f"dp_trees builds at most {MAX_DP_TREES} trees (rounds x local_epochs)")
         if not 1 <= self.features <= 10_000:
             raise _bad("features out of range")
         if self.inputs is not None and self.features != self.inputs.width:

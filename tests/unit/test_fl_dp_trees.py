@@ -102,6 +102,8 @@ def test_a_job_spends_one_gaussian_mechanism_a_round_within_its_budget() -> None
     with pytest.raises(InvalidInput) as err:
         JobSpec("j", 3, 20, "xgboost").with_dp(3.0).validate()
     assert "dp_trees" in err.value.message
+    with pytest.raises(InvalidInput):  # every party holds every tree: the job's size is bounded
+        JobSpec("j", 3, 1000, "dp_trees", local_epochs=3, features=4).validate()
 
 
 def test_a_tree_built_from_known_statistics() -> None:
