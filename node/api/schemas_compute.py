@@ -43,7 +43,11 @@ class JobIn(BaseModel):
     rounds: int | None = Field(default=None, ge=1, le=1000)
     local_epochs: int | None = Field(default=None, ge=1, le=1000)
     lr: float | None = Field(default=None, gt=0, le=10)
-    model: str | None = Field(default=None, description="logreg or mlp")
+    model: str | None = Field(
+        default=None,
+        description="logreg, mlp, xgboost (Flower bagging; no DP, no SecAgg+) or dp_trees (boosted trees "
+        "for DP and SecAgg+)",
+    )
     target: str | None = Field(default=None, max_length=8, description="ICD-10 prefix to predict")
     features: dict[str, Any] | None = Field(
         default=None,

@@ -334,7 +334,7 @@ def trained(token_env: str = token_env_option(), as_json: bool = typer.Option(Fa
 def bench(
     hospitals: int = typer.Option(3, "--hospitals", min=2, max=8),
     rounds: int = typer.Option(20, "--rounds", min=1, max=200),
-    model: str = typer.Option("logreg", "--model", help="logreg, mlp or xgboost"),
+    model: str = typer.Option("logreg", "--model", help="logreg, mlp, xgboost or dp_trees"),
     local_epochs: int | None = typer.Option(
         None, "--local-epochs", min=1, max=1000, help="Local epochs per round (default: the workload's)."
     ),
@@ -361,8 +361,8 @@ def bench(
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """FedAvg, SecAgg+ and DP-FedAvg on the Wisconsin breast-cancer data split non-IID across
-    hospitals, or on generated patients (--workload realistic), in Flower's simulation, against
+    """FedAvg, SecAgg+ and DP-FedAvg (XGBoost: DP trees) on the Wisconsin breast-cancer data split
+    non-IID across hospitals, or on generated patients (--workload realistic), in Flower's simulation, against
     centralized training on the same split; with --deployed also on one SuperLink and a SuperNode
     per hospital on loopback (`hnode fl supernode`); with --table the AUC table of every model type."""
     from node.federated.data import WORKLOADS

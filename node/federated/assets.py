@@ -106,6 +106,13 @@ def model_frame(tables: Mapping[str, pd.DataFrame], inputs: ModelInputs) -> tupl
     return frame, y
 
 
+def unscaled_labs(inputs: ModelInputs, published: Mapping[str, tuple[float, float]]) -> list[str]:
+    """Labs with neither a published nor a reference scale: a hospital scales them by its own rows,
+    so one record's removal moves every row's scaled value (DP trees' split candidates would then
+    depend on the data)."""
+    return [code for code in inputs.loinc if not (published.get(code) or REFERENCE_SCALES.get(code))]
+
+
 def scales_for(
     frame: pd.DataFrame, inputs: ModelInputs, published: Mapping[str, tuple[float, float]], rows: Array
 ) -> tuple[Array, Array]:

@@ -99,6 +99,13 @@ def workload_width(workload: str) -> int:
     return 30 if workload == "wisconsin" else len(synthetic.FEATURES)
 
 
+def workload_flags(workload: str) -> tuple[int, ...]:
+    """The 0/1 columns of a workload (public: the features' definitions, not the rows)."""
+    if workload == "wisconsin":
+        return ()
+    return tuple(i for i, name in enumerate(synthetic.FEATURES) if name not in synthetic.SCALES)
+
+
 def benchmark_partitions(
     workload: str, hospitals: int, seed: int = 42, alpha: float = 1.0, patients: int = 20_000
 ) -> list[Partition]:

@@ -1,5 +1,6 @@
-"""Models a hospital trains locally: logistic regression and a one-hidden-layer MLP, in NumPy, and
-gradient-boosted trees (``node.federated.trees``, XGBoost).
+"""Models a hospital trains locally: logistic regression and a one-hidden-layer MLP, in NumPy,
+gradient-boosted trees (``node.federated.trees``, XGBoost) and differentially private boosted trees
+(``node.federated.dp_trees``, NumPy).
 
 Parameters travel as a list of arrays (Flower ArrayRecords); training is full-batch gradient descent
 with L2, the same code centrally and at every hospital, so federated and centralized runs compare.
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from node.errors import InvalidInput
+from node.federated.dp_trees import DpTrees, TreePlan
 from node.federated.trees import BoostedTrees
 from node.queries.noise import gaussian_noise
 
@@ -144,11 +146,14 @@ def _check_shapes(arrays: list[Array], expected: list[tuple[int, ...]]) -> None:
         )
 
 
-def make_model(kind: str, features: int) -> Model:
+def make_model(kind: str, features: int, plan: TreePlan | None = None) -> Model:
+    """A fresh model; ``plan`` shapes DP trees (``JobSpec.new_model`` derives it from the job)."""
     if kind == "logreg":
         return LogisticRegression(features)
     if kind == "mlp":
         return Mlp(features)
     if kind == "xgboost":
         return BoostedTrees(features)
-    raise InvalidInput("model must be logreg, mlp or xgboost", code="fl_model_unknown")
+    if kind == "dp_trees":
+        return DpTrees(features, plan)
+    raise InvalidInput("model must be logreg, mlp, xgboost or dp_trees", code="fl_model_unknown")

@@ -85,7 +85,7 @@ def job_spec(job_id: str, request: dict[str, Any]) -> JobSpec:
         if isinstance(eps, bool) or not isinstance(eps, int | float) or not 0 < eps <= 100:
             raise InvalidInput("dp_epsilon must be a number in (0, 100]", code="fl_job_invalid")
         spec = spec.with_dp(float(eps))
-    # trees are appended, not summed: a tree job runs without SecAgg+ unless the partner asks for it
+    # XGBoost's trees are appended, not summed: such a job runs without SecAgg+ unless the partner asks for it
     # (and is then refused)
     secure = request.get("secure_aggregation", spec.hospitals >= 3 and spec.model != "xgboost")
     if secure:

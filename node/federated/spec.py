@@ -13,14 +13,20 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from node.errors import InvalidInput
-from node.federated.data import WORKLOADS
+from node.federated.data import WORKLOADS, workload_flags
+from node.federated.dp_trees import TreePlan
 from node.federated.features import ModelInputs
+from node.federated.models import Model, make_model
 from node.federated.privacy import DpConfig
 
-MODELS = ("logreg", "mlp", "xgboost")  # xgboost: gradient-boosted trees, Flower's bagging
+# xgboost: gradient-boosted trees, Flower's bagging; dp_trees: boosted trees whose leaves are summed
+# (noisy, under DP) gradient statistics, for DP and secure aggregation (``node.federated.dp_trees``)
+MODELS = ("logreg", "mlp", "xgboost", "dp_trees")
 SECAGG_STAGES = 4  # SecAgg+ exchanges in a round: setup, key sharing, masked training, unmasking
 SECAGG_MAX_TIMEOUT_S = 3600.0
-DP_MODELS = ("logreg", "mlp")  # DP gradient descent; trees have no DP training here
+DP_MODELS = ("logreg", "mlp", "dp_trees")  # DP gradient descent, or DP trees (one release a round)
+TREE_DEPTH = 3
+MAX_DP_TREES = 2000  # rounds x trees a round: every party holds every tree's statistics and shape
 
 
 def _bad(message: str) -> InvalidInput:
@@ -114,6 +120,8 @@ class JobSpec:
             raise _bad("local epochs, learning rate or alpha out of range")
         if self.workload not in WORKLOADS or not 100 <= self.patients <= 1_000_000:
             raise _bad(f"workload must be one of {', '.join(WORKLOADS)}, with 100 to 1,000,000 patients")
+        if self.model == "dp_trees" and self.rounds * self.local_epochs > MAX_DP_TREES:
+            raise _bad(f"dp_trees builds at most {MAX_DP_TREES} trees (rounds x local_epochs)")
         if not 1 <= self.features <= 10_000:
             raise _bad("features out of range")
         if self.inputs is not None and self.features != self.inputs.width:
@@ -125,9 +133,16 @@ class JobSpec:
         if self.participants and len(self.participants) != self.hospitals:
             raise _bad("name one contract for each hospital")
         if self.dp is not None:
+            if self.model == "xgboost":
+                raise _bad(
+                    "XGBoost 无差分隐私训练，差分隐私的梯度提升树请用模型 dp_trees / "
+                    "XGBoost has no differentially private training: use model dp_trees for DP boosted trees"
+                )
             if self.model not in DP_MODELS:
-                raise _bad("differential privacy is implemented for logistic regression and the MLP")
-            if self.dp.spent(self.rounds * self.local_epochs) > self.dp.target_epsilon + 1e-9:
+                raise _bad(
+                    "differential privacy is implemented for logistic regression, the MLP and dp_trees"
+                )
+            if self.dp.spent(self.rounds * self.dp_steps_per_round) > self.dp.target_epsilon + 1e-9:
                 raise _bad("the job's rounds would exceed its privacy budget")
         if self.secagg is not None:
             if self.model == "xgboost":
@@ -148,11 +163,33 @@ class JobSpec:
         timeout = self.secagg.timeout_s if self.secagg is not None else None
         return float(timeout) if timeout is not None else self.round_timeout_s / SECAGG_STAGES
 
+    @property
+    def dp_steps_per_round(self) -> int:
+        """Gaussian mechanisms a hospital runs per round: one per local step of DP gradient descent;
+        DP trees release one round's noisy sums of all its trees as one mechanism."""
+        return 1 if self.model == "dp_trees" else self.local_epochs
+
     def epsilon_after(self, rounds_done: int) -> float:
         """ε each hospital has spent after ``rounds_done`` rounds (0 without DP)."""
         if self.dp is None or rounds_done <= 0:
             return 0.0
-        return self.dp.spent(rounds_done * self.local_epochs)
+        return self.dp.spent(rounds_done * self.dp_steps_per_round)
+
+    def tree_plan(self) -> TreePlan:
+        """DP trees: ``local_epochs`` trees a round, their shapes from the job's seed, split candidates
+        from the public definition of the features (which columns are flags)."""
+        if self.participants or self.inputs is not None:  # labs first, then the flags
+            flags = tuple(range(len(self.clinical_inputs.loinc), self.features))
+        else:
+            flags = workload_flags(self.workload)
+        return TreePlan(
+            self.rounds * self.local_epochs, self.local_epochs, TREE_DEPTH, self.seed, flags, self.lr
+        )
+
+    def new_model(self) -> Model:
+        """The job's model before round 1, as every hospital and the coordinator build it."""
+        plan = self.tree_plan() if self.model == "dp_trees" else None
+        return make_model(self.model, self.features, plan)
 
     @property
     def clinical_inputs(self) -> ModelInputs:
@@ -189,6 +226,6 @@ class JobSpec:
         return spec.validate()
 
     def with_dp(self, target_epsilon: float, delta: float = 1e-5, clip: float = 1.0) -> JobSpec:
-        """DP gradient descent planned so that all rounds stay within ``target_epsilon``."""
-        plan = DpConfig.plan(target_epsilon, self.rounds * self.local_epochs, delta, clip)
+        """DP training planned so that all rounds stay within ``target_epsilon``."""
+        plan = DpConfig.plan(target_epsilon, self.rounds * self.dp_steps_per_round, delta, clip)
         return replace(self, dp=plan)

@@ -211,3 +211,34 @@ def test_a_hospital_whose_product_does_not_offer_a_feature_refuses_the_round_bef
         assert uow.contracts.usage(contracts["narrow"]["contract_id"]) == []  # nothing metered at h1
     assert any(e.action == "fl.job.features" and e.outcome == "denied" for e in h1.audit.recent(10))
     h1.close()
+
+
+def test_dp_trees_train_on_hospital_nodes_and_refuse_labs_without_a_public_scale(
+    offered: tuple[dict[str, dict[str, str]], dict[str, Any]],
+) -> None:
+    """DP trees split on the public reference scale: with 718-7 (no published or reference scale)
+    each hospital refuses the round before metering it; with scaled labs and flags the job trains
+    under SecAgg+ or not, within its ε, and reports AUC and calibration per hospital."""
+    nodes, contracts = offered
+    coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    researcher = coordinator.identity.resolve("institute-b")
+    hospitals = {h: contracts[h] for h in ("h0", "h1")}
+    request = {"hospitals": hospitals, "rounds": 2, "local_epochs": 5, "lr": 1.0, "model": "dp_trees"}
+    with coordinator.uow() as uow:
+        used = len(uow.contracts.usage(contracts["h0"]["contract_id"]))
+    job = coordinator.fl_jobs.create(researcher, {**request, "features": CHOSEN, "dp_epsilon": 1.0})
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
+    assert (job.state.value, job.rounds_done) == ("stopped", 0)
+    assert "fl_dp_unscaled" in (job.reason or "") and "718-7" in (job.reason or "")
+    with coordinator.uow() as uow:
+        assert len(uow.contracts.usage(contracts["h0"]["contract_id"])) == used  # nothing metered
+    scaled = {**CHOSEN, "loinc": ["4548-4", "2345-7"]}
+    job = coordinator.fl_jobs.create(researcher, {**request, "features": scaled, "dp_epsilon": 1.0})
+    assert job.spec.dp is not None and job.spec.dp.steps == 2 and job.spec.tree_plan().flags == (2, 3)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
+    assert (job.state.value, job.rounds_done) == ("completed", 2), job.reason
+    last = coordinator.fl_jobs.rounds(researcher, job.id)[-1].metrics
+    assert 0 < last["epsilon"] <= 1.0 and last["hospitals"] == 2
+    assert last["auc"] > 0.6 and 0 <= last["brier"] < 0.25 and 0 <= last["ece"] < 0.5
+    assert all(last[f"{h}.auc"] > 0.5 and last[f"{h}.n"] > 10 for h in ("h0", "h1"))
+    coordinator.close()

@@ -28,10 +28,11 @@ from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFI
 
 from node.errors import InvalidInput, NodeError
 from node.federated.data import Partition, benchmark_partition
+from node.federated.dp_trees import DpTrees
 from node.federated.flower.hospital import HospitalNode, NodeSource, process_node
 from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
 from node.federated.metrics import report
-from node.federated.models import LogisticRegression, Mlp, make_model
+from node.federated.models import LogisticRegression, Mlp
 from node.federated.spec import JobSpec, Participant
 
 STATE = "hnode"
@@ -104,6 +105,22 @@ def _partition(
     return asset_partition(node.settings.name, tables, spec.clinical_inputs, scales)
 
 
+def _public_scales_only(spec: JobSpec, template: dict[str, Any] | None) -> None:
+    """DP trees split on the public reference scale: refuse, before the round is metered, labs the
+    hospital would scale by its own rows."""
+    from node.federated.assets import unscaled_labs
+    from node.federated.features import published_scales
+
+    missing = unscaled_labs(spec.clinical_inputs, published_scales(template or {}))
+    if missing:
+        raise InvalidInput(
+            f"差分隐私树要求每个检验特征都有公开的参考尺度：{', '.join(missing)} / DP trees need a published "
+            f"scale for every lab ({', '.join(missing)}): scaled by the hospital from its rows, splits "
+            "would depend on them",
+            code="fl_dp_unscaled",
+        )
+
+
 def _secure_aggregation(msg: Message, context: Context, call_next: ClientAppCallable) -> Message:
     """Flower's SecAgg+ mod for the rounds that run the protocol; other messages pass through."""
     if msg.metadata.message_type == MessageType.TRAIN and RECORD_KEY_CONFIGS in msg.content.config_records:
@@ -135,18 +152,21 @@ def train(source: NodeSource, msg: Message, context: Context) -> Message:
     template: dict[str, Any] | None = None
     if hospital is not None:  # features within the product, then meter the round, then read data
         template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, spec)
+        if spec.dp is not None and spec.model == "dp_trees":
+            _public_scales_only(spec, template)
         grant = hospital.node.round_gate.admit(
             hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
         )
         assets = list(grant.asset_ids)
         context.state.config_records[STATE] = ConfigRecord({"admitted-round": rnd.number, "assets": assets})
     part = _partition(context, hospital, spec, assets, template)
-    model = make_model(spec.model, part.x_train.shape[1])
+    model = spec.new_model()
     model.set(arrays_of(msg))
     if spec.dp is not None:
-        if not isinstance(model, LogisticRegression | Mlp):
+        if not isinstance(model, LogisticRegression | Mlp | DpTrees):
             raise InvalidInput(
-                "differential privacy is implemented for logistic regression and the MLP", code="fl_dp_model"
+                "differential privacy is implemented for logistic regression, the MLP and dp_trees",
+                code="fl_dp_model",
             )
         loss = model.fit_dp(
             part.x_train,
@@ -173,7 +193,7 @@ def evaluate(source: NodeSource, msg: Message, context: Context) -> Message:
         assets = [str(a) for a in state.get("assets", [])]  # type: ignore[union-attr]
         template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, rnd.spec)
     part = _partition(context, hospital, rnd.spec, assets, template)
-    model = make_model(rnd.spec.model, part.x_test.shape[1])
+    model = rnd.spec.new_model()
     model.set(arrays_of(msg))
     r = report(part.y_test, model.predict(part.x_test))
     metrics = {k: r[k] for k in ("auc", "accuracy", "ece", "brier")}

@@ -33,7 +33,6 @@ from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
 from node.federated.flower.pulls import prompt_pulls
 from node.federated.flower.sinks import JobSink, JobStopped, OpenCoordinator, sink_for
-from node.federated.models import make_model
 from node.federated.spec import JobSpec
 from node.federated.trees import MAX_MODEL_BYTES
 
@@ -137,6 +136,17 @@ class _Round:
         )
 
 
+def _with_new_trees(spec: JobSpec, server_round: int, previous: list[Any], mean: list[Any]) -> list[Any]:
+    """DP trees: the model before the round with this round's tree slots taken from the hospitals'
+    (secure) mean, their summed statistics per record; a hospital cannot rewrite earlier trees."""
+    if spec.model != "dp_trees":
+        return mean
+    stats = np.array(previous[0], dtype=float)
+    new = slice((server_round - 1) * spec.local_epochs, server_round * spec.local_epochs)
+    stats[new] = np.asarray(mean[0])[new]
+    return [stats]
+
+
 class HospitalFedAvg(FedAvg):
     """FedAvg (Message API) with the job's rules."""
 
@@ -144,11 +154,13 @@ class HospitalFedAvg(FedAvg):
         n = spec.hospitals
         super().__init__(min_train_nodes=n, min_evaluate_nodes=n, min_available_nodes=n)
         self._rnd, self._shapes = rnd, shapes
+        self._previous: list[Any] = []
 
     def configure_train(
         self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid
     ) -> Iterable[Message]:
         self._rnd.begin(server_round)
+        self._previous = list(arrays.to_numpy_ndarrays())
         return super().configure_train(server_round, arrays, config, grid)
 
     def _well_formed(self, msg: Message) -> bool:
@@ -179,6 +191,9 @@ class HospitalFedAvg(FedAvg):
         self._rnd.trained = len(good)
         self._rnd.check_minimum(server_round)
         arrays, metrics = super().aggregate_train(server_round, good)
+        if arrays is not None and self._rnd.spec.model == "dp_trees":
+            mean = arrays.to_numpy_ndarrays()
+            arrays = ArrayRecord(_with_new_trees(self._rnd.spec, server_round, self._previous, mean))
         self._rnd.loss = (
             _number(metrics["train_loss"]) if metrics and "train_loss" in metrics else float("nan")
         )
@@ -240,9 +255,11 @@ class SecureFedAvg(LegacyFedAvg):
             initial_parameters=ndarrays_to_parameters(initial),
         )
         self._rnd = rnd
+        self._previous: list[Any] = []
 
     def configure_fit(self, server_round: int, parameters: Parameters, client_manager: Any) -> Any:
         self._rnd.begin(server_round)
+        self._previous = parameters_to_ndarrays(parameters)
         return super().configure_fit(server_round, parameters, client_manager)
 
     def aggregate_fit(
@@ -259,6 +276,11 @@ class SecureFedAvg(LegacyFedAvg):
         params, metrics = super().aggregate_fit(server_round, results, [])
         if params is not None and not all(np.all(np.isfinite(a)) for a in parameters_to_ndarrays(params)):
             raise JobStopped("fl_update_malformed", f"round {server_round}: the secure sum is not finite")
+        if params is not None and self._rnd.spec.model == "dp_trees":
+            mean = parameters_to_ndarrays(params)
+            params = ndarrays_to_parameters(
+                _with_new_trees(self._rnd.spec, server_round, self._previous, mean)
+            )
         losses = [_number(r.metrics.get("train_loss", np.nan)) for _, r in results]
         self._rnd.loss = float(np.average(losses, weights=[r.num_examples for _, r in results]))
         return params, metrics
@@ -325,7 +347,7 @@ def main(coordinator: OpenCoordinator | None, grid: Grid, context: Context) -> N
     grid = PromptGrid(grid)
     try:
         _wait_for_hospitals(grid, spec)
-        initial = make_model(spec.model, spec.features).get()
+        initial = spec.new_model().get()
         config = ConfigRecord({"job": spec.to_json()})
         sink.started()
         run: Callable[[], list[Any]] = (
