@@ -10,10 +10,9 @@ its waits:
 - a check for the ClientApp's reply reads the SuperNode's own in-memory state, so it is repeated
   every ``LOCAL_POLL_S`` (a reply is forwarded within milliseconds, not a quarter second later);
 - a pull that found nothing asks the SuperLink over the network (TLS, a signed request), so the
-  wait after it is ``FIRST_IDLE_S`` for ``HOLD_S`` after the SuperNode's last message (the next
-  one of a round comes within a second or two: a hospital that answered first otherwise backed off
-  to 0.2 s and came late to the next exchange, which waits for the slowest) and then doubles up to
-  ``IDLE_POLL_S`` (one small request per hospital every quarter second while idle);
+  wait after it starts at ``FIRST_IDLE_S`` after the SuperNode's last message (the next one of a
+  round comes within a second) and doubles up to ``IDLE_POLL_S`` (one small request per hospital
+  every quarter second while idle);
 - after storing a message the SuperNode wakes its SuperExec (``superexec_main``) so the task is
   started at once instead of at the SuperExec's next poll.
 
@@ -36,7 +35,6 @@ from node.federated.flower.superexec_main import WAKE_ENV
 
 LOCAL_POLL_S = 0.005
 FIRST_IDLE_S = 0.05
-HOLD_S = 2.0  # after a message, pulls stay FIRST_IDLE_S apart this long
 IDLE_POLL_S = 0.25
 FLOWER_IDLE_S = 1.0  # Flower's waits from this long on are its idle pulls (3 s); shorter ones are local
 
@@ -46,7 +44,6 @@ class _PromptClock:
 
     def __init__(self) -> None:
         self.idle = FIRST_IDLE_S
-        self.quiet_since: float | None = None  # the first empty pull after the last message
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_time, name)
@@ -55,19 +52,12 @@ class _PromptClock:
         if seconds < FLOWER_IDLE_S:
             _time.sleep(min(seconds, LOCAL_POLL_S))
             return
-        now = _time.monotonic()
-        if self.quiet_since is None:
-            self.quiet_since = now
-        if now - self.quiet_since < HOLD_S:  # the round's next message is due
-            _time.sleep(FIRST_IDLE_S)
-            return
         _time.sleep(self.idle)
         self.idle = min(self.idle * 2, IDLE_POLL_S)
 
     def busy(self) -> None:
         """A message came: the next one of the round is expected soon."""
         self.idle = FIRST_IDLE_S
-        self.quiet_since = None
 
 
 def _waker(path: str | None) -> Callable[[], None]:
