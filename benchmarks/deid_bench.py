@@ -23,7 +23,17 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from benchmarks.deid.corpus import FRESH, HAND_WRITTEN, HELD_OUT, SEALED, Document, evaluate, iou, load, phrases
+from benchmarks.deid.corpus import (
+    FRESH,
+    HAND_WRITTEN,
+    HELD_OUT,
+    SEALED,
+    Document,
+    evaluate,
+    iou,
+    load,
+    phrases,
+)
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.nlp import PatternOnlyNlpEngine
 from node.anonymization.recognizers import lexicon
