@@ -1,0 +1,83 @@
+"""Number layouts, time labels and organization shapes the recognizers missed on held-out v21 (issue 17),
+each rule tested on phrases written for this file (no name or number of an evaluation set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.anonymization.analyzer import TextAnalyzer, english_lines
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> TextAnalyzer:
+    return TextAnalyzer()
+
+
+def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
+    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # full-width digits read as digits, offsets the text's own
+        ("入院日期２０２５年１１月３日，", ("DATE_TIME", "２０２５年１１月３日")),
+        ("住院号２０２５１１０４５６，", ("MEDICAL_RECORD_NUMBER", "２０２５１１０４５６")),
+        ("家属电话１５８ ２２１０ ７７３４。", ("CN_PHONE", "１５８ ２２１０ ７７３４")),
+        ("签名：某医师　2025．11．3\n", ("DATE_TIME", "2025．11．3")),
+        # an ID number read out in groups of four (checksum valid)
+        ("身份证号：1101 0519 4910 0100 15\n", ("CN_ID_CARD", "1101 0519 4910 0100 15")),
+        # a 19-digit card in groups, the last of three
+        ("退款至借记卡6222 0000 0000 0000 004。", ("BANK_CARD", "6222 0000 0000 0000 004")),
+        # a landline's local number in two groups of four
+        ("复诊预约：0571 8765 4321\n", ("CN_PHONE", "0571 8765 4321")),
+        # labelled numbers read out in groups of four
+        ("保单号：5120 3301 7788 1024\n", ("CN_INSURANCE_POLICY", "5120 3301 7788 1024")),
+        ("社保卡：3301 0620 0112 34 电话", ("CN_MEDICAL_INSURANCE_CARD", "3301 0620 0112 34")),
+        ("医保电子凭证号：E33010800077712345\n", ("CN_MEDICAL_INSURANCE_CARD", "E33010800077712345")),
+        # an ECG's number after its label
+        ("心电图号 EKG1104552\n", ("MEDICAL_RECORD_NUMBER", "EKG1104552")),
+        # bare clock times after a time's label
+        ("麻醉开始：08:10  结束：09:55\n", ("DATE_TIME", "08:10")),
+        ("麻醉开始：08:10  结束：09:55\n", ("DATE_TIME", "09:55")),
+        ("交接时间：21:05\n", ("DATE_TIME", "21:05")),
+        # a foreign number after a Chinese one under the same phone cue
+        ("联系电话：13700001111 / +33 612 334 455\n", ("PHONE_NUMBER", "+33 612 334 455")),
+        # organizations: a place-led addressee before a colon, blood stations, schools, police units
+        ("会诊邀请\n浙江省湖州市第一人民医院：\n", ("ORGANIZATION", "浙江省湖州市第一人民医院")),
+        ("采血地点：杭州市中心血站\n", ("ORGANIZATION", "杭州市中心血站")),
+        ("兹有杭州市实验学校学生一名", ("ORGANIZATION", "杭州市实验学校")),
+        ("经办：杭州市公安局交通管理支队\n", ("ORGANIZATION", "杭州市公安局交通管理支队")),
+        # a date read back over is no part of the name, and stays a date
+        ("于2025年10月8日走访浙江省中医院，", ("ORGANIZATION", "浙江省中医院")),
+        ("于2025年10月8日走访浙江省中医院，", ("DATE_TIME", "2025年10月8日")),
+    ],
+)
+def test_layout_found(analyzer: TextAnalyzer, text: str, entity: tuple[str, str]) -> None:
+    assert entity in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "送检医院：\n",  # a field label, no name
+        "时间：30分钟后复查",  # no clock time
+        "结束：123:45\n",
+        "身份证号：1101 0519 4910 0100 16\n",  # a bad checksum
+    ],
+)
+def test_no_layout_found(analyzer: TextAnalyzer, text: str) -> None:
+    types = {t for t, _ in found(analyzer, text)}
+    assert not types & {"ORGANIZATION", "DATE_TIME", "CN_ID_CARD"}, found(analyzer, text)
+
+
+def test_a_wordless_latin_line_after_an_english_one_is_english() -> None:
+    text = "Seen in clinic today for follow-up.\nTX DL: 123 456 789\n"
+    assert english_lines(text) == [(0, len(text))]
+    # a wordless line on its own stays Chinese
+    assert english_lines("TX DL: 123 456 789\n") == []
+
+
+def test_the_licence_on_a_wordless_line_is_found(analyzer: TextAnalyzer) -> None:
+    text = "Seen in clinic today for follow-up.\nTX DL: 123 456 789\n"
+    assert ("US_DRIVER_LICENSE", "123 456 789") in found(analyzer, text)
