@@ -81,3 +81,35 @@ def test_a_wordless_latin_line_after_an_english_one_is_english() -> None:
 def test_the_licence_on_a_wordless_line_is_found(analyzer: TextAnalyzer) -> None:
     text = "Seen in clinic today for follow-up.\nTX DL: 123 456 789\n"
     assert ("US_DRIVER_LICENSE", "123 456 789") in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a relative's given name alone before what the relative does, a noun word included
+        ("今晨由儿子长江陪同下床活动。", "长江"),
+        ("患者之女松林今日来院探视。", "松林"),
+        ("家属朝阳在场，同意抢救。", "朝阳"),
+        # a transliterated name of three to six characters after a person cue
+        ("患者巴特尔诉腰痛减轻。", "巴特尔"),
+        ("家属阿依古丽电告患者已到家。", "阿依古丽"),
+        ("值班医生买买提接电话后到场。", "买买提"),
+    ],
+)
+def test_given_name_found(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "患者女儿今日陪同复查。",  # a time word, no name
+        "家属陪同来院办理手续。",  # a verb
+        "孙子扬主诉咳嗽三天。",  # the value would run into 主诉 (孙子扬 is the name)
+        "患者安静入睡，无不适。",  # words of transliteration characters
+        "其女儿同意手术。",
+    ],
+)
+def test_no_given_name_found(analyzer: TextAnalyzer, text: str) -> None:
+    names_found = [v for t, v in found(analyzer, text) if t == "PERSON"]
+    assert all(v == "孙子扬" for v in names_found), names_found
