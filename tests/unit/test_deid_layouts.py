@@ -113,3 +113,30 @@ def test_given_name_found(analyzer: TextAnalyzer, text: str, name: str) -> None:
 def test_no_given_name_found(analyzer: TextAnalyzer, text: str) -> None:
     names_found = [v for t, v in found(analyzer, text) if t == "PERSON"]
     assert all(v == "孙子扬" for v in names_found), names_found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Lab result reviewed and released.\nVerified by: T. Nakamura, MLS\n", "T. Nakamura"),
+        ("Wound looks clean, continue dressing. — P. Okafor, MD\n", "P. Okafor"),
+        ("Referral letter for the clinic team.\nRe: Delgado, Marisol, DOB 01/02/1960\n", "Delgado, Marisol"),
+        ("Dose checked against renal function.\nPharmacist: Hale, Simon, PharmD.\n", "Hale, Simon"),
+        ("Audit log entry: user viewed chart of Brennan, Ruth from the ward.\n", "Brennan, Ruth"),
+        ("Death certificate worksheet draft.\nDecedent: Walter James Pruitt\n", "Walter James Pruitt"),
+        ("Death certificate worksheet draft.\nInformant: Agnes Pruitt (spouse)\n", "Agnes Pruitt"),
+        ("Hello doctor, this is Nora Whitfield. My son has a fever again.\n", "Nora Whitfield"),
+        ("I, Oscar Lindgren, authorize release of my records to the clinic.\n", "Oscar Lindgren"),
+        ("Please call me back about the refill. Thanks,\nMirela\n", "Mirela"),
+        ("History taken with interpreter Tomasz. Patient agrees with the plan.\n", "Tomasz"),
+    ],
+)
+def test_english_name_found(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+def test_an_initial_is_no_degree_s_last_letter(analyzer: TextAnalyzer) -> None:
+    text = "Surgeon Ada Quinn, MD. Assistant Leo Park, MD. Procedure went well.\n"
+    names_found = [v for t, v in found(analyzer, text) if t == "PERSON"]
+    assert any(v.endswith("Leo Park") for v in names_found), names_found
+    assert not any(v.startswith("D.") for v in names_found), names_found
