@@ -140,3 +140,16 @@ def test_an_initial_is_no_degree_s_last_letter(analyzer: TextAnalyzer) -> None:
     names_found = [v for t, v in found(analyzer, text) if t == "PERSON"]
     assert any(v.endswith("Leo Park") for v in names_found), names_found
     assert not any(v.startswith("D.") for v in names_found), names_found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("分娩顺利。助产士：萨拉娜\n", "萨拉娜"),
+        ("教学查房：实习生阿丽亚汇报病史。\n", "阿丽亚"),
+        ("收费员盘秀英已更正票据。", "盘秀英"),
+        ("病史汇报：实习生盘思远\n", "盘思远"),
+    ],
+)
+def test_more_roles_open_a_name_slot(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
