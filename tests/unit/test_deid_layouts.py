@@ -153,3 +153,13 @@ def test_an_initial_is_no_degree_s_last_letter(analyzer: TextAnalyzer) -> None:
 )
 def test_more_roles_open_a_name_slot(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert ("PERSON", name) in found(analyzer, text)
+
+
+def test_a_village_committee_before_a_house_number_is_an_address(analyzer: TextAnalyzer) -> None:
+    text = "现住址：贵州省黔东南州雷山县西江镇羊排村委会羊排村12号\n"
+    assert not [v for t, v in found(analyzer, text) if t == "ORGANIZATION"], found(analyzer, text)
+
+
+def test_a_conjunction_inside_a_place_led_name_is_the_name_s(analyzer: TextAnalyzer) -> None:
+    text = "转诊医院：杭州和美佳医院\n"
+    assert ("ORGANIZATION", "杭州和美佳医院") in found(analyzer, text)

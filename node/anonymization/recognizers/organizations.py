@@ -40,8 +40,10 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
 _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
+# (or by a village and a house number: …村委会某某村38号)
 _ADDRESS_AFTER = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元))"
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元)"
+    r"|[\u4e00-\u9fff]{1,6}?[村组]\d+号)"
 )
 # a field label, not a name (送检医院：, 就诊医院:), unless a place leads it: a letter's addressee
 # (四川省某某市人民医院：)
@@ -86,6 +88,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         if (labelled and not joined) or _ADDRESS_AFTER.match(text, m.end()):
             continue
         lead = _LEAD.match(text, start, m.start())
+        if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
+            lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
         if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
             start = lead.end()
         elif (
