@@ -93,6 +93,7 @@ HALF_WIDTH = str.maketrans(
     | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
     | {"．": ".", "－": "-", "／": "/", "＋": "+"}
 )
+_FULL_WIDTH = re.compile("[\uff0b-\uff5a]")  # a scan for one is cheaper than the translation
 
 
 class TextAnalyzer:
@@ -129,7 +130,8 @@ class TextAnalyzer:
                 f"text of {len(text)} characters; at most {self.max_chars} are analyzed at once",
                 code="text_too_long",
             )
-        text = text.translate(HALF_WIDTH)
+        if _FULL_WIDTH.search(text):
+            text = text.translate(HALF_WIDTH)
         zh = [e for e in ENTITY_TYPES if entities is None or e in entities]
         en = [e for e in ENGLISH_TYPES if entities is None or e in entities]
         if len(text) <= CHUNK + OVERLAP:

@@ -124,9 +124,10 @@ _LOWER = "a-zà-öø-ÿ"
 _WORD_CAP = (
     rf"[A-Z](?:[{_LOWER}]{{1,2}}[A-Z][{_LOWER}]+|[{_LOWER}]+(?:-[a-z]{{2,4}}\b)?|'[A-Z][{_LOWER}]+)\d*"
 )
-# (or an initial and a surname: R. Desai, K. Lindqvist)
-NAME = rf"((?:(?<![A-Za-z])[A-Z]\. )?{_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}}|(?<![A-Za-z])[A-Z]\. {_WORD_CAP})"
-_NAME = NAME
+NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
+# in English text, also an initial and a surname (R. Roe, K. Moe); the Chinese recognizers scan NAME
+# unanchored over every note and keep the plain form
+_NAME = rf"((?:(?<![A-Za-z])[A-Z]\. )?{_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}}|(?<![A-Za-z])[A-Z]\. {_WORD_CAP})"
 _KIN = (
     "husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver|niece|nephew|aunt|uncle|"
     "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend"
