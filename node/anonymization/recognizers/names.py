@@ -432,8 +432,11 @@ def given_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int, int]]
             ):
                 spans.append((start, start + 2))
                 continue
-        if text[start : start + 1] not in TRANSLITERATION:
-            continue
+        if text[start : start + 1] not in TRANSLITERATION or (
+            text[start + 1 : start + 2] not in TRANSLITERATION
+            and text[start + 2 : start + 3] not in TRANSLITERATION
+        ):
+            continue  # (one character of its first three may be another)
         for n in range(6, 2, -1):
             value = text[start : start + n]
             if len(value) < n or not all(CJK_CHAR.match(ch) for ch in value):
