@@ -85,6 +85,15 @@ class Entity:
 CHUNK = 4000  # characters analyzed at once: per-chunk work is bounded, so a text's time is linear
 OVERLAP = 200  # characters of context on each side of a chunk (no entity is longer)
 MAX_CHARS = 1_000_000
+# full-width digits, Latin letters and number punctuation read as their ASCII forms (２０２６年３月,
+# 住院号２０２６００３３８１, 2026．3．17): one character for one, so offsets stay the text's own
+HALF_WIDTH = str.maketrans(
+    {chr(0xFF10 + i): chr(0x30 + i) for i in range(10)}
+    | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
+    | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
+    | {"．": ".", "－": "-", "／": "/", "＋": "+"}
+)
+_FULL_WIDTH = re.compile("[\uff0b-\uff5a]")  # a scan for one is cheaper than the translation
 
 
 class TextAnalyzer:
@@ -121,6 +130,8 @@ class TextAnalyzer:
                 f"text of {len(text)} characters; at most {self.max_chars} are analyzed at once",
                 code="text_too_long",
             )
+        if _FULL_WIDTH.search(text):
+            text = text.translate(HALF_WIDTH)
         zh = [e for e in ENTITY_TYPES if entities is None or e in entities]
         en = [e for e in ENGLISH_TYPES if entities is None or e in entities]
         if len(text) <= CHUNK + OVERLAP:
@@ -219,7 +230,10 @@ def english_lines(text: str) -> list[tuple[int, int]]:
             (words >= ENGLISH_WORDS and latin_share(line) >= ENGLISH_SHARE)
             if fast
             else (latin_share(line) >= ENGLISH_SHARE and words >= ENGLISH_WORDS)
-        ) or (words and not _CJK.search(line)):
+        ) or (
+            # ... and so does one with no word (NY DL: 742 815 396) right after an English line
+            (words or (spans and spans[-1][1] == pos and _LATIN.search(line))) and not _CJK.search(line)
+        ):
             if spans and spans[-1][1] == pos:
                 spans[-1] = (spans[-1][0], end)
             else:

@@ -30,9 +30,11 @@ MONTH_DAY_ANY = re.compile(MONTH_DAY.pattern + "|" + CN_NUMERAL_DATE.pattern)
 ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_M}\2{_Y}(?![\d./-])")
 # a two-digit year or a bare month-day right after a date's label and its colon (日期：26/03/05,
 # 检查日期：3-5): found from the colon, the label read behind it
-_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样)[:：于]"
+# (or a bare clock time after a time's label: 开始：09:25, 时间：18:42)
+_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束)[:：于]"
 LABELLED_SHORT = re.compile(
-    rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?)"
+    rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?"
+    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
 )
 _DATE_CONTEXT = re.compile(r"日期|时间|于|生日|出生|入院|出院|就诊|签署|报告|采样|检查")

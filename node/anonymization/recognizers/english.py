@@ -125,7 +125,9 @@ _WORD_CAP = (
     rf"[A-Z](?:[{_LOWER}]{{1,2}}[A-Z][{_LOWER}]+|[{_LOWER}]+(?:-[a-z]{{2,4}}\b)?|'[A-Z][{_LOWER}]+)\d*"
 )
 NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
-_NAME = NAME
+# in English text, also an initial and a surname (R. Roe, K. Moe); the Chinese recognizers scan NAME
+# unanchored over every note and keep the plain form
+_NAME = rf"((?:(?<![A-Za-z])[A-Z]\. )?{_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}}|(?<![A-Za-z])[A-Z]\. {_WORD_CAP})"
 _KIN = (
     "husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver|niece|nephew|aunt|uncle|"
     "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend"
@@ -141,12 +143,22 @@ NAME_AFTER_CUE = re.compile(
     r"[Pp]ractitioner|[Mm]idwife|[Dd]octor|[Dd]ietitian|[Cc]haplain|[Pp]aramedic|[Cc]ounselor|[Hh]ousekeeper|"
     r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
+    r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
+    # one introducing themself (this is Jane Roe; I, Jane Roe, authorize)
+    r"|\b[Tt]his is[ ]+|\bI,[ ]+(?=[^,\n]{3,40},)"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人|申请人)[ ]*[:：]?[ ]*)" + _NAME
 )
 # one given name after a kinship word, before a lower-case word or punctuation (Daughter Leena visited)
-GIVEN_AFTER_KIN = re.compile(rf"\b(?i:{_KIN}),?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])")
+# (or after an interpreter's or a sitter's role: with interpreter Leena.)
+GIVEN_AFTER_KIN = re.compile(
+    rf"\b(?i:{_KIN}|interpreter|sitter|chaplain),?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])"
+)
+# a given name signing off a message, alone at its line's end (Thanks, Leena)
+GIVEN_SIGN_OFF = re.compile(
+    rf"\b(?:Thanks|Thank you|Regards|Best|Sincerely|Cheers),?[ ]*\n?[ ]*([A-Z][{_LOWER}]{{2,}})(?=[ ]*(?:\n|$))"
+)
 # a name opening a line, before a verb only a person does (Tamsin Hale ambulated ..., ... lives alone)
 NAME_OPENING_LINE = re.compile(
     rf"(?m)^{_NAME}(?= (?:ambulated|counseled|counselled|lives|lived|may resume|may return|visited|called|"
@@ -185,7 +197,8 @@ NAME_OPENING_DEMOGRAPHIC = re.compile(
 )
 # last name first after a name's label (Name: Okafor, Chidi; Patient: Tan, Mei-Ling; NAME: OKAFOR, CHIDI)
 LAST_FIRST = re.compile(
-    r"(?:\b(?:Patient|Name|Pt|Member|Subscriber|Insured|Examinee|Employee|Client)(?: [Nn]ame)?[ ]*:[ ]*|"
+    r"(?:\b(?:Patient|Name|Pt|Member|Subscriber|Insured|Examinee|Employee|Client|Re|Pharmacist|Decedent|"
+    r"Informant|Guarantor)(?: [Nn]ame)?[ ]*:[ ]*|\b(?:chart|record|file) of[ ]+|"
     r"(?:患者|姓名|联系人|被保险人)[ ]*[:：][ ]*)"
     rf"((?:[A-Z][{_LOWER}]+|[A-Z]{{2,}}), (?:[A-Z][{_LOWER}]+|[A-Z]{{2,}})(?:-(?:[A-Z]?[{_LOWER}]+|[A-Z]{{2,}}))?"
     rf"(?: [A-Z]\.?)?)(?![\w-])"
@@ -301,6 +314,7 @@ class EnglishNameRecognizer(EntityRecognizer):
         (GIVEN_OPENING, _given),
         (NAME_OPENING_DEMOGRAPHIC, _name),
         (LAST_FIRST, _name),
+        (GIVEN_SIGN_OFF, _given),
     )
 
     def __init__(self) -> None:

@@ -13,15 +13,20 @@ _PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.
 _CARD_CONTEXT = re.compile(r"卡号|银行|账号|帐号|储蓄卡|信用卡|借记卡|开户", re.IGNORECASE)
 _PASSPORT_CONTEXT = re.compile(r"护照|passport|通行证", re.IGNORECASE)
 
-# written whole, or in groups of 6-8-4 (or 6-4-4-4) separated by spaces or hyphens
+# written whole, or in groups of 6-8-4 (or 6-4-4-4) separated by spaces or hyphens, or in groups of four
+# (4601 0619 7911 0226 40, the way a card's number is read out)
 ID18 = re.compile(
-    r"(?<![0-9A-Za-z-])\d{6}[ -]?(?:18|19|20)\d{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]"
-    r"(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z-])\d{4}(?:\d{2}[ -]?(?:18|19|20)\d{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]"
+    r"|([ -])\d{4}\1\d{4}\1\d{4}\1\d[\dXx])(?![0-9A-Za-z])"
 )
 ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
-LANDLINE = re.compile(r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?[2-9]\d{6,7}(?:-\d{1,4})?(?!\d)")
-BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:\d{0,3})(?!\d)")
+# (the local number whole or in two groups of four: 0731 8442 6710)
+LANDLINE = re.compile(
+    r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{4})(?:-\d{1,4})?(?!\d)"
+)
+# (a 19-digit card read out in groups: 6228 4803 2809 4471 179)
+BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:[ -]\d{3}|\d{0,3})(?!\d)")
 EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
 )
@@ -53,7 +58,7 @@ MRN = re.compile(
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
     # the accession numbers of examinations and reports: each names one patient's record (a specimen's
     # or an assay's number, 标本号 and 检验编号, stays: the corpus holds those as lab numbers, no PHI)
-    r"|(?:检查|病理|影像|放射|超声|内镜|心电|体检|条码|条形码|申请单|报告单?)(?:号|编号|单号)"
+    r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?)(?:号|编号|单号)"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)[ \t]*[:：为是]?[ \t]*"
     r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 )
@@ -62,8 +67,9 @@ MRN = re.compile(
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
 # (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
 # (letter groups may come first, each closed by a hyphen: AIA-IN-2024..., CIG-INTL-2025...)
+# (or digit groups of four read out with spaces: 8811 2026 0335 7721)
 _NUMBER = (
-    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*(\d{4}(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
@@ -80,7 +86,7 @@ POLICY_LISTED = re.compile(
 )
 INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
-    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码)"
+    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
     r"|个人编码|个人编号|(?:Member|Subscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
 )
 
@@ -93,7 +99,8 @@ def _foreign_phone(m: re.Match[str], text: str) -> float | None:
     digits = sum(ch.isdigit() for ch in m.group())
     if not 8 <= digits <= 15:
         return None
-    return 0.85 if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
+    # (the cue may stand before another number it gives first: 电话：13816624590 / +48 601 552 318)
+    return 0.85 if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=24) else None
 
 
 def _labelled(m: re.Match[str], text: str) -> float | None:
@@ -118,7 +125,15 @@ def _mobile(m: re.Match[str], text: str) -> float | None:
     return None if _COUNTRY_CODE_BEFORE.search(text, max(0, m.start() - 5), m.start()) else 0.9
 
 
+_GROUPED_LOCAL = re.compile(r"[2-9]\d{3}[ -]\d{4}(?:-\d{1,4})?$")
+
+
 def _landline(m: re.Match[str], text: str) -> float | None:
+    # groups of four inside a longer run of groups are another number's (1101 0519 4910 0100 15)
+    if _GROUPED_LOCAL.search(m.group()) and (
+        re.search(r"\d[ -]$", text[max(0, m.start() - 2) : m.start()]) or re.match(r"[ -]\d", text[m.end() :])
+    ):
+        return None
     has_separator = bool(re.search(r"[ ()-]", m.group()))
     return 0.85 if has_separator or near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
 

@@ -87,7 +87,10 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", span[0], span[1], 0.85))
                 pos = span[1]
                 listed_at = span[1] + 1 if text[span[1] : span[1] + 1] in ("、", "/") else -1
-        for start, end in framed_names(text) + cued_unlisted_names(text) + slot_names(text):
+        cues = slot_cues(text)
+        for start, end in (
+            framed_names(text) + cued_unlisted_names(text) + slot_names(text, cues) + given_names(text, cues)
+        ):
             inside = [r for r in results if r.start < end and start < r.end]
             # a bounded name holding a shorter reading from the same start replaces it (白玛次 -> 白玛次仁)
             if all(r.start == start and r.end < end for r in inside):
@@ -298,13 +301,13 @@ _CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
 _POSITION = set("左右双全上下前后内外")
 
 
-def slot_names(text: str) -> list[tuple[int, int]]:
+def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tuple[int, int]]:
     """Names in a person's slot whose surname no list holds (姓名：禚红英, 投保人区家明申请, 3床战小兵，
     尊敬的朴美善女士, 骞志强主任查房). The value must end where punctuation, a word that follows names or
     a common word does, and be no common word, clinical term or drug. Spans may overlap: the caller keeps
     the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
     spans: list[tuple[int, int]] = []
-    for cue, start in slot_cues(text):
+    for cue, start in slot_cues(text) if cues is None else cues:
         form = _FORM_CUE.match(cue) is not None
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
         for cut in (start + surname + 2, start + surname + 1):
@@ -382,6 +385,73 @@ def slot_names(text: str) -> list[tuple[int, int]]:
         if name[0] not in _NOT_FIRST and name not in _NO_ONE and not any(ch in NOT_GIVEN for ch in name):
             if not in_clinical_term(text, start, cut):
                 spans.append((start, cut))
+    return spans
+
+
+# relatives, after whom a given name alone names a person (女儿某某陪同, 家属某某来院)
+_KIN_CUES = frozenset(
+    "家属 亲属 家人 之子 之女 儿子 女儿 侄子 侄女 孙子 孙女 外孙 外孙女 外甥 外甥女 丈夫 妻子 爱人 老伴 "
+    "哥哥 姐姐 弟弟 妹妹 儿媳 女婿".split()
+)
+# what a relative or patient named in a sentence does next: the value before it is closed
+_PRESENCE_AFTER = re.compile(
+    r"陪同|陪护|来院|到院|在场|电告|代诉|签字|接电话|返回|守候|探视|办理|今日|今晨|昨日|昨晚|表示|要求|同意|拒绝|诉"
+)
+_NOT_NAME_TAGS = ("t", "s", "m", "f")  # time, place and position words, numerals (今日, 院内, 三个)
+
+
+def _closed_value(text: str, cut: int) -> bool:
+    return (
+        cut >= len(text)
+        or not CJK_CHAR.match(text, cut)
+        or text[cut] in _CLAUSE_AFTER
+        or _PRESENCE_AFTER.match(text, cut) is not None
+    )
+
+
+def given_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """Names without their surname in a sentence: a relative's given name before what the relative does
+    (女儿某某陪同下床, 之子某某今日返回, 家属某某在场), even a word (a noun: 海军, 彩云); and a
+    transliterated name of three to six characters after any person cue (患者某某某某诉, 值班医生某某某某接电话),
+    closed by punctuation, a clause or such a verb."""
+    spans: list[tuple[int, int]] = []
+    jieba = jieba_module()
+    for cue, start in cues:
+        if cue in _KIN_CUES and _PRESENCE_AFTER.match(text, start + 2):
+            value = text[start : start + 2]
+            tag = str(jieba.posseg.dt.word_tag_tab.get(value, "n"))
+            if (
+                all(CJK_CHAR.match(ch) for ch in value)
+                and value[0] not in _NOT_FIRST | _POSITION
+                and not _PERSON_NOUN.fullmatch(value)
+                and not _PRESENCE_AFTER.match(value)
+                and not tag.startswith(_NOT_NAME_TAGS)
+                and _noun_like(value)
+                and not in_clinical_term(text, start, start + 2)
+                and not _dictionary_word(text[start + 1 : start + 3])  # 孙子扬主诉: the value runs into 主诉
+            ):
+                spans.append((start, start + 2))
+                continue
+        if text[start : start + 1] not in TRANSLITERATION or (
+            text[start + 1 : start + 2] not in TRANSLITERATION
+            and text[start + 2 : start + 3] not in TRANSLITERATION
+        ):
+            continue  # (one character of its first three may be another)
+        for n in range(6, 2, -1):
+            value = text[start : start + n]
+            if len(value) < n or not all(CJK_CHAR.match(ch) for ch in value):
+                continue
+            if sum(ch not in TRANSLITERATION for ch in value) > 1 or not _closed_value(text, start + n):
+                continue
+            if any(common_non_name(value[i : i + 2]) for i in range(n - 1)) or common_non_name(
+                text[start + n - 1 : start + n + 1]
+            ):
+                continue  # a word inside it, or one its last character opens
+            if _PRESENCE_AFTER.search(value):
+                continue
+            if not in_clinical_term(text, start, start + n):
+                spans.append((start, start + n))
+            break
     return spans
 
 

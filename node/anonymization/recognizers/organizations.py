@@ -17,13 +17,13 @@ from node.anonymization.recognizers.places import CITIES, PROVINCES
 
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
-    "体检中心 康复中心 医学中心 精神卫生中心 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
-    "研究所 研究院 中学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂 事务所 救治中心 "
+    "体检中心 康复中心 医学中心 精神卫生中心 血站 大药房 有限责任公司 股份有限公司 有限公司 集团 保险公司 银行 大学 学院 "
+    "研究所 研究院 中学校 学校 中学 小学 幼儿园 机械厂 制药厂 工厂 厂 事务所 救治中心 "
     # clinical centres named after what they do (…肿瘤防治中心, …透析中心)
     "防治中心 诊疗中心 治疗中心 检测中心 检验中心 透析中心 影像中心 病理中心 研究中心 "
     # public agencies (…公安局交通管理局, …派出所, …环卫所, …卫生健康委员会)
     "公安局 公安分局 交通管理局 管理局 派出所 环卫所 卫生所 卫生室 司法所 税务局 民政局 教育局 医疗保障局 "
-    "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队 "
+    "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队 支队 "
     # a chain's branch named without its kind (…健康北京西直门分院, …保险重庆分公司)
     "分院 分公司 分行 支行"
 ).split()
@@ -40,11 +40,16 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
 _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
+# (or by a village and a house number: …村委会某某村38号)
 _ADDRESS_AFTER = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元))"
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元)"
+    r"|[\u4e00-\u9fff]{1,6}?[村组]\d+号)"
 )
-# a field label, not a name (送检医院：, 就诊医院:)
+# a field label, not a name (送检医院：, 就诊医院:), unless a place leads it: a letter's addressee
+# (四川省某某市人民医院：)
 _LABEL_AFTER = re.compile(r"[ \t]*[:：]")
+# a date read back over ends there (于2026年3月20日走访某某医院: the name starts after 日)
+_DATE_END = re.compile(r".*\d[日号]", re.S)
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company|"
@@ -74,12 +79,17 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         start = m.start()
         while start > max(0, m.start() - MAX_LENGTH) and _NAME_CHAR.match(text, start - 1):
             start -= 1
+        if date := _DATE_END.match(text, start, m.start()):
+            start = date.end()
         joined = bool(spans) and start <= spans[-1][1]
         if joined:
             start = spans[-1][1]
-        if (_LABEL_AFTER.match(text, m.end()) and not joined) or _ADDRESS_AFTER.match(text, m.end()):
+        labelled = _LABEL_AFTER.match(text, m.end()) and not _PLACE_LEAD.match(text, start)
+        if (labelled and not joined) or _ADDRESS_AFTER.match(text, m.end()):
             continue
         lead = _LEAD.match(text, start, m.start())
+        if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
+            lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
         if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
             start = lead.end()
         elif (
