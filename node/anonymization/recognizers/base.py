@@ -58,6 +58,19 @@ def near(text: str, start: int, end: int, words: re.Pattern[str], before: int = 
     )
 
 
+def prefiltered(pattern: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[str]]]:
+    """``pattern.finditer`` behind the pattern's prefilter: no scan of a text it cannot match (for
+    patterns a recognizer scans itself rather than through ``RegexRecognizer``)."""
+    prefilter = Prefilter.of(pattern)
+
+    def finditer(text: str) -> Iterator[re.Match[str]]:
+        if FAST.fast and not prefilter.admits(text):
+            return iter(())
+        return pattern.finditer(text)
+
+    return finditer
+
+
 class RegexRecognizer(EntityRecognizer):
     def __init__(self, entity: str, pattern: re.Pattern[str], scorer: Scorer, group: int = 0) -> None:
         super().__init__(supported_entities=[entity], supported_language="zh", name=f"{entity}_recognizer")

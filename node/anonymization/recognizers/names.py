@@ -20,6 +20,7 @@ from functools import lru_cache
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from node.anonymization.recognizers.base import prefiltered
 from node.anonymization.recognizers.english import NAME as LATIN_NAME
 from node.anonymization.recognizers.english import NOT_NAME_WORDS
 from node.anonymization.recognizers.lexicon import (
@@ -178,6 +179,7 @@ _SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童儿士友方婿])"  # not 女
 _AGE = r"[，,（(][ \t]*\d{1,3}岁"
 _FRAME = re.compile(rf"(?:{_SEX}[，,][ \t]*\d{{1,3}}岁)|{_SEX}|{_AGE}")
 _FRAMED_VALUE = re.compile(rf"[\u4e00-\u9fff]{{2,5}}(?={_FRAME.pattern})")
+_framed_values = prefiltered(_FRAMED_VALUE)
 _OPEN = re.compile(r"[\n。；;：:！？!?\s]|^")
 
 
@@ -189,7 +191,7 @@ def framed_names(text: str) -> list[tuple[int, int]]:
     common words (患者神志清，男 is no name) unless two characters stand before both sex and age, and
     always clinical terms and characters no given name holds."""
     spans: list[tuple[int, int]] = []
-    for m in _FRAMED_VALUE.finditer(text):
+    for m in _framed_values(text):
         end = m.end()
         frame = _FRAME.match(text, end)
         both = bool(frame and "岁" in frame.group() and ("男" in frame.group() or "女" in frame.group()))
@@ -877,6 +879,11 @@ ENGLISH_NAME_CUE = re.compile(
 )
 
 
+_LATIN_SCAN, _ENGLISH_NAME_CUE_SCAN, _INITIALS_SCAN, _CHINESE_FORM_SCAN, _LATIN_IN_CHINESE_SCAN = (
+    prefiltered(p) for p in (LATIN, ENGLISH_NAME_CUE, INITIALS, CHINESE_FORM, LATIN_IN_CHINESE)
+)
+
+
 class LatinNameRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -889,14 +896,14 @@ class LatinNameRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        found = [(m.start(1), m.end(1)) for m in LATIN.finditer(text)]
-        found += [(m.start(1), m.end(1)) for m in ENGLISH_NAME_CUE.finditer(text)]
-        found += [(m.start(1), m.end(1)) for m in INITIALS.finditer(text)]
-        for m in CHINESE_FORM.finditer(text):
+        found = [(m.start(1), m.end(1)) for m in _LATIN_SCAN(text)]
+        found += [(m.start(1), m.end(1)) for m in _ENGLISH_NAME_CUE_SCAN(text)]
+        found += [(m.start(1), m.end(1)) for m in _INITIALS_SCAN(text)]
+        for m in _CHINESE_FORM_SCAN(text):
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
                 if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
                     found.append((m.start(2), m.end(2)))
-        for m in LATIN_IN_CHINESE.finditer(text):
+        for m in _LATIN_IN_CHINESE_SCAN(text):
             group = 1 if m.group(1) else 2
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(group))):
                 found.append((m.start(group), m.end(group)))

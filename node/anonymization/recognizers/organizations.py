@@ -13,6 +13,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from node.anonymization.recognizers.base import prefiltered
 from node.anonymization.recognizers.places import CITIES, PROVINCES
 
 KINDS = (
@@ -57,6 +58,7 @@ LATIN_ORG = re.compile(
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
+_latin_orgs = prefiltered(LATIN_ORG)
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
@@ -128,5 +130,5 @@ class OrganizationRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = organization_spans(text) + [m.span() for m in LATIN_ORG.finditer(text)]
+        spans = organization_spans(text) + [m.span() for m in _latin_orgs(text)]
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]
