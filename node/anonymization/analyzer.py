@@ -93,7 +93,9 @@ HALF_WIDTH = str.maketrans(
     | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
     | {"．": ".", "－": "-", "／": "/", "＋": "+"}
 )
-_FULL_WIDTH = re.compile("[\uff0b-\uff5a]")  # a scan for one is cheaper than the translation
+# exactly the characters HALF_WIDTH maps (not the full-width colon or semicolon every Chinese form holds):
+# a scan for one is cheaper than the translation
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a．－／＋]")
 
 
 class TextAnalyzer:

@@ -241,3 +241,14 @@ def test_a_lookbehind_stays_where_nothing_is_gained() -> None:
         "0123",
         "1234",
     ]
+
+
+def test_the_full_width_scan_finds_exactly_the_characters_read_as_ascii() -> None:
+    """The translation runs only for a text holding a character it maps (a full-width colon, in
+    almost every Chinese form, is none of them)."""
+    from node.anonymization.analyzer import _FULL_WIDTH, HALF_WIDTH
+
+    mapped = {chr(k) for k in HALF_WIDTH}
+    block = [chr(c) for c in range(0xFF00, 0xFFF0)]
+    assert [c for c in block if bool(_FULL_WIDTH.search(c)) != (c in mapped)] == []
+    assert _FULL_WIDTH.search("姓名：张三；性别：男") is None
