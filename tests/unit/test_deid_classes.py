@@ -7,15 +7,7 @@ import pytest
 
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.recognizers import lexicon, names
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
+from tests.unit.deid_support import found
 
 
 def test_one_list_of_person_nouns_serves_both_cue_rules() -> None:

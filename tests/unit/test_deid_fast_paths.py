@@ -25,11 +25,6 @@ SETS = tuple(n for n in ("tuned", "development", *HELD_OUT) if n not in SEALED) 
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-@pytest.fixture(scope="module")
 def texts() -> list[str]:
     assert not set(SEALED) & set(SETS)
     docs = [d.text for name in SETS for d in load(name)]

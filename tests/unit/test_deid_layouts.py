@@ -6,15 +6,7 @@ from __future__ import annotations
 import pytest
 
 from node.anonymization.analyzer import TextAnalyzer, english_lines
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
+from tests.unit.deid_support import found
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,6 @@ def model() -> NameModel:
     return NameModel.packaged()
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
 @pytest.mark.parametrize(
     ("text", "name"),
     [

@@ -7,15 +7,7 @@ import pytest
 from benchmarks.deid.corpus import evaluate, load, phrases
 from node.anonymization.analyzer import TextAnalyzer
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer, city_of, mask, shift_date, year_of
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
+from tests.unit.deid_support import found
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,7 @@ import pytest
 
 from node.anonymization.analyzer import TextAnalyzer, latin_share
 from node.anonymization.operators import Pseudonymizer, TextAnonymizer
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-def found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)]
-
+from tests.unit.deid_support import found
 
 SYNTHEA_STYLE = (
     "Mrs. Jacinda33 Parisian75 is a 64 year-old non-hispanic white female. Her SSN is 999-71-4583 "

@@ -11,11 +11,6 @@ from node.anonymization.analyzer import CHUNK, TextAnalyzer
 from node.errors import TooLarge
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
 def _long_text(n_docs: int) -> str:
     return "\n".join(d.text for d in load("tuned", n_docs))
 
