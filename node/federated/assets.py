@@ -108,8 +108,8 @@ def model_frame(tables: Mapping[str, pd.DataFrame], inputs: ModelInputs) -> tupl
 
 def unscaled_labs(inputs: ModelInputs, published: Mapping[str, tuple[float, float]]) -> list[str]:
     """Labs with neither a published nor a reference scale: a hospital scales them by its own rows,
-    so one record's removal moves every row's scaled value (DP trees' split candidates would then
-    depend on the data)."""
+    so one record's removal moves every row's scaled value (DP trees' split candidates and DP gradient
+    descent's clipped gradients would then depend on the data)."""
     return [code for code in inputs.loinc if not (published.get(code) or REFERENCE_SCALES.get(code))]
 
 

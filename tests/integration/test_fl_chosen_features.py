@@ -242,3 +242,25 @@ def test_dp_trees_train_on_hospital_nodes_and_refuse_labs_without_a_public_scale
     assert last["auc"] > 0.6 and 0 <= last["brier"] < 0.25 and 0 <= last["ece"] < 0.5
     assert all(last[f"{h}.auc"] > 0.5 and last[f"{h}.n"] > 10 for h in ("h0", "h1"))
     coordinator.close()
+
+
+def test_dp_gradient_descent_refuses_labs_without_a_public_scale(
+    offered: tuple[dict[str, dict[str, str]], dict[str, Any]],
+) -> None:
+    """A lab a hospital standardizes by its own rows makes every record's clipped gradient depend on
+    every other record, so the DP bound (one record moves the sum by the clip) no longer holds: DP
+    logistic regression refuses such a lab before metering, as DP trees do."""
+    nodes, contracts = offered
+    coordinator = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    researcher = coordinator.identity.resolve("institute-b")
+    hospitals = {h: contracts[h] for h in ("h0", "h1")}
+    with coordinator.uow() as uow:
+        used = len(uow.contracts.usage(contracts["h0"]["contract_id"]))
+    request = {"hospitals": hospitals, "rounds": 2, "features": CHOSEN, "dp_epsilon": 2.0}
+    job = coordinator.fl_jobs.create(researcher, request)
+    job = run_in_simulation(coordinator, job.id, hospitals=simulated(nodes))
+    assert (job.state.value, job.rounds_done) == ("stopped", 0)
+    assert "fl_dp_unscaled" in (job.reason or "") and "718-7" in (job.reason or "")
+    with coordinator.uow() as uow:
+        assert len(uow.contracts.usage(contracts["h0"]["contract_id"])) == used  # nothing metered
+    coordinator.close()

@@ -106,17 +106,19 @@ def _partition(
 
 
 def _public_scales_only(spec: JobSpec, template: dict[str, Any] | None) -> None:
-    """DP trees split on the public reference scale: refuse, before the round is metered, labs the
-    hospital would scale by its own rows."""
+    """DP training scales labs by public reference scales only: refuse, before the round is metered,
+    labs the hospital would scale by its own rows (then one record's removal moves every row's scaled
+    value: DP trees' split candidates and every clipped gradient would depend on the data, and the
+    noise calibrated to one record's contribution would no longer bound it)."""
     from node.federated.assets import unscaled_labs
     from node.federated.features import published_scales
 
     missing = unscaled_labs(spec.clinical_inputs, published_scales(template or {}))
     if missing:
         raise InvalidInput(
-            f"差分隐私树要求每个检验特征都有公开的参考尺度：{', '.join(missing)} / DP trees need a published "
-            f"scale for every lab ({', '.join(missing)}): scaled by the hospital from its rows, splits "
-            "would depend on them",
+            f"差分隐私训练要求每个检验特征都有公开的参考尺度：{', '.join(missing)} / DP training needs a "
+            f"published scale for every lab ({', '.join(missing)}): scaled by the hospital from its rows, "
+            "every record's contribution would depend on the others",
             code="fl_dp_unscaled",
         )
 
@@ -152,7 +154,7 @@ def train(source: NodeSource, msg: Message, context: Context) -> Message:
     template: dict[str, Any] | None = None
     if hospital is not None:  # features within the product, then meter the round, then read data
         template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, spec)
-        if spec.dp is not None and spec.model == "dp_trees":
+        if spec.dp is not None:
             _public_scales_only(spec, template)
         grant = hospital.node.round_gate.admit(
             hospital.participant.contract_id, spec.job_id, rnd.number, rnd.epsilon()
