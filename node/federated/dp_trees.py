@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from node.errors import InvalidInput
+from node.federated.logistic import log_loss, sigmoid
 from node.queries.noise import gaussian_noise
 
 Array = np.ndarray[Any, Any]
@@ -143,7 +144,7 @@ class DpTrees:
         return out
 
     def predict(self, x: Array) -> Array:
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(self.margin(x), -30, 30))))
+        return sigmoid(self.margin(x))
 
     def round_sums(self, x: Array, y: Array, trees: range, clip: float) -> Array:
         """(len(trees), 2, leaves): the clipped gradient and hessian sums per leaf of ``trees``, on
@@ -167,8 +168,7 @@ class DpTrees:
             sums[:, 1] += np.reshape(gaussian_noise(size, sd_h), (trees, -1))
         self.stats[new.start : new.stop, :2] = sums / len(y)
         self.stats[new.start : new.stop, 2] = sd_h / len(y)
-        p = np.clip(self.predict(x), 1e-9, 1 - 1e-9)
-        return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+        return log_loss(y, self.predict(x))
 
     def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
         """Build the next ``epochs`` trees (one batch) without noise; the rate is the plan's."""

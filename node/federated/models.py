@@ -14,14 +14,11 @@ import numpy as np
 
 from node.errors import InvalidInput
 from node.federated.dp_trees import DpTrees, TreePlan
+from node.federated.logistic import log_loss, sigmoid
 from node.federated.trees import BoostedTrees
 from node.queries.noise import gaussian_noise
 
 Array = np.ndarray[Any, Any]
-
-
-def _sigmoid(z: Array) -> Array:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
 
 class Model(Protocol):
@@ -50,7 +47,7 @@ class LogisticRegression:
         self.w, self.b = (np.array(a, dtype=float) for a in arrays)
 
     def predict(self, x: Array) -> Array:
-        return _sigmoid(x @ self.w + self.b[0])
+        return sigmoid(x @ self.w + self.b[0])
 
     def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
         for _ in range(epochs):
@@ -92,12 +89,12 @@ class Mlp:
         self.w1, self.b1, self.w2, self.b2 = (np.array(a, dtype=float) for a in arrays)
 
     def predict(self, x: Array) -> Array:
-        return _sigmoid(np.tanh(x @ self.w1 + self.b1) @ self.w2 + self.b2[0])
+        return sigmoid(np.tanh(x @ self.w1 + self.b1) @ self.w2 + self.b2[0])
 
     def fit(self, x: Array, y: Array, epochs: int, lr: float) -> float:
         for _ in range(epochs):
             h = np.tanh(x @ self.w1 + self.b1)
-            p = _sigmoid(h @ self.w2 + self.b2[0])
+            p = sigmoid(h @ self.w2 + self.b2[0])
             g = (p - y) / len(y)
             gh = np.outer(g, self.w2) * (1 - h**2)
             self.w2 -= lr * (h.T @ g + self.l2 * self.w2)
@@ -114,7 +111,7 @@ class Mlp:
         sizes = [self.w1.size, self.b1.size, self.w2.size, 1]
         for _ in range(epochs):
             h = np.tanh(x @ self.w1 + self.b1)
-            e = _sigmoid(h @ self.w2 + self.b2[0]) - y  # per record: d loss / d logit
+            e = sigmoid(h @ self.w2 + self.b2[0]) - y  # per record: d loss / d logit
             gh = np.outer(e, self.w2) * (1 - h**2)  # per record: d loss / d hidden pre-activation
             norms = np.sqrt(
                 (x**2).sum(axis=1) * (gh**2).sum(axis=1)
@@ -130,11 +127,6 @@ class Mlp:
             self.w2 -= lr * ((h.T @ ce + n2) / len(y) + self.l2 * self.w2)
             self.b2 -= lr * (ce.sum() + nb2) / len(y)
         return log_loss(y, self.predict(x))
-
-
-def log_loss(y: Array, p: Array) -> float:
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
 
 
 def _check_shapes(arrays: list[Array], expected: list[tuple[int, ...]]) -> None:
