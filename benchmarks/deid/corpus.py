@@ -19,8 +19,8 @@ DATA = Path(__file__).parent / "data"
 # the sets written for a later change and left unmeasured until then (deid_bench --unseal NAME)
 HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 24))
 HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 24))
-FRESH = "held_out_v22"
-SEALED = ("held_out_v23",)
+FRESH = "held_out_v23"
+SEALED: tuple[str, ...] = ()
 
 
 @dataclass

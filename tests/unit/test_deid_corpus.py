@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from benchmarks.deid import corpus, fresh_v15, markup, relabel_tuned
+from benchmarks.deid import corpus, fresh_v15, markup, relabel_titles, relabel_tuned
 
 DEID = Path(corpus.__file__).parent
 
@@ -64,3 +64,11 @@ def test_the_tuned_corpus_carries_the_current_labels_and_relabelling_is_idempote
     ]
     on_disk = corpus.load("tuned")
     assert [relabel_tuned.relabel(d).as_json() for d in on_disk] == [d.as_json() for d in on_disk]
+
+
+def test_titles_stay_outside_person_spans_in_every_hand_written_set() -> None:
+    assert relabel_titles.relabel("{P|罗医生}查房，{P|欧阳}主任") == "{P|罗}医生查房，{P|欧阳}主任"
+    assert relabel_titles.relabel("{P|医生}") == "{P|医生}"  # a bare title is left as written
+    for name in corpus.HAND_WRITTEN:
+        source = (corpus.DATA / f"{name}.txt").read_text(encoding="utf-8")
+        assert relabel_titles.relabel(source) == source, name
