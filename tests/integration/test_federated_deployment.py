@@ -107,13 +107,13 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
 
     # `hnode fl superlink` killed outright (a supervisor giving up): its SuperLink goes with it
     home = str(Path(nodes["0"]["data_dir"]) / "fl")
-    assert _flower_processes_under(home, "flower-superlink")
+    assert _flower_processes_under(home, "superlink_main")
     processes[0].kill()
     processes[0].wait(timeout=10)
     deadline = time.monotonic() + 30
-    while _flower_processes_under(home, "flower-superlink") and time.monotonic() < deadline:
+    while _flower_processes_under(home, "superlink_main") and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not _flower_processes_under(home, "flower-superlink")
+    assert not _flower_processes_under(home, "superlink_main")
 
 
 def _flower_processes_under(home: str, program: str) -> list[int]:

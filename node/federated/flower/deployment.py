@@ -131,7 +131,7 @@ def flower_env(
 
 def superlink_command(state: Path, port: int, tls: Tls | None, host: str = "127.0.0.1") -> list[str]:
     cmd = [
-        str(Path(sys.executable).parent / "flower-superlink"),
+        sys.executable, "-m", "node.federated.flower.superlink_main",  # Flower's SuperLink, cheaper state
         "--host", host,
         "--port", str(port),
         "--database", str(state / "superlink.db"),
