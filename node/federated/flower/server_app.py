@@ -31,6 +31,7 @@ from flwr.serverapp.strategy import FedAvg, FedXgbBagging
 
 from node.errors import InvalidInput
 from node.federated.flower.grid import PromptGrid
+from node.federated.flower.messages import pack, unpack
 from node.federated.flower.pulls import prompt_pulls
 from node.federated.flower.sinks import JobSink, JobStopped, OpenCoordinator, sink_for
 from node.federated.spec import JobSpec
@@ -295,16 +296,17 @@ class SecureFedAvg(LegacyFedAvg):
 
 def _plain(grid: Grid, spec: JobSpec, rnd: _Round, initial: list[Any], config: ConfigRecord) -> list[Any]:
     kind = HospitalXgbBagging if spec.model == "xgboost" else HospitalFedAvg
-    strategy = kind(spec, rnd, [a.shape for a in initial])
+    wire = pack(initial)  # several float arrays travel as one vector (messages.py)
+    strategy = kind(spec, rnd, [a.shape for a in wire])
     result = strategy.start(
         grid,
-        ArrayRecord(initial),
+        ArrayRecord(wire),
         spec.rounds,
         timeout=spec.round_timeout_s,
         train_config=config,
         evaluate_config=config,
     )
-    return list(result.arrays.to_numpy_ndarrays())
+    return unpack(list(result.arrays.to_numpy_ndarrays()), [a.shape for a in initial])
 
 
 def _secure(
