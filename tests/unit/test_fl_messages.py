@@ -1,5 +1,5 @@
 """A model's arrays on the wire (node/federated/flower/messages.py): several float arrays travel as one
-vector in plain rounds, fewer objects a message, the same model at both ends."""
+vector, fewer objects a message, the same model at both ends."""
 
 from __future__ import annotations
 

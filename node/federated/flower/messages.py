@@ -3,12 +3,12 @@
 the legacy Fit/Evaluate records ("fitins.parameters", "fitres.num_examples", ...). The ClientApp
 reads and answers both through these helpers, so its training code does not care which.
 
-In plain rounds a model of several float arrays travels as one flat vector (``pack``; each side
+A model of several float arrays travels as one flat vector (``pack``; each side
 restores the shapes of its own model with ``unpack``): Flower moves every array of a message as
 objects of their own, one request each at every hop, so a logistic regression's model message is
 six objects instead of eight and the MLP's six instead of twelve. FedAvg's weighted mean is taken
-element by element either way. SecAgg+ masks and quantizes its arrays itself and keeps them as
-they are."""
+element by element either way, and so are SecAgg+'s clipping, quantization, masks and sum. A reply
+is packed when the model came packed."""
 
 from __future__ import annotations
 
@@ -86,7 +86,9 @@ def train_reply(msg: Message, arrays: list[Any], num_examples: int, loss: float)
         sent = msg.content.array_records.get("arrays")
         reply = pack(arrays) if sent is not None and len(sent) == 1 else arrays  # as the model came
         return Message(RecordDict({"arrays": ArrayRecord(reply), "metrics": metrics}), reply_to=msg)
-    res = FitRes(Status(Code.OK, ""), ndarrays_to_parameters(arrays), num_examples, {"train_loss": loss})
+    sent = msg.content.array_records[f"{_legacy(msg)}.parameters"]
+    reply = pack(arrays) if len(sent) == 1 else arrays
+    res = FitRes(Status(Code.OK, ""), ndarrays_to_parameters(reply), num_examples, {"train_loss": loss})
     return Message(compat.fitres_to_recorddict(res, keep_input=True), reply_to=msg)
 
 

@@ -314,7 +314,7 @@ def _secure(
 ) -> list[Any]:
     assert spec.secagg is not None
     sa = spec.secagg
-    strategy = SecureFedAvg(spec, rnd, initial, dict(config))  # type: ignore[arg-type]
+    strategy = SecureFedAvg(spec, rnd, pack(initial), dict(config))  # type: ignore[arg-type]
     legacy = LegacyContext(
         context,
         config=ServerConfig(num_rounds=spec.rounds, round_timeout=spec.round_timeout_s),
@@ -339,7 +339,8 @@ def _secure(
             )
 
     DefaultWorkflow(fit_workflow=fit)(grid, legacy)
-    return list(legacy.state.array_records[MAIN_PARAMS_RECORD].to_numpy_ndarrays())
+    final = list(legacy.state.array_records[MAIN_PARAMS_RECORD].to_numpy_ndarrays())
+    return unpack(final, [a.shape for a in initial])
 
 
 def main(coordinator: OpenCoordinator | None, grid: Grid, context: Context) -> None:
