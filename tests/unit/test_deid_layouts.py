@@ -155,3 +155,47 @@ def test_a_village_committee_before_a_house_number_is_an_address(analyzer: TextA
 def test_a_conjunction_inside_a_place_led_name_is_the_name_s(analyzer: TextAnalyzer) -> None:
     text = "转诊医院：杭州和美佳医院\n"
     assert ("ORGANIZATION", "杭州和美佳医院") in found(analyzer, text)
+
+
+# -- classes of misses read off held-out v23 (issue 17, branch deid23); phrases written for this file --
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # visits, prescriptions, orders, report cards: each number names one patient's record
+        ("急诊号：EM20251102-0311\n", "EM20251102-0311"),
+        ("透析号：HX0569  通路：右颈内静脉\n", "HX0569"),
+        ("处方号 RX251102-0977，开具头孢呋辛。", "RX251102-0977"),
+        ("订单号：WD2511020066134\n", "WD2511020066134"),
+        ("报卡编号：500112202511020019\n", "500112202511020019"),
+        # an examination's accession number named by its modality
+        ("胸部CT（CT号CT2025110411）示右下肺结节。", "CT2025110411"),
+        ("口腔全景片（CBCT号CB251104-019）", "CB251104-019"),
+        # a specimen's number after a separator, or with letters in it
+        ("标本号：20251104-0317  标本类型：尿液\n", "20251104-0317"),
+        ("送检痰液（标本号K251104-0072）。", "K251104-0072"),
+        ("送检样品编号：QT2511-04411\n", "QT2511-04411"),
+        # a patient's ID, a form's bare 编号, English labels
+        ("患者ID：PT-251104-882  姓名：某某\n", "PT-251104-882"),
+        ("出生医学证明\n编号：R530011274\n", "R530011274"),
+        ("Specimen ID: CX25-1104-5521   Collected 08:10\n", "CX25-1104-5521"),
+        ("Guarantor account. Account #: K-3308127\n", "K-3308127"),
+        ("Referral record. Case No.: QA251104-17\n", "QA251104-17"),
+        ("audit action=VIEW patient_mrn=5520913 user=clerk\n", "5520913"),
+    ],
+)
+def test_record_number_label_found(analyzer: TextAnalyzer, text: str, number: str) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "血常规正常。标本号2019070312345。",  # digits glued to the label: a lab's running number
+        "设备编号：AX33001920\n",  # some other thing's 编号
+        "受试者编号：077-014\n",  # a trial's pseudonymous code
+    ],
+)
+def test_no_record_number_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "MEDICAL_RECORD_NUMBER"], found(analyzer, text)

@@ -58,10 +58,21 @@ MRN = re.compile(
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
     # the accession numbers of examinations and reports: each names one patient's record (a specimen's
     # or an assay's number, 标本号 and 检验编号, stays: the corpus holds those as lab numbers, no PHI)
-    r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?)(?:号|编号|单号)"
-    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)[ \t]*[:：为是]?[ \t]*"
+    r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?"
+    r"|CBCT|CT|MRI?|DR|PET|DSA|X线|胃镜|肠镜)(?:号|编号|单号)"
+    # visits, prescriptions, orders and report cards, each one patient's (急诊号, 透析号, 处方号, 卡片编号)
+    r"|(?:急诊|留观|透析|处方|订单|卡片|报卡)(?:号|编号)|受检者(?:编码|编号)"
+    # a specimen's number (标本号, 样品编号): but not digits glued to the label, the older sets' lab numbers
+    r"|(?:标本|样本|样品)(?:号|编号)"
+    # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
+    r"|ID(?=[:：])|编号(?=[:：])"
+    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?"
+    r"|(?:[Ss]pecimen|[Pp]atient|[Cc]ase|[Aa]ccount|[Cc]hart|[Ee]ncounter|[Vv]isit) (?:ID|[Nn]o\.?|#|[Nn]umber)"
+    r"|[Nn]uméro de dossier)[ \t]*[:：=为是]?[ \t]*"
     r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 )
+_GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
+_CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
 
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
@@ -195,6 +206,11 @@ def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
 
 
 def _mrn(m: re.Match[str], text: str) -> float | None:
+    start = m.start(1)
+    if m.group(1).isdigit() and _GLUED_SPECIMEN.search(text, max(0, start - 4), start):
+        return None  # 标本号2024...: a lab's own running number
+    if text.startswith("编号", m.start()) and _CJK_BEFORE.search(text, max(0, m.start() - 1), m.start()):
+        return None  # 设备编号, 批次编号: some other thing's number
     return 0.9
 
 
