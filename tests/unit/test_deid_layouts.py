@@ -199,3 +199,49 @@ def test_record_number_label_found(analyzer: TextAnalyzer, text: str, number: st
 )
 def test_no_record_number_found(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "MEDICAL_RECORD_NUMBER"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a clock time anywhere in the text
+        ("予肾上腺素1mg静推，19:47恢复窦性心律。", "19:47"),
+        ("[20:03] 家属：明天几点来？\n", "20:03"),
+        ("入室07:55，麻醉开始08:10。", "07:55"),
+        # a bare month-day with its clock time, one date
+        ("11-02 05:30 新生儿体温36.9℃。\n", "11-02 05:30"),
+        # a two-digit year with slashes or dots, anywhere
+        ("门诊记录 25/11/02 家属陪同就诊\n", "25/11/02"),
+        ("交接本\n25.11.2\n", "25.11.2"),
+        # a bare month-day opening a line or an entry
+        ("11-3 上午 局麻下清创缝合\n", "11-3"),
+        ("随访：10.27 电话无人接听；10.28再次拨打。", "10.28"),
+        ("足趾坏疽于10-9在腰麻下截趾。", "10-9"),
+        # a date's time with its end (14:00-14:40), and a date before a sentence's full stop
+        ("会诊时间：2025-11-02 14:00-14:40\n", "2025-11-02 14:00-14:40"),
+        ("Note signed by the resident, 2025-11-02 09:41.\n", "2025-11-02 09:41"),
+        # English layouts
+        ("Sent: Thu 11/6/2025 8:05 PM\nHi doctor, quick question.\n", "Thu 11/6/2025 8:05 PM"),
+        ("Your follow-up visit is on 11/20/2025 at 9:15 AM with the clinic.\n", "11/20/2025 at 9:15 AM"),
+        ("Patient has been off oxygen since 0430. Sats stable on room air.\n", "0430"),
+        ("Notified the covering resident at 2215 on 11/4.\n", "2215 on 11/4"),
+        ("Awaiting pathology results from Oct 29. Will call the family.\n", "Oct 29"),
+        ("Traveller of Canadian nationality, DOB 07 AUG 1979.\n", "07 AUG 1979"),
+    ],
+)
+def test_date_layout_found(analyzer: TextAnalyzer, text: str, date: str) -> None:
+    assert ("DATE_TIME", date) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "血清稀释1:10后复测。",  # a ratio
+        "探视时段：15:00-16:00\n",  # a ward's hours
+        "1.2 现病史\n",  # a section number
+        "建议3-5天后复查。",  # a span of days
+        "Reassess pain score at 0600 and call if worse.\n",  # a task's hour
+    ],
+)
+def test_no_date_layout_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "DATE_TIME"], found(analyzer, text)
