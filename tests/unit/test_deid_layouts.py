@@ -245,3 +245,29 @@ def test_date_layout_found(analyzer: TextAnalyzer, text: str, date: str) -> None
 )
 def test_no_date_layout_found(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "DATE_TIME"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # another country named at a passport's number or its label: no US passport
+        ("Guest: Park Ji-ho  Passport: K48120937 (Republic of Korea)\n", ("CN_PASSPORT", "K48120937")),
+        ("Mother: Lena Vogt  German passport 633018245\n", ("CN_PASSPORT", "633018245")),
+        ("Visitor from abroad. Passport No.: B04417729 (Ghana)\n", ("CN_PASSPORT", "B04417729")),
+        ("Traveller: Ava Moss  US passport 541208876\n", ("US_PASSPORT", "541208876")),
+        # insurance numbers: a region's six digits leading groups of four, 编码, the rural certificate,
+        # a lower-case member label
+        ("社会保障卡号：330106 2231 8804\n", ("CN_MEDICAL_INSURANCE_CARD", "330106 2231 8804")),
+        ("参保人（医保编码Z33010600917724）已备案。", ("CN_MEDICAL_INSURANCE_CARD", "Z33010600917724")),
+        ("新农合报销：合作医疗证号33052200716，户主签字。", ("CN_MEDICAL_INSURANCE_CARD", "33052200716")),
+        (
+            "Coverage checked with the plan, member ID Q7730185526.\n",
+            ("CN_MEDICAL_INSURANCE_CARD", "Q7730185526"),
+        ),
+        ("理赔：保单号ZH 2231 8804 1127，申请报销。", ("CN_INSURANCE_POLICY", "ZH 2231 8804 1127")),
+    ],
+)
+def test_passport_and_insurance_layout_found(
+    analyzer: TextAnalyzer, text: str, entity: tuple[str, str]
+) -> None:
+    assert entity in found(analyzer, text)

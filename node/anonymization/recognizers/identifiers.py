@@ -78,9 +78,10 @@ _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
 # (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
 # (letter groups may come first, each closed by a hyphen: AIA-IN-2024..., CIG-INTL-2025...)
-# (or digit groups of four read out with spaces: 8811 2026 0335 7721)
+# (or digit groups of four read out with spaces: 8811 2026 0335 7721; the first group may hold a region's
+# six digits, 330106 2231 8804, or a letter prefix lead them, ZH 2231 8804 1127)
 _NUMBER = (
-    r"[ \t]*(?:[:：]|为|是)?[ \t]*(\d{4}(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Z]{1,3} )?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
@@ -97,8 +98,9 @@ POLICY_LISTED = re.compile(
 )
 INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
-    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
-    r"|个人编码|个人编号|(?:Member|Subscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
+    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
+    # (the old rural scheme's certificate: 合作医疗证号)
+    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
 )
 
 
@@ -185,10 +187,26 @@ _NATIONALITY = re.compile(r"国籍[:：]?[ \t]*(\S{1,8})|([\u4e00-\u9fff]{2,4})�
 _US = re.compile(r"美国|美籍|\bUSA?\b|U\.S\.|United States|American")
 
 
+# another country named right after the number (M12345678 (Republic of Korea)) or an adjective or a
+# country's letters right before the label (Iranian passport, UK passport)
+_COUNTRY_AFTER = re.compile(r"[ \t]*[(（][ ]?([A-Z][A-Za-z .'-]{1,40})[)）]")
+_NATIONAL_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:an|ese|ish|ch|i)|[A-Z]{2,3})[ ]$")
+
+
+def _foreign_stated(m: re.Match[str], text: str) -> bool:
+    after = _COUNTRY_AFTER.match(text, m.end())
+    before = _NATIONAL_BEFORE.search(text, max(0, m.start() - 16), m.start())
+    stated = [g.group(1) for g in (after, before) if g is not None]
+    return any(not _US.search(n) and n != "US" for n in stated)
+
+
 def _us_passport(m: re.Match[str], text: str) -> bool:
     """A nine-digit passport number is a US one unless the note gives another nationality; a letter and
-    eight digits is one after an English label only (a Chinese passport has that shape: 护照号：E12345678)."""
+    eight digits is one after an English label only (a Chinese passport has that shape: 护照号：E12345678).
+    Another country named at the number or its label makes it no US one."""
     number = m.group(1)
+    if _foreign_stated(m, text):
+        return False
     if re.fullmatch(r"[A-Z]\d{8}", number):
         return "护照" not in m.group()
     if not re.fullmatch(r"\d{9}", number):
