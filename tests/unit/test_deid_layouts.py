@@ -271,3 +271,69 @@ def test_passport_and_insurance_layout_found(
     analyzer: TextAnalyzer, text: str, entity: tuple[str, str]
 ) -> None:
     assert entity in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        # stations, notaries, rural credit cooperatives
+        ("送诊人：杭州市拱墅区救助管理站\n", "杭州市拱墅区救助管理站"),
+        ("见证人：浙江省杭州市西湖区公证处公证员某某\n", "浙江省杭州市西湖区公证处"),
+        ("补助拟发放至安吉县农村信用合作联社账户。", "安吉县农村信用合作联社"),
+        # a group's word in brackets inside a company's name
+        ("供应商：宁波康达医疗器械（集团）有限公司\n", "宁波康达医疗器械（集团）有限公司"),
+        # English: a chain's letters and its store number, a university's affiliated hospital, a hospice
+        ("Verified with pharmacy (QMX Pharmacy #2290), refill sent.\n", "QMX Pharmacy #2290"),
+        (
+            "Treated at Dalian Medical University First Affiliated Hospital last year.\n",
+            "Dalian Medical University First Affiliated Hospital",
+        ),
+        ("Place of death: Willowbrook Hospice House\nInformant: spouse\n", "Willowbrook Hospice House"),
+    ],
+)
+def test_organization_class_found(analyzer: TextAnalyzer, text: str, organization: str) -> None:
+    assert ("ORGANIZATION", organization) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我上个月在你们医院做的手术。",  # whose hospital, no name
+        "互联网医院复诊配药单\n",  # a kind of hospital
+        "医学伦理委员会审查意见：同意。",  # a hospital's own committee
+        "血液透析中心 新患者登记\n",  # a unit of the hospital
+        "答：我是化肥厂工人。",  # 是 introduces the name
+        "就诊医院 Hospital：某某\n",  # a bilingual field label
+        "Follow up at the Respiratory Clinic next month.\n",  # a kind of clinic
+    ],
+)
+def test_no_organization_class_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "ORGANIZATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Guest details for the stay.\n"
+            "Hotel: Room 1503, Harbour View Hotel, 18 Binjiang Road, Xuhui, Shanghai\n",
+            "Room 1503, Harbour View Hotel, 18 Binjiang Road, Xuhui, Shanghai",
+        ),
+        (
+            "Mailing address: 2210 Maple St NW, Apt 4, Dayton, OH 45402\n",
+            "2210 Maple St NW, Apt 4, Dayton, OH 45402",
+        ),
+        (
+            "He lives with his son at 77 W 31st St, Apt 9, Boston, MA 02127.\n",
+            "77 W 31st St, Apt 9, Boston, MA 02127",
+        ),
+    ],
+)
+def test_english_address_found_whole(analyzer: TextAnalyzer, text: str, address: str) -> None:
+    assert ("LOCATION", address) in found(analyzer, text)
+
+
+def test_a_scheme_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
+    text = "参保地：浙江省湖州市  就医地：江苏省\n备案就医地：江苏省苏州市姑苏区人民路88号\n"
+    places = [v for t, v in found(analyzer, text) if t == "LOCATION"]
+    assert places == ["江苏省苏州市姑苏区人民路88号"], places
