@@ -337,3 +337,27 @@ def test_a_scheme_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
     text = "参保地：浙江省湖州市  就医地：江苏省\n备案就医地：江苏省苏州市姑苏区人民路88号\n"
     places = [v for t, v in found(analyzer, text) if t == "LOCATION"]
     assert places == ["江苏省苏州市姑苏区人民路88号"], places
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # eponymous signs read as names: the sign's 征 follows the name's last character or one more
+        "神经系统查体：罗森塔尔征阴性，巴宾斯基征未引出。",
+        "查体：卡雷尼基征阴性。",
+    ],
+)
+def test_an_eponymous_sign_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # hand-overs, reports and inquiries name their people after these roles
+        ("同行人员：穆兰香（表姐），岩温（表姐夫）。", "穆兰香"),
+        ("调查对象：乌兰图雅（被保险人），女，51岁。", "乌兰图雅"),
+    ],
+)
+def test_more_roles_name_a_person(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)

@@ -31,6 +31,7 @@ from node.anonymization.recognizers.lexicon import (
     COMPOUND,
     CUE_ONLY_SURNAMES,
     DOSE_AFTER,
+    EPONYM_SIGN_AFTER,
     FIELD_END,
     FOLLOW,
     FUNCTION_SURNAMES,
@@ -118,6 +119,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             or (
                 not in_clinical_term(text, r.start, r.end)
                 and not DOSE_AFTER.match(text, r.end)
+                and not EPONYM_SIGN_AFTER.match(text, r.end - 1)
                 and not _DOSAGE_FORM_AFTER.match(text, r.end)
             )
         ]
