@@ -345,9 +345,12 @@ def test_a_scheme_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
         # eponymous signs read as names: the sign's 征 follows the name's last character or one more
         "神经系统查体：罗森塔尔征阴性，巴宾斯基征未引出。",
         "查体：卡雷尼基征阴性。",
+        # Chinese medicine's therapies and the family's messaging app
+        "康复科治疗单：温针+艾灸  每日一次\n",
+        "患儿家长微信咨询：孩子今天还发热吗？",
     ],
 )
-def test_an_eponymous_sign_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
+def test_a_sign_a_therapy_or_an_app_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
 
 

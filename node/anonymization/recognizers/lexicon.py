@@ -408,8 +408,10 @@ _SIGN_FOUND = r"(?:阴性|阳性|未引出|未见|可疑)"
 EPONYM_SIGN_AFTER = re.compile(
     rf"[\u4e00-\u9fff]{{1,2}}(?:综合)?征(?:{_SIGN_FOUND}|[（(、，,。；;\s]|$)|征(?:综合征)?{_SIGN_FOUND}"
 )
+# Chinese medicine's therapies (艾灸, 拔罐: 艾, 拔 open names) and the messaging app a family writes on (微信)
+THERAPIES = "艾灸 针灸 推拿 拔罐 刮痧 微信".split()
 # looked up as words, not through one regex alternation of hundreds of literals (a tenth of detection time)
-CLINICAL_TERMS = frozenset({*DRUGS, *ANATOMY, *HERBS, *EPONYMS})
+CLINICAL_TERMS = frozenset({*DRUGS, *ANATOMY, *HERBS, *EPONYMS, *THERAPIES})
 _TERM_LENGTHS: dict[str, tuple[int, ...]] = {  # by first character: the lengths of the terms it starts
     ch: tuple(sorted({len(w) for w in CLINICAL_TERMS if w[0] == ch})) for ch in {w[0] for w in CLINICAL_TERMS}
 }
