@@ -53,11 +53,12 @@ LATIN_PLATE = re.compile(
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![A-Za-z0-9])"
 )
 _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
+_RECORD_NUMBER = r"[ \t]*[:：=为是]?[ \t]*([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 MRN = re.compile(
     # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
-    # the accession numbers of examinations and reports: each names one patient's record (a specimen's
-    # or an assay's number, 标本号 and 检验编号, stays: the corpus holds those as lab numbers, no PHI)
+    # the accession numbers of examinations and reports: each names one patient's record (an assay's
+    # number, 检验编号, stays: the corpus holds those as lab numbers, no PHI)
     r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?"
     r"|CBCT|CT|MRI?|DR|PET|DSA|X线|胃镜|肠镜)(?:号|编号|单号)"
     # visits, prescriptions, orders and report cards, each one patient's (急诊号, 透析号, 处方号, 卡片编号)
@@ -66,10 +67,15 @@ MRN = re.compile(
     r"|(?:标本|样本|样品)(?:号|编号)"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
-    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?"
-    r"|(?:[Ss]pecimen|[Pp]atient|[Cc]ase|[Aa]ccount|[Cc]hart|[Ee]ncounter|[Vv]isit) (?:ID|[Nn]o\.?|#|[Nn]umber)"
-    r"|[Nn]uméro de dossier)[ \t]*[:：=为是]?[ \t]*"
-    r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
+)
+# English labels of a record's number (Specimen ID:, Account #:, Case No.:, numéro de dossier): their own
+# pattern, whose prefilter passes over the Chinese notes that hold none of these words (in the one above
+# their first letters made the engine stop at every such letter of every note)
+LATIN_MRN = re.compile(
+    # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
+    r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
+    r"|visit) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier)" + _RECORD_NUMBER
 )
 _GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
 _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
@@ -249,6 +255,7 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
         RegexRecognizer("LICENSE_PLATE", LATIN_PLATE, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
