@@ -364,3 +364,21 @@ def test_a_sign_a_therapy_or_an_app_is_no_name(analyzer: TextAnalyzer, text: str
 )
 def test_more_roles_name_a_person(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a name written with spaces between its characters right after a person cue
+        ("8床 韦  岚 术后第2天 切口干燥\n", "韦  岚"),
+        ("14床 邵 明 远 发热38.5℃ 已抽血培养\n", "邵 明 远"),
+        ("门诊 患者 覃 秀 芬 女 45岁 因头痛就诊\n", "覃 秀 芬"),
+    ],
+)
+def test_a_spaced_name_after_a_cue_is_found(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["患者 神 清 精神可\n", "3床 左 下肢 肿胀\n", "家属 同 意 手术\n"])
+def test_spaced_words_after_a_cue_are_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
