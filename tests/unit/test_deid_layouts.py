@@ -382,3 +382,18 @@ def test_a_spaced_name_after_a_cue_is_found(analyzer: TextAnalyzer, text: str, n
 @pytest.mark.parametrize("text", ["患者 神 清 精神可\n", "3床 左 下肢 肿胀\n", "家属 同 意 手术\n"])
 def test_spaced_words_after_a_cue_are_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("收货人：某某  电话：139****2208\n", "139****2208"),  # masked in its middle four
+        ("患者某某 电话 0571 8462 017\n", "0571 8462 017"),  # a seven-digit local number in two groups
+    ],
+)
+def test_phone_layout_found(analyzer: TextAnalyzer, text: str, phone: str) -> None:
+    assert ("CN_PHONE", phone) in found(analyzer, text)
+
+
+def test_short_groups_without_a_phone_cue_are_no_phone(analyzer: TextAnalyzer) -> None:
+    assert not [v for t, v in found(analyzer, "批号 0731 2024 118\n") if t == "CN_PHONE"]

@@ -20,10 +20,11 @@ ID18 = re.compile(
     r"|([ -])\d{4}\1\d{4}\1\d{4}\1\d[\dXx])(?![0-9A-Za-z])"
 )
 ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
-# (the local number whole or in two groups of four: 0731 8442 6710)
+# (or masked in its middle four, the way delivery slips print it: 139****2208)
+MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}|\*{4}){2}(?!\d)")
+# (the local number whole or in two groups: 0731 8442 6710, a seven-digit one 0931 8462 017)
 LANDLINE = re.compile(
-    r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{4})(?:-\d{1,4})?(?!\d)"
+    r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{3,4})(?:-\d{1,4})?(?!\d)"
 )
 # (a 19-digit card read out in groups: 6228 4803 2809 4471 179)
 BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:[ -]\d{3}|\d{0,3})(?!\d)")
@@ -144,7 +145,8 @@ def _mobile(m: re.Match[str], text: str) -> float | None:
     return None if _COUNTRY_CODE_BEFORE.search(text, max(0, m.start() - 5), m.start()) else 0.9
 
 
-_GROUPED_LOCAL = re.compile(r"[2-9]\d{3}[ -]\d{4}(?:-\d{1,4})?$")
+_SHORT_GROUPED = re.compile(r"[ -]\d{4}[ -]\d{3}$")
+_GROUPED_LOCAL = re.compile(r"[2-9]\d{3}[ -]\d{3,4}(?:-\d{1,4})?$")
 
 
 def _landline(m: re.Match[str], text: str) -> float | None:
@@ -154,6 +156,8 @@ def _landline(m: re.Match[str], text: str) -> float | None:
     ):
         return None
     has_separator = bool(re.search(r"[ ()-]", m.group()))
+    if _SHORT_GROUPED.search(m.group()):
+        has_separator = False  # 0931 8462 017 is a phone's only after a phone's cue (not 批号 0731 2024 118)
     return 0.85 if has_separator or near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
 
 
