@@ -149,12 +149,20 @@ def test_a_prefilter_never_refuses_a_text_its_pattern_matches(pattern: str, text
 
 
 def test_the_name_model_segments_alike_with_and_without_its_bounds(texts: list[str]) -> None:
+    """Every text's names, and every run's whole segmentation (the fast path also skips the runs with no
+    candidate a context could save: ``find`` only)."""
     model = NameModel.packaged()
-    sample = texts[::7]
-    fast = [model.find(t) for t in sample]
+    fast = [model.find(t) for t in texts]
+    runs = [(t, m.start(), m.end()) for t in texts[::5] for m in re.finditer(r"[\u4e00-\u9fff]+", t)]
+    fast_runs = [model.segment(*run) for run in runs]
     with exhaustive():
-        slow = [model.find(t) for t in sample]
-    assert fast == slow and sum(map(len, fast)) > 500
+        slow = [model.find(t) for t in texts]
+        slow_runs = [model.segment(*run) for run in runs]
+    assert fast == slow and sum(map(len, fast)) > 5000
+    assert fast_runs == slow_runs and sum(name for spans in fast_runs for *_, name in spans) > 1000
+    # and the skip does skip: a good share of the runs with a surname character hold no candidate
+    skipped = [run for run in runs if model._surname_char.search(run[0], run[1], run[2])]
+    assert sum(not model._candidates(*run) for run in skipped) > len(skipped) // 5
 
 
 def test_the_address_pattern_is_tried_only_where_its_anchors_allow(

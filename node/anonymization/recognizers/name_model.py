@@ -59,6 +59,9 @@ _RUN = re.compile(r"[\u4e00-\u9fff]+")
 _DRUG_TAIL = re.compile(r"[\u4e00-\u9fff]{0,2}[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲]")
 _DATA = resources.files("node.anonymization") / "data"
 _UNKNOWN = 1.0  # a word the memo does not hold yet (no log-probability is positive)
+# a name candidate of a run: its end in the run, log P(surname) + log P(given-name length), the sum of
+# its given characters' log-probabilities, and the candidate itself
+_Candidate = tuple[int, float, float, str]
 
 
 def given_name_counts() -> dict[str, int]:
@@ -101,6 +104,8 @@ class NameModel:
         self._max_context = self._cue + self._cue
         singles = "".join(c for c in surnames if len(c) == 1)
         self._surname_char = re.compile(f"[{singles}]")
+        # where a surname can start: a single one or the first character of a compound one
+        self._surname_start = re.compile(f"[{''.join(sorted(set(singles) | self._compound_first))}]")
         # log-probabilities memoized by word and character: a pure function of the string, asked for
         # again at every position a run holds it
         self._word_memo: dict[str, float | None] = {}
@@ -164,20 +169,55 @@ class NameModel:
         """The most probable segmentation of the run of Chinese characters ``text[start:end]``:
         (start, end, is_name) relative to the run."""
         if FAST.fast:
-            return self._segment_fast(text, start, end)
+            return self._segment_fast(text, start, end, self._candidates(text, start, end))
         return self._segment_plain(text, start, end)
 
-    def _segment_fast(self, text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    def _candidates(self, text: str, start: int, end: int) -> dict[int, list[_Candidate]]:
+        """The name candidates of the run ``text[start:end]`` by their start in the run, without those
+        no context can save: a given-name character that ends names (NOT_GIVEN), the start of a
+        clinical word, a drug's characters right after it. The checks of ``_name_logp`` and
+        ``_segment_plain`` that read no context, made once per candidate and before any regex work."""
+        found: dict[int, list[_Candidate]] = {}
+        run, n = text[start:end], end - start
+        surnames, given_lp, unseen, length = self._surname, self._given, self._given_unseen, self._length
+        not_given = lexicon.NOT_GIVEN
+        for m in self._surname_start.finditer(run):
+            i = m.start()
+            if run[i : i + 2] in self._compound:
+                surname = 2
+            elif run[i] in surnames:
+                surname = 1
+            else:
+                continue  # the first character of a compound surname that is none here
+            given_sum = 0.0
+            for given in (1, 2):
+                j = i + surname + given
+                if j > n:
+                    break
+                ch = run[j - 1]
+                if ch in not_given:
+                    break  # and every longer candidate holds it too
+                # sum() of the given characters' log-probabilities, in the same order
+                given_sum = given_lp.get(ch, unseen) if given == 1 else given_sum + given_lp.get(ch, unseen)
+                name = run[i:j]
+                if lexicon.starts_clinical_word(name) or _DRUG_TAIL.match(text, start + j):
+                    continue
+                head = surnames[run[i : i + surname]] + length[given]
+                found.setdefault(i, []).append((j, head, given_sum, name))
+        return found
+
+    def _segment_fast(
+        self, text: str, start: int, end: int, candidates: dict[int, list[_Candidate]]
+    ) -> list[tuple[int, int, bool]]:
         """``_segment_plain``'s result, computed with less work: the same sums in the same order (so the
-        same floating-point values), a name candidate's context (cue, co-verb, title, predicate: regex
-        work) looked at only when the candidate could win with the strongest context, and no tuples
-        per position. Float addition is monotonic, so a bound computed with a context at least the true
-        one is at least the true score: a candidate whose bound loses cannot win."""
+        same floating-point values), the context-free checks made once (``candidates``), a name
+        candidate's context (cue, co-verb, title, predicate: regex work) looked at only when the
+        candidate could win with the strongest context, and no tuples per position. Float addition is
+        monotonic, so a bound computed with a context at least the true one is at least the true score:
+        a candidate whose bound loses cannot win."""
         run, n = text[start:end], end - start
         freq, word_memo, char_memo = self._freq, self._word_memo, self._char_memo
-        surnames, given_lp, unseen, length = self._surname, self._given, self._given_unseen, self._length
-        compound, max_context = self._compound, self._max_context
-        compound_first = self._compound_first
+        max_context, cue, no_candidates = self._max_context, self._cue, ()
         score = [0.0] * (n + 1)
         step = [n] * (n + 1)
         name = [False] * (n + 1)
@@ -197,24 +237,15 @@ class NameModel:
                     lp = self._word_logp(piece)
                 if lp is not None and lp + score[i + k] > top:
                     top, top_end, top_name = lp + score[i + k], i + k, False
-            if ch in compound_first and run[i : i + 2] in compound:
-                surname = 2
-            else:
-                surname = 1 if ch in surnames else 0
             before: float | None = None
-            for given in (1, 2) if surname else ():
-                j = i + surname + given
-                if j > n:
-                    break
-                head = surnames[run[i : i + surname]] + length[given]
-                given_sum = sum(given_lp.get(c, unseen) for c in run[i + surname : j])
+            for j, head, given_sum, candidate in candidates.get(i, no_candidates):
                 if head + max_context + given_sum + score[j] <= top:
                     continue  # even with a cue on both sides the name loses
                 if before is None:
                     cued = lexicon.cue_before(text, start + i)
                     coverb = not cued and bool(_COVERB.search(text, max(0, start + i - 1), start + i))
-                    before = self._cue if cued else (self._coverb if coverb else 0.0)
-                if head + (before + self._cue) + given_sum + score[j] <= top:
+                    before = cue if cued else (self._coverb if coverb else 0.0)
+                if head + (before + cue) + given_sum + score[j] <= top:
                     continue  # with the context before it and a title after it, it still loses
                 predicate = bool(_PERSON_PREDICATE.match(text, start + j))
                 if (
@@ -223,14 +254,14 @@ class NameModel:
                     and not lexicon.stands_as_name(text, start + i, start + j)
                 ):
                     continue
-                if _DRUG_TAIL.match(text, start + j):
-                    continue
                 if lexicon.AFTER.match(text, start + j):
-                    context = before + self._cue
+                    context = before + cue
                 else:
                     context = before + (self._predicate if predicate else 0.0)
-                lp = self._name_logp(run[i:j], surname, context)
-                if lp is not None and lp + score[j] > top:
+                if not context and freq.get(candidate, 0) >= lexicon.RARE_WORD:
+                    continue  # a common word is a name only where the context says a person (_name_logp)
+                lp = head + context + given_sum
+                if lp + score[j] > top:
                     top, top_end, top_name = lp + score[j], j, True
             score[i], step[i], name[i] = top, top_end, top_name
         out, i = [], 0
@@ -282,10 +313,18 @@ class NameModel:
         return out
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that the most probable segmentation makes personal names."""
+        """Spans of ``text`` that the most probable segmentation makes personal names (in the runs that
+        hold a single-character surname)."""
         found = []
         for run in _RUN.finditer(text):
-            if self._surname_char.search(run.group()):
-                spans = self.segment(text, run.start(), run.end())
-                found += [(run.start() + i, run.start() + j) for i, j, name in spans if name]
+            start, end = run.span()
+            if not self._surname_char.search(text, start, end):
+                continue
+            if not FAST.fast:
+                spans = self._segment_plain(text, start, end)
+            elif candidates := self._candidates(text, start, end):
+                spans = self._segment_fast(text, start, end, candidates)
+            else:
+                continue  # no candidate a context could save: no name, whatever the segmentation
+            found += [(start + i, start + j) for i, j, name in spans if name]
         return found
