@@ -180,10 +180,10 @@ class NameModel:
         found: dict[int, list[_Candidate]] = {}
         run, n = text[start:end], end - start
         surnames, given_lp, unseen, length = self._surname, self._given, self._given_unseen, self._length
-        not_given = lexicon.NOT_GIVEN
+        not_given, compound_first = lexicon.NOT_GIVEN, self._compound_first
         for m in self._surname_start.finditer(run):
             i = m.start()
-            if run[i : i + 2] in self._compound:
+            if run[i] in compound_first and run[i : i + 2] in self._compound:
                 surname = 2
             elif run[i] in surnames:
                 surname = 1
