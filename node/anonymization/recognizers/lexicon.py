@@ -286,7 +286,9 @@ _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
 def starts_clinical_word(name: str) -> bool:
     """The candidate is the start of a clinical word (高血) or begins with one (高血压史, 全身)."""
-    return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
+    return name in _LEXICON_PREFIXES or (
+        len(name) > 2 and any(name[:i] in LEXICON for i in range(2, len(name)))
+    )
 
 
 # a bed number before a name in ward lists and handovers (16床琚立新, 2床朱红、3床钱多)
