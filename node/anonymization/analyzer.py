@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.nlp import PatternOnlyNlpEngine
-from node.anonymization.recognizers.base import FAST, pattern_prefilter
+from node.anonymization.recognizers.base import FAST, RegexRecognizer, pattern_prefilter
 from node.anonymization.recognizers.dates import date_recognizers
 from node.anonymization.recognizers.english import english_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
@@ -28,7 +29,7 @@ from node.anonymization.recognizers.names import (
 )
 from node.anonymization.recognizers.organizations import OrganizationRecognizer
 from node.anonymization.recognizers.places import place_recognizers
-from node.anonymization.recognizers.prefilter import AnyOf
+from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 from node.errors import TooLarge
 
 ENTITY_TYPES = (
@@ -64,6 +65,8 @@ ENGLISH_WORDS = 2  # ... and holds this many words of three or more letters (not
 _ENGLISH_WORD = re.compile(r"(?<![@.\w])[A-Za-z]{3,}\d*(?![@.\w])")  # not in e-mails, units (mmHg), codes
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# a recognizer's prefilter (None: every text) and the function finding its results in an admitted text
+_Finder = tuple[Prefilter | AnyOf | None, Callable[[str], list[RecognizerResult]]]
 
 
 def latin_share(text: str) -> float:
@@ -119,7 +122,7 @@ class TextAnalyzer:
         self._english = english.get_recognizers(language="en", entities=list(ENGLISH_TYPES))
         self._nlp = PatternOnlyNlpEngine()
         # the recognizers of each (language, wanted types), and the language's empty NLP artifacts
-        self._chosen: dict[tuple[str, tuple[str, ...]], list[tuple[EntityRecognizer, AnyOf | None]]] = {}
+        self._chosen: dict[tuple[str, tuple[str, ...]], list[_Finder]] = {}
         self._artifacts = {lang: self._nlp.process_text("", lang) for lang in ("zh", "en")}
 
     def analyze(self, text: str, entities: Collection[str] | None = None) -> list[Entity]:
@@ -166,28 +169,45 @@ class TextAnalyzer:
                 for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
                 if r.score >= THRESHOLD and r.entity_type in wanted
             ]
-        # the same, with the choice of recognizers and the (empty) NLP artifacts made once
+        # the same, with the choice of recognizers, their prefilters and the (empty) NLP artifacts made
+        # once; a prefilter is asked here, before any call into the recognizer
         key = (language, tuple(wanted))
         chosen = self._chosen.get(key)
         if chosen is None:
+            artifacts = self._artifacts[language]
             chosen = self._chosen[key] = [
-                (r, _presidio_prefilter(r)) for r in recognizers if set(r.supported_entities) & set(wanted)
+                _fast_finder(r, wanted, artifacts)
+                for r in recognizers
+                if set(r.supported_entities) & set(wanted)
             ]
-        artifacts = self._artifacts.get(language) or self._nlp.process_text(text, language)
         types = frozenset(wanted)
         return [
             r
-            for recognizer, prefilter in chosen
-            if prefilter is None or prefilter.admits(text)
-            for r in recognizer.analyze(text=text, entities=wanted, nlp_artifacts=artifacts)
+            for gate, find in chosen
+            if gate is None or gate.admits(text)
+            for r in find(text)
             if r.score >= THRESHOLD and r.entity_type in types
         ]
+
+
+def _fast_finder(
+    recognizer: EntityRecognizer, wanted: list[str], artifacts: NlpArtifacts
+) -> tuple[Prefilter | AnyOf | None, Callable[[str], list[RecognizerResult]]]:
+    """A recognizer's prefilter (None: every text) and what finds its results in a text the prefilter
+    admits: our regex recognizers' scan without a second look at the prefilter, any other recognizer's
+    ``analyze``."""
+    if isinstance(recognizer, RegexRecognizer) and type(recognizer).analyze is RegexRecognizer.analyze:
+        return recognizer.prefilter, recognizer.found
+    wanted = list(wanted)
+    return _presidio_prefilter(recognizer), lambda text: recognizer.analyze(
+        text=text, entities=wanted, nlp_artifacts=artifacts
+    )
 
 
 def _presidio_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
     """The prefilter of one of Presidio's pattern recognizers, also when wrapped to be scored by context
     words (``ContextScored`` without candidate windows: it rescores what the inner one finds in the
-    whole text). Our own regex recognizers filter themselves."""
+    whole text). Our own regex recognizers carry their own (``_fast_finder``)."""
     inner = getattr(recognizer, "_inner", None)
     if isinstance(inner, EntityRecognizer) and getattr(recognizer, "_windows", True) is None:
         return pattern_prefilter(inner)

@@ -173,7 +173,9 @@ def test_more_layouts_of_identifiers_places_and_dates(
         ("老年患者，体弱。", ("PERSON", "老年")),
         ("予阿胶口服。", ("PERSON", "阿胶")),
         ("血压135/85mmHg，建议3-5天复查。", ("DATE_TIME", "3-5")),
-        ("标本号：2025091700321\n", ("MEDICAL_RECORD_NUMBER", "2025091700321")),
+        # (v21-v23 hold a specimen's labelled number as a record number; digits glued to the label
+        # stay a lab's running number, as in the older sets)
+        ("血常规正常。标本号2025091700321。", ("MEDICAL_RECORD_NUMBER", "2025091700321")),
         (
             "患者家住浙江省杭州市西湖区余杭塘路866号浙江大学紫金港校区宿舍3栋402。",
             ("ORGANIZATION", "浙江大学"),

@@ -18,6 +18,7 @@ from benchmarks.deid.corpus import HELD_OUT, SEALED, load, phrases
 from node.anonymization.analyzer import TextAnalyzer, _presidio_prefilter
 from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
 from node.anonymization.recognizers.base import FAST, RegexRecognizer, exhaustive
+from node.anonymization.recognizers.english import EnglishNameRecognizer
 from node.anonymization.recognizers.name_model import NameModel
 from node.anonymization.recognizers.prefilter import Prefilter
 
@@ -72,6 +73,14 @@ def test_every_pattern_match_is_admitted_by_its_prefilter(analyzer: TextAnalyzer
     # and the prefilters do refuse: most notes hold no e-mail, policy label or passport label
     refusing = [r for r in regexes if sum(not r.prefilter.admits(t) for t in texts[:2000]) > 1000]
     assert len(refusing) >= 8
+
+
+def test_the_english_name_rules_are_admitted_wherever_they_match(texts: list[str]) -> None:
+    """The English name recognizer scans each rule behind its prefilter."""
+    rules = [(pattern, Prefilter.of(pattern)) for pattern, _ in EnglishNameRecognizer.RULES]
+    refused = [(p.pattern[:30], t[:40]) for p, f in rules for t in texts if not f.admits(t) and p.search(t)]
+    assert not refused, refused[:3]
+    assert sum(not f.admits(t) for _, f in rules for t in texts[:1000]) > 4000  # most rules refuse most notes
 
 
 def test_presidio_pattern_recognizers_are_admitted_wherever_a_pattern_matches(
@@ -149,12 +158,22 @@ def test_a_prefilter_never_refuses_a_text_its_pattern_matches(pattern: str, text
 
 
 def test_the_name_model_segments_alike_with_and_without_its_bounds(texts: list[str]) -> None:
+    """Every text's names, and every run's whole segmentation (the fast path also skips the runs with no
+    candidate a context could save: ``find`` only)."""
     model = NameModel.packaged()
-    sample = texts[::7]
-    fast = [model.find(t) for t in sample]
+    fast = [model.find(t) for t in texts]
+    runs = [(t, m.start(), m.end()) for t in texts[::5] for m in re.finditer(r"[\u4e00-\u9fff]+", t)]
+    fast_runs = [model.segment(*run) for run in runs]
     with exhaustive():
-        slow = [model.find(t) for t in sample]
-    assert fast == slow and sum(map(len, fast)) > 500
+        slow = [model.find(t) for t in texts]
+        slow_runs = [model.segment(*run) for run in runs]
+    assert fast == slow and sum(map(len, fast)) > 5000
+    assert fast_runs == slow_runs and sum(name for spans in fast_runs for *_, name in spans) > 1000
+    # and the skip does skip: a good share of the runs with a surname character hold no candidate that
+    # can win
+    skipped = [(t, s, e) for t, s, e in runs if model._surname_char.search(t, s, e)]
+    winnable = [model._winnable(t, model._candidates(t, [(s, e)])) for t, s, e in skipped]
+    assert sum(not w for w in winnable) > len(skipped) // 3
 
 
 def test_the_address_pattern_is_tried_only_where_its_anchors_allow(

@@ -155,3 +155,245 @@ def test_a_village_committee_before_a_house_number_is_an_address(analyzer: TextA
 def test_a_conjunction_inside_a_place_led_name_is_the_name_s(analyzer: TextAnalyzer) -> None:
     text = "转诊医院：杭州和美佳医院\n"
     assert ("ORGANIZATION", "杭州和美佳医院") in found(analyzer, text)
+
+
+# -- classes of misses read off held-out v23 (issue 17, branch deid23); phrases written for this file --
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # visits, prescriptions, orders, report cards: each number names one patient's record
+        ("急诊号：EM20251102-0311\n", "EM20251102-0311"),
+        ("透析号：HX0569  通路：右颈内静脉\n", "HX0569"),
+        ("处方号 RX251102-0977，开具头孢呋辛。", "RX251102-0977"),
+        ("订单号：WD2511020066134\n", "WD2511020066134"),
+        ("报卡编号：500112202511020019\n", "500112202511020019"),
+        # an examination's accession number named by its modality
+        ("胸部CT（CT号CT2025110411）示右下肺结节。", "CT2025110411"),
+        ("口腔全景片（CBCT号CB251104-019）", "CB251104-019"),
+        # a specimen's number after a separator, or with letters in it
+        ("标本号：20251104-0317  标本类型：尿液\n", "20251104-0317"),
+        ("送检痰液（标本号K251104-0072）。", "K251104-0072"),
+        ("送检样品编号：QT2511-04411\n", "QT2511-04411"),
+        # a patient's ID, a form's bare 编号, English labels
+        ("患者ID：PT-251104-882  姓名：某某\n", "PT-251104-882"),
+        ("出生医学证明\n编号：R530011274\n", "R530011274"),
+        ("Specimen ID: CX25-1104-5521   Collected 08:10\n", "CX25-1104-5521"),
+        ("Guarantor account. Account #: K-3308127\n", "K-3308127"),
+        ("Referral record. Case No.: QA251104-17\n", "QA251104-17"),
+        ("audit action=VIEW patient_mrn=5520913 user=clerk\n", "5520913"),
+    ],
+)
+def test_record_number_label_found(analyzer: TextAnalyzer, text: str, number: str) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "血常规正常。标本号2019070312345。",  # digits glued to the label: a lab's running number
+        "设备编号：AX33001920\n",  # some other thing's 编号
+        "受试者编号：077-014\n",  # a trial's pseudonymous code
+    ],
+)
+def test_no_record_number_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "MEDICAL_RECORD_NUMBER"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a clock time anywhere in the text
+        ("予肾上腺素1mg静推，19:47恢复窦性心律。", "19:47"),
+        ("[20:03] 家属：明天几点来？\n", "20:03"),
+        ("入室07:55，麻醉开始08:10。", "07:55"),
+        # a bare month-day with its clock time, one date
+        ("11-02 05:30 新生儿体温36.9℃。\n", "11-02 05:30"),
+        # a two-digit year with slashes or dots, anywhere
+        ("门诊记录 25/11/02 家属陪同就诊\n", "25/11/02"),
+        ("交接本\n25.11.2\n", "25.11.2"),
+        # a bare month-day opening a line or an entry
+        ("11-3 上午 局麻下清创缝合\n", "11-3"),
+        ("随访：10.27 电话无人接听；10.28再次拨打。", "10.28"),
+        ("足趾坏疽于10-9在腰麻下截趾。", "10-9"),
+        # a date's time with its end (14:00-14:40), and a date before a sentence's full stop
+        ("会诊时间：2025-11-02 14:00-14:40\n", "2025-11-02 14:00-14:40"),
+        ("Note signed by the resident, 2025-11-02 09:41.\n", "2025-11-02 09:41"),
+        # English layouts
+        ("Sent: Thu 11/6/2025 8:05 PM\nHi doctor, quick question.\n", "Thu 11/6/2025 8:05 PM"),
+        ("Your follow-up visit is on 11/20/2025 at 9:15 AM with the clinic.\n", "11/20/2025 at 9:15 AM"),
+        ("Patient has been off oxygen since 0430. Sats stable on room air.\n", "0430"),
+        ("Notified the covering resident at 2215 on 11/4.\n", "2215 on 11/4"),
+        ("Awaiting pathology results from Oct 29. Will call the family.\n", "Oct 29"),
+        ("Traveller of Canadian nationality, DOB 07 AUG 1979.\n", "07 AUG 1979"),
+    ],
+)
+def test_date_layout_found(analyzer: TextAnalyzer, text: str, date: str) -> None:
+    assert ("DATE_TIME", date) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "血清稀释1:10后复测。",  # a ratio
+        "探视时段：15:00-16:00\n",  # a ward's hours
+        "1.2 现病史\n",  # a section number
+        "建议3-5天后复查。",  # a span of days
+        "Reassess pain score at 0600 and call if worse.\n",  # a task's hour
+    ],
+)
+def test_no_date_layout_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "DATE_TIME"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # another country named at a passport's number or its label: no US passport
+        ("Guest: Park Ji-ho  Passport: K48120937 (Republic of Korea)\n", ("CN_PASSPORT", "K48120937")),
+        ("Mother: Lena Vogt  German passport 633018245\n", ("CN_PASSPORT", "633018245")),
+        ("Visitor from abroad. Passport No.: B04417729 (Ghana)\n", ("CN_PASSPORT", "B04417729")),
+        ("Traveller: Ava Moss  US passport 541208876\n", ("US_PASSPORT", "541208876")),
+        # insurance numbers: a region's six digits leading groups of four, 编码, the rural certificate,
+        # a lower-case member label
+        ("社会保障卡号：330106 2231 8804\n", ("CN_MEDICAL_INSURANCE_CARD", "330106 2231 8804")),
+        ("参保人（医保编码Z33010600917724）已备案。", ("CN_MEDICAL_INSURANCE_CARD", "Z33010600917724")),
+        ("新农合报销：合作医疗证号33052200716，户主签字。", ("CN_MEDICAL_INSURANCE_CARD", "33052200716")),
+        (
+            "Coverage checked with the plan, member ID Q7730185526.\n",
+            ("CN_MEDICAL_INSURANCE_CARD", "Q7730185526"),
+        ),
+        ("理赔：保单号ZH 2231 8804 1127，申请报销。", ("CN_INSURANCE_POLICY", "ZH 2231 8804 1127")),
+    ],
+)
+def test_passport_and_insurance_layout_found(
+    analyzer: TextAnalyzer, text: str, entity: tuple[str, str]
+) -> None:
+    assert entity in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        # stations, notaries, rural credit cooperatives
+        ("送诊人：杭州市拱墅区救助管理站\n", "杭州市拱墅区救助管理站"),
+        ("见证人：浙江省杭州市西湖区公证处公证员某某\n", "浙江省杭州市西湖区公证处"),
+        ("补助拟发放至安吉县农村信用合作联社账户。", "安吉县农村信用合作联社"),
+        # a group's word in brackets inside a company's name
+        ("供应商：宁波康达医疗器械（集团）有限公司\n", "宁波康达医疗器械（集团）有限公司"),
+        # English: a chain's letters and its store number, a university's affiliated hospital, a hospice
+        ("Verified with pharmacy (QMX Pharmacy #2290), refill sent.\n", "QMX Pharmacy #2290"),
+        (
+            "Treated at Dalian Medical University First Affiliated Hospital last year.\n",
+            "Dalian Medical University First Affiliated Hospital",
+        ),
+        ("Place of death: Willowbrook Hospice House\nInformant: spouse\n", "Willowbrook Hospice House"),
+    ],
+)
+def test_organization_class_found(analyzer: TextAnalyzer, text: str, organization: str) -> None:
+    assert ("ORGANIZATION", organization) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我上个月在你们医院做的手术。",  # whose hospital, no name
+        "互联网医院复诊配药单\n",  # a kind of hospital
+        "医学伦理委员会审查意见：同意。",  # a hospital's own committee
+        "血液透析中心 新患者登记\n",  # a unit of the hospital
+        "答：我是化肥厂工人。",  # 是 introduces the name
+        "就诊医院 Hospital：某某\n",  # a bilingual field label
+        "Follow up at the Respiratory Clinic next month.\n",  # a kind of clinic
+    ],
+)
+def test_no_organization_class_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "ORGANIZATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Guest details for the stay.\n"
+            "Hotel: Room 1503, Harbour View Hotel, 18 Binjiang Road, Xuhui, Shanghai\n",
+            "Room 1503, Harbour View Hotel, 18 Binjiang Road, Xuhui, Shanghai",
+        ),
+        (
+            "Mailing address: 2210 Maple St NW, Apt 4, Dayton, OH 45402\n",
+            "2210 Maple St NW, Apt 4, Dayton, OH 45402",
+        ),
+        (
+            "He lives with his son at 77 W 31st St, Apt 9, Boston, MA 02127.\n",
+            "77 W 31st St, Apt 9, Boston, MA 02127",
+        ),
+    ],
+)
+def test_english_address_found_whole(analyzer: TextAnalyzer, text: str, address: str) -> None:
+    assert ("LOCATION", address) in found(analyzer, text)
+
+
+def test_a_scheme_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
+    text = "参保地：浙江省湖州市  就医地：江苏省\n备案就医地：江苏省苏州市姑苏区人民路88号\n"
+    places = [v for t, v in found(analyzer, text) if t == "LOCATION"]
+    assert places == ["江苏省苏州市姑苏区人民路88号"], places
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # eponymous signs read as names: the sign's 征 follows the name's last character or one more
+        "神经系统查体：罗森塔尔征阴性，巴宾斯基征未引出。",
+        "查体：卡雷尼基征阴性。",
+        # Chinese medicine's therapies and the family's messaging app
+        "康复科治疗单：温针+艾灸  每日一次\n",
+        "患儿家长微信咨询：孩子今天还发热吗？",
+    ],
+)
+def test_a_sign_a_therapy_or_an_app_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # hand-overs, reports and inquiries name their people after these roles
+        ("同行人员：穆兰香（表姐），岩温（表姐夫）。", "穆兰香"),
+        ("调查对象：乌兰图雅（被保险人），女，51岁。", "乌兰图雅"),
+    ],
+)
+def test_more_roles_name_a_person(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a name written with spaces between its characters right after a person cue
+        ("8床 韦  岚 术后第2天 切口干燥\n", "韦  岚"),
+        ("14床 邵 明 远 发热38.5℃ 已抽血培养\n", "邵 明 远"),
+        ("门诊 患者 覃 秀 芬 女 45岁 因头痛就诊\n", "覃 秀 芬"),
+    ],
+)
+def test_a_spaced_name_after_a_cue_is_found(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["患者 神 清 精神可\n", "3床 左 下肢 肿胀\n", "家属 同 意 手术\n"])
+def test_spaced_words_after_a_cue_are_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("收货人：某某  电话：139****2208\n", "139****2208"),  # masked in its middle four
+        ("患者某某 电话 0571 8462 017\n", "0571 8462 017"),  # a seven-digit local number in two groups
+    ],
+)
+def test_phone_layout_found(analyzer: TextAnalyzer, text: str, phone: str) -> None:
+    assert ("CN_PHONE", phone) in found(analyzer, text)
+
+
+def test_short_groups_without_a_phone_cue_are_no_phone(analyzer: TextAnalyzer) -> None:
+    assert not [v for t, v in found(analyzer, "批号 0731 2024 118\n") if t == "CN_PHONE"]

@@ -88,14 +88,19 @@ class RegexRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = []
-        matches: Iterable[re.Match[str]]
         if not FAST.fast:
-            matches = self._pattern.finditer(text)
-        elif not self.prefilter.admits(text):
-            return results
-        else:
-            matches = self.anchored.finditer(text) if self.anchored else self.scan.finditer(text)
+            return self._scored(self._pattern.finditer(text), text)
+        if not self.prefilter.admits(text):
+            return []
+        return self.found(text)
+
+    def found(self, text: str) -> list[RecognizerResult]:
+        """``analyze``'s findings in a text its prefilter admits (for a caller that asked the prefilter
+        itself)."""
+        return self._scored(self.anchored.finditer(text) if self.anchored else self.scan.finditer(text), text)
+
+    def _scored(self, matches: Iterable[re.Match[str]], text: str) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = []
         for m in matches:
             score = self._scorer(m, text)
             if score is not None:

@@ -9,12 +9,12 @@ from node.anonymization.recognizers.base import RegexRecognizer, near
 _Y = r"(?:19|20)\d{2}"
 _M = r"(?:0?[1-9]|1[0-2])"
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
-_TIME_ZH = r"(?:[ ]?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?)?"
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+_TIME_ZH = r"(?:[ ]?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:-\d{1,2}:\d{2})?)?"
 
 CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]{_TIME_ZH})?")
 MONTH_DAY = re.compile(rf"(?<![\d年]){_M}月{_D}[日号]{_TIME_ZH}")
-ISO_DATE = re.compile(rf"(?<![\d.]){_Y}([-/.]){_M}\1{_D}{_TIME}(?![\d.])")
+ISO_DATE = re.compile(rf"(?<![\d.]){_Y}([-/.]){_M}\1{_D}{_TIME}(?!\d|\.\d)")
 COMPACT = re.compile(rf"(?<![0-9A-Za-z]){_Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])")
 # Chinese numerals (二〇二六年三月五日, 三月五日, 十一月二十日)
 _CN_NUM = "〇零一二三四五六七八九"
@@ -37,6 +37,49 @@ LABELLED_SHORT = re.compile(
     r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
 )
+# a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
+# ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
+BARE_TIME = re.compile(
+    r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:[ ]?[AP]M)?(?![\d:]|[ ]?[天周月年日个次小分秒])"
+)
+# (nor a ward's or a clinic's hours: 探视时段：15:00-16:00 is no one's event)
+_RATIO_BEFORE = re.compile(
+    r"(?:比|比例|稀释|滴度|ratio|时段|开放时间|营业时间|探视时间)[ ]?[:：]?[ ]?(?:\d{1,2}:\d{2}[-~至])?$",
+    re.IGNORECASE,
+)
+# a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
+MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
+# a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
+SHORT_YEAR = re.compile(
+    r"(?<![\d./-])(?:1[5-9]|2\d|3[0-5])([/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?![\d./-])"
+)
+# a bare month-day (3-20, 4/8, 3.25) opening a line or an entry (after 于, 至, —, ；, ：), followed by
+# text or the line's end, not by a unit (3-5天, 1-2次) nor a number; a dot only with a two-digit day
+# (not a section number 1.2)
+ENTRY_MONTH_DAY = re.compile(
+    rf"(?:^|(?<=[\n于至—～~；;：:]))[ \t]*\[?((?:0?[1-9]|1[0-2])(?:[-/]{_D}|\.(?:[12]\d|3[01]|0[1-9])))"
+    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    r"(?=[ \t]*(?:[\u4e00-\u9fff]|\]|[:：][ ]|$))",
+    re.MULTILINE,
+)
+# English layouts: a date with its weekday or its clock time (Tue 4/7/2026 9:15 AM, April 7, 2026 09:15,
+# 4/7/2026 at 9:15 AM), a 24-hour time after a preposition (since 0430, at 2200 on 4/6), a month-day
+# after one (from Mar 30, since 04/06), a day, an upper-case month and a year (07 AUG 1979)
+_CLOCK = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:[ ]?[AP]M)?"
+_MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_EN_DATE = rf"(?:\d{{1,2}}/\d{{1,2}}/(?:19|20)?\d{{2}}|{_MONTH_NAME} \d{{1,2}},? {_Y}|\d{{1,2}} {_MONTH_NAME} {_Y})(?![\d/])"
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ ]"
+ENGLISH_DATE = re.compile(
+    rf"\b(?:{_WEEKDAY}{_EN_DATE}(?:,?[ ](?:at[ ])?{_CLOCK})?|{_EN_DATE},?[ ](?:at[ ])?{_CLOCK}(?![\d:])"
+    r"|\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) (?:19|20)\d{2}\b)"
+)
+ENGLISH_AFTER = re.compile(
+    r"\b(at|by|until|since|from|on) ((?:[01]\d|2[0-3])[0-5]\d(?: on \d{1,2}/\d{1,2}(?![\d/]))?"
+    r"(?=[.,;)]|\s*$|\s+(?:today|yesterday|and)\b)"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.? (?:[12]\d|3[01]|0?[1-9])(?![\d,:]| \d)"
+    r"|(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])(?![\d/]))",
+    re.MULTILINE,
+)
 _DATE_CONTEXT = re.compile(r"日期|时间|于|生日|出生|入院|出院|就诊|签署|报告|采样|检查")
 
 
@@ -49,6 +92,20 @@ def _compact(m: re.Match[str], text: str) -> float | None:
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
 
 
+def _clock(m: re.Match[str], text: str) -> float | None:
+    # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
+    return None if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) else 0.85
+
+
+def _after(m: re.Match[str], text: str) -> float | None:
+    """A 24-hour time alone only after since/from (at 0600 is mostly a task's hour, not an event's), with
+    its day after any preposition (at 2200 on 4/6); a month-day after any but at/by."""
+    preposition, value = m.group(1), m.group(2)
+    if value[:4].isdigit():
+        return 0.9 if " on " in value or preposition in ("since", "from") else None
+    return None if preposition in ("at", "by") else 0.9
+
+
 def date_recognizers() -> list[RegexRecognizer]:
     return [
         RegexRecognizer("DATE_TIME", CN_DATE, _sure),
@@ -56,4 +113,10 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
         RegexRecognizer("DATE_TIME", LABELLED_SHORT, _sure, group=1),
+        RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
+        RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),
+        RegexRecognizer("DATE_TIME", SHORT_YEAR, _sure),
+        RegexRecognizer("DATE_TIME", ENTRY_MONTH_DAY, _sure, group=1),
+        RegexRecognizer("DATE_TIME", ENGLISH_DATE, _sure),
+        RegexRecognizer("DATE_TIME", ENGLISH_AFTER, _after, group=2),
     ]

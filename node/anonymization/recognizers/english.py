@@ -23,7 +23,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from node.anonymization.recognizers.base import RegexRecognizer, near
+from node.anonymization.recognizers.base import RegexRecognizer, near, prefiltered
 
 CUE_SCORE = 0.85
 _CUES = {
@@ -109,11 +109,15 @@ CITY_COUNTRY = re.compile(
 # a US city, state and ZIP code (Worcester, MA 01608)
 CITY_STATE_ZIP = re.compile(r"\b(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?\b")
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
+# (a room, a tower and a building's name may lead it: Room 905, Tower C, Harbour Plaza, 8 Some Road; a
+# direction may stand before the street's name or after its kind: 88 W 12th St, 40 Elm St NW; up to three
+# district, city or state names may follow: ..., Xuhui District, Shanghai; St. Paul, MN 55101)
 STREET = re.compile(
-    rf"\b\d{{1,6}} (?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
+    r"\b(?:(?:Room|Rm|Apt|Suite|Unit|Flat) \w+, (?:(?:[A-Z][\w'-]*|\d+)(?: [A-Z][\w'-]*){0,3}, ){0,2})?"
+    rf"\d{{1,6}} (?:[NSEW] )?(?:{_WORD} ){{1,3}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
     r"Court|Ct|Way|Place|Pl|Crossing|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Point|Circle|Cir|Trail|Row)\b\.?"
-    r"(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
-    r"(?:, [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})?(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
+    r"(?: [NS][EW]\b)?(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
+    r"(?:, (?:St\. )?[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}){0,3}(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?"
 )
 # a name (two or three capitalized words, Synthea appends digits; accented letters, O'Connor, Al-Sayed)
 # after a title or a word saying a person follows, or before a date of birth, an age, a degree, a
@@ -319,6 +323,8 @@ class EnglishNameRecognizer(EntityRecognizer):
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="en", name="PERSON_en_recognizer")
+        # each rule's scan behind its pattern's prefilter (most lines hold no cue of most rules)
+        self._rules = [(prefiltered(pattern), score) for pattern, score in self.RULES]
 
     def load(self) -> None:
         return None
@@ -326,12 +332,7 @@ class EnglishNameRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = [
-            (m.start(1), m.end(1))
-            for pattern, score in self.RULES
-            for m in pattern.finditer(text)
-            if score(m, text)
-        ]
+        spans = [(m.start(1), m.end(1)) for scan, score in self._rules for m in scan(text) if score(m, text)]
         parts = {
             w
             for s, e in spans

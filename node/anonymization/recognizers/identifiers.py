@@ -20,10 +20,11 @@ ID18 = re.compile(
     r"|([ -])\d{4}\1\d{4}\1\d{4}\1\d[\dXx])(?![0-9A-Za-z])"
 )
 ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
-# (the local number whole or in two groups of four: 0731 8442 6710)
+# (or masked in its middle four, the way delivery slips print it: 139****2208)
+MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}|\*{4}){2}(?!\d)")
+# (the local number whole or in two groups: 0731 8442 6710, a seven-digit one 0931 8462 017)
 LANDLINE = re.compile(
-    r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{4})(?:-\d{1,4})?(?!\d)"
+    r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{3,4})(?:-\d{1,4})?(?!\d)"
 )
 # (a 19-digit card read out in groups: 6228 4803 2809 4471 179)
 BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:[ -]\d{3}|\d{0,3})(?!\d)")
@@ -53,23 +54,41 @@ LATIN_PLATE = re.compile(
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![A-Za-z0-9])"
 )
 _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
+_RECORD_NUMBER = r"[ \t]*[:：=为是]?[ \t]*([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 MRN = re.compile(
     # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
-    # the accession numbers of examinations and reports: each names one patient's record (a specimen's
-    # or an assay's number, 标本号 and 检验编号, stays: the corpus holds those as lab numbers, no PHI)
-    r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?)(?:号|编号|单号)"
-    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)[ \t]*[:：为是]?[ \t]*"
-    r"([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+    # the accession numbers of examinations and reports: each names one patient's record (an assay's
+    # number, 检验编号, stays: the corpus holds those as lab numbers, no PHI)
+    r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?"
+    r"|CBCT|CT|MRI?|DR|PET|DSA|X线|胃镜|肠镜)(?:号|编号|单号)"
+    # visits, prescriptions, orders and report cards, each one patient's (急诊号, 透析号, 处方号, 卡片编号)
+    r"|(?:急诊|留观|透析|处方|订单|卡片|报卡)(?:号|编号)|受检者(?:编码|编号)"
+    # a specimen's number (标本号, 样品编号): but not digits glued to the label, the older sets' lab numbers
+    r"|(?:标本|样本|样品)(?:号|编号)"
+    # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
+    r"|ID(?=[:：])|编号(?=[:：])"
+    r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
+# English labels of a record's number (Specimen ID:, Account #:, Case No.:, numéro de dossier): their own
+# pattern, whose prefilter passes over the Chinese notes that hold none of these words (in the one above
+# their first letters made the engine stop at every such letter of every note)
+LATIN_MRN = re.compile(
+    # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
+    r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
+    r"|visit) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier)" + _RECORD_NUMBER
+)
+_GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
+_CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
 
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
 # (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
 # (letter groups may come first, each closed by a hyphen: AIA-IN-2024..., CIG-INTL-2025...)
-# (or digit groups of four read out with spaces: 8811 2026 0335 7721)
+# (or digit groups of four read out with spaces: 8811 2026 0335 7721; the first group may hold a region's
+# six digits, 330106 2231 8804, or a letter prefix lead them, ZH 2231 8804 1127)
 _NUMBER = (
-    r"[ \t]*(?:[:：]|为|是)?[ \t]*(\d{4}(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Z]{1,3} )?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
@@ -86,8 +105,9 @@ POLICY_LISTED = re.compile(
 )
 INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
-    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
-    r"|个人编码|个人编号|(?:Member|Subscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
+    r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
+    # (the old rural scheme's certificate: 合作医疗证号)
+    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
 )
 
 
@@ -125,7 +145,8 @@ def _mobile(m: re.Match[str], text: str) -> float | None:
     return None if _COUNTRY_CODE_BEFORE.search(text, max(0, m.start() - 5), m.start()) else 0.9
 
 
-_GROUPED_LOCAL = re.compile(r"[2-9]\d{3}[ -]\d{4}(?:-\d{1,4})?$")
+_SHORT_GROUPED = re.compile(r"[ -]\d{4}[ -]\d{3}$")
+_GROUPED_LOCAL = re.compile(r"[2-9]\d{3}[ -]\d{3,4}(?:-\d{1,4})?$")
 
 
 def _landline(m: re.Match[str], text: str) -> float | None:
@@ -135,6 +156,8 @@ def _landline(m: re.Match[str], text: str) -> float | None:
     ):
         return None
     has_separator = bool(re.search(r"[ ()-]", m.group()))
+    if _SHORT_GROUPED.search(m.group()):
+        has_separator = False  # 0931 8462 017 is a phone's only after a phone's cue (not 批号 0731 2024 118)
     return 0.85 if has_separator or near(text, m.start(), m.end(), _PHONE_CONTEXT, before=10) else None
 
 
@@ -174,10 +197,26 @@ _NATIONALITY = re.compile(r"国籍[:：]?[ \t]*(\S{1,8})|([\u4e00-\u9fff]{2,4})�
 _US = re.compile(r"美国|美籍|\bUSA?\b|U\.S\.|United States|American")
 
 
+# another country named right after the number (M12345678 (Republic of Korea)) or an adjective or a
+# country's letters right before the label (Iranian passport, UK passport)
+_COUNTRY_AFTER = re.compile(r"[ \t]*[(（][ ]?([A-Z][A-Za-z .'-]{1,40})[)）]")
+_NATIONAL_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:an|ese|ish|ch|i)|[A-Z]{2,3})[ ]$")
+
+
+def _foreign_stated(m: re.Match[str], text: str) -> bool:
+    after = _COUNTRY_AFTER.match(text, m.end())
+    before = _NATIONAL_BEFORE.search(text, max(0, m.start() - 16), m.start())
+    stated = [g.group(1) for g in (after, before) if g is not None]
+    return any(not _US.search(n) and n != "US" for n in stated)
+
+
 def _us_passport(m: re.Match[str], text: str) -> bool:
     """A nine-digit passport number is a US one unless the note gives another nationality; a letter and
-    eight digits is one after an English label only (a Chinese passport has that shape: 护照号：E12345678)."""
+    eight digits is one after an English label only (a Chinese passport has that shape: 护照号：E12345678).
+    Another country named at the number or its label makes it no US one."""
     number = m.group(1)
+    if _foreign_stated(m, text):
+        return False
     if re.fullmatch(r"[A-Z]\d{8}", number):
         return "护照" not in m.group()
     if not re.fullmatch(r"\d{9}", number):
@@ -195,6 +234,11 @@ def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
 
 
 def _mrn(m: re.Match[str], text: str) -> float | None:
+    start = m.start(1)
+    if m.group(1).isdigit() and _GLUED_SPECIMEN.search(text, max(0, start - 4), start):
+        return None  # 标本号2024...: a lab's own running number
+    if text.startswith("编号", m.start()) and _CJK_BEFORE.search(text, max(0, m.start() - 1), m.start()):
+        return None  # 设备编号, 批次编号: some other thing's number
     return 0.9
 
 
@@ -215,6 +259,7 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("LICENSE_PLATE", PLATE, _plate),
         RegexRecognizer("LICENSE_PLATE", LATIN_PLATE, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),

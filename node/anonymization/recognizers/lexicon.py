@@ -63,6 +63,8 @@ PERSON_NOUN_WORDS = (
     "主刀 术者 一助 二助 麻醉医师 责任护士 值班医生 值班医师 家长 助产士 接生者 实习生 收费员 "
     # claims, registrations and forms
     "客户 职工 员工 驾驶人 驾驶员 伤者 出险人 持卡人 收款人 交款人 户名 调查人 被调查人 报案人 领款人 经办人 "
+    # hand-overs, reports and inquiries (交班人, 接报人, 呼救人, 调查对象), companions (同行人员)
+    "交班人 接班人 接报人 呼救人 投诉人 调查员 调查对象 同行人员 同行者 "
     # kinship terms: a closed class, listed whole
     "爱人 老伴 伴侣 外甥 外甥女 侄子 侄女 表哥 表姐 表弟 表妹 堂哥 堂姐 堂弟 堂妹 儿媳 女婿 外孙 外孙女 孙媳 "
     "姐夫 妹夫 嫂子 弟媳 舅舅 舅妈 姑姑 姑父 姨妈 姨父 叔叔 婶婶 伯伯 伯母 岳父 岳母 公公 婆婆 继父 养父 继母 "
@@ -284,7 +286,9 @@ _LEXICON_PREFIXES = {w[:i] for w in LEXICON for i in range(2, len(w) + 1)}
 
 def starts_clinical_word(name: str) -> bool:
     """The candidate is the start of a clinical word (高血) or begins with one (高血压史, 全身)."""
-    return name in _LEXICON_PREFIXES or any(name[:i] in LEXICON for i in range(2, len(name)))
+    return name in _LEXICON_PREFIXES or (
+        len(name) > 2 and any(name[:i] in LEXICON for i in range(2, len(name)))
+    )
 
 
 # a bed number before a name in ward lists and handovers (16床琚立新, 2床朱红、3床钱多)
@@ -399,8 +403,17 @@ EPONYMS = (
     "吉兰-巴雷 桥本 墨菲征 巴宾斯基 克氏征 布氏征 麦氏点 屈氏韧带 贝尔面瘫 费城染色体 伯基特 史蒂文斯 "
     "布加综合征 肖格伦 干燥综合征 尤文肉瘤 威尔姆斯 卡波西 奥迪括约肌 希氏束 浦肯野 华氏巨球蛋白"
 ).split()
+# an eponymous sign or syndrome ends at 征 (霍夫曼征, 布鲁津斯基征, 某某综合征阴性): the word before it, or all
+# but its last character, is no name
+# (read from the name's last character: 霍纳征阴性 read whole is no name either)
+_SIGN_FOUND = r"(?:阴性|阳性|未引出|未见|可疑)"
+EPONYM_SIGN_AFTER = re.compile(
+    rf"[\u4e00-\u9fff]{{1,2}}(?:综合)?征(?:{_SIGN_FOUND}|[（(、，,。；;\s]|$)|征(?:综合征)?{_SIGN_FOUND}"
+)
+# Chinese medicine's therapies (艾灸, 拔罐: 艾, 拔 open names) and the messaging app a family writes on (微信)
+THERAPIES = "艾灸 针灸 推拿 拔罐 刮痧 微信".split()
 # looked up as words, not through one regex alternation of hundreds of literals (a tenth of detection time)
-CLINICAL_TERMS = frozenset({*DRUGS, *ANATOMY, *HERBS, *EPONYMS})
+CLINICAL_TERMS = frozenset({*DRUGS, *ANATOMY, *HERBS, *EPONYMS, *THERAPIES})
 _TERM_LENGTHS: dict[str, tuple[int, ...]] = {  # by first character: the lengths of the terms it starts
     ch: tuple(sorted({len(w) for w in CLINICAL_TERMS if w[0] == ch})) for ch in {w[0] for w in CLINICAL_TERMS}
 }

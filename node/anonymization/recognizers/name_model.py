@@ -59,6 +59,10 @@ _RUN = re.compile(r"[\u4e00-\u9fff]+")
 _DRUG_TAIL = re.compile(r"[\u4e00-\u9fff]{0,2}[唑嗪酮胺酯醇肽霉汀坦仑啶嘧钠钾钙苷碱烷烯醛酚肟脲]")
 _DATA = resources.files("node.anonymization") / "data"
 _UNKNOWN = 1.0  # a word the memo does not hold yet (no log-probability is positive)
+# a name candidate of a run: its end in the run, log P(surname) + log P(given-name length), the sum of
+# its given characters' log-probabilities, and the candidate itself
+_Candidate = tuple[int, float, float, str]
+_MARGIN = 1e-6  # far above the rounding of sums of a few hundred log-probabilities
 
 
 def given_name_counts() -> dict[str, int]:
@@ -97,10 +101,10 @@ class NameModel:
         self._compound = frozenset(lexicon.COMPOUND)
         self._compound_first = frozenset(c[0] for c in lexicon.COMPOUND)
         self._function_surnames = frozenset(lexicon.FUNCTION_SURNAMES)
-        # the most a context can add to a name's log-probability: a cue on either side
-        self._max_context = self._cue + self._cue
         singles = "".join(c for c in surnames if len(c) == 1)
         self._surname_char = re.compile(f"[{singles}]")
+        # where a surname can start: a single one or the first character of a compound one
+        self._surname_start = re.compile(f"[{''.join(sorted(set(singles) | self._compound_first))}]")
         # log-probabilities memoized by word and character: a pure function of the string, asked for
         # again at every position a run holds it
         self._word_memo: dict[str, float | None] = {}
@@ -164,20 +168,98 @@ class NameModel:
         """The most probable segmentation of the run of Chinese characters ``text[start:end]``:
         (start, end, is_name) relative to the run."""
         if FAST.fast:
-            return self._segment_fast(text, start, end)
+            winnable = self._winnable(text, self._candidates(text, [(start, end)]))
+            return self._segment_fast(text, start, end, winnable)
         return self._segment_plain(text, start, end)
 
-    def _segment_fast(self, text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
-        """``_segment_plain``'s result, computed with less work: the same sums in the same order (so the
-        same floating-point values), a name candidate's context (cue, co-verb, title, predicate: regex
-        work) looked at only when the candidate could win with the strongest context, and no tuples
-        per position. Float addition is monotonic, so a bound computed with a context at least the true
-        one is at least the true score: a candidate whose bound loses cannot win."""
-        run, n = text[start:end], end - start
-        freq, word_memo, char_memo = self._freq, self._word_memo, self._char_memo
+    def _candidates(self, text: str, runs: list[tuple[int, int]]) -> dict[int, list[_Candidate]]:
+        """The name candidates in the ``runs`` of ``text`` by their start, without those no context can
+        save: a given-name character that ends names (NOT_GIVEN), the start of a clinical word, a drug's
+        characters right after it. The checks of ``_name_logp`` and ``_segment_plain`` that read no
+        context, made once per candidate and before the context's regex work."""
+        found: dict[int, list[_Candidate]] = {}
         surnames, given_lp, unseen, length = self._surname, self._given, self._given_unseen, self._length
-        compound, max_context = self._compound, self._max_context
-        compound_first = self._compound_first
+        not_given, compound, compound_first = lexicon.NOT_GIVEN, self._compound, self._compound_first
+        for start, end in runs:
+            for m in self._surname_start.finditer(text, start, end):
+                i = m.start()
+                if text[i] in compound_first and i + 2 <= end and text[i : i + 2] in compound:
+                    surname = 2
+                elif text[i] in surnames:
+                    surname = 1
+                else:
+                    continue  # the first character of a compound surname that is none here
+                given_sum = 0.0
+                for given in (1, 2):
+                    j = i + surname + given
+                    if j > end:
+                        break
+                    ch = text[j - 1]
+                    if ch in not_given:
+                        break  # and every longer candidate holds it too
+                    # sum() of the given characters' log-probabilities, in the same order
+                    given_lp_ch = given_lp.get(ch, unseen)
+                    given_sum = given_lp_ch if given == 1 else given_sum + given_lp_ch
+                    name = text[i:j]
+                    if lexicon.starts_clinical_word(name) or _DRUG_TAIL.match(text, j):
+                        continue
+                    head = surnames[text[i : i + surname]] + length[given]
+                    found.setdefault(i, []).append((j, head, given_sum, name))
+        return found
+
+    def _winnable(
+        self, text: str, candidates: dict[int, list[_Candidate]]
+    ) -> dict[int, list[tuple[int, float]]]:
+        """The candidates that can win, by their start, each with its end and its log-probability in its
+        context (computed as ``_segment_plain`` does: the same sums in the same order). A candidate
+        loses where its context rules it out (a function word running into a word, a common word with no
+        context) or where it scores below the best reading of its own characters as words: the
+        segmentation from its start holds that reading followed by the best one from its end. The margin
+        covers the rounding of the segmentation's sums (values of a few hundred at most)."""
+        found: dict[int, list[tuple[int, float]]] = {}
+        for i, candidates_at in candidates.items():
+            cued = lexicon.cue_before(text, i)
+            coverb = not cued and bool(_COVERB.search(text, max(0, i - 1), i))
+            for j, head, given_sum, name in candidates_at:
+                predicate = bool(_PERSON_PREDICATE.match(text, j))
+                if (
+                    name[0] in self._function_surnames
+                    and not predicate
+                    and not lexicon.stands_as_name(text, i, j)
+                ):
+                    continue  # 于今晨, 常感乏力 (_segment_plain)
+                context = self._context(text, j, cued, coverb, predicate)
+                if not context and self._freq.get(name, 0) >= lexicon.RARE_WORD:
+                    continue  # a common word is a name only where the context says a person (_name_logp)
+                lp = head + context + given_sum
+                if lp < self._words_logp(name) - _MARGIN:
+                    continue
+                found.setdefault(i, []).append((j, lp))
+        return found
+
+    def _words_logp(self, piece: str) -> float:
+        """The log-probability of the best reading of ``piece`` as dictionary words and characters."""
+        n = len(piece)
+        best = [0.0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            top = self._char_logp(piece[i]) + best[i + 1]
+            for k in range(2, n - i + 1):
+                if piece[i : i + k] not in self._freq:
+                    break
+                lp = self._word_logp(piece[i : i + k])
+                if lp is not None and lp + best[i + k] > top:
+                    top = lp + best[i + k]
+            best[i] = top
+        return best[0]
+
+    def _segment_fast(
+        self, text: str, start: int, end: int, winnable: dict[int, list[tuple[int, float]]]
+    ) -> list[tuple[int, int, bool]]:
+        """``_segment_plain``'s result with the name candidates that can win (``_winnable``, by their
+        start in ``text``: their log-probabilities in context computed already, the others left out), and
+        no tuples per position."""
+        run, n = text[start:end], end - start
+        freq, word_memo, char_memo, none = self._freq, self._word_memo, self._char_memo, ()
         score = [0.0] * (n + 1)
         step = [n] * (n + 1)
         name = [False] * (n + 1)
@@ -197,40 +279,9 @@ class NameModel:
                     lp = self._word_logp(piece)
                 if lp is not None and lp + score[i + k] > top:
                     top, top_end, top_name = lp + score[i + k], i + k, False
-            if ch in compound_first and run[i : i + 2] in compound:
-                surname = 2
-            else:
-                surname = 1 if ch in surnames else 0
-            before: float | None = None
-            for given in (1, 2) if surname else ():
-                j = i + surname + given
-                if j > n:
-                    break
-                head = surnames[run[i : i + surname]] + length[given]
-                given_sum = sum(given_lp.get(c, unseen) for c in run[i + surname : j])
-                if head + max_context + given_sum + score[j] <= top:
-                    continue  # even with a cue on both sides the name loses
-                if before is None:
-                    cued = lexicon.cue_before(text, start + i)
-                    coverb = not cued and bool(_COVERB.search(text, max(0, start + i - 1), start + i))
-                    before = self._cue if cued else (self._coverb if coverb else 0.0)
-                if head + (before + self._cue) + given_sum + score[j] <= top:
-                    continue  # with the context before it and a title after it, it still loses
-                predicate = bool(_PERSON_PREDICATE.match(text, start + j))
-                if (
-                    ch in self._function_surnames
-                    and not predicate
-                    and not lexicon.stands_as_name(text, start + i, start + j)
-                ):
-                    continue
-                if _DRUG_TAIL.match(text, start + j):
-                    continue
-                if lexicon.AFTER.match(text, start + j):
-                    context = before + self._cue
-                else:
-                    context = before + (self._predicate if predicate else 0.0)
-                lp = self._name_logp(run[i:j], surname, context)
-                if lp is not None and lp + score[j] > top:
+            for j, lp in winnable.get(start + i, none):
+                j -= start
+                if lp + score[j] > top:
                     top, top_end, top_name = lp + score[j], j, True
             score[i], step[i], name[i] = top, top_end, top_name
         out, i = [], 0
@@ -282,10 +333,21 @@ class NameModel:
         return out
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        """Spans of ``text`` that the most probable segmentation makes personal names."""
-        found = []
-        for run in _RUN.finditer(text):
-            if self._surname_char.search(run.group()):
-                spans = self.segment(text, run.start(), run.end())
-                found += [(run.start() + i, run.start() + j) for i, j, name in spans if name]
+        """Spans of ``text`` that the most probable segmentation makes personal names (in the runs that
+        hold a single-character surname)."""
+        runs = [m.span() for m in _RUN.finditer(text) if self._surname_char.search(text, *m.span())]
+        found: list[tuple[int, int]] = []
+        if not FAST.fast:
+            for start, end in runs:
+                spans = self._segment_plain(text, start, end)
+                found += [(start + i, start + j) for i, j, name in spans if name]
+            return found
+        winnable = self._winnable(text, self._candidates(text, runs))
+        starts, k = list(winnable), 0  # in increasing order
+        for start, end in runs:
+            while k < len(starts) and starts[k] < start:
+                k += 1
+            if k < len(starts) and starts[k] < end:  # a run with no candidate that can win holds no name
+                spans = self._segment_fast(text, start, end, winnable)
+                found += [(start + i, start + j) for i, j, name in spans if name]
         return found

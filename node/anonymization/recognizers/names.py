@@ -31,6 +31,7 @@ from node.anonymization.recognizers.lexicon import (
     COMPOUND,
     CUE_ONLY_SURNAMES,
     DOSE_AFTER,
+    EPONYM_SIGN_AFTER,
     FIELD_END,
     FOLLOW,
     FUNCTION_SURNAMES,
@@ -99,7 +100,12 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", start, end, 0.85))
         # a field's whole value is a name whatever else reads it (a herb, a word: 姓名：金银花  性别)
         values = _field_values(text)
-        fields = field_names(text, values) + spaced_names(text, values) + nicknames(text)
+        fields = (
+            field_names(text, values)
+            + spaced_names(text, values)
+            + spaced_cued_names(text, cues)
+            + nicknames(text)
+        )
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
         results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
@@ -118,6 +124,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             or (
                 not in_clinical_term(text, r.start, r.end)
                 and not DOSE_AFTER.match(text, r.end)
+                and not EPONYM_SIGN_AFTER.match(text, r.end - 1)
                 and not _DOSAGE_FORM_AFTER.match(text, r.end)
             )
         ]
@@ -583,6 +590,29 @@ def spaced_names(text: str, values: list[tuple[int, bool]] | None = None) -> lis
         if (m := _SPACED_VALUE.match(text, value)) is None:
             continue
         chars = m.group(1).replace(" ", "").replace("\u3000", "")
+        surname = 2 if chars[:2] in SLOT_COMPOUNDS else 1
+        if not (chars[:surname] in SLOT_COMPOUNDS or _surname_char_at(chars, 0)):
+            continue
+        if len(chars) - surname in (1, 2) and not any(ch in NOT_GIVEN for ch in chars[surname:]):
+            spans.append(m.span(1))
+    return spans
+
+
+# a name written with spaces between its characters right after a person cue (患者 某 某 某 女, 16床 某  某
+# 发热): one or two spaces each, closed by a wide gap, a line's end, punctuation, the sex or age or a word
+_SPACED_AFTER_CUE = re.compile(
+    r"([\u4e00-\u9fff]{1,2}(?:[ \u3000]{1,2}[\u4e00-\u9fff]){1,2})"
+    r"(?=[ \t\u3000]{2,}|[ \t]*\n|[，,（()）、。；;]|[ ](?:男|女|\d)|[ ][\u4e00-\u9fff]{2}|$)"
+)
+
+
+def spaced_cued_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """After a person cue, a surname and one or two given-name characters separated by spaces."""
+    spans = []
+    for _, start in cues:
+        if (m := _SPACED_AFTER_CUE.match(text, start)) is None or not re.search(r"[ \u3000]", m.group(1)):
+            continue
+        chars = re.sub(r"[ \u3000]", "", m.group(1))
         surname = 2 if chars[:2] in SLOT_COMPOUNDS else 1
         if not (chars[:surname] in SLOT_COMPOUNDS or _surname_char_at(chars, 0)):
             continue

@@ -26,7 +26,9 @@ KINDS = (
     "公安局 公安分局 交通管理局 管理局 派出所 环卫所 卫生所 卫生室 司法所 税务局 民政局 教育局 医疗保障局 "
     "医保局 卫生健康委员会 卫健委 人民法院 法院 检察院 街道办事处 办事处 居委会 村委会 委员会 交警大队 交警支队 支队 "
     # a chain's branch named without its kind (…健康北京西直门分院, …保险重庆分公司)
-    "分院 分公司 分行 支行"
+    "分院 分公司 分行 支行 "
+    # stations, notaries and rural credit cooperatives (…救助管理站, …区公证处, …农村信用合作联社)
+    "管理站 救助站 公证处 信用合作联社 信用合作社 信用社"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 SHORT_NAME_KINDS = {"厂": 4}
@@ -38,6 +40,8 @@ _KIND = re.compile(
 )
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
+# an opening bracket around a group's or a country's word inside a company's name (…（集团）有限公司)
+_GROUP_WORD = re.compile(r"[（(](?:集团|中国|控股)[）)]")
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
 _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
@@ -48,27 +52,40 @@ _ADDRESS_AFTER = re.compile(
 )
 # a field label, not a name (送检医院：, 就诊医院:), unless a place leads it: a letter's addressee
 # (四川省某某市人民医院：)
-_LABEL_AFTER = re.compile(r"[ \t]*[:：]")
+# (a bilingual label too: 就诊医院 Hospital：)
+_LABEL_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]+[ \t]*)?[:：]")
 # a date read back over ends there (于2026年3月20日走访某某医院: the name starts after 日)
 _DATE_END = re.compile(r".*\d[日号]", re.S)
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
-    r"\b(?:[A-Z][a-z]+ ){1,4}(?:University|Hospital|Medical Center|Clinic|Health System|Insurance Company|"
-    r"Associates|Partners|Laboratories|Labs|Pharmacy|Medical Group|Health Center|Healthcare)\b"
+    # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
+    # a pharmacy's store number)
+    r"\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,6}(?:University|Hospital|Medical Center|Clinic|Health System|"
+    r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Center|"
+    r"Healthcare|Health Care|Hospice House|Hospice)\b"
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 _latin_orgs = prefiltered(LATIN_ORG)
+# words that make a kind of clinic, not the name of one (International Clinic, Respiratory Clinic)
+_GENERIC_LATIN = frozenset(
+    "The A An Our Your This That International Respiratory Outpatient Family General Internal Primary Urgent "
+    "Emergency Medical Dental Travel Specialty Pediatric Cardiology Diabetes Sleep Pain Eye Skin Women Community "
+    "Walk Student Employee Occupational".split()
+)
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|[于在至到从往赴经由及和与向])",
+    r"自(?!治)|转(?![化运])|因|需要|[于在至到从往赴经由及和与向是嘱])",
     re.S,
 )
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
 GENERIC = re.compile(
     r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
-    r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各)+"
+    r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各|"
+    # whose hospital (你们医院), a kind of hospital (互联网医院), a hospital's own committee or unit
+    # (伦理委员会, 血液透析中心)
+    r"你们|我们|咱们|贵|互联网|医学|伦理|血液)+"
 )
 _BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
 MAX_LENGTH = 30
@@ -79,7 +96,9 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _KIND.finditer(text):
         start = m.start()
-        while start > max(0, m.start() - MAX_LENGTH) and _NAME_CHAR.match(text, start - 1):
+        while start > max(0, m.start() - MAX_LENGTH) and (
+            _NAME_CHAR.match(text, start - 1) or _GROUP_WORD.match(text, start - 1)
+        ):
             start -= 1
         if date := _DATE_END.match(text, start, m.start()):
             start = date.end()
@@ -118,6 +137,12 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _generic_latin(name: str) -> bool:
+    """Every word before the kind word makes a kind of place (Respiratory Clinic): no name."""
+    words = name.split()
+    return len(words) <= 3 and all(w in _GENERIC_LATIN for w in words[:-1])
+
+
 class OrganizationRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -130,5 +155,7 @@ class OrganizationRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = organization_spans(text) + [m.span() for m in _latin_orgs(text)]
+        spans = organization_spans(text) + [
+            m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())
+        ]
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]

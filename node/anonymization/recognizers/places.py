@@ -45,6 +45,9 @@ _COMPONENT = (
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
 _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
 _NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
+# an insurance's region or the place of treatment named by its region alone (参保地：某省某市), a scheme's
+# field, not where one lives (a street and a number there are an address)
+_SCHEME_FIELD = re.compile(r"(?:参保地|参合地|就医地)[ \t]*[:：]?[ \t]*$")
 
 
 def _score(m: re.Match[str], text: str) -> float | None:
@@ -55,6 +58,8 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None  # a native place (广东人, 重庆市人), not an address
     if _NATIVE_FIELD.search(text, max(0, m.start() - 6), m.start()):
         return None  # 籍贯：广西桂林 is where one comes from, not where one lives
+    if _SCHEME_FIELD.search(text, max(0, m.start() - 6), m.start()) and not re.search(r"\d", m.group()):
+        return None
     return 0.9 if parts else 0.75
 
 

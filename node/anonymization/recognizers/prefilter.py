@@ -249,8 +249,14 @@ class Prefilter:
     def __init__(self, conditions: list[Condition], digits: int, base_flags: int = 0) -> None:
         self.conditions = conditions
         self.digits = digits
+        # a condition of one literal is looked up with ``in`` right here, the others through a check
+        self._literals: list[str] = []
         self._checks: list[Check] = []
         for c in conditions:
+            (only,) = c.alternatives if len(c.alternatives) == 1 else (None,)
+            if only is not None and only.literal and not only.ignorecase:
+                self._literals.append(only.source)
+                continue
             if (c, base_flags) not in _CHECKS:
                 _CHECKS[(c, base_flags)] = _check(c, base_flags)
             self._checks.append(_CHECKS[(c, base_flags)])
@@ -282,8 +288,15 @@ class Prefilter:
 
     def admits(self, text: str) -> bool:
         """False only if the pattern cannot match anywhere in ``text``."""
-        if self.digits and digit_count(text, self._flags) < self.digits:
-            return False
+        if self.digits:
+            seen, flags, count = _DIGIT_COUNT  # the last text's count, as digit_count keeps it
+            if seen is not text or flags != self._flags:
+                count = digit_count(text, self._flags)
+            if count < self.digits:
+                return False
+        for literal in self._literals:
+            if literal not in text:
+                return False
         for check in self._checks:
             if not check(text):
                 return False
