@@ -397,3 +397,84 @@ def test_phone_layout_found(analyzer: TextAnalyzer, text: str, phone: str) -> No
 
 def test_short_groups_without_a_phone_cue_are_no_phone(analyzer: TextAnalyzer) -> None:
     assert not [v for t, v in found(analyzer, "批号 0731 2024 118\n") if t == "CN_PHONE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # a claim's case, report and acceptance numbers (案件号, 报案号, 理赔案件 without 号, 受理号 in a
+        # claim form)
+        ("理赔补件通知（案件号 QX2025110300417）请补交发票。", ("CN_INSURANCE_POLICY", "QX2025110300417")),
+        ("案件编号：HK20251019000712\n", ("CN_INSURANCE_POLICY", "HK20251019000712")),
+        ("报案号：71203350020250009916\n", ("CN_INSURANCE_POLICY", "71203350020250009916")),
+        ("您的理赔案件LC2025081100936已受理。", ("CN_INSURANCE_POLICY", "LC2025081100936")),
+        ("意外险理赔受理单\n受理号：2025081200318841\n", ("CN_INSURANCE_POLICY", "2025081200318841")),
+        ("案件号：WXY-CL-2025-0806-7712）", ("CN_INSURANCE_POLICY", "WXY-CL-2025-0806-7712")),
+        # a form's label spelled out with spaces, an insurer's letters glued to the first group of four
+        ("保 单 号 ： QB2025 1106 3318 2047\n", ("CN_INSURANCE_POLICY", "QB2025 1106 3318 2047")),
+        ("保单号：LK2019 0552 0081 6630　投保人", ("CN_INSURANCE_POLICY", "LK2019 0552 0081 6630")),
+        ("直付机构：某财险公司　保单 YT7741 2290 1183\n", ("CN_INSURANCE_POLICY", "YT7741 2290 1183")),
+        # a commercial insurer's member and card numbers, a tax-favoured policy's code
+        ("患者：某某　会员号：HLN-55190836\n", ("CN_INSURANCE_POLICY", "HLN-55190836")),
+        ("会员卡号：KX７７０２４１９\n", ("CN_INSURANCE_POLICY", "KX７７０２４１９")),
+        ("留学生保险卡号 UHP-KQ-20250933\n", ("CN_INSURANCE_POLICY", "UHP-KQ-20250933")),
+        ("税优识别码：Y2025330100088412\n", ("CN_INSURANCE_POLICY", "Y2025330100088412")),
+        # English labels: a bare Policy, Membership No., Claim ref, an insurance file
+        ("Insurer Northfield Mutual   Policy NFM-DE-7731904\n", ("CN_INSURANCE_POLICY", "NFM-DE-7731904")),
+        (
+            "Plan: Harbour Health   Membership No. QR 5521 0937 18\n",
+            ("CN_INSURANCE_POLICY", "QR 5521 0937 18"),
+        ),
+        ("Assistance desk   Claim ref: WT-NZ-25-8810462\n", ("CN_INSURANCE_POLICY", "WT-NZ-25-8810462")),
+        ("See the accident insurance file KT-PB-2025-0377\n", ("CN_INSURANCE_POLICY", "KT-PB-2025-0377")),
+    ],
+)
+def test_policy_label_family_found(analyzer: TextAnalyzer, text: str, entity: tuple[str, str]) -> None:
+    assert entity in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大额案件三十日内作出核定。\n",  # a case, no number
+        "伦理受理号：LL2025-0417\n",  # an ethics committee's number
+        "SSN on insurance file: 512-44-9083.\n",  # the SSN, no policy
+        "Policy holder signed the form.\n",
+        "医疗保险卡号：3301 0620 0112 34\n",  # a public scheme's card
+    ],
+)
+def test_no_policy_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "CN_INSURANCE_POLICY"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # a patient's settlement, receipt, consultation, ruling, application and frozen section numbers
+        ("商保直付结算单\n结算流水号：QS20251103000284\n", "QS20251103000284"),
+        ("结算单号：ZD20251017-00412\n", "ZD20251017-00412"),
+        ("押金收据\n收据号：KJ-20251002-0773\n", "KJ-20251002-0773"),
+        ("互联网门诊\n问诊单号：WZ2510220417　时间", "WZ2510220417"),
+        ("慢特病待遇认定编号：MT2025-33010600882\n", "MT2025-33010600882"),
+        ("特药申请编号：TY2025100800213\n", "TY2025100800213"),
+        ("术中冰冻号：B2025-0912\n", "B2025-0912"),
+        # an acceptance number outside a claim form
+        ("手工报销回执\n受理号：SX251108-4471　参保人", "SX251108-4471"),
+        # English labels with letter groups leading the number
+        ("Date 2025-10-03   Exam No. CT-AB-251003-019\n", "CT-AB-251003-019"),
+        ("Patient seen twice   Invoice KLM-INV-0038812\n", "KLM-INV-0038812"),
+    ],
+)
+def test_record_number_class_found(analyzer: TextAnalyzer, text: str, number: str) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(analyzer, text)
+
+
+def test_a_masked_order_number_is_no_record_number(analyzer: TextAnalyzer) -> None:
+    assert not found(analyzer, "订单号 WX20251103xxxx 已退款。")
+
+
+def test_an_eighteen_digit_card_in_groups_is_found(analyzer: TextAnalyzer) -> None:
+    # 18 digits read out in fours and a last pair (Luhn valid)
+    assert ("BANK_CARD", "6222 0000 0000 0000 09") in found(
+        analyzer, "收 款 账 户 ： 6222 0000 0000 0000 09\n"
+    )
