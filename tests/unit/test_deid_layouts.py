@@ -478,3 +478,77 @@ def test_an_eighteen_digit_card_in_groups_is_found(analyzer: TextAnalyzer) -> No
     assert ("BANK_CARD", "6222 0000 0000 0000 09") in found(
         analyzer, "收 款 账 户 ： 6222 0000 0000 0000 09\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        # agencies' service centres, appraisal centres, a government's office, a union, a store in brackets
+        ("经办网点：嘉兴市南湖区医疗保障服务中心\n", "嘉兴市南湖区医疗保障服务中心"),
+        ("鉴定机构：浙江明衡司法鉴定中心\n", "浙江明衡司法鉴定中心"),
+        ("参保单位：丽水市松阳县人民政府办公室　险种", "丽水市松阳县人民政府办公室"),
+        ("所属工会：中国电力某某集团有限公司湖州供电段工会\n", "中国电力某某集团有限公司湖州供电段工会"),
+        ("药店：康宁大药房（温州鹿城旗舰店）　时间", "康宁大药房（温州鹿城旗舰店）"),
+        # a letter's addressee on its own line, with a colon
+        (
+            "索赔函\n中国某某人寿保险股份有限公司绍兴市分公司：\n本人",
+            "中国某某人寿保险股份有限公司绍兴市分公司",
+        ),
+        # a lead word between two names parts them
+        ("湖州市医疗保障局对湖州市中心医院开展检查。", "湖州市医疗保障局"),
+        ("请提供本人名下招商银行借记卡。", "招商银行"),
+        # English: a possessive, a hospital of its university, a school, a practice, an insurer's label
+        ("Treated at Lishui People's Hospital last week.\n", "Lishui People's Hospital"),
+        (
+            "Seen at Jiaxing Hospital of Zhejiang University ED.\n",
+            "Jiaxing Hospital of Zhejiang University",
+        ),
+        ("Note provided for Hangzhou International School.\n", "Hangzhou International School"),
+        ("GP: Dr. Ann Reed, Meadowbank Medical Practice, 4 Hill Road\n", "Meadowbank Medical Practice"),
+        ("Insurer: Kestrel Assist Global   Member", "Kestrel Assist Global"),
+        ("the bill goes to travel insurer Orwell Mutual tomorrow.\n", "Orwell Mutual"),
+    ],
+)
+def test_organization_class_found_v24(analyzer: TextAnalyzer, text: str, organization: str) -> None:
+    assert ("ORGANIZATION", organization) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "审核意见：比例有误，退回医院重新结算。",  # a lead word right before the kind word
+        "理赔款已转入尾号4410的银行账户。",
+        "款项被银行退回。",
+        "特出具此证明供保险公司理赔使用。",
+        "出院时由保险公司直付。",
+        "复印件须加盖医院收费章。",  # a hospital's stamp
+        "在一级医院报销比例较高。",  # a grade, a negation, an example of a kind
+        "3. 非指定医院就诊（如私立医院特需部）",
+        "Referred to the ENT Clinic upstairs.\n",  # a department
+        "Insurance: None on file.\n",
+    ],
+)
+def test_no_organization_class_found_v24(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "ORGANIZATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # a scheme's region down to its district is where one is insured and lives
+        ("参保地：浙江省湖州市吴兴区　就医地：上海市\n", "浙江省湖州市吴兴区"),
+        ("本人某某，参保地重庆市万州区，于外地就医。", "重庆市万州区"),
+        # a city off the list followed by its town and street
+        ("住址：丽江市大研镇新华路社区3组\n", "丽江市大研镇新华路社区3组"),
+    ],
+)
+def test_place_class_found_v24(analyzer: TextAnalyzer, text: str, place: str) -> None:
+    assert ("LOCATION", place) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["医保类型：杭州职工医保\n", "宁波普惠健康保 理赔申请\n", "商保（某某公司，“温州惠保”）赔付", "本市乡镇"],
+)
+def test_a_scheme_named_by_its_city_is_no_place(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "LOCATION"], found(analyzer, text)
