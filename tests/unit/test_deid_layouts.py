@@ -552,3 +552,28 @@ def test_place_class_found_v24(analyzer: TextAnalyzer, text: str, place: str) ->
 )
 def test_a_scheme_named_by_its_city_is_no_place(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "LOCATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a person's label spelled out with spaces (OCR, printed forms), its value spaced too
+        ("理赔材料（OCR）\n客 户 姓 名：司 马 晓 岚\n会员号", "司 马 晓 岚"),
+        ("处置：换药\n医 师 ： 韦 平\n", "韦 平"),
+        # English role and frame cues: a credential, a sonographer, a colleague, a client, an employee, a
+        # patient after age and sex, a signature before a role
+        ("Scan done today.\nSonographer: Fan Qing 范青\n", "Fan Qing"),
+        ("Brought from the site by his colleague Tan Hui after the fall.\n", "Tan Hui"),
+        ("Intake (English)\nClient: Ingrid Solberg, 41, Norwegian\n", "Ingrid Solberg"),
+        ("22 y/o male Diego Alvarez, brought in by ambulance\n", "Diego Alvarez"),
+        ("Sick leave for our employee Lars Nilsen (treated in May).\n", "Lars Nilsen"),
+        ("Please call the family back.\n— Yang Mei, ward nurse, Block B\n", "Yang Mei"),
+    ],
+)
+def test_person_class_found_v24(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["诊 断 ： 肺 炎\n", "病 史 ： 无 特 殊\n", "收 款 账 户 ： 工 商 银 行\n"])
+def test_spaced_labels_of_no_person_give_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)

@@ -511,6 +511,11 @@ _SPACED_VALUE = re.compile(
 )
 
 
+# a label written with spaces between its characters, the way OCR or a printed form lays it out
+# (被 保 险 人 ：, 客 户 姓 名：): read as the label without them
+_SPACED_LABEL = re.compile(r"(?:[\u4e00-\u9fff][ \u3000]){1,5}[\u4e00-\u9fff][ \t\u3000]*$")
+
+
 def _field_values(text: str) -> list[tuple[int, bool]]:
     """Where the values of a person's fields start (after each colon that closes a field's label), and
     whether the label is a form's person field (姓名, 被保险人, 患者, 家属 ...), whose value is a name even
@@ -518,6 +523,8 @@ def _field_values(text: str) -> list[tuple[int, bool]]:
     out = []
     for m in _COLON.finditer(text):
         label = _label_ending(text[max(0, m.start() - 8) : m.start()])
+        if not label and (spaced := _SPACED_LABEL.search(text, max(0, m.start() - 14), m.start())):
+            label = _label_ending(re.sub(r"[ \u3000]", "", spaced.group()))
         if label:
             out.append((m.end(), _ANY_WORD_LABEL.fullmatch(label.strip()) is not None))
     return out
