@@ -577,3 +577,26 @@ def test_person_class_found_v24(analyzer: TextAnalyzer, text: str, name: str) ->
 @pytest.mark.parametrize("text", ["诊 断 ： 肺 炎\n", "病 史 ： 无 特 殊\n", "收 款 账 户 ： 工 商 银 行\n"])
 def test_spaced_labels_of_no_person_give_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # one ideographic space parts a form's fields: the value before it is the whole name
+        # (names the surname rules do not read: a Dai, a Tibetan name)
+        ("审核人：召罕香\u3000复核人：某某\n", "召罕香"),
+        ("初审：某某\u3000复核：依香\u3000审批：某某\n", "依香"),
+        ("签名：嘎玛\u30002025年3月2日\n", "嘎玛"),
+        ("签名：扎西\u30002025年3月2日\n", "扎西"),
+    ],
+)
+def test_a_single_ideographic_space_closes_a_person_field(
+    analyzer: TextAnalyzer, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+def test_a_single_ideographic_space_after_a_status_gives_no_name(analyzer: TextAnalyzer) -> None:
+    text = "交：如常\u3000接：某某\n诊断：肺炎\u3000科室：呼吸科\n"
+    assert ("PERSON", "如常") not in found(analyzer, text)
+    assert ("PERSON", "肺炎") not in found(analyzer, text)
