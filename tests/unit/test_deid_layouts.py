@@ -397,3 +397,206 @@ def test_phone_layout_found(analyzer: TextAnalyzer, text: str, phone: str) -> No
 
 def test_short_groups_without_a_phone_cue_are_no_phone(analyzer: TextAnalyzer) -> None:
     assert not [v for t, v in found(analyzer, "批号 0731 2024 118\n") if t == "CN_PHONE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # a claim's case, report and acceptance numbers (案件号, 报案号, 理赔案件 without 号, 受理号 in a
+        # claim form)
+        ("理赔补件通知（案件号 QX2025110300417）请补交发票。", ("CN_INSURANCE_POLICY", "QX2025110300417")),
+        ("案件编号：HK20251019000712\n", ("CN_INSURANCE_POLICY", "HK20251019000712")),
+        ("报案号：71203350020250009916\n", ("CN_INSURANCE_POLICY", "71203350020250009916")),
+        ("您的理赔案件LC2025081100936已受理。", ("CN_INSURANCE_POLICY", "LC2025081100936")),
+        ("意外险理赔受理单\n受理号：2025081200318841\n", ("CN_INSURANCE_POLICY", "2025081200318841")),
+        ("案件号：WXY-CL-2025-0806-7712）", ("CN_INSURANCE_POLICY", "WXY-CL-2025-0806-7712")),
+        # a form's label spelled out with spaces, an insurer's letters glued to the first group of four
+        ("保 单 号 ： QB2025 1106 3318 2047\n", ("CN_INSURANCE_POLICY", "QB2025 1106 3318 2047")),
+        ("保单号：LK2019 0552 0081 6630　投保人", ("CN_INSURANCE_POLICY", "LK2019 0552 0081 6630")),
+        ("直付机构：某财险公司　保单 YT7741 2290 1183\n", ("CN_INSURANCE_POLICY", "YT7741 2290 1183")),
+        # a commercial insurer's member and card numbers, a tax-favoured policy's code
+        ("患者：某某　会员号：HLN-55190836\n", ("CN_INSURANCE_POLICY", "HLN-55190836")),
+        ("会员卡号：KX７７０２４１９\n", ("CN_INSURANCE_POLICY", "KX７７０２４１９")),
+        ("留学生保险卡号 UHP-KQ-20250933\n", ("CN_INSURANCE_POLICY", "UHP-KQ-20250933")),
+        ("税优识别码：Y2025330100088412\n", ("CN_INSURANCE_POLICY", "Y2025330100088412")),
+        # English labels: a bare Policy, Membership No., Claim ref, an insurance file
+        ("Insurer Northfield Mutual   Policy NFM-DE-7731904\n", ("CN_INSURANCE_POLICY", "NFM-DE-7731904")),
+        (
+            "Plan: Harbour Health   Membership No. QR 5521 0937 18\n",
+            ("CN_INSURANCE_POLICY", "QR 5521 0937 18"),
+        ),
+        ("Assistance desk   Claim ref: WT-NZ-25-8810462\n", ("CN_INSURANCE_POLICY", "WT-NZ-25-8810462")),
+        ("See the accident insurance file KT-PB-2025-0377\n", ("CN_INSURANCE_POLICY", "KT-PB-2025-0377")),
+    ],
+)
+def test_policy_label_family_found(analyzer: TextAnalyzer, text: str, entity: tuple[str, str]) -> None:
+    assert entity in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大额案件三十日内作出核定。\n",  # a case, no number
+        "伦理受理号：LL2025-0417\n",  # an ethics committee's number
+        "SSN on insurance file: 512-44-9083.\n",  # the SSN, no policy
+        "Policy holder signed the form.\n",
+        "医疗保险卡号：3301 0620 0112 34\n",  # a public scheme's card
+    ],
+)
+def test_no_policy_found(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "CN_INSURANCE_POLICY"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # a patient's settlement, receipt, consultation, ruling, application and frozen section numbers
+        ("商保直付结算单\n结算流水号：QS20251103000284\n", "QS20251103000284"),
+        ("结算单号：ZD20251017-00412\n", "ZD20251017-00412"),
+        ("押金收据\n收据号：KJ-20251002-0773\n", "KJ-20251002-0773"),
+        ("互联网门诊\n问诊单号：WZ2510220417　时间", "WZ2510220417"),
+        ("慢特病待遇认定编号：MT2025-33010600882\n", "MT2025-33010600882"),
+        ("特药申请编号：TY2025100800213\n", "TY2025100800213"),
+        ("术中冰冻号：B2025-0912\n", "B2025-0912"),
+        # an acceptance number outside a claim form
+        ("手工报销回执\n受理号：SX251108-4471　参保人", "SX251108-4471"),
+        # English labels with letter groups leading the number
+        ("Date 2025-10-03   Exam No. CT-AB-251003-019\n", "CT-AB-251003-019"),
+        ("Patient seen twice   Invoice KLM-INV-0038812\n", "KLM-INV-0038812"),
+    ],
+)
+def test_record_number_class_found(analyzer: TextAnalyzer, text: str, number: str) -> None:
+    assert ("MEDICAL_RECORD_NUMBER", number) in found(analyzer, text)
+
+
+def test_a_masked_order_number_is_no_record_number(analyzer: TextAnalyzer) -> None:
+    assert not found(analyzer, "订单号 WX20251103xxxx 已退款。")
+
+
+def test_an_eighteen_digit_card_in_groups_is_found(analyzer: TextAnalyzer) -> None:
+    # 18 digits read out in fours and a last pair (Luhn valid)
+    assert ("BANK_CARD", "6222 0000 0000 0000 09") in found(
+        analyzer, "收 款 账 户 ： 6222 0000 0000 0000 09\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        # agencies' service centres, appraisal centres, a government's office, a union, a store in brackets
+        ("经办网点：嘉兴市南湖区医疗保障服务中心\n", "嘉兴市南湖区医疗保障服务中心"),
+        ("鉴定机构：浙江明衡司法鉴定中心\n", "浙江明衡司法鉴定中心"),
+        ("参保单位：丽水市松阳县人民政府办公室　险种", "丽水市松阳县人民政府办公室"),
+        ("所属工会：中国电力某某集团有限公司湖州供电段工会\n", "中国电力某某集团有限公司湖州供电段工会"),
+        ("药店：康宁大药房（温州鹿城旗舰店）　时间", "康宁大药房（温州鹿城旗舰店）"),
+        # a letter's addressee on its own line, with a colon
+        (
+            "索赔函\n中国某某人寿保险股份有限公司绍兴市分公司：\n本人",
+            "中国某某人寿保险股份有限公司绍兴市分公司",
+        ),
+        # a lead word between two names parts them
+        ("湖州市医疗保障局对湖州市中心医院开展检查。", "湖州市医疗保障局"),
+        ("请提供本人名下招商银行借记卡。", "招商银行"),
+        # English: a possessive, a hospital of its university, a school, a practice, an insurer's label
+        ("Treated at Lishui People's Hospital last week.\n", "Lishui People's Hospital"),
+        (
+            "Seen at Jiaxing Hospital of Zhejiang University ED.\n",
+            "Jiaxing Hospital of Zhejiang University",
+        ),
+        ("Note provided for Hangzhou International School.\n", "Hangzhou International School"),
+        ("GP: Dr. Ann Reed, Meadowbank Medical Practice, 4 Hill Road\n", "Meadowbank Medical Practice"),
+        ("Insurer: Kestrel Assist Global   Member", "Kestrel Assist Global"),
+        ("the bill goes to travel insurer Orwell Mutual tomorrow.\n", "Orwell Mutual"),
+    ],
+)
+def test_organization_class_found_v24(analyzer: TextAnalyzer, text: str, organization: str) -> None:
+    assert ("ORGANIZATION", organization) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "审核意见：比例有误，退回医院重新结算。",  # a lead word right before the kind word
+        "理赔款已转入尾号4410的银行账户。",
+        "款项被银行退回。",
+        "特出具此证明供保险公司理赔使用。",
+        "出院时由保险公司直付。",
+        "复印件须加盖医院收费章。",  # a hospital's stamp
+        "在一级医院报销比例较高。",  # a grade, a negation, an example of a kind
+        "3. 非指定医院就诊（如私立医院特需部）",
+        "Referred to the ENT Clinic upstairs.\n",  # a department
+        "Insurance: None on file.\n",
+    ],
+)
+def test_no_organization_class_found_v24(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "ORGANIZATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # a scheme's region down to its district is where one is insured and lives
+        ("参保地：浙江省湖州市吴兴区　就医地：上海市\n", "浙江省湖州市吴兴区"),
+        ("本人某某，参保地重庆市万州区，于外地就医。", "重庆市万州区"),
+        # a city off the list followed by its town and street
+        ("住址：丽江市大研镇新华路社区3组\n", "丽江市大研镇新华路社区3组"),
+    ],
+)
+def test_place_class_found_v24(analyzer: TextAnalyzer, text: str, place: str) -> None:
+    assert ("LOCATION", place) in found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["医保类型：杭州职工医保\n", "宁波普惠健康保 理赔申请\n", "商保（某某公司，“温州惠保”）赔付", "本市乡镇"],
+)
+def test_a_scheme_named_by_its_city_is_no_place(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "LOCATION"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a person's label spelled out with spaces (OCR, printed forms), its value spaced too
+        ("理赔材料（OCR）\n客 户 姓 名：司 马 晓 岚\n会员号", "司 马 晓 岚"),
+        ("处置：换药\n医 师 ： 韦 平\n", "韦 平"),
+        # English role and frame cues: a credential, a sonographer, a colleague, a client, an employee, a
+        # patient after age and sex, a signature before a role
+        ("Scan done today.\nSonographer: Fan Qing 范青\n", "Fan Qing"),
+        ("Brought from the site by his colleague Tan Hui after the fall.\n", "Tan Hui"),
+        ("Intake (English)\nClient: Ingrid Solberg, 41, Norwegian\n", "Ingrid Solberg"),
+        ("22 y/o male Diego Alvarez, brought in by ambulance\n", "Diego Alvarez"),
+        ("Sick leave for our employee Lars Nilsen (treated in May).\n", "Lars Nilsen"),
+        ("Please call the family back.\n— Yang Mei, ward nurse, Block B\n", "Yang Mei"),
+    ],
+)
+def test_person_class_found_v24(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+@pytest.mark.parametrize("text", ["诊 断 ： 肺 炎\n", "病 史 ： 无 特 殊\n", "收 款 账 户 ： 工 商 银 行\n"])
+def test_spaced_labels_of_no_person_give_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == "PERSON"], found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # one ideographic space parts a form's fields: the value before it is the whole name
+        # (names the surname rules do not read: a Dai, a Tibetan name)
+        ("审核人：召罕香\u3000复核人：某某\n", "召罕香"),
+        ("初审：某某\u3000复核：依香\u3000审批：某某\n", "依香"),
+        ("签名：嘎玛\u30002025年3月2日\n", "嘎玛"),
+        ("签名：扎西\u30002025年3月2日\n", "扎西"),
+    ],
+)
+def test_a_single_ideographic_space_closes_a_person_field(
+    analyzer: TextAnalyzer, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in found(analyzer, text)
+
+
+def test_a_single_ideographic_space_after_a_status_gives_no_name(analyzer: TextAnalyzer) -> None:
+    text = "交：如常\u3000接：某某\n诊断：肺炎\u3000科室：呼吸科\n"
+    assert ("PERSON", "如常") not in found(analyzer, text)
+    assert ("PERSON", "肺炎") not in found(analyzer, text)

@@ -139,7 +139,10 @@ _KIN = (
 NAME_AFTER_CUE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
     rf"(?i:{_KIN})|by|Pt|patient|Surgeon|[Cc]alled|[Rr]esident|From|Claimant|"
-    r"Assistant|Attending|Employee|Examinee|Worker|Student|Applicant|Donor|Recipient|Driver|Passenger|"
+    r"Assistant|Attending|[Ee]mployee|Examinee|[Ww]orker|Student|Applicant|Donor|Recipient|[Dd]river|Passenger|"
+    # a nurse's or a sonographer's credential, a colleague, a client (RN Jane Roe, Sonographer: Jane Roe),
+    # a patient after an age and sex (34 y/o male Jane Roe)
+    r"RN|LPN|NP|[Ss]onographer|[Cc]olleague|Client|y/o (?:male|female)|year-old (?:male|female|man|woman)|"
     r"Witness|Interpreter|Technologist|Technician|Therapist|Coordinator|Reviewer|Author|[Rr]adiologist|"
     r"[Pp]athologist|[Aa]nesthesiologist|[Ss]ocial worker|[Cc]ase manager|[Dd]ictated by|[Ss]igned by|"
     r"[Rr]eviewed by|[Vv]erified by|[Aa]pproved by|[Rr]ead by|[Pp]erformed by|account of|"
@@ -210,6 +213,8 @@ LAST_FIRST = re.compile(
 NAME_BEFORE_CUE = re.compile(
     _NAME
     + r"(?=,? (?:DOB|born|aged?|is an? \d+|\(\d+|\(DOB|SSN|MRN|passport|\d{1,3}-year-old)|, (?:MD|DO|RN|NP|PA-C|PhD|PharmD|RPh|DDS|DPT|MSW|LCSW|APRN|FNP|CRNA)\b|, \d{1,3} ?(?:[MF]|y/?o)\b"
+    # a signature before a role (Jane Roe, ward nurse)
+    r"|, (?:ward |charge |staff |night |day )?(?:nurse|doctor|physician)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
     r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
 )

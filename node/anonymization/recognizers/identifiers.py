@@ -26,8 +26,8 @@ MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}|\*{4}
 LANDLINE = re.compile(
     r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{3,4})(?:-\d{1,4})?(?!\d)"
 )
-# (a 19-digit card read out in groups: 6228 4803 2809 4471 179)
-BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:[ -]\d{3}|\d{0,3})(?!\d)")
+# (an 18- or 19-digit card read out in groups: 6228 4803 2809 4471 179, 6228 4803 2809 4471 17)
+BANK = re.compile(r"(?<![\d-])(?:\d{4}[ -]?){3}\d{4}(?:[ -]\d{2,3}|\d{0,3})(?!\d)")
 EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])"
 )
@@ -54,7 +54,10 @@ LATIN_PLATE = re.compile(
     r"((?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![A-Za-z0-9])"
 )
 _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
-_RECORD_NUMBER = r"[ \t]*[:：=为是]?[ \t]*([A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+# (letter groups may lead, each closed by a hyphen: US-OB-2404-017, BJU-INV-00412)
+_RECORD_NUMBER = (
+    r"[ \t]*[:：=为是]?[ \t]*((?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+)
 MRN = re.compile(
     # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
@@ -66,6 +69,9 @@ MRN = re.compile(
     r"|(?:急诊|留观|透析|处方|订单|卡片|报卡)(?:号|编号)|受检者(?:编码|编号)"
     # a specimen's number (标本号, 样品编号): but not digits glued to the label, the older sets' lab numbers
     r"|(?:标本|样本|样品)(?:号|编号)"
+    # a patient's settlement, receipt, online consultation, benefit ruling, application or frozen section
+    # (结算流水号, 收据号, 问诊单号, 认定编号, 申请编号, 冰冻号) and an acceptance number outside a claim (受理号)
+    r"|结算(?:流水号|单号|编号)|收据(?:号|编号)|问诊(?:单号|号)|认定编号|申请编号|冰冻(?:号|编号)|受理(?:号|编号)"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
@@ -76,7 +82,9 @@ MRN = re.compile(
 LATIN_MRN = re.compile(
     # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
     r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
-    r"|visit) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier)" + _RECORD_NUMBER
+    r"|visit|Exam|exam|Study|study|Order|order) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
+    # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
+    r"|Invoice(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
 _GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
 _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
@@ -88,13 +96,21 @@ _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
 # (or digit groups of four read out with spaces: 8811 2026 0335 7721; the first group may hold a region's
 # six digits, 330106 2231 8804, or a letter prefix lead them, ZH 2231 8804 1127)
 _NUMBER = (
-    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Z]{1,3} )?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Z]{1,3} ?)?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
     r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?|理赔(?:号|编号|案号)|赔案号"
-    r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID)"
-    r"|(?:[Pp]olicy|[Gg]roup) (?:[Nn]o\.?|[Nn]umber|#))"
+    # a form's label spelled out with spaces (保 单 号 ：)
+    r"|保 单 (?:号 码|号|编 号)"
+    # a claim's case number (案件号, 报案号, 理赔案件 CL...): the insurer's file on the insured
+    r"|(?:理赔|赔付)?案件(?:号码|号|编号)?|报案(?:号码|号|编号)|立案号|受理(?:号|编号)"
+    # a commercial insurer's member or card number, a tax-favoured health policy's code (not a public
+    # scheme's card: INSURANCE_CARD's)
+    r"|会员(?:卡号|号|编号)|(?<!医疗|工伤|生育|养老)保险卡(?:卡号|号)|税优识别码"
+    r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID|[Rr]ef\.?|[Rr]eference)|[Ii]nsurance (?:file|ref\.?|reference)"
+    r"|[Mm]embership (?:[Nn]o\.?|[Nn]umber|#|ID)"
+    r"|[Pp]olicy(?: [Nn]o\.?| [Nn]umber| #)?|[Gg]roup (?:[Nn]o\.?|[Nn]umber|#))"
 )
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
 # the second of two numbers after one label (保单号分别为P2024…和P2024…)
@@ -123,9 +139,16 @@ def _foreign_phone(m: re.Match[str], text: str) -> float | None:
     return 0.85 if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=24) else None
 
 
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
+_CLAIM_CONTEXT = re.compile(r"理赔|保险|保单|赔付|出险")
+
+
 def _labelled(m: re.Match[str], text: str) -> float | None:
-    if sum(ch.isalnum() for ch in m.group(m.lastindex or 0)) < 7:
-        return None
+    number = m.group(m.lastindex or 0)
+    if sum(ch.isalnum() for ch in number) < 7 or _SSN_SHAPE.fullmatch(number):
+        return None  # (an SSN on an insurance file is the SSN)
+    if text.startswith("受理", m.start()) and not near(text, m.start(), m.start(), _CLAIM_CONTEXT, before=40):
+        return None  # an acceptance number is a claim's only in an insurer's claim form
     return 0.96  # above a bank card's 0.95: a policy number can pass Luhn by chance
 
 
@@ -233,8 +256,18 @@ def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
     return 0.86 if _us_passport(m, text) else None
 
 
+_MASKED_TAIL = re.compile(r"[Xx*]{3,}$")
+
+
 def _mrn(m: re.Match[str], text: str) -> float | None:
     start = m.start(1)
+    if _MASKED_TAIL.search(m.group(1)):
+        return None  # a number printed masked (PAY2025xxxx) identifies no one
+    if text.startswith("受理", m.start()) and (
+        _CJK_BEFORE.search(text, max(0, m.start() - 1), m.start())
+        or near(text, m.start(), m.start(), _CLAIM_CONTEXT, before=40)
+    ):
+        return None  # 伦理受理号: a committee's; in an insurer's claim form: the claim's (POLICY)
     if m.group(1).isdigit() and _GLUED_SPECIMEN.search(text, max(0, start - 4), start):
         return None  # 标本号2024...: a lab's own running number
     if text.startswith("编号", m.start()) and _CJK_BEFORE.search(text, max(0, m.start() - 1), m.start()):

@@ -467,8 +467,9 @@ def given_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int, int]]
 # a role's field (审核者：, 坐席：, 麻醉医师：, 复核人：) whose whole value, closed by a line's end, a
 # sentence's end or a wide gap, is a name of two or three characters (four with a compound surname)
 _ROLE_FIELD = re.compile(
-    r"(?:[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)|审核|复核|核对|[\u4e00-\u9fff]{1,4}科)[ \t]*[:：][ \t]*"
-    r"([\u4e00-\u9fff]{2,4})(?=[ \t\u3000]{2,}|[\n。；;、，,]|$)"
+    r"(?:[\u4e00-\u9fff](?:者|师|员|人|席|护士|医生)|审核|复核|核对|初审|审批|[\u4e00-\u9fff]{1,4}科)[ \t]*[:：][ \t]*"
+    # (one ideographic space parts a form's fields as two spaces do: 复核：某某　审批：)
+    r"([\u4e00-\u9fff]{2,4})(?=[ \t\u3000]{2,}|\u3000|[\n。；;、，,]|$)"
 )
 # a claim form's person (被保险人, 投保人, 申请人, 伤者 ...) followed by what a person does: the value is a name
 # even when it is a word (被保险人乔木完成直付, 伤者鲜艳送往)
@@ -501,7 +502,7 @@ _COLON = re.compile(r"[:：]")
 _FIELD_LABEL_END = re.compile(_FIELD_LABEL + r"[ \t]*$")
 _WHOLE_FORM_VALUE = re.compile(
     r"[ \t]*([\u4e00-\u9fff]{2,4})"
-    r"(?=[ \t\u3000]{2,}(?:[\u4e00-\u9fff]{1,6}[ \t]*[:：]|\d)|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
+    r"(?=(?:[ \t\u3000]{2,}|\u3000)(?:[\u4e00-\u9fff]{1,6}[ \t]*[:：]|\d)|[，,][ \t]*(?:\+?\d|电话|手机)|[（(]"
     + _KIN_WORDS
     + r"[）)]|[ \t]*(?:\n|$))"
 )
@@ -511,6 +512,11 @@ _SPACED_VALUE = re.compile(
 )
 
 
+# a label written with spaces between its characters, the way OCR or a printed form lays it out
+# (被 保 险 人 ：, 客 户 姓 名：): read as the label without them
+_SPACED_LABEL = re.compile(r"(?:[\u4e00-\u9fff][ \u3000]){1,5}[\u4e00-\u9fff][ \t\u3000]*$")
+
+
 def _field_values(text: str) -> list[tuple[int, bool]]:
     """Where the values of a person's fields start (after each colon that closes a field's label), and
     whether the label is a form's person field (姓名, 被保险人, 患者, 家属 ...), whose value is a name even
@@ -518,6 +524,8 @@ def _field_values(text: str) -> list[tuple[int, bool]]:
     out = []
     for m in _COLON.finditer(text):
         label = _label_ending(text[max(0, m.start() - 8) : m.start()])
+        if not label and (spaced := _SPACED_LABEL.search(text, max(0, m.start() - 14), m.start())):
+            label = _label_ending(re.sub(r"[ \u3000]", "", spaced.group()))
         if label:
             out.append((m.end(), _ANY_WORD_LABEL.fullmatch(label.strip()) is not None))
     return out

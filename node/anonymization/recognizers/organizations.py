@@ -28,11 +28,18 @@ KINDS = (
     # a chain's branch named without its kind (…健康北京西直门分院, …保险重庆分公司)
     "分院 分公司 分行 支行 "
     # stations, notaries and rural credit cooperatives (…救助管理站, …区公证处, …农村信用合作联社)
-    "管理站 救助站 公证处 信用合作联社 信用合作社 信用社"
+    "管理站 救助站 公证处 信用合作联社 信用合作社 信用社 "
+    # insurance agencies' service centres, forensic appraisal centres, a government and its office, a
+    # union (…区医疗保障服务中心, …司法鉴定中心, …县人民政府办公室, …车务段工会)
+    "保障服务中心 保险服务中心 政务服务中心 鉴定中心 司法鉴定所 人民政府办公室 人民政府 工会"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 SHORT_NAME_KINDS = {"厂": 4}
-BRANCH = r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部))?"
+# (or a chain's store in brackets: …大药房（某某旗舰店）)
+BRANCH = (
+    r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部)"
+    r"|[（(][\u4e00-\u9fff]{2,10}?店[）)])?"
+)
 # a kind word that goes on into a place word names a place (大学城, 医院路, 学院街, 大学东街), not an
 # organization
 _KIND = re.compile(
@@ -59,24 +66,32 @@ _DATE_END = re.compile(r".*\d[日号]", re.S)
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
-    # a pharmacy's store number)
-    r"\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,6}(?:University|Hospital|Medical Center|Clinic|Health System|"
+    # a pharmacy's store number; a possessive: People's Hospital)
+    r"\b(?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) ){1,6}(?:University|Hospital|Medical Center|Clinic|Health System|"
     r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Center|"
-    r"Healthcare|Health Care|Hospice House|Hospice)\b"
+    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Center|Practice|School)\b"
+    # (a hospital of its university: …Hospital of Sichuan University, …Hospital, Capital Medical University)
+    r"(?:(?: of|,) (?:[A-Z][a-z]+ ){1,3}University\b)?"
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 _latin_orgs = prefiltered(LATIN_ORG)
+# an insurer named after its label (Insurer: Harbour Mutual, travel insurer Kestrel Assist, Insurance: …)
+LATIN_INSURER = re.compile(
+    r"(?:\b[Ii]nsurer|\bInsurance:)[ \t]*:?[ \t]*"
+    r"(?!(?:None|Self|Pending|Unknown|Medicare|Medicaid)\b)([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3})\b"
+)
+_latin_insurers = prefiltered(LATIN_INSURER)
 # words that make a kind of clinic, not the name of one (International Clinic, Respiratory Clinic)
 _GENERIC_LATIN = frozenset(
     "The A An Our Your This That International Respiratory Outpatient Family General Internal Primary Urgent "
     "Emergency Medical Dental Travel Specialty Pediatric Cardiology Diabetes Sleep Pain Eye Skin Women Community "
-    "Walk Student Employee Occupational".split()
+    "Walk Student Employee Occupational ENT".split()
 )
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|[于在至到从往赴经由及和与向是嘱])",
+    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|[于在至到从往赴经由及和与向是嘱对被的])",
     re.S,
 )
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
@@ -85,9 +100,18 @@ GENERIC = re.compile(
     r"街道|市级|县级|区级|省级|大型|其他|其它|各级|相关|指定|合作|就近|原|同一|某|一家|多家|各|"
     # whose hospital (你们医院), a kind of hospital (互联网医院), a hospital's own committee or unit
     # (伦理委员会, 血液透析中心)
-    r"你们|我们|咱们|贵|互联网|医学|伦理|血液)+"
+    r"你们|我们|咱们|贵|互联网|医学|伦理|血液|"
+    # a grade or a negation of a kind (一级医院, 非指定医院, 如私立医院)
+    r"一级|非|如)+"
 )
 _BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
+# a lead word right before the kind word leaves no name (由保险公司, 被银行, 供保险公司, 的银行): unlike
+# 和 of 北京协和医院, none of these ends a name
+_BARE_LEAD = frozenset("于在至到从往由向是嘱对被供的下回")
+# a hospital's stamp (加盖医院收费章): the kind, not a name
+_STAMP_AFTER = re.compile(r"(?:收费|财务|公)?章")
+# a letter's addressee on a line of its own (某某保险股份有限公司某市分公司：): a name, no field label
+_ADDRESSEE = 5
 MAX_LENGTH = 30
 SCORE = 0.97  # above every place (0.9) and person (0.85) rule
 
@@ -105,10 +129,20 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         joined = bool(spans) and start <= spans[-1][1]
         if joined:
             start = spans[-1][1]
-        labelled = _LABEL_AFTER.match(text, m.end()) and not _PLACE_LEAD.match(text, start)
-        if (labelled and not joined) or _ADDRESS_AFTER.match(text, m.end()):
+        labelled = (
+            _LABEL_AFTER.match(text, m.end())
+            and not _PLACE_LEAD.match(text, start)
+            and not (m.start() - start >= _ADDRESSEE and text[start - 1 : start] in ("", "\n"))
+        )
+        if (
+            (labelled and not joined)
+            or _ADDRESS_AFTER.match(text, m.end())
+            or _STAMP_AFTER.match(text, m.end())
+        ):
             continue
         lead = _LEAD.match(text, start, m.start())
+        if lead and lead.end() == m.start() and lead.group()[-1] in _BARE_LEAD:
+            continue
         if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
             lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
         if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
@@ -119,7 +153,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             and (place := _PLACE_LEAD.search(text, start, m.start()))
             and place.start() > start
         ):
-            if not _PLACE_LEAD.match(text, start):
+            # (a national company's name leads with 中国: 中国某某某市分公司 stays whole)
+            if not _PLACE_LEAD.match(text, start) and not text.startswith("中国", start):
                 start = place.start()
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
             spans[-1] = (spans[-1][0], m.end())
@@ -155,7 +190,9 @@ class OrganizationRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = organization_spans(text) + [
-            m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())
-        ]
+        spans = (
+            organization_spans(text)
+            + [m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())]
+            + [m.span(1) for m in _latin_insurers(text)]
+        )
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]

@@ -29,10 +29,13 @@ _ANCHOR = (
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄)"
     # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
-    r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道)))"
+    r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道))"
+    # a city off the list followed by its town or street (某某市某某镇, 某某市某某街道)
+    r"|(?:(?![住在于者现至到居址从本全我该])[\u4e00-\u9fff]){2,4}?市(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)))"
 )
 _COMPONENT = (
-    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|道|巷|胡同|花园|公寓|大厦|广场|新村|校区|宿舍)(?![路街道巷]\d)"
+    # (州 not of a district's name: 某州区)
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州(?![区县])|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|道|巷|胡同|花园|公寓|大厦|广场|新村|校区|宿舍)(?![路街道巷]\d)"
     r"(?:[东西南北中上下]?段)?"
     # an estate's own name, whatever it ends in, right before its phase or building (华润二十四城7期)
     r"|[\u4e00-\u9fff]{2,10}?(?=[A-Za-z]?\d+(?:期|栋|幢|号楼|座|单元|区)|[A-Za-z]区)|\d+期"
@@ -47,7 +50,11 @@ _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
 _NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
 # an insurance's region or the place of treatment named by its region alone (参保地：某省某市), a scheme's
 # field, not where one lives (a street and a number there are an address)
+# (down to its district or county, 某市某区, the region is where one is insured and lives: an address)
 _SCHEME_FIELD = re.compile(r"(?:参保地|参合地|就医地)[ \t]*[:：]?[ \t]*$")
+_DISTRICT_END = re.compile(r"(?:区|县|旗)$")
+# a city or province naming an insurance scheme (某市职工医保, 某市惠民保, 某市普惠健康保): no address
+_SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:医保|惠保|普惠|健康保)")
 
 
 def _score(m: re.Match[str], text: str) -> float | None:
@@ -58,7 +65,13 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None  # a native place (广东人, 重庆市人), not an address
     if _NATIVE_FIELD.search(text, max(0, m.start() - 6), m.start()):
         return None  # 籍贯：广西桂林 is where one comes from, not where one lives
-    if _SCHEME_FIELD.search(text, max(0, m.start() - 6), m.start()) and not re.search(r"\d", m.group()):
+    if (
+        _SCHEME_FIELD.search(text, max(0, m.start() - 6), m.start())
+        and not re.search(r"\d", m.group())
+        and not _DISTRICT_END.search(m.group())
+    ):
+        return None
+    if _PLACE_NAME.fullmatch(m.group()) and _SCHEME_AFTER.match(text, m.end()):
         return None
     return 0.9 if parts else 0.75
 
