@@ -80,8 +80,8 @@ def test_serve_worker_and_cli_share_the_embedded_chain(pg_url: str, tmp_path: Pa
 
         # the owner exits: the next process to need the chain takes it over, with the same registry
         worker.send_signal(signal.SIGINT)
-        # it first answers the chain requests queued while it was stopped, then closes the chain: once
-        # over 20 s in the whole suite on a loaded two-core machine (63 s for this test alone)
+        # its exit took over 20 s once in the whole suite on a slow two-core machine (63 s for this test
+        # alone), probably answering the chain requests queued while it was stopped before it closes it
         worker.wait(90)
         again = httpx.get(
             f"{api}/v1/contracts/{ct.id}/verification", headers={"Authorization": f"Bearer {token}"}
