@@ -190,9 +190,7 @@ class TextAnalyzer:
         ]
 
 
-def _fast_finder(
-    recognizer: EntityRecognizer, wanted: list[str], artifacts: NlpArtifacts
-) -> tuple[Prefilter | AnyOf | None, Callable[[str], list[RecognizerResult]]]:
+def _fast_finder(recognizer: EntityRecognizer, wanted: list[str], artifacts: NlpArtifacts) -> _Finder:
     """A recognizer's prefilter (None: every text) and what finds its results in a text the prefilter
     admits: our regex recognizers' scan without a second look at the prefilter, any other recognizer's
     ``analyze``."""

@@ -30,7 +30,7 @@ from node.errors import InvalidInput, NodeError
 from node.federated.data import Partition, benchmark_partition
 from node.federated.dp_trees import DpTrees
 from node.federated.flower.hospital import HospitalNode, NodeSource, process_node
-from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply, unpack
+from node.federated.flower.messages import arrays_of, config_of, evaluate_reply, train_reply
 from node.federated.metrics import report
 from node.federated.models import LogisticRegression, Mlp
 from node.federated.spec import JobSpec, Participant
@@ -163,7 +163,7 @@ def train(source: NodeSource, msg: Message, context: Context) -> Message:
         context.state.config_records[STATE] = ConfigRecord({"admitted-round": rnd.number, "assets": assets})
     part = _partition(context, hospital, spec, assets, template)
     model = spec.new_model()
-    model.set(unpack(arrays_of(msg), [a.shape for a in model.get()]))
+    model.set(arrays_of(msg, [a.shape for a in model.get()]))
     if spec.dp is not None:
         if not isinstance(model, LogisticRegression | Mlp | DpTrees):
             raise InvalidInput(
@@ -196,7 +196,7 @@ def evaluate(source: NodeSource, msg: Message, context: Context) -> Message:
         template = hospital.node.fl_jobs.check_offered("system", hospital.participant.contract_id, rnd.spec)
     part = _partition(context, hospital, rnd.spec, assets, template)
     model = rnd.spec.new_model()
-    model.set(unpack(arrays_of(msg), [a.shape for a in model.get()]))
+    model.set(arrays_of(msg, [a.shape for a in model.get()]))
     r = report(part.y_test, model.predict(part.x_test))
     metrics = {k: r[k] for k in ("auc", "accuracy", "ece", "brier")}
     if hospital is not None:  # its index among the job's hospitals: the coordinator reports it by name

@@ -61,8 +61,13 @@ def config_of(msg: Message) -> ConfigRecord | None:
     return msg.content.config_records.get(f"{kind}.config")
 
 
-def arrays_of(msg: Message) -> list[Any]:
-    """The model the server sent, as numpy arrays; a message without a readable model is refused."""
+def arrays_of(msg: Message, shapes: list[tuple[int, ...]]) -> list[Any]:
+    """The model the server sent, as numpy arrays in the receiving model's ``shapes`` (``unpack``); a
+    message without a readable model is refused."""
+    return unpack(_sent_arrays(msg), shapes)
+
+
+def _sent_arrays(msg: Message) -> list[Any]:
     kind = _legacy(msg)
     try:
         if kind is None:
