@@ -114,10 +114,20 @@ def _serve_metrics(c: Any, host: str, port: int) -> None:
 def worker(
     once: bool = typer.Option(False, "--once", help="Run one cycle and exit."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between cycles."),
+    stop_timeout: float = typer.Option(
+        30.0,
+        "--stop-timeout",
+        min=1.0,
+        help="Seconds the graceful close may take after SIGINT or SIGTERM before the worker prints its "
+        "threads' stacks and exits with code 1.",
+    ),
 ) -> None:
     """Background duties: expire ended contracts, deliver queued anchors to the chain (with retries),
     seal the audit log in signed batches, move Dataspace Protocol negotiations and post their callbacks."""
+    from node.cli.stopping import stop_on_signals
     from node.errors import DependencyUnavailable
+
+    stop_on_signals(stop_timeout, "hnode worker")
 
     c = open_container()
     try:  # the long-running process owns the embedded chain, so CLI commands find it served
