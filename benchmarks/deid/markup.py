@@ -38,6 +38,8 @@ TYPES = {
     "IP": "IP_ADDRESS",
 }
 ENTITY = re.compile(r"\{([A-Z]+)\|([^{}|]+)\}")
+# an entity opened but not closed as one (a typing slip): left alone it would become unlabelled text
+BROKEN = re.compile(r"\{[A-Z]+\||\{(?:" + "|".join(TYPES) + r")[\s:：]|[A-Z]\|[^{}|\n]+\}")
 
 
 def id_check_digit(first17: str) -> str:
@@ -69,16 +71,22 @@ def parse(block: str, kind: str) -> Document:
     d = Document(kind)
     pos = 0
     for m in ENTITY.finditer(block):
+        _plain(block[pos : m.start()], block)
         d.add(block[pos : m.start()])
         if m.group(1) not in TYPES:
             raise ValueError(f"unknown entity code {m.group(1)} in {block[:40]!r}")
         d.ent(TYPES[m.group(1)], m.group(2))
         pos = m.end()
     rest = block[pos:]
-    if "{" in rest or "}" in rest:
-        raise ValueError(f"unbalanced markup in {block[:40]!r}")
+    _plain(rest, block)
     d.add(rest + "\n")
     return d
+
+
+def _plain(text: str, block: str) -> None:
+    """Text between entities may hold literal braces (a JSON sample), never a broken entity."""
+    if BROKEN.search(text):
+        raise ValueError(f"broken entity markup in {block[:40]!r}")
 
 
 def convert(name: str) -> list[Document]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from benchmarks.deid import corpus, fresh_v15, markup, relabel_titles, relabel_tuned
 
 DEID = Path(corpus.__file__).parent
@@ -52,6 +54,26 @@ def test_markup_refuses_a_wrong_check_digit() -> None:
         == "ID 500106 19850214 3319: check digit should be 8"
     )
     assert markup.check("BANK_CARD", "6228480478123456785") is not None
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "患者{P 张三}来诊，电话{TEL|13800000000}",
+        "{P|张三，电话{TEL|13800000000}",
+        "患者P|张三}来诊",
+        "住院号{MRN:123}",
+    ],
+)
+def test_markup_refuses_a_broken_entity_anywhere_in_a_document(block: str) -> None:
+    with pytest.raises(ValueError, match="broken entity markup"):
+        markup.parse(block, "t")
+
+
+def test_markup_keeps_literal_braces_of_a_json_sample() -> None:
+    d = markup.parse('报文 {"id": 1, "ok": true} 由{P|李}医生发送', "t")
+    at = d.text.index("李")
+    assert d.text == '报文 {"id": 1, "ok": true} 由李医生发送\n' and d.entities == [("PERSON", at, at + 1)]
 
 
 def test_the_tuned_corpus_carries_the_current_labels_and_relabelling_is_idempotent() -> None:
