@@ -334,3 +334,67 @@ def test_a_units_own_doctor_by_surname(analyzer: TextAnalyzer) -> None:
 def test_handover_states_are_no_names_but_a_form_name_may_be_one(analyzer: TextAnalyzer) -> None:
     assert not [t for t, _ in found(analyzer, "交：如常  接：如常\n") if t == "PERSON"]
     assert ("PERSON", "安静") in found(analyzer, "姓名：安静  性别：女")
+
+
+# -- session 12, non-person rules round: classes from the error lists of held-out v16-v23 -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        # a trial subject's and a screening's number, Chinese and English labels
+        ("受试者编号：K-0733  姓名缩写：ABC\n", ("MEDICAL_RECORD_NUMBER", "K-0733")),
+        ("试验表格\n受试者筛选号：T0921\n", ("MEDICAL_RECORD_NUMBER", "T0921")),
+        ("Screening No.: SCR-7781, Subject ID: 208-014\n", ("MEDICAL_RECORD_NUMBER", "SCR-7781")),
+        ("Screening No.: SCR-7781, Subject ID: 208-014\n", ("MEDICAL_RECORD_NUMBER", "208-014")),
+        # a barcode's number as a field of a report
+        ("检验报告单\n条码：9100284417  科别：内科\n", ("MEDICAL_RECORD_NUMBER", "9100284417")),
+        # a stay's number written bare in a list of patients (ZY: 住院, MZ: 门诊)
+        ("名单\n1. 某甲  ZY2207145\n2. 某乙  MZH30117752\n", ("MEDICAL_RECORD_NUMBER", "ZY2207145")),
+        ("名单\n1. 某甲  ZY2207145\n2. 某乙  MZH30117752\n", ("MEDICAL_RECORD_NUMBER", "MZH30117752")),
+        # a scheme's card, voucher and household numbers under the scheme's name
+        ("医保卡核对：持卡人某某，卡号K 3390 1274 5，信息一致。\n", ("CN_MEDICAL_INSURANCE_CARD", "K 3390 1274 5")),
+        ("医保电子凭证已核验，凭证号6101 0000 7734 12。\n", ("CN_MEDICAL_INSURANCE_CARD", "6101 0000 7734 12")),
+        ("新农合报销单\n参合人：某某  家庭编号：6201230417009\n", ("CN_MEDICAL_INSURANCE_CARD", "6201230417009")),
+        # a birth year alone after its label
+        ("姓名缩写：ABC  出生年份：1959\n", ("DATE_TIME", "1959")),
+        # a patient's event times stay dates
+        ("夜班于每日8:00交接。23:10 患者突发胸闷，予吸氧。\n", ("DATE_TIME", "23:10")),
+        ("交接时间：21:05\n", ("DATE_TIME", "21:05")),
+        # a workplace or a courier after its label, whatever its name ends in; Latin names by their cue
+        ("患者男，29岁，工作单位某达物流城东分拣站，搬货时扭伤腰部。\n", ("ORGANIZATION", "某达物流城东分拣站")),
+        ("快递：申通快运  运单号 ST5502197733\n", ("ORGANIZATION", "申通快运")),
+        ("Protocol 2025-041 (sponsor: Roche Korea) approved.\n", ("ORGANIZATION", "Roche Korea")),
+        ("He works part-time at Fresh-Mart. Lives alone.\n", ("ORGANIZATION", "Fresh-Mart")),
+        ("retired train conductor for Coastal Regional Rail.\n", ("ORGANIZATION", "Coastal Regional Rail")),
+        ("Transfer from Hôpital de la Timone, Marseille.\n", ("ORGANIZATION", "Hôpital de la Timone")),
+        ("fell while skiing at Songhua Ski Resort last week\n", ("ORGANIZATION", "Songhua Ski Resort")),
+    ],
+)
+def test_non_person_classes_session12(analyzer: TextAnalyzer, text: str, entity: tuple[str, str]) -> None:
+    assert entity in found(analyzer, text), found(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted_type"),
+    [
+        # a timetable's hours: visiting hours, a daily dosing routine, a clinic's hours, a standing time
+        ("病区探视时间：15:30-16:30，19:00-20:00\n", "DATE_TIME"),
+        ("用法：每日两次，7:30、19:30口服\n", "DATE_TIME"),
+        ("服药时间：9:00、21:00\n", "DATE_TIME"),
+        ("门诊时间：周一至周五 8:30-11:30\n", "DATE_TIME"),
+        ("Visiting hours 15:00-17:00 on the ward.\n", "DATE_TIME"),
+        # an assay's barcode, a bank card's number under a scheme's words, a hospital card's number
+        ("检测条码：7200193318\n", "MEDICAL_RECORD_NUMBER"),
+        ("医保报销后余款退回银行卡，卡号 6200 1188 0033\n", "CN_MEDICAL_INSURANCE_CARD"),
+        ("就诊卡号：5500183321，医保卡已登记\n", "CN_MEDICAL_INSURANCE_CARD"),
+        # verbs and lists before 医院: no name
+        ("他下午有事，来不了医院，晚点再签字。\n", "ORGANIZATION"),
+        ("会议讨论了交接班制度、查对流程及医院感染防控。\n", "ORGANIZATION"),
+        ("工作单位：无\n", "ORGANIZATION"),
+        # a hotel in an address is the address's
+        ("Hotel: Room 808, Blue-Sea Hotel, 12 Binhai Road\n", "ORGANIZATION"),
+    ],
+)
+def test_non_person_classes_session12_negatives(analyzer: TextAnalyzer, text: str, unwanted_type: str) -> None:
+    assert not [v for t, v in found(analyzer, text) if t == unwanted_type], found(analyzer, text)

@@ -37,6 +37,10 @@ LABELLED_SHORT = re.compile(
     r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
 )
+# a year alone after a birth year's label (出生年份：1968, 出生年：1975年, Year of birth: 1980)
+BIRTH_YEAR = re.compile(
+    rf"(?:出生年份|出生年|Year of birth|YOB|Birth year)[ \t]*[:：]?[ \t]*({_Y}年?)(?![\d年./-]|[ ]?月)"
+)
 # a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
 # ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
 BARE_TIME = re.compile(
@@ -47,6 +51,16 @@ _RATIO_BEFORE = re.compile(
     r"(?:比|比例|稀释|滴度|ratio|时段|开放时间|营业时间|探视时间)[ ]?[:：]?[ ]?(?:\d{1,2}:\d{2}[-~至])?$",
     re.IGNORECASE,
 )
+# a timetable's hours, not an event of this patient's care: a daily or weekly routine (每日8:00, 每周三
+# 14:00), a ward's or a clinic's hours (探视, 门诊时间, 上班), a standing dosing time (服药时间：8:00、20:00),
+# read back over the clause before the time (a list of times shares its first one's words)
+_SCHEDULE_BEFORE = re.compile(
+    r"每[天日晚早周月隔次班]|定时|按时|常规|固定|通常|平时|平日|工作日|周末|节假日|"
+    r"探视|探望|陪护时间|交班|交接班|接班|上班|下班|门诊时间|出诊|坐诊|营业|开放|作息|开饭|送餐|"
+    r"熄灯|午休|起床|就寝|班车|(?:服药|给药|用药|发药|测量?血糖|测血压)(?:时间|时刻)|"
+    r"[Vv]isiting|[Dd]aily|[Ee]very|[Rr]outine|[Oo]ffice hours|[Cc]linic hours|[Ss]hift",
+)
+_CLAUSE_END = re.compile(r".*[\n。；;！？!?]", re.S)
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
 MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 # a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
@@ -92,9 +106,26 @@ def _compact(m: re.Match[str], text: str) -> float | None:
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
 
 
+def _schedule(text: str, start: int) -> bool:
+    """Whether a timetable's words stand in the clause before ``start`` (at most 24 characters back)."""
+    begin = max(0, start - 24)
+    if clause := _CLAUSE_END.match(text, begin, start):
+        begin = clause.end()
+    return bool(_SCHEDULE_BEFORE.search(text, begin, start))
+
+
 def _clock(m: re.Match[str], text: str) -> float | None:
     # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
-    return None if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) else 0.85
+    if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start()):
+        return None
+    return 0.85
+
+
+def _labelled_short(m: re.Match[str], text: str) -> float | None:
+    # a clock time alone after a time's label is a timetable's where one stands before (探视时间：15:00)
+    if ":" in m.group(1) and not re.search(r"[/.-]", m.group(1)) and _schedule(text, m.start(1)):
+        return None
+    return 0.9
 
 
 def _after(m: re.Match[str], text: str) -> float | None:
@@ -112,7 +143,8 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", MONTH_DAY_ANY, _sure),
         RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
-        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _sure, group=1),
+        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
+        RegexRecognizer("DATE_TIME", BIRTH_YEAR, _sure, group=1),
         RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
         RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),
         RegexRecognizer("DATE_TIME", SHORT_YEAR, _sure),

@@ -72,6 +72,10 @@ MRN = re.compile(
     # a patient's settlement, receipt, online consultation, benefit ruling, application or frozen section
     # (结算流水号, 收据号, 问诊单号, 认定编号, 申请编号, 冰冻号) and an acceptance number outside a claim (受理号)
     r"|结算(?:流水号|单号|编号)|收据(?:号|编号)|问诊(?:单号|号)|认定编号|申请编号|冰冻(?:号|编号)|受理(?:号|编号)"
+    # a trial subject's or a screening's number (受试者编号, 筛选号; a randomization number names a kit)
+    r"|受试者(?:编码|编号|代码|号|ID)|筛选(?:编号|号)"
+    # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：)
+    r"|(?<!检验|检测)条码(?=[ \t]*[:：])"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
@@ -82,10 +86,16 @@ MRN = re.compile(
 LATIN_MRN = re.compile(
     # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
     r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
-    r"|visit|Exam|exam|Study|study|Order|order) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
+    r"|visit|Exam|exam|Study|study|Order|order"
+    # a trial's subject (Subject ID, Screening No., Randomization #, Participant ID)
+    r"|Subject|subject|Screening|screening|Participant|participant"
+    r") (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
     # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
     r"|Invoice(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
+# a stay's or a visit's number written bare, its letters the label's initials (ZY for 住院, MZ for 门诊,
+# ZYH, MZH): in a list of patients, a table's cell
+PINYIN_MRN = re.compile(r"(?<![A-Za-z0-9-])(?:ZYH?|MZH?)-?\d{6,12}(?![A-Za-z0-9])")
 _GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
 _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
 
@@ -125,6 +135,20 @@ INSURANCE_CARD = re.compile(
     # (the old rural scheme's certificate: 合作医疗证号)
     r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
 )
+
+# a card's, a voucher's or a household's number under a public scheme named shortly before it
+# (医保卡信息：…卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card
+SCHEME_CARD_NUMBER = re.compile(r"(?:卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER)
+_SCHEME_CONTEXT = re.compile(r"医保|社保|社会保障|新农合|参合|参保|合作医疗")
+_BANK_CONTEXT = re.compile(r"银行|储蓄|借记|信用卡|开户|账户|帐户|就诊卡|诊疗卡|会员")
+
+
+def _scheme_card(m: re.Match[str], text: str) -> float | None:
+    if not near(text, m.start(), m.start(), _SCHEME_CONTEXT, before=40):
+        return None
+    if _BANK_CONTEXT.search(text, max(0, m.start() - 16), m.start() + 1):
+        return None  # a bank's or a hospital's card named between (银行卡号, 就诊卡号)
+    return _labelled(m, text)
 
 
 # a foreign number after a phone cue in a Chinese note (电话+34 612 345 678); +86 numbers are CN_PHONE's
@@ -275,6 +299,10 @@ def _mrn(m: re.Match[str], text: str) -> float | None:
     return 0.9
 
 
+def _pinyin_mrn(m: re.Match[str], text: str) -> float | None:
+    return 0.85  # below a labelled number's 0.9: the label's own span wins
+
+
 def identifier_recognizers() -> list[RegexRecognizer]:
     return [
         RegexRecognizer("CN_ID_CARD", ID18, _id18),
@@ -293,7 +321,9 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("LICENSE_PLATE", LATIN_PLATE, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
+        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", SCHEME_CARD_NUMBER, _scheme_card, group=1),
     ]

@@ -82,6 +82,30 @@ LATIN_INSURER = re.compile(
     r"(?!(?:None|Self|Pending|Unknown|Medicare|Medicaid)\b)([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3})\b"
 )
 _latin_insurers = prefiltered(LATIN_INSURER)
+# a European hospital or clinic named kind first (Hôpital de la Croix-Rousse, Clinique Saint-Jean,
+# Ospedale San Raffaele, Klinikum Großhadern), a resort or an institute named kind last (… Ski Resort;
+# not a hotel: an address's)
+KIND_FIRST_ORG = re.compile(
+    r"\b(?:Hôpital|Hôpitaux|Clinique|Centre Hospitalier|Klinikum|Krankenhaus|Ospedale|Policlinico|Hospital de"
+    r"|Hospital del|Hospital Universitario)"
+    r"(?: (?:de la|de l'|du|des|de|der|di|del|dei|San|Santa|Saint|Sainte|St\.?|Universitaire|Universitario))*"
+    r" ?[A-Z][\w'-]+(?:[ -](?:de |la |du )?[A-Z][\w'-]+){0,3}"
+    r"|(?<![\w-])(?:[A-Z][a-z]+ ){1,4}(?:Ski Resort|Resort|Airport|Institute|Foundation)\b"
+)
+_kind_first_orgs = prefiltered(KIND_FIRST_ORG)
+# a workplace, an employer, a trial's sponsor or a courier after its label, whatever its name ends in
+# (工作单位：某某配送某站, 快递：某某速运, sponsor: Acme China, works part-time at Acme-Mart)
+LABELLED_ORG = re.compile(
+    r"(?:工作单位|就职单位|所在单位|用人单位|单位名称|投保单位|快递公司|快递|承运商|就职于|任职于|供职于)"
+    r"(?:[（(][\u4e00-\u9fff]{1,6}[）)])?[ \t]*[:：]?[ \t]*"
+    r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
+    r"(?=[，,。；;、\n]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
+    r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
+    r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
+    r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
+    re.MULTILINE,
+)
+_labelled_orgs = prefiltered(LABELLED_ORG)
 # words that make a kind of clinic, not the name of one (International Clinic, Respiratory Clinic)
 _GENERIC_LATIN = frozenset(
     "The A An Our Your This That International Respiratory Outpatient Family General Internal Primary Urgent "
@@ -91,7 +115,7 @@ _GENERIC_LATIN = frozenset(
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|[于在至到从往赴经由及和与向是嘱对被的])",
+    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|[于在至到从往赴经由及和与向是嘱对被的了])",
     re.S,
 )
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
@@ -107,7 +131,7 @@ GENERIC = re.compile(
 _BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
 # a lead word right before the kind word leaves no name (由保险公司, 被银行, 供保险公司, 的银行): unlike
 # 和 of 北京协和医院, none of these ends a name
-_BARE_LEAD = frozenset("于在至到从往由向是嘱对被供的下回")
+_BARE_LEAD = frozenset("于在至到从往由向是嘱对被供的下回了及")
 # a hospital's stamp (加盖医院收费章): the kind, not a name
 _STAMP_AFTER = re.compile(r"(?:收费|财务|公)?章")
 # a letter's addressee on a line of its own (某某保险股份有限公司某市分公司：): a name, no field label
@@ -194,5 +218,11 @@ class OrganizationRecognizer(EntityRecognizer):
             organization_spans(text)
             + [m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())]
             + [m.span(1) for m in _latin_insurers(text)]
+            + [m.span() for m in _kind_first_orgs(text)]
         )
+        for m in _labelled_orgs(text):
+            # only a name the other rules did not find (their span is the better one)
+            s, e = m.span(m.lastindex or 0)
+            if not any(a < e and s < b for a, b in spans):
+                spans.append((s, e))
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]
