@@ -9,7 +9,7 @@ from node.anonymization.recognizers.base import RegexRecognizer, near
 _Y = r"(?:19|20)\d{2}"
 _M = r"(?:0?[1-9]|1[0-2])"
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
-_TIME_ZH = r"(?:[ ]?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
+_TIME_ZH = r"(?:[ ]?约?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:-\d{1,2}:\d{2})?)?"
 
 CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]{_TIME_ZH})?")
@@ -41,6 +41,10 @@ LABELLED_SHORT = re.compile(
 BIRTH_YEAR = re.compile(
     rf"(?:出生年份|出生年|Year of birth|YOB|Birth year)[ \t]*[:：]?[ \t]*({_Y}年?)(?![\d年./-]|[ ]?月)"
 )
+# a date written with a space between its characters (2 0 2 4 . 0 5 . 1 4, a form's spaced layout)
+SPACED_DATE = re.compile(
+    r"(?<!\d)(?<!\d )[12] [09] \d \d (?:[./-]|年) (?:[01] )?\d (?:[./-]|月) (?:[0-3] )?\d(?: 日)?(?! ?\d)"
+)
 # a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
 # ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
 BARE_TIME = re.compile(
@@ -61,6 +65,12 @@ _SCHEDULE_BEFORE = re.compile(
     r"[Vv]isiting|[Dd]aily|[Ee]very|[Rr]outine|[Oo]ffice hours|[Cc]linic hours|[Ss]hift",
 )
 _CLAUSE_END = re.compile(r".*[\n。；;！？!?]", re.S)
+# a heading whose line lists a round's or a ward's times (巡视：8:30 通畅；8:45 通畅): read back to the line's
+# start
+_LINE_SCHEDULE = re.compile(r"巡视|巡回|探视|[Vv]isiting hours")
+# an instruction's deadline (请于今日17:00前领取, 须于手术日7:30前送达): a time the reader is to keep
+_DEADLINE_AFTER = re.compile(r"[ ]?(?:前|以前|之前)(?!后)")
+_INSTRUCTION = re.compile(r"请|须|需|务必|应于|应在")
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
 MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 # a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
@@ -72,7 +82,9 @@ SHORT_YEAR = re.compile(
 # (not a section number 1.2)
 ENTRY_MONTH_DAY = re.compile(
     rf"(?:^|(?<=[\n于至—～~；;：:]))[ \t]*\[?((?:0?[1-9]|1[0-2])(?:[-/]{_D}|\.(?:[12]\d|3[01]|0[1-9])))"
-    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚项份]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    # (nor a count of passes: 结果：5/5合格)
+    r"(?!合格|通过|正确|阳性|阴性|达标)"
     r"(?=[ \t]*(?:[\u4e00-\u9fff]|\]|[:：][ ]|$))",
     re.MULTILINE,
 )
@@ -85,7 +97,11 @@ _EN_DATE = rf"(?:\d{{1,2}}/\d{{1,2}}/(?:19|20)?\d{{2}}|{_MONTH_NAME} \d{{1,2}},?
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ ]"
 ENGLISH_DATE = re.compile(
     rf"\b(?:{_WEEKDAY}{_EN_DATE}(?:,?[ ](?:at[ ])?{_CLOCK})?|{_EN_DATE},?[ ](?:at[ ])?{_CLOCK}(?![\d:])"
-    r"|\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) (?:19|20)\d{2}\b)"
+    r"|\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) (?:19|20)\d{2}\b"
+    # a month and a year (due April 2025, since Sept 2019), a weekday, a day and a month (Fri 22 Nov, 14:00)
+    rf"|(?<!\d )(?:January|February|March|April|June|July|August|September|October|November|December"
+    rf"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? {_Y}\b"
+    rf"|{_WEEKDAY}\d{{1,2}} {_MONTH_NAME}(?![ ]\d)(?:,?[ ](?:at[ ])?{_CLOCK}(?![\d:]))?)"
 )
 ENGLISH_AFTER = re.compile(
     r"\b(at|by|until|since|from|on) ((?:[01]\d|2[0-3])[0-5]\d(?: on \d{1,2}/\d{1,2}(?![\d/]))?"
@@ -106,24 +122,30 @@ def _compact(m: re.Match[str], text: str) -> float | None:
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
 
 
-def _schedule(text: str, start: int) -> bool:
-    """Whether a timetable's words stand in the clause before ``start`` (at most 24 characters back)."""
+def _schedule(text: str, start: int, end: int | None = None) -> bool:
+    """Whether a timetable's words stand in the clause before ``start`` (at most 24 characters back), a
+    round's heading on its line, or an instruction's words before a deadline ending at ``end``."""
     begin = max(0, start - 24)
     if clause := _CLAUSE_END.match(text, begin, start):
         begin = clause.end()
-    return bool(_SCHEDULE_BEFORE.search(text, begin, start))
+    if _SCHEDULE_BEFORE.search(text, begin, start):
+        return True
+    if end is not None and _DEADLINE_AFTER.match(text, end) and _INSTRUCTION.search(text, begin, start):
+        return True
+    line = max(0, text.rfind("\n", max(0, start - 60), start) + 1, start - 60)
+    return bool(_LINE_SCHEDULE.search(text, line, start))
 
 
 def _clock(m: re.Match[str], text: str) -> float | None:
     # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
-    if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start()):
+    if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start(), m.end()):
         return None
     return 0.85
 
 
 def _labelled_short(m: re.Match[str], text: str) -> float | None:
     # a clock time alone after a time's label is a timetable's where one stands before (探视时间：15:00)
-    if ":" in m.group(1) and not re.search(r"[/.-]", m.group(1)) and _schedule(text, m.start(1)):
+    if ":" in m.group(1) and not re.search(r"[/.-]", m.group(1)) and _schedule(text, m.start(1), m.end(1)):
         return None
     return 0.9
 
@@ -145,6 +167,7 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
         RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
         RegexRecognizer("DATE_TIME", BIRTH_YEAR, _sure, group=1),
+        RegexRecognizer("DATE_TIME", SPACED_DATE, _sure),
         RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
         RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),
         RegexRecognizer("DATE_TIME", SHORT_YEAR, _sure),
