@@ -31,19 +31,16 @@ ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_
 # a two-digit year or a bare month-day right after a date's label and its colon (日期：26/03/05,
 # 检查日期：3-5): found from the colon, the label read behind it
 # (or a bare clock time after a time's label: 开始：09:25, 时间：18:42)
-_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束)[:：于]"
+# (or a year alone after a birth year's label: 出生年份：1968)
+_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束|年份)[:：于]"
 LABELLED_SHORT = re.compile(
     rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?"
-    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d))"
+    rf"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d)|{_Y}(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
-)
-# a year alone after a birth year's label (出生年份：1968, 出生年：1975年, Year of birth: 1980)
-BIRTH_YEAR = re.compile(
-    rf"(?:出生年份|出生年|Year of birth|YOB|Birth year)[ \t]*[:：]?[ \t]*({_Y}年?)(?![\d年./-]|[ ]?月)"
 )
 # a date written with a space between its characters (2 0 2 4 . 0 5 . 1 4, a form's spaced layout)
 SPACED_DATE = re.compile(
-    r"(?<!\d)(?<!\d )[12] [09] \d \d (?:[./-]|年) (?:[01] )?\d (?:[./-]|月) (?:[0-3] )?\d(?: 日)?(?! ?\d)"
+    r"(?<!\d)(?<!\d )(?:1 9|2 0) \d \d (?:[./-]|年) (?:[01] )?\d (?:[./-]|月) (?:[0-3] )?\d(?: 日)?(?! ?\d)"
 )
 # a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
 # ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
@@ -166,7 +163,6 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
         RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
-        RegexRecognizer("DATE_TIME", BIRTH_YEAR, _sure, group=1),
         RegexRecognizer("DATE_TIME", SPACED_DATE, _sure),
         RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
         RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),

@@ -145,19 +145,20 @@ INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
     # (the old rural scheme's certificate: 合作医疗证号)
-    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
+    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#)"
+    # a card's, a voucher's or a household's number under a scheme named shortly before it (医保卡信息：…
+    # 卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card (see _insurance_card)
+    r"|卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER
 )
-
-# a card's, a voucher's or a household's number under a public scheme named shortly before it
-# (医保卡信息：…卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card
-SCHEME_CARD_NUMBER = re.compile(
-    r"(?:卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER
-)
+_GENERIC_CARD_LABEL = re.compile(r"卡号|凭证|家庭|参合证|医疗证")
 _SCHEME_CONTEXT = re.compile(r"医保|社保|社会保障|新农合|参合|参保|合作医疗")
 _BANK_CONTEXT = re.compile(r"银行|储蓄|借记|信用卡|开户|账户|帐户|就诊卡|诊疗卡|会员")
 
 
-def _scheme_card(m: re.Match[str], text: str) -> float | None:
+def _insurance_card(m: re.Match[str], text: str) -> float | None:
+    if not _GENERIC_CARD_LABEL.match(text, m.start()):
+        return _labelled(m, text)
+    # a generic label: the scheme's card only with the scheme named before it, no bank's nor hospital's
     if not near(text, m.start(), m.start(), _SCHEME_CONTEXT, before=40):
         return None
     if _BANK_CONTEXT.search(text, max(0, m.start() - 16), m.start() + 1):
@@ -354,7 +355,7 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
 
 
 def table_record_numbers(text: str) -> list[tuple[int, int]]:
-    if not any(sep in text for sep in _TABLE_SEPARATORS) or not _COLUMN_HEADER.search(text):
+    if ("|" not in text and "\t" not in text and "," not in text) or not _COLUMN_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
     lines, at = [], 0
@@ -429,7 +430,6 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
-        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
-        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", SCHEME_CARD_NUMBER, _scheme_card, group=1),
+        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
         TableRecordRecognizer(),
     ]
