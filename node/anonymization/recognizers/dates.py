@@ -9,7 +9,7 @@ from node.anonymization.recognizers.base import RegexRecognizer, near
 _Y = r"(?:19|20)\d{2}"
 _M = r"(?:0?[1-9]|1[0-2])"
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
-_TIME_ZH = r"(?:[ ]?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
+_TIME_ZH = r"(?:[ ]?约?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:-\d{1,2}:\d{2})?)?"
 
 CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]{_TIME_ZH})?")
@@ -31,11 +31,16 @@ ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_
 # a two-digit year or a bare month-day right after a date's label and its colon (日期：26/03/05,
 # 检查日期：3-5): found from the colon, the label read behind it
 # (or a bare clock time after a time's label: 开始：09:25, 时间：18:42)
-_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束)[:：于]"
+# (or a year alone after a birth year's label: 出生年份：1968)
+_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束|年份)[:：于]"
 LABELLED_SHORT = re.compile(
     rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?"
-    r"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d))"
+    rf"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d)|{_Y}(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
+)
+# a date written with a space between its characters (2 0 2 4 . 0 5 . 1 4, a form's spaced layout)
+SPACED_DATE = re.compile(
+    r"(?<!\d)(?<!\d )(?:1 9|2 0) \d \d (?:[./-]|年) (?:[01] )?\d (?:[./-]|月) (?:[0-3] )?\d(?: 日)?(?! ?\d)"
 )
 # a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
 # ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
@@ -47,6 +52,22 @@ _RATIO_BEFORE = re.compile(
     r"(?:比|比例|稀释|滴度|ratio|时段|开放时间|营业时间|探视时间)[ ]?[:：]?[ ]?(?:\d{1,2}:\d{2}[-~至])?$",
     re.IGNORECASE,
 )
+# a timetable's hours, not an event of this patient's care: a daily or weekly routine (每日8:00, 每周三
+# 14:00), a ward's or a clinic's hours (探视, 门诊时间, 上班), a standing dosing time (服药时间：8:00、20:00),
+# read back over the clause before the time (a list of times shares its first one's words)
+_SCHEDULE_BEFORE = re.compile(
+    r"每[天日晚早周月隔次班]|定时|按时|常规|固定|通常|平时|平日|工作日|周末|节假日|"
+    r"探视|探望|陪护时间|交班|交接班|接班|上班|下班|门诊时间|出诊|坐诊|营业|开放|作息|开饭|送餐|"
+    r"熄灯|午休|起床|就寝|班车|(?:服药|给药|用药|发药|测量?血糖|测血压)(?:时间|时刻)|"
+    r"[Vv]isiting|[Dd]aily|[Ee]very|[Rr]outine|[Oo]ffice hours|[Cc]linic hours|[Ss]hift",
+)
+_CLAUSE_END = re.compile(r".*[\n。；;！？!?]", re.S)
+# a heading whose line lists a round's or a ward's times (巡视：8:30 通畅；8:45 通畅): read back to the line's
+# start
+_LINE_SCHEDULE = re.compile(r"巡视|巡回|探视|[Vv]isiting hours")
+# an instruction's deadline (请于今日17:00前领取, 须于手术日7:30前送达): a time the reader is to keep
+_DEADLINE_AFTER = re.compile(r"[ ]?(?:前|以前|之前)(?!后)")
+_INSTRUCTION = re.compile(r"请|须|需|务必|应于|应在")
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
 MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 # a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
@@ -58,7 +79,9 @@ SHORT_YEAR = re.compile(
 # (not a section number 1.2)
 ENTRY_MONTH_DAY = re.compile(
     rf"(?:^|(?<=[\n于至—～~；;：:]))[ \t]*\[?((?:0?[1-9]|1[0-2])(?:[-/]{_D}|\.(?:[12]\d|3[01]|0[1-9])))"
-    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚项份]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    # (nor a count of passes: 结果：5/5合格)
+    r"(?!合格|通过|正确|阳性|阴性|达标)"
     r"(?=[ \t]*(?:[\u4e00-\u9fff]|\]|[:：][ ]|$))",
     re.MULTILINE,
 )
@@ -71,7 +94,11 @@ _EN_DATE = rf"(?:\d{{1,2}}/\d{{1,2}}/(?:19|20)?\d{{2}}|{_MONTH_NAME} \d{{1,2}},?
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ ]"
 ENGLISH_DATE = re.compile(
     rf"\b(?:{_WEEKDAY}{_EN_DATE}(?:,?[ ](?:at[ ])?{_CLOCK})?|{_EN_DATE},?[ ](?:at[ ])?{_CLOCK}(?![\d:])"
-    r"|\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) (?:19|20)\d{2}\b)"
+    r"|\d{1,2} (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) (?:19|20)\d{2}\b"
+    # a month and a year (due April 2025, since Sept 2019), a weekday, a day and a month (Fri 22 Nov, 14:00)
+    rf"|(?<!\d )(?:January|February|March|April|June|July|August|September|October|November|December"
+    rf"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? {_Y}\b"
+    rf"|{_WEEKDAY}\d{{1,2}} {_MONTH_NAME}(?![ ]\d)(?:,?[ ](?:at[ ])?{_CLOCK}(?![\d:]))?)"
 )
 ENGLISH_AFTER = re.compile(
     r"\b(at|by|until|since|from|on) ((?:[01]\d|2[0-3])[0-5]\d(?: on \d{1,2}/\d{1,2}(?![\d/]))?"
@@ -92,9 +119,32 @@ def _compact(m: re.Match[str], text: str) -> float | None:
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
 
 
+def _schedule(text: str, start: int, end: int | None = None) -> bool:
+    """Whether a timetable's words stand in the clause before ``start`` (at most 24 characters back), a
+    round's heading on its line, or an instruction's words before a deadline ending at ``end``."""
+    begin = max(0, start - 24)
+    if clause := _CLAUSE_END.match(text, begin, start):
+        begin = clause.end()
+    if _SCHEDULE_BEFORE.search(text, begin, start):
+        return True
+    if end is not None and _DEADLINE_AFTER.match(text, end) and _INSTRUCTION.search(text, begin, start):
+        return True
+    line = max(0, text.rfind("\n", max(0, start - 60), start) + 1, start - 60)
+    return bool(_LINE_SCHEDULE.search(text, line, start))
+
+
 def _clock(m: re.Match[str], text: str) -> float | None:
     # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
-    return None if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) else 0.85
+    if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start(), m.end()):
+        return None
+    return 0.85
+
+
+def _labelled_short(m: re.Match[str], text: str) -> float | None:
+    # a clock time alone after a time's label is a timetable's where one stands before (探视时间：15:00)
+    if ":" in m.group(1) and not re.search(r"[/.-]", m.group(1)) and _schedule(text, m.start(1), m.end(1)):
+        return None
+    return 0.9
 
 
 def _after(m: re.Match[str], text: str) -> float | None:
@@ -112,7 +162,8 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", MONTH_DAY_ANY, _sure),
         RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
-        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _sure, group=1),
+        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
+        RegexRecognizer("DATE_TIME", SPACED_DATE, _sure),
         RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
         RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),
         RegexRecognizer("DATE_TIME", SHORT_YEAR, _sure),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
 from node.anonymization.checksums import luhn_ok, valid_id_card
 from node.anonymization.recognizers.base import RegexRecognizer, near
 
@@ -72,6 +75,16 @@ MRN = re.compile(
     # a patient's settlement, receipt, online consultation, benefit ruling, application or frozen section
     # (结算流水号, 收据号, 问诊单号, 认定编号, 申请编号, 冰冻号) and an acceptance number outside a claim (受理号)
     r"|结算(?:流水号|单号|编号)|收据(?:号|编号)|问诊(?:单号|号)|认定编号|申请编号|冰冻(?:号|编号)|受理(?:号|编号)"
+    # a trial subject's or a screening's number (受试者编号, 筛选号, 受试者：…, 受试者 02-0097; a
+    # randomization number names a kit)
+    r"|受试者(?:编码|编号|代码|号|ID|(?=[ \t]*[:：]?[ \t]*[A-Z]{0,4}-?\d))|筛选(?:编号|号)"
+    # a registry's, a biobank's, a marrow, a consultation's or a radiotherapy's number (登记编号, 样本编码,
+    # 骨髓号, 会诊号, 放疗号)
+    r"|登记编号|(?:标本|样本)编码|(?:骨髓|会诊|放疗|透析|麻醉|手术)(?:号|编号)"
+    # a specimen's barcode without its colon (标本条码 2404…)
+    r"|(?:标本|样本)条码"
+    # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：)
+    r"|(?<!检验|检测)条码(?=[ \t]*[:：])"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
@@ -82,12 +95,21 @@ MRN = re.compile(
 LATIN_MRN = re.compile(
     # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
     r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
-    r"|visit|Exam|exam|Study|study|Order|order) (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
+    r"|visit|Exam|exam|Study|study|Order|order"
+    # a trial's subject (Subject ID, Screening No., Randomization #, Participant ID)
+    r"|Subject|subject|Screening|screening|Participant|participant|Hospital|hospital|Registry|registry"
+    r") (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
+    # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)
+    r"|Subject(?= [A-Z]{0,4}-?\d)"
     # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
     r"|Invoice(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
+# a stay's or a visit's number written bare, its letters the label's initials (ZY for 住院, MZ for 门诊,
+# ZYH, MZH): in a list of patients, a table's cell
+PINYIN_MRN = re.compile(r"(?<![A-Za-z0-9-])(?:ZYH?|MZH?)-?\d{6,12}(?![A-Za-z0-9])")
 _GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
 _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
+_WORD_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]$")
 
 
 # the number after its label: 保单号 PA2023CQ000187654, 医保卡号：CQ5001120001234, 参保号1234567890
@@ -123,12 +145,35 @@ INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
     # (the old rural scheme's certificate: 合作医疗证号)
-    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#))(?:码)?" + _NUMBER
+    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#)"
+    # a card's, a voucher's or a household's number under a scheme named shortly before it (医保卡信息：…
+    # 卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card (see _insurance_card)
+    r"|卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER
 )
+_GENERIC_CARD_LABEL = re.compile(r"卡号|凭证|家庭|参合证|医疗证")
+_SCHEME_CONTEXT = re.compile(r"医保|社保|社会保障|新农合|参合|参保|合作医疗")
+_BANK_CONTEXT = re.compile(r"银行|储蓄|借记|信用卡|开户|账户|帐户|就诊卡|诊疗卡|会员")
+
+
+def _insurance_card(m: re.Match[str], text: str) -> float | None:
+    if not _GENERIC_CARD_LABEL.match(text, m.start()):
+        return _labelled(m, text)
+    # a generic label: the scheme's card only with the scheme named before it, no bank's nor hospital's
+    if not near(text, m.start(), m.start(), _SCHEME_CONTEXT, before=40):
+        return None
+    if _BANK_CONTEXT.search(text, max(0, m.start() - 16), m.start() + 1):
+        return None  # a bank's or a hospital's card named between (银行卡号, 就诊卡号)
+    return _labelled(m, text)
 
 
 # a foreign number after a phone cue in a Chinese note (电话+34 612 345 678); +86 numbers are CN_PHONE's
 FOREIGN_PHONE = re.compile(r"(?<![0-9A-Za-z+])\+(?!86)[1-9]\d{0,2}(?:[ -]?\d{1,4}){2,5}(?![\w-])")
+
+
+_KIN_CONTEXT = re.compile(
+    r"\b(?:[Kk]in|[Cc]ontact|[Hh]usband|[Ww]ife|[Ss]on|[Dd]aughter|[Mm]other|[Ff]ather|[Bb]rother|[Ss]ister"
+    r"|[Pp]artner|[Gg]uardian|[Ss]pouse|reached)\b|家属|联系人|配偶|丈夫|妻子"
+)
 
 
 def _foreign_phone(m: re.Match[str], text: str) -> float | None:
@@ -136,7 +181,10 @@ def _foreign_phone(m: re.Match[str], text: str) -> float | None:
     if not 8 <= digits <= 15:
         return None
     # (the cue may stand before another number it gives first: 电话：13816624590 / +48 601 552 318)
-    return 0.85 if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=24) else None
+    if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=24):
+        return 0.85
+    # or a relative or a contact named before it (Next of kin: Name, +49 …; husband Name, +48 …)
+    return 0.85 if near(text, m.start(), m.end(), _KIN_CONTEXT, before=40) else None
 
 
 _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
@@ -270,12 +318,98 @@ def _mrn(m: re.Match[str], text: str) -> float | None:
         return None  # 伦理受理号: a committee's; in an insurer's claim form: the claim's (POLICY)
     if m.group(1).isdigit() and _GLUED_SPECIMEN.search(text, max(0, start - 4), start):
         return None  # 标本号2024...: a lab's own running number
-    if text.startswith("编号", m.start()) and _CJK_BEFORE.search(text, max(0, m.start() - 1), m.start()):
-        return None  # 设备编号, 批次编号: some other thing's number
+    if text.startswith("编号", m.start()) and _WORD_BEFORE.search(text, max(0, m.start() - 1), m.start()):
+        return None  # 设备编号, 批次编号, Query编号: some other thing's number
     return 0.9
 
 
-def identifier_recognizers() -> list[RegexRecognizer]:
+def _pinyin_mrn(m: re.Match[str], text: str) -> float | None:
+    return 0.85  # below a labelled number's 0.9: the label's own span wins
+
+
+# a table's column of record numbers, found by its header cell (| 筛选号 | 姓名 |, Screening No. | Date,
+# record_id,name,admission_no): each row's cell under it, in rows split the same way
+_COLUMN_HEADER = re.compile(
+    r"(?:住院|门诊|病案|病历|登记|筛选|就诊|标本|样本|检查|影像|病理)(?:号|编号)|受试者(?:编号|号|ID)?|ID号|MRN"
+    r"|(?:admission|hospital|patient|subject|screening|mrn|case)(?:[ _]?(?:no\.?|number|id|#))?",
+    re.IGNORECASE,
+)
+_TABLE_SEPARATORS = ("|", "\t", ",")
+_CELL_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,24}")
+_RULE_ROW = re.compile(r"[\s|:+-]*")
+
+
+def _cells(line: str, sep: str) -> list[tuple[int, int]]:
+    """The cells of a row as (start, end) inside the line, stripped; a leading and a trailing empty
+    cell of a |-framed row left out."""
+    bounds, at = [], 0
+    for part in line.split(sep):
+        left = len(part) - len(part.lstrip())
+        bounds.append((at + left, at + len(part.rstrip()) if part.strip() else at + left))
+        at += len(part) + 1
+    if sep == "|" and bounds and bounds[0][0] == bounds[0][1]:
+        bounds = bounds[1:]
+    if sep == "|" and bounds and bounds[-1][0] == bounds[-1][1]:
+        bounds = bounds[:-1]
+    return bounds
+
+
+def table_record_numbers(text: str) -> list[tuple[int, int]]:
+    if ("|" not in text and "\t" not in text and "," not in text) or not _COLUMN_HEADER.search(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    k = 0
+    while k < len(lines):
+        _, line = lines[k]
+        k += 1
+        for sep in _TABLE_SEPARATORS:
+            if line.count(sep) < 1 or (sep == "," and "，" in line):
+                continue
+            header = _cells(line, sep)
+            columns = [
+                i for i, (a, b) in enumerate(header) if b - a <= 16 and _COLUMN_HEADER.fullmatch(line, a, b)
+            ]
+            if len(header) < 2 or not columns:
+                continue
+            while k < len(lines) and sep in lines[k][1]:
+                row_start, row = lines[k]
+                k += 1
+                if _RULE_ROW.fullmatch(row):
+                    continue
+                cells = _cells(row, sep)
+                if len(cells) != len(header):
+                    continue
+                for i in columns:
+                    a, b = cells[i]
+                    value = row[a:b]
+                    if _CELL_NUMBER.fullmatch(value) and any(ch.isdigit() for ch in value):
+                        spans.append((row_start + a, row_start + b))
+            break
+    return spans
+
+
+class TableRecordRecognizer(EntityRecognizer):
+    """Record numbers in a table's column under a record number's header cell."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["MEDICAL_RECORD_NUMBER"], supported_language="zh", name="MRN_table_recognizer"
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in table_record_numbers(text)]
+
+
+def identifier_recognizers() -> list[EntityRecognizer]:
     return [
         RegexRecognizer("CN_ID_CARD", ID18, _id18),
         RegexRecognizer("CN_ID_CARD", ID15, _id15),
@@ -293,7 +427,9 @@ def identifier_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("LICENSE_PLATE", LATIN_PLATE, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
-        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _labelled, group=1),
+        RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
+        TableRecordRecognizer(),
     ]

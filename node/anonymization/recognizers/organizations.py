@@ -82,6 +82,42 @@ LATIN_INSURER = re.compile(
     r"(?!(?:None|Self|Pending|Unknown|Medicare|Medicaid)\b)([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3})\b"
 )
 _latin_insurers = prefiltered(LATIN_INSURER)
+# a European hospital or clinic named kind first (Hôpital de la Croix-Rousse, Clinique Saint-Jean,
+# Ospedale San Raffaele, Klinikum Großhadern), a resort or an institute named kind last (… Ski Resort;
+# not a hotel: an address's)
+KIND_FIRST_ORG = re.compile(
+    r"\b(?:Hôpital|Hôpitaux|Clinique|Centre Hospitalier|Klinikum|Krankenhaus|Ospedale|Policlinico|Hospital de"
+    r"|Hospital del|Hospital Universitario)"
+    r"(?: (?:de la|de l'|du|des|de|der|di|del|dei|San|Santa|Saint|Sainte|St\.?|Universitaire|Universitario))*"
+    r" ?[A-Z][\w'-]+(?:[ -](?:de |la |du )?[A-Z][\w'-]+){0,3}"
+    r"|(?<![\w-])(?:[A-Z][a-z]+ ){1,4}(?:Ski Resort|Resort|Airport|Institute|Foundation)\b"
+)
+_kind_first_orgs = prefiltered(KIND_FIRST_ORG)
+# a workplace, an employer, a trial's sponsor or a courier after its label, whatever its name ends in
+# (工作单位：某某配送某站, 快递：某某速运, sponsor: Acme China, works part-time at Acme-Mart)
+LABELLED_ORG = re.compile(
+    r"(?:(?:工作单位|就职单位|所在单位|用人单位|单位名称|投保单位|就职于|任职于|供职于)"
+    r"(?:[（(][\u4e00-\u9fff]{1,6}[）)])?[ \t]*[:：]?"
+    # a form's reporting, sending or receiving unit and a courier: with their colon
+    r"|(?:填报|报告|送检|申请|接收|转入|转出|采血|采样|检测|出具)单位[ \t]*[:：]|(?:快递公司|快递|承运商)[ \t]*[:：])[ \t]*"
+    r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
+    r"(?=[，,。；;、\n]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
+    r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier|\bFacility)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
+    r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
+    r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
+    re.MULTILINE,
+)
+_labelled_orgs = prefiltered(LABELLED_ORG)
+# a text message's sender in its brackets at the start of a line (【某某体检】尊敬的…): an organization
+# (before its greeting: not a heading in brackets, 【用法用量】, nor a notice's kind, 【理赔通知】尊敬的…)
+SMS_SENDER = re.compile(
+    r"^【([^】\n]{2,20}?)(?<!通知|提醒|消息|短信|公告|服务)】"
+    r"(?=尊敬的|您好|亲爱的|[\u4e00-\u9fff]{1,4}(?:先生|女士)?[，,]?您好)",
+    re.MULTILINE,
+)
+_sms_senders = prefiltered(SMS_SENDER)
+# a name given in two scripts side by side (Hainan General Hospital 海南省人民医院): one name
+_SCRIPTS_GAP = re.compile(r"[ \t]{1,2}")
 # words that make a kind of clinic, not the name of one (International Clinic, Respiratory Clinic)
 _GENERIC_LATIN = frozenset(
     "The A An Our Your This That International Respiratory Outpatient Family General Internal Primary Urgent "
@@ -91,9 +127,12 @@ _GENERIC_LATIN = frozenset(
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|[于在至到从往赴经由及和与向是嘱对被的])",
+    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|认为|希望|上报|报告|联系|凭|请"
+    r"|[于在至到从往赴经由及和与向是嘱对被的了])",
     re.S,
 )
+# a lead of two characters or more ends no name (上报区疾控中心: what follows it is all there is)
+_WORD_LEAD = re.compile(r"(?:认为|希望|上报|报告|联系|需要|名下|退回|通过|前往|来自|转诊至|转至|转入)$")
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
 GENERIC = re.compile(
     r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
@@ -101,13 +140,12 @@ GENERIC = re.compile(
     # whose hospital (你们医院), a kind of hospital (互联网医院), a hospital's own committee or unit
     # (伦理委员会, 血液透析中心)
     r"你们|我们|咱们|贵|互联网|医学|伦理|血液|"
+    # a person's role before a kind (被保险人银行卡, 申请人医院): no name
+    r"保险人|投保人|申请人|持卡人|收款人|领款人|本人|家属|区|市|县|"
     # a grade or a negation of a kind (一级医院, 非指定医院, 如私立医院)
     r"一级|非|如)+"
 )
 _BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
-# a lead word right before the kind word leaves no name (由保险公司, 被银行, 供保险公司, 的银行): unlike
-# 和 of 北京协和医院, none of these ends a name
-_BARE_LEAD = frozenset("于在至到从往由向是嘱对被供的下回")
 # a hospital's stamp (加盖医院收费章): the kind, not a name
 _STAMP_AFTER = re.compile(r"(?:收费|财务|公)?章")
 # a letter's addressee on a line of its own (某某保险股份有限公司某市分公司：): a name, no field label
@@ -141,11 +179,13 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         ):
             continue
         lead = _LEAD.match(text, start, m.start())
-        if lead and lead.end() == m.start() and lead.group()[-1] in _BARE_LEAD:
-            continue
+        if lead and lead.end() == m.start() and lead.group()[-1] not in "和与":
+            continue  # a lead word right before the kind word leaves no name (通过医院, 希望医院)
         if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
             lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
-        if lead and m.start() - lead.end() >= 2:  # not 协和 of 北京协和医院
+        if lead and (
+            m.start() - lead.end() >= 2 or _WORD_LEAD.search(lead.group())
+        ):  # not 协和 of 北京协和医院
             start = lead.end()
         elif (
             not joined
@@ -178,6 +218,23 @@ def _generic_latin(name: str) -> bool:
     return len(words) <= 3 and all(w in _GENERIC_LATIN for w in words[:-1])
 
 
+def _join_scripts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Two names side by side, one in Latin letters and one in Chinese, joined into one."""
+    joined: list[tuple[int, int]] = []
+    for s, e in spans:
+        if joined:
+            ps, pe = joined[-1]
+            if (
+                pe <= s
+                and _SCRIPTS_GAP.fullmatch(text, pe, s)
+                and text[pe - 1].isascii() != text[s].isascii()
+            ):
+                joined[-1] = (ps, e)
+                continue
+        joined.append((s, e))
+    return joined
+
+
 class OrganizationRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -194,5 +251,12 @@ class OrganizationRecognizer(EntityRecognizer):
             organization_spans(text)
             + [m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())]
             + [m.span(1) for m in _latin_insurers(text)]
+            + [m.span() for m in _kind_first_orgs(text)]
         )
+        for m in [*_labelled_orgs(text), *_sms_senders(text)]:
+            # only a name the other rules did not find (their span is the better one)
+            s, e = m.span(m.lastindex or 0)
+            if not any(a < e and s < b for a, b in spans):
+                spans.append((s, e))
+        spans = _join_scripts(text, sorted(set(spans)))
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]

@@ -30,8 +30,11 @@ _ANCHOR = (
     # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
     r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道))"
-    # a city off the list followed by its town or street (某某市某某镇, 某某市某某街道)
-    r"|(?:(?![住在于者现至到居址从本全我该])[\u4e00-\u9fff]){2,4}?市(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)))"
+    # a city off the list followed by its town or street (某某市某某镇, 某某市某某街道), or by its district
+    # or county (某某市某某区)
+    # (no listed name inside: 参保地重庆市… starts at 重庆)
+    rf"|(?:(?![住在于者现至到居址从本全我该])(?!{_NAMES})[\u4e00-\u9fff]){{2,4}}?市"
+    r"(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)|(?:(?![市区县])[\u4e00-\u9fff]){1,3}[区县]))"
 )
 _COMPONENT = (
     # (州 not of a district's name: 某州区)
@@ -71,8 +74,10 @@ def _score(m: re.Match[str], text: str) -> float | None:
         and not _DISTRICT_END.search(m.group())
     ):
         return None
-    if _PLACE_NAME.fullmatch(m.group()) and _SCHEME_AFTER.match(text, m.end()):
-        return None
+    if (_PLACE_NAME.fullmatch(m.group()) or not re.search(r"\d", m.group())) and _SCHEME_AFTER.match(
+        text, m.end()
+    ):
+        return None  # (also a region and its scheme's kind: 某某省城乡 + 居民医保)
     return 0.9 if parts else 0.75
 
 
