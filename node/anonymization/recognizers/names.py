@@ -57,15 +57,21 @@ from node.anonymization.recognizers.lexicon import (
     starts_clinical_word,
 )
 from node.anonymization.recognizers.name_model import NameModel
+from node.anonymization.recognizers.person_crf import PersonCrf
+from node.anonymization.recognizers.person_crf import packaged as packaged_crf
 
 MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
+CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
+CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
+_ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
 
 class ChineseNameRecognizer(EntityRecognizer):
-    def __init__(self, model: NameModel | None = None) -> None:
+    def __init__(self, model: NameModel | None = None, crf: PersonCrf | None = None) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="zh", name="PERSON_zh_recognizer")
         self._model = model
+        self._crf = crf
 
     def load(self) -> None:
         return None
@@ -75,6 +81,12 @@ class ChineseNameRecognizer(EntityRecognizer):
         if self._model is None:
             self._model = NameModel.packaged()
         return self._model
+
+    @property
+    def crf(self) -> PersonCrf:
+        if self._crf is None:
+            self._crf = packaged_crf()
+        return self._crf
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -117,17 +129,23 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.85))
         results += _repeated(text, results)
         sure = set(fields)
-        return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
+        kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
             for r in results
-            if (r.start, r.end) in sure
-            or (
-                not in_clinical_term(text, r.start, r.end)
-                and not DOSE_AFTER.match(text, r.end)
-                and not EPONYM_SIGN_AFTER.match(text, r.end - 1)
-                and not _DOSAGE_FORM_AFTER.match(text, r.end)
-            )
+            if (r.start, r.end) in sure or not _vetoed(text, r.start, r.end)
         ]
+        # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
+        # same vetoes and never a role or kinship word (医生, 家属)
+        taken = [(r.start, r.end) for r in results] + [(r.start, r.end) for r in kept]
+        for start, end, _ in self.crf.find(text):
+            if (
+                end - start >= CRF_SHORTEST
+                and not _overlaps(taken, start, end)
+                and text[start:end] not in _ROLE_WORDS
+                and not _vetoed(text, start, end)
+            ):
+                kept.append(RecognizerResult("PERSON", start, end, CRF_SCORE))
+        return kept
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -179,6 +197,21 @@ class ChineseNameRecognizer(EntityRecognizer):
         elif LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
+
+
+def _vetoed(text: str, start: int, end: int) -> bool:
+    """A drug, herb, anatomy or eponym term, or a word a dose, a dosage form or a sign's result follows."""
+    return (
+        in_clinical_term(text, start, end)
+        or DOSE_AFTER.match(text, end) is not None
+        or EPONYM_SIGN_AFTER.match(text, end - 1) is not None
+        or _DOSAGE_FORM_AFTER.match(text, end) is not None
+    )
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """One of ``spans`` overlaps ``start:end`` (a chunk's findings: few)."""
+    return any(s < end and start < e for s, e in spans)
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)
