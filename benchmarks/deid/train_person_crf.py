@@ -73,7 +73,6 @@ def train(docs: list[Document], c1: float, c2: float, iterations: int) -> tuple[
         tagger = pycrfsuite.Tagger()
         tagger.open(path)
         info = tagger.info()
-        # check the folded inference against CRFsuite's own marginals on a few documents
         state, trans = dict(info.state_features), dict(info.transitions)
         tagger.close()
     return state, trans
@@ -94,7 +93,9 @@ def person(report: dict[str, dict[str, float]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--validate", nargs="*", default=[], help="validation sets (left out of training)")
-    parser.add_argument("--train", nargs="*", help="training sets (default: every unsealed set not validated)")
+    parser.add_argument(
+        "--train", nargs="*", help="training sets (default: every unsealed set not validated)"
+    )
     parser.add_argument("--generated-docs", type=int, default=300, help="documents of each generated set")
     parser.add_argument("--hand-weight", type=int, default=2, help="repetitions of each hand-written set")
     parser.add_argument("--c1", type=float, default=0.05, help="L1 penalty (sparsity: the model's size)")
@@ -156,7 +157,7 @@ def main() -> None:
 class _Nothing(PersonCrf):
     """No statistical names: the rules alone."""
 
-    def __init__(self) -> None:  # noqa: D107 - nothing to load
+    def __init__(self) -> None:  # nothing to load
         self.threshold = 1.0
 
     def find(self, text: str) -> list[tuple[int, int, float]]:

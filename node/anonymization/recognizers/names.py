@@ -62,6 +62,7 @@ from node.anonymization.recognizers.person_crf import packaged as packaged_crf
 
 MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
+CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
@@ -134,6 +135,10 @@ class ChineseNameRecognizer(EntityRecognizer):
             for r in results
             if (r.start, r.end) in sure or not _vetoed(text, r.start, r.end)
         ]
+        # the segmentation model's names (no cue) that the CRF does not read as names at all
+        kept = [
+            r for r in kept if r.score != MODEL_SCORE or self.crf.name_share(text, r.start, r.end) >= CRF_VETO
+        ]
         # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
         # same vetoes and never a role or kinship word (医生, 家属)
         taken = [(r.start, r.end) for r in results] + [(r.start, r.end) for r in kept]
@@ -144,7 +149,7 @@ class ChineseNameRecognizer(EntityRecognizer):
                 and text[start:end] not in _ROLE_WORDS
                 and not _vetoed(text, start, end)
             ):
-                kept.append(RecognizerResult("PERSON", start, end, CRF_SCORE))
+                kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
         return kept
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:

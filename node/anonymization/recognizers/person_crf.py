@@ -93,7 +93,9 @@ def _lexicons() -> tuple[frozenset[str], frozenset[str], frozenset[str], dict[st
     singles, compounds = classic_surnames()
     classic = frozenset(singles) - frozenset(SINGLE)
     starts = frozenset(c[0] for c in (*COMPOUND, *compounds))
-    text = (resources.files("node.anonymization") / "data" / "ngender_charfreq.csv").read_text(encoding="utf-8")
+    text = (resources.files("node.anonymization") / "data" / "ngender_charfreq.csv").read_text(
+        encoding="utf-8"
+    )
     buckets: dict[str, int] = {}
     for line in text.splitlines()[1:]:
         ch, male, female = line.split(",")
@@ -157,7 +159,9 @@ class PersonCrf:
         for i, ch in enumerate(chars):
             self.ids[_code(ch)] = i
         self._size = len(chars)  # rows in use (characters met later are added)
-        keys = np.array([_code(bg[0]) * _CODES + _code(bg[1]) for bg in data["bigrams"].tolist()], dtype=np.int64)
+        keys = np.array(
+            [_code(bg[0]) * _CODES + _code(bg[1]) for bg in data["bigrams"].tolist()], dtype=np.int64
+        )
         order = np.argsort(keys, kind="stable")
         self.bigram_keys = keys[order]
         rows = np.concatenate([[0], order + 1])  # row 0: no bigram of the model
@@ -178,7 +182,9 @@ class PersonCrf:
         by_attr: dict[str, np.ndarray] = {}
         for (attr, label), w in state.items():
             by_attr.setdefault(attr, np.zeros(len(LABELS)))[LABELS.index(label)] += w
-        chars = sorted({chr(int(a.split("c=", 1)[1], 16)) for a in by_attr if re.match(r"-?\d+c=", a)} | {BEFORE, AFTER})
+        chars = sorted(
+            {chr(int(a.split("c=", 1)[1], 16)) for a in by_attr if re.match(r"-?\d+c=", a)} | {BEFORE, AFTER}
+        )
         tables = np.zeros((len(OFFSETS), len(chars) + 1, len(LABELS)))
         for o, k in enumerate(OFFSETS):
             for c, ch in enumerate(chars):
@@ -282,7 +288,11 @@ class PersonCrf:
             out.append((m0 / s, m1 / s, m2 / s))
             p0, p1, p2 = psi[i]
             c0, c1, c2 = p0 * b0, p1 * b1, p2 * b2
-            b0, b1, b2 = t00 * c0 + t01 * c1 + t02 * c2, t10 * c0 + t11 * c1 + t12 * c2, t20 * c0 + t21 * c1 + t22 * c2
+            b0, b1, b2 = (
+                t00 * c0 + t01 * c1 + t02 * c2,
+                t10 * c0 + t11 * c1 + t12 * c2,
+                t20 * c0 + t21 * c1 + t22 * c2,
+            )
             s = b0 + b1 + b2
             b0, b1, b2 = b0 / s, b1 / s, b2 / s
         out.reverse()
@@ -335,10 +345,14 @@ class PersonCrf:
             if start >= 0:
                 found.append((lo + start, hi, low))
         return [
-            (m.start(), m.end(), low)
-            for start, end, low in found
-            for m in _NAME.finditer(text, start, end)
+            (m.start(), m.end(), low) for start, end, low in found for m in _NAME.finditer(text, start, end)
         ]
+
+    def name_share(self, text: str, start: int, end: int) -> float:
+        """The mean name marginal (P(B) + P(I)) of ``text[start:end]``, read with some context."""
+        lo, hi = max(0, start - 2 * PAD), min(len(text), end + 2 * PAD)
+        m = self.marginals(self.emissions(text[lo:hi]))[start - lo : end - lo]
+        return sum(b + i for _, b, i in m) / max(1, len(m))
 
 
 _LOADS = [0]  # how often the packaged model was read (once a process)
