@@ -42,6 +42,7 @@ from node.anonymization.recognizers.lexicon import (
     NOT_GIVEN,
     PERSON_NOUN_WORDS,
     PERSON_NOUNS,
+    RARE_WORD,
     SINGLE,
     SLOT_COMPOUNDS,
     SURNAME,
@@ -63,6 +64,7 @@ from node.anonymization.recognizers.person_crf import packaged as packaged_crf
 MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
 CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
+CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
@@ -135,21 +137,34 @@ class ChineseNameRecognizer(EntityRecognizer):
             for r in results
             if (r.start, r.end) in sure or not _vetoed(text, r.start, r.end)
         ]
-        # the segmentation model's names (no cue) that the CRF does not read as names at all
-        kept = [
-            r for r in kept if r.score != MODEL_SCORE or self.crf.name_share(text, r.start, r.end) >= CRF_VETO
-        ]
+        # the segmentation model's names (no cue): their mean CRF name marginal, and those the CRF does
+        # not read as names at all dropped
+        share = {
+            (r.start, r.end): self.crf.name_share(text, r.start, r.end)
+            for r in kept
+            if r.score == MODEL_SCORE
+        }
+        kept = [r for r in kept if share.get((r.start, r.end), 1.0) >= CRF_VETO]
         # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
-        # same vetoes and never a role or kinship word (医生, 家属)
-        taken = [(r.start, r.end) for r in results] + [(r.start, r.end) for r in kept]
-        for start, end, _ in self.crf.find(text):
+        # same vetoes and never a role or kinship word (医生, 家属); a sure one replaces the segmentation
+        # rule's names it overlaps (not a field's value) when the CRF reads those as names less than half
+        # (护工海燕反映: 海燕, not 燕反映)
+        for start, end, low in self.crf.find(text):
+            if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS or _crf_vetoed(text, start, end):
+                continue
+            hit = [r for r in results + kept if r.start < end and start < r.end]
             if (
-                end - start >= CRF_SHORTEST
-                and not _overlaps(taken, start, end)
-                and text[start:end] not in _ROLE_WORDS
-                and not _vetoed(text, start, end)
+                hit
+                and low >= CRF_SURE
+                and all(
+                    (r.start, r.end) not in sure and self.crf.name_share(text, r.start, r.end) < 0.5
+                    for r in hit
+                )
             ):
-                kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
+                kept = [r for r in kept if r not in hit]
+            elif hit:
+                continue
+            kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
         return kept
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
@@ -212,6 +227,31 @@ def _vetoed(text: str, start: int, end: int) -> bool:
         or EPONYM_SIGN_AFTER.match(text, end - 1) is not None
         or _DOSAGE_FORM_AFTER.match(text, end) is not None
     )
+
+
+def _crf_vetoed(text: str, start: int, end: int) -> bool:
+    """The rules' vetoes, and those of a CRF name: a common word runs across its start or end (人员秋月,
+    曾建议), it is a common word (交：如常; the rules take a person's field value, a word too), it holds one and
+    starts with no surname (神志清), or it is a lone character that is no surname or stands before
+    another word (金华路)."""
+    if _vetoed(text, start, end):
+        return True
+    if (start > 0 and _two_char_word(text, start - 1)) or (end < len(text) and _two_char_word(text, end - 1)):
+        return True
+    word = text[start:end]
+    if common_non_name(word):  # a cued word-name is the rules' (a field's value); the CRF adds no word
+        return True
+    if word[0] not in SINGLE and any(_two_char_word(word, i) for i in range(len(word) - 1)):
+        return True  # no surname, a common word inside: 神志清, 为高龄
+    if end - start == 1:
+        lone = text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
+        return not lone or (bool(CJK_CHAR.match(text, end)) and not _TITLE_AT.match(text, end))
+    return False
+
+
+def _two_char_word(text: str, i: int) -> bool:
+    """A common two-character word stands at ``i``."""
+    return jieba_module().dt.FREQ.get(text[i : i + 2], 0) >= RARE_WORD
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

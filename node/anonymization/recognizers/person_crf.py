@@ -6,7 +6,7 @@ they have never seen. This model reads every character with its neighbours and a
 sure of to the rules' (``ChineseNameRecognizer`` joins both and vetoes drugs, clinical terms, doses and
 dosage forms on the model's spans as on its own).
 
-Features of a position (``features``; the training script ``benchmarks/deid/train_person_crf.py`` and
+Features of a position (``features``; the training script ``benchmarks/train_person_crf.py`` and
 this module's inference share them): for each offset k in -2..2 the character, its class (Han, Latin
 upper/lower, digit, space, newline, punctuation, other), whether it is a surname of the lexicon or of
 百家姓, starts a compound surname, is a listed given-name character or one no given name holds, its
@@ -49,8 +49,8 @@ OFFSETS = range(-PAD, PAD + 1)
 FULL = 2  # offsets up to this distance carry every attribute of their character; farther ones its identity
 BIGRAMS = (-2, -1, 0, 1)  # bigram text[i+k : i+k+2]
 BEFORE, AFTER = "\x02", "\x03"  # the padding characters
-REACH = 6.0  # a name may start (or go on) where its label scores at most this far below O
-GOES_ON = 2.0  # ... and goes on where I scores at most this far below O (from I)
+REACH = 5.0  # a name may start (or go on) where its label scores at most this far below O
+GOES_ON = 0.0  # ... and goes on where I scores at most this far below O (from I)
 LONGEST = 16  # characters of the longest name read (阿依古丽·买买提江 and longer Latin ones)
 MODEL_FILE = "person_crf.npz"
 # a name holds a Han or Latin letter: a text with none is skipped

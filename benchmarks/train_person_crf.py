@@ -7,9 +7,9 @@ those keeping PERSON precision at --min-precision, else the best F1), and prints
 Sealed sets (corpus.SEALED) are refused.
 
     # model selection: train on all unsealed sets but the validation ones, validate on v24 and v25
-    python benchmarks/deid/train_person_crf.py --validate held_out_v24 held_out_v25 --out /tmp/crf.npz
+    python benchmarks/train_person_crf.py --validate held_out_v24 held_out_v25 --out /tmp/crf.npz
     # the shipped model: every unsealed set, the threshold chosen in the run above
-    python benchmarks/deid/train_person_crf.py --threshold T \\
+    python benchmarks/train_person_crf.py --threshold T \\
         --out node/anonymization/data/person_crf.npz
 
 The generated sets (v1-v15, tuned, development) come from the recognizers' own priors: at most
@@ -162,6 +162,9 @@ class _Nothing(PersonCrf):
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         return []
+
+    def name_share(self, text: str, start: int, end: int) -> float:
+        return 1.0
 
 
 def _pooled(reports: dict[str, dict[str, dict[str, float]]]) -> dict[str, float]:
