@@ -14,6 +14,7 @@ where they overlap."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -67,6 +68,8 @@ CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is bel
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
 
@@ -139,31 +142,40 @@ class ChineseNameRecognizer(EntityRecognizer):
         ]
         # the segmentation model's names (no cue): their mean CRF name marginal, and those the CRF does
         # not read as names at all dropped
+        crf = self.crf
+        emissions = crf.emissions(text) if _HAN_CHAR.search(text) else None
         share = {
-            (r.start, r.end): self.crf.name_share(text, r.start, r.end)
+            (r.start, r.end): crf.name_share(text, r.start, r.end, emissions)
             for r in kept
             if r.score == MODEL_SCORE
         }
         kept = [r for r in kept if share.get((r.start, r.end), 1.0) >= CRF_VETO]
         # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
-        # same vetoes and never a role or kinship word (医生, 家属); a sure one replaces the segmentation
-        # rule's names it overlaps (not a field's value) when the CRF reads those as names less than half
-        # (护工海燕反映: 海燕, not 燕反映)
-        for start, end, low in self.crf.find(text):
-            if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS or _crf_vetoed(text, start, end):
+        # same vetoes and never a role or kinship word (医生, 家属); a sure one replaces the rule's names
+        # it overlaps (not a field's value) when the CRF reads those as names less than half (护工海燕反映:
+        # 海燕, not 燕反映)
+        if emissions is None:
+            return kept
+        ruled = sorted((r.start, r.end, i) for i, r in enumerate(results + kept))
+        starts = [s for s, _, _ in ruled]
+        everything = results + kept
+        for start, end, low in crf.find(text, emissions):
+            if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS:
                 continue
-            hit = [r for r in results + kept if r.start < end and start < r.end]
-            if (
-                hit
-                and low >= CRF_SURE
+            # findings starting up to _REACH_BACK before the name may reach into it
+            first = bisect.bisect_left(starts, start - _REACH_BACK)
+            hit = [everything[i] for s, e, i in ruled[first : bisect.bisect_left(starts, end)] if start < e]
+            if hit and not (
+                low >= CRF_SURE
                 and all(
-                    (r.start, r.end) not in sure and self.crf.name_share(text, r.start, r.end) < 0.5
+                    (r.start, r.end) not in sure and crf.name_share(text, r.start, r.end, emissions) < 0.5
                     for r in hit
                 )
             ):
-                kept = [r for r in kept if r not in hit]
-            elif hit:
                 continue
+            if _crf_vetoed(text, start, end):
+                continue
+            kept = [r for r in kept if r not in hit]
             kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
         return kept
 

@@ -320,18 +320,24 @@ class PersonCrf:
                 spans.append((start, end))
         return spans
 
-    def find(self, text: str) -> list[tuple[int, int, float]]:
-        """Chinese names in ``text``: (start, end, the least name marginal of their characters)."""
+    def find(self, text: str, emissions: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+        """Chinese names in ``text``: (start, end, the least name marginal of their characters); the
+        text's ``emissions`` when already computed."""
         if not _HAN.search(text):
             return []
-        emissions = self.emissions(text)
+        if emissions is None:
+            emissions = self.emissions(text)
         found: list[tuple[int, int, float]] = []
         windows = self.windows(emissions, text)
         if not windows:
             return found
-        psi = np.exp(emissions - emissions.max(axis=1, keepdims=True)).tolist()
+        at = np.concatenate([np.arange(lo, hi) for lo, hi in windows])
+        rows = emissions[at]
+        psi = np.exp(rows - rows.max(axis=1, keepdims=True)).tolist()
+        offset = 0
         for lo, hi in windows:
-            m = self._marginals(psi[lo:hi])
+            m = self._marginals(psi[offset : offset + hi - lo])
+            offset += hi - lo
             start, low = -1, 1.0
             for i, (_, b, n) in enumerate(m):
                 inside = b + n >= self.threshold
@@ -348,10 +354,12 @@ class PersonCrf:
             (m.start(), m.end(), low) for start, end, low in found for m in _NAME.finditer(text, start, end)
         ]
 
-    def name_share(self, text: str, start: int, end: int) -> float:
-        """The mean name marginal (P(B) + P(I)) of ``text[start:end]``, read with some context."""
+    def name_share(self, text: str, start: int, end: int, emissions: np.ndarray | None = None) -> float:
+        """The mean name marginal (P(B) + P(I)) of ``text[start:end]``, decoded with some context (from
+        the text's ``emissions`` when given)."""
         lo, hi = max(0, start - 2 * PAD), min(len(text), end + 2 * PAD)
-        m = self.marginals(self.emissions(text[lo:hi]))[start - lo : end - lo]
+        window = self.emissions(text[lo:hi]) if emissions is None else emissions[lo:hi]
+        m = self.marginals(window)[start - lo : end - lo]
         return sum(b + i for _, b, i in m) / max(1, len(m))
 
 
