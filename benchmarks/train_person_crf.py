@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -160,10 +159,13 @@ class _Nothing(PersonCrf):
     def __init__(self) -> None:  # nothing to load
         self.threshold = 1.0
 
-    def find(self, text: str) -> list[tuple[int, int, float]]:
+    def emissions(self, text: str) -> np.ndarray:
+        return np.zeros((len(text), 3))
+
+    def find(self, text: str, emissions: np.ndarray | None = None) -> list[tuple[int, int, float]]:
         return []
 
-    def name_share(self, text: str, start: int, end: int) -> float:
+    def name_share(self, text: str, start: int, end: int, emissions: np.ndarray | None = None) -> float:
         return 1.0
 
 
@@ -179,4 +181,4 @@ def _pooled(reports: dict[str, dict[str, dict[str, float]]]) -> dict[str, float]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

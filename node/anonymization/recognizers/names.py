@@ -263,7 +263,7 @@ def _crf_vetoed(text: str, start: int, end: int) -> bool:
 
 def _two_char_word(text: str, i: int) -> bool:
     """A common two-character word stands at ``i``."""
-    return jieba_module().dt.FREQ.get(text[i : i + 2], 0) >= RARE_WORD
+    return bool(jieba_module().dt.FREQ.get(text[i : i + 2], 0) >= RARE_WORD)
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

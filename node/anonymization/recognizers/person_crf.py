@@ -200,8 +200,8 @@ class PersonCrf:
         bigram_names = ["".join(chr(int(h, 16)) for h in bg.split("_")) for bg in bigram_names]
         class_attrs = sorted(a for a in by_attr if not re.match(r"-?\d+c=|b-?\d=", a))
         trans = np.zeros((len(LABELS), len(LABELS)))
-        for (a, b), w in transitions.items():
-            trans[LABELS.index(a), LABELS.index(b)] = w
+        for (source, target), w in transitions.items():
+            trans[LABELS.index(source), LABELS.index(target)] = w
         return {
             "chars": np.array(chars, dtype="<U1"),
             "tables": tables.astype(np.float32),
