@@ -14,6 +14,7 @@ where they overlap."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -42,6 +43,7 @@ from node.anonymization.recognizers.lexicon import (
     NOT_GIVEN,
     PERSON_NOUN_WORDS,
     PERSON_NOUNS,
+    RARE_WORD,
     SINGLE,
     SLOT_COMPOUNDS,
     SURNAME,
@@ -57,15 +59,25 @@ from node.anonymization.recognizers.lexicon import (
     starts_clinical_word,
 )
 from node.anonymization.recognizers.name_model import NameModel
+from node.anonymization.recognizers.person_crf import PersonCrf
+from node.anonymization.recognizers.person_crf import packaged as packaged_crf
 
 MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
+CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
+CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
+CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
+CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
+_ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
 
 class ChineseNameRecognizer(EntityRecognizer):
-    def __init__(self, model: NameModel | None = None) -> None:
+    def __init__(self, model: NameModel | None = None, crf: PersonCrf | None = None) -> None:
         super().__init__(supported_entities=["PERSON"], supported_language="zh", name="PERSON_zh_recognizer")
         self._model = model
+        self._crf = crf
 
     def load(self) -> None:
         return None
@@ -75,6 +87,12 @@ class ChineseNameRecognizer(EntityRecognizer):
         if self._model is None:
             self._model = NameModel.packaged()
         return self._model
+
+    @property
+    def crf(self) -> PersonCrf:
+        if self._crf is None:
+            self._crf = packaged_crf()
+        return self._crf
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -117,17 +135,49 @@ class ChineseNameRecognizer(EntityRecognizer):
                 results.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.85))
         results += _repeated(text, results)
         sure = set(fields)
-        return [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
+        kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
             for r in results
-            if (r.start, r.end) in sure
-            or (
-                not in_clinical_term(text, r.start, r.end)
-                and not DOSE_AFTER.match(text, r.end)
-                and not EPONYM_SIGN_AFTER.match(text, r.end - 1)
-                and not _DOSAGE_FORM_AFTER.match(text, r.end)
-            )
+            if (r.start, r.end) in sure or not _vetoed(text, r.start, r.end)
         ]
+        # the segmentation model's names (no cue): their mean CRF name marginal, and those the CRF does
+        # not read as names at all dropped
+        crf = self.crf
+        emissions = crf.emissions(text) if _HAN_CHAR.search(text) else None
+        share = {
+            (r.start, r.end): crf.name_share(text, r.start, r.end, emissions)
+            for r in kept
+            if r.score == MODEL_SCORE
+        }
+        kept = [r for r in kept if share.get((r.start, r.end), 1.0) >= CRF_VETO]
+        # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
+        # same vetoes and never a role or kinship word (医生, 家属); a sure one replaces the rule's names
+        # it overlaps (not a field's value) when the CRF reads those as names less than half (护工海燕反映:
+        # 海燕, not 燕反映)
+        if emissions is None:
+            return kept
+        ruled = sorted((r.start, r.end, i) for i, r in enumerate(results + kept))
+        starts = [s for s, _, _ in ruled]
+        everything = results + kept
+        for start, end, low in crf.find(text, emissions):
+            if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS:
+                continue
+            # findings starting up to _REACH_BACK before the name may reach into it
+            first = bisect.bisect_left(starts, start - _REACH_BACK)
+            hit = [everything[i] for s, e, i in ruled[first : bisect.bisect_left(starts, end)] if start < e]
+            if hit and not (
+                low >= CRF_SURE
+                and all(
+                    (r.start, r.end) not in sure and crf.name_share(text, r.start, r.end, emissions) < 0.5
+                    for r in hit
+                )
+            ):
+                continue
+            if _crf_vetoed(text, start, end):
+                continue
+            kept = [r for r in kept if r not in hit]
+            kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
+        return kept
 
     def _name_at(self, text: str, start: int, end: int, listed: bool = False) -> tuple[int, int] | None:
         if text[start] == "师" and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
@@ -179,6 +229,46 @@ class ChineseNameRecognizer(EntityRecognizer):
         elif LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
+
+
+def _vetoed(text: str, start: int, end: int) -> bool:
+    """A drug, herb, anatomy or eponym term, or a word a dose, a dosage form or a sign's result follows."""
+    return (
+        in_clinical_term(text, start, end)
+        or DOSE_AFTER.match(text, end) is not None
+        or EPONYM_SIGN_AFTER.match(text, end - 1) is not None
+        or _DOSAGE_FORM_AFTER.match(text, end) is not None
+    )
+
+
+def _crf_vetoed(text: str, start: int, end: int) -> bool:
+    """The rules' vetoes, and those of a CRF name: a common word runs across its start or end (人员秋月,
+    曾建议), it is a common word (交：如常; the rules take a person's field value, a word too), it holds one and
+    starts with no surname (神志清), or it is a lone character that is no surname or stands before
+    another word (金华路)."""
+    if _vetoed(text, start, end):
+        return True
+    if (start > 0 and _two_char_word(text, start - 1)) or (end < len(text) and _two_char_word(text, end - 1)):
+        return True
+    word = text[start:end]
+    if common_non_name(word):  # a cued word-name is the rules' (a field's value); the CRF adds no word
+        return True
+    if word[0] not in SINGLE and any(_two_char_word(word, i) for i in range(len(word) - 1)):
+        return True  # no surname, a common word inside: 神志清, 为高龄
+    if end - start == 1:
+        lone = text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
+        return not lone or (bool(CJK_CHAR.match(text, end)) and not _TITLE_AT.match(text, end))
+    return False
+
+
+def _two_char_word(text: str, i: int) -> bool:
+    """A common two-character word stands at ``i``."""
+    return bool(jieba_module().dt.FREQ.get(text[i : i + 2], 0) >= RARE_WORD)
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """One of ``spans`` overlaps ``start:end`` (a chunk's findings: few)."""
+    return any(s < end and start < e for s, e in spans)
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)
