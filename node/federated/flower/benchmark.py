@@ -37,6 +37,9 @@ class Settings:
     dp_local_epochs: int
     dp_lr: float
     dp_clip: float = 1.0  # per-record gradient bound C
+    # DP trees' run under SecAgg+ (as partners' jobs are by default): the coordinator sees only the
+    # sum, so each hospital adds its share of the noise (``JobSpec.dp_noise_divisor``)
+    dp_secagg: bool = False
 
 
 SETTINGS = {
@@ -84,9 +87,15 @@ def dp_spec(base: JobSpec, epsilon: float) -> JobSpec:
     """``base`` under DP (XGBoost's: DP trees), planned so that all its rounds stay within ``epsilon``."""
     s = SETTINGS[(base.workload, base.model)]
     model = "dp_trees" if base.model == "xgboost" else base.model
-    return replace(base, job_id="bench-dp", model=model, local_epochs=s.dp_local_epochs, lr=s.dp_lr).with_dp(
-        epsilon, clip=s.dp_clip
+    secagg = (
+        SecAggConfig.for_hospitals(base.hospitals, SECAGG_TIMEOUT_S)
+        if s.dp_secagg and model == "dp_trees" and base.hospitals >= 3
+        else None
     )
+    private = replace(
+        base, job_id="bench-dp", model=model, local_epochs=s.dp_local_epochs, lr=s.dp_lr, secagg=secagg
+    )
+    return private.with_dp(epsilon, clip=s.dp_clip).validate()
 
 
 def centralized(spec: JobSpec) -> dict[str, Any]:
@@ -182,6 +191,8 @@ def run(
         "dp_epsilon": round(dp.spent(dp.steps), 4) if dp else None,
         "dp_delta": dp.delta if dp else None,
         "dp_noise_multiplier": round(dp.noise_multiplier, 4) if dp else None,
+        "dp_secure_aggregation": private_spec.secagg is not None if private_spec else None,
+        "dp_noise_divisor": private_spec.dp_noise_divisor if private_spec else None,
         "dp_auc": private["global"]["auc"] if private else None,
         "seconds_per_round": round(fed["seconds_per_round"], 3),
         "seconds_per_round_secagg": round(secure["seconds_per_round"], 3) if secure else None,
@@ -244,6 +255,8 @@ def quality(
             "dp_clip": dp.clip,
             "dp_epsilon": round(dp.spent(dp.steps), 4),
             "dp_noise_multiplier": round(dp.noise_multiplier, 4),
+            "dp_secure_aggregation": private_spec.secagg is not None,
+            "dp_noise_divisor": private_spec.dp_noise_divisor,
             "dp_auc": private,
             "dp_gap": round(central - private, 4),
             "dp_pass": abs(central - private) <= DP_GAP,
