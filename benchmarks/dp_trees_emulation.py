@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -71,7 +71,8 @@ def validation_split(parts: list[Partition], split: int) -> list[Partition]:
         for c in (0.0, 1.0):
             idx = rng.permutation(np.flatnonzero(p.y_train == c))
             held[idx[: round(VALIDATION * len(idx))]] = True
-        out.append(Partition(p.hospital, p.x_train[~held], p.y_train[~held], p.x_train[held], p.y_train[held]))
+        fit, val = (p.x_train[~held], p.y_train[~held]), (p.x_train[held], p.y_train[held])
+        out.append(Partition(p.hospital, *fit, *val))
     return out
 
 
@@ -86,7 +87,7 @@ class CachedTrees(DpTrees):
     """DpTrees whose margin remembers each tree's leaf of each row of the arrays it has seen (the
     emulation predicts on the same arrays every round); the same arithmetic, faster."""
 
-    leaves_of: dict[tuple[int, int], Array] = {}
+    leaves_of: ClassVar[dict[tuple[int, int], Array]] = {}
 
     def margin(self, x: Array) -> Array:
         values = leaf_values(self.stats[: self.built], self.plan)

@@ -190,7 +190,8 @@ def test_under_secagg_each_hospital_adds_its_share_of_the_noise_and_the_smallest
     assert fedavg.dp is not None and fedavg.dp_noise_divisor == 1  # the coordinator sees every update
     secure = replace(fedavg, secagg=SecAggConfig.for_hospitals(3, 60.0)).validate()
     assert secure.dp_noise_divisor == 2  # SecAgg+ unmasks a sum of at least 2 of the 3 (its threshold)
-    five = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=SecAggConfig.for_hospitals(5, 60.0))
+    sa5 = SecAggConfig.for_hospitals(5, 60.0)
+    five = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=sa5)
     assert five.with_dp(3.0).dp_noise_divisor == 3 and five.dp_noise_divisor == 1  # no DP, no noise
     logreg = JobSpec("j", 3, 20, "logreg", local_epochs=1, secagg=SecAggConfig.for_hospitals(3, 60.0))
     assert logreg.with_dp(3.0).dp_noise_divisor == 1  # DP gradient descent: updates are not noisy sums
@@ -246,8 +247,8 @@ def test_a_hospital_divides_its_noise_only_inside_secagg_and_never_beyond_the_pr
     from node.federated.flower.client_app import noise_divisor
     from node.federated.spec import SecAggConfig
 
-    spec = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=SecAggConfig.for_hospitals(5, 60.0))
-    spec = spec.with_dp(3.0)
+    sa5 = SecAggConfig.for_hospitals(5, 60.0)
+    spec = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=sa5).with_dp(3.0)
     assert spec.dp_noise_divisor == 3
     assert noise_divisor(spec, _train_message(True), _context(3)) == 3
     # the job says SecAgg+ but the message is a plain one: the update would reach the coordinator alone
