@@ -16,6 +16,13 @@ G and hessian sums scaled by C / C_H, by at most ``sensitivity`` = C * sqrt(2 B)
 noise of standard deviation z * C * sqrt(2 B) on every G and z * C_H * sqrt(2 B) on every H makes the
 round one Gaussian mechanism with noise multiplier z, which ``privacy.epsilon`` composes over rounds.
 
+Under SecAgg+ the coordinator sees only the sum of the hospitals' releases, and Flower's SecAgg+
+unmasks a sum only if at least its reconstruction threshold t of hospitals are in it; each hospital
+then adds noise of multiplier z / sqrt(t) (variance sigma^2 / t), so every sum the coordinator can
+see carries at least sigma^2: the same Gaussian mechanism for that sum (distributed DP;
+``JobSpec.dp_noise_divisor``, applied by the ClientApp only inside the protocol). With FedAvg each
+hospital adds the full noise.
+
 The hospital sends its noisy sums divided by its record count (a count every FedAvg update carries);
 FedAvg's example-weighted mean, or SecAgg+'s, of these is the federation's noisy sums per record.
 With them it sends the public standard deviation of its hessian noise divided by its count, whose
