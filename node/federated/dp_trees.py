@@ -16,6 +16,13 @@ G and hessian sums scaled by C / C_H, by at most ``sensitivity`` = C * sqrt(2 B)
 noise of standard deviation z * C * sqrt(2 B) on every G and z * C_H * sqrt(2 B) on every H makes the
 round one Gaussian mechanism with noise multiplier z, which ``privacy.epsilon`` composes over rounds.
 
+Under SecAgg+ the coordinator sees only the sum of the hospitals' releases, and Flower's SecAgg+
+unmasks a sum only if at least its reconstruction threshold t of hospitals are in it; each hospital
+then adds noise of multiplier z / sqrt(t) (variance sigma^2 / t), so every sum the coordinator can
+see carries at least sigma^2: the same Gaussian mechanism for that sum (distributed DP;
+``JobSpec.dp_noise_divisor``, applied by the ClientApp only inside the protocol). With FedAvg each
+hospital adds the full noise.
+
 The hospital sends its noisy sums divided by its record count (a count every FedAvg update carries);
 FedAvg's example-weighted mean, or SecAgg+'s, of these is the federation's noisy sums per record.
 With them it sends the public standard deviation of its hessian noise divided by its count, whose
@@ -27,6 +34,7 @@ Newton step. Whoever predicts computes the leaves from the summed statistics (po
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -38,6 +46,7 @@ from node.federated.logistic import log_loss, sigmoid
 from node.queries.noise import gaussian_noise
 
 Array = np.ndarray[Any, Any]
+Sampler = Callable[[int, float], Sequence[float]]  # (size, standard deviation) -> Gaussian draws
 HESSIAN_BOUND = 0.25  # p (1 - p) <= 1/4: the logistic loss's hessian needs no clipping beyond this
 CANDIDATES = np.array([NormalDist().inv_cdf(k / 32) for k in range(1, 32)])  # 31 reference quantiles
 
@@ -114,8 +123,10 @@ class DpTrees:
     hessian sums and hessian noise per leaf, divided by the record count: shape (trees, 3, leaves),
     zero until built."""
 
-    def __init__(self, features: int, plan: TreePlan | None = None) -> None:
+    def __init__(self, features: int, plan: TreePlan | None = None, sampler: Sampler | None = None) -> None:
         self.features, self.plan = features, plan or TreePlan()
+        # OpenDP's sampler (unseeded); a seeded one only where a benchmark emulates the federation
+        self.sampler: Sampler = sampler or gaussian_noise
         self.stats = np.zeros((self.plan.trees, 3, self.plan.leaves))
         self._shapes = [shape(self.plan, features, t) for t in range(self.plan.trees)]
 
@@ -164,8 +175,8 @@ class DpTrees:
         if noise > 0:
             sd_g, sd_h = noise_scales(clip, noise, trees)
             size = trees * self.plan.leaves
-            sums[:, 0] += np.reshape(gaussian_noise(size, sd_g), (trees, -1))
-            sums[:, 1] += np.reshape(gaussian_noise(size, sd_h), (trees, -1))
+            sums[:, 0] += np.reshape(self.sampler(size, sd_g), (trees, -1))
+            sums[:, 1] += np.reshape(self.sampler(size, sd_h), (trees, -1))
         self.stats[new.start : new.stop, :2] = sums / len(y)
         self.stats[new.start : new.stop, 2] = sd_h / len(y)
         return log_loss(y, self.predict(x))

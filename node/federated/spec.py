@@ -169,6 +169,18 @@ class JobSpec:
         DP trees release one round's noisy sums of all its trees as one mechanism."""
         return 1 if self.model == "dp_trees" else self.local_epochs
 
+    @property
+    def dp_noise_divisor(self) -> int:
+        """How many hospitals' noise at least every sum the coordinator can see holds: DP trees under
+        SecAgg+ release only the sum of the hospitals' noisy statistics, and SecAgg+ unmasks a sum only
+        when at least ``threshold`` hospitals' masked inputs are in it, so each hospital adds noise
+        of variance sigma^2 / threshold and every unmasked sum carries at least sigma^2 (distributed
+        DP). Without SecAgg+ (the coordinator sees each update) and for DP gradient descent (whose
+        updates are not sums of the noisy releases) each hospital adds the full noise: 1."""
+        if self.model == "dp_trees" and self.secagg is not None and self.dp is not None:
+            return self.secagg.threshold
+        return 1
+
     def epsilon_after(self, rounds_done: int) -> float:
         """ε each hospital has spent after ``rounds_done`` rounds (0 without DP)."""
         if self.dp is None or rounds_done <= 0:

@@ -122,9 +122,10 @@ def test_dp_trees_through_the_simulation_runtime_with_fedavg_and_secagg() -> Non
     base = bench_spec("realistic", 3, 3, "dp_trees", patients=900)
     plain = simulate(base, MemorySink())
     secure = simulate(replace(base, secagg=SecAggConfig.for_hospitals(3, 600.0)), MemorySink())
-    private = dp_spec(base, 3.0)
+    private = replace(dp_spec(base, 3.0), secagg=SecAggConfig.for_hospitals(3, 600.0)).validate()
     noisy = simulate(private, MemorySink())
-    for sink in (plain, secure, noisy):
+    noisy_plain = simulate(replace(private, secagg=None), MemorySink())
+    for sink in (plain, secure, noisy, noisy_plain):
         assert isinstance(sink, MemorySink) and sink.state == "completed", (sink.code, sink.reason)
     # each round built its batch of trees from the hospitals' summed statistics, and no more
     model = base.new_model()
@@ -144,6 +145,17 @@ def test_dp_trees_through_the_simulation_runtime_with_fedavg_and_secagg() -> Non
     }  # fmt: skip
     assert all({"auc", "accuracy", "ece", "brier"} <= set(h) for h in scored["hospitals"].values())
     assert {"auc", "accuracy", "ece", "brier"} <= set(noisy.rounds[3])  # the hospitals' own evaluation
+    # the noise each hospital added, as its public level travels with the sums (sd_H / n, summed over
+    # the hospitals by the example-weighted mean): the full noise with FedAvg, 1/sqrt(2) of it under
+    # SecAgg+ (threshold 2 of 3); SecAgg+'s quantization blurs each value a little, not the mean
+    from node.federated.data import benchmark_partitions
+    from node.federated.dp_trees import noise_scales
+
+    assert private.dp is not None and private.dp_noise_divisor == 2
+    n = sum(len(p.y_train) for p in benchmark_partitions("realistic", 3, base.seed, base.alpha, 900))
+    full = 3 * noise_scales(private.dp.clip, private.dp.noise_multiplier, private.local_epochs)[1] / n
+    assert np.allclose(noisy_plain.arrays[0][:, 2], full)
+    assert float(np.mean(noisy.arrays[0][:, 2])) == pytest.approx(full / np.sqrt(2), rel=0.05)
 
 
 def test_privacy_accountant() -> None:

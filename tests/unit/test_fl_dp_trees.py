@@ -4,6 +4,7 @@ the noise the plan asks for, the budget over a job, and trees built from known s
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -180,3 +181,80 @@ def test_a_partner_asks_for_dp_trees_with_secure_aggregation_and_a_budget() -> N
         {**request, "features": {"loinc": ["4548-4"], "diagnosis_flags": {"icd10": ["I10"]}}},
     )
     assert flagged.tree_plan().flags == (1,)  # labs first, then the flags
+
+
+def test_under_secagg_each_hospital_adds_its_share_of_the_noise_and_the_smallest_sum_carries_it_all() -> None:
+    from node.federated.spec import SecAggConfig
+
+    fedavg = JobSpec("j", 3, 20, "dp_trees", local_epochs=10, features=4).with_dp(3.0, clip=0.25)
+    assert fedavg.dp is not None and fedavg.dp_noise_divisor == 1  # the coordinator sees every update
+    secure = replace(fedavg, secagg=SecAggConfig.for_hospitals(3, 60.0)).validate()
+    assert secure.dp_noise_divisor == 2  # SecAgg+ unmasks a sum of at least 2 of the 3 (its threshold)
+    sa5 = SecAggConfig.for_hospitals(5, 60.0)
+    five = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=sa5)
+    assert five.with_dp(3.0).dp_noise_divisor == 3 and five.dp_noise_divisor == 1  # no DP, no noise
+    logreg = JobSpec("j", 3, 20, "logreg", local_epochs=1, secagg=SecAggConfig.for_hospitals(3, 60.0))
+    assert logreg.with_dp(3.0).dp_noise_divisor == 1  # DP gradient descent: updates are not noisy sums
+    # the noise a hospital adds under SecAgg+, and what the smallest sum SecAgg+ unmasks carries
+    z, s = fedavg.dp.noise_multiplier, dp_trees.sensitivity(0.25, 10)
+    full, _ = noise_scales(0.25, z, 10)
+    share, _ = noise_scales(0.25, z / np.sqrt(secure.dp_noise_divisor), 10)
+    assert full == pytest.approx(z * s) and share == pytest.approx(full / np.sqrt(2))
+    smallest = np.sqrt(2 * share**2)  # two hospitals' noise: the full sigma, so the same epsilon
+    assert smallest == pytest.approx(full)
+    assert epsilon(20, smallest / s, 1e-5) <= 3.0 + 1e-9
+    # one hospital's share alone would not be private enough: the divisor must not exceed the threshold
+    assert epsilon(20, share / s, 1e-5) > 3.0
+    # with all three in the sum the noise is sqrt(3/2) sigma: within the budget with room to spare
+    assert epsilon(20, np.sqrt(3) * share / s, 1e-5) < 3.0
+
+
+def _train_message(with_secagg: bool) -> Any:
+    from flwr.app import ConfigRecord, Message, RecordDict
+    from flwr.app.message_type import MessageType
+    from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
+
+    content = RecordDict({"config": ConfigRecord({"server-round": 1})})
+    if with_secagg:
+        content[RECORD_KEY_CONFIGS] = ConfigRecord({"ciphertext_list": []})
+    return Message(content=content, dst_node_id=1, message_type=MessageType.TRAIN)
+
+
+def _context(threshold: int | None) -> Any:
+    from flwr.app import ConfigRecord, Context, RecordDict
+    from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_STATE
+
+    state = RecordDict()
+    if threshold is not None:
+        state[RECORD_KEY_STATE] = ConfigRecord({"threshold": threshold, "current_stage": "share_keys"})
+    return Context(run_id=1, node_id=1, node_config={}, state=state, run_config={})
+
+
+@pytest.fixture
+def task_identity() -> Any:
+    """Messages need the identity a Flower runtime gives its process; restored afterwards."""
+    from flwr.supercore.task_identity import TaskIdentity
+
+    saved = {k: getattr(TaskIdentity, k) for k in ("_run_id", "_node_id", "_task_id")}
+    TaskIdentity.run_id, TaskIdentity.node_id, TaskIdentity.task_id = 1, 1, 1
+    yield
+    for k, v in saved.items():
+        setattr(TaskIdentity, k, v)
+
+
+@pytest.mark.usefixtures("task_identity")
+def test_a_hospital_divides_its_noise_only_inside_secagg_and_never_beyond_the_protocols_threshold() -> None:
+    from node.federated.flower.client_app import noise_divisor
+    from node.federated.spec import SecAggConfig
+
+    sa5 = SecAggConfig.for_hospitals(5, 60.0)
+    spec = JobSpec("j", 5, 20, "dp_trees", local_epochs=10, features=4, secagg=sa5).with_dp(3.0)
+    assert spec.dp_noise_divisor == 3
+    assert noise_divisor(spec, _train_message(True), _context(3)) == 3
+    # the job says SecAgg+ but the message is a plain one: the update would reach the coordinator alone
+    assert noise_divisor(spec, _train_message(False), _context(3)) == 1
+    assert noise_divisor(spec, _train_message(True), _context(None)) == 1  # no protocol state: full noise
+    assert noise_divisor(spec, _train_message(True), _context(2)) == 2  # the protocol set up a lower one
+    assert noise_divisor(spec, _train_message(True), _context(5)) == 3  # never beyond the job's
+    plain = replace(spec, secagg=None)
+    assert noise_divisor(plain, _train_message(True), _context(3)) == 1

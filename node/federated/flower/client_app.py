@@ -15,6 +15,7 @@ opened once per worker process. Without one (the benchmark) the partition is the
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from flwr.app.message_type import MessageType
 from flwr.client.mod import secaggplus_mod
 from flwr.clientapp import ClientApp
 from flwr.clientapp.typing import ClientAppCallable
-from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
+from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS, RECORD_KEY_STATE
 
 from node.errors import InvalidInput, NodeError
 from node.federated.data import Partition, benchmark_partition
@@ -146,6 +147,22 @@ def _refusals(handler: Callable[[Message, Context], Message]) -> Callable[[Messa
     return wrapped
 
 
+def noise_divisor(spec: JobSpec, msg: Message, context: Context) -> int:
+    """By how much a hospital may divide its DP trees' noise variance (``JobSpec.dp_noise_divisor``):
+    only when this very message runs inside SecAgg+ (its reply is masked, so the coordinator sees only
+    the sum), and never beyond the reconstruction threshold the protocol itself was set up with in
+    this round; otherwise 1, the full noise (a coordinator that asks for SecAgg+ in the job but sends
+    a plain training message receives a fully noised update)."""
+    wanted = spec.dp_noise_divisor
+    if wanted <= 1 or RECORD_KEY_CONFIGS not in msg.content.config_records:
+        return 1
+    state = context.state.config_records.get(RECORD_KEY_STATE)
+    threshold = state.get("threshold") if state is not None else None
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 2:
+        return 1
+    return min(wanted, threshold)
+
+
 def train(source: NodeSource, msg: Message, context: Context) -> Message:
     rnd = Round.of(msg)
     spec = rnd.spec
@@ -170,13 +187,15 @@ def train(source: NodeSource, msg: Message, context: Context) -> Message:
                 "differential privacy is implemented for logistic regression, the MLP and dp_trees",
                 code="fl_dp_model",
             )
+        # DP trees under SecAgg+: this hospital's share of the noise the sum must carry (distributed DP)
+        divisor = noise_divisor(spec, msg, context) if isinstance(model, DpTrees) else 1
         loss = model.fit_dp(
             part.x_train,
             part.y_train,
             spec.local_epochs,
             spec.lr,
             spec.dp.clip,
-            spec.dp.noise_multiplier,
+            spec.dp.noise_multiplier / math.sqrt(divisor),
         )
     else:
         loss = model.fit(part.x_train, part.y_train, spec.local_epochs, spec.lr)
