@@ -244,10 +244,10 @@ def jieba_module() -> Any:
     return _JIEBA
 
 
-def common_word_at(text: str, i: int) -> bool:
-    """A common word (2-4 characters, frequent in jieba's dictionary) starts at ``i``."""
+def common_word_at(text: str, i: int, lengths: tuple[int, ...] = (2, 3, 4)) -> bool:
+    """A common word (of one of ``lengths`` characters, frequent in jieba's dictionary) starts at ``i``."""
     freq = jieba_module().dt.FREQ
-    return any(freq.get(text[i : i + k], 0) >= RARE_WORD for k in (2, 3, 4) if i + k <= len(text))
+    return any(freq.get(text[i : i + k], 0) >= RARE_WORD for k in lengths if i + k <= len(text))
 
 
 def common_non_name(word: str) -> bool:

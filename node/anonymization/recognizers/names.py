@@ -43,7 +43,6 @@ from node.anonymization.recognizers.lexicon import (
     NOT_GIVEN,
     PERSON_NOUN_WORDS,
     PERSON_NOUNS,
-    RARE_WORD,
     SINGLE,
     SLOT_COMPOUNDS,
     SURNAME,
@@ -68,7 +67,6 @@ CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is bel
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
-_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
@@ -143,7 +141,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         # the segmentation model's names (no cue): their mean CRF name marginal, and those the CRF does
         # not read as names at all dropped
         crf = self.crf
-        emissions = crf.emissions(text) if _HAN_CHAR.search(text) else None
+        emissions = crf.emissions(text) if CJK_CHAR.search(text) else None
         share = {
             (r.start, r.end): crf.name_share(text, r.start, r.end, emissions)
             for r in kept
@@ -156,9 +154,9 @@ class ChineseNameRecognizer(EntityRecognizer):
         # 海燕, not 燕反映)
         if emissions is None:
             return kept
-        ruled = sorted((r.start, r.end, i) for i, r in enumerate(results + kept))
-        starts = [s for s, _, _ in ruled]
         everything = results + kept
+        ruled = sorted((r.start, r.end, i) for i, r in enumerate(everything))
+        starts = [s for s, _, _ in ruled]
         for start, end, low in crf.find(text, emissions):
             if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS:
                 continue
@@ -248,27 +246,19 @@ def _crf_vetoed(text: str, start: int, end: int) -> bool:
     another word (金华路)."""
     if _vetoed(text, start, end):
         return True
-    if (start > 0 and _two_char_word(text, start - 1)) or (end < len(text) and _two_char_word(text, end - 1)):
+    if (start > 0 and common_word_at(text, start - 1, (2,))) or (
+        end < len(text) and common_word_at(text, end - 1, (2,))
+    ):
         return True
     word = text[start:end]
     if common_non_name(word):  # a cued word-name is the rules' (a field's value); the CRF adds no word
         return True
-    if word[0] not in SINGLE and any(_two_char_word(word, i) for i in range(len(word) - 1)):
+    if word[0] not in SINGLE and any(common_word_at(word, i, (2,)) for i in range(len(word) - 1)):
         return True  # no surname, a common word inside: 神志清, 为高龄
     if end - start == 1:
         lone = text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
         return not lone or (bool(CJK_CHAR.match(text, end)) and not _TITLE_AT.match(text, end))
     return False
-
-
-def _two_char_word(text: str, i: int) -> bool:
-    """A common two-character word stands at ``i``."""
-    return bool(jieba_module().dt.FREQ.get(text[i : i + 2], 0) >= RARE_WORD)
-
-
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """One of ``spans`` overlaps ``start:end`` (a chunk's findings: few)."""
-    return any(s < end and start < e for s, e in spans)
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from node.anonymization.recognizers.lexicon import (
+    CJK_CHAR,
     COMPOUND,
     FREQUENT_CHARS,
     GIVEN_CHARS,
@@ -58,7 +59,6 @@ LONGEST = 16  # characters of the longest name read (阿依古丽·买买提江 
 MODEL_FILE = "person_crf.npz"
 # a name holds a Han or Latin letter: a text with none is skipped
 _CODES = 0x10000  # code points with a row of their own (others read as U+FFFF)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # the names it gives: Han characters, with middle dots or spaces between them (詹姆斯·李, 禤 嘉 豪); what
 # else the model's span holds splits it (乐乐、晓雯). Latin names are the English recognizers' part: the
 # model, trained on mostly Chinese text, takes capitalized English words for names
@@ -326,7 +326,7 @@ class PersonCrf:
     def find(self, text: str, emissions: np.ndarray | None = None) -> list[tuple[int, int, float]]:
         """Chinese names in ``text``: (start, end, the least name marginal of their characters); the
         text's ``emissions`` when already computed."""
-        if not _HAN.search(text):
+        if not CJK_CHAR.search(text):
             return []
         if emissions is None:
             emissions = self.emissions(text)
