@@ -213,9 +213,10 @@ SINGLE, COMPOUND = _with_classic_surnames(SINGLE, COMPOUND)
 SLOT_COMPOUNDS = frozenset(COMPOUND) | _WORD_COMPOUNDS
 # 百家姓's surnames whose characters are frequent in general text (皮, 储, 封, 杭, 楚, 贝): a name only right
 # after a cue (患者皮建军, 投保人储建明), never found by the statistical model
+# and surnames of the southwest that 百家姓 does not list, all everyday characters (代, 税, 但, 母 ...)
 CUE_ONLY_SURNAMES = frozenset(ch for ch in classic_surnames()[0] if ch not in SINGLE) - set(
     "于曾向常易和时应"
-)
+) | frozenset("代税但补练母庹泮骞禚操禤")
 SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
 
 

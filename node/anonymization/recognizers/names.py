@@ -67,6 +67,8 @@ CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is bel
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
+# compound surnames that are no everyday word (东方 is east, 长孙 an eldest grandson): a name wherever met
+_NAME_ONLY_COMPOUNDS = frozenset(COMPOUND) - {"东方", "长孙"}
 _REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
@@ -201,6 +203,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         two_given = start + surname + 2 <= len(text) and CJK_CHAR.match(text, start + surname + 1)
         cued = (
             cued_before
+            or text[start : start + surname] in _NAME_ONLY_COMPOUNDS  # 皇甫俊认为, 慕容雪　女
             or AFTER.match(text, start + surname + 1)
             or (two_given and AFTER.match(text, start + surname + 2))  # not 查房，患者
         )
@@ -376,12 +379,20 @@ def _slot_cue_ending(window: str) -> str:
 
 # the person fields of forms, claims and settlements (not 患者, which clinical text follows)
 _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
+# titles and forms of address after a surname (王主任, 陶护士, 邹科长, 冉婆婆, 瞿叔叔): the surname is the name
+_KIN_TITLES = r"婆婆|爷爷|奶奶|叔叔|伯伯|嬢嬢|孃孃|婶婶|阿姨|大爷|大妈"
+_OFFICE_TITLES = r"护士(?![站长])|科长|经理|院长|处长|书记"
 _SLOT_TITLE = re.compile(
-    r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生|教授|老师|大夫"
+    r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生|教授|老师|大夫|"
+    + _OFFICE_TITLES
+    + "|"
+    + _KIN_TITLES
 )
+_ADDRESS = re.compile(_OFFICE_TITLES + "|" + _KIN_TITLES)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
-_TITLE_AT = re.compile(r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫")
-_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和、，,。；;：: \t\n")
+_TITLE_AT = re.compile(r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _OFFICE_TITLES + "|" + _KIN_TITLES)
+# (and the verbs that ask for a person: 找胡医生, 问李护士, 叫王阿姨)
+_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫、，,。；;：: \t\n")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
 _NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
@@ -422,15 +433,20 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
                         spans.append((start, cut))
                         break
     for m in _SLOT_TITLE.finditer(text):
+        addressed = _ADDRESS.fullmatch(m.group()) is not None  # 邹科长, 冉婆婆: a listed surname leads
         for start in (m.start() - 3, m.start() - 2):
             if start < 0 or not _slot_value(text, start, m.start()):
+                continue
+            if addressed and not _surname_char_at(text, start):
                 continue
             if start == 0 or not CJK_CHAR.match(text, start - 1) or common_non_name(text[start - 2 : start]):
                 spans.append((start, m.start()))
                 break
         else:  # a bare surname before a title (请吕主任会诊, 今日汤主任查房): a person, named by surname only
             start = m.start() - 1
-            if start >= 0 and _bare_surname(text, start):
+            if text[max(0, start - 1) : m.start()] in _NAME_ONLY_COMPOUNDS:  # 上官医生, 令狐嬢嬢
+                spans.append((start - 1, m.start()))
+            elif start >= 0 and _bare_surname(text, start):
                 spans.append((start, m.start()))
     for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
         start, cut = m.span(1)
@@ -766,7 +782,7 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
 
 
 _TITLE_END = re.compile(
-    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|阿姨|大爷|大妈|师傅)$"
+    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|师傅|" + _OFFICE_TITLES + "|" + _KIN_TITLES + ")$"
 )
 
 
@@ -780,9 +796,9 @@ def _bare_surname(text: str, start: int) -> bool:
     """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
     line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
     ch = text[start]
-    if start > 0 and text[start - 1] in "院科室区组" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
+    if start > 0 and text[start - 1] in "院科室区组部" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
         return True  # a unit's own doctor: 我院X主任, 内科X医生
-    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n":
+    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n请由找问叫":
         return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
     if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
         return False
