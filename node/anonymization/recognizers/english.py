@@ -150,7 +150,8 @@ NAME_AFTER_CUE = re.compile(
     r"[Pp]ractitioner|[Mm]idwife|[Dd]octor|[Dd]ietitian|[Cc]haplain|[Pp]aramedic|[Cc]ounselor|[Hh]ousekeeper|"
     r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
-    r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|"
+    r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|Nurse|[Tt]ranslator|[Rr]eporter|"
+    r"interpreter|[Pp]articipant|Regards|Sincerely|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
     # one introducing themself (this is Jane Roe; I, Jane Roe, authorize)
@@ -216,8 +217,12 @@ NAME_BEFORE_CUE = re.compile(
     # a signature before a role (Jane Roe, ward nurse)
     r"|, (?:ward |charge |staff |night |day )?(?:nurse|doctor|physician)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
-    r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍)"
+    r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍"
+    # a study team's member before their role (Helen Zhao（CRA, ...）)
+    r"|[ ]?[（(](?:CRA|CRC|PI|Sub-I|SC|CTA)\b)"
 )
+# a surname alone after a title (Bed 6 – Mr. Gómez)
+TITLE_SURNAME = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr)\.?[ ]+([A-Z][{_LOWER}]{{2,}})(?![ -]?[A-Z\w])")
 
 
 # a licence number after its cue, in any state's shape: letters and digit groups joined by hyphens or
@@ -324,6 +329,7 @@ class EnglishNameRecognizer(EntityRecognizer):
         (NAME_OPENING_DEMOGRAPHIC, _name),
         (LAST_FIRST, _name),
         (GIVEN_SIGN_OFF, _given),
+        (TITLE_SURNAME, _given),
     )
 
     def __init__(self) -> None:

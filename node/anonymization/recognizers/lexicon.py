@@ -216,7 +216,7 @@ SLOT_COMPOUNDS = frozenset(COMPOUND) | _WORD_COMPOUNDS
 # and surnames of the southwest that 百家姓 does not list, all everyday characters (代, 税, 但, 母 ...)
 CUE_ONLY_SURNAMES = frozenset(ch for ch in classic_surnames()[0] if ch not in SINGLE) - set(
     "于曾向常易和时应"
-) | frozenset("代税但补练母庹泮骞禚操禤")
+) | frozenset("代税但补练母庹泮骞禚操禤幺谌")
 SURNAME = "(?:" + "|".join(COMPOUND) + f"|[{SINGLE}])"
 
 

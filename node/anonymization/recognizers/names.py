@@ -35,6 +35,7 @@ from node.anonymization.recognizers.lexicon import (
     EPONYM_SIGN_AFTER,
     FIELD_END,
     FOLLOW,
+    FREQUENT_CHARS,
     FUNCTION_SURNAMES,
     GIVEN_CHARS,
     LABEL_BEFORE,
@@ -69,6 +70,9 @@ CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname a
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 # compound surnames that are no everyday word (东方 is east, 长孙 an eldest grandson): a name wherever met
 _NAME_ONLY_COMPOUNDS = frozenset(COMPOUND) - {"东方", "长孙"}
+_TITLED_COMPOUNDS = frozenset(COMPOUND) - {"长孙"}  # (东方女士: a title makes 东方 a surname)
+# where 东方 starts a name: after a department, a colon or a list's comma (感染科东方明, 讨论：东方明认为)
+_EAST_BEFORE = set("科室组：:、，,\n")
 _REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
 
@@ -204,6 +208,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         cued = (
             cued_before
             or text[start : start + surname] in _NAME_ONLY_COMPOUNDS  # 皇甫俊认为, 慕容雪　女
+            or (text[start : start + surname] == "东方" and start > 0 and text[start - 1] in _EAST_BEFORE)
             or AFTER.match(text, start + surname + 1)
             or (two_given and AFTER.match(text, start + surname + 2))  # not 查房，患者
         )
@@ -265,9 +270,10 @@ def _crf_vetoed(text: str, start: int, end: int) -> bool:
 
 
 # a person's demographic frame: the value before a sex or an age (X，男 / X，45岁 / X，女，28岁)
-_SEX = r"[，,][ \t]*(?:男|女)(?![科性婴孩童儿士友方婿])"  # not 女儿, 女士, 男友
-_AGE = r"[，,（(][ \t]*\d{1,3}岁"
-_FRAME = re.compile(rf"(?:{_SEX}[，,][ \t]*\d{{1,3}}岁)|{_SEX}|{_AGE}")
+# (a comma, or a gap of spaces as in a report's header line: 练新民　男　74岁)
+_SEX = r"(?:[，,][ \t]*|[ \t\u3000]+)(?:男|女)(?![科性婴孩童儿士友方婿])"  # not 女儿, 女士, 男友
+_AGE = r"(?:[，,（(][ \t]*|[ \t\u3000]+)\d{1,3}岁"
+_FRAME = re.compile(rf"(?:{_SEX}(?:[，,][ \t]*|[ \t\u3000]+)\d{{1,3}}岁)|{_SEX}|{_AGE}")
 _FRAMED_VALUE = re.compile(rf"[\u4e00-\u9fff]{{2,5}}(?={_FRAME.pattern})")
 _framed_values = prefiltered(_FRAMED_VALUE)
 _OPEN = re.compile(r"[\n。；;：:！？!?\s]|^")
@@ -390,7 +396,9 @@ _SLOT_TITLE = re.compile(
 )
 _ADDRESS = re.compile(_OFFICE_TITLES + "|" + _KIN_TITLES)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
-_TITLE_AT = re.compile(r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _OFFICE_TITLES + "|" + _KIN_TITLES)
+_TITLE_AT = re.compile(
+    r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _OFFICE_TITLES + "|" + _KIN_TITLES
+)
 # (and the verbs that ask for a person: 找胡医生, 问李护士, 叫王阿姨)
 _BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫、，,。；;：: \t\n")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
@@ -444,7 +452,7 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
                 break
         else:  # a bare surname before a title (请吕主任会诊, 今日汤主任查房): a person, named by surname only
             start = m.start() - 1
-            if text[max(0, start - 1) : m.start()] in _NAME_ONLY_COMPOUNDS:  # 上官医生, 令狐嬢嬢
+            if text[max(0, start - 1) : m.start()] in _TITLED_COMPOUNDS:  # 上官医生, 东方女士
                 spans.append((start - 1, m.start()))
             elif start >= 0 and _bare_surname(text, start):
                 spans.append((start, m.start()))
@@ -455,6 +463,9 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
             continue
         if m.group(1) not in _NO_ONE and _slot_value(text, start, cut, True, surname):
             spans.append((start, cut))
+    for m in _LONE_AFTER_ROLE.finditer(text):  # 医师：程⏎, 签名：文⏎, 助手：井: a surname alone signs
+        if _lone_surname(m.group(1)):
+            spans.append(m.span(1))
     for m in _ID_LABEL_AFTER.finditer(text):  # 出境体检：某某某，护照号: the holder of what follows
         cut = m.start()
         start = next((b for b in (cut - 3, cut - 2) if b >= 0 and (b == 0 or text[b - 1] in "\n:：")), -1)
@@ -651,6 +662,22 @@ _DOSAGE_FORM_AFTER = re.compile(
     r"缓释片|控释片|肠溶片|分散片|咀嚼片|含片|颗粒|混悬液|栓)"
 )
 # values that say no one or someone already named
+# a role's field holding one character before a line's end or a wide gap: a surname signing for a person
+_LONE_AFTER_ROLE = re.compile(
+    r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对)"
+    r"[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff])(?=[ \t\u3000]|\n|$)"
+)
+
+
+def _lone_surname(ch: str) -> bool:
+    """A character that stands alone for a person: a surname of the lists, or a rare character that no
+    given name refuses (玺)."""
+    if ch in SINGLE or ch in CUE_ONLY_SURNAMES:
+        return True
+    return ch not in FREQUENT_CHARS and ch not in NOT_GIVEN
+
+
 _NO_ONE = {"暂无", "同上", "待定", "不详", "空缺", "缺席", "见上", "略", "未定", "另定"}
 # the team fields of an operation record: their whole value is a person, even one that is a word
 _OPERATION_ROLE = re.compile(
@@ -729,10 +756,27 @@ def spaced_cued_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int,
 _NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
 
 
+# a name the note explains in brackets: 建国（患者自报名，全名范建国）, 小葡萄（刘语桐，家长要求称小名）
+_EXPLAINED = re.compile(
+    r"([\u4e00-\u9fff]{2,3})[（(](?=[^）)\n]{0,16}(?:小名|乳名|全名|正式名|本名|大名|自报名|昵称|绰号))"
+)
+# a familiar name with the full one in brackets, the same surname in both: 陪检员老张（张德明）
+_NICKNAME_GLOSSED = re.compile(rf"([小老]([{SINGLE}]))[（(]\2[\u4e00-\u9fff]{{1,2}}[）)]")
+
+
 def nicknames(text: str) -> list[tuple[int, int]]:
     """A familiar name after a person cue (家属小李, 同事老周) or opening a clause before what a person
-    does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term."""
-    spans = []
+    does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term; and a name whose
+    bracket says it is one (its full name or that it is a pet name)."""
+    spans = [m.span(1) for m in _NICKNAME_GLOSSED.finditer(text)]
+    for m in _EXPLAINED.finditer(text):
+        start, end = m.span(1)
+        # the value's whole extent: from after a cue, or the run of characters after a non-character
+        for cut in range(start, end - 1):
+            if cue_before(text, cut) or not CJK_CHAR.match(text, cut - 1) if cut else True:
+                if not in_clinical_term(text, cut, end):
+                    spans.append((cut, end))
+                break
     for m in _NICKNAME.finditer(text):
         start, end = m.span()
         if common_non_name(m.group()) or _dictionary_word(m.group()) or in_clinical_term(text, start, end):
@@ -782,7 +826,11 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
 
 
 _TITLE_END = re.compile(
-    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|师傅|" + _OFFICE_TITLES + "|" + _KIN_TITLES + ")$"
+    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|师傅|"
+    + _OFFICE_TITLES
+    + "|"
+    + _KIN_TITLES
+    + ")$"
 )
 
 
@@ -966,7 +1014,8 @@ def _bounded_name(text: str, start: int, surname: int, cut: int) -> bool:
     if not _plain_given(text, start, surname, cut):
         return False
     given, name = text[start + surname : cut], text[start:cut]
-    if any(common_non_name(name[:k]) for k in range(2, len(name) + 1)):  # 主任查看: a word, not a name
+    # 主任查看: a word, not a name (a compound surname that is a word itself, 东方, is read as the surname)
+    if any(common_non_name(name[:k]) for k in range(surname + 1 if surname == 2 else 2, len(name) + 1)):
         return False
     if FOLLOW.match(text, start + surname) or FOLLOW.fullmatch(given[-1]):  # 王同意, 邓超诉
         return False

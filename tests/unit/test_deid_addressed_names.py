@@ -1,0 +1,83 @@
+"""Names the session-13 round of the rules finds (issue #17), each first seen missed on the hand-written
+sets v25/v26 (tuning material): a surname before a form of address, southwestern surnames after a cue,
+compound surnames without a cue, a surname signing alone, report header frames with spaces, names the
+note explains in brackets, and English names after more roles. Phrases are invented for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.anonymization.analyzer import TextAnalyzer
+
+
+def _persons(analyzer: TextAnalyzer, text: str) -> list[str]:
+    return sorted(text[e.start : e.end] for e in analyzer.analyze(text) if e.type == "PERSON")
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("家属想找胡医生谈病情。", ["胡"]),  # a verb asking for a person
+        ("已反馈后勤部邹科长。", ["邹"]),  # an office title: the surname alone
+        ("交：陶护士　接：许护士", ["许", "陶"]),
+        ("21床 冉婆婆 83岁 跌倒高风险", ["冉"]),  # a kinship form of address stays outside the name
+        ("明天瞿叔叔的儿子从外地回来", ["瞿"]),
+        ("上官医生，我妈今天好些了", ["上官"]),
+    ],
+)
+def test_a_surname_before_a_form_of_address_is_the_name(
+    analyzer: TextAnalyzer, text: str, names: list[str]
+) -> None:
+    assert _persons(analyzer, text) == names
+
+
+@pytest.mark.parametrize("text", ["处方医师：钮丽", "夜班护士交班", "主管护士评估", "班主任付老师协助沟通"])
+def test_a_title_inside_a_word_is_no_surname(analyzer: TextAnalyzer, text: str) -> None:
+    assert "方" not in _persons(analyzer, text) and "班" not in _persons(analyzer, text)
+
+
+def test_southwestern_surnames_after_a_cue(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "患者税白云，术后第30天电话随访") == ["税白云"]
+    assert _persons(analyzer, "由代医生评估") == ["代"]
+    # the same characters as everyday words after a cue are no names
+    assert _persons(analyzer, "患者代诉腹痛3天") == []
+    assert _persons(analyzer, "患者补液后好转") == []
+
+
+def test_compound_surnames_lead_a_name_without_a_cue(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "意见：皇甫俊认为暂不具备手术条件") == ["皇甫俊"]
+    assert _persons(analyzer, "讨论：东方明认为需排除布鲁氏菌病") == ["东方明"]
+    assert _persons(analyzer, "东方女士，62岁，反复口干") == ["东方"]
+    assert _persons(analyzer, "太阳从东方升起") == []  # 东方 as east
+
+
+def test_a_surname_signing_alone_after_a_role(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "处理：充填。\n医师：程\n") == ["程"]
+    assert _persons(analyzer, "医师：幺   2024.4.8") == ["幺"]
+    assert _persons(analyzer, "签名：无\n") == []
+
+
+def test_a_report_header_with_spaces_frames_a_name(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "心电图报告\n练新民　男　74岁　呼吸科23床") == ["练新民"]
+
+
+def test_a_name_the_note_explains_in_brackets(analyzer: TextAnalyzer) -> None:
+    assert "建国" in _persons(analyzer, "2024-11-14　建国（患者自报名，全名范建国），男")
+    assert "小葡萄" in _persons(analyzer, "14床 小葡萄（刘语桐，家长要求称小名），手术顺利")
+    assert "老张" in _persons(analyzer, "陪检员老张（张德明）推送患者至影像科")
+    assert "老师" not in _persons(analyzer, "老伴唐老师（唐国华）让我跟您说")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The patient was seen today.\nNurse: Chen Xi", "Chen Xi"),
+        ("Bed 6 – Mr. Gómez\nAdmitted this morning.", "Gómez"),
+        ("Consent was explained through interpreter Alejandro Ruiz, on 2024-05-14.", "Alejandro Ruiz"),
+        ("Reporter: Tan Wei Ling, Study Nurse", "Tan Wei Ling"),
+        ("Please confirm coverage.\nRegards, Rohan Singh", "Rohan Singh"),
+        ("研究团队：Helen Zhao（CRA）", "Helen Zhao"),
+    ],
+)
+def test_english_names_after_more_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert name in _persons(analyzer, text)
