@@ -1,7 +1,9 @@
 """Names the session-13 round of the rules finds (issue #17), each first seen missed on the hand-written
 sets v25/v26 (tuning material): a surname before a form of address, southwestern surnames after a cue,
 compound surnames without a cue, a surname signing alone, report header frames with spaces, names the
-note explains in brackets, and English names after more roles. Phrases are invented for these tests."""
+note explains in brackets, and English names after more roles; and the places, organizations and numbers
+of fields the sets label (参保地, 申办方, insurer brands, Member ID as a policy, spaced record labels,
+cities in English). Phrases are invented for these tests."""
 
 from __future__ import annotations
 
@@ -81,3 +83,36 @@ def test_a_name_the_note_explains_in_brackets(analyzer: TextAnalyzer) -> None:
 )
 def test_english_names_after_more_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:
     assert name in _persons(analyzer, text)
+
+
+def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
+    return sorted((e.type, text[e.start : e.end]) for e in analyzer.analyze(text) if e.type != "DATE_TIME")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the region one is insured in is the person's place, whatever its last word
+        ("参保地：阿克苏地区   人员类别：城乡居民", [("LOCATION", "阿克苏地区")]),
+        # a city naming a scheme is no place of the person's
+        ("医保类别：重庆市职工基本医疗保险", []),
+        # a commercial insurer's member number is the policy's (the labelling convention)
+        ("Member ID: XKU884201577", [("CN_INSURANCE_POLICY", "XKU884201577")]),
+        (
+            "Insurer GeoBlue, member GBX 8821 4730.",
+            [("CN_INSURANCE_POLICY", "GBX 8821 4730"), ("ORGANIZATION", "GeoBlue")],
+        ),
+        ("申办方：恒瑞医药　　CRO：泰格医药", [("ORGANIZATION", "恒瑞医药"), ("ORGANIZATION", "泰格医药")]),
+        ("用途：商业保险理赔（太平洋人寿）", [("ORGANIZATION", "太平洋人寿")]),
+        ("祝您平安健康", []),
+        ("Clinic No.: IMC-2411-0067", [("MEDICAL_RECORD_NUMBER", "IMC-2411-0067")]),
+        ("住 院 号：0925480", [("MEDICAL_RECORD_NUMBER", "0925480")]),
+        ("He returned to Portland last week.", [("LOCATION", "Portland")]),
+        ("Patient back in Seoul, Gangnam-gu, wound healing.", [("LOCATION", "Seoul, Gangnam-gu")]),
+        ("Address in Shanghai: see the form.", []),  # a label's words
+    ],
+)
+def test_places_organizations_and_numbers_by_their_fields(
+    analyzer: TextAnalyzer, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _found(analyzer, text) == expected

@@ -140,7 +140,8 @@ def test_brackets_and_lists_holding_no_name(analyzer: TextAnalyzer, text: str, u
         ("影像号：MR251104208\n", ("MEDICAL_RECORD_NUMBER", "MR251104208")),
         ("病理号 Z25-11873，", ("MEDICAL_RECORD_NUMBER", "Z25-11873")),
         ("理赔编号：CL2025112900417", ("CN_INSURANCE_POLICY", "CL2025112900417")),
-        ("Member ID: BX-771-204-3391\n", ("CN_MEDICAL_INSURANCE_CARD", "BX-771-204-3391")),
+        # (a commercial insurer's member number is the policy's: the labelling convention of the sets)
+        ("Member ID: BX-771-204-3391\n", ("CN_INSURANCE_POLICY", "BX-771-204-3391")),
         # IP addresses before a full stop, passports with letters inside, plates after an English label
         ("Login came from 198.18.7.41.", ("IP_ADDRESS", "198.18.7.41")),
         ("护照号：K4Z71R093\n", ("CN_PASSPORT", "K4Z71R093")),

@@ -262,7 +262,7 @@ def test_no_date_layout_found(analyzer: TextAnalyzer, text: str) -> None:
         ("新农合报销：合作医疗证号33052200716，户主签字。", ("CN_MEDICAL_INSURANCE_CARD", "33052200716")),
         (
             "Coverage checked with the plan, member ID Q7730185526.\n",
-            ("CN_MEDICAL_INSURANCE_CARD", "Q7730185526"),
+            ("CN_INSURANCE_POLICY", "Q7730185526"),  # a commercial member number: the policy's
         ),
         ("理赔：保单号ZH 2231 8804 1127，申请报销。", ("CN_INSURANCE_POLICY", "ZH 2231 8804 1127")),
     ],
@@ -333,10 +333,12 @@ def test_english_address_found_whole(analyzer: TextAnalyzer, text: str, address:
     assert ("LOCATION", address) in found(analyzer, text)
 
 
-def test_a_scheme_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
+def test_the_place_of_treatment_s_region_is_no_address(analyzer: TextAnalyzer) -> None:
+    # the region one is insured in is the person's (most hand-written sets label it), the region of the
+    # place of treatment alone is not; an address of treatment down to the number is one
     text = "参保地：浙江省湖州市  就医地：江苏省\n备案就医地：江苏省苏州市姑苏区人民路88号\n"
     places = [v for t, v in found(analyzer, text) if t == "LOCATION"]
-    assert places == ["江苏省苏州市姑苏区人民路88号"], places
+    assert places == ["浙江省湖州市", "江苏省苏州市姑苏区人民路88号"], places
 
 
 @pytest.mark.parametrize(

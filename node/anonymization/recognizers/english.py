@@ -106,6 +106,28 @@ CITY_COUNTRY = re.compile(
     r"\b(?:to|in|from|at|near|visited|visiting|via|through|of)[ ]+"
     rf"((?:[A-Z][a-z]+[ -]){{0,2}}[A-Z][a-z]+, (?:{_COUNTRIES}))\b"
 )
+# a well-known city after a word of place or travel (arrives from Shanghai, in San Francisco until June,
+# returned to Portland), with its district or region after a comma (Seoul, Gangnam-gu); not a label's
+# word (Address in Shanghai: ...)
+_CITIES = (
+    "Beijing|Shanghai|Chongqing|Chengdu|Guangzhou|Shenzhen|Hangzhou|Nanjing|Wuhan|Xi'an|Changsha|Zhengzhou|"
+    "Jinan|Qingdao|Shenyang|Dalian|Harbin|Changchun|Shijiazhuang|Taiyuan|Hefei|Fuzhou|Xiamen|Nanchang|"
+    "Nanning|Kunming|Guiyang|Lanzhou|Xining|Yinchuan|Urumqi|Lhasa|Hohhot|Haikou|Sanya|Suzhou|Wuxi|Ningbo|"
+    "Wenzhou|Dongguan|Foshan|Zhuhai|Tianjin|Hong Kong|Macau|Macao|Taipei|Lijiang|Guilin|Yichang|Wanzhou|"
+    "Fuling|Mianyang|Yibin|Zunyi|Luzhou|Seoul|Busan|Tokyo|Osaka|Kyoto|Singapore|Bangkok|Hanoi|"
+    "Ho Chi Minh City|Kuala Lumpur|Jakarta|Manila|Yangon|Vientiane|Phnom Penh|Kathmandu|Delhi|New Delhi|"
+    "Mumbai|Bangalore|Karachi|Dhaka|Colombo|Sydney|Melbourne|Brisbane|Perth|Auckland|London|Manchester|"
+    "Edinburgh|Dublin|Paris|Lyon|Marseille|Berlin|Munich|Hamburg|Frankfurt|Madrid|Barcelona|Lisbon|Rome|"
+    "Milan|Amsterdam|Brussels|Zurich|Geneva|Vienna|Prague|Warsaw|Stockholm|Oslo|Copenhagen|Helsinki|"
+    "Moscow|Istanbul|Dubai|Abu Dhabi|Doha|Tehran|Cairo|Nairobi|Lagos|Johannesburg|Cape Town|New York|"
+    "Los Angeles|San Francisco|Chicago|Boston|Seattle|Houston|Dallas|Miami|Atlanta|Denver|Phoenix|"
+    "Philadelphia|Washington|Portland|San Diego|Las Vegas|Honolulu|Toronto|Vancouver|Montreal|Montréal|"
+    "Ottawa|Calgary|Mexico City|São Paulo|Sao Paulo|Rio de Janeiro|Buenos Aires|Lima|Santiago|Bogotá|Bogota"
+)
+CITY_NAMED = re.compile(
+    r"\b(?:[Ii]n|[Ff]rom|[Tt]o|[Aa]t|[Nn]ear|[Vv]isiting|[Vv]ia|[Ll]ives in|[Bb]ack in|[Rr]eturned to)[ ]+"
+    rf"((?:{_CITIES})(?:, [A-Z][\w'-]+(?:-[a-z]+)?)?)\b(?![ ]*:)"
+)
 # a US city, state and ZIP code (Worcester, MA 01608)
 CITY_STATE_ZIP = re.compile(r"\b(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?\b")
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
@@ -309,6 +331,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("DATE_TIME", MONTH_DATE),
         _EnglishRegex("LOCATION", STREET),
         _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
+        _EnglishRegex("LOCATION", CITY_NAMED, group=1),
         _EnglishRegex("LOCATION", CITY_STATE_ZIP),
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         EnglishNameRecognizer(),

@@ -64,6 +64,8 @@ _RECORD_NUMBER = (
 MRN = re.compile(
     # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
     r"(?:病案号|住院号|门诊号|病历号|就诊卡号|诊疗卡号|就诊号|登记号|住院编号|档案号|档案编号|[Ii][Dd]号|[Mm][Rr][Nn]"
+    # a form's label spelled out with spaces (住 院 号 ：)
+    r"|(?:住 院|门 诊|病 案|病 历|病 理) 号"
     # the accession numbers of examinations and reports: each names one patient's record (an assay's
     # number, 检验编号, stays: the corpus holds those as lab numbers, no PHI)
     r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?"
@@ -98,6 +100,7 @@ LATIN_MRN = re.compile(
     r"|visit|Exam|exam|Study|study|Order|order"
     # a trial's subject (Subject ID, Screening No., Randomization #, Participant ID)
     r"|Subject|subject|Screening|screening|Participant|participant|Hospital|hospital|Registry|registry"
+    r"|Clinic|clinic|Record|record"
     r") (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
     # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)
     r"|Subject(?= [A-Z]{0,4}-?\d)"
@@ -131,7 +134,7 @@ _POLICY_LABEL = (
     # scheme's card: INSURANCE_CARD's)
     r"|会员(?:卡号|号|编号)|(?<!医疗|工伤|生育|养老)保险卡(?:卡号|号)|税优识别码"
     r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID|[Rr]ef\.?|[Rr]eference)|[Ii]nsurance (?:file|ref\.?|reference)"
-    r"|[Mm]embership (?:[Nn]o\.?|[Nn]umber|#|ID)"
+    r"|[Mm]embership (?:[Nn]o\.?|[Nn]umber|#|ID)|[Mm]ember(?: ID| [Nn]o\.?| [Nn]umber| #)?"
     r"|[Pp]olicy(?: [Nn]o\.?| [Nn]umber| #)?|[Gg]roup (?:[Nn]o\.?|[Nn]umber|#))"
 )
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
@@ -145,7 +148,7 @@ INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
     # (the old rural scheme's certificate: 合作医疗证号)
-    r"|个人编码|个人编号|合作医疗证号|(?:[Mm]ember|[Ss]ubscriber) (?:ID|No\.?|[Nn]umber|#)"
+    r"|个人编码|个人编号|合作医疗证号|[Ss]ubscriber (?:ID|No\.?|[Nn]umber|#)"
     # a card's, a voucher's or a household's number under a scheme named shortly before it (医保卡信息：…
     # 卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card (see _insurance_card)
     r"|卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER

@@ -99,9 +99,11 @@ LABELLED_ORG = re.compile(
     r"(?:(?:工作单位|就职单位|所在单位|用人单位|单位名称|投保单位|就职于|任职于|供职于)"
     r"(?:[（(][\u4e00-\u9fff]{1,6}[）)])?[ \t]*[:：]?"
     # a form's reporting, sending or receiving unit and a courier: with their colon
-    r"|(?:填报|报告|送检|申请|接收|转入|转出|采血|采样|检测|出具)单位[ \t]*[:：]|(?:快递公司|快递|承运商)[ \t]*[:：])[ \t]*"
+    r"|(?:填报|报告|送检|申请|接收|转入|转出|采血|采样|检测|出具)单位[ \t]*[:：]|(?:快递公司|快递|承运商)[ \t]*[:：]"
+    # a trial's sponsor and its contract research or site organization, a policy's insurer (申办方：某某医药)
+    r"|(?:申办方|申办者|申办单位|CRO|SMO|承保公司|承保机构|保险公司)[ \t]*[:：])[ \t]*"
     r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
-    r"(?=[，,。；;、\n]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
+    r"(?=[，,。；;、\n\u3000]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
     r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier|\bFacility)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
     r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
     r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
@@ -235,6 +237,15 @@ def _join_scripts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     return joined
 
 
+# an insurer by its brand and line of business, without a company's kind word (太平洋人寿, 人保财险)
+INSURER_BRAND = re.compile(
+    r"(?:中国)?(?:平安|太平洋|太平|新华|泰康|人寿|人保|国寿|阳光|友邦|众安|大地|华泰|富德|中邮|工银安盛|招商信诺|中意|百年|"
+    r"和谐|昆仑|复星联合|中英|信泰|安邦|大家|前海|天安|永安|英大|紫金|锦泰|利宝)"
+    r"(?:人寿|财险|养老|生命|健康险|健康保险|保险)(?!公司|股份|集团|有限)"
+)
+_insurer_brands = prefiltered(INSURER_BRAND)
+
+
 class OrganizationRecognizer(EntityRecognizer):
     def __init__(self) -> None:
         super().__init__(
@@ -253,6 +264,11 @@ class OrganizationRecognizer(EntityRecognizer):
             + [m.span(1) for m in _latin_insurers(text)]
             + [m.span() for m in _kind_first_orgs(text)]
         )
+        spans += [
+            m.span()
+            for m in _insurer_brands(text)
+            if not any(a < m.end() and m.start() < b for a, b in spans)
+        ]
         for m in [*_labelled_orgs(text), *_sms_senders(text)]:
             # only a name the other rules did not find (their span is the better one)
             s, e = m.span(m.lastindex or 0)

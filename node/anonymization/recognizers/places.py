@@ -37,8 +37,8 @@ _ANCHOR = (
     r"(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)|(?:(?![市区县])[\u4e00-\u9fff]){1,3}[区县]))"
 )
 _COMPONENT = (
-    # (州 not of a district's name: 某州区)
-    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州(?![区县])|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|道|巷|胡同|花园|公寓|大厦|广场|新村|校区|宿舍)(?![路街道巷]\d)"
+    # (州 not of a district's nor a city's name: 某州区, 湖州市)
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:省|自治区|市|州(?![区县市])|区|县|旗|街道|镇|乡|村|社区|小区|大道|路|街|道|巷|胡同|花园|公寓|大厦|广场|新村|校区|宿舍)(?![路街道巷]\d)"
     r"(?:[东西南北中上下]?段)?"
     # an estate's own name, whatever it ends in, right before its phase or building (华润二十四城7期)
     r"|[\u4e00-\u9fff]{2,10}?(?=[A-Za-z]?\d+(?:期|栋|幢|号楼|座|单元|区)|[A-Za-z]区)|\d+期"
@@ -54,10 +54,16 @@ _NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
 # an insurance's region or the place of treatment named by its region alone (参保地：某省某市), a scheme's
 # field, not where one lives (a street and a number there are an address)
 # (down to its district or county, 某市某区, the region is where one is insured and lives: an address)
-_SCHEME_FIELD = re.compile(r"(?:参保地|参合地|就医地)[ \t]*[:：]?[ \t]*$")
+_SCHEME_FIELD = re.compile(r"(?:就医地)[ \t]*[:：]?[ \t]*$")
+# the region one is insured in or registered at (参保地：某某地区, 户籍地：某某县) is a place of the person's
+# (most hand-written sets label 参保地 so): the field's whole value, whatever its last word
+LABELLED_PLACE = re.compile(
+    r"(?:参保地|参合地|户籍地|户籍所在地|常住地|居住地|出生地)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff][\u4e00-\u9fff\d-]{1,29}?)(?=[ \t\u3000，,。；;、（(]|\n|$)"
+)
 _DISTRICT_END = re.compile(r"(?:区|县|旗)$")
 # a city or province naming an insurance scheme (某市职工医保, 某市惠民保, 某市普惠健康保): no address
-_SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:医保|惠保|普惠|健康保)")
+_SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康保|医疗保险)")
 
 
 def _score(m: re.Match[str], text: str) -> float | None:
@@ -81,5 +87,12 @@ def _score(m: re.Match[str], text: str) -> float | None:
     return 0.9 if parts else 0.75
 
 
+def _field_place(m: re.Match[str], text: str) -> float | None:
+    return None if m.group(1) in ("不详", "同上", "本地", "本市", "外地") else 0.85
+
+
 def place_recognizers() -> list[RegexRecognizer]:
-    return [RegexRecognizer("LOCATION", ADDRESS, _score)]
+    return [
+        RegexRecognizer("LOCATION", ADDRESS, _score),
+        RegexRecognizer("LOCATION", LABELLED_PLACE, _field_place, 1),
+    ]
