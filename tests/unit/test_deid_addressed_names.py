@@ -79,6 +79,14 @@ def test_a_name_the_note_explains_in_brackets(analyzer: TextAnalyzer) -> None:
         ("Reporter: Tan Wei Ling, Study Nurse", "Tan Wei Ling"),
         ("Please confirm coverage.\nRegards, Rohan Singh", "Rohan Singh"),
         ("研究团队：Helen Zhao（CRA）", "Helen Zhao"),
+        # family name first, the label's colon left out, an apostrophe, capitals and an initial
+        ("Patient Oyelaran, Folasade was admitted on 3/1.", "Oyelaran, Folasade"),
+        ("02:15 - Pt O'Brien, Siobhan c/o SOB", "O'Brien, Siobhan"),
+        ("Passport copy: WILLIAMS, JOANNE ELIZABETH, passport no. 5", "WILLIAMS, JOANNE ELIZABETH"),
+        ("Wristband: GARCIA, LUIS A  MRN 7734108", "GARCIA, LUIS A"),
+        ("Mother: Bennett, Sophie  UK passport", "Bennett, Sophie"),
+        ("Infant: Olivia Grace Bennett   Sex: F", "Olivia Grace Bennett"),
+        ("Patient portal message from Arturo Vega: Hi, I still have pain.", "Arturo Vega"),
     ],
 )
 def test_english_names_after_more_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:
@@ -110,6 +118,7 @@ def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("He returned to Portland last week.", [("LOCATION", "Portland")]),
         ("Patient back in Seoul, Gangnam-gu, wound healing.", [("LOCATION", "Seoul, Gangnam-gu")]),
         ("Address in Shanghai: see the form.", []),  # a label's words
+        ("Patient Education, Discharge instructions attached.", []),
     ],
 )
 def test_places_organizations_and_numbers_by_their_fields(

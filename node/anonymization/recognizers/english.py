@@ -173,6 +173,7 @@ NAME_AFTER_CUE = re.compile(
     r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|Nurse|[Tt]ranslator|[Rr]eporter|"
+    r"Full name|Infant|Mom|Dad|message from|certify that|[Cc]lerk|eval|"
     r"interpreter|[Pp]articipant|Regards|Sincerely|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
@@ -226,12 +227,16 @@ NAME_OPENING_DEMOGRAPHIC = re.compile(
     rf"(?m)^{_NAME}(?=, (?:\d{{1,3}}(?:,| ?(?:y|yo|years?|[MF])\b)|(?:(?:US|UK|[A-Z][a-z]+) )?passport\b|DOB\b|born\b))"
 )
 # last name first after a name's label (Name: Okafor, Chidi; Patient: Tan, Mei-Ling; NAME: OKAFOR, CHIDI)
+# (the label's colon may be left out: Patient Oyelaran, Folasade; Member Ramirez, Guadalupe; a family
+# name with an apostrophe, O'Brien; a second given name in capitals, WILLIAMS, JOANNE ELIZABETH)
+_SURNAME_WORD = rf"(?:[A-Z](?:'[A-Z])?[{_LOWER}]+|[A-Z](?:'[A-Z])?[A-Z]+)"
 LAST_FIRST = re.compile(
-    r"(?:\b(?:Patient|Name|Pt|Member|Subscriber|Insured|Examinee|Employee|Client|Re|Pharmacist|Decedent|"
-    r"Informant|Guarantor)(?: [Nn]ame)?[ ]*:[ ]*|\b(?:chart|record|file) of[ ]+|"
+    r"(?:\b(?:Patient|patient|Name|Pt|Member|Subscriber|Insured|Examinee|Employee|Client|Re|Pharmacist|"
+    r"Decedent|Informant|Guarantor|Mother|Father|Guardian|Spouse|Infant|Wristband|Passport copy)"
+    r"(?: [Nn]ame)?[ ]*:?[ ]*|\b(?:chart|record|file) of[ ]+|"
     r"(?:患者|姓名|联系人|被保险人)[ ]*[:：][ ]*)"
-    rf"((?:[A-Z][{_LOWER}]+|[A-Z]{{2,}}), (?:[A-Z][{_LOWER}]+|[A-Z]{{2,}})(?:-(?:[A-Z]?[{_LOWER}]+|[A-Z]{{2,}}))?"
-    rf"(?: [A-Z]\.?)?)(?![\w-])"
+    rf"({_SURNAME_WORD}, (?:[A-Z][{_LOWER}]+|[A-Z]{{2,}})(?:-(?:[A-Z]?[{_LOWER}]+|[A-Z]{{2,}}))?"
+    rf"(?: [A-Z]{{2,}}(?![a-z])| [A-Z]\.?)?)(?![\w-])"
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
@@ -294,8 +299,8 @@ def _name_word(word: str) -> bool:
 
 def _name(m: re.Match[str], text: str) -> float | None:
     """A name's words are no sentence openers nor institution words (The Emergency Department reports)."""
-    words = re.split(r"[ -]", m.group(1))
-    return None if any(re.sub(r"\d+$", "", w) in NOT_NAME_WORDS for w in words) else 0.85
+    words = re.split(r"[ ,-]+", m.group(1))  # (an initial is no sentence word: GARCIA, LUIS A)
+    return None if any(len(w) > 1 and re.sub(r"\d+$", "", w) in NOT_NAME_WORDS for w in words) else 0.85
 
 
 # a North American number written 212-555-0163 or (212) 555-0163 (area code and exchange not starting
