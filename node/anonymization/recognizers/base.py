@@ -72,8 +72,12 @@ def prefiltered(pattern: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[s
 
 
 class RegexRecognizer(EntityRecognizer):
-    def __init__(self, entity: str, pattern: re.Pattern[str], scorer: Scorer, group: int = 0) -> None:
-        super().__init__(supported_entities=[entity], supported_language="zh", name=f"{entity}_recognizer")
+    def __init__(
+        self, entity: str, pattern: re.Pattern[str], scorer: Scorer, group: int = 0, name: str = ""
+    ) -> None:
+        super().__init__(
+            supported_entities=[entity], supported_language="zh", name=name or f"{entity}_recognizer"
+        )
         self._entity = entity
         self._pattern = pattern
         self._scorer = scorer

@@ -92,6 +92,7 @@ def _field_place(m: re.Match[str], text: str) -> float | None:
 
 
 def place_recognizers() -> list[RegexRecognizer]:
-    fields = RegexRecognizer("LOCATION", LABELLED_PLACE, _field_place, 1)
-    fields.name = "LOCATION_field_recognizer"
-    return [RegexRecognizer("LOCATION", ADDRESS, _score), fields]
+    return [
+        RegexRecognizer("LOCATION", ADDRESS, _score),
+        RegexRecognizer("LOCATION", LABELLED_PLACE, _field_place, 1, name="LOCATION_field_recognizer"),
+    ]
