@@ -119,9 +119,23 @@ def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("Patient back in Seoul, Gangnam-gu, wound healing.", [("LOCATION", "Seoul, Gangnam-gu")]),
         ("Address in Shanghai: see the form.", []),  # a label's words
         ("Patient Education, Discharge instructions attached.", []),
+        # a day and a month without the year after a word of time (the found dates are listed apart)
+        ("Back on 3 units of insulin.", []),
     ],
 )
 def test_places_organizations_and_numbers_by_their_fields(
     analyzer: TextAnalyzer, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert _found(analyzer, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Splinted; planned ORIF on 16 Nov. His daughter called.", "16 Nov"),
+        ("Suture removal around 30 November.", "30 November"),
+        ("Plan discharge Nov 5. Follow-up at clinic.", "Nov 5"),
+    ],
+)
+def test_a_day_and_month_after_a_word_of_time(analyzer: TextAnalyzer, text: str, date: str) -> None:
+    assert [text[e.start : e.end] for e in analyzer.analyze(text) if e.type == "DATE_TIME"] == [date]

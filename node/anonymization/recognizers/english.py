@@ -92,6 +92,12 @@ MONTH_DATE = re.compile(
     rf"\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\.?,? (?:19|20)\d{{2}}\b"
 )
+# a day and a month without the year after a word of time (planned ORIF on 16 Nov, discharge Nov 5,
+# around 30 November): the date an event fell or falls on
+DAY_MONTH_AFTER = re.compile(
+    r"\b(?:on|by|around|until|before|after|since|[Dd]ischarge|[Dd]ischarged) "
+    rf"((?:\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\b|(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?\b)(?!,? \d))"
+)
 # a city and its country after a word of travel or residence (traveled to Lima, Peru; lives in Pune, India)
 _COUNTRIES = (
     "China|India|Pakistan|Bangladesh|Nepal|Japan|Korea|South Korea|Vietnam|Thailand|Malaysia|Singapore|Indonesia|"
@@ -334,6 +340,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         DateRecognizer(),
         _EnglishRegex("PHONE_NUMBER", PHONE_SHAPE),
         _EnglishRegex("DATE_TIME", MONTH_DATE),
+        _EnglishRegex("DATE_TIME", DAY_MONTH_AFTER, group=1),
         _EnglishRegex("LOCATION", STREET),
         _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
         _EnglishRegex("LOCATION", CITY_NAMED, group=1),
