@@ -118,6 +118,13 @@ def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("He returned to Portland last week.", [("LOCATION", "Portland")]),
         ("Patient back in Seoul, Gangnam-gu, wound healing.", [("LOCATION", "Seoul, Gangnam-gu")]),
         ("Address in Shanghai: see the form.", []),  # a label's words
+        # a Chinese address written in English
+        (
+            "Lives alone at Building 3, Lane 600, Hongqiao Road, Shanghai.",
+            [("LOCATION", "Building 3, Lane 600, Hongqiao Road, Shanghai")],
+        ),
+        ("Injured at a dam site, Ningnan County, Liangshan", [("LOCATION", "Ningnan County, Liangshan")]),
+        ("The District, Health Office replied.", []),
         ("Patient Education, Discharge instructions attached.", []),
         # a day and a month without the year after a word of time (the found dates are listed apart)
         ("Back on 3 units of insulin.", []),

@@ -134,6 +134,16 @@ CITY_NAMED = re.compile(
     r"\b(?:[Ii]n|[Ff]rom|[Tt]o|[Aa]t|[Nn]ear|[Vv]isiting|[Vv]ia|[Ll]ives in|[Bb]ack in|[Rr]eturned to)[ ]+"
     rf"((?:{_CITIES})(?:, [A-Z][\w'-]+(?:-[a-z]+)?)?)\b(?![ ]*:)"
 )
+# a Chinese address written in English: building, number or lane before a road's name, districts or
+# counties after it (Apt 502, No. 88 Lane 1100, Gubei Road, Changning District; Building 3, Lane 600,
+# Hongqiao Road, Shanghai), or a county and its prefecture (Ningnan County, Liangshan)
+_UNIT = r"(?:(?:Apt|Room|Rm|Building|Bldg|Unit|Flat|Block|Tower) [\w-]+, )"
+CN_ADDRESS_EN = re.compile(
+    rf"\b(?:{_UNIT}{{1,3}}(?:No\. ?\d+,? )?(?:Lane \d+, )?|(?:No\. ?\d+,? )(?:Lane \d+, )?|Lane \d+, )"
+    r"(?:[A-Z][a-z]+ ){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lu|Jie|Dadao)\b\.?"
+    r"(?:, (?:[A-Z][a-z]+ ){1,2}(?:District|County|Town|Township|New Area))*(?:, [A-Z][a-z]+(?! [a-z]))?"
+    r"|\b(?!The |This |That )(?:[A-Z][a-z]+ ){1,2}(?:County|District), [A-Z][a-z]+\b(?! [A-Z]?[a-z])"
+)
 # a US city, state and ZIP code (Worcester, MA 01608)
 CITY_STATE_ZIP = re.compile(r"\b(?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, [A-Z]{2} \d{5}(?:-\d{4})?\b")
 _WORD = r"(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))"
@@ -345,6 +355,7 @@ def english_recognizers() -> list[EntityRecognizer]:
         _EnglishRegex("LOCATION", CITY_COUNTRY, group=1),
         _EnglishRegex("LOCATION", CITY_NAMED, group=1),
         _EnglishRegex("LOCATION", CITY_STATE_ZIP),
+        _EnglishRegex("LOCATION", CN_ADDRESS_EN),
         _EnglishRegex("US_DRIVER_LICENSE", LICENSE_AFTER_CUE, group=1),
         EnglishNameRecognizer(),
     ]
