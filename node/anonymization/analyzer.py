@@ -231,6 +231,7 @@ def chunk_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+_LATIN_NAME_PAIR = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _THREE_LETTERS = re.compile(r"[A-Za-z]{3}")  # every English word (_ENGLISH_WORD) holds three
 
 
@@ -244,12 +245,14 @@ def english_lines(text: str) -> list[tuple[int, int]]:
     for line in text.splitlines(keepends=True):
         end = pos + len(line)
         words = len(_ENGLISH_WORD.findall(line))
+        # (a line with one word is mixed too when it holds a Latin name: RN Xu Jing 徐静)
+        wordy = words >= ENGLISH_WORDS or (words > 0 and _LATIN_NAME_PAIR.search(line) is not None)
         # a Latin-only line with one word (Phone: 218-724-6610) belongs to the English note around it
         # (fast: the word count, which both tests need, before the Latin share)
         if (
-            (words >= ENGLISH_WORDS and latin_share(line) >= ENGLISH_SHARE)
+            (wordy and latin_share(line) >= ENGLISH_SHARE)
             if fast
-            else (latin_share(line) >= ENGLISH_SHARE and words >= ENGLISH_WORDS)
+            else (latin_share(line) >= ENGLISH_SHARE and wordy)
         ) or (
             # ... and so does one with no word (NY DL: 742 815 396) right after an English line
             (words or (spans and spans[-1][1] == pos and _LATIN.search(line))) and not _CJK.search(line)

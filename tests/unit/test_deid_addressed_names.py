@@ -87,6 +87,10 @@ def test_a_name_the_note_explains_in_brackets(analyzer: TextAnalyzer) -> None:
         ("Mother: Bennett, Sophie  UK passport", "Bennett, Sophie"),
         ("Infant: Olivia Grace Bennett   Sex: F", "Olivia Grace Bennett"),
         ("Patient portal message from Arturo Vega: Hi, I still have pain.", "Arturo Vega"),
+        # pinyin names: on a mixed line with one English word, after PT, the family name in capitals
+        ("Contact +20 100 572 3391.\nRN Xu Jing 徐静\n", "Xu Jing"),
+        ("Seen on 2024-04-26 15:00. PT: Luo Jie\n", "Luo Jie"),
+        ("Patient Name: LIU Jianguo  刘建国\n", "LIU Jianguo"),
     ],
 )
 def test_english_names_after_more_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:

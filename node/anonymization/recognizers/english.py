@@ -189,7 +189,7 @@ NAME_AFTER_CUE = re.compile(
     r"Payee|[Aa]ccount holder|[Cc]ardholder|[Pp]olicy ?holder|Insured member|Adjuster|"
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|Nurse|[Tt]ranslator|[Rr]eporter|"
-    r"Full name|Infant|Mom|Dad|message from|certify that|[Cc]lerk|eval|"
+    r"Full name|Infant|Mom|Dad|message from|certify that|[Cc]lerk|eval|PT|"
     r"interpreter|[Pp]articipant|Regards|Sincerely|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
     r"[ ]*[:,]?[ ]+"
@@ -253,6 +253,11 @@ LAST_FIRST = re.compile(
     r"(?:患者|姓名|联系人|被保险人)[ ]*[:：][ ]*)"
     rf"({_SURNAME_WORD}, (?:[A-Z][{_LOWER}]+|[A-Z]{{2,}})(?:-(?:[A-Z]?[{_LOWER}]+|[A-Z]{{2,}}))?"
     rf"(?: [A-Z]{{2,}}(?![a-z])| [A-Z]\.?)?)(?![\w-])"
+)
+# a Chinese name in pinyin, the family name in capitals, after a name's label (Patient Name: LIU Jianguo)
+CAPS_FAMILY_FIRST = re.compile(
+    r"\b(?:Patient|Name|Patient [Nn]ame|Full [Nn]ame|Insured|Member)[ ]*:[ ]*"
+    rf"([A-Z]{{2,}} [A-Z][{_LOWER}]+(?:[ -][A-Z]?[{_LOWER}]+)?)(?![\w-])"
 )
 NAME_BEFORE_CUE = re.compile(
     _NAME
@@ -376,6 +381,7 @@ class EnglishNameRecognizer(EntityRecognizer):
         (LAST_FIRST, _name),
         (GIVEN_SIGN_OFF, _given),
         (TITLE_SURNAME, _given),
+        (CAPS_FAMILY_FIRST, _name),
     )
 
     def __init__(self) -> None:
