@@ -129,6 +129,15 @@ def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ),
         ("Injured at a dam site, Ningnan County, Liangshan", [("LOCATION", "Ningnan County, Liangshan")]),
         ("The District, Health Office replied.", []),
+        # Chongqing's districts and counties off the old list, a prefecture's short name before its county
+        ("你好，我是开州区汉丰街道的居民", [("LOCATION", "开州区汉丰街道")]),
+        ("其本人在凉山州昭觉县老家", [("LOCATION", "凉山州昭觉县")]),
+        # insurers and drug makers by brand; a clause before a kind word is no name
+        ("二次报销（商保）：中国人寿团体补充医疗", [("ORGANIZATION", "中国人寿")]),
+        ("Clinical Operations, Merck Sharp & Dohme LLC", [("ORGANIZATION", "Merck Sharp & Dohme LLC")]),
+        ("To: Claims Department, Cigna Global Health", [("ORGANIZATION", "Cigna Global Health")]),
+        ("本人同意医院将诊疗信息传输至上述保险公司。", []),
+        ("参与节点：7家医院", []),
         ("Patient Education, Discharge instructions attached.", []),
         # a day and a month without the year after a word of time (the found dates are listed apart)
         ("Back on 3 units of insulin.", []),

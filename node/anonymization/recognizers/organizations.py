@@ -69,7 +69,7 @@ LATIN_ORG = re.compile(
     # a pharmacy's store number; a possessive: People's Hospital)
     r"\b(?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) ){1,6}(?:University|Hospital|Medical Center|Clinic|Health System|"
     r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Center|"
-    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Center|Practice|School)\b"
+    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Center|Practice|School|Memorial Centre)\b"
     # (a hospital of its university: …Hospital of Sichuan University, …Hospital, Capital Medical University)
     r"(?:(?: of|,) (?:[A-Z][a-z]+ ){1,3}University\b)?"
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
@@ -113,7 +113,7 @@ _labelled_orgs = prefiltered(LABELLED_ORG)
 # a text message's sender in its brackets at the start of a line (【某某体检】尊敬的…): an organization
 # (before its greeting: not a heading in brackets, 【用法用量】, nor a notice's kind, 【理赔通知】尊敬的…)
 SMS_SENDER = re.compile(
-    r"^【([^】\n]{2,20}?)(?<!通知|提醒|消息|短信|公告|服务)】"
+    r"^【([^】\n]{2,20}?)(?<!通知|提醒|消息|短信|公告|服务|进度|随访)(?<!验证码)】"
     r"(?=尊敬的|您好|亲爱的|[\u4e00-\u9fff]{1,4}(?:先生|女士)?[，,]?您好)",
     re.MULTILINE,
 )
@@ -239,10 +239,26 @@ def _join_scripts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
 
 # an insurer by its brand and line of business, without a company's kind word (太平洋人寿, 人保财险)
 INSURER_BRAND = re.compile(
-    r"(?:中国)?(?:平安|太平洋|太平|新华|泰康|人寿|人保|国寿|阳光|友邦|众安|大地|华泰|富德|中邮|工银安盛|招商信诺|中意|百年|"
+    r"(?:(?:中国)?(?:平安|太平洋|太平|新华|泰康|人寿|人保|国寿|阳光|友邦|众安|大地|华泰|富德|中邮|工银安盛|招商信诺|中意|百年|"
     r"和谐|昆仑|复星联合|中英|信泰|安邦|大家|前海|天安|永安|英大|紫金|锦泰|利宝)"
-    r"(?:人寿|财险|养老|生命|健康险|健康保险|保险)(?!公司|股份|集团|有限)"
+    r"(?:人寿|财险|养老|生命|健康险|健康保险|保险)"
+    # the groups' own short names, and a brand that is no word (中国人寿, 人保健康, 众安)
+    r"|中国人寿|中国人保|中国平安|中国太保|中国太平|中国人民健康保险|人保健康|众安)(?!公司|股份|集团|有限|在线)"
 )
+# an international insurer, drug maker or research organization by its brand, with the words of its unit
+# after it (Cigna Global Health, Allianz Care, Aetna International, Blue Cross Blue Shield of Michigan)
+LATIN_BRAND = re.compile(
+    r"\b(?:Cigna|Bupa|Allianz|AXA|Aetna|MetLife|AIA|Prudential|Manulife|Generali|Zurich|GeoBlue|MSH|"
+    r"Ping An|ICICI Lombard|Blue Cross Blue Shield|BCBS|AstraZeneca|Pfizer|Novartis|Roche|Merck|MSD|Sanofi|"
+    r"GSK|GlaxoSmithKline|Bayer|Eli Lilly|Lilly|Johnson & Johnson|Janssen|BeiGene|Hengrui|IQVIA|Parexel|"
+    r"Syneos|Medpace|Covance|Labcorp|WuXi AppTec|Tigermed|Novo Nordisk|Boehringer Ingelheim|Takeda|Amgen)"
+    r"(?: (?:Sharp & Dohme|Global Health|Global|International|Care|Travel|Health|Life|China|Insurance|Asia|"
+    r"Pharmaceuticals?|Oncology|Healthcare)){0,2}(?: (?:LLC|Inc\.|Ltd\.|Co\., Ltd\.|of [A-Z][a-z]+))?(?![\w-])"
+)
+_latin_brands = prefiltered(LATIN_BRAND)
+_NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+ $")  # a given name right before a brand's word
+# what opens a clause, not a name, before a kind word (上述保险公司, 请各医院, 7家医院, 建议客户就门诊部)
+_CLAUSE_IN_NAME = re.compile(r"各|上述|请|需|同意|发现|建议|暂停|或|\d+家")
 _insurer_brands = prefiltered(INSURER_BRAND)
 
 
@@ -264,15 +280,22 @@ class OrganizationRecognizer(EntityRecognizer):
             + [m.span(1) for m in _latin_insurers(text)]
             + [m.span() for m in _kind_first_orgs(text)]
         )
-        spans += [
-            m.span()
-            for m in _insurer_brands(text)
-            if not any(a < m.end() and m.start() < b for a, b in spans)
+        spans = [
+            (a, b)
+            for a, b in spans
+            if not _CLAUSE_IN_NAME.search(text, a, b) or (text[a].isalpha() and text[a].isascii())
         ]
         for m in [*_labelled_orgs(text), *_sms_senders(text)]:
             # only a name the other rules did not find (their span is the better one)
             s, e = m.span(m.lastindex or 0)
             if not any(a < e and s < b for a, b in spans):
                 spans.append((s, e))
+        for m in [*_insurer_brands(text), *_latin_brands(text)]:
+            if _NAME_BEFORE.search(text, max(0, m.start() - 20), m.start()):
+                continue  # a person's family name (Pieter Janssen), not the company
+            # a brand's whole name replaces a rule's part of it (Merck Sharp & Dohme LLC, not Dohme LLC)
+            inside = [(a, b) for a, b in spans if m.start() <= a and b <= m.end()]
+            if not any(a < m.end() and m.start() < b for a, b in spans if (a, b) not in inside):
+                spans = [sp for sp in spans if sp not in inside] + [m.span()]
         spans = _join_scripts(text, sorted(set(spans)))
         return [RecognizerResult("ORGANIZATION", s, e, SCORE) for s, e in spans]

@@ -18,6 +18,7 @@ CITIES = (
 ).split()
 DISTRICTS = (
     "渝中 江北 沙坪坝 九龙坡 南岸 渝北 巴南 北碚 大渡口 万州 涪陵 永川 合川 江津 璧山 綦江 长寿 黔江 荣昌 铜梁 大足 "
+    "开州 梁平 武隆 城口 丰都 垫江 忠县 云阳 奉节 巫山 巫溪 石柱 秀山 酉阳 彭水 潼南 南川 万盛 "
     "锦江 青羊 金牛 武侯 成华 龙泉驿 双流 郫都 温江 新都 朝阳 海淀 东城 西城 丰台 浦东 黄浦 徐汇 静安 天河 越秀 福田 南山"
 ).split()
 
@@ -30,6 +31,8 @@ _ANCHOR = (
     # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
     r"(?=[\u4e00-\u9fff]{1,8}?(?:县|镇|乡|街道))"
+    # a prefecture by its short name before its county (凉山州昭觉县)
+    r"|(?:(?![住在于者现至到居址从是])[\u4e00-\u9fff]){2}州(?=[\u4e00-\u9fff]{1,6}?县)"
     # a city off the list followed by its town or street (某某市某某镇, 某某市某某街道), or by its district
     # or county (某某市某某区)
     # (no listed name inside: 参保地重庆市… starts at 重庆)
