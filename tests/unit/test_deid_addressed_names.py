@@ -38,6 +38,12 @@ def test_a_title_inside_a_word_is_no_surname(analyzer: TextAnalyzer, text: str) 
     assert "方" not in _persons(analyzer, text) and "班" not in _persons(analyzer, text)
 
 
+def test_a_settlement_desk_s_words_are_no_names(analyzer: TextAnalyzer) -> None:
+    for text in ("外籍患者商保结算登记", "理赔员查勘记录", "患者应缴：0.00元"):
+        assert _persons(analyzer, text) == [], text
+    assert _persons(analyzer, "患者商建国，男，45岁") == ["商建国"]
+
+
 def test_southwestern_surnames_after_a_cue(analyzer: TextAnalyzer) -> None:
     assert _persons(analyzer, "患者税白云，术后第30天电话随访") == ["税白云"]
     assert _persons(analyzer, "由代医生评估") == ["代"]
@@ -91,6 +97,14 @@ def test_a_name_the_note_explains_in_brackets(analyzer: TextAnalyzer) -> None:
         ("Contact +20 100 572 3391.\nRN Xu Jing 徐静\n", "Xu Jing"),
         ("Seen on 2024-04-26 15:00. PT: Luo Jie\n", "Luo Jie"),
         ("Patient Name: LIU Jianguo  刘建国\n", "LIU Jianguo"),
+        # sign-offs with a full name, greetings, a middle initial, a bed's occupant, a team table's row
+        ("Thanks.\nYours sincerely,\nChen Rong\nConsultant", "Chen Rong"),
+        ("I understood all sections.\n— He Lin, 2024-08-19", "He Lin"),
+        ("Dear Naveen,\nOur site agrees.", "Naveen"),
+        ("Name: Michael J. Thompson\nDate of birth: 1970", "Michael J. Thompson"),
+        ("Bed 5　Lee Soo-hyun — post-op day 2", "Lee Soo-hyun"),
+        ("Name　　Role\nChu Weidong　PI　　(signed)", "Chu Weidong"),
+        ("From: a@b.com\nTo: Qu Xiaobing\n", "Qu Xiaobing"),
     ],
 )
 def test_english_names_after_more_roles(analyzer: TextAnalyzer, text: str, name: str) -> None:

@@ -169,7 +169,10 @@ _WORD_CAP = (
 NAME = rf"({_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}})"
 # in English text, also an initial and a surname (R. Roe, K. Moe); the Chinese recognizers scan NAME
 # unanchored over every note and keep the plain form
-_NAME = rf"((?:(?<![A-Za-z])[A-Z]\. )?{_WORD_CAP}(?:[ -]{_WORD_CAP}){{1,2}}|(?<![A-Za-z])[A-Z]\. {_WORD_CAP})"
+_NAME = (
+    rf"((?:(?<![A-Za-z])[A-Z]\. )?{_WORD_CAP}(?: [A-Z]\.)?(?:[ -]{_WORD_CAP}){{1,2}}"
+    rf"|(?<![A-Za-z])[A-Z]\. {_WORD_CAP})"
+)
 _KIN = (
     "husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver|niece|nephew|aunt|uncle|"
     "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend"
@@ -205,6 +208,23 @@ GIVEN_AFTER_KIN = re.compile(
 # a given name signing off a message, alone at its line's end (Thanks, Leena)
 GIVEN_SIGN_OFF = re.compile(
     rf"\b(?:Thanks|Thank you|Regards|Best|Sincerely|Cheers),?[ ]*\n?[ ]*([A-Z][{_LOWER}]{{2,}})(?=[ ]*(?:\n|$))"
+)
+# a full name signing off a letter or a message (Yours sincerely,⏎Chen Rong; Best regards,⏎Xu Nuo, Study
+# Coordinator; — He Lin, 2024-08-19), greeting one (Dear Naveen, Hi Priya,), a bed's occupant (Bed 5　Lee
+# Soo-hyun), a team member before a role in a table's row (Chu Weidong　PI) or after an addressee's or a
+# preparer's label (To: Qu Xiaobing, Prepared by 制表: Zhou Yi)
+FULL_SIGN_OFF = re.compile(
+    r"(?:\b(?:Regards|Best regards|Kind regards|Yours sincerely|Sincerely|Yours faithfully|Best wishes|Thanks),"
+    r"[ ]*\n[ ]*|(?m:^)[—–-]{1,2}[ ]*|[\"”][ ]*[—–][ ]*)" + _NAME + r"(?=[ ]*(?:,|\n|$))"
+)
+GREETING = re.compile(rf"(?m:^)(?:Dear|Hi|Hello)[ ]+([A-Z][{_LOWER}]{{2,}})(?=,)")
+TEAM_ROW = re.compile(
+    r"(?m:^)" + _NAME + r"(?=[ \t\u3000]{1,6}(?:PI|Sub-I|CRA|CRC|SC|Pharmacist|Nurse|Investigator)\b)"
+)
+BED_OCCUPANT = re.compile(r"\b(?:Bed|bed) \d{1,3}[ \t\u3000]+" + _NAME)
+ADDRESSEE = re.compile(
+    r"\b(?:To|CRA|CRC|Prepared by|Handover by|by [A-Z][a-z]+ [A-Z][a-z]+ to|member|obtaining consent)"
+    r"(?: [\u4e00-\u9fff]{1,4})?[ ]*:?[ ]+" + _NAME
 )
 # a name opening a line, before a verb only a person does (Tamsin Hale ambulated ..., ... lives alone)
 NAME_OPENING_LINE = re.compile(
@@ -382,6 +402,11 @@ class EnglishNameRecognizer(EntityRecognizer):
         (GIVEN_SIGN_OFF, _given),
         (TITLE_SURNAME, _given),
         (CAPS_FAMILY_FIRST, _name),
+        (FULL_SIGN_OFF, _name),
+        (GREETING, _given),
+        (TEAM_ROW, _name),
+        (BED_OCCUPANT, _name),
+        (ADDRESSEE, _name),
     )
 
     def __init__(self) -> None:

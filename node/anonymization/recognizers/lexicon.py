@@ -230,6 +230,11 @@ _JIEBA: Any = None
 RARE_WORD = 100  # jieba dictionary frequency under which a word may be a name rather than a common word
 
 
+# the words of a claims and settlement desk jieba's dictionary lacks, whose first character is a surname
+# (商保 is commercial insurance, not a Mr 商)
+DOMAIN_WORDS = (("商保", "n"), ("直付", "v"), ("核赔", "v"), ("查勘", "v"), ("应缴", "v"), ("惠民保", "n"))
+
+
 def jieba_module() -> Any:
     """jieba, loaded on first use (its dictionary takes about 1 s)."""
     global _JIEBA
@@ -241,6 +246,8 @@ def jieba_module() -> Any:
 
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
+        for word, tag in DOMAIN_WORDS:  # words of insurance desks that its dictionary lacks
+            jieba.add_word(word, freq=5000, tag=tag)
         _JIEBA = jieba
     return _JIEBA
 

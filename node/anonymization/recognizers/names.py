@@ -31,6 +31,7 @@ from node.anonymization.recognizers.lexicon import (
     CJK_CHAR,
     COMPOUND,
     CUE_ONLY_SURNAMES,
+    DOMAIN_WORDS,
     DOSE_AFTER,
     EPONYM_SIGN_AFTER,
     FIELD_END,
@@ -68,6 +69,7 @@ CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is bel
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
+_DOMAIN_WORD = re.compile("|".join(word for word, _ in DOMAIN_WORDS))
 # compound surnames that are no everyday word (东方 is east, 长孙 an eldest grandson): a name wherever met
 _NAME_ONLY_COMPOUNDS = frozenset(COMPOUND) - {"东方", "长孙"}
 _TITLED_COMPOUNDS = frozenset(COMPOUND) - {"长孙"}  # (东方女士: a title makes 东方 a surname)
@@ -241,6 +243,7 @@ def _vetoed(text: str, start: int, end: int) -> bool:
     """A drug, herb, anatomy or eponym term, or a word a dose, a dosage form or a sign's result follows."""
     return (
         in_clinical_term(text, start, end)
+        or _DOMAIN_WORD.match(text, start) is not None  # 患者商保信息: a desk's word after a cue
         or DOSE_AFTER.match(text, end) is not None
         or EPONYM_SIGN_AFTER.match(text, end - 1) is not None
         or _DOSAGE_FORM_AFTER.match(text, end) is not None
