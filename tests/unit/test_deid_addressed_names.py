@@ -133,6 +133,13 @@ def _found(analyzer: TextAnalyzer, text: str) -> list[tuple[str, str]]:
         ("祝您平安健康", []),
         ("Clinic No.: IMC-2411-0067", [("MEDICAL_RECORD_NUMBER", "IMC-2411-0067")]),
         ("住 院 号：0925480", [("MEDICAL_RECORD_NUMBER", "0925480")]),
+        ("Visit: 2\nSubject No.: SA-CQ-004\n", [("MEDICAL_RECORD_NUMBER", "SA-CQ-004")]),
+        ("Subject: CN03-1008\n", [("MEDICAL_RECORD_NUMBER", "CN03-1008")]),
+        # a table laid out with ideographic spaces, its record-number column by its header
+        (
+            "受试者编号　　　　交通补助　营养补助\nS-1021　　300　　　200\nS-1024　　300　　　200",
+            [("MEDICAL_RECORD_NUMBER", "S-1021"), ("MEDICAL_RECORD_NUMBER", "S-1024")],
+        ),
         ("He returned to Portland last week.", [("LOCATION", "Portland")]),
         ("Patient back in Seoul, Gangnam-gu, wound healing.", [("LOCATION", "Seoul, Gangnam-gu")]),
         ("Address in Shanghai: see the form.", []),  # a label's words

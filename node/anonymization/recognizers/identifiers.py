@@ -59,7 +59,9 @@ LATIN_PLATE = re.compile(
 _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNORECASE)
 # (letter groups may lead, each closed by a hyphen: US-OB-2404-017, BJU-INV-00412)
 _RECORD_NUMBER = (
-    r"[ \t]*[:：=为是]?[ \t]*((?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+    # (after letter groups, three digits are enough: SA-CQ-004)
+    r"[ \t]*[:：=为是]?[ \t]*((?:[A-Za-z]{1,6}-){1,2}[A-Za-z]{0,4}\d[A-Za-z0-9-]{2,19}"
+    r"|(?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 )
 MRN = re.compile(
     # (letter case spelled out in the labels: a case-insensitive pattern scans every character slower)
@@ -103,7 +105,7 @@ LATIN_MRN = re.compile(
     r"|Clinic|clinic|Record|record"
     r") (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
     # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)
-    r"|Subject(?= [A-Z]{0,4}-?\d)"
+    r"|Subject(?=:? [A-Z]{0,4}-?\d)"
     # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
     r"|Invoice(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
@@ -337,7 +339,9 @@ _COLUMN_HEADER = re.compile(
     r"|(?:admission|hospital|patient|subject|screening|mrn|case)(?:[ _]?(?:no\.?|number|id|#))?",
     re.IGNORECASE,
 )
-_TABLE_SEPARATORS = ("|", "\t", ",")
+# (a form's table laid out with ideographic spaces, runs of them parting the cells: "　")
+_TABLE_SEPARATORS = ("|", "\t", ",", "\u3000")
+_GAP = re.compile("\u3000+| {2,}")
 _CELL_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,24}")
 _RULE_ROW = re.compile(r"[\s|:+-]*")
 
@@ -345,6 +349,10 @@ _RULE_ROW = re.compile(r"[\s|:+-]*")
 def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     """The cells of a row as (start, end) inside the line, stripped; a leading and a trailing empty
     cell of a |-framed row left out."""
+    if sep == "\u3000":  # cells parted by runs of ideographic or doubled spaces
+        return [
+            (m.start(), m.end()) for m in re.finditer(r"\S+(?: \S+)*", line) if not _GAP.fullmatch(m.group())
+        ]
     bounds, at = [], 0
     for part in line.split(sep):
         left = len(part) - len(part.lstrip())
@@ -358,7 +366,9 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
 
 
 def table_record_numbers(text: str) -> list[tuple[int, int]]:
-    if ("|" not in text and "\t" not in text and "," not in text) or not _COLUMN_HEADER.search(text):
+    if (
+        "|" not in text and "\t" not in text and "," not in text and "\u3000" not in text
+    ) or not _COLUMN_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
     lines, at = [], 0
