@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import regex  # Presidio's pattern engine
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
 
 from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
@@ -108,6 +110,47 @@ class RegexRecognizer(EntityRecognizer):
                     RecognizerResult(self._entity, m.start(self._group), m.end(self._group), score)
                 )
         return results
+
+
+def lean_pattern_analyze(recognizer: EntityRecognizer) -> Callable[[str], list[RecognizerResult]] | None:
+    """``analyze`` of one of Presidio's own pattern recognizers without its per-call machinery: the
+    same patterns, scores, validation and duplicate removal, in the same order, with no explanation
+    objects, clock readings or debug logging per match (a third to two thirds of its time on an English
+    line). None for a recognizer whose ``analyze`` is not Presidio's pattern scan; the exhaustive mode
+    (``exhaustive()``) calls Presidio's own."""
+    if (
+        not isinstance(recognizer, PatternRecognizer)
+        or type(recognizer).analyze is not PatternRecognizer.analyze
+    ):
+        return None
+    flags = recognizer.global_regex_flags
+    patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer.patterns or []]
+    entity = recognizer.supported_entities[0]
+    validate, invalidate = recognizer.validate_result, recognizer.invalidate_result
+    low, high = EntityRecognizer.MIN_SCORE, EntityRecognizer.MAX_SCORE
+
+    def analyze(text: str) -> list[RecognizerResult]:
+        if not FAST.fast:
+            return recognizer.analyze(text, [entity])  # type: ignore[no-any-return]
+        results = []
+        for compiled, score in patterns:
+            try:
+                for m in compiled.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
+                    start, end = m.span()
+                    found = text[start:end]
+                    if found == "":
+                        continue
+                    valid = validate(found)
+                    value = score if valid is None else (high if valid else low)
+                    if invalidate(found):
+                        value = low
+                    if value > low:
+                        results.append(RecognizerResult(entity, start, end, value))
+            except TimeoutError:
+                continue  # Presidio skips the pattern (and logs a warning)
+        return EntityRecognizer.remove_duplicates(results)  # type: ignore[no-any-return]
+
+    return analyze
 
 
 def pattern_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:

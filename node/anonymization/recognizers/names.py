@@ -169,11 +169,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             first = bisect.bisect_left(starts, start - _REACH_BACK)
             hit = [everything[i] for s, e, i in ruled[first : bisect.bisect_left(starts, end)] if start < e]
             if hit and not (
-                low >= CRF_SURE
-                and all(
-                    (r.start, r.end) not in sure and name_share(r) < 0.5
-                    for r in hit
-                )
+                low >= CRF_SURE and all((r.start, r.end) not in sure and name_share(r) < 0.5 for r in hit)
             ):
                 continue
             if _crf_vetoed(text, start, end):

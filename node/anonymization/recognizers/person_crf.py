@@ -265,14 +265,14 @@ class PersonCrf:
 
     def marginals(self, emissions: np.ndarray) -> list[tuple[float, float, float]]:
         """Forward-backward marginals (O, B, I) of one window's positions, its neighbours taken as O."""
-        return self._marginals(self.scaled(emissions))
+        return self._marginals(self.scaled(emissions).tolist())
 
     @staticmethod
-    def scaled(emissions: np.ndarray) -> list[list[float]]:
+    def scaled(emissions: np.ndarray) -> np.ndarray:
         """The exponentiated emissions, each position's scaled by its largest: the decoding's input. A
         row depends on its position's emissions alone, so a window's rows are the same slice of the
         whole text's, computed once for the text (``find``, ``name_share``)."""
-        return np.exp(emissions - emissions.max(axis=1, keepdims=True)).tolist()  # type: ignore[no-any-return]
+        return np.exp(emissions - emissions.max(axis=1, keepdims=True))
 
     def _marginals(self, psi: list[list[float]]) -> list[tuple[float, float, float]]:
         """The marginals from the exponentiated emissions (three labels: plain floats are faster than
@@ -331,7 +331,7 @@ class PersonCrf:
         return spans
 
     def find(
-        self, text: str, emissions: np.ndarray | None = None, scaled: list[list[float]] | None = None
+        self, text: str, emissions: np.ndarray | None = None, scaled: np.ndarray | None = None
     ) -> list[tuple[int, int, float]]:
         """Chinese names in ``text``: (start, end, the least name marginal of their characters); the
         text's ``emissions`` and their ``scaled`` form when already computed. A window without a Han
@@ -346,7 +346,7 @@ class PersonCrf:
             return found
         psi = self.scaled(emissions) if scaled is None else scaled
         for lo, hi in windows:
-            m = self._marginals(psi[lo:hi])
+            m = self._marginals(psi[lo:hi].tolist())
             start, low = -1, 1.0
             for i, (_, b, n) in enumerate(m):
                 inside = b + n >= self.threshold
@@ -363,12 +363,12 @@ class PersonCrf:
             (m.start(), m.end(), low) for start, end, low in found for m in _NAME.finditer(text, start, end)
         ]
 
-    def name_share(self, text: str, start: int, end: int, scaled: list[list[float]] | None = None) -> float:
+    def name_share(self, text: str, start: int, end: int, scaled: np.ndarray | None = None) -> float:
         """The mean name marginal (P(B) + P(I)) of ``text[start:end]``, decoded with some context (from
         the text's ``scaled`` emissions when given)."""
         lo, hi = max(0, start - 2 * PAD), min(len(text), end + 2 * PAD)
         psi = self.scaled(self.emissions(text[lo:hi])) if scaled is None else scaled[lo:hi]
-        m = self._marginals(psi)[start - lo : end - lo]
+        m = self._marginals(psi.tolist())[start - lo : end - lo]
         return sum(b + i for _, b, i in m) / max(1, len(m))
 
 
