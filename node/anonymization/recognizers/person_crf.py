@@ -156,8 +156,8 @@ class PersonCrf:
 
     def __init__(self, data: dict[str, Any]) -> None:
         chars = data["chars"].tolist()
-        # (offsets, characters + 1, labels): a character's scores at each offset
-        self.tables = np.ascontiguousarray(data["tables"].astype(np.float64))
+        tables = data["tables"].astype(np.float64)  # (offsets, characters + 1, labels)
+        self.tables = [np.ascontiguousarray(t) for t in tables]  # one (characters, labels) table an offset
         self.ids = np.full(_CODES, -1, dtype=np.intp)  # code point -> row (-1: not met yet)
         for i, ch in enumerate(chars):
             self.ids[_code(ch)] = i
@@ -167,21 +167,14 @@ class PersonCrf:
         )
         order = np.argsort(keys, kind="stable")
         self.bigram_keys = keys[order]
-        # a last key above every bigram's: a search always lands on a key (found or not)
-        self._bigram_keys = np.append(self.bigram_keys, np.iinfo(np.int64).max)
         rows = np.concatenate([[0], order + 1])  # row 0: no bigram of the model
-        self.bigram_tables = np.ascontiguousarray(data["bigram_tables"].astype(np.float64)[:, rows])
-        self._planes = np.arange(len(OFFSETS) + len(BIGRAMS))[:, None]  # the table of each gathered row
-        self._reads = np.zeros((len(self._planes), 0), dtype=np.intp)  # see _positions
+        self.bigram_tables = [np.ascontiguousarray(t[rows]) for t in data["bigram_tables"].astype(np.float64)]
         self.transitions: np.ndarray = data["transitions"].astype(np.float64)
         self.threshold = float(data["threshold"])
         self.attribute_weights: dict[str, np.ndarray] = {
             a: w for a, w in zip(data["class_attributes"].tolist(), data["class_weights"], strict=True)
         }
         self._trans = np.exp(self.transitions).tolist()
-        t = self.transitions
-        self._window_shift = np.array([t[0, 1] - t[0, 0], t[2, 2] - t[2, 0]])  # see windows
-        self._window_floor = np.array([-REACH, -GOES_ON])
         self._lock = threading.Lock()
 
     @classmethod
@@ -239,40 +232,36 @@ class PersonCrf:
                                 row[o] += w
                     if k == 0:
                         row[o] += self.attribute_weights.get("bias", 0.0)
-                if self._size == self.tables.shape[1]:  # room for as many again
-                    self.tables = np.concatenate([self.tables, np.zeros_like(self.tables)], axis=1)
-                self.tables[:, self._size] = row
+                if self._size == len(self.tables[0]):  # room for as many again
+                    self.tables = [np.concatenate([t, np.zeros_like(t)]) for t in self.tables]
+                for o, t in enumerate(self.tables):
+                    t[self._size] = row[o]
                 self.ids[code] = self._size
                 self._size += 1
 
-    def _positions(self, n: int) -> np.ndarray:
-        """(tables, n): the padded character (for the offset tables) or bigram (for the bigram tables)
-        each of the first ``n`` positions reads: i + o for offset o - PAD, i + PAD + k for bigram k
-        (bigram j starts at padded character j); grown as longer texts come."""
-        if self._reads.shape[1] < n:
-            reads = np.array([*range(len(OFFSETS)), *(PAD + k for k in BIGRAMS)])[:, None]
-            self._reads = reads + np.arange(max(n, 2 * self._reads.shape[1]))
-        return self._reads[:, :n]
-
     def emissions(self, text: str) -> np.ndarray:
-        """The (positions, labels) emission scores of ``text``: each position's row of every offset's
-        character table and every bigram table gathered at once, then summed table by table (the
-        characters' in the order of the offsets, then the bigrams'; a position without a model bigram
-        reads the bigram tables' zero row)."""
+        """The (positions, labels) emission scores of ``text``: one gather of the characters' rows and
+        one of the bigrams', then a sum of shifted slices."""
         n = len(text)
         codes = np.frombuffer((BEFORE * PAD + text + AFTER * PAD).encode("utf-32-le"), dtype=np.uint32)
-        codes = np.minimum(codes, _CODES - 1).astype(np.int64)
+        codes = np.minimum(codes, _CODES - 1)
         ids = self.ids[codes]
-        if ids.min() < 0:
+        if (ids < 0).any():
             self._add(codes[ids < 0])
             ids = self.ids[codes]
-        keys = codes[:-1] * _CODES + codes[1:]
-        at = np.searchsorted(self._bigram_keys, keys)
-        found = np.where(self._bigram_keys[at] == keys, at + 1, 0)
-        reads = self._positions(n)
-        chars = self.tables[self._planes[: len(OFFSETS)], ids[reads[: len(OFFSETS)]]]
-        bigrams = self.bigram_tables[self._planes[: len(BIGRAMS)], found[reads[len(OFFSETS) :]]]
-        return np.concatenate((chars, bigrams)).sum(axis=0)  # type: ignore[no-any-return]
+        # the character at i + o gives position i the scores of its offset (o - PAD)
+        tables = self.tables
+        out = tables[0].take(ids[0:n], axis=0)
+        for o in range(1, len(OFFSETS)):
+            out += tables[o].take(ids[o : o + n], axis=0)
+        keys = codes[:-1].astype(np.int64) * _CODES + codes[1:]
+        at = np.searchsorted(self.bigram_keys, keys)
+        at[at == len(self.bigram_keys)] = 0
+        found = np.where(self.bigram_keys[at] == keys, at + 1, 0) if len(self.bigram_keys) else at * 0
+        if found.any():  # bigram j starts at padded j; position i reads j = i + PAD + k
+            for b, k in enumerate(BIGRAMS):
+                out += self.bigram_tables[b].take(found[PAD + k : PAD + k + n], axis=0)
+        return out
 
     def marginals(self, emissions: np.ndarray) -> list[tuple[float, float, float]]:
         """Forward-backward marginals (O, B, I) of one window's positions, its neighbours taken as O."""
@@ -283,7 +272,7 @@ class PersonCrf:
         """The exponentiated emissions, each position's scaled by its largest: the decoding's input. A
         row depends on its position's emissions alone, so a window's rows are the same slice of the
         whole text's, computed once for the text (``find``, ``name_share``)."""
-        return np.exp(emissions - np.maximum.reduce(emissions, axis=1, keepdims=True))
+        return np.exp(emissions - emissions.max(axis=1, keepdims=True))
 
     def _marginals(self, psi: list[list[float]]) -> list[tuple[float, float, float]]:
         """The marginals from the exponentiated emissions (three labels: plain floats are faster than
@@ -323,12 +312,11 @@ class PersonCrf:
         """The windows where a name is possible: from before a position where B scores within REACH of
         O (transitions from O included) through the following positions where I scores within GOES_ON
         of O (from I), at most LONGEST, and one after; overlapping ones joined."""
-        # B (from O) and I (from I) against O, both at once: (B + t[O,B] - t[O,O]) - O > -REACH, ...
-        near = emissions[:, 1:] + self._window_shift - emissions[:, :1] > self._window_floor
-        begins = np.flatnonzero(near[:, 0])
+        t = self.transitions
+        begins = np.flatnonzero(emissions[:, 1] + (t[0, 1] - t[0, 0]) - emissions[:, 0] > -REACH)
         if not len(begins):
             return []
-        goes_on = near[:, 1].tolist()
+        goes_on = (emissions[:, 2] + (t[2, 2] - t[2, 0]) - emissions[:, 0] > -GOES_ON).tolist()
         spans: list[tuple[int, int]] = []
         n = len(emissions)
         for i in begins.tolist():
