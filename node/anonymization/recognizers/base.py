@@ -7,8 +7,9 @@ a window of characters around the match themselves.
 Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
 at all, and skips the scan when not; a pattern the engine would try at every position is tried only
 where its anchors say a match can start, or with its leading lookbehind moved behind its first character
-so that the engine can skip ahead (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
-recognizers off (the equivalence test compares both ways).
+so that the engine can skip ahead (``anchored.py``), or rewritten into alternatives that each open on a
+literal, which the engine skips ahead by (``opening.py``). ``exhaustive()`` turns this and every other
+fast path of the recognizers off (the equivalence test compares both ways).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
 
 from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
+from node.anonymization.recognizers.opening import opening_on_literals
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 
 # the regex module's flag values (Presidio compiles its patterns with that module)
@@ -64,11 +66,14 @@ def prefiltered(pattern: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[s
     """``pattern.finditer`` behind the pattern's prefilter: no scan of a text it cannot match (for
     patterns a recognizer scans itself rather than through ``RegexRecognizer``)."""
     prefilter = Prefilter.of(pattern)
+    scan = opening_on_literals(pattern) or pattern  # the same matches, found skipping ahead
 
     def finditer(text: str) -> Iterator[re.Match[str]]:
-        if FAST.fast and not prefilter.admits(text):
+        if not FAST.fast:
+            return pattern.finditer(text)
+        if not prefilter.admits(text):
             return iter(())
-        return pattern.finditer(text)
+        return scan.finditer(text)
 
     return finditer
 
@@ -82,7 +87,8 @@ class RegexRecognizer(EntityRecognizer):
         self._group = group
         self.prefilter = Prefilter.of(pattern)
         self.anchored = AnchoredScanner.of(pattern)
-        self.scan = skipping(pattern) or pattern  # the same matches, found skipping ahead
+        # the same matches, found skipping ahead
+        self.scan = skipping(pattern) or opening_on_literals(pattern) or pattern
 
     def load(self) -> None:
         return None
