@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import regex  # Presidio's pattern engine
+import regex  # type: ignore[import-untyped]  # Presidio's pattern engine
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
@@ -130,14 +130,15 @@ def lean_pattern_analyze(recognizer: EntityRecognizer) -> Callable[[str], list[R
     ):
         return None
     flags = recognizer.global_regex_flags
-    patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer.patterns or []]
+    sources: list[Any] = getattr(recognizer, "patterns", None) or []
+    patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in sources]
     entity = recognizer.supported_entities[0]
     validate, invalidate = recognizer.validate_result, recognizer.invalidate_result
     low, high = EntityRecognizer.MIN_SCORE, EntityRecognizer.MAX_SCORE
 
     def analyze(text: str) -> list[RecognizerResult]:
         if not FAST.fast:
-            return recognizer.analyze(text, [entity])  # type: ignore[no-any-return]
+            return recognizer.analyze(text, [entity])
         results = []
         for compiled, score in patterns:
             try:
@@ -154,7 +155,7 @@ def lean_pattern_analyze(recognizer: EntityRecognizer) -> Callable[[str], list[R
                         results.append(RecognizerResult(entity, start, end, value))
             except TimeoutError:
                 continue  # Presidio skips the pattern (and logs a warning)
-        return EntityRecognizer.remove_duplicates(results)  # type: ignore[no-any-return]
+        return EntityRecognizer.remove_duplicates(results)
 
     return analyze
 

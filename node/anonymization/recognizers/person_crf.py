@@ -272,7 +272,8 @@ class PersonCrf:
         """The exponentiated emissions, each position's scaled by its largest: the decoding's input. A
         row depends on its position's emissions alone, so a window's rows are the same slice of the
         whole text's, computed once for the text (``find``, ``name_share``)."""
-        return np.exp(emissions - emissions.max(axis=1, keepdims=True))
+        scaled: np.ndarray = np.exp(emissions - emissions.max(axis=1, keepdims=True))
+        return scaled
 
     def _marginals(self, psi: list[list[float]]) -> list[tuple[float, float, float]]:
         """The marginals from the exponentiated emissions (three labels: plain floats are faster than
