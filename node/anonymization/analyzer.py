@@ -18,7 +18,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerRegistry, RecognizerRe
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.nlp import PatternOnlyNlpEngine
-from node.anonymization.recognizers.base import FAST, RegexRecognizer, pattern_prefilter
+from node.anonymization.recognizers.base import FAST, RegexRecognizer, lean_pattern_analyze, pattern_prefilter
 from node.anonymization.recognizers.dates import date_recognizers
 from node.anonymization.recognizers.english import english_recognizers
 from node.anonymization.recognizers.identifiers import identifier_recognizers
@@ -192,10 +192,13 @@ class TextAnalyzer:
 
 def _fast_finder(recognizer: EntityRecognizer, wanted: list[str], artifacts: NlpArtifacts) -> _Finder:
     """A recognizer's prefilter (None: every text) and what finds its results in a text the prefilter
-    admits: our regex recognizers' scan without a second look at the prefilter, any other recognizer's
-    ``analyze``."""
+    admits: our regex recognizers' scan without a second look at the prefilter, Presidio's pattern
+    recognizers' scan without their per-call machinery, any other recognizer's ``analyze``."""
     if isinstance(recognizer, RegexRecognizer) and type(recognizer).analyze is RegexRecognizer.analyze:
         return recognizer.prefilter, recognizer.found
+    lean = lean_pattern_analyze(recognizer)
+    if lean is not None:
+        return _presidio_prefilter(recognizer), lean
     wanted = list(wanted)
     return _presidio_prefilter(recognizer), lambda text: recognizer.analyze(
         text=text, entities=wanted, nlp_artifacts=artifacts

@@ -267,3 +267,43 @@ def test_the_full_width_scan_finds_exactly_the_characters_read_as_ascii() -> Non
     block = [chr(c) for c in range(0xFF00, 0xFFF0)]
     assert [c for c in block if bool(_FULL_WIDTH.search(c)) != (c in mapped)] == []
     assert _FULL_WIDTH.search("姓名：张三；性别：男") is None
+
+
+def test_label_alternations_open_on_literals(analyzer: TextAnalyzer) -> None:
+    """The label patterns (MRN, policy, insurance card, passport) and the Chinese month-day are rewritten
+    into alternatives that each open on a literal; the equivalence tests above compare their matches."""
+    from node.anonymization.recognizers.opening import opening_on_literals
+
+    regexes = [r for r in analyzer._chinese if isinstance(r, RegexRecognizer)]
+    opened = [r for r in regexes if r.scan is not r._pattern and skipping(r._pattern) is None]
+    assert {r.name for r in opened} >= {"MEDICAL_RECORD_NUMBER_recognizer", "CN_INSURANCE_POLICY_recognizer"}
+    assert opening_on_literals(re.compile(r"病案号\d+")) is None  # the engine skips by 病 already
+    assert opening_on_literals(re.compile(r"(?i)(?:mrn|id)\d")) is None  # other cases: not written out
+    assert opening_on_literals(re.compile(r"(?:^|:)\d")) is None  # a zero-width opening
+    assert opening_on_literals(re.compile(r"(?:\d|a)b")) is None  # \d reads every Unicode digit
+
+
+_OPENING = [
+    # a group, a class, an optional item and a lookbehind at the start; groups after them
+    r"(?:病案|[Ii][Dd])号[:：]?(\d{2,4})",
+    r"(?<![\d-])(?:(?:\+|00)86[ -]?)?1[3-9](\d)",
+    r"(?<![\d年])(?:0?[1-9]|1[0-2])月(\d)?|(?:十[一二]?|[一二三])月",
+    r"(?:(?:保单|团单)(?:号|编号)?|案件(?:号)??|[Pp]olicy)(?: ?#)?[:：]?(\d+)(?:和(\d+))?",
+    r"(?:ab|[bc])(?:c|bcd)(d*)",
+    r"x{1,3}?(y)|(?:y|x)+?z",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(_OPENING),
+    st.text(alphabet="病案号IiDd:：0123456789+-年月十一二三保单团编和件Ppolicy #abcdxyz", max_size=30),
+)
+def test_a_pattern_opening_on_literals_finds_what_the_pattern_finds(pattern: str, text: str) -> None:
+    from node.anonymization.recognizers.opening import opening_on_literals
+
+    compiled = re.compile(pattern)
+    opened = opening_on_literals(compiled)
+    assert opened is not None
+    got = [(m.span(), m.groups()) for m in opened.finditer(text)]
+    assert got == [(m.span(), m.groups()) for m in compiled.finditer(text)]

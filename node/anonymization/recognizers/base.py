@@ -7,8 +7,9 @@ a window of characters around the match themselves.
 Each recognizer first asks its pattern's prefilter (``prefilter.py``) whether the text can hold a match
 at all, and skips the scan when not; a pattern the engine would try at every position is tried only
 where its anchors say a match can start, or with its leading lookbehind moved behind its first character
-so that the engine can skip ahead (``anchored.py``). ``exhaustive()`` turns this and every other fast path of the
-recognizers off (the equivalence test compares both ways).
+so that the engine can skip ahead (``anchored.py``), or rewritten into alternatives that each open on a
+literal, which the engine skips ahead by (``opening.py``). ``exhaustive()`` turns this and every other
+fast path of the recognizers off (the equivalence test compares both ways).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import regex  # type: ignore[import-untyped]  # Presidio's pattern engine
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
 
 from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
+from node.anonymization.recognizers.opening import opening_on_literals
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 
 # the regex module's flag values (Presidio compiles its patterns with that module)
@@ -62,11 +66,14 @@ def prefiltered(pattern: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[s
     """``pattern.finditer`` behind the pattern's prefilter: no scan of a text it cannot match (for
     patterns a recognizer scans itself rather than through ``RegexRecognizer``)."""
     prefilter = Prefilter.of(pattern)
+    scan = opening_on_literals(pattern) or pattern  # the same matches, found skipping ahead
 
     def finditer(text: str) -> Iterator[re.Match[str]]:
-        if FAST.fast and not prefilter.admits(text):
+        if not FAST.fast:
+            return pattern.finditer(text)
+        if not prefilter.admits(text):
             return iter(())
-        return pattern.finditer(text)
+        return scan.finditer(text)
 
     return finditer
 
@@ -84,7 +91,8 @@ class RegexRecognizer(EntityRecognizer):
         self._group = group
         self.prefilter = Prefilter.of(pattern)
         self.anchored = AnchoredScanner.of(pattern)
-        self.scan = skipping(pattern) or pattern  # the same matches, found skipping ahead
+        # the same matches, found skipping ahead
+        self.scan = skipping(pattern) or opening_on_literals(pattern) or pattern
 
     def load(self) -> None:
         return None
@@ -112,6 +120,48 @@ class RegexRecognizer(EntityRecognizer):
                     RecognizerResult(self._entity, m.start(self._group), m.end(self._group), score)
                 )
         return results
+
+
+def lean_pattern_analyze(recognizer: EntityRecognizer) -> Callable[[str], list[RecognizerResult]] | None:
+    """``analyze`` of one of Presidio's own pattern recognizers without its per-call machinery: the
+    same patterns, scores, validation and duplicate removal, in the same order, with no explanation
+    objects, clock readings or debug logging per match (a third to two thirds of its time on an English
+    line). None for a recognizer whose ``analyze`` is not Presidio's pattern scan; the exhaustive mode
+    (``exhaustive()``) calls Presidio's own."""
+    if (
+        not isinstance(recognizer, PatternRecognizer)
+        or type(recognizer).analyze is not PatternRecognizer.analyze
+    ):
+        return None
+    flags = recognizer.global_regex_flags
+    sources: list[Any] = getattr(recognizer, "patterns", None) or []
+    patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in sources]
+    entity = recognizer.supported_entities[0]
+    validate, invalidate = recognizer.validate_result, recognizer.invalidate_result
+    low, high = EntityRecognizer.MIN_SCORE, EntityRecognizer.MAX_SCORE
+
+    def analyze(text: str) -> list[RecognizerResult]:
+        if not FAST.fast:
+            return recognizer.analyze(text, [entity])
+        results = []
+        for compiled, score in patterns:
+            try:
+                for m in compiled.finditer(text, timeout=REGEX_TIMEOUT_SECONDS):
+                    start, end = m.span()
+                    found = text[start:end]
+                    if found == "":
+                        continue
+                    valid = validate(found)
+                    value = score if valid is None else (high if valid else low)
+                    if invalidate(found):
+                        value = low
+                    if value > low:
+                        results.append(RecognizerResult(entity, start, end, value))
+            except TimeoutError:
+                continue  # Presidio skips the pattern (and logs a warning)
+        return EntityRecognizer.remove_duplicates(results)
+
+    return analyze
 
 
 def pattern_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:

@@ -87,8 +87,9 @@ MRN = re.compile(
     r"|登记编号|(?:标本|样本)编码|(?:骨髓|会诊|放疗|透析|麻醉|手术)(?:号|编号)"
     # a specimen's barcode without its colon (标本条码 2404…)
     r"|(?:标本|样本)条码"
-    # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：)
-    r"|(?<!检验|检测)条码(?=[ \t]*[:：])"
+    # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：; the lookbehind after the
+    # label reads the same characters, and every alternative then opens on a character the engine skips by)
+    r"|条码(?<!检验条码|检测条码)(?=[ \t]*[:：])"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
@@ -133,8 +134,8 @@ _POLICY_LABEL = (
     # a claim's case number (案件号, 报案号, 理赔案件 CL...): the insurer's file on the insured
     r"|(?:理赔|赔付)?案件(?:号码|号|编号)?|报案(?:号码|号|编号)|立案号|受理(?:号|编号)"
     # a commercial insurer's member or card number, a tax-favoured health policy's code (not a public
-    # scheme's card: INSURANCE_CARD's)
-    r"|会员(?:卡号|号|编号)|(?<!医疗|工伤|生育|养老)保险卡(?:卡号|号)|税优识别码"
+    # scheme's card: INSURANCE_CARD's; its lookbehind after the label, as the barcode's in MRN)
+    r"|会员(?:卡号|号|编号)|保险卡(?<!医疗保险卡|工伤保险卡|生育保险卡|养老保险卡)(?:卡号|号)|税优识别码"
     r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID|[Rr]ef\.?|[Rr]eference)|[Ii]nsurance (?:file|ref\.?|reference)"
     r"|[Mm]embership (?:[Nn]o\.?|[Nn]umber|#|ID)|[Mm]ember(?: ID| [Nn]o\.?| [Nn]umber| #)?"
     r"|[Pp]olicy(?: [Nn]o\.?| [Nn]umber| #)?|[Gg]roup (?:[Nn]o\.?|[Nn]umber|#))"

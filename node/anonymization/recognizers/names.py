@@ -150,11 +150,16 @@ class ChineseNameRecognizer(EntityRecognizer):
         # not read as names at all dropped
         crf = self.crf
         emissions = crf.emissions(text) if CJK_CHAR.search(text) else None
-        share = {
-            (r.start, r.end): crf.name_share(text, r.start, r.end, emissions)
-            for r in kept
-            if r.score == MODEL_SCORE
-        }
+        scaled = crf.scaled(emissions) if emissions is not None else None
+        shares: dict[tuple[int, int], float] = {}  # a span's name share, decoded once
+
+        def name_share(r: RecognizerResult) -> float:
+            key = (r.start, r.end)
+            if key not in shares:
+                shares[key] = crf.name_share(text, r.start, r.end, scaled)
+            return shares[key]
+
+        share = {(r.start, r.end): name_share(r) for r in kept if r.score == MODEL_SCORE}
         kept = [r for r in kept if share.get((r.start, r.end), 1.0) >= CRF_VETO]
         # the CRF's names join the rules' where no rule finding (kept or vetoed) overlaps them, under the
         # same vetoes and never a role or kinship word (医生, 家属); a sure one replaces the rule's names
@@ -165,18 +170,14 @@ class ChineseNameRecognizer(EntityRecognizer):
         everything = results + kept
         ruled = sorted((r.start, r.end, i) for i, r in enumerate(everything))
         starts = [s for s, _, _ in ruled]
-        for start, end, low in crf.find(text, emissions):
+        for start, end, low in crf.find(text, emissions, scaled):
             if end - start < CRF_SHORTEST or text[start:end] in _ROLE_WORDS:
                 continue
             # findings starting up to _REACH_BACK before the name may reach into it
             first = bisect.bisect_left(starts, start - _REACH_BACK)
             hit = [everything[i] for s, e, i in ruled[first : bisect.bisect_left(starts, end)] if start < e]
             if hit and not (
-                low >= CRF_SURE
-                and all(
-                    (r.start, r.end) not in sure and crf.name_share(text, r.start, r.end, emissions) < 0.5
-                    for r in hit
-                )
+                low >= CRF_SURE and all((r.start, r.end) not in sure and name_share(r) < 0.5 for r in hit)
             ):
                 continue
             if _crf_vetoed(text, start, end):

@@ -265,7 +265,15 @@ class PersonCrf:
 
     def marginals(self, emissions: np.ndarray) -> list[tuple[float, float, float]]:
         """Forward-backward marginals (O, B, I) of one window's positions, its neighbours taken as O."""
-        return self._marginals(np.exp(emissions - emissions.max(axis=1, keepdims=True)).tolist())
+        return self._marginals(self.scaled(emissions).tolist())
+
+    @staticmethod
+    def scaled(emissions: np.ndarray) -> np.ndarray:
+        """The exponentiated emissions, each position's scaled by its largest: the decoding's input. A
+        row depends on its position's emissions alone, so a window's rows are the same slice of the
+        whole text's, computed once for the text (``find``, ``name_share``)."""
+        scaled: np.ndarray = np.exp(emissions - emissions.max(axis=1, keepdims=True))
+        return scaled
 
     def _marginals(self, psi: list[list[float]]) -> list[tuple[float, float, float]]:
         """The marginals from the exponentiated emissions (three labels: plain floats are faster than
@@ -323,24 +331,23 @@ class PersonCrf:
                 spans.append((start, end))
         return spans
 
-    def find(self, text: str, emissions: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+    def find(
+        self, text: str, emissions: np.ndarray | None = None, scaled: np.ndarray | None = None
+    ) -> list[tuple[int, int, float]]:
         """Chinese names in ``text``: (start, end, the least name marginal of their characters); the
-        text's ``emissions`` when already computed."""
+        text's ``emissions`` and their ``scaled`` form when already computed. A window without a Han
+        character gives no name (``_NAME``) and is not decoded."""
         if not CJK_CHAR.search(text):
             return []
         if emissions is None:
             emissions = self.emissions(text)
         found: list[tuple[int, int, float]] = []
-        windows = self.windows(emissions, text)
+        windows = [(lo, hi) for lo, hi in self.windows(emissions, text) if CJK_CHAR.search(text, lo, hi)]
         if not windows:
             return found
-        at = np.concatenate([np.arange(lo, hi) for lo, hi in windows])
-        rows = emissions[at]
-        psi = np.exp(rows - rows.max(axis=1, keepdims=True)).tolist()
-        offset = 0
+        psi = self.scaled(emissions) if scaled is None else scaled
         for lo, hi in windows:
-            m = self._marginals(psi[offset : offset + hi - lo])
-            offset += hi - lo
+            m = self._marginals(psi[lo:hi].tolist())
             start, low = -1, 1.0
             for i, (_, b, n) in enumerate(m):
                 inside = b + n >= self.threshold
@@ -357,12 +364,12 @@ class PersonCrf:
             (m.start(), m.end(), low) for start, end, low in found for m in _NAME.finditer(text, start, end)
         ]
 
-    def name_share(self, text: str, start: int, end: int, emissions: np.ndarray | None = None) -> float:
+    def name_share(self, text: str, start: int, end: int, scaled: np.ndarray | None = None) -> float:
         """The mean name marginal (P(B) + P(I)) of ``text[start:end]``, decoded with some context (from
-        the text's ``emissions`` when given)."""
+        the text's ``scaled`` emissions when given)."""
         lo, hi = max(0, start - 2 * PAD), min(len(text), end + 2 * PAD)
-        window = self.emissions(text[lo:hi]) if emissions is None else emissions[lo:hi]
-        m = self.marginals(window)[start - lo : end - lo]
+        psi = self.scaled(self.emissions(text[lo:hi])) if scaled is None else scaled[lo:hi]
+        m = self._marginals(psi.tolist())[start - lo : end - lo]
         return sum(b + i for _, b, i in m) / max(1, len(m))
 
 

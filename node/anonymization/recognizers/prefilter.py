@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from node.anonymization.recognizers.opening import opening_on_literals
+
 # Python's own regex parser and its opcodes: private modules (typeshed has no stubs for them), stable
 # across CPython 3.11+; a pattern they cannot read gets no prefilter
 sre: Any = import_module("re._constants")
@@ -221,7 +223,9 @@ def _check(condition: Condition, base_flags: int) -> Check:
         )
         if chosen:
             source = "|".join(re.escape(a.source) if a.literal else a.source for a in chosen)
-            searches.append(re.compile(source, base_flags | (re.IGNORECASE if ignorecase else 0)).search)
+            compiled = re.compile(source, base_flags | (re.IGNORECASE if ignorecase else 0))
+            # (a class among the literals would make the engine try every position: written out)
+            searches.append((opening_on_literals(compiled) or compiled).search)
     if len(searches) == 1:
         return searches[0]
     return lambda text: any(search(text) is not None for search in searches)
