@@ -63,6 +63,8 @@ def test_a_surname_signing_alone_after_a_role(analyzer: TextAnalyzer) -> None:
     assert _persons(analyzer, "处理：充填。\n医师：程\n") == ["程"]
     assert _persons(analyzer, "医师：幺   2024.4.8") == ["幺"]
     assert _persons(analyzer, "签名：无\n") == []
+    # a name written with a space inside is whole, not a lone surname (first seen on v28)
+    assert _persons(analyzer, "医师：伍 洋　审核：梁晓红") == ["伍 洋", "梁晓红"]
 
 
 def test_a_report_header_with_spaces_frames_a_name(analyzer: TextAnalyzer) -> None:

@@ -670,7 +670,8 @@ _DOSAGE_FORM_AFTER = re.compile(
 _LONE_AFTER_ROLE = re.compile(
     r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对)"
     r"[ \t]*[:：][ \t]*"
-    r"([\u4e00-\u9fff])(?=[ \t\u3000]|\n|$)"
+    # (not a name written with a space inside, 伍 洋: a single space before more Chinese goes on)
+    r"([\u4e00-\u9fff])(?=[ \t]{2,}|\u3000|\n|$|[ \t](?![\u4e00-\u9fff]))"
 )
 
 
