@@ -398,7 +398,7 @@ _SLOT_TITLE = re.compile(
     + "|"
     + _KIN_TITLES
 )
-_ADDRESS = re.compile(_OFFICE_TITLES + "|" + _KIN_TITLES)
+_FORM_OF_ADDRESS = re.compile(_OFFICE_TITLES + "|" + _KIN_TITLES)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
 _TITLE_AT = re.compile(
     r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _OFFICE_TITLES + "|" + _KIN_TITLES
@@ -445,7 +445,9 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
                         spans.append((start, cut))
                         break
     for m in _SLOT_TITLE.finditer(text):
-        addressed = _ADDRESS.fullmatch(m.group()) is not None  # 邹科长, 冉婆婆: a listed surname leads
+        addressed = (
+            _FORM_OF_ADDRESS.fullmatch(m.group()) is not None
+        )  # 邹科长, 冉婆婆: a listed surname leads
         for start in (m.start() - 3, m.start() - 2):
             if start < 0 or not _slot_value(text, start, m.start()):
                 continue
