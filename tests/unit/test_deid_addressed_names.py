@@ -38,6 +38,17 @@ def test_a_title_inside_a_word_is_no_surname(analyzer: TextAnalyzer, text: str) 
     assert "方" not in _persons(analyzer, text) and "班" not in _persons(analyzer, text)
 
 
+def test_pet_names_and_chat_speakers(analyzer: TextAnalyzer) -> None:
+    # a child's doubled pet name before a parent's word or its full name; a familiar name speaking
+    assert _persons(analyzer, "糖糖妈：医生，宝宝今天拉了三次稀的") == ["糖糖"]
+    assert "豆豆" in _persons(analyzer, "宝宝豆豆（牟思远）会扶站")
+    assert _persons(analyzer, "老曾：医生我这个血压药吃了咳嗽") == ["老曾"]
+    assert "阿媛" in _persons(analyzer, "阿媛：医生，安眠药吃完了能不能开")
+    # kinship words and words said twice are no pet names
+    assert _persons(analyzer, "宝宝妈：你好") == []
+    assert _persons(analyzer, "常常（每天）头痛") == []
+
+
 def test_a_settlement_desk_s_words_are_no_names(analyzer: TextAnalyzer) -> None:
     for text in ("外籍患者商保结算登记", "理赔员查勘记录", "患者应缴：0.00元"):
         assert _persons(analyzer, text) == [], text

@@ -767,6 +767,19 @@ _NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))
 _EXPLAINED = re.compile(
     r"([\u4e00-\u9fff]{2,3})[（(](?=[^）)\n]{0,16}(?:小名|乳名|全名|正式名|本名|大名|自报名|昵称|绰号))"
 )
+# a child's doubled pet name before a parent's or a grandparent's word (糖糖妈：, 欣欣外婆：) or before its
+# full name in brackets (豆豆（牟思远）); not a kinship word or a word said twice (宝宝, 常常)
+_DOUBLED = re.compile(
+    r"([\u4e00-\u9fff])\1(?=妈|爸|外婆|外公|奶奶|爷爷|家长|[（(]" + SURNAME + r"[\u4e00-\u9fff]{1,2}[，,）)])"
+)
+_KIN_DOUBLED = frozenset(
+    "宝宝 娃娃 妹妹 姐姐 哥哥 弟弟 爸爸 妈妈 奶奶 爷爷 婆婆 公公 叔叔 伯伯 舅舅 姑姑 姨姨 嬢嬢 孃孃 太太 乖乖 宝贝 "
+    "妞妞 囡囡".split()
+)
+# a familiar name speaking at a chat line's start (老彭：, 小伍：, 阿媛：; after a time stamp in brackets)
+_SPEAKER = re.compile(
+    rf"(?m)^(?:\[[^\]\n]{{1,20}}\][ \t]*)?((?:[小老][{SINGLE}])|阿[\u4e00-\u9fff])(?=[:：])"
+)
 # a familiar name with the full one in brackets, the same surname in both: 陪检员老张（张德明）
 _NICKNAME_GLOSSED = re.compile(rf"([小老]([{SINGLE}]))[（(]\2[\u4e00-\u9fff]{{1,2}}[）)]")
 
@@ -776,6 +789,12 @@ def nicknames(text: str) -> list[tuple[int, int]]:
     does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term; and a name whose
     bracket says it is one (its full name or that it is a pet name)."""
     spans = [m.span(1) for m in _NICKNAME_GLOSSED.finditer(text)]
+    spans += [
+        m.span()
+        for m in _DOUBLED.finditer(text)
+        if m.group() not in _KIN_DOUBLED and not common_non_name(m.group())
+    ]
+    spans += [m.span(1) for m in _SPEAKER.finditer(text) if not common_non_name(m.group(1))]
     for m in _EXPLAINED.finditer(text):
         start, end = m.span(1)
         # the value's whole extent: from after a cue, or the run of characters after a non-character
