@@ -342,7 +342,8 @@ _COLUMN_HEADER = re.compile(
 )
 # (a form's table laid out with ideographic spaces, runs of them parting the cells: "　")
 _TABLE_SEPARATORS = ("|", "\t", ",", "\u3000")
-_GAP = re.compile("\u3000+| {2,}")
+# a cell of such a table: words joined by single ASCII spaces (\s holds the ideographic one too)
+_SPACED_CELL = re.compile(r"\S+(?: \S+)*")
 _CELL_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,24}")
 _RULE_ROW = re.compile(r"[\s|:+-]*")
 
@@ -351,9 +352,7 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     """The cells of a row as (start, end) inside the line, stripped; a leading and a trailing empty
     cell of a |-framed row left out."""
     if sep == "\u3000":  # cells parted by runs of ideographic or doubled spaces
-        return [
-            (m.start(), m.end()) for m in re.finditer(r"\S+(?: \S+)*", line) if not _GAP.fullmatch(m.group())
-        ]
+        return [m.span() for m in _SPACED_CELL.finditer(line)]
     bounds, at = [], 0
     for part in line.split(sep):
         left = len(part) - len(part.lstrip())

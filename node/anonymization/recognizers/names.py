@@ -392,17 +392,12 @@ _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受�
 # titles and forms of address after a surname (王主任, 陶护士, 邹科长, 冉婆婆, 瞿叔叔): the surname is the name
 _KIN_TITLES = r"婆婆|爷爷|奶奶|叔叔|伯伯|嬢嬢|孃孃|婶婶|阿姨|大爷|大妈"
 _OFFICE_TITLES = r"护士(?![站长])|科长|经理|院长|处长|书记"
-_SLOT_TITLE = re.compile(
-    r"副主任医师|主任医师|主治医师|副主任|主任|医师|医生|护士长|女士|先生|教授|老师|大夫|"
-    + _OFFICE_TITLES
-    + "|"
-    + _KIN_TITLES
-)
-_FORM_OF_ADDRESS = re.compile(_OFFICE_TITLES + "|" + _KIN_TITLES)
+_FORMS_OF_ADDRESS = _OFFICE_TITLES + "|" + _KIN_TITLES
+_PERSON_TITLES = r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _FORMS_OF_ADDRESS
+_SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|" + _PERSON_TITLES)
+_FORM_OF_ADDRESS = re.compile(_FORMS_OF_ADDRESS)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
-_TITLE_AT = re.compile(
-    r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _OFFICE_TITLES + "|" + _KIN_TITLES
-)
+_TITLE_AT = re.compile(_PERSON_TITLES)
 # (and the verbs that ask for a person: 找胡医生, 问李护士, 叫王阿姨)
 _BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫、，,。；;：: \t\n")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
@@ -445,9 +440,8 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
                         spans.append((start, cut))
                         break
     for m in _SLOT_TITLE.finditer(text):
-        addressed = (
-            _FORM_OF_ADDRESS.fullmatch(m.group()) is not None
-        )  # 邹科长, 冉婆婆: a listed surname leads
+        # 邹科长, 冉婆婆: a form of address wants a listed surname before it
+        addressed = _FORM_OF_ADDRESS.fullmatch(m.group()) is not None
         for start in (m.start() - 3, m.start() - 2):
             if start < 0 or not _slot_value(text, start, m.start()):
                 continue
@@ -799,7 +793,7 @@ def nicknames(text: str) -> list[tuple[int, int]]:
         start, end = m.span(1)
         # the value's whole extent: from after a cue, or the run of characters after a non-character
         for cut in range(start, end - 1):
-            if cue_before(text, cut) or not CJK_CHAR.match(text, cut - 1) if cut else True:
+            if cut == 0 or cue_before(text, cut) or not CJK_CHAR.match(text, cut - 1):
                 if not in_clinical_term(text, cut, end):
                     spans.append((cut, end))
                 break
@@ -851,13 +845,7 @@ def _slot_value(text: str, start: int, cut: int, any_given: bool = False, surnam
     return not in_clinical_term(text, start, cut)
 
 
-_TITLE_END = re.compile(
-    r"(?:主任|医生|医师|护士长|女士|先生|教授|老师|大夫|老太太?|老人|师傅|"
-    + _OFFICE_TITLES
-    + "|"
-    + _KIN_TITLES
-    + ")$"
-)
+_TITLE_END = re.compile(r"(?:老太太?|老人|师傅|" + _PERSON_TITLES + ")$")
 
 
 def _without_title(text: str, r: RecognizerResult) -> RecognizerResult:

@@ -245,6 +245,7 @@ INSURER_BRAND = re.compile(
     # the groups' own short names, and a brand that is no word (中国人寿, 人保健康, 众安)
     r"|中国人寿|中国人保|中国平安|中国太保|中国太平|中国人民健康保险|人保健康|众安)(?!公司|股份|集团|有限|在线)"
 )
+_insurer_brands = prefiltered(INSURER_BRAND)
 # an international insurer, drug maker or research organization by its brand, with the words of its unit
 # after it (Cigna Global Health, Allianz Care, Aetna International, Blue Cross Blue Shield of Michigan)
 LATIN_BRAND = re.compile(
@@ -259,7 +260,6 @@ _latin_brands = prefiltered(LATIN_BRAND)
 _NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+ $")  # a given name right before a brand's word
 # what opens a clause, not a name, before a kind word (上述保险公司, 请各医院, 7家医院, 建议客户就门诊部)
 _CLAUSE_IN_NAME = re.compile(r"各|上述|请|需|同意|发现|建议|暂停|或|\d+家")
-_insurer_brands = prefiltered(INSURER_BRAND)
 
 
 class OrganizationRecognizer(EntityRecognizer):

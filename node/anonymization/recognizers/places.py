@@ -54,10 +54,9 @@ _COMPONENT = (
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
 _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
 _NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
-# an insurance's region or the place of treatment named by its region alone (参保地：某省某市), a scheme's
-# field, not where one lives (a street and a number there are an address)
-# (down to its district or county, 某市某区, the region is where one is insured and lives: an address)
-_SCHEME_FIELD = re.compile(r"(?:就医地)[ \t]*[:：]?[ \t]*$")
+# the place of treatment named by its region alone (就医地：某省某市), a scheme's field, not where one lives
+# (a street and a number there are an address, and so is a region down to its district or county)
+_SCHEME_FIELD = re.compile(r"就医地[ \t]*[:：]?[ \t]*$")
 # the region one is insured in or registered at (参保地：某某地区, 户籍地：某某县) is a place of the person's
 # (most hand-written sets label 参保地 so): the field's whole value, whatever its last word
 LABELLED_PLACE = re.compile(
