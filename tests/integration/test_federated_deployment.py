@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,11 +55,11 @@ def _start(cmd: list[str], env: dict[str, str], log: Path, started: list[subproc
 def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_supernodes(
     tmp_path: Path, processes: list[subprocess.Popen[bytes]]
 ) -> None:
-    nodes, hospitals = _hospitals(tmp_path, [2, 2, 2])
+    nodes, hospitals = _hospitals(tmp_path, [3, 3, 3])  # 2 rounds, then 1 after a restart
     coordinator = _env(nodes["0"])
     port, internal = free_port(), free_port()
-    cmd = [HNODE, "fl", "superlink", "--port", str(port), "--internal-port", str(internal)]
-    _start(cmd, coordinator, tmp_path / "superlink.log", processes)
+    superlink = [HNODE, "fl", "superlink", "--port", str(port), "--internal-port", str(internal)]
+    _start(superlink, coordinator, tmp_path / "superlink.log", processes)
     tls = Path(nodes["0"]["data_dir"]) / "fl" / "tls"
     deadline = time.monotonic() + 60
     while not (tls / "ca.crt").exists() and time.monotonic() < deadline:
@@ -114,6 +115,28 @@ def test_three_hospital_supernodes_train_a_job_over_tls_with_authenticated_super
     while _flower_processes_under(home, "superlink_main") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _flower_processes_under(home, "superlink_main")
+
+    # restarted, the coordinator's SuperLink still knows the hospitals' SuperNodes (their ids and keys
+    # live in its node registry; the rest of its state is in memory): they reconnect and train
+    assert (Path(home) / "supernodes.db").is_file()
+    _start(superlink, coordinator, tmp_path / "superlink-2.log", processes)
+    deadline = time.monotonic() + 60
+    while not (_listening(port) and _listening(internal)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    c = _node(nodes["0"]["database_url"], Path(nodes["0"]["data_dir"]), "h0")
+    again = c.fl_jobs.create(researcher, {"hospitals": hospitals, "rounds": 1, "local_epochs": 5})
+    c.close()
+    r = subprocess.run(
+        [HNODE, "fl", "run", again.id], env=coordinator, capture_output=True, text=True, timeout=600
+    )
+    logs = "".join(p.read_text(errors="replace")[-1500:] for p in sorted(tmp_path.glob("*.log")))
+    assert r.returncode == 0 and f"{again.id}  completed" in r.stdout, r.stdout + r.stderr + logs
+    assert all(p.poll() is None for p in processes[1:4])  # no SuperNode gave up on the restart
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _flower_processes_under(home: str, program: str) -> list[int]:

@@ -1,63 +1,88 @@
-"""The SuperLink entry point (node/federated/flower/superlink_main.py): Flower's SQL state with its
-token sweep made periodic and SuperNode keys remembered, on a real SQLite file."""
+"""The SuperLink entry point (node/federated/flower/superlink_main.py): Flower's in-memory state with
+the registered SuperNodes written through to a SQLite file (node_registry.py) and read back when the
+SuperLink restarts; built by Flower's own state factory, as the SuperLink builds it."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from node.federated.flower import superlink_main
+from node.federated.flower.node_registry import NodeRegistry
 
 
-@pytest.fixture
-def state(tmp_path: Path) -> Any:
+@pytest.fixture(autouse=True)
+def _flower_factory_restored(monkeypatch: Any) -> None:
+    """``install`` replaces a class in Flower's state factory for the whole process (a SuperLink's);
+    the test process gets Flower's own back (the simulation tests build in-memory states too)."""
+    from flwr.server.superlink.linkstate import linkstate_factory
+
+    monkeypatch.setattr(linkstate_factory, "InMemoryLinkState", linkstate_factory.InMemoryLinkState)
+
+
+def _state(registry: Path) -> Any:
+    """A SuperLink's state as Flower's factory makes it for ``--database :flwr-in-memory:``."""
     from flwr.server.superlink.linkstate.linkstate_factory import LinkStateFactory
     from flwr.supercore.object_store import ObjectStoreFactory
     from flwr.superlink.federation.noop_federation_manager import NoOpFederationManager
 
-    superlink_main.install()
-    db = str(tmp_path / "superlink.db")
-    return LinkStateFactory(db, NoOpFederationManager(), ObjectStoreFactory(db)).state()
+    superlink_main.install(registry)
+    memory = superlink_main.IN_MEMORY
+    return LinkStateFactory(memory, NoOpFederationManager(), ObjectStoreFactory(memory)).state()
 
 
-def test_install_is_idempotent_and_patches_the_sql_state(state: Any) -> None:
-    from flwr.server.superlink.linkstate.sql_linkstate import SqlLinkState
+def test_a_restarted_superlink_knows_its_supernodes_by_key_and_id(tmp_path: Path) -> None:
+    registry = tmp_path / "supernodes.db"
+    first = _state(registry)
+    node_id = first.create_node("owner", "hospital a", b"key of hospital a", 30.0)
+    gone = first.create_node("owner", "hospital b", b"key of hospital b", 30.0)
+    first.delete_node("owner", gone)
+    assert first.get_node_id_by_public_key(b"key of hospital b") is None
 
-    patched = SqlLinkState.get_node_id_by_public_key
-    superlink_main.install()
-    assert SqlLinkState.get_node_id_by_public_key is patched
-    assert patched.__module__ == superlink_main.__name__
-
-
-def test_a_deleted_supernode_is_refused_although_its_key_was_remembered(state: Any) -> None:
-    key = b"public-key-of-hospital-a"
-    node_id = state.create_node("owner", "hospital a", key, 30.0)
-    assert state.get_node_id_by_public_key(key) == node_id
-    assert state.get_node_id_by_public_key(key) == node_id  # remembered
-    state.delete_node("owner", node_id)
-    assert state.get_node_id_by_public_key(key) is None
-    other = state.create_node("owner", "hospital b", b"public-key-of-hospital-b", 30.0)
-    assert state.get_node_id_by_public_key(b"public-key-of-hospital-b") == other
-    assert state.get_node_id_by_public_key(b"unknown key") is None
+    restarted = _state(registry)  # a new process: nothing in memory but what the file holds
+    assert restarted is not first
+    assert restarted.get_node_id_by_public_key(b"key of hospital a") == node_id
+    assert restarted.acknowledge_node_heartbeat(node_id, 30.0)  # its heartbeat is answered, no 401
+    assert restarted.get_node_id_by_public_key(b"key of hospital b") is None  # deleted stays deleted
+    assert not restarted.acknowledge_node_heartbeat(gone, 30.0)
+    with pytest.raises(ValueError, match="Public key already in use"):
+        restarted.create_node("owner", "hospital a again", b"key of hospital a", 30.0)
+    assert restarted.get_node_id_by_public_key(b"unknown key") is None
 
 
-def test_the_expired_token_sweep_runs_at_most_every_half_second(state: Any, monkeypatch: Any) -> None:
-    sweeps: list[str] = []
-    original = state.session
+def test_node_ids_beyond_the_signed_range_survive_the_file(tmp_path: Path) -> None:
+    registry = NodeRegistry(tmp_path / "supernodes.db")
+    big = 2**64 - 5  # Flower's node ids are unsigned 64-bit; SQLite's integers are signed
+    registry.add({"node_id": big, "owner_aid": "o", "owner_name": "n", "public_key": b"k",
+                  "registered_at": "2026-12-07T00:00:00", "heartbeat_interval": 30.0})  # fmt: skip
+    assert [n["node_id"] for n in NodeRegistry(tmp_path / "supernodes.db").nodes()] == [big]
 
-    def counting_session() -> Any:
-        sweeps.append("session")
-        return original()
 
-    clock = [1000.0]
-    monkeypatch.setattr("node.federated.flower.superlink_main.time.monotonic", lambda: clock[0])
-    monkeypatch.setattr(state, "session", counting_session)
-    state._cleanup_expired_task_tokens()
-    state._cleanup_expired_task_tokens()
-    assert len(sweeps) == 1  # the second call inside the half second did nothing
-    clock[0] += superlink_main.SWEEP_EVERY_S
-    state._cleanup_expired_task_tokens()
-    assert len(sweeps) == 2
-    assert state.get_run_status(set()) == {}  # the run-status check still calls it and answers
+def test_a_registration_the_file_refuses_is_not_kept_in_memory(tmp_path: Path, monkeypatch: Any) -> None:
+    state = _state(tmp_path / "supernodes.db")
+
+    def full_disk(node: dict[str, Any]) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(state.registry, "add", full_disk)
+    with pytest.raises(sqlite3.OperationalError):
+        state.create_node("owner", "hospital a", b"key of hospital a", 30.0)
+    assert state.get_node_id_by_public_key(b"key of hospital a") is None
+    assert not state.nodes and not state.owner_to_node_ids["owner"]
+    monkeypatch.setattr(state.registry, "add", NodeRegistry.add.__get__(state.registry))  # the disk has room
+    assert state.create_node("owner", "hospital a", b"key of hospital a", 30.0)  # the key is free
+
+
+def test_the_entry_point_hands_flower_its_in_memory_state_and_keeps_the_registry_path() -> None:
+    registry, arguments = superlink_main.flower_arguments(
+        ["--port", "9092", "--node-registry", "/srv/fl/supernodes.db", "--insecure"]
+    )
+    assert registry == Path("/srv/fl/supernodes.db")
+    assert arguments == ["--port", "9092", "--insecure", "--database", superlink_main.IN_MEMORY]
+    with pytest.raises(SystemExit, match="--node-registry PATH is required"):
+        superlink_main.flower_arguments(["--port", "9092"])
+    with pytest.raises(SystemExit, match="use --node-registry"):
+        superlink_main.flower_arguments(["--node-registry", "a.db", "--database", "b.db"])

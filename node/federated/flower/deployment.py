@@ -134,7 +134,7 @@ def superlink_command(state: Path, port: int, tls: Tls | None, host: str = "127.
         sys.executable, "-m", "node.federated.flower.superlink_main",  # Flower's SuperLink, cheaper state
         "--host", host,
         "--port", str(port),
-        "--database", str(state / "superlink.db"),
+        "--node-registry", str(state / "supernodes.db"),
         "--disable-runtime-dependency-installation",
     ]  # fmt: skip
     if tls is None:
