@@ -1,6 +1,7 @@
 """Names the session-14 round of the rules finds (issue #17), each class first seen missed on several
 hand-written sets (v23-v28, tuning material): a surname before the title of a trade or a post or a
-kinship form (柯药师, 韩小姐, 许大姐), a function-word surname addressed between punctuation (曾医生，).
+kinship form (柯药师, 韩小姐, 许大姐), a function-word surname addressed between punctuation (曾医生，);
+Latin names after more cues (a Chinese person noun, a chat speaker, in-laws, a document after the name).
 Phrases are invented for these tests."""
 
 from __future__ import annotations
@@ -66,4 +67,48 @@ def test_a_function_word_surname_addressed_between_punctuation(
     ],
 )
 def test_titles_without_a_surname_are_no_names(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # after any Chinese person noun or a desk's officer
+        ("您母亲Susan Miller今天精神好些了", "Susan Miller"),
+        ("产妇Tran Thi Mai，孕34周", "Tran Thi Mai"),
+        ("理赔专员：Grace Liu", "Grace Liu"),
+        # a chat line's speaker before a word of conversation
+        ("Translated chat\nOmar: hello, my son has a fever", "Omar"),
+        ("Nurse Chen: yes, please come at 3", "Chen"),
+        ("Liu Bo: I can cover the night shift", "Liu Bo"),
+        # more kinship and role words, a label's "name", either first letter
+        ("Flatmate Rhys Morgan found him on the floor.", "Rhys Morgan"),
+        ("Her son-in-law Tariq translated.", "Tariq"),
+        ("the mother of Zoe Clarke called the ward", "Zoe Clarke"),
+        ("Second witness: Amara Okoye", "Amara Okoye"),
+        ("Participant name: Owen Hughes  Date: 2025-02-01", "Owen Hughes"),
+        ("主治 Physician: Sun Qiang", "Sun Qiang"),
+        # before an identity document or a birth, a sign-off on the sentence's line
+        ("Pre-employment exam: Dylan Brooks, CA DL 55512345", "Dylan Brooks"),
+        ("Visa medical: Ingrid Holm (UK passport 123456789)", "Ingrid Holm"),
+        ("Maya Lopez was born at 38 weeks.", "Maya Lopez"),
+        ("Best regards, Lena Fischer, Study Monitor", "Lena Fischer"),
+        ("Reviewed on 2-Mar-2025. — Ruth Adler, Sub-I", "Ruth Adler"),
+    ],
+)
+def test_latin_names_after_more_cues(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert name in _persons(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plan: I will review the labs tomorrow.",
+        "Reply: yes, the form was received.",
+        "Note: we will call the family.",
+        "Friend of the family visited.",
+        "患者使用Freestyle Libre监测血糖",
+    ],
+)
+def test_labels_and_devices_are_no_latin_names(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []

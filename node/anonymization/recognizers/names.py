@@ -1075,8 +1075,11 @@ LATIN = re.compile(
 )
 # a foreign person in a Chinese note: after a person cue (外籍员工 Anna Kowalska, 联系人Pablo García) or
 # before a nationality (Sophia Rossi，意大利籍)
+# (any person noun: 您父亲Robert Clark, 孕妇Nguyen Thi Lan; a desk's officer: 客服专员：Chloe Wang)
 LATIN_IN_CHINESE = re.compile(
-    r"(?:(?:患者|家属|外籍[\u4e00-\u9fff]{1,3}|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
+    r"(?:(?:"
+    + PERSON_NOUNS
+    + r"|外籍[\u4e00-\u9fff]{1,3}|专员|登记)[ ]*[:：]?[ ]*)"
     + LATIN_NAME
     + r"|"
     + LATIN_NAME
