@@ -1,7 +1,8 @@
 """Names the session-14 round of the rules finds (issue #17), each class first seen missed on several
 hand-written sets (v23-v28, tuning material): a surname before the title of a trade or a post or a
 kinship form (柯药师, 韩小姐, 许大姐), a function-word surname addressed between punctuation (曾医生，);
-Latin names after more cues (a Chinese person noun, a chat speaker, in-laws, a document after the name).
+Latin names after more cues (a Chinese person noun, a chat speaker, in-laws, a document after the name);
+familiar and pet forms in a sentence (的老卢，, 老公阿杰发, 女友婷婷接电话), more person nouns (室友, 教练).
 Phrases are invented for these tests."""
 
 from __future__ import annotations
@@ -111,4 +112,45 @@ def test_latin_names_after_more_cues(analyzer: TextAnalyzer, text: str, name: st
     ],
 )
 def test_labels_and_devices_are_no_latin_names(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a familiar form standing alone between an opening and punctuation
+        ("我是街道卫生站的老邬，想问一下", "老邬"),
+        ("这个单子明天再补。——老范\n", "老范"),
+        ("排班：小蒋\n", "小蒋"),
+        # a pet or familiar form after a partner's, a housemate's or a trade's word, before what they do
+        ("她男友阿豪送她来的", "阿豪"),
+        ("我媳妇小燕来拿药", "小燕"),
+        ("其舍友晶晶打电话来问", "晶晶"),
+        ("他的队友老邓来问情况", "老邓"),
+        ("业务员小钱说不用填", "小钱"),
+        # a minority name after a housemate or a nephew
+        ("同宿舍的工友吐尔逊江已做筛查", "吐尔逊江"),
+        ("其侄格桑多吉希望转院", "格桑多吉"),
+    ],
+)
+def test_familiar_and_pet_forms_in_a_sentence(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert name in _persons(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "患者小便正常，大便未解",
+        "血压偏高，老毛病了",
+        "家属说还是老样子，",
+        "这是小事，不用担心。",
+        "家属慢慢走来",
+        "患儿宝宝哭闹明显",
+        "邻居帮忙送来",
+        "老公说她昨晚头痛",
+        "村医说要复查血糖",
+        "患者服用阿胶补血",
+    ],
+)
+def test_everyday_words_are_no_familiar_names(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []

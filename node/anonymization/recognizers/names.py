@@ -804,13 +804,37 @@ def nicknames(text: str) -> list[tuple[int, int]]:
                 break
     for m in _NICKNAME.finditer(text):
         start, end = m.span()
-        if common_non_name(m.group()) or _dictionary_word(m.group()) or in_clinical_term(text, start, end):
+        if common_non_name(m.group()) or in_clinical_term(text, start, end):
             continue
         opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        if _CLOSES_NAME.match(text, end) and (opens or text[start - 1] in _OPENS_FAMILIAR):
+            if m.group()[0] != "阿" or cue_before(text, start):
+                spans.append((start, end))  # standing alone: 社区的老卢，; 让小毛送; ——老刘⏎
+                continue
+        if _dictionary_word(m.group()):
+            continue
         if cue_before(text, start) or (opens and FOLLOW.match(text, end) is not None):
             if _name_ends(text, end):
                 spans.append((start, end))
+    for m in _PET_FORM.finditer(text):  # after a person cue: 女友婷婷接电话, 婆娘小芬来拿, 教练老鲁来问
+        start, end = m.span()
+        name = m.group()
+        if not cue_before(text, start) or name in _KIN_DOUBLED or common_non_name(name):
+            continue
+        if in_clinical_term(text, start, end) or any(ch in NOT_GIVEN for ch in name[1:]):
+            continue
+        if _name_ends(text, end) or text[end : end + 1] in _PERSON_ACTS:
+            spans.append((start, end))
     return spans
+
+
+# what a person named by a familiar form does next (老公阿杰发视频, 教练老鲁来问, 业务员小赵说)
+_PERSON_ACTS = set("来去说发送问带接打叫给让看拿找陪做讲告帮")
+# where a familiar form (小/老 and a surname) standing alone in a sentence closes and opens
+_CLOSES_NAME = re.compile(r"[，,：:。；;！？!?、\n\"”）)]|$")
+_OPENS_FAMILIAR = set("的让叫给找跟和与问请是班")
+# a pet name: a character said twice (婷婷) or 小 and a given-name character (小芬)
+_PET_FORM = re.compile(rf"([\u4e00-\u9fff])\1|小[{''.join(sorted(GIVEN_CHARS))}]|{_NICKNAME.pattern}")
 
 
 _PERSON_NOUN = re.compile(PERSON_NOUNS)
