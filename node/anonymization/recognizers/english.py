@@ -178,11 +178,14 @@ _NAME = (
 )
 _KIN = (
     "husband|wife|son|daughter|mother|father|brother|sister|guardian|caregiver|niece|nephew|aunt|uncle|"
-    "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend"
+    "grandson|granddaughter|grandmother|grandfather|partner|spouse|neighbou?r|friend|roommate|flatmate|housemate|"
+    "boyfriend|girlfriend|fianc[eé]e?|colleague|coworker|co-worker"
 )
+# (in-laws and step-relatives: daughter-in-law Fatima, stepson Liam)
+_KIN_FORM = rf"(?:step-?)?(?:{_KIN})(?:-in-law)?"
 NAME_AFTER_CUE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?[ ]+|\b(?:Patient|Name|Contact|contact|Emergency contact|"
-    rf"(?i:{_KIN})|by|Pt|patient|Surgeon|[Cc]alled|[Rr]esident|From|Claimant|"
+    rf"(?i:{_KIN_FORM})(?: of(?: pt| patient)?)?|by|Pt|patient|pt is|Surgeon|[Cc]alled|[Rr]esident|From|Claimant|"
     r"Assistant|Attending|[Ee]mployee|Examinee|[Ww]orker|Student|Applicant|Donor|Recipient|[Dd]river|Passenger|"
     # a nurse's or a sonographer's credential, a colleague, a client (RN Jane Roe, Sonographer: Jane Roe),
     # a patient after an age and sex (34 y/o male Jane Roe)
@@ -196,9 +199,9 @@ NAME_AFTER_CUE = re.compile(
     r"Subscriber|Insured|Member|Policyholder|Beneficiary|triage|pharmacist|nurse|physician|spoke with|"
     r"Decedent|Deceased|Informant|Certifier|Guarantor|Pharmacist|Caller|Nurse|[Tt]ranslator|[Rr]eporter|"
     r"Full name|Infant|Mom|Dad|message from|certify that|[Cc]lerk|eval|PT|"
-    r"interpreter|[Pp]articipant|Regards|Sincerely|"
+    r"interpreter|[Pp]articipant(?: name)?|Regards|Sincerely|[Ww]itness|[Pp]hysician|PI|"
     r"held with|see|saw|seeing|evaluate|referring|(?:conference|met|meeting|discussed|talked) with|counseled|Dear)"
-    r"[ ]*[:,]?[ ]+"
+    r"[ ]*[:,]?[ ]+[\"“]?"
     # one introducing themself (this is Jane Roe; I, Jane Roe, authorize)
     r"|\b[Tt]his is[ ]+|\bI,[ ]+(?=[^,\n]{3,40},)"
     r"|(?:患者|家属|外籍患者|外籍员工|联系人|姓名|被保险人|投保人|申请人)[ ]*[:：]?[ ]*)" + _NAME
@@ -206,7 +209,7 @@ NAME_AFTER_CUE = re.compile(
 # one given name after a kinship word, before a lower-case word or punctuation (Daughter Leena visited)
 # (or after an interpreter's or a sitter's role: with interpreter Leena.)
 GIVEN_AFTER_KIN = re.compile(
-    rf"\b(?i:{_KIN}|interpreter|sitter|chaplain),?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])"
+    rf"\b(?i:{_KIN_FORM}|interpreter|sitter|chaplain)[,:]?[ ]+([A-Z][{_LOWER}]{{2,}})(?=[,.;:)]|[ ]+[a-z(])"
 )
 # a given name signing off a message, alone at its line's end (Thanks, Leena)
 GIVEN_SIGN_OFF = re.compile(
@@ -218,7 +221,7 @@ GIVEN_SIGN_OFF = re.compile(
 # preparer's label (To: Qu Xiaobing, Prepared by 制表: Zhou Yi)
 FULL_SIGN_OFF = re.compile(
     r"(?:\b(?:Regards|Best regards|Kind regards|Yours sincerely|Sincerely|Yours faithfully|Best wishes|Thanks),"
-    r"[ ]*\n[ ]*|(?m:^)[—–-]{1,2}[ ]*|[\"”][ ]*[—–][ ]*)" + _NAME + r"(?=[ ]*(?:,|\n|$))"
+    r"[ ]*\n?[ ]*|(?m:^)[—–-]{1,2}[ ]*|[\"”.][ ]*[—–][ ]*)" + _NAME + r"(?=[ ]*(?:,|\n|$))"
 )
 GREETING = re.compile(rf"(?m:^)(?:Dear|Hi|Hello)[ ]+([A-Z][{_LOWER}]{{2,}})(?=,)")
 TEAM_ROW = re.compile(
@@ -288,9 +291,16 @@ NAME_BEFORE_CUE = re.compile(
     # a signature before a role (Jane Roe, ward nurse)
     r"|, (?:ward |charge |staff |night |day )?(?:nurse|doctor|physician)\b"
     r"| (?:presented|presents|reports|reported|arrived|underwent|denies|complains|was seen|was admitted)\b"
-    r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍"
+    r"|[ ]?[（(，,]?[\u4e00-\u9fff]{1,4}籍| was born\b| \((?:[A-Z]{2} )?passport\b|, [A-Z]{2} DL\b"
     # a study team's member before their role (Helen Zhao（CRA, ...）)
     r"|[ ]?[（(](?:CRA|CRC|PI|Sub-I|SC|CTA)\b)"
+)
+# a name speaking at a chat line's start, what it says opened by a word of conversation (Ahmed: hello, ...;
+# Nurse Lin: yes of course; Zhao Wei: I can take it)
+CHAT_SPEAKER = re.compile(
+    rf"(?m)^(?:(?:Nurse|Dr\.?|Doctor) )?({_WORD_CAP}(?: {_WORD_CAP})?):[ ]+"
+    r"(?=(?:hello|hi|hey|yes|yeah|yep|ok|okay|sure|great|thanks|thank you|sorry|no problem|good (?:morning|afternoon)|"
+    r"I|I'm|I'll|we|my|subject|please)\b)"
 )
 # a surname alone after a title (Bed 6 – Mr. Gómez)
 TITLE_SURNAME = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr)\.?[ ]+([A-Z][{_LOWER}]{{2,}})(?![ -]?[A-Z\w])")
@@ -345,6 +355,20 @@ def _name(m: re.Match[str], text: str) -> float | None:
     """A name's words are no sentence openers nor institution words (The Emergency Department reports)."""
     words = re.split(r"[ ,-]+", m.group(1))  # (an initial is no sentence word: GARCIA, LUIS A)
     return None if any(len(w) > 1 and re.sub(r"\d+$", "", w) in NOT_NAME_WORDS for w in words) else 0.85
+
+
+def _speaker(m: re.Match[str], text: str) -> float | None:
+    """A chat line's speaker: every word a name's (no label: Plan, Note, Reply)."""
+    words = m.group(1).split()
+    return 0.85 if all(_name_word(w) and w not in _LABEL_WORDS for w in words) else None
+
+
+# the labels that open a line of a note or a form, before what they hold
+_LABEL_WORDS = frozenset(
+    "Plan Note Notes Comment Comments Reply Response Answer Question Update Reason Impression Subjective "
+    "Objective Remarks Remark Action Outcome Status Summary Advice Instructions Translation Interpreter "
+    "Caller Agent System Bot Operator Admin Staff Nurse Doctor User Patient Family Relative Visitor".split()
+)
 
 
 # a North American number written 212-555-0163 or (212) 555-0163 (area code and exchange not starting
@@ -410,6 +434,7 @@ class EnglishNameRecognizer(EntityRecognizer):
         (TEAM_ROW, _name),
         (BED_OCCUPANT, _name),
         (ADDRESSEE, _name),
+        (CHAT_SPEAKER, _speaker),
     )
 
     def __init__(self) -> None:

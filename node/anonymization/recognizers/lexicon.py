@@ -68,7 +68,11 @@ PERSON_NOUN_WORDS = (
     # kinship terms: a closed class, listed whole
     "爱人 老伴 伴侣 外甥 外甥女 侄子 侄女 表哥 表姐 表弟 表妹 堂哥 堂姐 堂弟 堂妹 儿媳 女婿 外孙 外孙女 孙媳 "
     "姐夫 妹夫 嫂子 弟媳 舅舅 舅妈 姑姑 姑父 姨妈 姨父 叔叔 婶婶 伯伯 伯母 岳父 岳母 公公 婆婆 继父 养父 继母 "
-    "养母 祖父 祖母 外祖父 外祖母 其姐 其妹 其兄 其弟 其夫 其妻 其子 其女 其母 其父"
+    "养母 祖父 祖母 外祖父 外祖母 其姐 其妹 其兄 其弟 其夫 其妻 其子 其女 其母 其父 其侄 其孙 "
+    # (and their everyday forms, partners and housemates: 老公, 婆娘, 女友, 室友, 闺蜜)
+    "老公 老婆 婆娘 媳妇 女友 男友 女朋友 男朋友 室友 舍友 闺蜜 工友 邻居 "
+    # people of a village, a team or a sale (村医, 教练, 业务员, 队友)
+    "村医 教练 业务员 队友"
 ).split()
 
 

@@ -390,8 +390,11 @@ def _slot_cue_ending(window: str) -> str:
 # the person fields of forms, claims and settlements (not 患者, which clinical text follows)
 _FORM_CUE = re.compile(r"姓名|被保险人|投保人|参保人|申请人|受益人|持卡人|收款人|交款人|户名")
 # titles and forms of address after a surname (王主任, 陶护士, 邹科长, 冉婆婆, 瞿叔叔): the surname is the name
-_KIN_TITLES = r"婆婆|爷爷|奶奶|叔叔|伯伯|嬢嬢|孃孃|婶婶|阿姨|大爷|大妈"
-_OFFICE_TITLES = r"护士(?![站长])|科长|经理|院长|处长|书记"
+_KIN_TITLES = r"婆婆|爷爷|奶奶|叔叔|伯伯|嬢嬢|孃孃|婶婶|阿姨|大爷|大妈|大姐|大哥|大伯|大叔|大婶|小姐"
+# (and the titles of a trade or a post: 柯药师, 阙技师, 汤警官, 谢律师, 洪秘书, 闵同学)
+_OFFICE_TITLES = (
+    r"护士(?![站长])|科长|经理|院长|处长|书记|住院医师|药师|技师|治疗师|康复师|营养师|警官|律师|秘书|同学"
+)
 _FORMS_OF_ADDRESS = _OFFICE_TITLES + "|" + _KIN_TITLES
 _PERSON_TITLES = r"主任|医生|医师|护士长|女士|先生|教授|老师|大夫|" + _FORMS_OF_ADDRESS
 _SLOT_TITLE = re.compile(r"副主任医师|主任医师|主治医师|副主任|" + _PERSON_TITLES)
@@ -454,7 +457,9 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
             start = m.start() - 1
             if text[max(0, start - 1) : m.start()] in _TITLED_COMPOUNDS:  # 上官医生, 东方女士
                 spans.append((start - 1, m.start()))
-            elif start >= 0 and _bare_surname(text, start):
+            elif start >= 0 and (
+                _bare_surname(text, start) or _addressed_function_surname(text, start, m.end())
+            ):
                 spans.append((start, m.start()))
     for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
         start, cut = m.span(1)
@@ -799,13 +804,37 @@ def nicknames(text: str) -> list[tuple[int, int]]:
                 break
     for m in _NICKNAME.finditer(text):
         start, end = m.span()
-        if common_non_name(m.group()) or _dictionary_word(m.group()) or in_clinical_term(text, start, end):
+        if common_non_name(m.group()) or in_clinical_term(text, start, end):
             continue
         opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        if _CLOSES_NAME.match(text, end) and (opens or text[start - 1] in _OPENS_FAMILIAR):
+            if m.group()[0] != "阿" or cue_before(text, start):
+                spans.append((start, end))  # standing alone: 社区的老卢，; 让小毛送; ——老刘⏎
+                continue
+        if _dictionary_word(m.group()):
+            continue
         if cue_before(text, start) or (opens and FOLLOW.match(text, end) is not None):
             if _name_ends(text, end):
                 spans.append((start, end))
+    for m in _PET_FORM.finditer(text):  # after a person cue: 女友婷婷接电话, 婆娘小芬来拿, 教练老鲁来问
+        start, end = m.span()
+        name = m.group()
+        if not cue_before(text, start) or name in _KIN_DOUBLED or common_non_name(name):
+            continue
+        if in_clinical_term(text, start, end) or any(ch in NOT_GIVEN for ch in name[1:]):
+            continue
+        if _name_ends(text, end) or text[end : end + 1] in _PERSON_ACTS:
+            spans.append((start, end))
     return spans
+
+
+# what a person named by a familiar form does next (老公阿杰发视频, 教练老鲁来问, 业务员小赵说)
+_PERSON_ACTS = set("来去说发送问带接打叫给让看拿找陪做讲告帮")
+# where a familiar form (小/老 and a surname) standing alone in a sentence closes and opens
+_CLOSES_NAME = re.compile(r"[，,：:。；;！？!?、\n\"”）)]|$")
+_OPENS_FAMILIAR = set("的让叫给找跟和与问请是班")
+# a pet name: a character said twice (婷婷) or 小 and a given-name character (小芬)
+_PET_FORM = re.compile(rf"([\u4e00-\u9fff])\1|小[{''.join(sorted(GIVEN_CHARS))}]|{_NICKNAME.pattern}")
 
 
 _PERSON_NOUN = re.compile(PERSON_NOUNS)
@@ -868,8 +897,27 @@ def _bare_surname(text: str, start: int) -> bool:
     return (
         start == 0
         or text[start - 1] in _BEFORE_BARE_SURNAME
+        or (
+            start > 1 and text[start - 1] in "人者员" and CJK_CHAR.match(text, start - 2) is not None
+        )  # 上报人X药师
         or common_non_name(before)
         or str(jieba_module().posseg.dt.word_tag_tab.get(before, "")) == "t"  # 今晨, 午后
+    )
+
+
+# where a person addressed by surname and title opens and closes a clause (曾医生，; ：向医生：; （于老师）)
+_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"'")
+_ADDRESS_CLOSES = re.compile(r"[，,：:（(、。；;！？!?）)”\"\s]|$")
+
+
+def _addressed_function_surname(text: str, start: int, title_end: int) -> bool:
+    """A surname that is also a function word (曾, 向, 于) before a title, the two standing alone between
+    punctuation or a line's ends (糖糖妈：曾医生，; 到场医生：向医生，): a person addressed; 向医生汇报 and
+    曾医治 are no names."""
+    return (
+        text[start] in FUNCTION_SURNAMES
+        and (start == 0 or text[start - 1] in _ADDRESS_OPENS)
+        and _ADDRESS_CLOSES.match(text, title_end) is not None
     )
 
 
@@ -1051,8 +1099,11 @@ LATIN = re.compile(
 )
 # a foreign person in a Chinese note: after a person cue (外籍员工 Anna Kowalska, 联系人Pablo García) or
 # before a nationality (Sophia Rossi，意大利籍)
+# (any person noun: 您父亲Robert Clark, 孕妇Nguyen Thi Lan; a desk's officer: 客服专员：Chloe Wang)
 LATIN_IN_CHINESE = re.compile(
-    r"(?:(?:患者|家属|外籍[\u4e00-\u9fff]{1,3}|联系人|被保险人|投保人|监护人)[ ]*[:：]?[ ]*)"
+    r"(?:(?:"
+    + PERSON_NOUNS
+    + r"|外籍[\u4e00-\u9fff]{1,3}|专员|登记)[ ]*[:：]?[ ]*)"
     + LATIN_NAME
     + r"|"
     + LATIN_NAME
