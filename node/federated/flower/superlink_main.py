@@ -45,8 +45,11 @@ def flower_arguments(argv: list[str]) -> tuple[Path, list[str]]:
 
 
 def main() -> None:
+    from node.federated.flower.middleware import install_superlink
+
     registry, arguments = flower_arguments(sys.argv[1:])
     install(registry)
+    install_superlink()  # Flower's middleware only on the requests it acts on
     from flwr.superlink.cli.flower_superlink import flower_superlink
 
     sys.argv = ["flower-superlink", *arguments]

@@ -97,8 +97,10 @@ def prompt(wake_path: str | None = None) -> _PromptClock:
 
 
 def main() -> None:
+    from node.federated.flower.middleware import install_supernode
     from node.federated.flower.pulls import prompt_pulls
 
+    install_supernode()  # Flower's tracing layer only when tracing is on
     prompt(os.environ.get(WAKE_ENV))
     prompt_pulls()  # the SuperNode pulls a message's objects from the SuperLink the same way
     from flwr.supernode.cli.flower_supernode import flower_supernode
