@@ -46,3 +46,30 @@ def test_a_trial_subject_s_code_in_running_text(analyzer: TextAnalyzer, text: st
 )
 def test_no_subject_code_in_counts_dates_doses_or_hotlines(analyzer: TextAnalyzer, text: str) -> None:
     assert _found(analyzer, text, "MEDICAL_RECORD_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("留言本\n12/03 小邱：7床家属明早来。", ["12/03"]),
+        ("窗口登记\n09-21\u3000谷先生咨询报销。", ["09-21"]),
+        ("补录\n10.17 23床 体温 38.2℃", ["10.17"]),
+        ("探视登记\n5/27\u3000探视对象 某某", ["5/27"]),
+    ],
+)
+def test_a_log_s_entry_opening_on_a_bare_month_day(
+    analyzer: TextAnalyzer, text: str, dates: list[str]
+) -> None:
+    assert _found(analyzer, text, "DATE_TIME") == dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "医嘱：\n1-2 小时后复查血糖。",  # a span of hours
+        "剂量：\n2-3 片 口服。",  # a dose
+        "血钾：\n4.35 mmol/L",  # a lab value with its unit
+    ],
+)
+def test_no_month_day_in_spans_doses_or_lab_values(analyzer: TextAnalyzer, text: str) -> None:
+    assert _found(analyzer, text, "DATE_TIME") == []
