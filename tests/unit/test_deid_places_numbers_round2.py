@@ -73,3 +73,41 @@ def test_a_log_s_entry_opening_on_a_bare_month_day(
 )
 def test_no_month_day_in_spans_doses_or_lab_values(analyzer: TextAnalyzer, text: str) -> None:
     assert _found(analyzer, text, "DATE_TIME") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "orgs"),
+    [
+        (
+            "Referred to Fuzhou Hospital of Traditional Chinese Medicine.",
+            ["Fuzhou Hospital of Traditional Chinese Medicine"],
+        ),
+        (
+            "Seen at Jiangbei District Maternal and Child Health Hospital today.",
+            ["Jiangbei District Maternal and Child Health Hospital"],
+        ),
+        (
+            "Registered with Nanping Street Community Health Service Centre.",
+            ["Nanping Street Community Health Service Centre"],
+        ),
+        ("Employer: Hexa Software (Chengdu) Co., Ltd.", ["Hexa Software (Chengdu) Co., Ltd."]),
+        ("The trial is run by Kestrel Biotech GmbH in Munich.", ["Kestrel Biotech GmbH"]),
+        ("Follow-up at United Family Shanghai next week.", ["United Family Shanghai"]),
+        ("患者出示Bupa会员卡。", ["Bupa"]),
+        ("CRO：云帆医药研发（上海）有限公司", ["云帆医药研发（上海）有限公司"]),
+    ],
+)
+def test_organizations_named_whole(analyzer: TextAnalyzer, text: str, orgs: list[str]) -> None:
+    assert _found(analyzer, text, "ORGANIZATION") == orgs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mother and Baby were discharged home.",  # two capitalised words joined by and, no kind word
+        "重庆市城乡居民医保报销比例提高。",  # a city as an insurance scheme
+        "咨询请拨打服务热线 400-888-1234。",  # a hotline
+    ],
+)
+def test_no_organization_in_plain_words_schemes_or_hotlines(analyzer: TextAnalyzer, text: str) -> None:
+    assert _found(analyzer, text, "ORGANIZATION") == []
