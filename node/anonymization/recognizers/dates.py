@@ -79,10 +79,11 @@ SHORT_YEAR = re.compile(
 # (not a section number 1.2)
 ENTRY_MONTH_DAY = re.compile(
     rf"(?:^|(?<=[\n于至—～~；;：:]))[ \t]*\[?((?:0?[1-9]|1[0-2])(?:[-/]{_D}|\.(?:[12]\d|3[01]|0[1-9])))"
-    r"(?![\d./-]|[ ]?[天周月年日个次小分秒岁度级床号人组例片粒支袋瓶枚项份]|[ ]?(?:mg|ml|mL|g|kg|cm|mm|h))"
+    r"(?![\d./-]|[ ]?[天周月年日个次分秒岁度级床号人组例片粒支袋瓶枚项份]|[ ]?(?:小时|mg|ml|mL|g|kg|cm|mm|h))"
     # (nor a count of passes: 结果：5/5合格)
     r"(?!合格|通过|正确|阳性|阴性|达标)"
-    r"(?=[ \t]*(?:[\u4e00-\u9fff]|\]|[:：][ ]|$))",
+    # (a log's entry: the text after ordinary or ideographic spaces, or a bed's number: 11.13 16床 体温)
+    r"(?=[ \t\u3000]*(?:[\u4e00-\u9fff]|\]|[:：][ ]|$)|[ \t\u3000]+\d{1,3}床)",
     re.MULTILINE,
 )
 # English layouts: a date with its weekday or its clock time (Tue 4/7/2026 9:15 AM, April 7, 2026 09:15,

@@ -10,6 +10,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.checksums import luhn_ok, valid_id_card
 from node.anonymization.recognizers.base import RegexRecognizer, near
+from node.anonymization.recognizers.record_lists import SubjectCodeRecognizer
 
 _ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
 _PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.IGNORECASE)
@@ -311,6 +312,7 @@ def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
 
 
 _MASKED_TAIL = re.compile(r"[Xx*]{3,}$")
+_COUNT_AFTER = re.compile(r"[ \t]*(?:例|人|名)")
 
 
 def _mrn(m: re.Match[str], text: str) -> float | None:
@@ -326,6 +328,8 @@ def _mrn(m: re.Match[str], text: str) -> float | None:
         return None  # 标本号2024...: a lab's own running number
     if text.startswith("编号", m.start()) and _WORD_BEFORE.search(text, max(0, m.start() - 1), m.start()):
         return None  # 设备编号, 批次编号, Query编号: some other thing's number
+    if _COUNT_AFTER.match(text, m.end(1)):
+        return None  # 纳入受试者 120-150 例: a count, no one's number
     return 0.9
 
 
@@ -336,7 +340,7 @@ def _pinyin_mrn(m: re.Match[str], text: str) -> float | None:
 # a table's column of record numbers, found by its header cell (| 筛选号 | 姓名 |, Screening No. | Date,
 # record_id,name,admission_no): each row's cell under it, in rows split the same way
 _COLUMN_HEADER = re.compile(
-    r"(?:住院|门诊|病案|病历|登记|筛选|就诊|标本|样本|检查|影像|病理)(?:号|编号)|受试者(?:编号|号|ID)?|ID号|MRN"
+    r"(?:住院|门诊|病案|病历|登记|筛选|就诊|标本|样本|检查|影像|病理)(?:号|编号)|受试者(?:编号|代码|编码|号|ID)?|ID号|MRN"
     r"|(?:admission|hospital|patient|subject|screening|mrn|case)(?:[ _]?(?:no\.?|number|id|#))?",
     re.IGNORECASE,
 )
@@ -445,4 +449,5 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
         TableRecordRecognizer(),
+        SubjectCodeRecognizer(),
     ]

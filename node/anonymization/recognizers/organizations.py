@@ -47,8 +47,11 @@ _KIND = re.compile(
 )
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
-# an opening bracket around a group's or a country's word inside a company's name (…（集团）有限公司)
-_GROUP_WORD = re.compile(r"[（(](?:集团|中国|控股)[）)]")
+# an opening bracket around a group's, a country's or a city's word inside a company's name (…（集团）有限公司,
+# …医药研发（北京）有限公司)
+_GROUP_WORD = re.compile(
+    "[（(](?:集团|中国|控股|" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")[）)]"
+)
 # a place that leads a name (请被保险人补充提供重庆市黔江中心医院: the name starts at 重庆市)
 _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)) + ")")
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
@@ -67,12 +70,17 @@ _DATE_END = re.compile(r".*\d[日号]", re.S)
 LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
     # a pharmacy's store number; a possessive: People's Hospital)
-    r"\b(?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) ){1,6}(?:University|Hospital|Medical Center|Clinic|Health System|"
-    r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Center|"
-    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Center|Practice|School|Memorial Centre)\b"
-    # (a hospital of its university: …Hospital of Sichuan University, …Hospital, Capital Medical University)
-    r"(?:(?: of|,) (?:[A-Z][a-z]+ ){1,3}University\b)?"
-    r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?)(?![\w])"
+    # (and joining two words inside: …Maternal and Child Health Hospital; British spelling: …Centre)
+    r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) (?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}|and) ){0,6}"
+    r"(?:University|Hospital|Medical Cent(?:er|re)|Clinic|Health System|"
+    r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Cent(?:er|re)|"
+    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Cent(?:er|re)|Practice|School|Memorial Centre)\b"
+    # (a hospital of its university or of its discipline: …Hospital of Sichuan University, …Hospital of
+    # Traditional Chinese Medicine, …Hospital, Capital Medical University)
+    r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b)?"
+    # (a company with its city in brackets before its kind: … Technologies (Chongqing) Co., Ltd.)
+    r"|\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,4}(?:\([A-Z][a-z]+\) (?:[A-Z][a-z]+ ){0,3})?"
+    r"(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?|GmbH|AG|Pvt\.? Ltd\.?)(?![\w])"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 _latin_orgs = prefiltered(LATIN_ORG)
@@ -194,6 +202,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             and not _BRANCH_KIND.match(m.group())  # a chain names its branch by a place: 某某北京西直门分院
             and (place := _PLACE_LEAD.search(text, start, m.start()))
             and place.start() > start
+            and text[place.start() - 1]
+            not in "（("  # a city in brackets inside the name: …研发（北京）有限公司
         ):
             # (a national company's name leads with 中国: 中国某某某市分公司 stays whole)
             if not _PLACE_LEAD.match(text, start) and not text.startswith("中国", start):
@@ -249,12 +259,20 @@ _insurer_brands = prefiltered(INSURER_BRAND)
 # an international insurer, drug maker or research organization by its brand, with the words of its unit
 # after it (Cigna Global Health, Allianz Care, Aetna International, Blue Cross Blue Shield of Michigan)
 LATIN_BRAND = re.compile(
-    r"\b(?:Cigna|Bupa|Allianz|AXA|Aetna|MetLife|AIA|Prudential|Manulife|Generali|Zurich|GeoBlue|MSH|"
+    # (a brand may stand right after a Chinese character: 持Bupa全球医疗保险卡)
+    r"(?<![A-Za-z0-9])(?:Cigna|Bupa|Allianz|AXA|Aetna|MetLife|AIA|Prudential|Manulife|Generali|Zurich|GeoBlue|MSH|"
     r"Ping An|ICICI Lombard|Blue Cross Blue Shield|BCBS|AstraZeneca|Pfizer|Novartis|Roche|Merck|MSD|Sanofi|"
     r"GSK|GlaxoSmithKline|Bayer|Eli Lilly|Lilly|Johnson & Johnson|Janssen|BeiGene|Hengrui|IQVIA|Parexel|"
-    r"Syneos|Medpace|Covance|Labcorp|WuXi AppTec|Tigermed|Novo Nordisk|Boehringer Ingelheim|Takeda|Amgen)"
+    r"Syneos|Medpace|Covance|Labcorp|WuXi AppTec|Tigermed|Novo Nordisk|Boehringer Ingelheim|Takeda|Amgen"
+    # international clinics and assistance companies in China, with the city of their branch after them
+    # (Raffles Medical Chongqing, ParkwayHealth Shanghai, United Family Beijing, International SOS Assistance)
+    r"|Raffles Medical|Parkway ?Health|United Family|International SOS|SOS International)"
     r"(?: (?:Sharp & Dohme|Global Health|Global|International|Care|Travel|Health|Life|China|Insurance|Asia|"
-    r"Pharmaceuticals?|Oncology|Healthcare)){0,2}(?: (?:LLC|Inc\.|Ltd\.|Co\., Ltd\.|of [A-Z][a-z]+))?(?![\w-])"
+    r"Pharmaceuticals?|Oncology|Healthcare|Assistance|Hospital|Clinic|Beijing|Shanghai|Chongqing|Chengdu|"
+    r"Guangzhou|Shenzhen|Tianjin|Wuhan|Hangzhou|Nanjing|Suzhou|Xiamen|Qingdao|Dalian|Shenyang)){0,2}+"
+    # (not a brand opening a longer name with its city or its Chinese name in brackets: International SOS
+    # (Beijing) Medical Assistance Co., Ltd., MSH China（…有限公司）)
+    r"(?: (?:LLC|Inc\.|Ltd\.|Co\., Ltd\.|of [A-Z][a-z]+))?(?![A-Za-z0-9-]|[ ]?[(（])"
 )
 _latin_brands = prefiltered(LATIN_BRAND)
 _NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+ $")  # a given name right before a brand's word
