@@ -78,3 +78,13 @@ def test_the_superlinks_stack_keeps_flowers_order_and_scopes_only_the_layers_tha
     # SuperNode authentication still runs on every Fleet request, and on nothing else
     assert wrapped[NodeAuthMiddleware]({"type": "http", "path": "/v1/fleet/push-messages"})
     assert not wrapped[NodeAuthMiddleware]({"type": "http", "path": "/v1/runtime/pull-messages"})
+    # the Fleet event log only where the app has its plugin
+    from flwr.superlink.routers.fleet.middlewares import FleetEventLogMiddleware
+    from starlette.datastructures import State
+
+    app = Starlette()
+    fleet = {"type": "http", "path": "/v1/fleet/push-messages", "app": app}
+    assert not wrapped[FleetEventLogMiddleware](fleet)
+    app.state = State({"fleet_event_log_plugin": object()})
+    assert wrapped[FleetEventLogMiddleware](fleet)
+    assert not wrapped[FleetEventLogMiddleware]({**fleet, "path": "/v1/control/start-run"})

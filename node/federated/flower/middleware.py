@@ -9,7 +9,8 @@ handlers and signature checks under 10 %). Five of the nine do nothing outside t
 
 - the Control API's four (sensitive-response headers, account authentication, licence check, event
   log) start with "not a ``/v1/control/`` path: call the next layer";
-- the Fleet API's two (SuperNode authentication, Fleet event log) the same for ``/v1/fleet/``;
+- the Fleet API's two (SuperNode authentication, Fleet event log) the same for ``/v1/fleet/``, and the
+  event log also when the app has no event log plugin (``FLWR_ENABLE_EVENT_LOG`` unset);
 - runtime tracing returns the response unchanged unless ``FLWR_TRACING_ENABLED`` is ``1`` (read on
   every request, as Flower reads it).
 
@@ -33,6 +34,14 @@ def control_path(scope: Scope) -> bool:
 
 def fleet_path(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith("/v1/fleet/")
+
+
+def fleet_event_log(scope: Scope) -> bool:
+    """A Fleet request on an app with a Fleet event log (its plugin is set when the app is created)."""
+    app = scope.get("app")
+    return (
+        fleet_path(scope) and getattr(getattr(app, "state", None), "fleet_event_log_plugin", None) is not None
+    )
 
 
 def tracing_enabled(scope: Scope) -> bool:
@@ -74,7 +83,7 @@ def _scopes() -> dict[type, Callable[[Scope], bool]]:
         ControlLicenseMiddleware: control_path,
         ControlEventLogMiddleware: control_path,
         NodeAuthMiddleware: fleet_path,
-        FleetEventLogMiddleware: fleet_path,
+        FleetEventLogMiddleware: fleet_event_log,
         RuntimeTracingMiddleware: tracing_enabled,
     }
 
