@@ -128,6 +128,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             field_names(text, values)
             + spaced_names(text, values)
             + spaced_cued_names(text, cues)
+            + spaced_running_names(text)
             + nicknames(text)
         )
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
@@ -755,6 +756,49 @@ def spaced_cued_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int,
             continue
         if len(chars) - surname in (1, 2) and not any(ch in NOT_GIVEN for ch in chars[surname:]):
             spans.append(m.span(1))
+    return spans
+
+
+# single characters parted by one or two spaces (a layout some writers give every name: 某 某、某 某)
+_SPACED_CHAIN = re.compile(r"[\u4e00-\u9fff](?:[ \u3000]{1,2}[\u4e00-\u9fff])+")
+_SPACED_PART = re.compile(r"[\u4e00-\u9fff]")
+# what asks for a person right before a name: 请某 某到窗口, 让某 某来
+_ASKS_FOR = set("请由让给跟和与找问叫")
+
+
+def spaced_running_names(text: str) -> list[tuple[int, int]]:
+    """A surname of the lists and one or two given-name characters, each parted from the next by one or
+    two spaces, in running text or a table's cell: standing between non-characters (、某 某、, | 某 某 |,
+    （某 某）, a line's start and a colon), after a person cue or a verb that asks for one (同事某 某证实,
+    请某 某 某到), or before a title (我院某 某医生). The joined characters are no common word (年 龄, 时 间:
+    a header's spaced label) and no clinical term; a run of four or more spaced characters is a spaced
+    heading or sentence, no name."""
+    spans = []
+    for m in _SPACED_CHAIN.finditer(text):
+        start, end = m.span()
+        parts = _SPACED_PART.findall(m.group())
+        if start > 0 and text[start - 1 : start + 1] in COMPOUND:  # 令狐 某
+            start, parts = start - 1, [text[start - 1] + parts[0], *parts[1:]]
+        elif start > 0 and CJK_CHAR.match(text, start - 1) and len(parts) > 3:
+            continue
+        if len(parts) == 4 and parts[-1] in "男女":  # 某  某  某  男 35: the sex column after the name
+            parts, end = parts[:3], m.start() + m.group().rindex(parts[2]) + 1
+        elif len(parts) == 3 and parts[-1] in "男女":
+            parts, end = parts[:2], m.start() + m.group().rindex(parts[1]) + 1
+        if not 2 <= len(parts) <= 3 or not (parts[0] in SINGLE or parts[0] in COMPOUND):
+            continue
+        given = "".join(parts[1:])
+        if (len(parts[0]) == 2 and len(given) > 1) or not all(given_char(ch) for ch in given):
+            continue
+        joined = parts[0] + given
+        if common_non_name(joined) or in_clinical_term(text, start, end):
+            continue
+        opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        closes = end >= len(text) or not CJK_CHAR.match(text, end)
+        asked = not opens and (cue_before(text, start) or text[start - 1] in _ASKS_FOR)
+        titled = not closes and (_TITLE_AT.match(text, end) is not None or AFTER.match(text, end) is not None)
+        if (opens and closes) or asked or (titled and (opens or not _ends_word(text, start))):
+            spans.append((start, end))
     return spans
 
 
