@@ -1,7 +1,9 @@
 """Names the second session-14 round of the rules finds (issue #17), each class first seen missed on
 several hand-written sets (v22-v28, tuning material): names written with spaces between their characters
-in running text and tables' cells (同事某 某证实, 、某 某、, | 某 某 |). Phrases are invented for these
-tests; the negatives are spaced headers, words, herbs, departments and places."""
+in running text and tables' cells (同事某 某证实, 、某 某、, | 某 某 |); a surname before a title in more
+openings (a quotation, a bracket, a dash, 的 and 是, an office: 转诊办X老师, a person noun: 邻居X大姐).
+Phrases are invented for these tests; the negatives are spaced headers, words, herbs, departments and
+places."""
 
 from __future__ import annotations
 
@@ -52,3 +54,43 @@ def test_spaced_headers_words_and_terms_are_no_names(analyzer: TextAnalyzer, tex
 
 def test_a_character_that_ends_a_word_opens_no_spaced_name(analyzer: TextAnalyzer) -> None:
     assert _persons(analyzer, "值班 李医生已到。") == ["李"]  # 班 ends the word 值班
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("家长：是俞医生开的退烧药，之前没吃过", ["俞"]),
+        ("护士：是罗主任交代的", ["罗"]),
+        ("麻烦转给平安的汤老师，谢谢", ["汤"]),
+        ("尊敬的俞先生，您的复查结果已出", ["俞"]),
+        ("“罗医生您好，我是3床家属", ["罗"]),
+        ("（汤奶奶）今日复诊", ["汤"]),
+        ("门诊部-汤护士", ["汤"]),
+        ("设备办宋老师 138", ["宋"]),
+        ("派出所俞警官到场", ["俞"]),
+        ("A区2号 向老师（家属）来电", ["向"]),
+        ("楼上邻居幸大妈送来", ["幸"]),
+    ],
+)
+def test_a_surname_before_a_title_in_more_openings(
+    analyzer: TextAnalyzer, text: str, names: list[str]
+) -> None:
+    assert _persons(analyzer, text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "患者的主管医生已到",
+        "是主任医师查房",
+        '家属问"医生您好"',
+        "他是全科医生",
+        "（主治医师）签字",
+        "——值班医生",
+        "办公室的护士长",
+        "是否需要医生陪同",
+        "向医生汇报病情",
+    ],
+)
+def test_titles_after_these_openings_alone_are_no_names(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []

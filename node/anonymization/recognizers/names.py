@@ -403,7 +403,9 @@ _FORM_OF_ADDRESS = re.compile(_FORMS_OF_ADDRESS)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
 _TITLE_AT = re.compile(_PERSON_TITLES)
 # (and the verbs that ask for a person: 找胡医生, 问李护士, 叫王阿姨)
-_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫、，,。；;：: \t\n")
+# (and a quotation, a bracket or a dash that opens an address: "X医生您好, （X婆婆）, ——X护士; 的 and 是:
+# 你们的X老师, 是X医生开的)
+_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫的是、，,。；;：: \t\n“\"'「（(-—")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
 _NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
@@ -931,10 +933,14 @@ def _bare_surname(text: str, start: int) -> bool:
     """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
     line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
     ch = text[start]
-    if start > 0 and text[start - 1] in "院科室区组部" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
-        return True  # a unit's own doctor: 我院X主任, 内科X医生
-    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n请由找问叫":
-        return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
+    if start > 0 and text[start - 1] in "院科室区组部办所" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
+        return True  # a unit's own doctor: 我院X主任, 内科X医生, 转诊办X老师, 派出所X警官
+    if (
+        ch in CUE_ONLY_SURNAMES
+        and start > 0
+        and (text[start - 1] in "：:，,。；;、 \t\n请由找问叫" or cue_before(text, start))
+    ):  # (a surname whose character is an everyday one: only so, or after a person noun: 邻居X大姐)
+        return not _ends_word(text, start)
     if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
         return False
     before = text[max(0, start - 2) : start]
@@ -950,7 +956,7 @@ def _bare_surname(text: str, start: int) -> bool:
 
 
 # where a person addressed by surname and title opens and closes a clause (曾医生，; ：向医生：; （于老师）)
-_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"'")
+_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"' \t")
 _ADDRESS_CLOSES = re.compile(r"[，,：:（(、。；;！？!?）)”\"\s]|$")
 
 
@@ -958,11 +964,13 @@ def _addressed_function_surname(text: str, start: int, title_end: int) -> bool:
     """A surname that is also a function word (曾, 向, 于) before a title, the two standing alone between
     punctuation or a line's ends (糖糖妈：曾医生，; 到场医生：向医生，): a person addressed; 向医生汇报 and
     曾医治 are no names."""
-    return (
-        text[start] in FUNCTION_SURNAMES
-        and (start == 0 or text[start - 1] in _ADDRESS_OPENS)
-        and _ADDRESS_CLOSES.match(text, title_end) is not None
-    )
+    if text[start] not in FUNCTION_SURNAMES:
+        return False
+    if cue_before(text, start):  # a person noun names whom: 交警X警官, 邻居X大姐
+        return True
+    return (start == 0 or text[start - 1] in _ADDRESS_OPENS) and _ADDRESS_CLOSES.match(
+        text, title_end
+    ) is not None
 
 
 def _surname_char_at(text: str, start: int) -> bool:
