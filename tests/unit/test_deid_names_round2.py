@@ -90,6 +90,8 @@ def test_a_surname_before_a_title_in_more_openings(
         "办公室的护士长",
         "是否需要医生陪同",
         "向医生汇报病情",
+        "患者和医生沟通后同意",
+        "家属与护士长交代",
     ],
 )
 def test_titles_after_these_openings_alone_are_no_names(analyzer: TextAnalyzer, text: str) -> None:

@@ -956,7 +956,7 @@ def _bare_surname(text: str, start: int) -> bool:
 
 
 # where a person addressed by surname and title opens and closes a clause (曾医生，; ：向医生：; （于老师）)
-_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"' \t")
+_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"' \t")  # (or a space: 2号 X老师（家属）)
 _ADDRESS_CLOSES = re.compile(r"[，,：:（(、。；;！？!?）)”\"\s]|$")
 
 
@@ -964,13 +964,11 @@ def _addressed_function_surname(text: str, start: int, title_end: int) -> bool:
     """A surname that is also a function word (曾, 向, 于) before a title, the two standing alone between
     punctuation or a line's ends (糖糖妈：曾医生，; 到场医生：向医生，): a person addressed; 向医生汇报 and
     曾医治 are no names."""
-    if text[start] not in FUNCTION_SURNAMES:
-        return False
-    if cue_before(text, start):  # a person noun names whom: 交警X警官, 邻居X大姐
-        return True
-    return (start == 0 or text[start - 1] in _ADDRESS_OPENS) and _ADDRESS_CLOSES.match(
-        text, title_end
-    ) is not None
+    return (
+        text[start] in FUNCTION_SURNAMES
+        and (start == 0 or text[start - 1] in _ADDRESS_OPENS)
+        and _ADDRESS_CLOSES.match(text, title_end) is not None
+    )
 
 
 def _surname_char_at(text: str, start: int) -> bool:
