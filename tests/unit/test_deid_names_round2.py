@@ -96,3 +96,23 @@ def test_a_surname_before_a_title_in_more_openings(
 )
 def test_titles_after_these_openings_alone_are_no_names(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("本单已核销。经办人尚。2024-05-01", ["尚"]),
+        ("结算员 闫", ["闫"]),
+        ("核对人 蔺（签）", ["蔺"]),
+        ("初审：闵　复审：牛志强", ["牛志强", "闵"]),
+    ],
+)
+def test_a_lone_surname_signing_after_a_role_without_a_colon(
+    analyzer: TextAnalyzer, text: str, names: list[str]
+) -> None:
+    assert _persons(analyzer, text) == names
+
+
+@pytest.mark.parametrize("text", ["患者男，45岁", "护士：无，", "签名：略。", "工作人员多，"])
+def test_a_role_before_a_sex_or_a_word_of_no_one_holds_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []

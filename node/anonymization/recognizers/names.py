@@ -672,10 +672,12 @@ _DOSAGE_FORM_AFTER = re.compile(
 # values that say no one or someone already named
 # a role's field holding one character before a line's end or a wide gap: a surname signing for a person
 _LONE_AFTER_ROLE = re.compile(
-    r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对)"
-    r"[ \t]*[:：][ \t]*"
+    r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对"
+    r"|初审|复审)"
+    # (or no colon: a role right before the surname, 经办人X。, 收费员 X⏎, 核查人 X（签）)
+    r"[ \t\u3000]*[:：]?[ \t]*"
     # (not a name written with a space inside, 伍 洋: a single space before more Chinese goes on)
-    r"([\u4e00-\u9fff])(?=[ \t]{2,}|\u3000|\n|$|[ \t](?![\u4e00-\u9fff]))"
+    r"([\u4e00-\u9fff])(?=[ \t]{2,}|\u3000|\n|$|[ \t](?![\u4e00-\u9fff])|[。，,、；;（(])"
 )
 
 
