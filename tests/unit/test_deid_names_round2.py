@@ -116,3 +116,22 @@ def test_a_lone_surname_signing_after_a_role_without_a_colon(
 @pytest.mark.parametrize("text", ["患者男，45岁", "护士：无，", "签名：略。", "工作人员多，"])
 def test_a_role_before_a_sex_or_a_word_of_no_one_holds_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("说隔壁侯老三打了就瘦了", ["侯老三"]),
+        ("到了哈，秦大伯、龙二娃记得来拿", ["秦", "龙二娃"]),
+        ("2　　冯老幺　J2410", ["冯老幺"]),
+    ],
+)
+def test_a_surname_and_a_rank_in_the_family(analyzer: TextAnalyzer, text: str, names: list[str]) -> None:
+    assert _persons(analyzer, text) == names
+
+
+@pytest.mark.parametrize(
+    "text", ["他家老三在外地", "我和老三去医院", "排行老三，上有两个姐姐", "家中老二陪同"]
+)
+def test_a_rank_without_a_surname_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []

@@ -808,6 +808,8 @@ def spaced_running_names(text: str) -> list[tuple[int, int]]:
 
 # a familiar name: 小/老 and a surname (小李, 老周), 阿 and a given-name character (阿梅)
 _NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
+# a surname and a child's rank in the family (X老三, X老幺, X二娃): a villager's or a worker's familiar name
+_RANKED = re.compile(f"[{SINGLE}](?:老[二三四五六七八九幺]|[二三四五六幺]娃)")
 
 
 # a name the note explains in brackets: 建国（患者自报名，全名范建国）, 小葡萄（刘语桐，家长要求称小名）
@@ -836,6 +838,11 @@ def nicknames(text: str) -> list[tuple[int, int]]:
     does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term; and a name whose
     bracket says it is one (its full name or that it is a pet name)."""
     spans = [m.span(1) for m in _NICKNAME_GLOSSED.finditer(text)]
+    spans += [  # (no function word, 和老三; no word's last character, 他家老三)
+        m.span()
+        for m in _RANKED.finditer(text)
+        if text[m.start()] not in FUNCTION_SURNAMES | _NOT_FIRST and not _ends_word(text, m.start())
+    ]
     spans += [
         m.span()
         for m in _DOUBLED.finditer(text)
