@@ -2,8 +2,9 @@
 several hand-written sets (v22-v28, tuning material): names written with spaces between their characters
 in running text and tables' cells (同事某 某证实, 、某 某、, | 某 某 |); a surname before a title in more
 openings (a quotation, a bracket, a dash, 的 and 是, an office: 转诊办X老师, a person noun: 邻居X大姐).
-Phrases are invented for these tests; the negatives are spaced headers, words, herbs, departments and
-places."""
+A lone surname signing after a role without a colon (经办人X。), a surname and a rank in the family
+(X老三), a Latin name glossed by its Chinese form. Phrases are invented for these tests; the negatives are
+spaced headers, words, herbs, departments and places."""
 
 from __future__ import annotations
 
@@ -134,4 +135,15 @@ def test_a_surname_and_a_rank_in_the_family(analyzer: TextAnalyzer, text: str, n
     "text", ["他家老三在外地", "我和老三去医院", "排行老三，上有两个姐姐", "家中老二陪同"]
 )
 def test_a_rank_without_a_surname_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []
+
+
+def test_a_latin_name_glossed_by_its_chinese_form_is_found_in_both_forms(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "Hana Sato（佐藤花），29岁，日本籍") == ["Hana Sato", "佐藤花"]
+
+
+@pytest.mark.parametrize(
+    "text", ["服用 Liu Jun Zi Tang (六君子汤) granules", "Bu Zhong Yi Qi Wan (补中益气丸) 9g"]
+)
+def test_a_chinese_medicine_glossed_by_its_pinyin_is_no_name(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []

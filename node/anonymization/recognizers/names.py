@@ -1175,7 +1175,10 @@ LATIN_IN_CHINESE = re.compile(
 CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
 _LATIN_FORM_AFTER = re.compile(r"[ ]?[（(]((?:[A-Z][a-z]+)(?:[ -][A-Za-z][a-z]+){1,2})[）)]")
 _KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
-_NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
+# (nor a Chinese medicine's name, which a pinyin form glosses the same way: Gui Pi Tang (某某汤))
+_NOT_A_FORM = re.compile(
+    r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生|汤|丸|散|膏|丹|饮)$"
+)
 # a research subject's or a patient's initials after their label (姓名缩写：ZJH, Initials: J.D.)
 INITIALS = re.compile(
     r"(?:姓名(?:拼音)?缩写|(?:[Ss]ubject |[Pp]atient )?[Ii]nitials)[ \t]*[:：]?[ \t]*"
@@ -1209,7 +1212,7 @@ class LatinNameRecognizer(EntityRecognizer):
         for m in _CHINESE_FORM_SCAN(text):
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
                 if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
-                    found.append((m.start(2), m.end(2)))
+                    found += [m.span(1), m.span(2)]  # both forms (Yuki Tanaka（某某某某）)
         for m in _LATIN_IN_CHINESE_SCAN(text):
             group = 1 if m.group(1) else 2
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(group))):
