@@ -128,6 +128,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             field_names(text, values)
             + spaced_names(text, values)
             + spaced_cued_names(text, cues)
+            + spaced_running_names(text)
             + nicknames(text)
         )
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
@@ -402,7 +403,9 @@ _FORM_OF_ADDRESS = re.compile(_FORMS_OF_ADDRESS)
 # what may stand right before a bare surname and its title (请王主任, 由李医生, 今日汤主任查房)
 _TITLE_AT = re.compile(_PERSON_TITLES)
 # (and the verbs that ask for a person: 找胡医生, 问李护士, 叫王阿姨)
-_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫、，,。；;：: \t\n")
+# (and a quotation, a bracket or a dash that opens an address: "X医生您好, （X婆婆）, ——X护士; 的 and 是:
+# 你们的X老师, 是X医生开的)
+_BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫的是、，,。；;：: \t\n“\"'「（(-—")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
 _NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
@@ -669,10 +672,12 @@ _DOSAGE_FORM_AFTER = re.compile(
 # values that say no one or someone already named
 # a role's field holding one character before a line's end or a wide gap: a surname signing for a person
 _LONE_AFTER_ROLE = re.compile(
-    r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对)"
-    r"[ \t]*[:：][ \t]*"
+    r"(?:[\u4e00-\u9fff]?(?:护士|医生|医师)|[\u4e00-\u9fff](?:者|师|员|人)|签名|签字|经办|助手|术者|审核|复核|核对"
+    r"|初审|复审)"
+    # (or no colon: a role right before the surname, 经办人X。, 收费员 X⏎, 核查人 X（签）)
+    r"[ \t\u3000]*[:：]?[ \t]*"
     # (not a name written with a space inside, 伍 洋: a single space before more Chinese goes on)
-    r"([\u4e00-\u9fff])(?=[ \t]{2,}|\u3000|\n|$|[ \t](?![\u4e00-\u9fff]))"
+    r"([\u4e00-\u9fff])(?=[ \t]{2,}|\u3000|\n|$|[ \t](?![\u4e00-\u9fff])|[。，,、；;（(])"
 )
 
 
@@ -758,8 +763,53 @@ def spaced_cued_names(text: str, cues: list[tuple[str, int]]) -> list[tuple[int,
     return spans
 
 
+# single characters parted by one or two spaces (a layout some writers give every name: 某 某、某 某)
+_SPACED_CHAIN = re.compile(r"[\u4e00-\u9fff](?:[ \u3000]{1,2}[\u4e00-\u9fff])+")
+_SPACED_PART = re.compile(r"[\u4e00-\u9fff]")
+# what asks for a person right before a name: 请某 某到窗口, 让某 某来
+_ASKS_FOR = set("请由让给跟和与找问叫")
+
+
+def spaced_running_names(text: str) -> list[tuple[int, int]]:
+    """A surname of the lists and one or two given-name characters, each parted from the next by one or
+    two spaces, in running text or a table's cell: standing between non-characters (、某 某、, | 某 某 |,
+    （某 某）, a line's start and a colon), after a person cue or a verb that asks for one (同事某 某证实,
+    请某 某 某到), or before a title (我院某 某医生). The joined characters are no common word (年 龄, 时 间:
+    a header's spaced label) and no clinical term; a run of four or more spaced characters is a spaced
+    heading or sentence, no name."""
+    spans = []
+    for m in _SPACED_CHAIN.finditer(text):
+        start, end = m.span()
+        parts = _SPACED_PART.findall(m.group())
+        if start > 0 and text[start - 1 : start + 1] in COMPOUND:  # 令狐 某
+            start, parts = start - 1, [text[start - 1] + parts[0], *parts[1:]]
+        elif start > 0 and CJK_CHAR.match(text, start - 1) and len(parts) > 3:
+            continue
+        if len(parts) == 4 and parts[-1] in "男女":  # 某  某  某  男 35: the sex column after the name
+            parts, end = parts[:3], m.start() + m.group().rindex(parts[2]) + 1
+        elif len(parts) == 3 and parts[-1] in "男女":
+            parts, end = parts[:2], m.start() + m.group().rindex(parts[1]) + 1
+        if not 2 <= len(parts) <= 3 or not (parts[0] in SINGLE or parts[0] in COMPOUND):
+            continue
+        given = "".join(parts[1:])
+        if (len(parts[0]) == 2 and len(given) > 1) or not all(given_char(ch) for ch in given):
+            continue
+        joined = parts[0] + given
+        if common_non_name(joined) or in_clinical_term(text, start, end):
+            continue
+        opens = start == 0 or not CJK_CHAR.match(text, start - 1)
+        closes = end >= len(text) or not CJK_CHAR.match(text, end)
+        asked = not opens and (cue_before(text, start) or text[start - 1] in _ASKS_FOR)
+        titled = not closes and (_TITLE_AT.match(text, end) is not None or AFTER.match(text, end) is not None)
+        if (opens and closes) or asked or (titled and (opens or not _ends_word(text, start))):
+            spans.append((start, end))
+    return spans
+
+
 # a familiar name: 小/老 and a surname (小李, 老周), 阿 and a given-name character (阿梅)
 _NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
+# a surname and a child's rank in the family (X老三, X老幺, X二娃): a villager's or a worker's familiar name
+_RANKED = re.compile(f"[{SINGLE}](?:老[二三四五六七八九幺]|[二三四五六幺]娃)")
 
 
 # a name the note explains in brackets: 建国（患者自报名，全名范建国）, 小葡萄（刘语桐，家长要求称小名）
@@ -788,6 +838,11 @@ def nicknames(text: str) -> list[tuple[int, int]]:
     does (老周诉, 小李陪同): no common word (小时, 老师, 老年, 阿胶), no clinical term; and a name whose
     bracket says it is one (its full name or that it is a pet name)."""
     spans = [m.span(1) for m in _NICKNAME_GLOSSED.finditer(text)]
+    spans += [  # (no function word, 和老三; no word's last character, 他家老三)
+        m.span()
+        for m in _RANKED.finditer(text)
+        if text[m.start()] not in FUNCTION_SURNAMES | _NOT_FIRST and not _ends_word(text, m.start())
+    ]
     spans += [
         m.span()
         for m in _DOUBLED.finditer(text)
@@ -887,10 +942,14 @@ def _bare_surname(text: str, start: int) -> bool:
     """A listed surname, no function word (和医生, 于医生), standing after a co-verb, punctuation, a
     line's start or a common word (今日) and ending no word with the character before it (血管医生)."""
     ch = text[start]
-    if start > 0 and text[start - 1] in "院科室区组部" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
-        return True  # a unit's own doctor: 我院X主任, 内科X医生
-    if ch in CUE_ONLY_SURNAMES and start > 0 and text[start - 1] in "：:，,。；;、 \t\n请由找问叫":
-        return not _ends_word(text, start)  # (a surname whose character is an everyday one: only so)
+    if start > 0 and text[start - 1] in "院科室区组部办所" and ch in SINGLE and ch not in FUNCTION_SURNAMES:
+        return True  # a unit's own doctor: 我院X主任, 内科X医生, 转诊办X老师, 派出所X警官
+    if (
+        ch in CUE_ONLY_SURNAMES
+        and start > 0
+        and (text[start - 1] in "：:，,。；;、 \t\n请由找问叫" or cue_before(text, start))
+    ):  # (a surname whose character is an everyday one: only so, or after a person noun: 邻居X大姐)
+        return not _ends_word(text, start)
     if ch not in SINGLE or ch in FUNCTION_SURNAMES or _ends_word(text, start):
         return False
     before = text[max(0, start - 2) : start]
@@ -906,7 +965,7 @@ def _bare_surname(text: str, start: int) -> bool:
 
 
 # where a person addressed by surname and title opens and closes a clause (曾医生，; ：向医生：; （于老师）)
-_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"'")
+_ADDRESS_OPENS = set("\n：:，,、。；;（(“\"' \t")  # (or a space: 2号 X老师（家属）)
 _ADDRESS_CLOSES = re.compile(r"[，,：:（(、。；;！？!?）)”\"\s]|$")
 
 
@@ -1116,7 +1175,10 @@ LATIN_IN_CHINESE = re.compile(
 CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
 _LATIN_FORM_AFTER = re.compile(r"[ ]?[（(]((?:[A-Z][a-z]+)(?:[ -][A-Za-z][a-z]+){1,2})[）)]")
 _KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
-_NOT_A_FORM = re.compile(r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生)$")
+# (nor a Chinese medicine's name, which a pinyin form glosses the same way: Gui Pi Tang (某某汤))
+_NOT_A_FORM = re.compile(
+    r"(?:国|籍|族|人|省|市|州|区|县|语|文|医院|大学|公司|先生|女士|医生|汤|丸|散|膏|丹|饮)$"
+)
 # a research subject's or a patient's initials after their label (姓名缩写：ZJH, Initials: J.D.)
 INITIALS = re.compile(
     r"(?:姓名(?:拼音)?缩写|(?:[Ss]ubject |[Pp]atient )?[Ii]nitials)[ \t]*[:：]?[ \t]*"
@@ -1150,7 +1212,7 @@ class LatinNameRecognizer(EntityRecognizer):
         for m in _CHINESE_FORM_SCAN(text):
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(1))):
                 if not _NOT_A_FORM.search(m.group(2)) and not _KIN_IN_BRACKETS.fullmatch(m.group(2)):
-                    found.append((m.start(2), m.end(2)))
+                    found += [m.span(1), m.span(2)]  # both forms (Yuki Tanaka（某某某某）)
         for m in _LATIN_IN_CHINESE_SCAN(text):
             group = 1 if m.group(1) else 2
             if not any(w in NOT_NAME_WORDS for w in re.split(r"[ -]", m.group(group))):
