@@ -123,13 +123,15 @@ _WORD_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]$")
 # (letters, an optional hyphen, then digits: HX-22817390; a slash or hyphen may join digit groups)
 # (letter groups may come first, each closed by a hyphen: AIA-IN-2024..., CIG-INTL-2025...)
 # (or digit groups of four read out with spaces: 8811 2026 0335 7721; the first group may hold a region's
-# six digits, 330106 2231 8804, or a letter prefix lead them, ZH 2231 8804 1127)
+# six digits, 330106 2231 8804, or a letter prefix lead them, ZH 2231 8804 1127, BUPA 7703 1844 26)
+# (the number may open a bracket after its label, 赔案（YKB2024-0193382）, or follow 分别 when two are
+# listed; an insurer's prefix runs to six letters: YKBLP24080211457)
 _NUMBER = (
-    r"[ \t]*(?:[:：]|为|是)?[ \t]*((?:[A-Z]{1,3} ?)?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{2,24}"
+    r"[ \t]*(?:分别)?(?:[:：]|为|是|[（(])?[ \t]*((?:[A-Z]{1,4} ?)?\d{4}(?:\d\d)?(?: \d{4}){1,4}(?: \d{1,3})?(?![\dA-Za-z年月日])|(?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,6}-?\d[A-Za-z0-9-]{2,24}"
     r"(?:/[A-Za-z0-9-]{2,12})?)(?![A-Za-z0-9])"
 )
 _POLICY_LABEL = (
-    r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?(?:分别)?|理赔(?:号|编号|案号)|赔案号"
+    r"(?:(?:保险单|投保单|保单|团单|团体保单|保险合同)(?:号码|号|编号)?|理赔(?:号|编号|案号)|赔案(?:号码|号|编号)?"
     # a form's label spelled out with spaces (保 单 号 ：)
     r"|保 单 (?:号 码|号|编 号)"
     # a claim's case number (案件号, 报案号, 理赔案件 CL...): the insurer's file on the insured
@@ -137,17 +139,34 @@ _POLICY_LABEL = (
     # a commercial insurer's member or card number, a tax-favoured health policy's code (not a public
     # scheme's card: INSURANCE_CARD's; its lookbehind after the label, as the barcode's in MRN)
     r"|会员(?:卡号|号|编号)|保险卡(?<!医疗保险卡|工伤保险卡|生育保险卡|养老保险卡)(?:卡号|号)|税优识别码"
-    r"|[Cc]laim (?:[Nn]o\.?|[Nn]umber|#|ID|[Rr]ef\.?|[Rr]eference)|[Ii]nsurance (?:file|ref\.?|reference)"
+    # a claim named by the word alone (Claim AB-2024-0001, your claim XY-1234-55) and an insurer's
+    # authorization or case reference (Authorization no.:, Case reference:)
+    r"|[Cc]laim(?: [Nn]o\.?| [Nn]umber| #| ID| [Rr]ef\.?| [Rr]eference)?|[Ii]nsurance (?:file|ref\.?|reference)"
+    r"|(?:[Pp]re-?)?[Aa]uthori[sz]ation (?:[Nn]o\.?|[Nn]umber|#|[Cc]ode|ID)|[Cc]ase (?:[Rr]ef\.?|[Rr]eference)"
     r"|[Mm]embership (?:[Nn]o\.?|[Nn]umber|#|ID)|[Mm]ember(?: ID| [Nn]o\.?| [Nn]umber| #)?"
     r"|[Pp]olicy(?: [Nn]o\.?| [Nn]umber| #)?|[Gg]roup (?:[Nn]o\.?|[Nn]umber|#))"
 )
 POLICY = re.compile(_POLICY_LABEL + _NUMBER)
-# the second of two numbers after one label (保单号分别为P2024…和P2024…)
+# the second of two numbers after one label (保单号分别为P2024…和P2024…, 赔案号分别是…和XY-LP-2024…)
 POLICY_LISTED = re.compile(
     _POLICY_LABEL
     + _NUMBER
-    + r"[ \t]*(?:和|及|与|、|,|，)[ \t]*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
+    + r"[ \t]*(?:和|及|与|、|,|，)[ \t]*((?:[A-Za-z]{1,6}-){0,3}[A-Za-z]{0,6}\d[A-Za-z0-9-]{5,24})(?![A-Za-z0-9])"
 )
+# a contract's number or a letter's reference heading a line: an insurer's only in an insurer's text (合同号
+# after 保险合同, Ref: in an insurer's query letter; not a bank's reference in a sentence), see _insurer_context
+POLICY_IN_CONTEXT = re.compile(
+    r"(?:合同(?:号码|号|编号)|(?m:^)(?:(?:Our|Your) )?[Rr]ef(?:erence)?\.?(?=[ \t]*[:：#]))" + _NUMBER
+)
+_INSURER_CONTEXT = re.compile(r"理赔|保险|保单|赔付|出险|[Ii]nsur|[Cc]laim|[Pp]olicy")
+
+
+def _insurer_context(m: re.Match[str], text: str) -> float | None:
+    if not near(text, m.start(), m.end(), _INSURER_CONTEXT, before=120, after=120):
+        return None
+    return _labelled(m, text)
+
+
 INSURANCE_CARD = re.compile(
     # the card number itself (社保卡卡号) and a scheme's personal code (医保个人编码, 个人编码)
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
@@ -447,6 +466,7 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
+        RegexRecognizer("CN_INSURANCE_POLICY", POLICY_IN_CONTEXT, _insurer_context, group=1),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
         TableRecordRecognizer(),
         SubjectCodeRecognizer(),

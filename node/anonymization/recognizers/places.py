@@ -37,7 +37,12 @@ _ANCHOR = (
     # or county (某某市某某区)
     # (no listed name inside: 参保地重庆市… starts at 重庆)
     rf"|(?:(?![住在于者现至到居址从本全我该])(?!{_NAMES})[\u4e00-\u9fff]){{2,4}}?市"
-    r"(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)|(?:(?![市区县])[\u4e00-\u9fff]){1,3}[区县]))"
+    r"(?=[\u4e00-\u9fff]{2,6}?(?:镇|乡|街道)|(?:(?![市区县])[\u4e00-\u9fff]){1,3}[区县])"
+    # a street office and its community or village, no district before them (某某街道某某社区)
+    r"|(?:(?![住在于者现至到居址从是我])[\u4e00-\u9fff]){2,4}?街道(?=(?![社村])[\u4e00-\u9fff]{2,4}?(?:社区|村)(?!卫生))"
+    # an estate and its building's number, no district before them (某某坝某某花园7栋, 某某新村3栋)
+    r"|(?:(?![住在于者现至到居址从是我送])[\u4e00-\u9fff]){2,8}?(?:花园|新村|小区|家园|公寓)"
+    r"(?=[A-Za-z]?\d+(?:栋|幢|号楼)))"
 )
 _COMPONENT = (
     # (州 not of a district's nor a city's name: 某州区, 湖州市)
@@ -68,12 +73,64 @@ _DISTRICT_END = re.compile(r"(?:区|县|旗)$")
 _SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康保|医疗保险)")
 
 
+# the corpus's region's landmarks and quarters (and a few of the capitals'), named bare as where someone
+# lives, works, was found or fell: no address's component makes them one
+LANDMARKS = (
+    "解放碑 洪崖洞 磁器口 朝天门 观音桥 三峡广场 杨家坪 李子坝 歌乐山 石桥铺 南坪 大坪 冉家坝 南山植物园 "
+    "三里屯 王府井 外滩 春熙路 宽窄巷子"
+).split()
+_LANDMARKS = "|".join(sorted(LANDMARKS, key=len, reverse=True))
+_NOT_AFTER = "住在于者现至到居址从是我的"
+# a place named bare: a landmark, not the first word of an organization's name (观音桥店, 大坪医院: only
+# before a non-Chinese character, a word of place or a verb of being there); a bridge or a tunnel by its
+# name (某某长江大桥, 某某隧道口; not 皮下隧道); a numbered highway and its toll gate (G65某某高速某某收费站);
+# a village or a hamlet after a date, a place's verb or a list's dash (6月3日某某村, 到某某沟那边); a district bare where one works
+# or goes (在某某打工)
+PLACE_NAMED = re.compile(
+    rf"(?:{_LANDMARKS})(?=[^\u4e00-\u9fff]|$|门口|附近|那边|这边|一带|旁边|周边|的|[跳摔晕倒])"
+    rf"|(?:{_LANDMARKS}|(?:(?![{_NOT_AFTER}])[\u4e00-\u9fff]){{2,4}}?)(?:长江|嘉陵江)?大桥"
+    rf"|(?<![皮管])(?:(?![{_NOT_AFTER}下])[\u4e00-\u9fff]){{2,4}}?隧道(?!式)口?"
+    r"|[GS]\d{1,4}[\u4e00-\u9fff]{0,4}?高速(?:公路)?(?:[\u4e00-\u9fff]{2,4}?(?:收费站|服务区|出口|入口|互通))?"
+    r"|(?:(?<=[到在去住日-])|(?<=^)|(?<=\n))[\u4e00-\u9fff]{2}[村沟湾寨](?=[^\u4e00-\u9fff]|$|那边|这边|的)"
+    rf"|(?<=[在到从去回])(?:{_DISTRICTS})(?=打工|工作|上班|读书|那边|这边|过来|回来)"
+)
+
+
+# a Chinese address in English with no street number: comma-separated parts (a room, a tower, a block, a
+# lane's number, an estate's or a road's name, with its number or not) down to a district (Some Name, Block 3, Yubei; Room 1, Tower
+# B, Some Plaza, Yuzhong District, Chongqing; Some Place, Jiefangbei); a title's name is no part of it
+_EN_DISTRICTS = "Yuzhong|Jiangbei|Shapingba|Jiulongpo|Nan'an|Yubei|Banan|Beibei|Dadukou|Liangjiang New Area"
+_EN_LANDMARKS = "Jiefangbei|Hongyadong|Ciqikou|Chaotianmen|Guanyinqiao|Yangjiaping|Nanping|Shiqiaopu|Daping"
+_EN_PART = (
+    r"(?:(?:Room|Rm|Apt|Suite|Unit|Flat|Block|Tower|Building|Bldg|Floor) [\w-]+|No\. ?\d+(?: Lane \d+)?"
+    r"|(?:\d+ )?(?!(?:Mr|Mrs|Ms|Dr|Miss)\b)[A-Z][\w'-]*(?: (?:[A-Z][\w'-]*|\d+(?:st|nd|rd|th)))*)"
+)
+EN_ADDRESS = re.compile(
+    rf"\b(?<!Mr )(?<!Mrs )(?<!Ms )(?<!Dr )(?<!Miss )(?:{_EN_PART}, ){{1,5}}(?:(?:{_EN_DISTRICTS}|{_EN_LANDMARKS})\b(?! [A-Z])(?: District)?"
+    r"|(?:[A-Z][a-z']+ ){1,2}(?:District|New Area|County)\b)(?:, (?:Chongqing|China)\b)*"
+)
+_INSTITUTION = re.compile(
+    r"\b(?:Hospital|Clinic|Cent(?:er|re)|University|College|School|Department|Company|Ltd|Bank|Ward|Surgery"
+    r"|Medicine|[A-Z][a-z]+ology)\b"
+)
+
+
+def _en_address(m: re.Match[str], text: str) -> float | None:
+    return None if _INSTITUTION.search(m.group()) else 0.9
+
+
+def _named(m: re.Match[str], text: str) -> float | None:
+    return 0.7  # below an address's own span (0.75, 0.9) that may hold it
+
+
 def _score(m: re.Match[str], text: str) -> float | None:
     parts = re.findall(_COMPONENT, m.group())
     if len(m.group()) < 2:
         return None
     if text[m.end() : m.end() + 1] == "人" and _PLACE_NAME.fullmatch(m.group()):
         return None  # a native place (广东人, 重庆市人), not an address
+    if text.startswith("白药", m.end()) and _PLACE_NAME.fullmatch(m.group()):
+        return None  # a drug's brand (云南白药), not a place
     if _NATIVE_FIELD.search(text, max(0, m.start() - 6), m.start()):
         return None  # 籍贯：广西桂林 is where one comes from, not where one lives
     if (
@@ -97,4 +154,6 @@ def place_recognizers() -> list[RegexRecognizer]:
     return [
         RegexRecognizer("LOCATION", ADDRESS, _score),
         RegexRecognizer("LOCATION", LABELLED_PLACE, _field_place, 1, name="LOCATION_field_recognizer"),
+        RegexRecognizer("LOCATION", PLACE_NAMED, _named, name="LOCATION_named_recognizer"),
+        RegexRecognizer("LOCATION", EN_ADDRESS, _en_address, name="LOCATION_english_address_recognizer"),
     ]
