@@ -86,3 +86,25 @@ def test_the_entry_point_hands_flower_its_in_memory_state_and_keeps_the_registry
         superlink_main.flower_arguments(["--port", "9092"])
     with pytest.raises(SystemExit, match="use --node-registry"):
         superlink_main.flower_arguments(["--node-registry", "a.db", "--database", "b.db"])
+
+
+def test_a_superlink_upgraded_from_flowers_sqlite_state_keeps_the_supernodes_registered_there(
+    tmp_path: Path,
+) -> None:
+    from flwr.server.superlink.linkstate.linkstate_factory import LinkStateFactory
+    from flwr.supercore.object_store import ObjectStoreFactory
+    from flwr.superlink.federation.noop_federation_manager import NoOpFederationManager
+
+    old_db = str(tmp_path / superlink_main.FLOWER_STATE)  # where the SuperLink kept them before
+    old = LinkStateFactory(old_db, NoOpFederationManager(), ObjectStoreFactory(old_db)).state()
+    kept = old.create_node("owner", "hospital a", b"key of hospital a", 30.0)
+    gone = old.create_node("owner", "hospital b", b"key of hospital b", 30.0)
+    old.delete_node("owner", gone)
+
+    upgraded = _state(tmp_path / "supernodes.db")
+    assert upgraded.get_node_id_by_public_key(b"key of hospital a") == kept
+    assert upgraded.acknowledge_node_heartbeat(kept, 30.0)
+    assert upgraded.get_node_id_by_public_key(b"key of hospital b") is None
+    # imported once: a registry that exists is never overwritten from the old file
+    upgraded.delete_node("owner", kept)
+    assert _state(tmp_path / "supernodes.db").get_node_id_by_public_key(b"key of hospital a") is None

@@ -72,6 +72,24 @@ class NodeRegistry:
             self._db.close()
 
 
+def import_flower_state(registry: NodeRegistry, flower_db: Path) -> int:
+    """The SuperNodes registered in Flower's own SQLite state (``superlink.db``, where ``hnode fl
+    superlink`` kept them before ``supernodes.db``), copied into an empty registry with their ids and
+    keys, unregistered ones included; returns how many. Read through Flower's own state class."""
+    if registry.nodes() or not flower_db.is_file():
+        return 0
+    from flwr.server.superlink.linkstate.linkstate_factory import LinkStateFactory
+    from flwr.supercore.object_store import ObjectStoreFactory
+    from flwr.superlink.federation.noop_federation_manager import NoOpFederationManager
+
+    path = str(flower_db)
+    old = LinkStateFactory(path, NoOpFederationManager(), ObjectStoreFactory(path)).state()
+    nodes = old.get_node_info()
+    for info in nodes:
+        registry.add({column: _field(info, column) for column in _COLUMNS})
+    return len(nodes)
+
+
 def _signed(node_id: int) -> int:
     return node_id - 2**64 if node_id >= 2**63 else node_id
 
