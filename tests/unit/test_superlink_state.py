@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from node.federated.flower import superlink_main
+from node.federated.flower import node_registry, superlink_main
 from node.federated.flower.node_registry import NodeRegistry
 
 
@@ -95,7 +95,7 @@ def test_a_superlink_upgraded_from_flowers_sqlite_state_keeps_the_supernodes_reg
     from flwr.supercore.object_store import ObjectStoreFactory
     from flwr.superlink.federation.noop_federation_manager import NoOpFederationManager
 
-    old_db = str(tmp_path / superlink_main.FLOWER_STATE)  # where the SuperLink kept them before
+    old_db = str(tmp_path / node_registry.FLOWER_STATE)  # where the SuperLink kept them before
     old = LinkStateFactory(old_db, NoOpFederationManager(), ObjectStoreFactory(old_db)).state()
     kept = old.create_node("owner", "hospital a", b"key of hospital a", 30.0)
     gone = old.create_node("owner", "hospital b", b"key of hospital b", 30.0)

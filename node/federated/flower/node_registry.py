@@ -72,6 +72,9 @@ class NodeRegistry:
             self._db.close()
 
 
+FLOWER_STATE = "superlink.db"  # Flower's SQLite state, which held the registrations before the registry
+
+
 def import_flower_state(registry: NodeRegistry, flower_db: Path) -> int:
     """The SuperNodes registered in Flower's own SQLite state (``superlink.db``, where ``hnode fl
     superlink`` kept them before ``supernodes.db``), copied into an empty registry with their ids and
@@ -86,7 +89,7 @@ def import_flower_state(registry: NodeRegistry, flower_db: Path) -> int:
     old = LinkStateFactory(path, NoOpFederationManager(), ObjectStoreFactory(path)).state()
     nodes = old.get_node_info()
     for info in nodes:
-        registry.add({column: _field(info, column) for column in _COLUMNS})
+        registry.add(_row(info))
     return len(nodes)
 
 
@@ -96,7 +99,8 @@ def _signed(node_id: int) -> int:
 
 def durable_nodes_state(path: Path) -> type:
     """Flower's ``InMemoryLinkState`` whose SuperNode registrations live in ``path`` (a
-    ``NodeRegistry``), constructed the way Flower's state factory constructs its in-memory state."""
+    ``NodeRegistry``, which a new registry first fills from Flower's SQLite state beside it, if any),
+    constructed the way Flower's state factory constructs its in-memory state."""
     from flwr.proto.node_pb2 import NodeInfo
     from flwr.server.superlink.linkstate.in_memory_linkstate import InMemoryLinkState
     from flwr.supercore.constant import NodeStatus
@@ -105,6 +109,7 @@ def durable_nodes_state(path: Path) -> type:
         def __init__(self, federation_manager: Any, object_store: Any) -> None:
             super().__init__(federation_manager, object_store)
             self.registry = NodeRegistry(path)
+            import_flower_state(self.registry, path.parent / FLOWER_STATE)
             for row in self.registry.nodes():
                 unregistered = row["unregistered_at"] is not None
                 info = NodeInfo(
@@ -132,7 +137,7 @@ def durable_nodes_state(path: Path) -> type:
                     return node_id
                 info = self.nodes[node_id]
                 try:
-                    self.registry.add({column: _field(info, column) for column in _COLUMNS})
+                    self.registry.add(_row(info))
                 except sqlite3.Error:
                     # not kept on disk: not registered at all, so a restart cannot lose it silently
                     del self.nodes[node_id]
@@ -149,7 +154,7 @@ def durable_nodes_state(path: Path) -> type:
     return DurableNodesLinkState
 
 
-def _field(info: Any, column: str) -> Any:
-    if column in ("name", "location", "unregistered_at"):
-        return getattr(info, column) or None
-    return getattr(info, column)
+def _row(info: Any) -> dict[str, Any]:
+    """A registry row of a node's ``NodeInfo`` (its unset optional text fields as NULL)."""
+    optional = ("name", "location", "unregistered_at")
+    return {c: (getattr(info, c) or None) if c in optional else getattr(info, c) for c in _COLUMNS}

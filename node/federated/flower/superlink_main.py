@@ -22,12 +22,9 @@ REGISTRY_OPTION = "--node-registry"
 IN_MEMORY = ":flwr-in-memory:"  # flwr.supercore.constant.FLWR_IN_MEMORY_DB_NAME
 
 
-FLOWER_STATE = "superlink.db"  # Flower's SQLite state, which held the registrations before this entry point
-
-
 def install(registry: Path) -> None:
-    """Make Flower's state factory build its in-memory state with ``registry`` behind it; a new
-    registry first takes the SuperNodes registered in Flower's SQLite state beside it, if any."""
+    """Make Flower's state factory build its in-memory state with ``registry`` behind it (a new
+    registry first takes the SuperNodes registered in Flower's SQLite state beside it, if any)."""
     from flwr.server.superlink.linkstate import linkstate_factory
     from flwr.supercore.constant import FLWR_IN_MEMORY_DB_NAME
 
@@ -35,14 +32,6 @@ def install(registry: Path) -> None:
 
     if FLWR_IN_MEMORY_DB_NAME != IN_MEMORY or not hasattr(linkstate_factory, "InMemoryLinkState"):
         raise RuntimeError("flwr's state factory no longer has what superlink_main replaces")
-    if not registry.exists() and (registry.parent / FLOWER_STATE).is_file():
-        from node.federated.flower.node_registry import NodeRegistry, import_flower_state
-
-        kept = NodeRegistry(registry)
-        try:
-            import_flower_state(kept, registry.parent / FLOWER_STATE)
-        finally:
-            kept.close()
     linkstate_factory.InMemoryLinkState = durable_nodes_state(registry)
 
 
