@@ -1,0 +1,84 @@
+"""Record numbers and organizations the session-15 round of the rules finds or leaves (issue #17), each
+class first seen on the hand-written sets v16-v29 (tuning material): a record's column in exports whose
+header is a check-up's number, a short key (pid) or quoted, a study's roster without a header, a
+subject's code of two letter groups, numbers read out with spaces by an OCR, English and keyed forms of a
+hospital number, a clinic card's number, numbers listed after a labelled one; a prescription's, an
+order's, a receipt's, a drug safety report's and a data request's numbers are not a patient's record
+(most sets leave them unlabelled). Phrases are invented for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.anonymization.analyzer import TextAnalyzer
+
+
+def _found(analyzer: TextAnalyzer, text: str, entity_type: str) -> list[str]:
+    return [text[e.start : e.end] for e in analyzer.analyze(text) if e.type == entity_type]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        # a table's record column under a check-up's number, a short key, a quoted CSV header
+        (
+            "入职体检名单\n体检号\t姓名\t性别\nK0812-004\t祁东\t男\nK0812-005\t班玉\t女\n",
+            ["K0812-004", "K0812-005"],
+        ),
+        ("导出样例\npid\tname\tsex\nHT-0217\t鲁平\tM\nHT-0218\t戈兰\tF\n", ["HT-0217", "HT-0218"]),
+        ('export\n"subject","full_name","phone"\n"BRX-0071","Tan Wei","13752208896"\n', ["BRX-0071"]),
+        # a study's roster without a header row
+        (
+            "随访研究　受试者通讯录\nKNE-OA-031　米兰　13368015524\nKNE-OA-032　商羽　17823900146\n",
+            ["KNE-OA-031", "KNE-OA-032"],
+        ),
+        # a subject's code of two letter groups after 受试者：
+        ("数据核查\n受试者：XN-HF-0417　请核实出生日期。", ["XN-HF-0417"]),
+        # read out with spaces by an OCR of a printed form
+        ("入 院 记 录\n住 院 号 ：3 1 0 5 7 2 9\n", ["3 1 0 5 7 2 9"]),
+        ("病 理 号 ： 2 5 - 1 1 2 0 4\n", ["2 5 - 1 1 2 0 4"]),
+        ("体检号：QJ 2503 1107 08　单位：某某公司", ["QJ 2503 1107 08"]),
+        # English: a hospital number stated, a chart opened in an audit trail
+        ("Her hospital number is 0703381624, thank you.", ["0703381624"]),
+        ("09:12:40 open chart 0052297731 (patient Z.)", ["0052297731"]),
+        # a record's key in an exported row
+        ('{"name":"某某","adm_no":"Z000044871"}', ["Z000044871"]),
+        # a clinic card's number under the card's heading
+        ("诊疗卡补办申请\n卡号：7300184456　持卡人：某某\n", ["7300184456"]),
+        # numbers listed after a labelled one, each of its shape
+        ("样本交接\n样本编号：GX-0311-V2-01、GX-0311-V2-02\n", ["GX-0311-V2-01", "GX-0311-V2-02"]),
+        ("门诊号 M20251103 和 M20251117 两位患者均已通知。", ["M20251103", "M20251117"]),
+    ],
+)
+def test_record_numbers_found(analyzer: TextAnalyzer, text: str, numbers: list[str]) -> None:
+    assert _found(analyzer, text, "MEDICAL_RECORD_NUMBER") == numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a prescription's, an order's and a receipt's numbers: most sets leave them unlabelled
+        "处方号 RX251102-0977，开具头孢呋辛。",
+        "订单号：WD2511020066134\n",
+        "押金收据\n收据号：KJ-20251002-0773\n",
+        # a drug safety report's number: the report's, not a patient's record
+        "SUSAR快速报告\n报告编号：SUSAR-2025-0117\n",
+        "某某药业　药物警戒部　个例报告\n报告编号：KPV-2025-0712\n",
+        "Marketing authorization holder notified. Local case ID KX-PV-25-0033.",
+        # a data request's number
+        "区域数据使用申请\n申请编号：RDX-2025-0091\n",
+        # a roster's code only once, or no study: no roster
+        "设备清单\nPMP-A-031　输液泵　3台\nPMP-A-032　注射泵　2台\n",
+    ],
+)
+def test_no_record_number(analyzer: TextAnalyzer, text: str) -> None:
+    assert _found(analyzer, text, "MEDICAL_RECORD_NUMBER") == []
+
+
+def test_a_patients_adverse_reaction_report_keeps_its_number(analyzer: TextAnalyzer) -> None:
+    text = "药物不良反应报告\n报告编号：ADR-2025-00417\n患者姓名：某某"
+    assert _found(analyzer, text, "MEDICAL_RECORD_NUMBER") == ["ADR-2025-00417"]
+
+
+def test_a_listed_number_of_another_shape_is_no_record(analyzer: TextAnalyzer) -> None:
+    assert _found(analyzer, "门诊号 12345678、5片", "MEDICAL_RECORD_NUMBER") == ["12345678"]
