@@ -82,3 +82,54 @@ def test_a_patients_adverse_reaction_report_keeps_its_number(analyzer: TextAnaly
 
 def test_a_listed_number_of_another_shape_is_no_record(analyzer: TextAnalyzer) -> None:
     assert _found(analyzer, "门诊号 12345678、5片", "MEDICAL_RECORD_NUMBER") == ["12345678"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # new kinds: an agency's affairs centre, an association, a funeral home, a regulator's centre
+        ("经办：江北区医疗保障事务中心　2025年3月受理", ["江北区医疗保障事务中心"]),
+        ("地点：成都市医师协会会议室", ["成都市医师协会"]),
+        ("遗体运送交接单\n武汉市青山殡仪馆接运车", ["武汉市青山殡仪馆"]),
+        ("国家药品监督管理局药品审评中心发来补正通知。", ["国家药品监督管理局药品审评中心"]),
+        # a bare 公司 after a name of four characters or more
+        ("矽肺叁期，原松藻煤电公司井下工人。", ["松藻煤电公司"]),
+        # a pharmacy chain's store right after it
+        ("药房：鹭燕大药房思明店\n", ["鹭燕大药房思明店"]),
+        # a letter's 致 and a chat's 去 or time word end no name
+        ("江津区中心医院致重庆市第五人民医院：患者某某", ["江津区中心医院", "重庆市第五人民医院"]),
+        ("下周一起去新桥医院看？", ["新桥医院"]),
+        # drug makers and research organizations known by their brand
+        ("监查员（CRA）：某某（药明康德）", ["药明康德"]),
+    ],
+)
+def test_organizations_found(analyzer: TextAnalyzer, text: str, names: list[str]) -> None:
+    assert _found(analyzer, text, "ORGANIZATION") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a field's or a role's word before the kind: no name
+        "| 被保险人 | 员工号 | 就诊医院 | 金额 |\n",
+        "受试者编号,姓名,入组医院\n",
+        "3.收款银行卡复印件",
+        "告知需向参保地保险公司申请。",
+        "申请已转数据治理委员会审议。",
+        "生殖医学中心　夫妇档案首页",
+        "您于2024年3月在我院体检中心检查。",
+        "如需解读请致电体检中心。",
+        "小伍：今天体检中心来了个团检。",
+        "蒋医生：明天上午乡卫生院有免费测血糖。",
+        "原路退回至尾号3391银行卡。",
+        # two kinds joined, a pronoun's company
+        "医院与保险公司数据接口变更通知",
+        "被保险人某某及其配偶均在本公司投保。",
+        # a university's dormitory is an address's part; a kind before 镇 is a town's
+        "北碚区天生路2号西南大学橘园15舍",
+        "碘缺乏病监测：巫溪县宁厂镇抽检",
+        "Insurer FAQ for international members",
+    ],
+)
+def test_no_organization(analyzer: TextAnalyzer, text: str) -> None:
+    assert _found(analyzer, text, "ORGANIZATION") == []
