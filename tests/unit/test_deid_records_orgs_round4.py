@@ -48,6 +48,8 @@ def _found(analyzer: TextAnalyzer, text: str, entity_type: str) -> list[str]:
         # numbers listed after a labelled one, each of its shape
         ("样本交接\n样本编号：GX-0311-V2-01、GX-0311-V2-02\n", ["GX-0311-V2-01", "GX-0311-V2-02"]),
         ("门诊号 M20251103 和 M20251117 两位患者均已通知。", ["M20251103", "M20251117"]),
+        # a list's entry headed by its number and a colon
+        ("随访记录\n编号 QXHT-0311：某某，男，74岁", ["QXHT-0311"]),
     ],
 )
 def test_record_numbers_found(analyzer: TextAnalyzer, text: str, numbers: list[str]) -> None:
@@ -69,6 +71,8 @@ def test_record_numbers_found(analyzer: TextAnalyzer, text: str, numbers: list[s
         "区域数据使用申请\n申请编号：RDX-2025-0091\n",
         # a roster's code only once, or no study: no roster
         "设备清单\nPMP-A-031　输液泵　3台\nPMP-A-032　注射泵　2台\n",
+        # a device's number before a colon
+        "设备编号 ABC-1234：正常",
     ],
 )
 def test_no_record_number(analyzer: TextAnalyzer, text: str) -> None:
@@ -101,6 +105,11 @@ def test_a_listed_number_of_another_shape_is_no_record(analyzer: TextAnalyzer) -
         ("下周一起去新桥医院看？", ["新桥医院"]),
         # drug makers and research organizations known by their brand
         ("监查员（CRA）：某某（药明康德）", ["药明康德"]),
+        # an English form's company field: the rest of its line
+        (
+            "Sex: F\nCompany: Acme Motor Research & Design (Wuxi) Co., Chengdu Branch\nExam date: 1 May",
+            ["Acme Motor Research & Design (Wuxi) Co., Chengdu Branch"],
+        ),
     ],
 )
 def test_organizations_found(analyzer: TextAnalyzer, text: str, names: list[str]) -> None:

@@ -94,6 +94,8 @@ MRN = re.compile(
     r"|条码(?<!检验条码|检测条码)(?=[ \t]*[:：])"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
+    # a list's entry headed by its number and a colon (编号 GXHT-0311：某某，男，74岁)
+    r"|编号(?=[ \t]+[A-Z]{1,6}-?\d[A-Za-z0-9-]{2,19}[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
 # English labels of a record's number (Specimen ID:, Account #:, Case No.:, numéro de dossier): their own

@@ -120,6 +120,8 @@ LABELLED_ORG = re.compile(
     r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
     r"(?=[，,。；;、\n\u3000]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
     r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier|\bFacility)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
+    # a form's company field: the rest of its line (Company: Acme Motor (Wuxi) Co., Chengdu Branch)
+    r"|^[ \t]*Company[ \t]*:[ \t]*([A-Z][^\n]{1,79}?)[ \t]*$"
     r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
     r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
     re.MULTILINE,
