@@ -105,6 +105,19 @@ def test_a_listed_number_of_another_shape_is_no_record(analyzer: TextAnalyzer) -
         ("下周一起去新桥医院看？", ["新桥医院"]),
         # drug makers and research organizations known by their brand
         ("监查员（CRA）：某某（药明康德）", ["药明康德"]),
+        # English kinds: Limited after a bracketed hyphened region, a plant, a German health fund, a consulate
+        (
+            "Approved — Mei Lau, Harbour Shield (Asia-Pacific) Insurance Limited\n",
+            ["Harbour Shield (Asia-Pacific) Insurance Limited"],
+        ),
+        ("Tom Reed, US citizen, Wuhan Dongfeng Axle Plant, seen today.", ["Wuhan Dongfeng Axle Plant"]),
+        ("She asks whether her Barmer Krankenkasse plan would pay.", ["Barmer Krankenkasse"]),
+        (
+            "For use by: Canadian Consulate-General in Chongqing\n",
+            ["Canadian Consulate-General in Chongqing"],
+        ),
+        # a hospital after 补充 or 提供 (a lead word, not the name's)
+        ("因健康告知不符，需补充华山医院近1年门诊病历。", ["华山医院"]),
         # an English form's company field: the rest of its line
         (
             "Sex: F\nCompany: Acme Motor Research & Design (Wuxi) Co., Chengdu Branch\nExam date: 1 May",

@@ -86,8 +86,13 @@ LATIN_ORG = re.compile(
     # Traditional Chinese Medicine, …Hospital, Capital Medical University)
     r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b)?"
     # (a company with its city in brackets before its kind: … Technologies (Chongqing) Co., Ltd.)
-    r"|\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,4}(?:\([A-Z][a-z]+\) (?:[A-Z][a-z]+ ){0,3})?"
-    r"(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?|GmbH|AG|Pvt\.? Ltd\.?)(?![\w])"
+    # (a region in brackets, hyphened: … (Asia-Pacific) Insurance Limited; a plant or a factory, a German
+    # health fund: … Engine Plant, Techniker Krankenkasse)
+    r"|\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,4}(?:\([A-Z][a-z]+(?:-[A-Z][a-z]+)?\) (?:[A-Z][a-z]+ ){0,3})?"
+    r"(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?|Limited|GmbH|AG|Pvt\.? Ltd\.?"
+    r"|Plant|Factory|Krankenkasse)(?![\w])"
+    # a country's consulate or embassy (Australian Consulate-General in Chengdu)
+    r"|\b[A-Z][a-z]+ (?:Consulate(?:-General)?|Embassy)(?: (?:in|of) [A-Z][a-z]+)?\b"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 _latin_orgs = prefiltered(LATIN_ORG)
@@ -146,14 +151,14 @@ _GENERIC_LATIN = frozenset(
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|认为|希望|上报|报告|联系|凭|请"
+    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|认为|希望|上报|报告|联系|凭|请|补充|提供"
     r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周"
     r"|[于在至到从往赴经由及和与向是嘱对被的了致去])",
     re.S,
 )
 # a lead of two characters or more ends no name (上报区疾控中心: what follows it is all there is)
 _WORD_LEAD = re.compile(
-    r"(?:认为|希望|上报|报告|联系|需要|名下|退回|通过|前往|来自|转诊至|转至|转入"
+    r"(?:认为|希望|上报|报告|联系|需要|名下|退回|通过|前往|来自|转诊至|转至|转入|补充|提供"
     r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周)$"
 )
 # two kinds joined (医院与保险公司, 医院和药店): no name between them
