@@ -9,7 +9,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.checksums import luhn_ok, valid_id_card
-from node.anonymization.recognizers.base import RegexRecognizer, near
+from node.anonymization.recognizers.base import RegexRecognizer, near, prefiltered
 from node.anonymization.recognizers.record_lists import SubjectCodeRecognizer
 
 _ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
@@ -73,16 +73,17 @@ MRN = re.compile(
     # number, 检验编号, stays: the corpus holds those as lab numbers, no PHI)
     r"|(?:检查|病理|影像|放射|超声|内镜|心电图|心电|体检|条码|条形码|申请单|报告单?"
     r"|CBCT|CT|MRI?|DR|PET|DSA|X线|胃镜|肠镜)(?:号|编号|单号)"
-    # visits, prescriptions, orders and report cards, each one patient's (急诊号, 透析号, 处方号, 卡片编号)
-    r"|(?:急诊|留观|透析|处方|订单|卡片|报卡)(?:号|编号)|受检者(?:编码|编号)"
+    # visits and report cards, each one patient's (急诊号, 透析号, 卡片编号; most sets leave a prescription's,
+    # an order's and a receipt's numbers unlabelled: 处方号, 订单号, 收据号)
+    r"|(?:急诊|留观|透析|卡片|报卡)(?:号|编号)|受检者(?:编码|编号)"
     # a specimen's number (标本号, 样品编号): but not digits glued to the label, the older sets' lab numbers
     r"|(?:标本|样本|样品)(?:号|编号)"
-    # a patient's settlement, receipt, online consultation, benefit ruling, application or frozen section
-    # (结算流水号, 收据号, 问诊单号, 认定编号, 申请编号, 冰冻号) and an acceptance number outside a claim (受理号)
-    r"|结算(?:流水号|单号|编号)|收据(?:号|编号)|问诊(?:单号|号)|认定编号|申请编号|冰冻(?:号|编号)|受理(?:号|编号)"
+    # a patient's settlement, online consultation, benefit ruling, application or frozen section
+    # (结算流水号, 问诊单号, 认定编号, 申请编号, 冰冻号) and an acceptance number outside a claim (受理号)
+    r"|结算(?:流水号|单号|编号)|问诊(?:单号|号)|认定编号|申请编号|冰冻(?:号|编号)|受理(?:号|编号)"
     # a trial subject's or a screening's number (受试者编号, 筛选号, 受试者：…, 受试者 02-0097; a
     # randomization number names a kit)
-    r"|受试者(?:编码|编号|代码|号|ID|(?=[ \t]*[:：]?[ \t]*[A-Z]{0,4}-?\d))|筛选(?:编号|号)"
+    r"|受试者(?:编码|编号|代码|号|ID|(?=[ \t]*[:：]?[ \t]*(?:[A-Z]{1,4}-){0,2}[A-Z]{0,4}-?\d))|筛选(?:编号|号)"
     # a registry's, a biobank's, a marrow, a consultation's or a radiotherapy's number (登记编号, 样本编码,
     # 骨髓号, 会诊号, 放疗号)
     r"|登记编号|(?:标本|样本)编码|(?:骨髓|会诊|放疗|透析|麻醉|手术)(?:号|编号)"
@@ -93,6 +94,8 @@ MRN = re.compile(
     r"|条码(?<!检验条码|检测条码)(?=[ \t]*[:：])"
     # a patient's ID (患者ID：, ID：) and a bare 编号 heading a form (not 设备编号: see _mrn)
     r"|ID(?=[:：])|编号(?=[:：])"
+    # a list's entry headed by its number and a colon (编号 GXHT-0311：某某，男，74岁)
+    r"|编号(?=[ \t]+[A-Z]{1,6}-?\d[A-Za-z0-9-]{2,19}[:：])"
     r"|[Aa]ccession(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
 )
 # English labels of a record's number (Specimen ID:, Account #:, Case No.:, numéro de dossier): their own
@@ -105,7 +108,9 @@ LATIN_MRN = re.compile(
     # a trial's subject (Subject ID, Screening No., Randomization #, Participant ID)
     r"|Subject|subject|Screening|screening|Participant|participant|Hospital|hospital|Registry|registry"
     r"|Clinic|clinic|Record|record"
-    r") (?:ID|[Nn]o\.?|#|[Nn]umber)|[Nn]uméro de dossier"
+    r") (?:ID|[Nn]o\.?|#|[Nn]umber)(?: (?:is|was)(?= [A-Za-z]{0,4}-?\d))?|[Nn]uméro de dossier"
+    # a chart opened by its number in an audit trail (open chart 0031948820)
+    r"|(?<=open )chart(?= \d{6,}(?![\d-]))"
     # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)
     r"|Subject(?=:? [A-Z]{0,4}-?\d)"
     # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
@@ -330,7 +335,29 @@ def _labelled_us_passport(m: re.Match[str], text: str) -> float | None:
     return 0.86 if _us_passport(m, text) else None
 
 
+# a hospital's own card read by its card number (就诊卡挂失…卡号：…, 补办新卡…, a screening card's 卡号):
+# 卡号 or a new card's number within a few lines after the card's kind, no scheme's or bank's word between
+CLINIC_CARD = re.compile(
+    r"(?:就诊卡|诊疗卡|就医卡|采血卡|筛查卡)(?:(?!医保|社保|银行|储蓄|信用|借记|保险)[\s\S]){0,120}?"
+    r"(?<![\u4e00-\u9fff])(?:卡号|新卡)"
+    r"[ \t]*[:：]?[ \t]*([A-Za-z]{0,4}\d{8,16})(?![A-Za-z0-9])"
+)
+# a record's number in a data row's key (JSON or key=value exports: "adm_no":"T000000123", mrn=…)
+KEYED_MRN = re.compile(
+    r"[\"']?(?:adm|admission|inpatient|outpatient|hosp|hospital|mrn|chart|case|visit|patient|subject|pid)"
+    r"(?:_?(?:no|num|number|id))?[\"']?[ \t]*[:=][ \t]*[\"']"
+    r"((?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})[\"']"
+)
+# a record's label then its number read out with spaces, as an OCR of a printed form gives it (住 院 号 ：
+# 2 4 0 3 8 8 1, 体检号：TJ 2404 0903 12, 病 理 号 ： 2 4 - 0 9 1 8 3)
+SPACED_MRN = re.compile(
+    r"(?:住 ?院|门 ?诊|病 ?案|病 ?历|病 ?理|体 ?检|检 ?查|影 ?像|标 ?本) ?(?:号|编 ?号)[ \t]*[:：][ \t]*"
+    r"((?:[A-Z]{1,4} )?\d{4} \d{4}(?: \d{1,4})?|[A-Z0-9](?: [A-Z0-9-]){5,24})(?![ ]?[A-Za-z0-9])"
+)
 _MASKED_TAIL = re.compile(r"[Xx*]{3,}$")
+# a drug safety report's own number (SUSAR, a marketing authorization holder's case): no patient's record
+_PV_CONTEXT = re.compile(r"SUSAR|ICSR|药物警戒|申办方|非患者|[Pp]harmacovigilance|[Aa]uthori[sz]ation holder")
+_DATA_REQUEST = re.compile(r"数据[\u4e00-\u9fff]{0,4}申请")
 _COUNT_AFTER = re.compile(r"[ \t]*(?:例|人|名)")
 
 
@@ -349,6 +376,17 @@ def _mrn(m: re.Match[str], text: str) -> float | None:
         return None  # 设备编号, 批次编号, Query编号: some other thing's number
     if _COUNT_AFTER.match(text, m.end(1)):
         return None  # 纳入受试者 120-150 例: a count, no one's number
+    label = text[m.start() : start]
+    if ("报告" in label or "ase" in label) and near(
+        text, m.start(), m.end(), _PV_CONTEXT, before=240, after=20
+    ):
+        return None  # a SUSAR's or a holder's case number: the report's, not a patient's record
+    if label.startswith("申请") and near(text, m.start(), m.start(), _DATA_REQUEST, before=30):
+        return None  # 数据申请…申请编号: a data request's
+    return 0.9
+
+
+def _record(m: re.Match[str], text: str) -> float | None:
     return 0.9
 
 
@@ -359,8 +397,8 @@ def _pinyin_mrn(m: re.Match[str], text: str) -> float | None:
 # a table's column of record numbers, found by its header cell (| 筛选号 | 姓名 |, Screening No. | Date,
 # record_id,name,admission_no): each row's cell under it, in rows split the same way
 _COLUMN_HEADER = re.compile(
-    r"(?:住院|门诊|病案|病历|登记|筛选|就诊|标本|样本|检查|影像|病理)(?:号|编号)|受试者(?:编号|代码|编码|号|ID)?|ID号|MRN"
-    r"|(?:admission|hospital|patient|subject|screening|mrn|case)(?:[ _]?(?:no\.?|number|id|#))?",
+    r"(?:住院|门诊|病案|病历|登记|筛选|就诊|标本|样本|检查|影像|病理|体检)(?:号|编号)|受试者(?:编号|代码|编码|号|ID)?|ID号|MRN"
+    r"|(?:admission|hospital|patient|subject|screening|mrn|case)(?:[ _]?(?:no\.?|number|id|#))?|pid",
     re.IGNORECASE,
 )
 # (a form's table laid out with ideographic spaces, runs of them parting the cells: "　")
@@ -385,7 +423,8 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
         bounds = bounds[1:]
     if sep == "|" and bounds and bounds[-1][0] == bounds[-1][1]:
         bounds = bounds[:-1]
-    return bounds
+    # a CSV export's quoted cells ("subject","ATO-0044"): the text inside the quotes
+    return [(a + 1, b - 1) if b - a >= 2 and line[a] == line[b - 1] == '"' else (a, b) for a, b in bounds]
 
 
 def table_record_numbers(text: str) -> list[tuple[int, int]]:
@@ -445,6 +484,47 @@ class TableRecordRecognizer(EntityRecognizer):
         return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in table_record_numbers(text)]
 
 
+# a labelled record number with more of its kind listed after it (样本编号：CL-01-V3-01、CL-01-V3-02,
+# 住院号 Z2411003 和 Z2411017): the number after the label (MRN's group 1), then each listed one of the same
+# shape (digits read as one digit: never a date's or a dose's number after a record's)
+LISTED_MRN = re.compile("(?:" + MRN.pattern + r")(?=[ \t]*(?:、|，|,|和|及|与)[ \t]*[A-Za-z]{0,6}-?\d)")
+_listed_mrns = prefiltered(LISTED_MRN)
+_NEXT_LISTED = re.compile(
+    r"[ \t]*(?:、|，|,|和|及|与)[ \t]*((?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
+)
+
+
+def listed_record_numbers(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _listed_mrns(text):
+        if _mrn(m, text) is None:
+            continue
+        shape, end = re.sub(r"\d+", "0", m.group(1)), m.end(1)
+        while (n := _NEXT_LISTED.match(text, end)) and re.sub(r"\d+", "0", n.group(1)) == shape:
+            spans.append(n.span(1))
+            end = n.end(1)
+    return spans
+
+
+class ListedRecordRecognizer(EntityRecognizer):
+    """The record numbers listed after a labelled one, each of its shape."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["MEDICAL_RECORD_NUMBER"],
+            supported_language="zh",
+            name="MRN_listed_recognizer",
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in listed_record_numbers(text)]
+
+
 def identifier_recognizers() -> list[EntityRecognizer]:
     return [
         RegexRecognizer("CN_ID_CARD", ID18, _id18),
@@ -464,10 +544,14 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", CLINIC_CARD, _record, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", KEYED_MRN, _record, group=1),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", SPACED_MRN, _record, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY, _labelled, group=1),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_IN_CONTEXT, _insurer_context, group=1),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
         TableRecordRecognizer(),
+        ListedRecordRecognizer(),
         SubjectCodeRecognizer(),
     ]

@@ -31,19 +31,26 @@ KINDS = (
     "管理站 救助站 公证处 信用合作联社 信用合作社 信用社 "
     # insurance agencies' service centres, forensic appraisal centres, a government and its office, a
     # union (…区医疗保障服务中心, …司法鉴定中心, …县人民政府办公室, …车务段工会)
-    "保障服务中心 保险服务中心 政务服务中心 鉴定中心 司法鉴定所 人民政府办公室 人民政府 工会"
+    "保障服务中心 保险服务中心 政务服务中心 鉴定中心 司法鉴定所 人民政府办公室 人民政府 工会 "
+    # an agency's affairs centre, an association, a funeral home (…医疗保障事务中心, …行业协会, …殡仪馆)
+    "保障事务中心 协会 殡仪馆 "
+    # a regulator's inspection or review centre (…食品药品审核查验中心, …药品审评中心)
+    "查验中心 审评中心 公司"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
-SHORT_NAME_KINDS = {"厂": 4}
+# (and a bare 公司: 南桐矿业公司, not 快递公司)
+SHORT_NAME_KINDS = {"厂": 4, "公司": 4}
 # (or a chain's store in brackets: …大药房（某某旗舰店）)
 BRANCH = (
     r"(?:[\u4e00-\u9fff]{0,8}?(?:分公司|分院|院区|分行|支行|中心支公司|营业部)"
-    r"|[（(][\u4e00-\u9fff]{2,10}?店[）)])?"
+    r"|[（(][\u4e00-\u9fff]{2,10}?店[）)]"
+    # (or a pharmacy chain's store right after it: …大药房渝中店)
+    r"|(?<=药房)[\u4e00-\u9fff]{2,4}?店)?"
 )
 # a kind word that goes on into a place word names a place (大学城, 医院路, 学院街, 大学东街), not an
 # organization
 _KIND = re.compile(
-    "(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![东西南北中]?[城路街巷道])" + BRANCH
+    "(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![东西南北中]?[城路街巷道镇])" + BRANCH
 )
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
@@ -57,7 +64,7 @@ _PLACE_LEAD = re.compile("(?:" + "|".join(sorted(PROVINCES + CITIES, key=len, re
 # an organization followed by its residential quarter is part of an address (西南大学家属区12栋)
 # (or by a village and a house number: …村委会某某村38号)
 _ADDRESS_AFTER = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|\d+(?:栋|幢|号楼|单元)"
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:家属区|家属院|宿舍|生活区|小区|校区)|[\u4e00-\u9fff]{0,4}?\d+(?:栋|幢|号楼|单元|舍)"
     r"|[\u4e00-\u9fff]{1,6}?[村组]\d+号)"
 )
 # a field label, not a name (送检医院：, 就诊医院:), unless a place leads it: a letter's addressee
@@ -79,15 +86,20 @@ LATIN_ORG = re.compile(
     # Traditional Chinese Medicine, …Hospital, Capital Medical University)
     r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b)?"
     # (a company with its city in brackets before its kind: … Technologies (Chongqing) Co., Ltd.)
-    r"|\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,4}(?:\([A-Z][a-z]+\) (?:[A-Z][a-z]+ ){0,3})?"
-    r"(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?|GmbH|AG|Pvt\.? Ltd\.?)(?![\w])"
+    # (a region in brackets, hyphened: … (Asia-Pacific) Insurance Limited; a plant or a factory, a German
+    # health fund: … Engine Plant, Techniker Krankenkasse)
+    r"|\b(?:(?:[A-Z][a-z]+|[A-Z]{2,5}) ){1,4}(?:\([A-Z][a-z]+(?:-[A-Z][a-z]+)?\) (?:[A-Z][a-z]+ ){0,3})?"
+    r"(?:Co\.,? Ltd\.?|Company|Corporation|Corp\.|Inc\.|Group|LLC|LLP|Ltd\.?|Limited|GmbH|AG|Pvt\.? Ltd\.?"
+    r"|Plant|Factory|Krankenkasse)(?![\w])"
+    # a country's consulate or embassy (Australian Consulate-General in Chengdu)
+    r"|\b[A-Z][a-z]+ (?:Consulate(?:-General)?|Embassy)(?: (?:in|of) [A-Z][a-z]+)?\b"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
 _latin_orgs = prefiltered(LATIN_ORG)
 # an insurer named after its label (Insurer: Harbour Mutual, travel insurer Kestrel Assist, Insurance: …)
 LATIN_INSURER = re.compile(
     r"(?:\b[Ii]nsurer|\bInsurance:)[ \t]*:?[ \t]*"
-    r"(?!(?:None|Self|Pending|Unknown|Medicare|Medicaid)\b)([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3})\b"
+    r"(?!(?:None|Self|Pending|Unknown|Medicare|Medicaid|FAQ)\b)([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3})\b"
 )
 _latin_insurers = prefiltered(LATIN_INSURER)
 # a European hospital or clinic named kind first (Hôpital de la Croix-Rousse, Clinique Saint-Jean,
@@ -113,6 +125,8 @@ LABELLED_ORG = re.compile(
     r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
     r"(?=[，,。；;、\n\u3000]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
     r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier|\bFacility)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
+    # a form's company field: the rest of its line (Company: Acme Motor (Wuxi) Co., Chengdu Branch)
+    r"|^[ \t]*Company[ \t]*:[ \t]*([A-Z][^\n]{1,79}?)[ \t]*$"
     r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
     r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
     re.MULTILINE,
@@ -137,12 +151,18 @@ _GENERIC_LATIN = frozenset(
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
     r".*(?:就诊于|住院于|收治于|转入|转至|转诊至|来自|前往|通过|单位|医院|机构|名称|患者|病人|"
-    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|认为|希望|上报|报告|联系|凭|请"
-    r"|[于在至到从往赴经由及和与向是嘱对被的了])",
+    r"自(?!治)|转(?![化运])|因|需要|名下|退回|供(?![电应销水热气])|认为|希望|上报|报告|联系|凭|请|补充|提供"
+    r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周"
+    r"|[于在至到从往赴经由及和与向是嘱对被的了致去])",
     re.S,
 )
 # a lead of two characters or more ends no name (上报区疾控中心: what follows it is all there is)
-_WORD_LEAD = re.compile(r"(?:认为|希望|上报|报告|联系|需要|名下|退回|通过|前往|来自|转诊至|转至|转入)$")
+_WORD_LEAD = re.compile(
+    r"(?:认为|希望|上报|报告|联系|需要|名下|退回|通过|前往|来自|转诊至|转至|转入|补充|提供"
+    r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周)$"
+)
+# two kinds joined (医院与保险公司, 医院和药店): no name between them
+_KIND_AND = re.compile(r"(?:医院|公司|机构|药店|银行)[和与]$")
 # modifiers that make a kind of organization, not the name of one (社区卫生服务中心, 上级医院, 外院)
 GENERIC = re.compile(
     r"(?:社区|上级|下级|基层|当地|附近|外|本|该|我|他|综合|专科|定点|私立|公立|民营|三甲|二甲|三级|二级|乡镇|村|"
@@ -152,9 +172,15 @@ GENERIC = re.compile(
     r"你们|我们|咱们|贵|互联网|医学|伦理|血液|"
     # a person's role before a kind (被保险人银行卡, 申请人医院): no name
     r"保险人|投保人|申请人|持卡人|收款人|领款人|本人|家属|区|市|县|"
+    # a field's or a role's word (就诊医院, 入组医院, 收款银行, 参保地保险公司), a department (生殖医学中心),
+    # a card's tail (尾号6612银行), whose unit (我院体检中心), a township's (乡卫生院)
+    r"就诊|入组|收款|参保地|数据治理|生殖|尾号\d+|院|乡|"
     # a grade or a negation of a kind (一级医院, 非指定医院, 如私立医院)
     r"一级|非|如)+"
 )
+_PRONOUN = frozenset("本该我贵此其你他各")
+# "former" opening a read-back name (原…公司), not a place's 原 (原平市)
+_FORMER = re.compile(r"原(?!平)(?=[\u4e00-\u9fff]{4})")
 _BRANCH_KIND = re.compile(r"(?:分院|分公司|分行|支行)$")
 # a hospital's stamp (加盖医院收费章): the kind, not a name
 _STAMP_AFTER = re.compile(r"(?:收费|财务|公)?章")
@@ -189,7 +215,11 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         ):
             continue
         lead = _LEAD.match(text, start, m.start())
-        if lead and lead.end() == m.start() and lead.group()[-1] not in "和与":
+        if (
+            lead
+            and lead.end() == m.start()
+            and (lead.group()[-1] not in "和与" or _KIND_AND.search(lead.group()))
+        ):
             continue  # a lead word right before the kind word leaves no name (通过医院, 希望医院)
         if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
             lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
@@ -211,9 +241,11 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
         elif joined:  # 重庆医科大学 + 附属第一医院: one name
             spans[-1] = (spans[-1][0], m.end())
             continue
-        shortest = SHORT_NAME_KINDS.get(
-            text[m.start() : m.start() + 1] if m.group().startswith("厂") else "", 2
-        )
+        if _FORMER.match(text, start, m.start()):
+            start += 1  # 原某某矿业公司井下工人: a former workplace, 原 no part of its name
+        shortest = next((n for k, n in SHORT_NAME_KINDS.items() if m.group().startswith(k)), 2)
+        if m.group().startswith("公司") and text[m.start() - 1 : m.start()] in _PRONOUN:
+            continue  # 均在本公司, 该公司: a pronoun's company, no name
         if _BRANCH_KIND.match(m.group()):  # a branch alone: a name of four characters or more, no lead word
             if lead:
                 start = max(start, lead.end())
@@ -253,7 +285,12 @@ INSURER_BRAND = re.compile(
     r"和谐|昆仑|复星联合|中英|信泰|安邦|大家|前海|天安|永安|英大|紫金|锦泰|利宝)"
     r"(?:人寿|财险|养老|生命|健康险|健康保险|保险)"
     # the groups' own short names, and a brand that is no word (中国人寿, 人保健康, 众安)
-    r"|中国人寿|中国人保|中国平安|中国太保|中国太平|中国人民健康保险|人保健康|众安)(?!公司|股份|集团|有限|在线)"
+    r"|中国人寿|中国人保|中国平安|中国太保|中国太平|中国人民健康保险|人保健康|众安"
+    # drug makers, contract research and site organizations, laboratories known by their brand alone
+    # (泰格医药的CRA, 药明康德, 金域医学)
+    r"|泰格医药|联斯达医药|联斯达|药明康德|康龙化成|方达医药|昆翎医药|精鼎医药|恒瑞医药|百济神州|复星医药|信达生物|"
+    r"君实生物|科伦药业|齐鲁制药|正大天晴|豪森药业|翰森制药|石药集团|华大基因|金域医学|迪安诊断|艾迪康)"
+    r"(?!公司|股份|集团|有限|在线)"
 )
 _insurer_brands = prefiltered(INSURER_BRAND)
 # an international insurer, drug maker or research organization by its brand, with the words of its unit
