@@ -195,3 +195,18 @@ def test_an_insurance_card_s_column_in_an_export(analyzer: TextAnalyzer) -> None
 def test_no_insurance_card_under_another_column(analyzer: TextAnalyzer) -> None:
     text = "sid\tmi_card\tlot\nK-07\t不详\tC00123456\n"
     assert _found(analyzer, text, "CN_MEDICAL_INSURANCE_CARD") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cataract list 2023-09-12\n08:15 Pan Wei, left eye\n09:40 Rosa Diaz, right eye",
+        "骨科门诊手术排班（2023-10-09）\n| 时间 | 患者 |\n| 09:20 | 某某 |",
+    ],
+)
+def test_no_clock_time_in_a_list_s_or_a_timetable_s_slots(analyzer: TextAnalyzer, text: str) -> None:
+    assert _found(analyzer, text, "DATE_TIME") == [text[text.index("20") : text.index("20") + 10]]
+
+
+def test_a_clock_time_in_a_note_stays_a_date(analyzer: TextAnalyzer) -> None:
+    assert _found(analyzer, "护理记录\n09:20 患者诉头晕，测血压。", "DATE_TIME") == ["09:20"]

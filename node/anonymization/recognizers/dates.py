@@ -161,9 +161,17 @@ def _schedule(text: str, start: int, end: int | None = None) -> bool:
     return bool(_LINE_SCHEDULE.search(text, line, start))
 
 
+# a document titled as a list or a timetable (手术排班, 预约登记, day-surgery list, rota): its bare clock
+# times are the plan's slots, not events of someone's care
+_SCHEDULE_TITLE = re.compile(r"预约|排程|排班|安排表|[Ll]ist\b|[Ss]chedule|[Rr]ota\b|日程")
+
+
 def _clock(m: re.Match[str], text: str) -> float | None:
     # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
     if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start(), m.end()):
+        return None
+    title_end = text.find("\n", 0, 80)
+    if title_end > 0 and title_end < m.start() and _SCHEDULE_TITLE.search(text, 0, title_end):
         return None
     return 0.85
 
