@@ -210,3 +210,15 @@ def test_no_clock_time_in_a_list_s_or_a_timetable_s_slots(analyzer: TextAnalyzer
 
 def test_a_clock_time_in_a_note_stays_a_date(analyzer: TextAnalyzer) -> None:
     assert _found(analyzer, "护理记录\n09:20 患者诉头晕，测血压。", "DATE_TIME") == ["09:20"]
+
+
+def test_a_day_first_date_with_its_clock_time(analyzer: TextAnalyzer) -> None:
+    assert _found(analyzer, "Ward chat\n23/10 21:47 Son asks about discharge.", "DATE_TIME") == [
+        "23/10 21:47"
+    ]
+
+
+def test_no_place_in_a_message_s_bracketed_sender(analyzer: TextAnalyzer) -> None:
+    assert _found(analyzer, "【健康杭州】您的预约已成功。", "LOCATION") == []
+    # a place after the sender's brackets stays one
+    assert _found(analyzer, "【通知】请回杭州 复诊", "LOCATION") == ["杭州"]

@@ -85,7 +85,10 @@ _LINE_SCHEDULE = re.compile(r"巡视|巡回|探视|[Vv]isiting hours")
 _DEADLINE_AFTER = re.compile(r"[ ]?(?:前|以前|之前)(?!后)")
 _INSTRUCTION = re.compile(r"请|须|需|务必|应于|应在")
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
-MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
+# (or day first when the day cannot be a month: 16/11 22:14)
+MONTH_DAY_TIME = re.compile(
+    rf"(?<![\d./-])(?:{_M}([-/.]){_D}|(?:1[3-9]|2\d|3[01])([/.]){_M})[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])"
+)
 # a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
 SHORT_YEAR = re.compile(
     r"(?<![\d./-])(?:1[5-9]|2\d|3[0-5])([/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?![\d./-])"

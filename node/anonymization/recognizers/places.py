@@ -94,6 +94,9 @@ _ORGANIZATION_AFTER = re.compile(
     # (a hospital's, a clinic's or a school's: ORGANIZATION's, 某某区人民医院, 某某区凤鸣山小学)
     r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园)"
 )
+# a message's sender in its brackets (【健康某某】, 【某某医保】): an organization's signature, no place
+_SENDER_BEFORE = re.compile(r"【[^】\n\d]{0,8}$")
+_SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
 # a person's name field (姓名：杭州): its value a person's name, whatever place it also names
 _NAME_FIELD = re.compile(r"姓名[ \t]*[:：]?[ \t]*$")
 # a place's name that is another thing's: athlete's foot (香港脚), a person's name saying something
@@ -161,7 +164,12 @@ def _score(m: re.Match[str], text: str) -> float | None:
     if not re.search(r"\d", m.group()) and _ORGANIZATION_AFTER.match(text, m.end()):
         return None  # 重庆市某某协会: an organization's name
     if _PLACE_NAME.fullmatch(m.group()) and (
-        _NOT_A_PLACE_AFTER.match(text, m.end()) or _NAME_FIELD.search(text, max(0, m.start() - 8), m.start())
+        _NOT_A_PLACE_AFTER.match(text, m.end())
+        or _NAME_FIELD.search(text, max(0, m.start() - 8), m.start())
+        or (
+            _SENDER_BEFORE.search(text, max(0, m.start() - 9), m.start())
+            and _SENDER_AFTER.match(text, m.end())
+        )
     ):
         return None
     if _NATIVE_FIELD.search(text, max(0, m.start() - 12), m.start()):
