@@ -42,6 +42,20 @@ LABELLED_SHORT = re.compile(
 SPACED_DATE = re.compile(
     r"(?<!\d)(?<!\d )(?:1 9|2 0) \d \d (?:[./-]|年) (?:[01] )?\d (?:[./-]|月) (?:[0-3] )?\d(?: 日)?(?! ?\d)"
 )
+# a date whose separators stand between spaces, the way OCR transcribes a handwritten form (2024 /05 /20,
+# 2024 - 04 - 09), with its clock time spaced the same way (23 : 14)
+OCR_DATE = re.compile(
+    rf"(?<![\d./-]){_Y}(?=[ ][-/.]|[-/.][ ])[ ]?([-/.])[ ]?{_M}[ ]?\1[ ]?{_D}"
+    r"(?:[ ]{1,2}(?:[01]?\d|2[0-3])[ ]?:[ ]?[0-5]\d)?(?![\d./-]|[ ]?[:：][ ]?\d)"
+)
+# a month named from this year (去年十二月, 去年腊月, 今年3月): a patient's event all the same
+RELATIVE_MONTH = re.compile(
+    r"(?:去年|今年|前年)(?:十[一二]?|[一二三四五六七八九]|[1-9]|1[0-2]|腊|正|冬)月(?:份)?"
+)
+# the last day of a range after its first date (9月12日—13日): the day alone
+RANGE_DAY = re.compile(
+    rf"(?:(?<=月\d[日号])|(?<=月\d\d[日号]))[ ]?(?:—|-|~|～|至|到)[ ]?({_D}[日号])(?![\d床楼室])"
+)
 # a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
 # ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
 BARE_TIME = re.compile(
@@ -57,6 +71,8 @@ _RATIO_BEFORE = re.compile(
 # read back over the clause before the time (a list of times shares its first one's words)
 _SCHEDULE_BEFORE = re.compile(
     r"每[天日晚早周月隔次班]|定时|按时|常规|固定|通常|平时|平日|工作日|周末|节假日|"
+    # (a week's days, listed or as a span: 周二、周四 8:30, 周一至周五 8:00-17:30)
+    r"周[一二三四五六日天](?:[至到~～-]|、)周?[一二三四五六日天]|"
     r"探视|探望|陪护时间|交班|交接班|接班|上班|下班|门诊时间|出诊|坐诊|营业|开放|作息|开饭|送餐|"
     r"熄灯|午休|起床|就寝|班车|(?:服药|给药|用药|发药|测量?血糖|测血压)(?:时间|时刻)|"
     r"[Vv]isiting|[Dd]aily|[Ee]very|[Rr]outine|[Oo]ffice hours|[Cc]linic hours|[Ss]hift",
@@ -69,7 +85,10 @@ _LINE_SCHEDULE = re.compile(r"巡视|巡回|探视|[Vv]isiting hours")
 _DEADLINE_AFTER = re.compile(r"[ ]?(?:前|以前|之前)(?!后)")
 _INSTRUCTION = re.compile(r"请|须|需|务必|应于|应在")
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
-MONTH_DAY_TIME = re.compile(rf"(?<![\d./-]){_M}([-/.]){_D}[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
+# (or day first when the day cannot be a month: 16/11 22:14)
+MONTH_DAY_TIME = re.compile(
+    rf"(?<![\d./-])(?:{_M}([-/.]){_D}|(?:1[3-9]|2\d|3[01])([/.]){_M})[ ](?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])"
+)
 # a two-digit year, month and day with slashes or dots (26/03/05, 25.11.4), anywhere
 SHORT_YEAR = re.compile(
     r"(?<![\d./-])(?:1[5-9]|2\d|3[0-5])([/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?![\d./-])"
@@ -115,6 +134,17 @@ def _sure(m: re.Match[str], text: str) -> float | None:
     return 0.9
 
 
+# a drug's or a device's expiry after its lot number (批号：C2408112，有效期至2026年08月): the product's date,
+# no one's event (a certificate's or a card's validity, 有效期至：2027年3月9日, stays a date)
+_LOT_EXPIRY_BEFORE = re.compile(
+    r"批号[ \t]*[:：]?[ \t]*[A-Za-z0-9-]{3,20}[ \t，,；;、\u3000]*(?:有效期|效期|失效期)至?[:：]?[ \t]*$"
+)
+
+
+def _dated(m: re.Match[str], text: str) -> float | None:
+    return None if _LOT_EXPIRY_BEFORE.search(text, max(0, m.start() - 40), m.start()) else 0.9
+
+
 def _compact(m: re.Match[str], text: str) -> float | None:
     # 8-digit dates are often batch or order numbers: only with a date word just before
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
@@ -134,9 +164,17 @@ def _schedule(text: str, start: int, end: int | None = None) -> bool:
     return bool(_LINE_SCHEDULE.search(text, line, start))
 
 
+# a document titled as a list or a timetable (手术排班, 预约登记, day-surgery list, rota): its bare clock
+# times are the plan's slots, not events of someone's care
+_SCHEDULE_TITLE = re.compile(r"预约|排程|排班|安排表|[Ll]ist\b|[Ss]chedule|[Rr]ota\b|日程")
+
+
 def _clock(m: re.Match[str], text: str) -> float | None:
     # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
     if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start(), m.end()):
+        return None
+    title_end = text.find("\n", 0, 80)
+    if title_end > 0 and title_end < m.start() and _SCHEDULE_TITLE.search(text, 0, title_end):
         return None
     return 0.85
 
@@ -159,13 +197,16 @@ def _after(m: re.Match[str], text: str) -> float | None:
 
 def date_recognizers() -> list[RegexRecognizer]:
     return [
-        RegexRecognizer("DATE_TIME", CN_DATE, _sure),
+        RegexRecognizer("DATE_TIME", CN_DATE, _dated),
         RegexRecognizer("DATE_TIME", MONTH_DAY_ANY, _sure),
-        RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _sure),
+        RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _dated),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
         RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
         RegexRecognizer("DATE_TIME", SPACED_DATE, _sure),
         RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
+        RegexRecognizer("DATE_TIME", OCR_DATE, _sure),
+        RegexRecognizer("DATE_TIME", RELATIVE_MONTH, _sure),
+        RegexRecognizer("DATE_TIME", RANGE_DAY, _sure, group=1),
         RegexRecognizer("DATE_TIME", MONTH_DAY_TIME, _sure),
         RegexRecognizer("DATE_TIME", SHORT_YEAR, _sure),
         RegexRecognizer("DATE_TIME", ENTRY_MONTH_DAY, _sure, group=1),

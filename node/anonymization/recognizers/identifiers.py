@@ -25,7 +25,10 @@ ID18 = re.compile(
 )
 ID15 = re.compile(r"(?<![0-9A-Za-z])\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
 # (or masked in its middle four, the way delivery slips print it: 139****2208)
-MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}|\*{4}){2}(?!\d)")
+# (or in groups of four, four and three: 1592 3184 706)
+MOBILE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:(?:[ -]?\d{4}|\*{4}){2}|\d[ -]\d{4}[ -]\d{3}(?![ -]\d))(?!\d)"
+)
 # (the local number whole or in two groups: 0731 8442 6710, a seven-digit one 0931 8462 017)
 LANDLINE = re.compile(
     r"(?<![\d-])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?(?:[2-9]\d{6,7}|[2-9]\d{3}[ -]\d{3,4})(?:-\d{1,4})?(?!\d)"
@@ -141,6 +144,8 @@ _POLICY_LABEL = (
     r"|保 单 (?:号 码|号|编 号)"
     # a claim's case number (案件号, 报案号, 理赔案件 CL...): the insurer's file on the insured
     r"|(?:理赔|赔付)?案件(?:号码|号|编号)?|报案(?:号码|号|编号)|立案号|受理(?:号|编号)"
+    # (a claim's number by 案号 alone, 理赔申请（案号XYZ…）; not a record's 病案号 or 档案号, a plan's 方案号)
+    r"|(?<![病档方备提])案号"
     # a commercial insurer's member or card number, a tax-favoured health policy's code (not a public
     # scheme's card: INSURANCE_CARD's; its lookbehind after the label, as the barcode's in MRN)
     r"|会员(?:卡号|号|编号)|保险卡(?<!医疗保险卡|工伤保险卡|生育保险卡|养老保险卡)(?:卡号|号)|税优识别码"
@@ -177,12 +182,15 @@ INSURANCE_CARD = re.compile(
     r"(?:(?:医保|社保|社会保障|医疗保险|参保|新农合|工伤保险|生育保险|养老保险)(?:卡卡号|卡号|卡|号码|号|编号|编码|个人编号|个人编码|电子凭证号|电子凭证码|电子凭证)"
     # (the old rural scheme's certificate: 合作医疗证号)
     r"|个人编码|个人编号|合作医疗证号|[Ss]ubscriber (?:ID|No\.?|[Nn]umber|#)"
+    # (an export's key: "mi_no":"…", mi_card=…)
+    r"|\bmi_(?:no|card(?:_no)?)[\"']?[ \t]*[:=][ \t]*[\"']?"
     # a card's, a voucher's or a household's number under a scheme named shortly before it (医保卡信息：…
     # 卡号…, 医保电子凭证…凭证号…, 新农合…家庭编号…): the scheme's card (see _insurance_card)
     r"|卡号|凭证号|凭证码|家庭编号|家庭档案号|参合证号|医疗证号)(?:码)?" + _NUMBER
 )
 _GENERIC_CARD_LABEL = re.compile(r"卡号|凭证|家庭|参合证|医疗证")
-_SCHEME_CONTEXT = re.compile(r"医保|社保|社会保障|新农合|参合|参保|合作医疗")
+# (a resident's electronic health card, 电子健康卡, is the scheme's card too)
+_SCHEME_CONTEXT = re.compile(r"医保|社保|社会保障|新农合|参合|参保|合作医疗|健康卡")
 _BANK_CONTEXT = re.compile(r"银行|储蓄|借记|信用卡|开户|账户|帐户|就诊卡|诊疗卡|会员")
 
 
@@ -215,7 +223,11 @@ def _foreign_phone(m: re.Match[str], text: str) -> float | None:
     if near(text, m.start(), m.end(), _PHONE_CONTEXT, before=24):
         return 0.85
     # or a relative or a contact named before it (Next of kin: Name, +49 …; husband Name, +48 …)
-    return 0.85 if near(text, m.start(), m.end(), _KIN_CONTEXT, before=40) else None
+    if near(text, m.start(), m.end(), _KIN_CONTEXT, before=40):
+        return 0.85
+    # or none: a plus, a country's code and eight to fifteen digits in groups is a phone number wherever it
+    # stands (UK mobile: +44 …, a sponsor's line after its e-mail, WhatsApp +852 …); the sets hold no other
+    return 0.8
 
 
 _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
@@ -525,6 +537,68 @@ class ListedRecordRecognizer(EntityRecognizer):
         return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in listed_record_numbers(text)]
 
 
+# a medical-insurance card's column in an export (mi_card, 医保卡号): its cells are the cards' numbers
+_CARD_HEADER = re.compile(
+    r"(?:医保|社保|社会保障)(?:卡号|卡|号|编号|个人编号)|参保号|mi_(?:no|card(?:_no)?)"
+    r"|(?:medical_)?insurance_(?:card|card_no|no)",
+    re.IGNORECASE,
+)
+
+
+def table_insurance_cards(text: str) -> list[tuple[int, int]]:
+    """The cells under an insurance card's header cell in a table (tabs, pipes or commas), row by row until
+    a row with another number of cells."""
+    if not _CARD_HEADER.search(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    for k, (_, line) in enumerate(lines):
+        for sep in ("\t", "|", ","):
+            if sep not in line or (sep == "," and "，" in line):
+                continue
+            header = _cells(line, sep)
+            columns = [i for i, (a, b) in enumerate(header) if _CARD_HEADER.fullmatch(line, a, b)]
+            if len(header) < 2 or not columns:
+                continue
+            for row_start, row in lines[k + 1 :]:
+                cells = _cells(row, sep)
+                if _RULE_ROW.fullmatch(row):
+                    continue
+                if len(cells) != len(header):
+                    break
+                for i in columns:
+                    a, b = cells[i]
+                    value = row[a:b]
+                    if _CELL_NUMBER.fullmatch(value) and sum(ch.isdigit() for ch in value) >= 6:
+                        spans.append((row_start + a, row_start + b))
+            break
+    return spans
+
+
+class TableInsuranceCardRecognizer(EntityRecognizer):
+    """Medical-insurance card numbers in a table's column under a card number's header cell."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=["CN_MEDICAL_INSURANCE_CARD"],
+            supported_language="zh",
+            name="MIC_table_recognizer",
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [
+            RecognizerResult("CN_MEDICAL_INSURANCE_CARD", s, e, 0.88) for s, e in table_insurance_cards(text)
+        ]
+
+
 def identifier_recognizers() -> list[EntityRecognizer]:
     return [
         RegexRecognizer("CN_ID_CARD", ID18, _id18),
@@ -553,5 +627,6 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
         TableRecordRecognizer(),
         ListedRecordRecognizer(),
+        TableInsuranceCardRecognizer(),
         SubjectCodeRecognizer(),
     ]

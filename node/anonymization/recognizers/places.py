@@ -50,15 +50,21 @@ _COMPONENT = (
     r"(?:[东西南北中上下]?段)?"
     # an estate's own name, whatever it ends in, right before its phase or building (华润二十四城7期)
     r"|[\u4e00-\u9fff]{2,10}?(?=[A-Za-z]?\d+(?:期|栋|幢|号楼|座|单元|区)|[A-Za-z]区)|\d+期"
-    r"|[一二三四五六七八九十\d]+段|\d+(?:号院|号楼|号|弄|栋|幢|单元|楼|层|室)|[A-Za-z]\d*(?:栋|座|区)"
+    r"|[一二三四五六七八九十\d]+段|\d+(?:号院|号楼|号|弄|栋|幢|单元|楼|层|室)|(?<=[栋幢楼])\d+门|[A-Za-z]\d*(?:栋|座|区)"
     # the tail down to the room: 附7号, 5-2 (floor-room), 3-1-502, 负1楼
     r"|附\d+号|\d+-\d+(?:-\d+)?(?:号|室)?(?![\d.])|负\d+(?:楼|层)|\d+(?:组|社)"
     # a room's bare number after its building or entrance (5栋2204, 2单元1403)
-    r"|(?:(?<=[栋幢座])|(?<=单元)|(?<=号楼))\d{3,4}(?![\d.:-]))"
+    r"|(?:(?<=[栋幢座门])|(?<=单元)|(?<=号楼))\d{3,4}(?![\d.:-]))"
 )
 ADDRESS = re.compile(rf"{_ANCHOR}{_COMPONENT}*")
+# any place one lives in, named by its building's number (我们住某某里七区14号楼3门601; not 住院部5号楼):
+# opening on 住, the place in group 1
+HOME_BY_BUILDING = re.compile(
+    rf"住在?((?![院在])[\u4e00-\u9fff]{{2,8}}?(?=[A-Za-z]?\d+(?:栋|幢|号楼)){_COMPONENT}+)"
+)
 _PLACE_NAME = re.compile(rf"(?:{_NAMES})(?:省|市|自治区)?")
-_NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*$")
+# (the field's whole value: 籍贯：广东佛山 is one native place, its city no address of its own)
+_NATIVE_FIELD = re.compile(r"(?:籍贯|祖籍)[ \t]*[:：]?[ \t]*[\u4e00-\u9fff]{0,6}$")
 # the place of treatment named by its region alone (就医地：某省某市), a scheme's field, not where one lives
 # (a street and a number there are an address, and so is a region down to its district or county)
 _SCHEME_FIELD = re.compile(r"就医地[ \t]*[:：]?[ \t]*$")
@@ -68,9 +74,33 @@ LABELLED_PLACE = re.compile(
     r"(?:参保地|参合地|户籍地|户籍所在地|常住地|居住地|出生地)[ \t]*[:：][ \t]*"
     r"([\u4e00-\u9fff][\u4e00-\u9fff\d-]{1,29}?)(?=[ \t\u3000，,。；;、（(]|\n|$)"
 )
+# an address's field (住址：, 现住址：, 联系地址：): its whole value, whatever it names (a development zone
+# off the lists, 某某经开区某某镇某某村四社), down to the first space or punctuation; above an address's
+# own span inside it (every such value of the hand-written sets is the address, labelled whole)
+ADDRESS_FIELD = re.compile(
+    r"(?:现住址|家庭住址|家庭地址|住址|居住地址|联系地址|通讯地址|户籍地址|现居住地)[ \t]*[:：][ \t]*"
+    r"([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z\d#-]{3,39}?)(?=[ \t\u3000，,。；;、（(]|\n|$)"
+)
 _DISTRICT_END = re.compile(r"(?:区|县|旗)$")
 # a city or province naming an insurance scheme (某市职工医保, 某市惠民保, 某市普惠健康保): no address
-_SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康保|医疗保险)")
+_SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康保|医疗保险|快保|惠民保)")
+# a region or a district opening an organization's or a public programme's name (重庆市某某行业协会,
+# 某某区医疗保障事务中心, 重庆某某股份有限公司, 某市集采政策, 某市心理援助热线): no place of a person's;
+# the name runs on without a break (a form's spaces allowed) to the organization's word, no verb of going
+# between (从某某镇往医院赶: the town is a place)
+_ORGANIZATION_AFTER = re.compile(
+    r"(?:(?![往到去在至回从向赶的与及或是])[\u4e00-\u9fff ]){0,14}?(?:公司|集团|协会|学会|委员会|事务中心|服务中心|保障局|卫健委|卫生健康委|殡仪馆"
+    r"|药房|药店|热线|集采|政策|规划|基金会|研究院|研究所|银行|商会|联合会"
+    # (a hospital's, a clinic's or a school's: ORGANIZATION's, 某某区人民医院, 某某区凤鸣山小学)
+    r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园)"
+)
+# a message's sender in its brackets (【健康某某】, 【某某医保】): an organization's signature, no place
+_SENDER_BEFORE = re.compile(r"【[^】\n\d]{0,8}$")
+_SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
+# a person's name field (姓名：杭州): its value a person's name, whatever place it also names
+_NAME_FIELD = re.compile(r"姓名[ \t]*[:：]?[ \t]*$")
+# a place's name that is another thing's: athlete's foot (香港脚), a person's name saying something
+_NOT_A_PLACE_AFTER = re.compile(r"脚|[ ]?(?:说|告诉|表示|问)")
 
 
 # the corpus's region's landmarks and quarters (and a few of the capitals'), named bare as where someone
@@ -131,7 +161,18 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None  # a native place (广东人, 重庆市人), not an address
     if text.startswith("白药", m.end()) and _PLACE_NAME.fullmatch(m.group()):
         return None  # a drug's brand (云南白药), not a place
-    if _NATIVE_FIELD.search(text, max(0, m.start() - 6), m.start()):
+    if not re.search(r"\d", m.group()) and _ORGANIZATION_AFTER.match(text, m.end()):
+        return None  # 重庆市某某协会: an organization's name
+    if _PLACE_NAME.fullmatch(m.group()) and (
+        _NOT_A_PLACE_AFTER.match(text, m.end())
+        or _NAME_FIELD.search(text, max(0, m.start() - 8), m.start())
+        or (
+            _SENDER_BEFORE.search(text, max(0, m.start() - 9), m.start())
+            and _SENDER_AFTER.match(text, m.end())
+        )
+    ):
+        return None
+    if _NATIVE_FIELD.search(text, max(0, m.start() - 12), m.start()):
         return None  # 籍贯：广西桂林 is where one comes from, not where one lives
     if (
         _SCHEME_FIELD.search(text, max(0, m.start() - 6), m.start())
@@ -146,14 +187,32 @@ def _score(m: re.Match[str], text: str) -> float | None:
     return 0.9 if parts else 0.75
 
 
+_NO_PLACE = ("不详", "同上", "本地", "本市", "外地", "无")
+
+
 def _field_place(m: re.Match[str], text: str) -> float | None:
-    return None if m.group(1) in ("不详", "同上", "本地", "本市", "外地") else 0.85
+    return None if m.group(1) in _NO_PLACE else 0.85
+
+
+def _home(m: re.Match[str], text: str) -> float | None:
+    return 0.9
+
+
+def _address_field(m: re.Match[str], text: str) -> float | None:
+    value = m.group(1)
+    if value in _NO_PLACE or value.startswith(("同上", "不详", "同户籍", "同身份证")):
+        return None
+    return 0.92
 
 
 def place_recognizers() -> list[RegexRecognizer]:
     return [
         RegexRecognizer("LOCATION", ADDRESS, _score),
         RegexRecognizer("LOCATION", LABELLED_PLACE, _field_place, 1, name="LOCATION_field_recognizer"),
+        RegexRecognizer("LOCATION", HOME_BY_BUILDING, _home, 1, name="LOCATION_home_recognizer"),
+        RegexRecognizer(
+            "LOCATION", ADDRESS_FIELD, _address_field, 1, name="LOCATION_address_field_recognizer"
+        ),
         RegexRecognizer("LOCATION", PLACE_NAMED, _named, name="LOCATION_named_recognizer"),
         RegexRecognizer("LOCATION", EN_ADDRESS, _en_address, name="LOCATION_english_address_recognizer"),
     ]
