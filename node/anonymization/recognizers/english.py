@@ -600,6 +600,8 @@ def latin_names(text: str) -> list[tuple[int, int]]:
     """Latin names that need no cue: a listed given name alone or before a surname, a Vietnamese name,
     a pinyin pair holding a family name, a single name after a person's role or a greeting, a Chinese
     surname after an English title; then every other mention of a found name in the same text."""
+    if _LATIN_CAPITAL.search(text) is None:
+        return []  # (a text with no capital letter holds none of these)
     spans: list[tuple[int, int]] = []
     for m in GIVEN_SURNAME.finditer(text):
         given, family = m.group(1), m.group(2)
@@ -646,6 +648,7 @@ def latin_names(text: str) -> list[tuple[int, int]]:
     return _outermost(spans)
 
 
+_LATIN_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĐ]")
 CJK_ONE = re.compile(r"[\u4e00-\u9fff]")
 # a lone given name: no capitalized word or title's abbreviation next to it (Robert James Collins, St.
 # Louis), a possessive may follow (Kevin's mum)
