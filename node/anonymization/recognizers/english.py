@@ -470,3 +470,203 @@ class EnglishNameRecognizer(EntityRecognizer):
                 if all(end <= s or e <= start for s, e in spans):
                     found.append(RecognizerResult("PERSON", start, end, 0.6))
         return found
+
+
+# ---- Latin names without a cue, in English and in Chinese text (issue #17, round 4) ----
+# common given names, English and those of the foreign patients, students and staff met in Chinese
+# clinics (Arabic, South and South-East Asian, African, European): a listed given name before a
+# capitalized word is a full name (Sophie Dubois, Ahmed Karim), and one standing alone is a name
+GIVEN_NAMES = frozenset(
+    """Aaron Abby Abigail Adam Adrian Aiden Alan Albert Alex Alexander Alexandra Alice Alicia Alison
+    Allison Amanda Amelia Amy Andrea Andrew Andy Angela Anita Ann Anna Anne Annie Anthony Antonio Arthur
+    Ashley Audrey Austin Barbara Becky Bella Ben Benjamin Betty Beverly Bianca Bobby Brandon Brenda
+    Brian Brittany Bruce Bryan Caitlin Cameron Carl Carlos Carmen Carol Caroline Catherine Cathy Cecilia
+    Charles Charlie Charlotte Chelsea Chloe Chris Christian Christina Christine Christopher Cindy Claire
+    Clara Connor Craig Cynthia Daisy Daniel Danny David Deborah Debra Denise Dennis Derek Diana Diane
+    Donald Donna Dorothy Douglas Dylan Edward Eileen Elaine Eleanor Elena Elizabeth Ella Ellen Emily Emma
+    Eric Erica Erin Ethan Eva Evelyn Fiona Gary George Gloria Grace Gregory Hannah Harry Heather Helen
+    Henry Isaac Isabella Jack Jacob Jake James Jane Janet Jasmine Jason Jeffrey Jennifer Jenny Jeremy
+    Jerry Jess Jessica Jill Joan Joanna Joe John Johnny Jonathan Joseph Joshua Joyce Judith Judy Julia
+    Julian Julie Justin Karen Kate Katherine Kathy Katie Keisha Kelly Kelsey Kenneth Kevin Kim Kyle Laura
+    Lauren Leo Leon Linda Lisa Logan Louis Lucas Lucy Luke Mandy Margaret Maria Marie Mark Martin Mary
+    Matthew Megan Melissa Michael Michelle Mike Molly Monica Nancy Natalie Nathan Nicholas Nick Nicole
+    Noah Oliver Olivia Oscar Patricia Patrick Paul Peter Philip Rachel Raymond Rebecca Richard Robert
+    Robin Ronald Ruth Ryan Samantha Samuel Sandra Sara Sarah Scott Sean Sharon Simon Sophia Sophie
+    Stephanie Stephen Steven Susan Tammy Teresa Thomas Tiffany Timothy Tina Tom Tony Tracy Tyler Valerie
+    Vanessa Victoria Vincent Vivian Walter Wendy William Zoe
+    Ahmed Ahmad Ali Amir Fatima Hassan Hussein Karim Khalid Mohammed Muhammad Mohamed Omar Yusuf Aisha
+    Layla Priya Ravi Raj Rahul Anil Sunita Deepak Arjun Aditya Ananya Siti Nur Aminah Putri Budi Hiroshi
+    Takeshi Yuki Kenji Haruto Sakura Yuko Minjun Jiwoo Dmitri Ivan Olga Natasha Sergei Anastasia Pierre
+    Jean Louise Hans Klaus Lukas Giulia Marco Luca Pablo Diego Juan Jose Luis Sofia Lucia Ana Naledi
+    Thabo Chidi Kwame Amara Fatou Mei Ling Kai Lena Nadia Leila Samir Tariq Zara""".split()
+)
+# given names that are everyday English words, or a drug's, a place's or a unit's word: names only
+# before a surname or after a person's cue, never standing alone
+_WORDLIKE_GIVEN = frozenset(
+    "Grace Mark Jack Kim Bobby Joe Nick Mike Robin Ali Nur Jean Mei Ling Kai Ivan Jess Ann Tom "
+    "Carol Will May June April Hope Joy Faith Rose Lily Sunny Summer Holly Ivy Jade Ruby Amber Crystal "
+    "Dawn Angel Max Ray Frank Bill Pat Guy Art Bo Lauren Louis Victoria Sandra Eva Luca".split()
+)
+_LOWER_VI = _LOWER + "ăđĩũơưạ-ỹ"
+_CAP_WORD = rf"[A-ZÀ-ÖØ-ÞĐ][{_LOWER_VI}]+"
+# a listed given name, an initial may follow, then one or two capitalized surnames (a hyphen may join
+# two: Zhang-Morrison); no third capitalized word after it (a hospital's or a company's name)
+GIVEN_SURNAME = re.compile(
+    rf"(?<![\w'-])([A-Z][a-z]+)(?: [A-Z]\.)? ((?:Mc|Mac|O')?{_CAP_WORD}(?:-{_CAP_WORD})?)(?![\w'-])"
+    rf"(?! (?:{_CAP_WORD}))"
+)
+# a Vietnamese name: a family name, a middle name and one or two given names (Nguyễn Thị Hoa)
+VIETNAMESE_NAME = re.compile(
+    rf"(?<![\w'-])(?:Nguyễn|Nguyen|Trần|Tran|Lê|Phạm|Pham|Hoàng|Hoang|Huỳnh|Huynh|Võ|Vũ|Vu|Đặng|Dang|Bùi|Bui|"
+    rf"Đỗ|Do|Ngô|Ngo|Dương|Duong|Phan)(?: {_CAP_WORD}){{2,3}}(?![\w'-])"
+)
+# pinyin syllables, and the family names written in pinyin that open or close a Chinese name in Latin
+# letters (Zhao Lin, Xie Yutong; Helen Zhou where the given name is listed)
+_PINYIN = frozenset(
+    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang cao
+    ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chuai chuan chuang chui chun
+    chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di dian diao die ding diu
+    dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng fo fou fu ga gai gan gang gao
+    ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng hong
+    hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun
+    ka kai kan kang kao ke ken keng kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang lao le
+    lei leng li lia lian liang liao lie lin ling liu long lou lu lv luan lue lun luo ma mai man mang mao
+    me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nian
+    niang niao nie nin ning niu nong nou nu nv nuan nue nuo o ou pa pai pan pang pao pei pen peng pi
+    pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran
+    rang rao re ren reng ri rong rou ru ruan rui run ruo sa sai san sang sao se sen seng sha shai shan
+    shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su
+    suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa
+    wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan
+    yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai
+    zhan zhang zhao zhe zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou
+    zu zuan zui zun zuo""".split()
+)
+PINYIN_SURNAMES = frozenset(
+    """Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo Zheng Liang Xie
+    Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Yuan Pan Jiang Cai Yu Du Ye Cheng Wei Su Lv Ding
+    Ren Shen Yao Lu Cui Zhong Tan Jia Liao Fan Fu Fang Bai Zou Meng Xiong Qin Qiu Jin Yin Xue Yan Duan
+    Lei Hou Long Shi Tao Hao Gu Mao Qian Kong Shao Wan Qu Kang Mo Xiang Ou Qi Ran Pu Gong Ni Nie""".split()
+)
+# a pair's first word that is an English word as often as a family name (He, Long, Sun, Fan), and a
+# second word that closes a place's, a road's or a Chinese medicine's name (Jiang Bei, Jiefang Lu, Gui Pi
+# Tang, Xi An)
+_NOT_PINYIN_FIRST = frozenset(
+    "He She Men Long Ban Can Pan Fan Hang Sun Dang Gang Bang Tang Wan San Dan Pin Ding Ma Mao Tan Hong Xi An "
+    "Nan Bei Guan Ping Tai Wu Bao Ya".split()
+)
+_NOT_PINYIN_SECOND = frozenset(
+    "Lu Jie Qu Zhen Cun Xian Tang Wan San Gao Yin Bei Nan Xi Dong Shan Jiang Hu Men Kong Dao An Ling Zi Cao "
+    "Hua Ren Qi Pian".split()
+)
+
+
+def _pinyin_word(word: str, most: int = 3) -> bool:
+    """``word`` (capitalized) is one to ``most`` pinyin syllables (Yutong, Xiaoqing)."""
+    w = word.lower()
+    if not w.isascii() or not w.isalpha():
+        return False
+    ends = {0}
+    for i in range(1, len(w) + 1):
+        if any(j in ends and w[j:i] in _PINYIN for j in range(max(0, i - 6), i)):
+            ends.add(i)
+    if len(w) not in ends:
+        return False
+    # the fewest syllables that spell it
+    best = {0: 0}
+    for i in range(1, len(w) + 1):
+        options = [best[j] + 1 for j in range(max(0, i - 6), i) if j in best and w[j:i] in _PINYIN]
+        if options:
+            best[i] = min(options)
+    return best.get(len(w), most + 1) <= most
+
+
+PINYIN_PAIR = re.compile(
+    r"(?<![\w'.-])(?<![A-Z][a-z] )(?<![A-Z][a-z]{2} )(?<![A-Z][a-z]{3} )([A-Z][a-z]{1,6}) ([A-Z][a-z]{1,9})"
+    r"(?![\w'-])(?! [A-Z][a-z])"
+)
+# a single listed given name, or a pinyin given name, after a word naming a person's role or opening a
+# self-introduction (Agent Vivian, volunteer Kelly, HR Cindy, Nurse Xiaoqing; I'm Jake, it's Grace)
+_SINGLE_CUE = re.compile(
+    r"(?:\b(?:[Aa]gent|[Vv]olunteer|HR|[Nn]urse|[Hh]ead nurse|[Cc]ounsellor|[Cc]ounselor|[Aa]udiologist|"
+    r"[Ss]ocial worker|[Cc]oordinator|[Uu]ser|[Cc]lient|[Uu]ncle|[Aa]unt(?:ie)?|[Dd]r\.?|Mrs?\.?|Ms\.?)"
+    r"|\b(?:I'm|I am|it's|this is|[Hh]i|[Hh]ello|[Dd]ear))[ ]*:?[ ]+[\"“]?([A-Z][a-z]+)\b(?![\w'-])"
+)
+# a Chinese surname in Chinese characters after an English title (Dr. 程)
+TITLE_CJK_SURNAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?[ ]?([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+
+
+def latin_names(text: str) -> list[tuple[int, int]]:
+    """Latin names that need no cue: a listed given name alone or before a surname, a Vietnamese name,
+    a pinyin pair holding a family name, a single name after a person's role or a greeting, a Chinese
+    surname after an English title; then every other mention of a found name in the same text."""
+    if _LATIN_CAPITAL.search(text) is None:
+        return []  # (a text with no capital letter holds none of these)
+    spans: list[tuple[int, int]] = []
+    for m in GIVEN_SURNAME.finditer(text):
+        given, family = m.group(1), m.group(2)
+        if given in _WORDLIKE_GIVEN:  # (Rose Bengal, May-Thurner, Crystal Violet: only Lily Wang)
+            if family not in PINYIN_SURNAMES:
+                continue
+        elif given not in GIVEN_NAMES:
+            continue
+        if any(w in NOT_NAME_WORDS or w in NOT_GIVEN_WORDS for w in family.split("-")):
+            continue
+        if _NOT_NAME_ENDING.search(family.lower()) or family in _LABEL_WORDS:
+            continue
+        spans.append(m.span())
+    spans += [m.span() for m in VIETNAMESE_NAME.finditer(text)]
+    for m in PINYIN_PAIR.finditer(text):
+        first, second = m.group(1), m.group(2)
+        if not (_pinyin_word(first) and _pinyin_word(second)):
+            continue
+        if first in _NOT_PINYIN_FIRST or second in _NOT_PINYIN_SECOND:
+            continue
+        if first in PINYIN_SURNAMES and _pinyin_word(second, 2):
+            spans.append(m.span())
+        elif second in PINYIN_SURNAMES and _pinyin_word(first, 2):
+            spans.append(m.span())  # given name first (Xiang Li)
+    for m in _SINGLE_CUE.finditer(text):
+        word = m.group(1)
+        if word in GIVEN_NAMES or word in _WORDLIKE_GIVEN:
+            spans.append(m.span(1))
+        elif _pinyin_word(word, 2) and word not in _NOT_PINYIN_FIRST and len(word) > 2:
+            spans.append(m.span(1))
+    for m in _LONE_GIVEN.finditer(text):
+        if m.group(1) in GIVEN_NAMES and m.group(1) not in _WORDLIKE_GIVEN:
+            before = _WORD_BEFORE.search(text, max(0, m.start() - 24), m.start())
+            if before is None or not before.group(1)[0].isupper() or before.group(1) in _TITLE_WORDS:
+                spans.append(m.span(1))
+    spans += [m.span(1) for m in TITLE_CJK_SURNAME.finditer(text)]
+    # (a Latin gloss in brackets right after a name in Chinese characters: 约翰·史密斯（John Smith）, left
+    # to the Chinese recognizer's own reading)
+    spans = [(s, e) for s, e in _outermost(spans) if not _GLOSS_BEFORE.search(text, max(0, s - 3), s)]
+    names = {text[s:e] for s, e in spans if e - s >= 3 and not CJK_ONE.fullmatch(text[s:e])}
+    for name in names:
+        for m in re.finditer(rf"(?<![\w'-]){re.escape(name)}(?![\w'-])", text):
+            spans.append(m.span())
+    return _outermost(spans)
+
+
+_LATIN_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĐ]")
+CJK_ONE = re.compile(r"[\u4e00-\u9fff]")
+# a lone given name: no capitalized word or title's abbreviation next to it (Robert James Collins, St.
+# Louis), a possessive may follow (Kevin's mum)
+_LONE_GIVEN = re.compile(r"(?<![A-Za-z'-])([A-Z][a-z]{2,})(?![A-Za-z-])(?!'(?!s\b))(?! [A-Z][a-z])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*) $")
+# the capitalized words a lone given name may follow (a title, a role, a greeting)
+_TITLE_WORDS = frozenset(
+    "Pt Dr Dr. Nurse Agent HR Mom Dad Uncle Aunt Auntie Client RN Hi Dear Hello Thanks Patient Mr Mrs Ms Mr. "
+    "Mrs. Ms. Miss Baby".split()
+)
+_GLOSS_BEFORE = re.compile(r"[\u4e00-\u9fff][ ]?[（(]$")
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans none other contains or overlaps from before, longest first."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(set(spans), key=lambda p: (p[0], -p[1])):
+        if out and s < out[-1][1]:
+            continue
+        out.append((s, e))
+    return out

@@ -23,7 +23,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.recognizers.base import prefiltered
 from node.anonymization.recognizers.english import NAME as LATIN_NAME
-from node.anonymization.recognizers.english import NOT_NAME_WORDS
+from node.anonymization.recognizers.english import NOT_NAME_WORDS, latin_names
 from node.anonymization.recognizers.lexicon import (
     AFTER,
     BEFORE_COLON,
@@ -141,6 +141,8 @@ class ChineseNameRecognizer(EntityRecognizer):
             if (m := _LATIN_FORM_AFTER.match(text, r.end)) is not None:
                 results.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.85))
         results += _repeated(text, results)
+        results = _unclaimed(text, results, familiar_names(text))
+        results = _unclaimed(text, results, word_names_listed(text, results))
         sure = set(fields)
         kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
@@ -1338,3 +1340,354 @@ def cued_candidate(text: str) -> bool:
     """A surname stands right after a person cue (家属李秀兰, 联系人：王强): the text needs the full
     recognizers."""
     return any(ch in _SURNAME_START and cue_before(text, i) for i, ch in enumerate(text[:-1]))
+
+
+def familiar_names(text: str) -> list[tuple[int, int]]:
+    """Names the rules above miss for want of a cue (issue #17, round 4): Latin names
+    (english.latin_names), a lone surname before a title or a form of address (谢谢X医生, 同事X调查员,
+    X师傅), a familiar form (小X, 老X, 大X, 阿X; X哥, X姐), a child's doubled pet name, a speaker in
+    brackets at a chat export's line start."""
+    return (
+        latin_names(text)
+        + titled_surnames(text)
+        + familiar_forms(text)
+        + doubled_pet_names(text)
+        + bracketed_speakers(text)
+        + table_name_cells(text)
+        + roled_surnames(text)
+        + parents_children(text)
+    )
+
+
+_CLASSIC_SINGLE = frozenset(SINGLE) | CUE_ONLY_SURNAMES
+# a title or a form of address after a lone surname (X医生, X调查员, X师傅, X阿姨, X姐)
+_LONE_TITLE = re.compile(
+    r"(?:主任|医生|医师|大夫|院长|师傅|阿姨|主管|组长|经理|调查员|查勘员|警官|大姐|老师|护士长|护士|药师|"
+    r"治疗师|指导|科长|处长|律师|会计|专员|奶奶|爷爷|婆婆|叔叔|大爷|大妈|叔|姐|哥)"
+)
+# characters that open no surname before a title (副主任, 正主任, 总经理, 本医生, 该护士 ...)
+_NO_TITLED_SURNAME = set("副正总本该此各每某前原新老小大二三四五六七八九十两几多诸众女男")
+# what a lone surname before a title may follow: a person noun, an everyday verb's end or a word of
+# thanks (同事, 保安, 谢谢, 收了, 转交, 由, 报, 因)
+_TITLED_AFTER = set("由报因让给请找问叫谢了交和跟与同及是的经向被把称等")
+
+
+def titled_surnames(text: str) -> list[tuple[int, int]]:
+    """A lone surname before a title or a form of address, standing where a name may (after a
+    punctuation mark, a line's start, a space, a person noun or a co-verb), no word with the character
+    before it nor with the title (班主任, 中医生, 科主任), nor a function word's reading (向医生汇报)."""
+    spans = []
+    for m in _LONE_TITLE.finditer(text):
+        start = m.start() - 1
+        if start < 0:
+            continue
+        ch = text[start]
+        if ch not in _CLASSIC_SINGLE or ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST or ch in _POSITION:
+            continue
+        title = m.group()
+        if common_non_name(ch + title) or common_non_name(ch + title[0]) or _dictionary_word(ch + title):
+            continue
+        prev = text[start - 1] if start > 0 else "\n"
+        opens = not CJK_CHAR.match(prev)
+        if not opens:
+            if _dictionary_word(text[start - 1 : start + 1]) or _ends_word(text, start):
+                continue
+            if not (prev in _TITLED_AFTER or cue_before(text, start) or _role_before(text, start)):
+                continue
+        if ch in FUNCTION_SURNAMES and not (
+            (
+                (cue_before(text, start) or _role_before(text, start) or prev in "：:")
+                and not _REPORTS.match(text, m.end())
+            )
+            or (opens and _ADDRESS_CLOSES.match(text, m.end()) is not None)
+        ):
+            continue  # (向医生汇报: a co-verb)
+        if len(title) == 1 and (not opens and not cue_before(text, start) and prev not in "和跟与让叫找问"):
+            continue  # (X姐, X哥 only where a name stands: 兰姐, ；红姐你好)
+        spans.append((start, start + 1))
+    return spans
+
+
+# what one does toward a doctor, a co-verb's object being the title (护士向医生汇报, 于主任处就诊)
+_REPORTS = re.compile(
+    r"汇报|报告|请示|反映|说明|询问|交代|解释|提出|咨询|求助|打听|学习|借|要|处|请教|表示|致谢|道歉|转达"
+)
+_ROLE_END = re.compile(
+    r"(?:同事|保安|厂医|人事|主治|交警|邻居|药房|财务|司机|护工|队长|班长|村医|坐席|客服)$"
+)
+
+
+def _role_before(text: str, start: int) -> bool:
+    return _ROLE_END.search(text, max(0, start - 2), start) is not None
+
+
+_FAMILIAR = re.compile(f"[小老大][{''.join(sorted(_CLASSIC_SINGLE))}]|阿[{''.join(sorted(GIVEN_CHARS))}]")
+# familiar forms that are words: kin, people, times (老公, 小伙, 大夫, 老家)
+_FAMILIAR_WORDS = frozenset(
+    "老公 老婆 老板 老干 老乡 老表 老伴 老总 老弟 老兄 老汉 老者 老大 老二 老三 老幺 老家 老人 老年 老师 老化 老花 老于 "
+    "小伙 小孩 小姐 小弟 小妹 小时 小于 小儿 小便 小结 小组 小区 小车 小吃 小米 小麦 小叶 小林 小康 小雪 小满 小寒 小暑 "
+    "大家 大伙 大夫 大师 大姐 大哥 大爷 大娘 大妈 大叔 大伯 大婶 大嫂 大王 大人 大于 大便 大黄 大方 大连 大庆 "
+    "大同 大江 大山 大车 大关 大包 大项 大宗 大成 大安 大通 大华 大全 大明 大有 大会 大班 大平 大田 大石 阿姨 阿婆 "
+    "阿公 阿叔 阿伯 阿哥 阿妹".split()
+)
+# what may follow a familiar form beginning with 阿 (阿杰也有, 阿洁补位, 阿芳三人): punctuation, a person's
+# act or a particle; 阿 opens many drugs' names (阿莫西林, 阿托品)
+_AH_CLOSES = set(
+    '来去说发送问带接打叫给让看拿找陪做讲告帮也在的和跟都请负补三两爸妈，,：:。；;！？!?、\n “”"）)'
+)
+
+
+def familiar_forms(text: str) -> list[tuple[int, int]]:
+    """小, 老 or 大 and a surname (小谭, 老周, 大刘), 阿 and a given-name character (阿杰): no word with
+    the character before it (缩小, 养老, 最大), none itself (小区, 老公, 大黄, 小叶), none of its
+    surname with what follows (小柴胡, 小胡子, 老陈醋), no clinical term; a given-name character and 哥
+    or 姐 after a name's opening (峰哥, 和芳姐)."""
+    spans = []
+    for m in _FAMILIAR.finditer(text):
+        start, end = m.span()
+        word = m.group()
+        if word in _FAMILIAR_WORDS or common_non_name(word) or in_clinical_term(text, start, end):
+            continue
+        if start > 0 and CJK_CHAR.match(text, start - 1) and common_non_name(text[start - 1 : end - 1]):
+            continue
+        if any(_dictionary_word(text[end - 1 : end + k]) for k in (1, 2) if end + k <= len(text)):
+            continue
+        if any(_dictionary_word(text[start : end + k]) for k in (1, 2) if end + k <= len(text)):
+            continue
+        if any(_dictionary_word(text[start - k : end]) for k in (1, 2) if start >= k):
+            continue  # (血小板, 意大利)
+        if word[0] == "阿" and not (end >= len(text) or text[end] in _AH_CLOSES):
+            continue
+        spans.append((start, end))
+    for m in _BROTHER_SISTER.finditer(text):
+        start, end = m.span()
+        given = m.group(1)
+        if any(ch in _NO_TITLED_SURNAME or not given_char(ch) for ch in given):
+            continue
+        if common_non_name(m.group()) or common_non_name(given + m.group(2)) or _dictionary_word(m.group()):
+            continue
+        if len(given) == 2:
+            if common_non_name(given) or _dictionary_word(given):
+                continue
+            spans.append((start, start + 2))  # (冬梅姐: the name without the form of address)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+# a given name (one or two characters) and 哥 or 姐 after where a name opens: a line's start, a
+# punctuation mark, a particle or a possessive (我老公峰哥, 和芳姐是, 跟春梅姐说)
+_BROTHER_SISTER = re.compile(
+    r"(?:(?<=[\n：:，,。；;！？!?、“\"（( \t])|(?<=^)|(?<=[的和跟与让叫找问给公婆]))"
+    r"([\u4e00-\u9fff]{1,2}?)(哥|姐)(?![\u4e00-\u9fff]{0,1}(?:[姐哥妹弟夫]))(?=[，,：:。；;！？!?、\s说在你我也是和的帮都]|$)"
+)
+# a child's doubled pet name (乐乐, 朵朵): standing where a name may, no word (常常, 宝宝), no kinship word
+_DOUBLED_NAME = re.compile(r"([\u4e00-\u9fff])\1")
+_DOUBLED_OPENS = set('\n：:，,。；;！？!?、“"（(【 \t的和跟与让叫找问给是带陪我家子女孩儿宝·')
+
+
+# words said twice in chat (thanks, laughter, assent)
+_SAID_TWICE = frozenset(
+    "谢谢 哈哈 嗯嗯 呵呵 嘿嘿 好好 拜拜 嘻嘻 啦啦 哦哦 对对 是是 行行 哎哎 嗨嗨 滴滴 咚咚".split()
+)
+
+
+def doubled_pet_names(text: str) -> list[tuple[int, int]]:
+    """A doubled character (乐乐, 朵朵) that is no frequent word (常常, 天天), no kinship word, no
+    character a given name never holds, and makes no word with the character before it or after it."""
+    spans = []
+    for m in _DOUBLED_NAME.finditer(text):
+        start, end = m.span()
+        word = m.group()
+        if word in _KIN_DOUBLED or word in _SAID_TWICE or common_non_name(word) or word[0] in NOT_GIVEN:
+            continue
+        if _frequent_word(word):
+            continue
+        if start > 0 and text[start - 1] not in _DOUBLED_OPENS:
+            if any(_dictionary_word(text[start - k : start + 1]) for k in (1, 2) if start >= k):
+                continue  # (a word's end: 点点, 红红的 after 有点)
+        if _dictionary_word(text[end - 1 : end + 1]) or _dictionary_word(text[start : end + 1]):
+            continue
+        if in_clinical_term(text, start, end):
+            continue
+        spans.append((start, end))
+    return spans
+
+
+# a speaker in square brackets at a chat export's line start ([某某]: ...), two lines of the kind at least
+_BRACKET_SPEAKER = re.compile(r"(?m)^\[([\u4e00-\u9fff]{2,4})\][ \t]*[:：]")
+
+
+def bracketed_speakers(text: str) -> list[tuple[int, int]]:
+    found = list(_BRACKET_SPEAKER.finditer(text))
+    if len(found) < 2:
+        return []
+    return [
+        m.span(1)
+        for m in found
+        if m.group(1) not in _ROLE_WORDS
+        and not _dictionary_word(m.group(1))
+        and not _PERSON_NOUN.search(m.group(1))
+        and not in_clinical_term(text, m.start(1), m.end(1))
+    ]
+
+
+def _unclaimed(
+    text: str, found: list[RecognizerResult], spans: list[tuple[int, int]]
+) -> list[RecognizerResult]:
+    """The spans as findings where no rule's finding overlaps them (a segmentation model's finding that
+    does gives way: 谢谢X医生 read as 谢谢X)."""
+    out = list(found)
+    for s, e in sorted(set(spans)):
+        hit = [r for r in out if r.start < e and s < r.end]
+        # (a rule's finding that is a word and the name: 谢谢X before 医生)
+        if any(r.score > MODEL_SCORE and not (r.end == e and _frequent_word(text[r.start : s])) for r in hit):
+            continue
+        out = [r for r in out if r not in hit]
+        out.append(RecognizerResult("PERSON", s, e, 0.85))
+    return out
+
+
+def _frequent_word(word: str) -> bool:
+    """A word jieba's dictionary counts often, whatever its tag (谢谢, which it tags as a name)."""
+    return len(word) >= 2 and jieba_module().dt.FREQ.get(word, 0) >= 1000
+
+
+# a table's header naming its name column (姓名, name, 患者姓名 ...), and the separators of its cells
+_NAME_HEADER = re.compile(
+    r"(?:患者|受试者|被保险人|投保人|申请人|参保人|就诊人|客户|会员|联系人|家属)?姓名|患者|被保险人|联系人|"
+    r"(?i:name|full[ _]?name|patient[ _]?name|pt[ _]?name|subject[ _]?name)"
+)
+_CELL_SEPARATORS = ("|", "｜", "\t", ",")
+_NAME_CELL = re.compile(
+    r"[\u4e00-\u9fff]{2,5}|[\u4e00-\u9fff]{2,6}·[\u4e00-\u9fff]{2,6}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}"
+)
+
+
+def table_name_cells(text: str) -> list[tuple[int, int]]:
+    """The cells under a table's name column (序号|姓名|证件号码, pid<TAB>name<TAB>sex, a CSV header):
+    every row with the header's count of cells, its cell in that column a name's shape, whatever word
+    the name also is (向阳, 沈阳, 安康)."""
+    spans: list[tuple[int, int]] = []
+    lines = text.split("\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines):
+        header = lines[i]
+        sep = next((c for c in _CELL_SEPARATORS if header.count(c) >= 2), None)
+        cells = [c.strip() for c in header.split(sep)] if sep else []
+        column = next((k for k, c in enumerate(cells) if _NAME_HEADER.fullmatch(c)), None)
+        if sep is None or column is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].count(sep) == header.count(sep):
+            row = lines[j].split(sep)
+            start = offsets[j] + sum(len(c) + len(sep) for c in row[:column])
+            cell = row[column]
+            value = cell.strip()
+            if value and _NAME_CELL.fullmatch(value) and value not in _ROLE_WORDS and value not in _NO_ONE:
+                lead = len(cell) - len(cell.lstrip())
+                spans.append((start + lead, start + lead + len(value)))
+            j += 1
+        i = j
+    return spans
+
+
+def word_names_listed(text: str, found: list[RecognizerResult]) -> list[tuple[int, int]]:
+    """The items of a list joined by 、 in which an item is a found name: an item of two or
+    three characters is a name too, even one that is a word (蒋某、夏天、白雪), unless an item of the list
+    is a clinical term or a drug (a herbs' list: 蒲公英、金银花); one found name of three items does."""
+    spans: list[tuple[int, int]] = []
+    names = {(r.start, r.end) for r in found if r.entity_type == "PERSON"}
+    for m in _NAME_LIST.finditer(text):
+        items = [(m.start() + k.start(), m.start() + k.end()) for k in re.finditer(r"[^、]+", m.group())]
+        hits = sum(any((s <= a and b <= e) or (a <= s and e <= b) for a, b in names) for s, e in items)
+        if hits < 1:
+            continue
+        if any(in_clinical_term(text, s, e) or _DRUG_CHAR.search(text[s:e]) for s, e in items):
+            continue
+        for s, e in items:
+            item = text[s:e]
+            if any(s < b and a < e for a, b in names) or len(item) > 3:
+                continue
+            if common_non_name(item) and not _noun_like(item):
+                continue
+            if any(ch in NOT_GIVEN for ch in item[1:]):
+                continue
+            spans.append((s, e))
+    return spans
+
+
+# a list of two to four characters' items joined by 、, three items at least
+_NAME_LIST = re.compile(
+    r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4}){2,}(?![\u4e00-\u9fff])"
+)
+
+
+# a lone surname after a head's title and a colon (车间主任：X), after a department at a line's end
+# (——药房X, 财务科　X), or after a role before what a person does (药师X告知, 厂医X让, 查勘员X核实)
+_HEAD_COLON = re.compile(
+    r"(?:主任|经理|组长|科长|主管|队长|站长|所长|院长|处长|部长|负责人)[ \t]*[:：][ \t\u3000]*"
+    r"([\u4e00-\u9fff])(?=[ \t\u3000]|\n|$|[。，,；;])"
+)
+_DEPARTMENT_END = re.compile(r"(?:科|房|室|部|处|办)[ \u3000]?([\u4e00-\u9fff])(?=[ \t\u3000]*(?:\n|$))")
+_ROLE_ACT = re.compile(
+    r"(?:药师|查勘员|调查员|治疗师|厂医|村医|交警|保安|坐席|客服|同事|邻居)([\u4e00-\u9fff])"
+    r"(?=[告核指让说来称已将答回负处陪送])"
+)
+
+
+def roled_surnames(text: str) -> list[tuple[int, int]]:
+    """A lone surname a role or a department stands before, no word with the characters around it."""
+    spans = []
+    for pattern in (_HEAD_COLON, _DEPARTMENT_END, _ROLE_ACT):
+        for m in pattern.finditer(text):
+            start = m.start(1)
+            ch = text[start]
+            if ch not in _CLASSIC_SINGLE or ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST:
+                continue
+            if pattern is _DEPARTMENT_END and (ch not in SINGLE or ch in FUNCTION_SURNAMES):
+                continue  # (病案室补: a verb; only a surname that is no everyday character)
+            if any(_dictionary_word(text[start - k : start + 1]) for k in (1, 2) if start >= k):
+                continue  # (护士长, 科室)
+            if _dictionary_word(text[start : start + 2]):
+                continue
+            spans.append((start, start + 1))
+    return spans
+
+
+# a child's familiar name before a parent's or a grandparent's word (小雨妈妈：, 阿坤爸，)
+_CHILD_OF = re.compile(
+    f"((?:小|阿)[{''.join(sorted(GIVEN_CHARS))}])(?=(?:妈妈|爸爸|妈|爸|奶奶|爷爷|外婆|外公|家长)(?:[：:，,。的]|$|\\n))"
+)
+# a child's familiar name after a kinship word (女儿小雪, 儿童小鹏, 太太小英)
+_PET_AFTER_KIN = re.compile(
+    f"(?:女儿|儿子|孙女|孙子|外孙|太太|老婆|妻子|丈夫|老公|儿童|患儿|妹妹|弟弟|我妹|我弟)(小[{''.join(sorted(GIVEN_CHARS))}])"
+)
+
+
+def parents_children(text: str) -> list[tuple[int, int]]:
+    """A child's familiar name before its parent's word or after a kinship word, and its other mentions
+    in the same text (小雨妈妈：... 今天小雨在幼儿园)."""
+    spans = []
+    for pattern in (_CHILD_OF, _PET_AFTER_KIN):
+        for m in pattern.finditer(text):
+            start, end = m.span(1)
+            if common_non_name(m.group(1)) or in_clinical_term(text, start, end):
+                continue
+            if _dictionary_word(text[end - 1 : end + 1]):
+                continue
+            spans.append((start, end))
+    for name in {text[s:e] for s, e in spans}:
+        for s in _occurrences(text, name):
+            e = s + len(name)
+            if (s, e) in spans or _dictionary_word(text[e - 1 : e + 1]):
+                continue
+            if s > 0 and _dictionary_word(text[s - 1 : s + 1]):
+                continue
+            spans.append((s, e))
+    return spans
