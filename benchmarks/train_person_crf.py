@@ -24,6 +24,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pycrfsuite
@@ -151,7 +152,7 @@ def main() -> None:
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
-def _save(path: Path, data: dict[str, np.ndarray]) -> None:
+def _save(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         np.savez_compressed(fh, **data)

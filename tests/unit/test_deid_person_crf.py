@@ -100,11 +100,3 @@ def test_the_folded_inference_gives_crfsuites_marginals(tmp_path: Path) -> None:
     ours = np.array(model.marginals(model.emissions(text)))
     theirs = np.array([[tagger.marginal(label, i) for label in "OBI"] for i in range(len(text))])
     assert np.abs(ours - theirs)[2:-2].max() < 1e-3
-    # the context attributes (a cue word before, what follows a name after) are folded the same way
-    text = "今日今日由孙七医生今日陪同复诊今日"
-    assert 5 in person_crf.context(text)["qb1"] and person_crf.context(text)["qa1"] == [6]
-    assert model.context_weights
-    tagger.set(features(text))
-    ours = np.array(model.marginals(model.emissions(text)))
-    theirs = np.array([[tagger.marginal(label, i) for label in "OBI"] for i in range(len(text))])
-    assert np.abs(ours - theirs)[2:-2].max() < 1e-3

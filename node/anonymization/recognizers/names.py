@@ -68,6 +68,7 @@ MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
 CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
+# a CRF name at least CRF_SURE sure right after a person cue (家属, 爱人, 由 ...) may be a common word
 CRF_CUED_WORDS = True
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)

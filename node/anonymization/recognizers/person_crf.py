@@ -37,14 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from node.anonymization.recognizers.lexicon import AFTER as NAME_FOLLOWS
 from node.anonymization.recognizers.lexicon import (
     CJK_CHAR,
     COMPOUND,
     FREQUENT_CHARS,
     GIVEN_CHARS,
     NOT_GIVEN,
-    PERSON_NOUNS,
     SINGLE,
     classic_surnames,
 )
@@ -65,15 +63,6 @@ _CODES = 0x10000  # code points with a row of their own (others read as U+FFFF)
 # else the model's span holds splits it (乐乐、晓雯). Latin names are the English recognizers' part: the
 # model, trained on mostly Chinese text, takes capitalized English words for names
 _NAME = re.compile(r"[\u4e00-\u9fff](?:[ \u3000·•‧・･]?[\u4e00-\u9fff])*")
-# context features (``context``): a person cue (a role or kinship word of the lexicon, or a verb that
-# hands over to a person, with its colon) ends 1, 2 or 3 characters before a position, or what follows
-# a name (a title, a relative, a sex or an age: lexicon.AFTER) starts 1, 2 or 3 characters after it.
-# One weight for the whole list: the model reads a cue word it met seldom or never as it reads 患者
-_CUE_BEFORE = re.compile(
-    "(?:" + PERSON_NOUNS + r"|由|请|通知|告知|交给|交予|委托|致电|名为|名叫)(?:[ \t]*(?:[:：]|为|是))?[ \t]*"
-)
-CONTEXT_REACH = (1, 2, 3)
-CONTEXT_ATTRIBUTES = tuple(f"q{side}{d}" for side in "ba" for d in CONTEXT_REACH)
 
 
 def _code(ch: str) -> int:
@@ -147,28 +136,9 @@ def class_attributes(ch: str) -> tuple[str, ...]:
     return char_attributes(ch)[1:]
 
 
-def context(text: str) -> dict[str, list[int]]:
-    """The positions of ``text`` carrying each context attribute (``CONTEXT_ATTRIBUTES``)."""
-    n = len(text)
-    out: dict[str, list[int]] = {a: [] for a in CONTEXT_ATTRIBUTES}
-    for m in _CUE_BEFORE.finditer(text):
-        for d in CONTEXT_REACH:
-            if m.end() + d - 1 < n:
-                out[f"qb{d}"].append(m.end() + d - 1)
-    for m in NAME_FOLLOWS.finditer(text):
-        for d in CONTEXT_REACH:
-            if m.start() - d >= 0:
-                out[f"qa{d}"].append(m.start() - d)
-    return out
-
-
 def features(text: str) -> list[list[str]]:
     """The CRFsuite attribute names of every position of ``text`` (training; inference folds them)."""
     padded = BEFORE * PAD + text + AFTER * PAD
-    flags: list[list[str]] = [[] for _ in text]
-    for a, at in context(text).items():
-        for i in at:
-            flags[i].append(a)
     out = []
     for i in range(len(text)):
         j = i + PAD
@@ -177,7 +147,6 @@ def features(text: str) -> list[list[str]]:
             attrs = char_attributes(padded[j + k])
             feats.extend(f"{k}{a}" for a in (attrs if abs(k) <= FULL else attrs[:1]))
         feats.extend(f"b{k}={ord(padded[j + k]):x}_{ord(padded[j + k + 1]):x}" for k in BIGRAMS)
-        feats.extend(flags[i])
         out.append(feats)
     return out
 
@@ -204,15 +173,6 @@ class PersonCrf:
         self.threshold = float(data["threshold"])
         self.attribute_weights: dict[str, np.ndarray] = {
             a: w for a, w in zip(data["class_attributes"].tolist(), data["class_weights"], strict=True)
-        }
-        # the context attributes' weights (a model trained without them has none)
-        self.context_weights: dict[str, np.ndarray] = {
-            a: w
-            for a, w in zip(
-                data["context_attributes"].tolist() if "context_attributes" in data else [],
-                data["context_weights"] if "context_weights" in data else [],
-                strict=True,
-            )
         }
         self._trans = np.exp(self.transitions).tolist()
         self._lock = threading.Lock()
@@ -241,8 +201,7 @@ class PersonCrf:
             for n, bg in enumerate(bigram_names):
                 bigram_tables[b, n + 1] = by_attr.get(f"b{k}={bg}", 0.0)
         bigram_names = ["".join(chr(int(h, 16)) for h in bg.split("_")) for bg in bigram_names]
-        class_attrs = sorted(a for a in by_attr if not re.match(r"-?\d+c=|b-?\d=|q", a))
-        context_attrs = sorted(a for a in by_attr if a in CONTEXT_ATTRIBUTES)
+        class_attrs = sorted(a for a in by_attr if not re.match(r"-?\d+c=|b-?\d=", a))
         trans = np.zeros((len(LABELS), len(LABELS)))
         for (source, target), w in transitions.items():
             trans[LABELS.index(source), LABELS.index(target)] = w
@@ -255,8 +214,6 @@ class PersonCrf:
             "threshold": np.float32(threshold),
             "class_attributes": np.array(class_attrs),
             "class_weights": np.array([by_attr[a] for a in class_attrs], dtype=np.float32).reshape(-1, 3),
-            "context_attributes": np.array(context_attrs, dtype="<U8"),
-            "context_weights": np.array([by_attr[a] for a in context_attrs], dtype=np.float32).reshape(-1, 3),
         }
 
     def _add(self, codes: np.ndarray) -> None:
@@ -304,10 +261,6 @@ class PersonCrf:
         if found.any():  # bigram j starts at padded j; position i reads j = i + PAD + k
             for b, k in enumerate(BIGRAMS):
                 out += self.bigram_tables[b].take(found[PAD + k : PAD + k + n], axis=0)
-        if self.context_weights:
-            for a, at in context(text).items():
-                if at and a in self.context_weights:
-                    out[at] += self.context_weights[a]  # (positions of one attribute are distinct)
         return out
 
     def marginals(self, emissions: np.ndarray) -> list[tuple[float, float, float]]:
