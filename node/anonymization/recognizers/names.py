@@ -68,7 +68,8 @@ MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
 CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
-# a CRF name at least CRF_SURE sure right after a person cue (家属, 爱人, 由 ...) may be a common word
+# a CRF name of two characters or more, at least CRF_SURE sure, right after a person cue (家属, 爱人, 由 ...)
+# may be a common word (爱人国庆); a lone character stays under the common-word veto (患者和医生)
 CRF_CUED_WORDS = True
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
@@ -184,7 +185,12 @@ class ChineseNameRecognizer(EntityRecognizer):
                 low >= CRF_SURE and all((r.start, r.end) not in sure and name_share(r) < 0.5 for r in hit)
             ):
                 continue
-            cued = CRF_CUED_WORDS and low >= CRF_SURE and PERSON_CUE.search(text, max(0, start - 8), start)
+            cued = (
+                CRF_CUED_WORDS
+                and end - start > 1
+                and low >= CRF_SURE
+                and PERSON_CUE.search(text, max(0, start - 8), start)
+            )
             if _crf_vetoed(text, start, end, word_ok=bool(cued)):
                 continue
             kept = [r for r in kept if r not in hit]
@@ -256,12 +262,16 @@ def _vetoed(text: str, start: int, end: int) -> bool:
     )
 
 
+# a word that a simile's particle follows is no name (雷鸣般的肠鸣音: like thunder)
+_SIMILE_AFTER = re.compile("般|似的")
+
+
 def _crf_vetoed(text: str, start: int, end: int, word_ok: bool = False) -> bool:
     """The rules' vetoes, and those of a CRF name: a common word runs across its start or end (人员秋月,
     曾建议), it is a common word (交：如常; the rules take a person's field value, a word too), it holds one and
-    starts with no surname (神志清), or it is a lone character that is no surname or stands before
+    starts with no surname (神志清), a simile's particle follows it (汪洋般), or it is a lone character that is no surname or stands before
     another word (金华路)."""
-    if _vetoed(text, start, end):
+    if _vetoed(text, start, end) or _SIMILE_AFTER.match(text, end):
         return True
     if (start > 0 and common_word_at(text, start - 1, (2,))) or (
         end < len(text) and common_word_at(text, end - 1, (2,))
