@@ -24,6 +24,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pycrfsuite
@@ -119,6 +120,7 @@ def main() -> None:
         "params": {k: getattr(args, k) for k in ("generated_docs", "hand_weight", "c1", "c2", "iterations")},
     }
     threshold = args.threshold if args.threshold is not None else 0.5
+    _save(args.out, PersonCrf.fold(state, trans, threshold))  # kept should the validation fail
     model = PersonCrf(PersonCrf.fold(state, trans, threshold))
     if args.validate:
         val = {name: load(name) for name in args.validate}
@@ -144,13 +146,16 @@ def main() -> None:
             }
             for n in val
         }
-    data = PersonCrf.fold(state, trans, threshold)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("wb") as fh:
-        np.savez_compressed(fh, **data)
+    _save(args.out, PersonCrf.fold(state, trans, threshold))
     result["model_bytes"] = args.out.stat().st_size
     result["threshold"] = threshold
     print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **data)
 
 
 class _Nothing(PersonCrf):
@@ -162,10 +167,12 @@ class _Nothing(PersonCrf):
     def emissions(self, text: str) -> np.ndarray:
         return np.zeros((len(text), 3))
 
-    def find(self, text: str, emissions: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+    def find(
+        self, text: str, emissions: np.ndarray | None = None, scaled: np.ndarray | None = None
+    ) -> list[tuple[int, int, float]]:
         return []
 
-    def name_share(self, text: str, start: int, end: int, emissions: np.ndarray | None = None) -> float:
+    def name_share(self, text: str, start: int, end: int, scaled: np.ndarray | None = None) -> float:
         return 1.0
 
 

@@ -59,6 +59,7 @@ from node.anonymization.recognizers.lexicon import (
     stands_as_name,
     starts_clinical_word,
 )
+from node.anonymization.recognizers.lexicon import BEFORE as PERSON_CUE
 from node.anonymization.recognizers.name_model import NameModel
 from node.anonymization.recognizers.person_crf import PersonCrf
 from node.anonymization.recognizers.person_crf import packaged as packaged_crf
@@ -67,6 +68,9 @@ MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
 CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
+# a CRF name of two characters or more, at least CRF_SURE sure, right after a person cue (家属, 爱人, 由 ...)
+# may be a common word (爱人国庆); a lone character stays under the common-word veto (患者和医生)
+CRF_CUED_WORDS = True
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 _DOMAIN_WORD = re.compile("|".join(word for word, _ in DOMAIN_WORDS))
@@ -183,7 +187,13 @@ class ChineseNameRecognizer(EntityRecognizer):
                 low >= CRF_SURE and all((r.start, r.end) not in sure and name_share(r) < 0.5 for r in hit)
             ):
                 continue
-            if _crf_vetoed(text, start, end):
+            cued = (
+                CRF_CUED_WORDS
+                and end - start > 1
+                and low >= CRF_SURE
+                and PERSON_CUE.search(text, max(0, start - 8), start)
+            )
+            if _crf_vetoed(text, start, end, word_ok=bool(cued)):
                 continue
             kept = [r for r in kept if r not in hit]
             kept.append(_without_title(text, RecognizerResult("PERSON", start, end, CRF_SCORE)))
@@ -254,21 +264,30 @@ def _vetoed(text: str, start: int, end: int) -> bool:
     )
 
 
-def _crf_vetoed(text: str, start: int, end: int) -> bool:
+# a word that a simile's particle follows is no name (雷鸣般的肠鸣音: like thunder)
+_SIMILE_AFTER = re.compile("般|似的")
+
+
+def _crf_vetoed(text: str, start: int, end: int, word_ok: bool = False) -> bool:
     """The rules' vetoes, and those of a CRF name: a common word runs across its start or end (人员秋月,
     曾建议), it is a common word (交：如常; the rules take a person's field value, a word too), it holds one and
-    starts with no surname (神志清), or it is a lone character that is no surname or stands before
+    starts with no surname (神志清), a simile's particle follows it (汪洋般), or it is a lone character that is no surname or stands before
     another word (金华路)."""
-    if _vetoed(text, start, end):
+    if _vetoed(text, start, end) or _SIMILE_AFTER.match(text, end):
         return True
     if (start > 0 and common_word_at(text, start - 1, (2,))) or (
         end < len(text) and common_word_at(text, end - 1, (2,))
     ):
         return True
     word = text[start:end]
-    if common_non_name(word):  # a cued word-name is the rules' (a field's value); the CRF adds no word
+    # (not where the CRF is sure of a name right after a person cue: 家属晨曦, 爱人秋月)
+    if not word_ok and common_non_name(word):  # a cued word-name is the rules' (a field's value)
         return True
-    if word[0] not in SINGLE and any(common_word_at(word, i, (2,)) for i in range(len(word) - 1)):
+    if (
+        not word_ok
+        and word[0] not in SINGLE
+        and any(common_word_at(word, i, (2,)) for i in range(len(word) - 1))
+    ):
         return True  # no surname, a common word inside: 神志清, 为高龄
     if end - start == 1:
         lone = text[start] in SINGLE or text[start] in CUE_ONLY_SURNAMES
