@@ -48,3 +48,25 @@ def test_a_name_after_a_weak_cue(analyzer: TextAnalyzer, text: str, names: list[
 )
 def test_no_name_in_those_places(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "organization"),
+    [
+        ("病案登记：患者聂文博携带四川省人民医院的CT片复诊。", "聂文博", "四川省人民医院"),
+        ("药房登记：患者卜海涛持成都市第二人民医院外配处方取药。", "卜海涛", "成都市第二人民医院"),
+    ],
+)
+def test_a_name_before_carrying_a_hospitals_papers(
+    analyzer: TextAnalyzer, text: str, name: str, organization: str
+) -> None:
+    found = {(e.type, text[e.start : e.end]) for e in analyzer.analyze(text)}
+    assert ("PERSON", name) in found
+    assert ("ORGANIZATION", organization) in found
+
+
+def test_an_organization_holding_the_character_stays_whole(analyzer: TextAnalyzer) -> None:
+    text = "委托重庆持正律师事务所办理。"
+    assert ("ORGANIZATION", "重庆持正律师事务所") in {
+        (e.type, text[e.start : e.end]) for e in analyzer.analyze(text)
+    }
