@@ -153,6 +153,7 @@ class ChineseNameRecognizer(EntityRecognizer):
             for r in results
             if (r.start, r.end) in sure or not _vetoed(text, r.start, r.end)
         ]
+        kept = elder_forms(text, kept)
         # the segmentation model's names (no cue): their mean CRF name marginal, and those the CRF does
         # not read as names at all dropped
         crf = self.crf
@@ -1375,6 +1376,7 @@ def familiar_names(text: str) -> list[tuple[int, int]]:
         + table_name_cells(text)
         + roled_surnames(text)
         + parents_children(text)
+        + weak_cue_names(text)
     )
 
 
@@ -1710,3 +1712,78 @@ def parents_children(text: str) -> list[tuple[int, int]]:
                 continue
             spans.append((s, e))
     return spans
+
+
+# --- issue #17, round 5: names after a weak cue, whatever word they also are ---
+_HAN2_3 = r"[\u4e00-\u9fff]{2,3}"
+# a name right before its sex and age (X，男，59岁; X（女，45岁）) at a line's start, after a mark or a space
+# (not after 患者: 患者无发热，男 ...)
+_SEX_AGE_AFTER = re.compile(
+    rf"(?:(?<=[\n：:。；;\s　])|(?<=^))({_HAN2_3})(?=[（(，,][ ]?[男女][，,、 ][ ]?\d{{1,3}}岁)"
+)
+# a pupil's name before 同学 (X同学，今天 ...), standing alone
+_PUPIL = re.compile(rf"(?:(?<=[\n：:。；;\s　])|(?<=^))({_HAN2_3})(?=同学[，,：:！!。\s])")
+# a certificate's subject (兹证明X，女 / 兹证明X（性别 ...)
+_CERTIFIED = re.compile(rf"兹证明({_HAN2_3})(?=[，,（(]|同志|先生|女士)")
+# a party's name on a marriage, a contract or a service form (男方：X, 乙方（居民）：X)
+_PARTY = re.compile(
+    rf"(?:男方|女方|乙方（(?:居民|签约人|患者)）)[ \t]*[:：][ \t\u3000]*({_HAN2_3})(?=[ \t\u3000，,（(]|\n|$)"
+)
+# a handover's or a desk's signer (交班：X　接班：Y, 交：Z护士　接：X, 经办：X) and a signature after a dash
+# at a line's end (——X)
+_SIGNER = re.compile(
+    rf"(?:交班|接班|(?<![\u4e00-\u9fff])交|(?<![\u4e00-\u9fff])接|经办)[ \t]*[:：][ \t\u3000]*({_HAN2_3})"
+    r"(?=[ \t\u3000]*(?:\n|$)|[ \t\u3000]+(?:接班|接|交班|交)?[ \t]*[:：]|　)"
+    rf"|——[ \t]*({_HAN2_3})(?=[ \t]*(?:\n|$))"
+)
+# what stands in those places and is no name
+_WEAK_CUE_STOP = frozenset(
+    "各位 全体 其他 广大 部分 这位 那位 本班 班上 初一 初二 初三 高一 高二 高三 该生 本人 患者 患儿 病人 "
+    "以下 如下 如常 平稳 正常 完毕 已阅 签名 签字 未完 待续 以上 摘自 完成 无殊 同意 家属 男性 女性 "
+    "男孩 女孩 男童 女童 新生 学生 同学".split()
+)
+_NOT_A_NAME_END = set("科室处部院局司所站组队班")
+
+
+def weak_cue_names(text: str) -> list[tuple[int, int]]:
+    """A name after a weak cue, common word or not (issue #17, round 5): before its sex and age, before
+    同学, after 兹证明, a party's colon (男方：), a handover's or a desk's colon (交班：, 接：, 经办：) or a
+    signature's dash at a line's end; no role word, no clinical term, no department."""
+    spans = []
+    for pattern in (_SEX_AGE_AFTER, _PUPIL, _CERTIFIED, _PARTY, _SIGNER):
+        for m in pattern.finditer(text):
+            group = 1 if m.group(1) is not None else 2
+            start, end = m.span(group)
+            word = text[start:end]
+            if (
+                word in _WEAK_CUE_STOP
+                or word in _ROLE_WORDS
+                or word in _NO_ONE
+                or word[-1] in _NOT_A_NAME_END
+            ):
+                continue
+            if word[0] in "该本我其此这那某各每你他她咱无未不已" or in_clinical_term(text, start, end):
+                continue
+            spans.append((start, end))
+    return spans
+
+
+# an old person's familiar form: a surname and 老太 or 老汉 (X老太, X老汉), one name
+_ELDER = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=床))([\u4e00-\u9fff])(?:老太太|老太|老汉)")
+
+
+def elder_forms(text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """A found lone surname before 老太 or 老汉 grows to the familiar form (X老太 is the name, its title
+    not stripped), and a surname before them no finding overlaps becomes one (after a bed's number, a
+    mark, a space or a line's start)."""
+    out = list(found)
+    for m in _ELDER.finditer(text):
+        start, end = m.start(), m.end()
+        if text[start] not in _CLASSIC_SINGLE or text[start] in _NO_TITLED_SURNAME:
+            continue
+        hit = [r for r in out if r.start < end and start < r.end]
+        if hit and not all(r.start >= start and r.end <= end for r in hit):
+            continue
+        out = [r for r in out if r not in hit]
+        out.append(RecognizerResult("PERSON", start, end, 0.85))
+    return out
