@@ -281,8 +281,8 @@ def _segmented_name_length(window: str, surname: int) -> int:
     """The work of ``segmented_name_length`` on the six characters from the candidate on (jieba's
     segmentation of a window is a pure function of it; ward notes repeat the same windows)."""
     jieba = jieba_module()
-    words = jieba.lcut(window)
-    word = words[0] if words else ""
+    # (only the first word is read: jieba's cut yields words as it goes, so the rest is never segmented)
+    word = next(iter(jieba.cut(window)), "")
     if not surname < len(word) <= 4 or jieba.dt.FREQ.get(word, 0) >= RARE_WORD:
         return 0
     if not str(jieba.posseg.dt.word_tag_tab.get(word, "nr")).startswith("nr"):  # 查房: a rare verb

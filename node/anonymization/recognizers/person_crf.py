@@ -282,14 +282,16 @@ class PersonCrf:
         p0, p1, p2 = psi[0]
         a0, a1, a2 = p0 * t00, p1 * t01, p2 * t02
         s = a0 + a1 + a2
-        alphas = [(a0 / s, a1 / s, a2 / s)]
-        for p0, p1, p2 in psi[1:]:
-            x0, x1, x2 = alphas[-1]
+        x0, x1, x2 = a0 / s, a1 / s, a2 / s  # the last alpha, kept in locals
+        alphas = [(x0, x1, x2)]
+        for k in range(1, len(psi)):
+            p0, p1, p2 = psi[k]
             a0 = (x0 * t00 + x1 * t10 + x2 * t20) * p0
             a1 = (x0 * t01 + x1 * t11 + x2 * t21) * p1
             a2 = (x0 * t02 + x1 * t12 + x2 * t22) * p2
             s = a0 + a1 + a2
-            alphas.append((a0 / s, a1 / s, a2 / s))
+            x0, x1, x2 = a0 / s, a1 / s, a2 / s
+            alphas.append((x0, x1, x2))
         b0, b1, b2 = t00, t10, t20  # the position after the window is O
         out = []
         for i in range(len(psi) - 1, -1, -1):
