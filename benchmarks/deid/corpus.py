@@ -20,15 +20,15 @@ DATA = Path(__file__).parent / "data"
 # v24 judged session 11's first round, v25 both rounds, v26 session 12's rounds, v27 session 13's
 # first round, v28 both of session 13's rounds, v29 session 14's rounds (outpatient and day-surgery
 # clinics, check-up and occupational health, pharmacy and internet hospital, call centre, 惠民保 lists and
-# claims, RWS exports, pharmacovigilance, cross-border); v30 waits for the next (inpatient wards and their
-# paperwork, referrals, disputes, transfusion, insurer investigations, phase-I units, foreign patients), v31
-# the one after it (emergency and ICU, obstetrics and paediatrics, psychiatry, long-term care, oncology,
-# dialysis, TCM and dental clinics, direct-settlement counters, trial monitoring and SAE reports,
-# family doctors and nursing homes, staff chat exports)
+# claims, RWS exports, pharmacovigilance, cross-border), v30 session 15's rounds (inpatient wards and
+# their paperwork, referrals, disputes, transfusion, insurer investigations, phase-I units, foreign
+# patients); v31 waits for the next (emergency and ICU, obstetrics and paediatrics, psychiatry,
+# long-term care, oncology, dialysis, TCM and dental clinics, direct-settlement counters, trial
+# monitoring and SAE reports, family doctors and nursing homes, staff chat exports)
 HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 32))
 HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 32))
-FRESH = "held_out_v29"
-SEALED: tuple[str, ...] = ("held_out_v30", "held_out_v31")
+FRESH = "held_out_v30"
+SEALED: tuple[str, ...] = ("held_out_v31",)
 
 
 @dataclass
