@@ -47,3 +47,27 @@ def test_a_foreign_patients_name(analyzer: TextAnalyzer, text: str, name: str) -
 )
 def test_no_name_in_the_same_places(analyzer: TextAnalyzer, text: str, word: str) -> None:
     assert all(word not in p for p in _persons(analyzer, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("[2025-03-02 04:40] To Dr Xu (anaesthesia): theatre 3 is ready.", "Xu"),
+        ("Handover by Nurse Chen Yuqing", "Chen Yuqing"),
+    ],
+)
+def test_a_cued_latin_name_without_its_title(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert _persons(analyzer, text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please return the Patient Intake Form to reception.",
+        "Best regards,\nTrial Operations, Example Pharma Ltd",
+        "Dear Investigator,\nThe protocol amendment is attached.",
+        "To the Member Relations Office, City Hospital",
+    ],
+)
+def test_no_name_in_an_office_or_a_form(analyzer: TextAnalyzer, text: str) -> None:
+    assert _persons(analyzer, text) == []

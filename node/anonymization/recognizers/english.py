@@ -330,7 +330,8 @@ NOT_NAME_WORDS = frozenset(
     "University College Clinic Center Centre Medical Medicine Health Care Service Services Unit Insurance "
     "Blue Cross Shield Family Primary General Internal Surgery Nursing Pharmacy Social History Physical "
     "Exam Plan Assessment Discharge Summary Portal Message Daughter Wife Husband Mother Father Brother Sister "
-    "Niece Nephew Aunt Uncle Grandson Granddaughter Spouse Caregiver Guardian Called Claimant".split()
+    "Niece Nephew Aunt Uncle Grandson Granddaughter Spouse Caregiver Guardian Called Claimant "
+    "Office Operations Relations Intake Form Investigator".split()
 )
 
 
@@ -448,7 +449,12 @@ class EnglishNameRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = [(m.start(1), m.end(1)) for scan, score in self._rules for m in scan(text) if score(m, text)]
+        spans = [
+            _without_leading_title(text, m.start(1), m.end(1))
+            for scan, score in self._rules
+            for m in scan(text)
+            if score(m, text)
+        ]
         parts = {
             w
             for s, e in spans
@@ -470,6 +476,15 @@ class EnglishNameRecognizer(EntityRecognizer):
                 if all(end <= s or e <= start for s, e in spans):
                     found.append(RecognizerResult("PERSON", start, end, 0.6))
         return found
+
+
+# a title or a role word a cue's name may open with (To Dr Ma, Volunteer Li Haoran): no part of the name
+_LEADING_TITLE = re.compile(r"(?:Dr|Mr|Mrs|Ms|Prof|Miss|Doctor|Nurse|Volunteer|Sister)\.? (?=[A-Z][a-z])")
+
+
+def _without_leading_title(text: str, start: int, end: int) -> tuple[int, int]:
+    m = _LEADING_TITLE.match(text, start, end)
+    return (m.end(), end) if m is not None and end - m.end() >= 2 else (start, end)
 
 
 # ---- Latin names without a cue, in English and in Chinese text (issue #17, round 4) ----
