@@ -1801,6 +1801,7 @@ _HANGUL_SURNAMES = (
 )
 # a Korean name in Hangul (two to four syllables, a family name first) glossing a romanized one: in
 # brackets, after a slash or a colon, or right after a Latin word (Kim Min-ji (김민지), NAME / 김민지)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HANGUL_NAME = re.compile(
     rf"(?:(?<=[（(/:：])|(?<=[（(/:：][ \u3000])|(?<=[A-Za-z][ \u3000]))([{_HANGUL_SURNAMES}][\uac00-\ud7a3]{{1,3}})"
     r"(?![\uac00-\ud7a3])"
@@ -1843,7 +1844,7 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if "-" in text:
         spans += [m.span() for m in _KOREAN_LATIN.finditer(text)]
-    if any("\uac00" <= ch <= "\ud7a3" for ch in text):
+    if _HANGUL.search(text) is not None:
         spans += [m.span(1) for m in _HANGUL_NAME.finditer(text) if m.group(1) not in _HANGUL_WORDS]
     spans += [
         m.span(1) for m in _CAPITALS_FIELD.finditer(text) if not (set(m.group(1).split()) & _CAPITAL_WORDS)
