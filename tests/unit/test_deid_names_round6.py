@@ -71,3 +71,28 @@ def test_a_cued_latin_name_without_its_title(analyzer: TextAnalyzer, text: str, 
 )
 def test_no_name_in_an_office_or_a_form(analyzer: TextAnalyzer, text: str) -> None:
     assert _persons(analyzer, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("入院记录\n姓名　春雨　　性别　女　　年龄　41\n入院日期　2025-02-03", "春雨"),
+        ("胸部CT：双肺散在小结节，建议随访。\n报告：松柏\n", "松柏"),
+        ("本次巡查未见异常。\n审核：青山　2025-04-11", "青山"),
+        ("用药指导已完成。\n药师：山河　2025-04-11", "山河"),
+    ],
+)
+def test_a_signer_or_a_spaced_name_cell(analyzer: TextAnalyzer, text: str, name: str) -> None:
+    assert name in _persons(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("查房情况已交班。\n记录：贾护士\n", "贾护士"),
+        ("血常规结果已出。\n报告：见附件\n", "见附件"),
+        ("不良事件单\n上报人：本人　2025-01-09", "本人"),
+    ],
+)
+def test_no_signer_in_a_title_or_a_word(analyzer: TextAnalyzer, text: str, word: str) -> None:
+    assert word not in _persons(analyzer, text)

@@ -1382,6 +1382,7 @@ def familiar_names(text: str) -> list[tuple[int, int]]:
         + parents_children(text)
         + weak_cue_names(text)
         + foreign_script_names(text)
+        + signed_labels(text)
     )
 
 
@@ -1860,6 +1861,32 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
             ):
                 continue
             if any(w in NOT_NAME_WORDS for w in m.group().split("/")[0].split()):
+                continue
+            spans.append((start, end))
+    return spans
+
+
+# a form's name cell without a colon (姓名　X　　性别 ...), and a report's or a record's signer after its
+# label's colon at a line's start, the line ending there or a date following (报告：X, 药师：X　2024-05-01)
+_NAME_CELL_SPACED = re.compile(r"姓名[ \u3000]+([\u4e00-\u9fff]{2,4})(?=[ \u3000]+性别)")
+_SIGNED_LABEL = re.compile(
+    r"(?m)^(?:药师|报告|审核|记录|报告人|审核人|记录人|复核|填表人|上报人|经办人|签名)[ \t]*[:：][ \t\u3000]*"
+    r"([\u4e00-\u9fff]{2,3})(?=[ \t\u3000]*(?:\n|$)|[ \t\u3000]+\d)"
+)
+_TITLE_ENDS = ("医生", "护士", "老师", "主任", "医师", "药师", "组长", "科")
+
+
+def signed_labels(text: str) -> list[tuple[int, int]]:
+    """A name in a form's name cell before 性别 (no colon), and a signer after a report's or a record's
+    label at a line's start, common word or not (报告：X, 记录人：X); no role word, no title's end."""
+    spans = []
+    for pattern in (_NAME_CELL_SPACED, _SIGNED_LABEL):
+        for m in pattern.finditer(text):
+            start, end = m.span(1)
+            word = m.group(1)
+            if word in _WEAK_CUE_STOP or word in _ROLE_WORDS or word in _NO_ONE or word.endswith(_TITLE_ENDS):
+                continue
+            if word[0] in "该本我其此这那某各每你他她咱无未不已见详":
                 continue
             spans.append((start, end))
     return spans
