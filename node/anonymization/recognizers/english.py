@@ -330,7 +330,8 @@ NOT_NAME_WORDS = frozenset(
     "University College Clinic Center Centre Medical Medicine Health Care Service Services Unit Insurance "
     "Blue Cross Shield Family Primary General Internal Surgery Nursing Pharmacy Social History Physical "
     "Exam Plan Assessment Discharge Summary Portal Message Daughter Wife Husband Mother Father Brother Sister "
-    "Niece Nephew Aunt Uncle Grandson Granddaughter Spouse Caregiver Guardian Called Claimant".split()
+    "Niece Nephew Aunt Uncle Grandson Granddaughter Spouse Caregiver Guardian Called Claimant "
+    "Office Operations Relations Intake Form Investigator".split()
 )
 
 
@@ -448,7 +449,12 @@ class EnglishNameRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        spans = [(m.start(1), m.end(1)) for scan, score in self._rules for m in scan(text) if score(m, text)]
+        spans = [
+            _without_leading_title(text, m.start(1), m.end(1))
+            for scan, score in self._rules
+            for m in scan(text)
+            if score(m, text)
+        ]
         parts = {
             w
             for s, e in spans
@@ -470,6 +476,15 @@ class EnglishNameRecognizer(EntityRecognizer):
                 if all(end <= s or e <= start for s, e in spans):
                     found.append(RecognizerResult("PERSON", start, end, 0.6))
         return found
+
+
+# a title or a role word a cue's name may open with (To Dr Ma, Volunteer Li Haoran): no part of the name
+_LEADING_TITLE = re.compile(r"(?:Dr|Mr|Mrs|Ms|Prof|Miss|Doctor|Nurse|Volunteer|Sister)\.? (?=[A-Z][a-z])")
+
+
+def _without_leading_title(text: str, start: int, end: int) -> tuple[int, int]:
+    m = _LEADING_TITLE.match(text, start, end)
+    return (m.end(), end) if m is not None and end - m.end() >= 2 else (start, end)
 
 
 # ---- Latin names without a cue, in English and in Chinese text (issue #17, round 4) ----
@@ -629,9 +644,9 @@ def latin_names(text: str) -> list[tuple[int, int]]:
     for m in _SINGLE_CUE.finditer(text):
         word = m.group(1)
         if word in GIVEN_NAMES or word in _WORDLIKE_GIVEN:
-            spans.append(m.span(1))
+            spans.append(_with_second_part(text, m.start(1), m.end(1)))
         elif _pinyin_word(word, 2) and word not in _NOT_PINYIN_FIRST and len(word) > 2:
-            spans.append(m.span(1))
+            spans.append(_with_second_part(text, m.start(1), m.end(1)))
     for m in _LONE_GIVEN.finditer(text):
         if m.group(1) in GIVEN_NAMES and m.group(1) not in _WORDLIKE_GIVEN:
             before = _WORD_BEFORE.search(text, max(0, m.start() - 24), m.start())
@@ -649,6 +664,23 @@ def latin_names(text: str) -> list[tuple[int, int]]:
 
 
 _LATIN_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĐ]")
+# a second capitalized part after a single name a role or a greeting stands before (volunteer Jin Hua,
+# Nurse Mori Kaori), a hyphenated one too (Lee Sang-woo)
+_SECOND_PART = re.compile(r" ([A-Z][a-z]{1,10}(?:-[a-z]{1,5})?)(?![\w'-])")
+
+
+def _with_second_part(text: str, start: int, end: int) -> tuple[int, int]:
+    """The single name's span, grown by a capitalized second part that is no label, title or common
+    capitalized word."""
+    m = _SECOND_PART.match(text, end)
+    if m is None:
+        return start, end
+    part = m.group(1)
+    if part in NOT_NAME_WORDS or part in NOT_GIVEN_WORDS or part in _TITLE_WORDS or part in _LABEL_WORDS:
+        return start, end
+    return start, m.end()
+
+
 CJK_ONE = re.compile(r"[\u4e00-\u9fff]")
 # a lone given name: no capitalized word or title's abbreviation next to it (Robert James Collins, St.
 # Louis), a possessive may follow (Kevin's mum)

@@ -1195,7 +1195,11 @@ LATIN_IN_CHINESE = re.compile(
 # the Chinese form in brackets of a Latin-script name (Marta Kowalczyk（玛尔塔·科瓦尔奇克）, Kim Min-jun（金敏俊）),
 # and the Latin form after 英文名 (患者小宇（英文名Kevin）)
 CHINESE_FORM = re.compile(LATIN_NAME + r"[ ]?[（(]([\u4e00-\u9fff" + MIDDLE_DOTS + r"]{2,12})[）)]")
-_LATIN_FORM_AFTER = re.compile(r"[ ]?[（(]((?:[A-Z][a-z]+)(?:[ -][A-Za-z][a-z]+){1,2})[）)]")
+# (Vietnamese forms keep their diacritics: 阮氏芳（Nguyễn Thị Phương）)
+_LATIN_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f\u1e00-\u1eff"
+_LATIN_FORM_AFTER = re.compile(
+    rf"[ ]?[（(]((?:[A-ZÀ-ÖØ-ÞĐ][{_LATIN_LOWER}]+)(?:[ -][A-Za-zÀ-ÖØ-ÞĐ][{_LATIN_LOWER}]+){{1,2}})[）)]"
+)
 _KIN_IN_BRACKETS = re.compile(_KIN_WORDS + "|" + PERSON_NOUNS)
 # (nor a Chinese medicine's name, which a pinyin form glosses the same way: Gui Pi Tang (某某汤))
 _NOT_A_FORM = re.compile(
@@ -1377,6 +1381,8 @@ def familiar_names(text: str) -> list[tuple[int, int]]:
         + roled_surnames(text)
         + parents_children(text)
         + weak_cue_names(text)
+        + foreign_script_names(text)
+        + signed_labels(text)
     )
 
 
@@ -1787,3 +1793,100 @@ def elder_forms(text: str, found: list[RecognizerResult]) -> list[RecognizerResu
         out = [r for r in out if r not in hit]
         out.append(RecognizerResult("PERSON", start, end, 0.85))
     return out
+
+
+# --- issue #17, round 6: foreign patients' names in their own script and their romanized forms ---
+_HANGUL_SURNAMES = (
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진지엄채원천방공현함변염여"
+    "추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
+)
+# a Korean name in Hangul (two to four syllables, a family name first) glossing a romanized one: in
+# brackets, after a slash or a colon, or right after a Latin word (Kim Min-ji (김민지), NAME / 김민지)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HANGUL_NAME = re.compile(
+    rf"(?:(?<=[（(/:：])|(?<=[（(/:：][ \u3000])|(?<=[A-Za-z][ \u3000]))([{_HANGUL_SURNAMES}][\uac00-\ud7a3]{{1,3}})"
+    r"(?![\uac00-\ud7a3])"
+)
+# Hangul words a family name's syllable opens (a language, a country, a form's labels)
+_HANGUL_WORDS = frozenset(
+    "한국어 한국 한국인 이름 이상 이하 이후 이전 정보 주소 성별 연락처 보호자 환자 병원 병동 진료 안내 입원 "
+    "퇴원 수술 주의 조선족 조선어 중국어 영어 일본어 성명 남성 여성 남자 여자 나이".split()
+)
+_KOREAN_SURNAMES = (
+    "Kim|Lee|Park|Choi|Jung|Jeong|Kang|Cho|Jo|Yoon|Yun|Jang|Lim|Han|Oh|Seo|Shin|Kwon|Hwang|Ahn|Song|Yoo|"
+    "Hong|Jeon|Ko|Moon|Yang|Son|Bae|Baek|Heo|Nam|Noh|Ha|Kwak|Sung|Cha|Joo|Woo|Min|Ryu|Jin|Chae|Won|Bang|Hyun"
+)
+# a romanized Korean name, its given name hyphenated, the family name first or last (Park Ji-won,
+# Ji-won Park)
+_KOREAN_LATIN = re.compile(
+    rf"(?<![\w-])(?:(?:{_KOREAN_SURNAMES}) [A-Z][a-z]{{1,4}}-[a-z]{{1,4}}|[A-Z][a-z]{{1,4}}-[a-z]{{1,4}} "
+    rf"(?:{_KOREAN_SURNAMES}))(?![\w-])"
+)
+# a name in Chinese characters or kana glossing a romanized name after a slash (Taro Yamada / 山田太郎)
+_NATIVE_AFTER_SLASH = re.compile(
+    r"(?<![\w-])[A-Z][A-Za-z]+(?:-[a-z]+)? [A-Z][A-Za-z]+(?:-[a-z]+)?[ \u3000]?/[ \u3000]?"
+    r"([\u4e00-\u9fff\u30a0-\u30ff]{2,5})(?=[ \u3000\t,，;；）)]|\n|$)"
+)
+# a romanized name in capitals as a name field's value (Name 姓名：PARK JIWON / ..., 姓名：NGUYEN VAN AN)
+_CAPITALS_FIELD = re.compile(
+    r"(?:姓名|(?<![A-Za-z])Name)[ \t]*[:：][ \t\u3000]*([A-Z]{2,12}(?: [A-Z]{2,12}){1,2})(?=[ \t\u3000]*(?:/|\n|$)|\u3000)"
+)
+_NOT_A_NATIVE_NAME = re.compile(
+    r"(?:科|部|室|处|院|所|中心|组|站|局|国|籍|族|人|省|市|州|区|县|语|文|药|病|症|术)$"
+)
+
+
+_CAPITAL_WORDS = frozenset("NA NONE UNKNOWN TBD TEST PATIENT NAME SEX MALE FEMALE".split())
+
+
+def foreign_script_names(text: str) -> list[tuple[int, int]]:
+    """A Korean name in Hangul glossing a romanized one, a romanized Korean name with its hyphenated
+    given name, and a name in Chinese characters after a romanized name and a slash."""
+    spans: list[tuple[int, int]] = []
+    if "-" in text:
+        spans += [m.span() for m in _KOREAN_LATIN.finditer(text)]
+    if _HANGUL.search(text) is not None:
+        spans += [m.span(1) for m in _HANGUL_NAME.finditer(text) if m.group(1) not in _HANGUL_WORDS]
+    spans += [
+        m.span(1) for m in _CAPITALS_FIELD.finditer(text) if not (set(m.group(1).split()) & _CAPITAL_WORDS)
+    ]
+    if "/" in text:
+        for m in _NATIVE_AFTER_SLASH.finditer(text):
+            start, end = m.span(1)
+            word = m.group(1)
+            if (
+                _NOT_A_NATIVE_NAME.search(word)
+                or _dictionary_word(word)
+                or in_clinical_term(text, start, end)
+            ):
+                continue
+            if any(w in NOT_NAME_WORDS for w in m.group().split("/")[0].split()):
+                continue
+            spans.append((start, end))
+    return spans
+
+
+# a form's name cell without a colon (姓名　X　　性别 ...), and a report's or a record's signer after its
+# label's colon at a line's start, the line ending there or a date following (报告：X, 药师：X　2024-05-01)
+_NAME_CELL_SPACED = re.compile(r"姓名[ \u3000]+([\u4e00-\u9fff]{2,4})(?=[ \u3000]+性别)")
+_SIGNED_LABEL = re.compile(
+    r"(?m)^(?:药师|报告|审核|记录|报告人|审核人|记录人|复核|填表人|上报人|经办人|签名)[ \t]*[:：][ \t\u3000]*"
+    r"([\u4e00-\u9fff]{2,3})(?=[ \t\u3000]*(?:\n|$)|[ \t\u3000]+\d)"
+)
+_TITLE_ENDS = ("医生", "护士", "老师", "主任", "医师", "药师", "组长", "科")
+
+
+def signed_labels(text: str) -> list[tuple[int, int]]:
+    """A name in a form's name cell before 性别 (no colon), and a signer after a report's or a record's
+    label at a line's start, common word or not (报告：X, 记录人：X); no role word, no title's end."""
+    spans = []
+    for pattern in (_NAME_CELL_SPACED, _SIGNED_LABEL):
+        for m in pattern.finditer(text):
+            start, end = m.span(1)
+            word = m.group(1)
+            if word in _WEAK_CUE_STOP or word in _ROLE_WORDS or word in _NO_ONE or word.endswith(_TITLE_ENDS):
+                continue
+            if word[0] in "该本我其此这那某各每你他她咱无未不已见详":
+                continue
+            spans.append((start, end))
+    return spans
