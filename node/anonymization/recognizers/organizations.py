@@ -73,6 +73,8 @@ _ADDRESS_AFTER = re.compile(
 _LABEL_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]+[ \t]*)?[:：]")
 # a date read back over ends there (于2026年3月20日走访某某医院: the name starts after 日)
 _DATE_END = re.compile(r".*\d[日号]", re.S)
+# a digit group and a space before a name's digits: they end a number read out in groups
+_SPACED_DIGITS_BEFORE = re.compile(r"\d[ \t]$")
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
@@ -202,6 +204,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             start -= 1
         if date := _DATE_END.match(text, start, m.start()):
             start = date.end()
+        if _SPACED_DIGITS_BEFORE.search(text, max(0, start - 6), start) and text[start : m.start()].isdigit():
+            continue  # 6217 0037 … 582银行账户: the last group of a card's number, no name (unlike 301医院)
         joined = bool(spans) and start <= spans[-1][1]
         if joined:
             start = spans[-1][1]

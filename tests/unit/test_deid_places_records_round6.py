@@ -1,0 +1,66 @@
+"""Round 6 of the places' and records' rules (issue #17): invented phrases, failing on the old code."""
+
+from __future__ import annotations
+
+from node.anonymization.analyzer import TextAnalyzer
+
+_ANALYZER = TextAnalyzer()
+
+
+def _spans(text: str, entity_type: str) -> list[str]:
+    return [text[r.start : r.end] for r in _ANALYZER.analyze(text) if r.type == entity_type]
+
+
+def test_record_number_after_ideographic_space() -> None:
+    text = "入院登记\n姓名\u3000某某\u3000\u3000住院号\u3000K23110457\n"
+    assert "K23110457" in _spans(text, "MEDICAL_RECORD_NUMBER")
+
+
+def test_specimen_number_after_ideographic_space() -> None:
+    text = "配血单\n标本号\u3000PX231104-09\n"
+    assert "PX231104-09" in _spans(text, "MEDICAL_RECORD_NUMBER")
+
+
+def test_pathology_accession_in_brackets_after_biopsy() -> None:
+    text = "左乳肿物空芯针活检（H2311-0457）：浸润性导管癌。"
+    assert "H2311-0457" in _spans(text, "MEDICAL_RECORD_NUMBER")
+
+
+def test_frozen_section_accession_in_brackets() -> None:
+    text = "术中冰冻（D23-0912）示良性。"
+    assert "D23-0912" in _spans(text, "MEDICAL_RECORD_NUMBER")
+
+
+def test_pathology_accession_in_english() -> None:
+    text = "Core biopsy K2310-1188 confirmed adenocarcinoma; pathology Q2311-0042 pending."
+    found = _spans(text, "MEDICAL_RECORD_NUMBER")
+    assert "K2310-1188" in found and "Q2311-0042" in found
+
+
+def test_no_accession_for_a_drug_batch_or_a_plain_range() -> None:
+    assert not _spans("活检钳型号 FB-231K，批号 2311-0457。", "MEDICAL_RECORD_NUMBER")
+    assert not _spans("Biopsy needle 18G, lot 2023-0457.", "MEDICAL_RECORD_NUMBER")
+
+
+def test_origin_place_before_lai_de() -> None:
+    text = "5床 某某，阿坝来的牧民，高原反应。"
+    assert "阿坝" in _spans(text, "LOCATION")
+
+
+def test_origin_place_driving_over() -> None:
+    text = "家属：我后天从印江开车过来。"
+    assert "印江" in _spans(text, "LOCATION")
+
+
+def test_no_origin_place_for_words() -> None:
+    assert not _spans("他是转过来的病人，切下来的组织送检。", "LOCATION")
+
+
+def test_card_number_in_groups_before_bank_account() -> None:
+    text = "赔款已转入您名下6217 0099 1234 5678 016银行账户。"
+    assert "6217 0099 1234 5678 016" in _spans(text, "BANK_CARD")
+    assert not _spans(text, "ORGANIZATION")
+
+
+def test_numbered_hospital_stays_an_organization() -> None:
+    assert "301医院" in _spans("患者曾在301医院住院。", "ORGANIZATION")
