@@ -64,3 +64,23 @@ def test_card_number_in_groups_before_bank_account() -> None:
 
 def test_numbered_hospital_stays_an_organization() -> None:
     assert "301医院" in _spans("患者曾在301医院住院。", "ORGANIZATION")
+
+
+def test_county_of_origin_between_commas() -> None:
+    text = "患者某某，女，41岁，木里县人，因咯血入院。"
+    assert "木里县" in _spans(text, "LOCATION")
+
+
+def test_no_county_for_a_province_of_origin() -> None:
+    assert not _spans("他是广东人，说话带口音。", "LOCATION")
+
+
+def test_english_district_alone_after_in() -> None:
+    text = "She lives in Fuling District, Chongqing with her son; fell while hiking in Wansheng District."
+    found = _spans(text, "LOCATION")
+    assert "Fuling District, Chongqing" in found and "Wansheng District" in found
+
+
+def test_no_english_district_for_a_hospital_name() -> None:
+    text = "Transferred from Fuling District People's Hospital yesterday."
+    assert "Fuling District" not in _spans(text, "LOCATION")

@@ -136,6 +136,9 @@ PLACE_NAMED = re.compile(
     # where a patient or a relative comes from, named bare before 来的 or 过来 (从某县开车过来, ，某州来的):
     # a listed region or one of the prefectures and counties around the corpus's region
     rf"|(?:(?<=[从，,、\s])|(?<=^))(?:{_ORIGINS})(?=(?:开车|坐车)?过来|来的)"
+    # a county one comes from, between a description's commas (，某某县人，): finer than the bare
+    # province or city of a native place (广东人), which stays unlabelled
+    r"|(?<=[，,、（(])[\u4e00-\u9fff]{2,3}?[县旗](?=人[，,。；;）)])"
 )
 
 
@@ -151,6 +154,11 @@ _EN_PART = (
 EN_ADDRESS = re.compile(
     rf"\b(?<!Mr )(?<!Mrs )(?<!Ms )(?<!Dr )(?<!Miss )(?:{_EN_PART}, ){{1,5}}(?:(?:{_EN_DISTRICTS}|{_EN_LANDMARKS})\b(?! [A-Z])(?: District)?"
     r"|(?:[A-Z][a-z']+ ){1,2}(?:District|New Area|County)\b)(?:, (?:Chongqing|China)\b)*"
+)
+# a district named alone after a word of place (living in Some District, Chongqing; cycling in Some District),
+# not the first words of an institution's name (in Some District People's Hospital)
+EN_DISTRICT_ALONE = re.compile(
+    r"\b(?:in|from|near) ((?:[A-Z][a-z']+ ){1,2}?(?:District|County)(?! [A-Z])(?:, (?:Chongqing|China)\b)*)"
 )
 _INSTITUTION = re.compile(
     r"\b(?:Hospital|Clinic|Cent(?:er|re)|University|College|School|Department|Company|Ltd|Bank|Ward|Surgery"
@@ -228,4 +236,7 @@ def place_recognizers() -> list[RegexRecognizer]:
         ),
         RegexRecognizer("LOCATION", PLACE_NAMED, _named, name="LOCATION_named_recognizer"),
         RegexRecognizer("LOCATION", EN_ADDRESS, _en_address, name="LOCATION_english_address_recognizer"),
+        RegexRecognizer(
+            "LOCATION", EN_DISTRICT_ALONE, _en_address, 1, name="LOCATION_english_district_recognizer"
+        ),
     ]
