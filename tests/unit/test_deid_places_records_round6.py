@@ -84,3 +84,19 @@ def test_english_district_alone_after_in() -> None:
 def test_no_english_district_for_a_hospital_name() -> None:
     text = "Transferred from Fuling District People's Hospital yesterday."
     assert "Fuling District" not in _spans(text, "LOCATION")
+
+
+def test_laboratory_and_mediation_committee_kinds() -> None:
+    text = "外送杭州某新医学检验所检测；纠纷经北碚区医调委调解。"
+    found = _spans(text, "ORGANIZATION")
+    assert "杭州某新医学检验所" in found and "北碚区医调委" in found
+
+
+def test_no_organization_for_a_verb_or_header_before_a_kind() -> None:
+    for text in (
+        "出院后转回当地医院复查。",
+        "家属要求医院道歉。",
+        "登记表：来源医院　诊断",
+        "他去年在镇上卫生院拿药。",
+    ):
+        assert not _spans(text, "ORGANIZATION"), text
