@@ -100,3 +100,8 @@ def test_no_organization_for_a_verb_or_header_before_a_kind() -> None:
         "他去年在镇上卫生院拿药。",
     ):
         assert not _spans(text, "ORGANIZATION"), text
+
+
+def test_relative_month_keeps_its_day() -> None:
+    text = "我父亲今年9月17日在骨科住院。"
+    assert any("9月17日" in s for s in _spans(text, "DATE_TIME"))
