@@ -48,9 +48,10 @@ OCR_DATE = re.compile(
     rf"(?<![\d./-]){_Y}(?=[ ][-/.]|[-/.][ ])[ ]?([-/.])[ ]?{_M}[ ]?\1[ ]?{_D}"
     r"(?:[ ]{1,2}(?:[01]?\d|2[0-3])[ ]?:[ ]?[0-5]\d)?(?![\d./-]|[ ]?[:：][ ]?\d)"
 )
-# a month named from this year (去年十二月, 去年腊月, 今年3月): a patient's event all the same
+# a month named from this year (去年十二月, 去年腊月, 今年3月): a patient's event all the same, with its
+# day when one follows (今年3月8日: the whole date, not the month cut off before it)
 RELATIVE_MONTH = re.compile(
-    r"(?:去年|今年|前年)(?:十[一二]?|[一二三四五六七八九]|[1-9]|1[0-2]|腊|正|冬)月(?:份)?"
+    r"(?:去年|今年|前年)(?:十[一二]?|[一二三四五六七八九]|[1-9]|1[0-2]|腊|正|冬)月(?:份|" + _D + r"[日号])?"
 )
 # the last day of a range after its first date (9月12日—13日): the day alone
 RANGE_DAY = re.compile(

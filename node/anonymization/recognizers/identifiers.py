@@ -64,7 +64,8 @@ _PLATE_CONTEXT = re.compile(r"车牌|号牌|车号|车辆|牌照|plate", re.IGNO
 # (letter groups may lead, each closed by a hyphen: US-OB-2404-017, BJU-INV-00412)
 _RECORD_NUMBER = (
     # (after letter groups, three digits are enough: SA-CQ-004)
-    r"[ \t]*[:：=为是]?[ \t]*((?:[A-Za-z]{1,6}-){1,2}[A-Za-z]{0,4}\d[A-Za-z0-9-]{2,19}"
+    # (a form laid out with ideographic spaces parts its label from the number: 住院号　Z2401…)
+    r"[ \t\u3000]*[:：=为是]?[ \t\u3000]*((?:[A-Za-z]{1,6}-){1,2}[A-Za-z]{0,4}\d[A-Za-z0-9-]{2,19}"
     r"|(?:[A-Za-z]{1,6}-){0,2}[A-Za-z]{0,4}-?\d[A-Za-z0-9-]{3,19})(?![A-Za-z0-9])"
 )
 MRN = re.compile(
@@ -121,6 +122,12 @@ LATIN_MRN = re.compile(
 )
 # a stay's or a visit's number written bare, its letters the label's initials (ZY for 住院, MZ for 门诊,
 # ZYH, MZH): in a list of patients, a table's cell
+# a pathology or cytology accession after the procedure that took the tissue, in brackets or after a
+# space: 活检（P2311-0456）, 冰冻（F23-0091）, 细胞学送检（C23-01187）, biopsy P2311-0456, Bx B23-00871
+PATHOLOGY_MRN = re.compile(
+    r"(?:活检|冰冻|穿刺病理|细胞学送检|[Bb]iopsy|[Pp]athology|Bx)[ \t]*[（(]?[ \t]*"
+    r"([A-Z]{1,3}\d{2,4}-\d{3,5})(?![A-Za-z0-9-])"
+)
 PINYIN_MRN = re.compile(r"(?<![A-Za-z0-9-])(?:ZYH?|MZH?)-?\d{6,12}(?![A-Za-z0-9])")
 _GLUED_SPECIMEN = re.compile(r"(?:标本|样本|样品)(?:号|编号)$")
 _CJK_BEFORE = re.compile(r"[\u4e00-\u9fff]$")
@@ -618,6 +625,7 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("MEDICAL_RECORD_NUMBER", MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", LATIN_MRN, _mrn, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", PINYIN_MRN, _pinyin_mrn),
+        RegexRecognizer("MEDICAL_RECORD_NUMBER", PATHOLOGY_MRN, _record, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", CLINIC_CARD, _record, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", KEYED_MRN, _record, group=1),
         RegexRecognizer("MEDICAL_RECORD_NUMBER", SPACED_MRN, _record, group=1),

@@ -35,7 +35,9 @@ KINDS = (
     # an agency's affairs centre, an association, a funeral home (…医疗保障事务中心, …行业协会, …殡仪馆)
     "保障事务中心 协会 殡仪馆 "
     # a regulator's inspection or review centre (…食品药品审核查验中心, …药品审评中心)
-    "查验中心 审评中心 公司"
+    "查验中心 审评中心 公司 "
+    # an independent laboratory (…医学检验所) and a medical dispute mediation committee's short name (…区医调委)
+    "检验所 医调委"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 # (and a bare 公司: 南桐矿业公司, not 快递公司)
@@ -73,6 +75,8 @@ _ADDRESS_AFTER = re.compile(
 _LABEL_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]+[ \t]*)?[:：]")
 # a date read back over ends there (于2026年3月20日走访某某医院: the name starts after 日)
 _DATE_END = re.compile(r".*\d[日号]", re.S)
+# a digit group and a space before a name's digits: they end a number read out in groups
+_SPACED_DIGITS_BEFORE = re.compile(r"\d[ \t]$")
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
@@ -178,7 +182,9 @@ GENERIC = re.compile(
     # a card's tail (尾号6612银行), whose unit (我院体检中心), a township's (乡卫生院)
     r"就诊|入组|收款|参保地|数据治理|生殖|尾号\d+|院|乡|"
     # a grade or a negation of a kind (一级医院, 非指定医院, 如私立医院)
-    r"一级|非|如)+"
+    r"一级|非|如|"
+    # a verb or a header before a kind (回当地医院, 要求医院, 来源医院) and a township's colloquial 镇上
+    r"回|要求|来源|镇上)+"
 )
 _PRONOUN = frozenset("本该我贵此其你他各")
 # "former" opening a read-back name (原…公司), not a place's 原 (原平市)
@@ -202,6 +208,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             start -= 1
         if date := _DATE_END.match(text, start, m.start()):
             start = date.end()
+        if _SPACED_DIGITS_BEFORE.search(text, max(0, start - 6), start) and text[start : m.start()].isdigit():
+            continue  # 6217 0037 … 582银行账户: the last group of a card's number, no name (unlike 301医院)
         joined = bool(spans) and start <= spans[-1][1]
         if joined:
             start = spans[-1][1]

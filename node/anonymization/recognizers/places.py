@@ -110,6 +110,16 @@ LANDMARKS = (
     "三里屯 王府井 外滩 春熙路 宽窄巷子"
 ).split()
 _LANDMARKS = "|".join(sorted(LANDMARKS, key=len, reverse=True))
+_ORIGINS = "|".join(
+    sorted(
+        PROVINCES
+        + CITIES
+        + DISTRICTS
+        + "甘孜 阿坝 凉山 喀什 和田 伊犁 恩施 松桃 印江 沿河 利川 广元 巴中".split(),
+        key=len,
+        reverse=True,
+    )
+)
 _NOT_AFTER = "住在于者现至到居址从是我的"
 # a place named bare: a landmark, not the first word of an organization's name (观音桥店, 大坪医院: only
 # before a non-Chinese character, a word of place or a verb of being there); a bridge or a tunnel by its
@@ -123,6 +133,12 @@ PLACE_NAMED = re.compile(
     r"|[GS]\d{1,4}[\u4e00-\u9fff]{0,4}?高速(?:公路)?(?:[\u4e00-\u9fff]{2,4}?(?:收费站|服务区|出口|入口|互通))?"
     r"|(?:(?<=[到在去住日-])|(?<=^)|(?<=\n))[\u4e00-\u9fff]{2}[村沟湾寨](?=[^\u4e00-\u9fff]|$|那边|这边|的)"
     rf"|(?<=[在到从去回])(?:{_DISTRICTS})(?=打工|工作|上班|读书|那边|这边|过来|回来)"
+    # where a patient or a relative comes from, named bare before 来的 or 过来 (从某县开车过来, ，某州来的):
+    # a listed region or one of the prefectures and counties around the corpus's region
+    rf"|(?:(?<=[从，,、\s])|(?<=^))(?:{_ORIGINS})(?=(?:开车|坐车)?过来|来的)"
+    # a county one comes from, between a description's commas (，某某县人，): finer than the bare
+    # province or city of a native place (广东人), which stays unlabelled
+    r"|(?<=[，,、（(])[\u4e00-\u9fff]{2,3}?[县旗](?=人[，,。；;）)])"
 )
 
 
@@ -138,6 +154,11 @@ _EN_PART = (
 EN_ADDRESS = re.compile(
     rf"\b(?<!Mr )(?<!Mrs )(?<!Ms )(?<!Dr )(?<!Miss )(?:{_EN_PART}, ){{1,5}}(?:(?:{_EN_DISTRICTS}|{_EN_LANDMARKS})\b(?! [A-Z])(?: District)?"
     r"|(?:[A-Z][a-z']+ ){1,2}(?:District|New Area|County)\b)(?:, (?:Chongqing|China)\b)*"
+)
+# a district named alone after a word of place (living in Some District, Chongqing; cycling in Some District),
+# not the first words of an institution's name (in Some District People's Hospital)
+EN_DISTRICT_ALONE = re.compile(
+    r"\b(?:in|from|near) ((?:[A-Z][a-z']+ ){1,2}?(?:District|County)(?! [A-Z])(?:, (?:Chongqing|China)\b)*)"
 )
 _INSTITUTION = re.compile(
     r"\b(?:Hospital|Clinic|Cent(?:er|re)|University|College|School|Department|Company|Ltd|Bank|Ward|Surgery"
@@ -215,4 +236,7 @@ def place_recognizers() -> list[RegexRecognizer]:
         ),
         RegexRecognizer("LOCATION", PLACE_NAMED, _named, name="LOCATION_named_recognizer"),
         RegexRecognizer("LOCATION", EN_ADDRESS, _en_address, name="LOCATION_english_address_recognizer"),
+        RegexRecognizer(
+            "LOCATION", EN_DISTRICT_ALONE, _en_address, 1, name="LOCATION_english_district_recognizer"
+        ),
     ]
