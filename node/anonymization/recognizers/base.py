@@ -178,3 +178,23 @@ def pattern_prefilter(recognizer: EntityRecognizer) -> AnyOf | None:
         return None  # other flags of the regex module (VERBOSE, ASCII, FULLCASE ...): not read here
     flags = re.IGNORECASE if presidio_flags & _REGEX_IGNORECASE else 0
     return AnyOf.of_sources([str(p.regex) for p in patterns], flags)
+
+
+class SpanRecognizer(EntityRecognizer):
+    """The spans a function of the text finds, as findings of one entity type at one score."""
+
+    def __init__(
+        self, entity: str, name: str, find: Callable[[str], list[tuple[int, int]]], score: float = 0.88
+    ) -> None:
+        super().__init__(supported_entities=[entity], supported_language="zh", name=name)
+        self._entity = entity
+        self._find = find
+        self._score = score
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [RecognizerResult(self._entity, s, e, self._score) for s, e in self._find(text)]

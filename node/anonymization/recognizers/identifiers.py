@@ -5,12 +5,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer import EntityRecognizer
 
 from node.anonymization.checksums import luhn_ok, valid_id_card
-from node.anonymization.recognizers.base import RegexRecognizer, near, prefiltered
-from node.anonymization.recognizers.record_lists import SubjectCodeRecognizer
+from node.anonymization.recognizers.base import RegexRecognizer, SpanRecognizer, near, prefiltered
+from node.anonymization.recognizers.record_lists import subject_codes
 
 _ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
 _PHONE_CONTEXT = re.compile(r"电话|手机|联系|致电|tel|phone|座机", re.IGNORECASE)
@@ -446,16 +445,22 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     return [(a + 1, b - 1) if b - a >= 2 and line[a] == line[b - 1] == '"' else (a, b) for a, b in bounds]
 
 
+def _lines(text: str) -> list[tuple[int, str]]:
+    """The text's lines, each with the offset it starts at."""
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    return lines
+
+
 def table_record_numbers(text: str) -> list[tuple[int, int]]:
     if (
         "|" not in text and "\t" not in text and "," not in text and "\u3000" not in text
     ) or not _COLUMN_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
+    lines = _lines(text)
     k = 0
     while k < len(lines):
         _, line = lines[k]
@@ -486,23 +491,6 @@ def table_record_numbers(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class TableRecordRecognizer(EntityRecognizer):
-    """Record numbers in a table's column under a record number's header cell."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["MEDICAL_RECORD_NUMBER"], supported_language="zh", name="MRN_table_recognizer"
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in table_record_numbers(text)]
-
-
 # a labelled record number with more of its kind listed after it (样本编号：CL-01-V3-01、CL-01-V3-02,
 # 住院号 Z2411003 和 Z2411017): the number after the label (MRN's group 1), then each listed one of the same
 # shape (digits read as one digit: never a date's or a dose's number after a record's)
@@ -525,25 +513,6 @@ def listed_record_numbers(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class ListedRecordRecognizer(EntityRecognizer):
-    """The record numbers listed after a labelled one, each of its shape."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["MEDICAL_RECORD_NUMBER"],
-            supported_language="zh",
-            name="MRN_listed_recognizer",
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.88) for s, e in listed_record_numbers(text)]
-
-
 # a medical-insurance card's column in an export (mi_card, 医保卡号): its cells are the cards' numbers
 _CARD_HEADER = re.compile(
     r"(?:医保|社保|社会保障)(?:卡号|卡|号|编号|个人编号)|参保号|mi_(?:no|card(?:_no)?)"
@@ -558,10 +527,7 @@ def table_insurance_cards(text: str) -> list[tuple[int, int]]:
     if not _CARD_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
+    lines = _lines(text)
     for k, (_, line) in enumerate(lines):
         for sep in ("\t", "|", ","):
             if sep not in line or (sep == "," and "，" in line):
@@ -583,27 +549,6 @@ def table_insurance_cards(text: str) -> list[tuple[int, int]]:
                         spans.append((row_start + a, row_start + b))
             break
     return spans
-
-
-class TableInsuranceCardRecognizer(EntityRecognizer):
-    """Medical-insurance card numbers in a table's column under a card number's header cell."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["CN_MEDICAL_INSURANCE_CARD"],
-            supported_language="zh",
-            name="MIC_table_recognizer",
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [
-            RecognizerResult("CN_MEDICAL_INSURANCE_CARD", s, e, 0.88) for s, e in table_insurance_cards(text)
-        ]
 
 
 def identifier_recognizers() -> list[EntityRecognizer]:
@@ -633,8 +578,8 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_LISTED, _labelled, group=2),
         RegexRecognizer("CN_INSURANCE_POLICY", POLICY_IN_CONTEXT, _insurer_context, group=1),
         RegexRecognizer("CN_MEDICAL_INSURANCE_CARD", INSURANCE_CARD, _insurance_card, group=1),
-        TableRecordRecognizer(),
-        ListedRecordRecognizer(),
-        TableInsuranceCardRecognizer(),
-        SubjectCodeRecognizer(),
+        SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_table_recognizer", table_record_numbers),
+        SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_listed_recognizer", listed_record_numbers),
+        SpanRecognizer("CN_MEDICAL_INSURANCE_CARD", "MIC_table_recognizer", table_insurance_cards),
+        SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_subject_recognizer", subject_codes, score=0.87),
     ]

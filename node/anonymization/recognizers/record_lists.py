@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from node.anonymization.recognizers.base import prefiltered
 
 # a subject's code: letters (and digits) then hyphened digit groups, or two digit groups of which the
@@ -59,22 +56,3 @@ def subject_codes(text: str) -> list[tuple[int, int]]:
             if m.span() not in spans:
                 spans.append(m.span())
     return spans
-
-
-class SubjectCodeRecognizer(EntityRecognizer):
-    """A trial subject's code after 受试者/subject, the codes listed with it and their repetitions."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["MEDICAL_RECORD_NUMBER"],
-            supported_language="zh",
-            name="MRN_subject_recognizer",
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [RecognizerResult("MEDICAL_RECORD_NUMBER", s, e, 0.87) for s, e in subject_codes(text)]
