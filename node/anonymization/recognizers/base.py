@@ -198,3 +198,12 @@ class SpanRecognizer(EntityRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         return [RecognizerResult(self._entity, s, e, self._score) for s, e in self._find(text)]
+
+
+def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    """The text's lines, each with the offset it starts at."""
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    return lines

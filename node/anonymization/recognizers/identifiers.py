@@ -8,7 +8,13 @@ import re
 from presidio_analyzer import EntityRecognizer
 
 from node.anonymization.checksums import luhn_ok, valid_id_card
-from node.anonymization.recognizers.base import RegexRecognizer, SpanRecognizer, near, prefiltered
+from node.anonymization.recognizers.base import (
+    RegexRecognizer,
+    SpanRecognizer,
+    lines_with_offsets,
+    near,
+    prefiltered,
+)
 from node.anonymization.recognizers.record_lists import subject_codes
 
 _ID_CONTEXT = re.compile(r"身份证|证件|公民身份|ID", re.IGNORECASE)
@@ -445,22 +451,13 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     return [(a + 1, b - 1) if b - a >= 2 and line[a] == line[b - 1] == '"' else (a, b) for a, b in bounds]
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """The text's lines, each with the offset it starts at."""
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
-    return lines
-
-
 def table_record_numbers(text: str) -> list[tuple[int, int]]:
     if (
         "|" not in text and "\t" not in text and "," not in text and "\u3000" not in text
     ) or not _COLUMN_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
-    lines = _lines(text)
+    lines = lines_with_offsets(text)
     k = 0
     while k < len(lines):
         _, line = lines[k]
@@ -527,7 +524,7 @@ def table_insurance_cards(text: str) -> list[tuple[int, int]]:
     if not _CARD_HEADER.search(text):
         return []
     spans: list[tuple[int, int]] = []
-    lines = _lines(text)
+    lines = lines_with_offsets(text)
     for k, (_, line) in enumerate(lines):
         for sep in ("\t", "|", ","):
             if sep not in line or (sep == "," and "，" in line):

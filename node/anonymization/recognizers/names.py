@@ -21,7 +21,7 @@ from functools import lru_cache
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from node.anonymization.recognizers.base import prefiltered
+from node.anonymization.recognizers.base import lines_with_offsets, prefiltered
 from node.anonymization.recognizers.english import NAME as LATIN_NAME
 from node.anonymization.recognizers.english import NOT_NAME_WORDS, latin_names
 from node.anonymization.recognizers.lexicon import (
@@ -68,9 +68,6 @@ MODEL_SCORE = 0.6  # a name the segmentation model found without a cue
 CRF_SCORE = 0.55  # a name only the character CRF found: every rule's finding wins where they overlap
 CRF_VETO = 0.05  # a segmentation-model name whose mean CRF name marginal is below this is dropped
 CRF_SURE = 0.9  # a CRF name this sure replaces the rules' names it reads as no names
-# a CRF name of two characters or more, at least CRF_SURE sure, right after a person cue (家属, 爱人, 由 ...)
-# may be a common word (爱人国庆); a lone character stays under the common-word veto (患者和医生)
-CRF_CUED_WORDS = True
 CRF_SHORTEST = 1  # characters of the shortest name the CRF may add (a surname alone: 医师：靳)
 _ROLE_WORDS = frozenset(PERSON_NOUN_WORDS)
 _DOMAIN_WORD = re.compile("|".join(word for word, _ in DOMAIN_WORDS))
@@ -188,12 +185,9 @@ class ChineseNameRecognizer(EntityRecognizer):
                 low >= CRF_SURE and all((r.start, r.end) not in sure and name_share(r) < 0.5 for r in hit)
             ):
                 continue
-            cued = (
-                CRF_CUED_WORDS
-                and end - start > 1
-                and low >= CRF_SURE
-                and PERSON_CUE.search(text, max(0, start - 8), start)
-            )
+            # a CRF name of two characters or more this sure right after a person cue (家属, 爱人, 由 ...)
+            # may be a common word (爱人国庆); a lone character stays under the veto (患者和医生)
+            cued = end - start > 1 and low >= CRF_SURE and PERSON_CUE.search(text, max(0, start - 8), start)
             if _crf_vetoed(text, start, end, word_ok=bool(cued)):
                 continue
             kept = [r for r in kept if r not in hit]
@@ -829,7 +823,9 @@ def spaced_running_names(text: str) -> list[tuple[int, int]]:
 
 
 # a familiar name: 小/老 and a surname (小李, 老周), 阿 and a given-name character (阿梅)
-_NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{''.join(sorted(GIVEN_CHARS))}])")
+# the given-name characters as a regex character class's content
+_GIVEN_CLASS = "".join(sorted(GIVEN_CHARS))
+_NICKNAME = re.compile(f"(?:[小老][{SINGLE}]|阿[{_GIVEN_CLASS}])")
 # a surname and a child's rank in the family (X老三, X老幺, X二娃): a villager's or a worker's familiar name
 _RANKED = re.compile(f"[{SINGLE}](?:老[二三四五六七八九幺]|[二三四五六幺]娃)")
 
@@ -911,7 +907,7 @@ _PERSON_ACTS = set("来去说发送问带接打叫给让看拿找陪做讲告帮
 _CLOSES_NAME = re.compile(r"[，,：:。；;！？!?、\n\"”）)]|$")
 _OPENS_FAMILIAR = set("的让叫给找跟和与问请是班")
 # a pet name: a character said twice (婷婷) or 小 and a given-name character (小芬)
-_PET_FORM = re.compile(rf"([\u4e00-\u9fff])\1|小[{''.join(sorted(GIVEN_CHARS))}]|{_NICKNAME.pattern}")
+_PET_FORM = re.compile(rf"([\u4e00-\u9fff])\1|小[{_GIVEN_CLASS}]|{_NICKNAME.pattern}")
 
 
 _PERSON_NOUN = re.compile(PERSON_NOUNS)
@@ -1448,7 +1444,7 @@ def _role_before(text: str, start: int) -> bool:
     return _ROLE_END.search(text, max(0, start - 2), start) is not None
 
 
-_FAMILIAR = re.compile(f"[小老大][{''.join(sorted(_CLASSIC_SINGLE))}]|阿[{''.join(sorted(GIVEN_CHARS))}]")
+_FAMILIAR = re.compile(f"[小老大][{''.join(sorted(_CLASSIC_SINGLE))}]|阿[{_GIVEN_CLASS}]")
 # familiar forms that are words: kin, people, times (老公, 小伙, 大夫, 老家)
 _FAMILIAR_WORDS = frozenset(
     "老公 老婆 老板 老干 老乡 老表 老伴 老总 老弟 老兄 老汉 老者 老大 老二 老三 老幺 老家 老人 老年 老师 老化 老花 老于 "
@@ -1596,14 +1592,10 @@ def table_name_cells(text: str) -> list[tuple[int, int]]:
     every row with the header's count of cells, its cell in that column a name's shape, whatever word
     the name also is (向阳, 沈阳, 安康)."""
     spans: list[tuple[int, int]] = []
-    lines = text.split("\n")
-    offsets, pos = [], 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
+    lines = lines_with_offsets(text)
     i = 0
     while i < len(lines):
-        header = lines[i]
+        header = lines[i][1]
         sep = next((c for c in _CELL_SEPARATORS if header.count(c) >= 2), None)
         cells = [c.strip() for c in header.split(sep)] if sep else []
         column = next((k for k, c in enumerate(cells) if _NAME_HEADER.fullmatch(c)), None)
@@ -1611,9 +1603,10 @@ def table_name_cells(text: str) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < len(lines) and lines[j].count(sep) == header.count(sep):
-            row = lines[j].split(sep)
-            start = offsets[j] + sum(len(c) + len(sep) for c in row[:column])
+        while j < len(lines) and lines[j][1].count(sep) == header.count(sep):
+            offset, line = lines[j]
+            row = line.split(sep)
+            start = offset + sum(len(c) + len(sep) for c in row[:column])
             cell = row[column]
             value = cell.strip()
             if value and _NAME_CELL.fullmatch(value) and value not in _ROLE_WORDS and value not in _NO_ONE:
@@ -1689,11 +1682,11 @@ def roled_surnames(text: str) -> list[tuple[int, int]]:
 
 # a child's familiar name before a parent's or a grandparent's word (小雨妈妈：, 阿坤爸，)
 _CHILD_OF = re.compile(
-    f"((?:小|阿)[{''.join(sorted(GIVEN_CHARS))}])(?=(?:妈妈|爸爸|妈|爸|奶奶|爷爷|外婆|外公|家长)(?:[：:，,。的]|$|\\n))"
+    f"((?:小|阿)[{_GIVEN_CLASS}])(?=(?:妈妈|爸爸|妈|爸|奶奶|爷爷|外婆|外公|家长)(?:[：:，,。的]|$|\\n))"
 )
 # a child's familiar name after a kinship word (女儿小雪, 儿童小鹏, 太太小英)
 _PET_AFTER_KIN = re.compile(
-    f"(?:女儿|儿子|孙女|孙子|外孙|太太|老婆|妻子|丈夫|老公|儿童|患儿|妹妹|弟弟|我妹|我弟)(小[{''.join(sorted(GIVEN_CHARS))}])"
+    f"(?:女儿|儿子|孙女|孙子|外孙|太太|老婆|妻子|丈夫|老公|儿童|患儿|妹妹|弟弟|我妹|我弟)(小[{_GIVEN_CLASS}])"
 )
 
 
@@ -1749,6 +1742,13 @@ _WEAK_CUE_STOP = frozenset(
     "男孩 女孩 男童 女童 新生 学生 同学".split()
 )
 _NOT_A_NAME_END = set("科室处部院局司所站组队班")
+# a pronoun, a demonstrative or a negation opens no name (该生, 本人, 我院, 无殊, 未见)
+_OPENS_NO_NAME = "该本我其此这那某各每你他她咱无未不已"
+
+
+def _no_weak_cue_name(word: str) -> bool:
+    """A word that stands where a weak cue's name would and is none: a stop word, a role, no one."""
+    return word in _WEAK_CUE_STOP or word in _ROLE_WORDS or word in _NO_ONE
 
 
 def weak_cue_names(text: str) -> list[tuple[int, int]]:
@@ -1761,14 +1761,9 @@ def weak_cue_names(text: str) -> list[tuple[int, int]]:
             group = 1 if m.group(1) is not None else 2
             start, end = m.span(group)
             word = text[start:end]
-            if (
-                word in _WEAK_CUE_STOP
-                or word in _ROLE_WORDS
-                or word in _NO_ONE
-                or word[-1] in _NOT_A_NAME_END
-            ):
+            if _no_weak_cue_name(word) or word[-1] in _NOT_A_NAME_END:
                 continue
-            if word[0] in "该本我其此这那某各每你他她咱无未不已" or in_clinical_term(text, start, end):
+            if word[0] in _OPENS_NO_NAME or in_clinical_term(text, start, end):
                 continue
             spans.append((start, end))
     return spans
@@ -1884,9 +1879,9 @@ def signed_labels(text: str) -> list[tuple[int, int]]:
         for m in pattern.finditer(text):
             start, end = m.span(1)
             word = m.group(1)
-            if word in _WEAK_CUE_STOP or word in _ROLE_WORDS or word in _NO_ONE or word.endswith(_TITLE_ENDS):
+            if _no_weak_cue_name(word) or word.endswith(_TITLE_ENDS):
                 continue
-            if word[0] in "该本我其此这那某各每你他她咱无未不已见详":
+            if word[0] in _OPENS_NO_NAME or word[0] in "见详":
                 continue
             spans.append((start, end))
     return spans
