@@ -581,13 +581,7 @@ def _pinyin_word(word: str, most: int = 3) -> bool:
     w = word.lower()
     if not w.isascii() or not w.isalpha():
         return False
-    ends = {0}
-    for i in range(1, len(w) + 1):
-        if any(j in ends and w[j:i] in _PINYIN for j in range(max(0, i - 6), i)):
-            ends.add(i)
-    if len(w) not in ends:
-        return False
-    # the fewest syllables that spell it
+    # the fewest syllables that spell it (a word no syllables spell has no entry for its length)
     best = {0: 0}
     for i in range(1, len(w) + 1):
         options = [best[j] + 1 for j in range(max(0, i - 6), i) if j in best and w[j:i] in _PINYIN]
