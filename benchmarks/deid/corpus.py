@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 DATA = Path(__file__).parent / "data"
-# the held-out sets in the order they were written (v1 ... v32); v16-v32 are hand-written
+# the held-out sets in the order they were written (v1 ... v33); v16-v33 are hand-written
 # (benchmarks/deid/markup.py); FRESH is the set whose targets the benchmark checks separately, SEALED
 # the sets written for a later change and left unmeasured until then (deid_bench --unseal NAME):
 # v24 judged session 11's first round, v25 both rounds, v26 session 12's rounds, v27 session 13's
@@ -27,11 +27,15 @@ DATA = Path(__file__).parent / "data"
 # monitoring and SAE reports, family doctors and nursing homes, staff chat exports), v32 the one after
 # it (county hospitals and township centres, 医联体 referrals, 医疗救助 and 大病保险, 工伤 and traffic
 # injuries, maternal and child health, village doctors' follow-up, staff rosters, device adverse events,
-# biobanks, genetic counselling, IT tickets and audit logs, disputes and mediation, foreign residents)
-HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 33))
-HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 33))
+# biobanks, genetic counselling, IT tickets and audit logs, disputes and mediation, foreign residents),
+# v33 the one after that (rehabilitation, hospice, infection control and CDC reports, vaccination, blood
+# and organ donation, eye/ENT clinics, medical aesthetics, community mental health, 120 dispatch,
+# underwriting and claim audits, ethics committees and data-use requests, resident rotations, courts,
+# death and birth certificates, disability assessments, patient chat groups, expatriate clinics)
+HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 34))
+HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 34))
 FRESH = "held_out_v30"
-SEALED: tuple[str, ...] = ("held_out_v31", "held_out_v32")
+SEALED: tuple[str, ...] = ("held_out_v31", "held_out_v32", "held_out_v33")
 
 
 @dataclass
