@@ -16,11 +16,16 @@ from node.federated.flower.node_registry import NodeRegistry
 
 @pytest.fixture(autouse=True)
 def _flower_factory_restored(monkeypatch: Any) -> None:
-    """``install`` replaces a class in Flower's state factory for the whole process (a SuperLink's);
-    the test process gets Flower's own back (the simulation tests build in-memory states too)."""
+    """``install`` replaces a class in Flower's state factory and the pull handlers for the whole
+    process (a SuperLink's); the test process gets Flower's own back (the simulation tests build
+    in-memory states too)."""
     from flwr.server.superlink.linkstate import linkstate_factory
+    from flwr.superlink.servicer.fleet import fleet_handlers
+    from flwr.superlink.servicer.runtime import runtime_handlers
 
     monkeypatch.setattr(linkstate_factory, "InMemoryLinkState", linkstate_factory.InMemoryLinkState)
+    monkeypatch.setattr(fleet_handlers, "pull_messages", fleet_handlers.pull_messages)  # held_pulls
+    monkeypatch.setattr(runtime_handlers, "pull_messages", runtime_handlers.pull_messages)
 
 
 def _state(registry: Path) -> Any:

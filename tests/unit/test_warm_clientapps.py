@@ -206,3 +206,42 @@ def test_a_woken_superexec_asks_for_its_task_as_soon_as_the_supernode_says(
     assert time.monotonic() - start < 1
     superexec_main.listen(path).close()  # a restarted SuperExec takes over the socket's path
     sender.close()
+
+
+def test_the_superexec_hands_its_clientapp_tasks_to_the_fork_server_itself(tmp_path: Path) -> None:
+    """No thin client on PATH: the task can only run if the SuperExec (here a script calling
+    Flower's SubprocessExecutor module the way its ``launch`` does) hands it over; Flower's own
+    launch then returns at once while the task runs, with the SuperExec's streams."""
+    directory = tmp_path / "w"
+    directory.mkdir()
+    out = tmp_path / "out.txt"
+
+    def entry() -> None:
+        print("args", sys.argv[1:])
+        raise SystemExit(0)
+
+    superexec = (
+        "import sys, time\n"
+        "from node.federated.flower import superexec_main\n"
+        "from flwr.supercore.superexec.executor import subprocess_executor as e\n"
+        f"superexec_main.handing_over({str(directory / warm.SOCKET)!r})\n"
+        "print('launched', e.subprocess.Popen(['flwr-clientapp', '--token', 'x']), flush=True)\n"
+        "time.sleep(1)\n"  # a SuperExec lives on; its end stops the tasks it handed over
+    )
+    server = warm.ForkServer(directory, entry)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    status = server.run(["/bin/sh", "-c", f'{sys.executable} -c "{superexec}" > {out} 2>&1'], env, None)
+    text = out.read_text()
+    assert (status, server.served) == (0, 1), text
+    assert "launched None" in text and "args ['--token', 'x']" in text
+
+
+def test_a_superexec_that_cannot_reach_the_fork_server_starts_the_command_as_before(tmp_path: Path) -> None:
+    import subprocess
+
+    from node.federated.flower.superexec_main import _HandingOver
+
+    launcher = _HandingOver(str(tmp_path / "no-server.sock"), "true")
+    started = launcher.Popen(["true"], stdout=subprocess.DEVNULL)
+    assert started.wait(timeout=10) == 0
+    assert launcher.DEVNULL is subprocess.DEVNULL  # the rest of subprocess, unchanged

@@ -6,7 +6,8 @@ state in a SQLite file, SQLAlchemy costs milliseconds of CPU on each, on a machi
 the ServerApp share (py-spy, sessions 10-11: about a third of the SuperLink's busy samples). Here the
 state is Flower's in-memory one, except the SuperNode registrations, which ``NodeRegistry`` writes
 through to a SQLite file and reads back when the SuperLink restarts (``node_registry.py``): a
-hospital's SuperNode keeps its node id and key across a restart of the coordinator.
+hospital's SuperNode keeps its node id and key across a restart of the coordinator. A pull that
+finds no message is held until one is stored (``held_pulls.py``).
 
 ``hnode fl superlink`` and the deployed benchmark start this entry point with ``--node-registry
 PATH`` instead of Flower's ``--database``; every other option (TLS, SuperNode authentication) is
@@ -24,15 +25,19 @@ IN_MEMORY = ":flwr-in-memory:"  # flwr.supercore.constant.FLWR_IN_MEMORY_DB_NAME
 
 def install(registry: Path) -> None:
     """Make Flower's state factory build its in-memory state with ``registry`` behind it (a new
-    registry first takes the SuperNodes registered in Flower's SQLite state beside it, if any)."""
+    registry first takes the SuperNodes registered in Flower's SQLite state beside it, if any) and
+    hold empty pulls until that state stores a message."""
     from flwr.server.superlink.linkstate import linkstate_factory
     from flwr.supercore.constant import FLWR_IN_MEMORY_DB_NAME
 
+    from node.federated.flower import held_pulls
     from node.federated.flower.node_registry import durable_nodes_state
 
     if FLWR_IN_MEMORY_DB_NAME != IN_MEMORY or not hasattr(linkstate_factory, "InMemoryLinkState"):
         raise RuntimeError("flwr's state factory no longer has what superlink_main replaces")
-    linkstate_factory.InMemoryLinkState = durable_nodes_state(registry)
+    signals = held_pulls.Signals()
+    linkstate_factory.InMemoryLinkState = held_pulls.announcing(durable_nodes_state(registry), signals)
+    held_pulls.install(signals)  # an empty pull waits for the next stored message
 
 
 def flower_arguments(argv: list[str]) -> tuple[Path, list[str]]:

@@ -12,7 +12,9 @@ its waits:
 - a pull that found nothing asks the SuperLink over the network (TLS, a signed request), so the
   wait after it starts at ``FIRST_IDLE_S`` after the SuperNode's last message (the next one of a
   round comes within a second) and doubles up to ``IDLE_POLL_S`` (one small request per hospital
-  every quarter second while idle);
+  every quarter second while idle); the time the SuperLink held the pull counts as waited
+  (``held_pulls``: ``hnode``'s SuperLink answers an empty pull when a message comes or after 2 s, so
+  the next pull follows at once);
 - after storing a message the SuperNode wakes its SuperExec (``superexec_main``) so the task is
   started at once instead of at the SuperExec's next poll.
 
@@ -44,6 +46,7 @@ class _PromptClock:
 
     def __init__(self) -> None:
         self.idle = FIRST_IDLE_S
+        self.waited = 0.0  # how long the last empty pull was held by the SuperLink
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_time, name)
@@ -52,7 +55,8 @@ class _PromptClock:
         if seconds < FLOWER_IDLE_S:
             _time.sleep(min(seconds, LOCAL_POLL_S))
             return
-        _time.sleep(self.idle)
+        if self.idle > self.waited:
+            _time.sleep(self.idle - self.waited)
         self.idle = min(self.idle * 2, IDLE_POLL_S)
 
     def busy(self) -> None:
@@ -85,7 +89,9 @@ def prompt(wake_path: str | None = None) -> _PromptClock:
     wake = _waker(wake_path)
 
     def pull_and_store_message(*args: Any, **kwargs: Any) -> int | None:
+        start = _time.monotonic()
         run_id: int | None = pull(*args, **kwargs)
+        clock.waited = _time.monotonic() - start
         if run_id is not None:
             clock.busy()
             wake()

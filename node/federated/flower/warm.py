@@ -16,7 +16,9 @@ work warm itself:
   (the task token, Runtime API address, certificates: unchanged), and the tiny client exits with the
   child's status, forwarding signals to it meanwhile;
 - the same directory holds a ``flower-superexec`` that runs Flower's SuperExec woken by the SuperNode
-  when a message is stored (``superexec_main``) instead of asking for a task 20 times a second;
+  when a message is stored (``superexec_main``) instead of asking for a task 20 times a second, and
+  handing each task to this process itself as the tiny client would (the client stays for a
+  SuperExec that cannot reach this process);
 - the loaded objects are frozen out of the garbage collector (``gc.freeze``) before the first fork, so
   a task's collections neither scan them nor copy their pages.
 
@@ -43,7 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from node.federated.flower.deployment import POLL_ENV
-from node.federated.flower.superexec_main import WAKE_ENV
+from node.federated.flower.superexec_main import FORK_SERVER_ENV, WAKE_ENV
 
 COMMAND = "flwr-clientapp"  # what Flower's SubprocessExecutor runs, found on PATH
 SUPEREXEC = "flower-superexec"  # what Flower's SuperNode starts, found on PATH
@@ -325,6 +327,7 @@ def serve(
             **env,
             "PATH": str(bin_dir) + os.pathsep + env.get("PATH", ""),
             WAKE_ENV: str(directory / WAKE_SOCKET),
+            FORK_SERVER_ENV: str(directory / SOCKET),  # the SuperExec hands tasks over itself
             POLL_ENV: FALLBACK_POLL_S,
         }
         server = ForkServer(directory, entry, after_fork)
