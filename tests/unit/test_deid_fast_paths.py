@@ -114,6 +114,16 @@ def test_presidio_pattern_recognizers_are_admitted_wherever_a_pattern_matches(
         (r"\d{11}", "电话１３９１２３４５６７８", "电话一三九"),
         # a back-reference asks for nothing more than its group
         (r"(a|b)c\1", "aca", "dc"),
+        # two adjacent classes (a separator, then a capital) that every branch of an alternation reads:
+        # the cue alone admits no text without them
+        (
+            r"(?:联系人|外籍)[ ]*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2})"
+            r"|([A-Z][a-z]+(?:[ -][A-Z][a-z]+))(?=籍)",
+            "联系人Anna Kowalska",
+            "联系人ANNA,KOWALSKA",
+        ),
+        # a class, then the first characters of an alternation's branches
+        (r"[A-Z](?:[a-z]{2}|'[A-Z])\d", "O'B1", "联系人 A 1 ok"),
     ],
 )
 def test_prefilter_conditions(pattern: str, admitted: str, refused: str) -> None:
@@ -143,13 +153,15 @@ _PATTERNS = [
     r"(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])",
     r"[京沪渝][A-HJ-NP-Z][·• ]?[A-HJ-NP-Z0-9]{5}(?![A-Za-z0-9])",
     r"(?=\d{3})\d{2}[A-Fa-f]+(?:@|＠)x",
+    r"(?:护照|外籍)[ ]*([A-E](?:[a-f]+|'[A-E][a-f])(?:[ -][A-E][a-f]+){1,2})"
+    r"|([A-E][a-f]+(?:[ -][A-E][a-f]+))(?=号)",
 ]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(_PATTERNS),
-    st.text(alphabet="0123456789１ -./:：护照号码Passport病案住院IDmrn京渝ABEX@＠x年", max_size=40),
+    st.text(alphabet="0123456789１ -./:：护照号码Passport病案住院IDmrn京渝ABEX@＠x年外籍'abc", max_size=40),
 )
 def test_a_prefilter_never_refuses_a_text_its_pattern_matches(pattern: str, text: str) -> None:
     compiled = re.compile(pattern)
