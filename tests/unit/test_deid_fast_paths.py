@@ -319,3 +319,45 @@ def test_a_pattern_opening_on_literals_finds_what_the_pattern_finds(pattern: str
     assert opened is not None
     got = [(m.span(), m.groups()) for m in opened.finditer(text)]
     assert got == [(m.span(), m.groups()) for m in compiled.finditer(text)]
+
+
+_OPENING_ON_A_CLASS = [
+    # compound surnames before a class of single ones (the name candidates); a longer alternative first
+    r"(?:欧阳|司马|东方|[王李司东欧张])[\u4e00-\u9fff]{1,2}",
+    r"(?:ab|a|[abc](d)|c)(e+)?f?",
+    r"(?:[xy]z|x[yz]w|y)(?<!xyz)(\w)",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(_OPENING_ON_A_CLASS),
+    st.text(alphabet="欧阳司马东方王李张明华 abcdefwxyz", max_size=30),
+    st.integers(min_value=0, max_value=5),
+)
+def test_a_pattern_opening_on_a_class_finds_what_the_pattern_finds(pattern: str, text: str, pos: int) -> None:
+    from node.anonymization.recognizers.opening import opening_on_a_class
+
+    compiled = re.compile(pattern)
+    opened = opening_on_a_class(compiled)
+    assert opened is not None
+    assert [(m.span(), m.groups()) for m in opened.finditer(text)] == [
+        (m.span(), m.groups()) for m in compiled.finditer(text)
+    ]
+    ours, theirs = opened.search(text, pos), compiled.search(text, pos)
+    assert (ours and (ours.span(), ours.groups())) == (theirs and (theirs.span(), theirs.groups()))
+
+
+def test_the_name_candidates_open_on_a_class() -> None:
+    """The name candidates' alternation (compound surnames, then a class of single ones) is tried at every
+    position as written; rewritten, it opens on the class of their first characters."""
+    from node.anonymization.recognizers.names import _CANDIDATE, _CANDIDATE_SCAN
+    from node.anonymization.recognizers.opening import opening_on_a_class
+
+    assert _CANDIDATE_SCAN is not _CANDIDATE
+    assert _CANDIDATE_SCAN.pattern != _CANDIDATE.pattern
+    text = "患者欧阳明华，由司马医生接诊，王芳陪同。" * 3
+    assert [m.span() for m in _CANDIDATE_SCAN.finditer(text)] == [m.span() for m in _CANDIDATE.finditer(text)]
+    assert opening_on_a_class(re.compile(r"(?:欧阳|司马)\w")) is None  # literals: the engine skips already
+    assert opening_on_a_class(re.compile(r"(?i)(?:ab|[cd])e")) is None  # case folding: not read here
+    assert opening_on_a_class(re.compile(r"(?:ab|[^cd])e")) is None  # a negated class

@@ -118,3 +118,56 @@ def opening_on_literals(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
         return _compiler.compile(tree, pattern.flags)  # type: ignore[no-any-return]
     except Exception:  # noqa: BLE001 - a pattern not rewritten is scanned as written
         return None
+
+
+def opening_on_a_class(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` opening on one class of the first characters of its leading alternation's
+    alternatives, each alternative then checking its own first character behind; None where nothing is
+    gained or the pattern is not read here.
+
+    ``(?:欧阳|司马|[王李])R`` is tried at every position (an alternative opening on a class: the engine
+    knows no first characters); ``[欧司王李](?:阳(?<=欧阳)|马(?<=司马)|(?<=[王李]))R`` opens on a class, by
+    which the engine skips ahead, and tries the same alternatives in the same order at the same position:
+    an alternative ``cX`` matches after the consumed character where ``c`` stands behind and ``X`` ahead.
+    A class too large to write out as literals (``opening_on_literals``) is what this serves."""
+    try:
+        if pattern.flags & re.IGNORECASE:
+            return None
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        state, items = parsed.state, list(parsed)
+        while (
+            items and items[0][0] is sre.SUBPATTERN and items[0][1][0] is None and not any(items[0][1][1:3])
+        ):
+            items = list(items[0][1][3]) + items[1:]  # a non-capturing group at the start, opened
+        if not items or items[0][0] is not sre.BRANCH:
+            return None
+        firsts: list[Any] = []
+        alternatives = []
+        for branch in items[0][1][1]:
+            branch = list(branch)
+            if not branch or branch[0][0] not in (sre.LITERAL, sre.IN):
+                return None
+            first, rest = branch[0], branch[1:]
+            if first[0] is sre.IN:
+                if any(op is sre.NEGATE for op, _ in first[1]):
+                    return None
+                firsts += first[1]
+            else:
+                firsts.append(first)
+            if first[0] is sre.LITERAL and rest and rest[0][0] is sre.LITERAL:
+                # the next literal first (the engine checks an alternative's opening literal cheaply),
+                # both read behind it
+                behind = sre_parse.SubPattern(state, [first, rest[0]])
+                alternatives.append(
+                    sre_parse.SubPattern(state, [rest[0], (sre.ASSERT, (-1, behind)), *rest[1:]])
+                )
+            else:
+                behind = sre_parse.SubPattern(state, [first])
+                alternatives.append(sre_parse.SubPattern(state, [(sre.ASSERT, (-1, behind)), *rest]))
+        if all(branch[0][0] is sre.LITERAL for branch in items[0][1][1]):
+            return None  # the engine already skips by an alternation of literals
+        unique = list(dict.fromkeys(firsts))
+        rewritten = [(sre.IN, unique), (sre.BRANCH, (None, alternatives)), *items[1:]]
+        return _compiler.compile(sre_parse.SubPattern(state, rewritten), pattern.flags)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a pattern not rewritten is scanned as written
+        return None
