@@ -326,13 +326,15 @@ _OPENING_ON_A_CLASS = [
     r"(?:欧阳|司马|东方|[王李司东欧张])[\u4e00-\u9fff]{1,2}",
     r"(?:ab|a|[abc](d)|c)(e+)?f?",
     r"(?:[xy]z|x[yz]w|y)(?<!xyz)(\w)",
+    # a lookbehind and a nested alternation before the alternatives (a romanized Korean name)
+    r"(?<![\w-])(?:(?:Kim|Lee) [A-Z][a-z]{1,2}-[a-z]{1,2}|[A-Z][a-z]{1,2}-[a-z]{1,2} (?:Kim|Lee))(?![\w-])",
 ]
 
 
 @settings(max_examples=500, deadline=None)
 @given(
     st.sampled_from(_OPENING_ON_A_CLASS),
-    st.text(alphabet="欧阳司马东方王李张明华 abcdefwxyz", max_size=30),
+    st.text(alphabet="欧阳司马东方王李张明华 abcdefwxyz-KimLeJ", max_size=30),
     st.integers(min_value=0, max_value=5),
 )
 def test_a_pattern_opening_on_a_class_finds_what_the_pattern_finds(pattern: str, text: str, pos: int) -> None:
@@ -349,15 +351,19 @@ def test_a_pattern_opening_on_a_class_finds_what_the_pattern_finds(pattern: str,
 
 
 def test_the_name_candidates_open_on_a_class() -> None:
-    """The name candidates' alternation (compound surnames, then a class of single ones) is tried at every
-    position as written; rewritten, it opens on the class of their first characters."""
-    from node.anonymization.recognizers.names import _CANDIDATE, _CANDIDATE_SCAN
+    """The name candidates' alternation (compound surnames, then a class of single ones) and the romanized
+    Korean names (a surname, or a capital) are tried at every position as written; rewritten, they open
+    on the class of their first characters."""
+    from node.anonymization.recognizers.names import _CANDIDATE, _CANDIDATE_SCAN, _KOREAN_LATIN
     from node.anonymization.recognizers.opening import opening_on_a_class
 
     assert _CANDIDATE_SCAN is not _CANDIDATE
+    assert opening_on_a_class(_KOREAN_LATIN) is not None  # (scanned through base.prefiltered)
     assert _CANDIDATE_SCAN.pattern != _CANDIDATE.pattern
     text = "患者欧阳明华，由司马医生接诊，王芳陪同。" * 3
     assert [m.span() for m in _CANDIDATE_SCAN.finditer(text)] == [m.span() for m in _CANDIDATE.finditer(text)]
     assert opening_on_a_class(re.compile(r"(?:欧阳|司马)\w")) is None  # literals: the engine skips already
     assert opening_on_a_class(re.compile(r"(?i)(?:ab|[cd])e")) is None  # case folding: not read here
     assert opening_on_a_class(re.compile(r"(?:ab|[^cd])e")) is None  # a negated class
+    assert opening_on_a_class(re.compile(r"(?:ab|[\u4e00-\u9fff])e")) is None  # every Chinese character
+    assert opening_on_a_class(re.compile(r"(?:ab|\d)e")) is None  # a category

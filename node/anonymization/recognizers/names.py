@@ -1820,6 +1820,7 @@ _KOREAN_LATIN = re.compile(
     rf"(?<![\w-])(?:(?:{_KOREAN_SURNAMES}) [A-Z][a-z]{{1,4}}-[a-z]{{1,4}}|[A-Z][a-z]{{1,4}}-[a-z]{{1,4}} "
     rf"(?:{_KOREAN_SURNAMES}))(?![\w-])"
 )
+_korean_latin = prefiltered(_KOREAN_LATIN)
 # a name in Chinese characters or kana glossing a romanized name after a slash (Taro Yamada / 山田太郎)
 _NATIVE_AFTER_SLASH = re.compile(
     r"(?<![\w-])[A-Z][A-Za-z]+(?:-[a-z]+)? [A-Z][A-Za-z]+(?:-[a-z]+)?[ \u3000]?/[ \u3000]?"
@@ -1842,7 +1843,7 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
     given name, and a name in Chinese characters after a romanized name and a slash."""
     spans: list[tuple[int, int]] = []
     if "-" in text:
-        spans += [m.span() for m in _KOREAN_LATIN.finditer(text)]
+        spans += [m.span() for m in _korean_latin(text)]
     if _HANGUL.search(text) is not None:
         spans += [m.span(1) for m in _HANGUL_NAME.finditer(text) if m.group(1) not in _HANGUL_WORDS]
     spans += [
