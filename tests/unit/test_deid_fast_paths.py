@@ -114,6 +114,16 @@ def test_presidio_pattern_recognizers_are_admitted_wherever_a_pattern_matches(
         (r"\d{11}", "电话１３９１２３４５６７８", "电话一三九"),
         # a back-reference asks for nothing more than its group
         (r"(a|b)c\1", "aca", "dc"),
+        # two adjacent classes (a separator, then a capital) that every branch of an alternation reads:
+        # the cue alone admits no text without them
+        (
+            r"(?:联系人|外籍)[ ]*([A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2})"
+            r"|([A-Z][a-z]+(?:[ -][A-Z][a-z]+))(?=籍)",
+            "联系人Anna Kowalska",
+            "联系人ANNA,KOWALSKA",
+        ),
+        # a class, then the first characters of an alternation's branches
+        (r"[A-Z](?:[a-z]{2}|'[A-Z])\d", "O'B1", "联系人 A 1 ok"),
     ],
 )
 def test_prefilter_conditions(pattern: str, admitted: str, refused: str) -> None:
@@ -143,13 +153,15 @@ _PATTERNS = [
     r"(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])",
     r"[京沪渝][A-HJ-NP-Z][·• ]?[A-HJ-NP-Z0-9]{5}(?![A-Za-z0-9])",
     r"(?=\d{3})\d{2}[A-Fa-f]+(?:@|＠)x",
+    r"(?:护照|外籍)[ ]*([A-E](?:[a-f]+|'[A-E][a-f])(?:[ -][A-E][a-f]+){1,2})"
+    r"|([A-E][a-f]+(?:[ -][A-E][a-f]+))(?=号)",
 ]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(_PATTERNS),
-    st.text(alphabet="0123456789１ -./:：护照号码Passport病案住院IDmrn京渝ABEX@＠x年", max_size=40),
+    st.text(alphabet="0123456789１ -./:：护照号码Passport病案住院IDmrn京渝ABEX@＠x年外籍'abc", max_size=40),
 )
 def test_a_prefilter_never_refuses_a_text_its_pattern_matches(pattern: str, text: str) -> None:
     compiled = re.compile(pattern)
@@ -307,3 +319,51 @@ def test_a_pattern_opening_on_literals_finds_what_the_pattern_finds(pattern: str
     assert opened is not None
     got = [(m.span(), m.groups()) for m in opened.finditer(text)]
     assert got == [(m.span(), m.groups()) for m in compiled.finditer(text)]
+
+
+_OPENING_ON_A_CLASS = [
+    # compound surnames before a class of single ones (the name candidates); a longer alternative first
+    r"(?:欧阳|司马|东方|[王李司东欧张])[\u4e00-\u9fff]{1,2}",
+    r"(?:ab|a|[abc](d)|c)(e+)?f?",
+    r"(?:[xy]z|x[yz]w|y)(?<!xyz)(\w)",
+    # a lookbehind and a nested alternation before the alternatives (a romanized Korean name)
+    r"(?<![\w-])(?:(?:Kim|Lee) [A-Z][a-z]{1,2}-[a-z]{1,2}|[A-Z][a-z]{1,2}-[a-z]{1,2} (?:Kim|Lee))(?![\w-])",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(_OPENING_ON_A_CLASS),
+    st.text(alphabet="欧阳司马东方王李张明华 abcdefwxyz-KimLeJ", max_size=30),
+    st.integers(min_value=0, max_value=5),
+)
+def test_a_pattern_opening_on_a_class_finds_what_the_pattern_finds(pattern: str, text: str, pos: int) -> None:
+    from node.anonymization.recognizers.opening import opening_on_a_class
+
+    compiled = re.compile(pattern)
+    opened = opening_on_a_class(compiled)
+    assert opened is not None
+    assert [(m.span(), m.groups()) for m in opened.finditer(text)] == [
+        (m.span(), m.groups()) for m in compiled.finditer(text)
+    ]
+    ours, theirs = opened.search(text, pos), compiled.search(text, pos)
+    assert (ours and (ours.span(), ours.groups())) == (theirs and (theirs.span(), theirs.groups()))
+
+
+def test_the_name_candidates_open_on_a_class() -> None:
+    """The name candidates' alternation (compound surnames, then a class of single ones) and the romanized
+    Korean names (a surname, or a capital) are tried at every position as written; rewritten, they open
+    on the class of their first characters."""
+    from node.anonymization.recognizers.names import _CANDIDATE, _CANDIDATE_SCAN, _KOREAN_LATIN
+    from node.anonymization.recognizers.opening import opening_on_a_class
+
+    assert _CANDIDATE_SCAN is not _CANDIDATE
+    assert opening_on_a_class(_KOREAN_LATIN) is not None  # (scanned through base.prefiltered)
+    assert _CANDIDATE_SCAN.pattern != _CANDIDATE.pattern
+    text = "患者欧阳明华，由司马医生接诊，王芳陪同。" * 3
+    assert [m.span() for m in _CANDIDATE_SCAN.finditer(text)] == [m.span() for m in _CANDIDATE.finditer(text)]
+    assert opening_on_a_class(re.compile(r"(?:欧阳|司马)\w")) is None  # literals: the engine skips already
+    assert opening_on_a_class(re.compile(r"(?i)(?:ab|[cd])e")) is None  # case folding: not read here
+    assert opening_on_a_class(re.compile(r"(?:ab|[^cd])e")) is None  # a negated class
+    assert opening_on_a_class(re.compile(r"(?:ab|[\u4e00-\u9fff])e")) is None  # every Chinese character
+    assert opening_on_a_class(re.compile(r"(?:ab|\d)e")) is None  # a category

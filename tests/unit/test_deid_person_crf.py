@@ -111,3 +111,18 @@ def test_the_folded_inference_gives_crfsuites_marginals(tmp_path: Path) -> None:
     ours = np.array(model.marginals(model.emissions(text)))
     theirs = np.array([[tagger.marginal(label, i) for label in "OBI"] for i in range(len(text))])
     assert np.abs(ours - theirs)[2:-2].max() < 1e-3
+
+
+def test_the_scaled_emissions_are_those_scaled_by_each_rows_largest() -> None:
+    """``scaled`` takes each position's largest score pairwise: the same values as a row-wise max, ties,
+    zeros of either sign and a note's own emissions included."""
+    model = person_crf.packaged()
+    rows = [
+        model.emissions("患者王小明今日由家属陪同复诊，血压 130/80 mmHg。"),
+        np.array(
+            [[0.0, -0.0, -1.5], [-0.0, 0.0, -0.0], [2.5, 2.5, 1.0], [-3.0, 4.0, 4.0], [-7.25, -9.0, -7]]
+        ),
+    ]
+    for emissions in rows:
+        expected = np.exp(emissions - emissions.max(axis=1, keepdims=True))
+        assert np.array_equal(model.scaled(emissions), expected)

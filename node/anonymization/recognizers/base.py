@@ -25,7 +25,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.pattern_recognizer import REGEX_TIMEOUT_SECONDS
 
 from node.anonymization.recognizers.anchored import AnchoredScanner, skipping
-from node.anonymization.recognizers.opening import opening_on_literals
+from node.anonymization.recognizers.opening import opening_on_a_class, opening_on_literals
 from node.anonymization.recognizers.prefilter import AnyOf, Prefilter
 
 # the regex module's flag values (Presidio compiles its patterns with that module)
@@ -66,7 +66,8 @@ def prefiltered(pattern: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[s
     """``pattern.finditer`` behind the pattern's prefilter: no scan of a text it cannot match (for
     patterns a recognizer scans itself rather than through ``RegexRecognizer``)."""
     prefilter = Prefilter.of(pattern)
-    scan = opening_on_literals(pattern) or pattern  # the same matches, found skipping ahead
+    # the same matches, found skipping ahead
+    scan = opening_on_literals(pattern) or opening_on_a_class(pattern) or pattern
 
     def finditer(text: str) -> Iterator[re.Match[str]]:
         if not FAST.fast:

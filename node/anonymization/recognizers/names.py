@@ -21,7 +21,7 @@ from functools import lru_cache
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from node.anonymization.recognizers.base import lines_with_offsets, prefiltered
+from node.anonymization.recognizers.base import FAST, lines_with_offsets, prefiltered
 from node.anonymization.recognizers.english import NAME as LATIN_NAME
 from node.anonymization.recognizers.english import NOT_NAME_WORDS, latin_names
 from node.anonymization.recognizers.lexicon import (
@@ -61,6 +61,7 @@ from node.anonymization.recognizers.lexicon import (
 )
 from node.anonymization.recognizers.lexicon import BEFORE as PERSON_CUE
 from node.anonymization.recognizers.name_model import NameModel
+from node.anonymization.recognizers.opening import opening_on_a_class
 from node.anonymization.recognizers.person_crf import PersonCrf
 from node.anonymization.recognizers.person_crf import packaged as packaged_crf
 
@@ -78,6 +79,7 @@ _TITLED_COMPOUNDS = frozenset(COMPOUND) - {"长孙"}  # (东方女士: a title m
 _EAST_BEFORE = set("科室组：:、，,\n")
 _REACH_BACK = 64  # characters: no name finding is longer
 _CANDIDATE = re.compile(rf"{SURNAME}{CJK}{{1,2}}")
+_CANDIDATE_SCAN = opening_on_a_class(_CANDIDATE) or _CANDIDATE  # the same matches, skipping ahead
 
 
 class ChineseNameRecognizer(EntityRecognizer):
@@ -107,7 +109,8 @@ class ChineseNameRecognizer(EntityRecognizer):
         results = []
         pos = 0
         listed_at = -1  # where a name listed after the previous one (张三、李四; 张三/李四) would start
-        while (m := _CANDIDATE.search(text, pos)) is not None:
+        search = _CANDIDATE_SCAN.search if FAST.fast else _CANDIDATE.search
+        while (m := search(text, pos)) is not None:
             pos = m.start() + 1
             span = self._name_at(text, m.start(), m.end(), listed=m.start() == listed_at)
             if span:
@@ -1817,6 +1820,7 @@ _KOREAN_LATIN = re.compile(
     rf"(?<![\w-])(?:(?:{_KOREAN_SURNAMES}) [A-Z][a-z]{{1,4}}-[a-z]{{1,4}}|[A-Z][a-z]{{1,4}}-[a-z]{{1,4}} "
     rf"(?:{_KOREAN_SURNAMES}))(?![\w-])"
 )
+_korean_latin = prefiltered(_KOREAN_LATIN)
 # a name in Chinese characters or kana glossing a romanized name after a slash (Taro Yamada / 山田太郎)
 _NATIVE_AFTER_SLASH = re.compile(
     r"(?<![\w-])[A-Z][A-Za-z]+(?:-[a-z]+)? [A-Z][A-Za-z]+(?:-[a-z]+)?[ \u3000]?/[ \u3000]?"
@@ -1839,7 +1843,7 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
     given name, and a name in Chinese characters after a romanized name and a slash."""
     spans: list[tuple[int, int]] = []
     if "-" in text:
-        spans += [m.span() for m in _KOREAN_LATIN.finditer(text)]
+        spans += [m.span() for m in _korean_latin(text)]
     if _HANGUL.search(text) is not None:
         spans += [m.span(1) for m in _HANGUL_NAME.finditer(text) if m.group(1) not in _HANGUL_WORDS]
     spans += [

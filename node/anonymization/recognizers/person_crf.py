@@ -272,7 +272,10 @@ class PersonCrf:
         """The exponentiated emissions, each position's scaled by its largest: the decoding's input. A
         row depends on its position's emissions alone, so a window's rows are the same slice of the
         whole text's, computed once for the text (``find``, ``name_share``)."""
-        scaled: np.ndarray = np.exp(emissions - emissions.max(axis=1, keepdims=True))
+        # (the largest of the three columns taken pairwise: the same values as ``max(axis=1)``, which
+        # numpy reduces row by row, several times slower on a note)
+        top = np.maximum(np.maximum(emissions[:, 0], emissions[:, 1]), emissions[:, 2])
+        scaled: np.ndarray = np.exp(emissions - top[:, None])
         return scaled
 
     def _marginals(self, psi: list[list[float]]) -> list[tuple[float, float, float]]:

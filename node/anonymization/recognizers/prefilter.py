@@ -139,11 +139,53 @@ def _class(items: list[tuple[Any, Any]], ignorecase: bool) -> tuple[Condition | 
     return Condition(frozenset({Alternative(source, False, cased)}), weight), digits
 
 
+def _first(items: Any) -> list[tuple[Any, Any]] | None:
+    """The class items (literals, ranges, categories) of the characters every match of the sequence
+    ``items`` can open on; None where that is not read here (an optional or zero-width opening, scoped
+    flags, a negated class)."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is sre.LITERAL:
+        return [(op, av)]
+    if op is sre.IN:
+        return None if any(o is sre.NEGATE for o, _ in av) else list(av)
+    if op is sre.SUBPATTERN:
+        _, add, remove, sub = av
+        return _first(sub) if not add and not remove else None
+    if op is sre.ATOMIC_GROUP:
+        return _first(av)
+    if op in _REPEATS:
+        low, _, sub = av
+        return _first(sub) if low >= 1 else None
+    if op is sre.BRANCH:
+        union: list[tuple[Any, Any]] = []
+        for branch in av[1]:
+            first = _first(branch)
+            if first is None:
+                return None
+            union += [item for item in first if item not in union]
+        return union
+    return None
+
+
+def _pair(before: list[tuple[Any, Any]], after: list[tuple[Any, Any]]) -> Condition | None:
+    """Two adjacent characters of a match, from two small classes (a capital, then a lower-case letter
+    or an apostrophe): rarer than either class, a condition where neither is one alone."""
+    one, _ = _class(before, False)
+    two, _ = _class(after, False)
+    if one is None or two is None:
+        return None
+    ((first,), (second,)) = (one.alternatives, two.alternatives)
+    return Condition(frozenset({Alternative(first.source + second.source, False)}), one.weight + two.weight)
+
+
 def _need(items: Any, flags: int) -> _Need:
     """What every match of the sequence ``items`` holds."""
     need = _Need()
     run: list[str] = []
     ignorecase = bool(flags & re.IGNORECASE)
+    last: list[tuple[Any, Any]] | None = None  # the class of the character just read, when one is
 
     def flush() -> None:
         if run:
@@ -151,6 +193,14 @@ def _need(items: Any, flags: int) -> _Need:
             run.clear()
 
     for op, av in items:
+        if not ignorecase and last is not None and op is not sre.LITERAL:
+            # (a class and a literal: the literal alone is looked up faster and holds nearly as rarely)
+            after = _first([(op, av)])
+            if after and not (len(after) == 1 and after[0][0] is sre.LITERAL):
+                pair = _pair(last, after)
+                if pair is not None:
+                    need.conditions.append(pair)
+        last = list(av) if op is sre.IN else None
         if op is sre.LITERAL:
             run.append(chr(av))
             need.digits += chr(av) in _DIGITS
@@ -198,6 +248,13 @@ def _add_alternatives(need: _Need, branches: list[_Need]) -> None:
         alternatives = frozenset().union(*(c.alternatives for c in chosen))
         weight = min(c.weight for c in chosen) * (0.8 if len(alternatives) > 1 else 1.0)
         need.conditions.append(Condition(alternatives, weight))
+    # and every condition all its branches hold (the capital and lower-case letter of a Latin name
+    # that each branch reads, whatever cue it reads it after)
+    shared = {c.alternatives: c for c in branches[0].conditions}
+    for branch in branches[1:]:
+        held = {c.alternatives for c in branch.conditions}
+        shared = {k: c for k, c in shared.items() if k in held}
+    need.conditions += [c for c in shared.values() if c not in chosen]
 
 
 Check = Callable[[str], object]  # truthy when the text satisfies the condition
