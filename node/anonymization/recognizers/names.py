@@ -269,17 +269,21 @@ _SIMILE_AFTER = re.compile("般|似的")
 def _crf_vetoed(text: str, start: int, end: int, word_ok: bool = False) -> bool:
     """The rules' vetoes, and those of a CRF name: a common word runs across its start or end (人员秋月,
     曾建议), it is a common word (交：如常; the rules take a person's field value, a word too), it holds one and
-    starts with no surname (神志清), a simile's particle follows it (汪洋般), or it is a lone character that is no surname or stands before
-    another word (金华路)."""
+    starts with no surname (神志清), a simile's particle follows it (汪洋般), an adverb that is a surname stands
+    before a predicate (易疲劳), or it is a lone character that is no surname or stands before another word
+    (金华路)."""
     if _vetoed(text, start, end) or _SIMILE_AFTER.match(text, end):
         return True
+    if text[start] in _ADVERB_SURNAMES and end - start > 1 and not _noun_like(text[start + 1 : end]):
+        return True  # an adverb before a predicate (患者易疲劳, 常出血), not 易秀英 or a preposition's 于谦和
     if (start > 0 and common_word_at(text, start - 1, (2,))) or (
         end < len(text) and common_word_at(text, end - 1, (2,))
     ):
         return True
     word = text[start:end]
-    # (not where the CRF is sure of a name right after a person cue: 家属晨曦, 爱人秋月)
-    if not word_ok and common_non_name(word):  # a cued word-name is the rules' (a field's value)
+    # (not where the CRF is sure of a name right after a person cue: 家属晨曦, 爱人秋月; but never a word
+    # that modifies a verb: 护士严格交接, 家属及时送来)
+    if common_non_name(word) and (not word_ok or _adverbial(word)):
         return True
     if (
         not word_ok
@@ -919,6 +923,19 @@ _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 # jieba's tags of words that are no nouns: adjectives, adverbs, verbs, pronouns, numerals' measure words,
 # prepositions, conjunctions, particles
 _NOT_NOUN_TAGS = ("a", "d", "v", "r", "f", "p", "c", "u", "y", "e", "o", "q", "z", "l", "i")
+
+
+_ADVERBIAL_TAGS = ("ad", "d", "c")
+# the function-word surnames (lexicon.FUNCTION_SURNAMES) that are adverbs before a predicate (易, 常, 曾 ...);
+# the prepositions (于, 向, 和) take a noun, and a name's given part is one
+_ADVERB_SURNAMES = set("易常曾应时")
+
+
+def _adverbial(word: str) -> bool:
+    """A word jieba's dictionary tags as an adverb, an adverbial adjective or a conjunction (严格, 认真,
+    及时, 按时): it modifies what follows, a name does not."""
+    tag = jieba_module().posseg.dt.word_tag_tab.get(word)
+    return tag is not None and str(tag).startswith(_ADVERBIAL_TAGS)
 
 
 def _noun_like(word: str) -> bool:
