@@ -98,6 +98,9 @@ MRN = re.compile(
     r"|登记编号|(?:标本|样本)编码|(?:骨髓|会诊|放疗|透析|麻醉|手术)(?:号|编号)"
     # a specimen's barcode without its colon (标本条码 2404…)
     r"|(?:标本|样本)条码"
+    # a blood unit's number (血袋号: it traces the recipient's transfusion and its donor), an adverse
+    # event report's and a sealed record's number (事件编号, 封存编号: one patient's incident or chart)
+    r"|血袋(?:号|编号|条码)|(?:事件|封存)(?:号|编号)"
     # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：; the lookbehind after the
     # label reads the same characters, and every alternative then opens on a character the engine skips by)
     r"|条码(?<!检验条码|检测条码)(?=[ \t]*[:：])"
@@ -118,6 +121,8 @@ LATIN_MRN = re.compile(
     r"|Subject|subject|Screening|screening|Participant|participant|Hospital|hospital|Registry|registry"
     r"|Clinic|clinic|Record|record"
     r") (?:ID|[Nn]o\.?|#|[Nn]umber)(?: (?:is|was)(?= [A-Za-z]{0,4}-?\d))?|[Nn]uméro de dossier"
+    # a blood unit's number (Unit No. 5001240312345: ten digits or more, not a ward's unit)
+    r"|(?:Blood |blood )?Unit (?:[Nn]o\.?|#|[Nn]umber)(?= ?[:：]? ?\d{10})"
     # a chart opened by its number in an audit trail (open chart 0031948820)
     r"|(?<=open )chart(?= \d{6,}(?![\d-]))"
     # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)

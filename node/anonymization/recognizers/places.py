@@ -94,6 +94,8 @@ _ORGANIZATION_AFTER = re.compile(
     # (a hospital's, a clinic's or a school's: ORGANIZATION's, 某某区人民医院, 某某区凤鸣山小学)
     r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园)"
 )
+# (but a place then a kind of clinic, no name: 某县当地卫生院, 某镇上医院 name the place)
+_GENERIC_KIND_AFTER = re.compile(r"(?:当地|本地|附近|镇上|乡里?|村里?)的?(?:医院|卫生院|卫生室|诊所)")
 # a message's sender in its brackets (【健康某某】, 【某某医保】): an organization's signature, no place
 _SENDER_BEFORE = re.compile(r"【[^】\n\d]{0,8}$")
 _SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
@@ -101,6 +103,12 @@ _SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
 _NAME_FIELD = re.compile(r"姓名[ \t]*[:：]?[ \t]*$")
 # a place's name that is another thing's: athlete's foot (香港脚), a person's name saying something
 _NOT_A_PLACE_AFTER = re.compile(r"脚|[ ]?(?:说|告诉|表示|问)")
+# a region opening a title, an award or a campaign in quotes or book-title marks ("某市优秀青年医师"称号,
+# 《某省健康教育读本》): the title's words, no place of a person's
+_TITLE_OPEN = re.compile(r"[“\"「『《]$")
+_TITLE_REST = re.compile(r"[\u4e00-\u9fff]{2,16}?[”\"」』》]")
+# a title word ending in 长 before a name that opens on 长 (组长沙某, 院长春某): the 长 is the title's
+_TITLE_BEFORE_CHANG = re.compile(r"[组院科队所局站部社校班处室厂]$")
 
 
 # the corpus's region's landmarks and quarters (and a few of the capitals'), named bare as where someone
@@ -182,10 +190,16 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None  # a native place (广东人, 重庆市人), not an address
     if text.startswith("白药", m.end()) and _PLACE_NAME.fullmatch(m.group()):
         return None  # a drug's brand (云南白药), not a place
-    if not re.search(r"\d", m.group()) and _ORGANIZATION_AFTER.match(text, m.end()):
+    if (
+        not re.search(r"\d", m.group())
+        and _ORGANIZATION_AFTER.match(text, m.end())
+        and not _GENERIC_KIND_AFTER.match(text, m.end())
+    ):
         return None  # 重庆市某某协会: an organization's name
     if _PLACE_NAME.fullmatch(m.group()) and (
         _NOT_A_PLACE_AFTER.match(text, m.end())
+        or (_TITLE_OPEN.search(text, max(0, m.start() - 1), m.start()) and _TITLE_REST.match(text, m.end()))
+        or (m.group()[0] == "长" and _TITLE_BEFORE_CHANG.search(text, max(0, m.start() - 1), m.start()))
         or _NAME_FIELD.search(text, max(0, m.start() - 8), m.start())
         or (
             _SENDER_BEFORE.search(text, max(0, m.start() - 9), m.start())
