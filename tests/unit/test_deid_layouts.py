@@ -453,7 +453,6 @@ def test_no_policy_found(analyzer: TextAnalyzer, text: str) -> None:
         ("手工报销回执\n受理号：SX251108-4471　参保人", "SX251108-4471"),
         # English labels with letter groups leading the number
         ("Date 2025-10-03   Exam No. CT-AB-251003-019\n", "CT-AB-251003-019"),
-        ("Patient seen twice   Invoice KLM-INV-0038812\n", "KLM-INV-0038812"),
     ],
 )
 def test_record_number_class_found(analyzer: TextAnalyzer, text: str, number: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from node.anonymization.analyzer import TextAnalyzer
+from node.anonymization.recognizers.places import place_recognizers
 
 _ANALYZER = TextAnalyzer()
 
@@ -92,3 +93,39 @@ def test_no_place_opening_a_title_in_quotes() -> None:
 
 def test_no_place_in_a_title_s_chang_before_a_name() -> None:
     assert _spans("静疗小组由组长春燕统一管理。", "LOCATION") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("传染病个案调查\n病例编号：BL-2025-0457\n", "BL-2025-0457"),
+        ("慢病管理\n随访编号 SF250611-03　血压138/86\n", "SF250611-03"),
+        ("输血科\n配血号：PX2506-118　ABO/Rh：A+\n", "PX2506-118"),
+        ("Admission No. A2506-7781, ward 5B.\n", "A2506-7781"),
+    ],
+)
+def test_record_numbers_of_a_case_a_follow_up_a_crossmatch_and_an_admission(text: str, number: str) -> None:
+    assert number in _spans(text, "MEDICAL_RECORD_NUMBER")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Order No. 88120457 shipped to the ward.\n", "Invoice INV-5521-09 settled by card.\n"],
+)
+def test_no_record_number_for_an_order_or_an_invoice(text: str) -> None:
+    assert _spans(text, "MEDICAL_RECORD_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "开户行：某某农商银行宜宾翠屏支行\n",
+        "由宜宾市公安局翠屏分局民警送来。",
+        "转往宜宾市急救医疗中心。",
+        "委托某某（宜宾）有限公司办理。",
+    ],
+)
+def test_an_organization_s_region_is_no_address_even_unnamed(text: str) -> None:
+    # the address rule alone (an organization missed by its own rule leaves no place behind)
+    address = place_recognizers()[0]
+    assert address.analyze(text, ["LOCATION"], None) == []

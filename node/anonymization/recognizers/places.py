@@ -89,10 +89,17 @@ _SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康
 # the name runs on without a break (a form's spaces allowed) to the organization's word, no verb of going
 # between (从某某镇往医院赶: the town is a place)
 _ORGANIZATION_AFTER = re.compile(
-    r"(?:(?![往到去在至回从向赶的与及或是])[\u4e00-\u9fff ]){0,14}?(?:公司|集团|协会|学会|委员会|事务中心|服务中心|保障局|卫健委|卫生健康委|殡仪馆"
+    # (a group's or a city's word in brackets inside a company's name: 某某（集团）有限公司, （北京）有限公司)
+    r"(?:(?![往到去在至回从向赶的与及或是])[\u4e00-\u9fff （）()]){0,14}?(?:公司|集团|协会|学会|委员会|事务中心|服务中心|保障局|卫健委|卫生健康委|殡仪馆"
     r"|药房|药店|热线|集采|政策|规划|基金会|研究院|研究所|银行|商会|联合会"
     # (a hospital's, a clinic's or a school's: ORGANIZATION's, 某某区人民医院, 某某区凤鸣山小学)
-    r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园)"
+    r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园"
+    # (a bank's or a chain's branch, a police unit, a court, an office, a firm, a centre of care: the
+    # organization's region, whether or not its name is found: 某银行某市某某支行, 某市公安局某某分局, 某区人民法院,
+    # 某市急救医疗中心, 某某律师事务所, 某区环卫所)
+    r"|支行|分行|分院|分局|分站|派出所|公安局|管理局|管理站|办事处|法院|检察院|公证处|事务所|环卫所|卫生所|卫生室"
+    r"|诊所|门诊部|医疗中心|卫生中心|救治中心|血液中心|血站|体检中心|鉴定中心|检验所|学院|制造厂|机械厂|信用社"
+    r"|人民政府|工会|医调委)"
 )
 # (but a place then a kind of clinic, no name: 某县当地卫生院, 某镇上医院 name the place)
 _GENERIC_KIND_AFTER = re.compile(r"(?:当地|本地|附近|镇上|乡里?|村里?)的?(?:医院|卫生院|卫生室|诊所)")
