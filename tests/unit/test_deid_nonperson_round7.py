@@ -129,3 +129,27 @@ def test_an_organization_s_region_is_no_address_even_unnamed(text: str) -> None:
     # the address rule alone (an organization missed by its own rule leaves no place behind)
     address = place_recognizers()[0]
     assert address.analyze(text, ["LOCATION"], None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"), [("患者退休后回岳阳市老家居住。", "岳阳市"), ("女儿在汕头市工作。", "汕头市")]
+)
+def test_a_prefecture_city_named_with_its_shi_alone(text: str, place: str) -> None:
+    assert place in _spans(text, "LOCATION")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("转诊电话：宜宾州一院急诊科来电。", "宜宾州一院"),
+        ("经宜宾市护理学会考核合格。", "宜宾市护理学会"),
+        ("捐赠由宜宾市慈善总会转交。", "宜宾市慈善总会"),
+        ("患者投诉某某科技有限公司泄露信息。", "某某科技有限公司"),
+    ],
+)
+def test_organizations_by_number_society_charity_and_after_a_complaint(text: str, name: str) -> None:
+    assert name in _spans(text, "ORGANIZATION")
+
+
+def test_no_organization_in_learning_or_a_consultation() -> None:
+    assert _spans("患者已学会自我注射胰岛素，申请多学科医学会诊。", "ORGANIZATION") == []

@@ -52,7 +52,13 @@ BRANCH = (
 # a kind word that goes on into a place word names a place (大学城, 医院路, 学院街, 大学东街), not an
 # organization
 _KIND = re.compile(
-    "(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![东西南北中]?[城路街巷道镇])" + BRANCH
+    "(?:"
+    + "|".join(sorted(KINDS, key=len, reverse=True))
+    # a hospital by its number after its city or prefecture (某某州一院, 某市三院), a professional society
+    # (某市护理学会, 某省医学会: not 医学会诊), a charity (某市红十字会, 某某基金会)
+    + "|[一二三四五六七八九]院(?<=[州市县].院)(?![长办部区内外])|(?:护理|药|医)学会(?!诊)|红十字会|慈善总会|基金会"
+    + ")(?![东西南北中]?[城路街巷道镇])"
+    + BRANCH
 )
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
@@ -170,6 +176,8 @@ _LEAD = re.compile(
     r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周"
     # a patient carrying a hospital's papers (患者X携带某医院的片子, X持某医院处方): the name is the hospital's
     r"|携带|持(?=[\u4e00-\u9fff]{1,3}[省市县区])"
+    # a party suing or complaining about an organization (某某家属诉某医院, 投诉某公司; not 诉讼服务中心)
+    r"|诉(?!讼)"
     r"|[于在至到从往赴经由及和与向是嘱对被的了致去])",
     re.S,
 )

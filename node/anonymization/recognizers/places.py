@@ -22,11 +22,28 @@ DISTRICTS = (
     "锦江 青羊 金牛 武侯 成华 龙泉驿 双流 郫都 温江 新都 朝阳 海淀 东城 西城 丰台 浦东 黄浦 徐汇 静安 天河 越秀 福田 南山"
 ).split()
 
+# the other prefecture-level cities, named with their 市 only (bare, many are words or given names: 安康,
+# 吉安, 永州, 白山)
+PREFECTURES = (
+    "唐山 秦皇岛 邯郸 邢台 保定 张家口 承德 沧州 廊坊 衡水 大同 阳泉 长治 晋城 朔州 晋中 运城 忻州 临汾 吕梁 包头 乌海 "
+    "赤峰 通辽 鄂尔多斯 呼伦贝尔 巴彦淖尔 乌兰察布 鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 葫芦岛 吉林 "
+    "四平 辽源 通化 白山 松原 白城 齐齐哈尔 鸡西 鹤岗 双鸭山 大庆 伊春 佳木斯 七台河 牡丹江 黑河 绥化 徐州 常州 南通 "
+    "连云港 淮安 盐城 扬州 镇江 泰州 宿迁 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 安庆 "
+    "黄山 滁州 阜阳 宿州 六安 亳州 池州 宣城 莆田 三明 泉州 漳州 南平 龙岩 宁德 景德镇 萍乡 九江 新余 鹰潭 赣州 吉安 "
+    "宜春 抚州 上饶 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 开封 洛阳 平顶山 安阳 鹤壁 "
+    "新乡 焦作 濮阳 许昌 漯河 三门峡 南阳 商丘 信阳 周口 驻马店 黄石 十堰 宜昌 襄阳 鄂州 荆门 孝感 荆州 黄冈 咸宁 随州 "
+    "株洲 湘潭 衡阳 邵阳 岳阳 常德 张家界 益阳 郴州 永州 怀化 娄底 韶关 汕头 江门 湛江 茂名 肇庆 惠州 梅州 汕尾 河源 "
+    "阳江 清远 中山 潮州 揭阳 云浮 柳州 桂林 梧州 北海 防城港 钦州 贵港 玉林 百色 贺州 河池 来宾 崇左 儋州 广元 巴中 "
+    "雅安 资阳 六盘水 安顺 毕节 铜仁 曲靖 玉溪 保山 昭通 丽江 普洱 临沧 日喀则 昌都 林芝 山南 那曲 铜川 宝鸡 咸阳 渭南 "
+    "延安 汉中 榆林 安康 商洛 嘉峪关 金昌 白银 天水 武威 张掖 平凉 酒泉 庆阳 定西 陇南 海东 石嘴山 吴忠 固原 中卫 "
+    "克拉玛依 吐鲁番 哈密"
+).split()
 _NAMES = "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True))
+_PREFECTURES = "|".join(sorted(PREFECTURES, key=len, reverse=True))
 # a district only with its suffix: bare, many are words (大足趾 is the big toe, 健康长寿, 双流质, 南山路)
 _DISTRICTS = "|".join(sorted(DISTRICTS, key=len, reverse=True))
 _ANCHOR = (
-    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)"
+    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)|(?:{_PREFECTURES})市(?!场)"
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄)"
     # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
