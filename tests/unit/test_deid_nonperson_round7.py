@@ -153,3 +153,4 @@ def test_organizations_by_number_society_charity_and_after_a_complaint(text: str
 
 def test_no_organization_in_learning_or_a_consultation() -> None:
     assert _spans("患者已学会自我注射胰岛素，申请多学科医学会诊。", "ORGANIZATION") == []
+    assert _spans("临床药学会诊\n患者肾功能不全。", "ORGANIZATION") == []
