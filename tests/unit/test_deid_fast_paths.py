@@ -192,11 +192,12 @@ def test_the_address_pattern_is_tried_only_where_its_anchors_allow(
     analyzer: TextAnalyzer, texts: list[str]
 ) -> None:
     """The address pattern opens on any Chinese character in two of its alternatives: it is scanned only
-    before its anchors (a place name, 路/街/巷..., 县/自治州, 州 before a county, 市 of a city off the
-    list, 街道 before a community, 花园/新村... before a building), with the same matches as re.finditer."""
+    before its anchors (a place name, a prefecture city with its 市, 路/街/巷..., 县/自治州, 州 before a
+    county, 市 of a city off the list, 街道 before a community, 花园/新村... before a building), with the
+    same matches as re.finditer."""
     address = next(r for r in analyzer._chinese if r.name == "LOCATION_recognizer")
     scanner = address.anchored
-    assert scanner is not None and len(scanner.anchors) == 8
+    assert scanner is not None and len(scanner.anchors) == 9
     for t in texts:
         assert [m.span() for m in scanner.finditer(t)] == [m.span() for m in address._pattern.finditer(t)], t
     assert sum(scanner.starts(t) is not None for t in texts) > len(texts) * 0.9  # rarely the plain scan

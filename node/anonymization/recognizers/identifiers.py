@@ -98,6 +98,13 @@ MRN = re.compile(
     r"|登记编号|(?:标本|样本)编码|(?:骨髓|会诊|放疗|透析|麻醉|手术)(?:号|编号)"
     # a specimen's barcode without its colon (标本条码 2404…)
     r"|(?:标本|样本)条码"
+    # a blood unit's number (血袋号: it traces the recipient's transfusion and its donor), an adverse
+    # event report's and a sealed record's number (事件编号, 封存编号: one patient's incident or chart)
+    r"|血袋(?:号|编号|条码)|(?:事件|封存)(?:号|编号)"
+    # a case's, a referral's, a follow-up's, a crossmatch's or a maternal handbook's number, one patient's
+    # (病例编号, 转诊单号, 随访编号, 配血号, 建卡号, 保健手册编号) and a complaint's (投诉编号, 信访编号)
+    r"|病例(?:号|编号)|转诊(?:单号|编号|号)|随访(?:编号|号)|配血(?:号|编号)|建(?:卡|档)(?:号|编号)"
+    r"|手册(?:号|编号)|(?:投诉|信访)(?:单号|编号|件号)"
     # a barcode's number as a field (条码：), not an assay's (检验条码：, 检测条码：; the lookbehind after the
     # label reads the same characters, and every alternative then opens on a character the engine skips by)
     r"|条码(?<!检验条码|检测条码)(?=[ \t]*[:：])"
@@ -113,17 +120,20 @@ MRN = re.compile(
 LATIN_MRN = re.compile(
     # (each case spelled out: the prefilter then looks for whole words, not for 'ase' of every disease)
     r"(?:(?:Specimen|specimen|Patient|patient|Case|case|Account|account|Chart|chart|Encounter|encounter|Visit"
-    r"|visit|Exam|exam|Study|study|Order|order"
+    r"|visit|Exam|exam|Study|study|Admission|admission|Registration|registration|Referral|referral|Episode"
+    r"|episode"
     # a trial's subject (Subject ID, Screening No., Randomization #, Participant ID)
     r"|Subject|subject|Screening|screening|Participant|participant|Hospital|hospital|Registry|registry"
     r"|Clinic|clinic|Record|record"
     r") (?:ID|[Nn]o\.?|#|[Nn]umber)(?: (?:is|was)(?= [A-Za-z]{0,4}-?\d))?|[Nn]uméro de dossier"
+    # a blood unit's number (Unit No. 5001240312345: ten digits or more, not a ward's unit)
+    r"|(?:Blood |blood )?Unit (?:[Nn]o\.?|#|[Nn]umber)(?= ?[:：]? ?\d{10})"
     # a chart opened by its number in an audit trail (open chart 0031948820)
     r"|(?<=open )chart(?= \d{6,}(?![\d-]))"
     # a trial's subject named by the word alone (Subject SG-201-0019, 70 M)
     r"|Subject(?=:? [A-Z]{0,4}-?\d)"
-    # (a bill's number names its patient's stay: Invoice INV-0091, Invoice No. 88124)
-    r"|Invoice(?: [Nn]o\.?| #| [Nn]umber)?)" + _RECORD_NUMBER
+    # (an order's, a prescription's, a receipt's and an invoice's numbers stay: the sets leave them unlabelled)
+    r")" + _RECORD_NUMBER
 )
 # a stay's or a visit's number written bare, its letters the label's initials (ZY for 住院, MZ for 门诊,
 # ZYH, MZH): in a list of patients, a table's cell

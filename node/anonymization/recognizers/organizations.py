@@ -14,7 +14,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from node.anonymization.recognizers.base import prefiltered
-from node.anonymization.recognizers.places import CITIES, PROVINCES
+from node.anonymization.recognizers.places import ADDRESS, CITIES, PROVINCES
 
 KINDS = (
     "医院 卫生院 保健院 卫生服务中心 卫生服务站 医疗中心 诊所 门诊部 疾病预防控制中心 疾控中心 急救中心 血液中心 "
@@ -52,7 +52,16 @@ BRANCH = (
 # a kind word that goes on into a place word names a place (大学城, 医院路, 学院街, 大学东街), not an
 # organization
 _KIND = re.compile(
-    "(?:" + "|".join(sorted(KINDS, key=len, reverse=True)) + ")(?![东西南北中]?[城路街巷道镇])" + BRANCH
+    "(?:"
+    + "|".join(sorted(KINDS, key=len, reverse=True))
+    # a hospital by its number after its city or prefecture (某某州一院, 某市三院), a professional society
+    # (某市护理学会, 某省医学会: not 医学会诊), a charity (某市红十字会, 某某基金会)
+    # (each alternative opens on its literal: a character class or a group there makes the engine try every
+    # position, ten times slower)
+    + "".join(f"|{n}院(?<=[州市县]{n}院)(?![长办部区内外])" for n in "一二三四五六七八九")
+    + "|护理学会(?!诊)|药学会(?!诊)|医学会(?!诊)|红十字会|慈善总会|基金会"
+    + ")(?![东西南北中]?[城路街巷道镇])"
+    + BRANCH
 )
 # characters a name is read back over from its kind word: not an opening bracket (账户…（中国建设银行)
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9）)]")
@@ -82,10 +91,19 @@ LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
     # a pharmacy's store number; a possessive: People's Hospital)
     # (and joining two words inside: …Maternal and Child Health Hospital; British spelling: …Centre)
-    r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) (?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}|and) ){0,6}"
+    # (an ampersand joins two names: Aston & Reed Consulting)
+    r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}) (?:(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,5}|and|&) ){0,6}"
     r"(?:University|Hospital|Medical Cent(?:er|re)|Clinic|Health System|"
     r"Insurance Company|Associates|Partners|Laboratories|Labs|Pharmacy(?: #\d+)?|Medical Group|Health Cent(?:er|re)|"
-    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Cent(?:er|re)|Practice|School|Memorial Centre)\b"
+    r"Healthcare|Health Care|Hospice House|Hospice|Health Service Cent(?:er|re)|Practice|School|Memorial Centre"
+    # a blood service, a police unit, a firm named by its trade (… Blood Center, … Traffic Police Brigade,
+    # … Consulting, … Technologies, … Auto Parts, … Fire & Marine, … Insurance)
+    r"|Blood Cent(?:er|re)|Blood Bank|Police (?:Brigade|Station|Bureau|Department)|Consulting|Consultancy"
+    r"|(?:Technologies|Auto Parts|Electronics|Logistics|Pharmaceuticals?|Fire & Marine|Insurance)"
+    # (not a trade word that goes on into a longer name: … Technologies Co., Ltd., … Pharmaceutical Industries)
+    r"(?![ ](?:[A-Z&]|Co\.)))\b"
+    # (the region of a company's branch in brackets after its name: … Insurance (China))
+    r"(?: \([A-Z][a-z]+\))?"
     # (a hospital of its university or of its discipline: …Hospital of Sichuan University, …Hospital of
     # Traditional Chinese Medicine, …Hospital, Capital Medical University)
     r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b)?"
@@ -129,9 +147,11 @@ LABELLED_ORG = re.compile(
     r"(?!无|不详|退休|个体|自由职业|务农|待业|学生|在读)([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9（）()·]{1,29})"
     r"(?=[，,。；;、\n\u3000]|[ \t]{2}|[ \t]*$|[ \t]+[\u4e00-\u9fff]{2,6}[:：])"
     r"|(?:\b[Ss]ponsor|\b[Ee]mployer|\b[Cc]ourier|\bFacility)[ \t]*:[ \t]*([A-Z][\w&'-]*(?: [A-Z][\w&'-]*){0,4})"
+    # (an employer set off by commas: his employer, Acme Widgets, has …)
+    r"|\b[Ee]mployer, ((?:the )?[A-Z][\w&'-]*(?: (?:of |&)?[A-Z][\w&'-]*){0,5})(?=,)"
     # a form's company field: the rest of its line (Company: Acme Motor (Wuxi) Co., Chengdu Branch)
     r"|^[ \t]*Company[ \t]*:[ \t]*([A-Z][^\n]{1,79}?)[ \t]*$"
-    r"|\b(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by) "
+    r"|\b(?:(?:works|worked|working|employed|retired)(?: [a-z-]+){0,3} (?:at|for|by)|employees? of|staff of) "
     r"((?:the )?[A-Z][\w&'-]*(?: (?:of )?[A-Z][\w&'-]*){0,5})",
     re.MULTILINE,
 )
@@ -150,7 +170,7 @@ _SCRIPTS_GAP = re.compile(r"[ \t]{1,2}")
 _GENERIC_LATIN = frozenset(
     "The A An Our Your This That International Respiratory Outpatient Family General Internal Primary Urgent "
     "Emergency Medical Dental Travel Specialty Pediatric Cardiology Diabetes Sleep Pain Eye Skin Women Community "
-    "Walk Student Employee Occupational ENT".split()
+    "Walk Student Employee Occupational ENT Health Travel Private".split()
 )
 # words that introduce an organization and so are not part of it
 _LEAD = re.compile(
@@ -159,6 +179,8 @@ _LEAD = re.compile(
     r"|今天|明天|昨天|上午|下午|晚上|下周|本周|上周"
     # a patient carrying a hospital's papers (患者X携带某医院的片子, X持某医院处方): the name is the hospital's
     r"|携带|持(?=[\u4e00-\u9fff]{1,3}[省市县区])"
+    # a party suing or complaining about an organization (某某家属诉某医院, 投诉某公司; not 诉讼服务中心)
+    r"|诉(?!讼)"
     r"|[于在至到从往赴经由及和与向是嘱对被的了致去])",
     re.S,
 )
@@ -231,6 +253,8 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             and (lead.group()[-1] not in "和与" or _KIND_AND.search(lead.group()))
         ):
             continue  # a lead word right before the kind word leaves no name (通过医院, 希望医院)
+        if lead and GENERIC.fullmatch(text, lead.end(), m.start()):
+            continue  # a lead word then a kind's modifier (在县医院, 去市医院): no name
         if lead and lead.group()[-1] in "和与及" and _PLACE_LEAD.match(text, start):
             lead = None  # a conjunction inside a place-led name (某市和某医院) is the name's
         if lead and (
@@ -262,6 +286,10 @@ def organization_spans(text: str) -> list[tuple[int, int]]:
             shortest = 4
         if m.start() - start < shortest or GENERIC.fullmatch(text, start, m.start()):
             continue  # 本院, 该医院, 上级医院, 社区卫生服务中心: no name
+        if (region := ADDRESS.match(text, start, m.start())) and GENERIC.fullmatch(
+            text, region.end(), m.start()
+        ):
+            continue  # 某县当地卫生院, 某镇某村村卫生室: a place and a kind of organization, no name
         spans.append((start, m.end()))
     return spans
 
@@ -322,7 +350,9 @@ LATIN_BRAND = re.compile(
     r"(?: (?:LLC|Inc\.|Ltd\.|Co\., Ltd\.|of [A-Z][a-z]+))?(?![A-Za-z0-9-]|[ ]?[(（])"
 )
 _latin_brands = prefiltered(LATIN_BRAND)
-_NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+ $")  # a given name right before a brand's word
+# a given name right before a brand's word (not a capitalized word that opens a line or a letter's
+# addressee: To International SOS …)
+_NAME_BEFORE = re.compile(r"\b(?!(?:To|From|Dear|Attn|Re|Via|With|For|By|At|Our|Your|The|Cc)\b)[A-Z][a-z]+ $")
 # what opens a clause, not a name, before a kind word (上述保险公司, 请各医院, 7家医院, 建议客户就门诊部)
 _CLAUSE_IN_NAME = re.compile(r"各|上述|请|需|同意|发现|建议|暂停|或|\d+家")
 

@@ -22,11 +22,28 @@ DISTRICTS = (
     "锦江 青羊 金牛 武侯 成华 龙泉驿 双流 郫都 温江 新都 朝阳 海淀 东城 西城 丰台 浦东 黄浦 徐汇 静安 天河 越秀 福田 南山"
 ).split()
 
+# the other prefecture-level cities, named with their 市 only (bare, many are words or given names: 安康,
+# 吉安, 永州, 白山)
+PREFECTURES = (
+    "唐山 秦皇岛 邯郸 邢台 保定 张家口 承德 沧州 廊坊 衡水 大同 阳泉 长治 晋城 朔州 晋中 运城 忻州 临汾 吕梁 包头 乌海 "
+    "赤峰 通辽 鄂尔多斯 呼伦贝尔 巴彦淖尔 乌兰察布 鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 葫芦岛 吉林 "
+    "四平 辽源 通化 白山 松原 白城 齐齐哈尔 鸡西 鹤岗 双鸭山 大庆 伊春 佳木斯 七台河 牡丹江 黑河 绥化 徐州 常州 南通 "
+    "连云港 淮安 盐城 扬州 镇江 泰州 宿迁 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 安庆 "
+    "黄山 滁州 阜阳 宿州 六安 亳州 池州 宣城 莆田 三明 泉州 漳州 南平 龙岩 宁德 景德镇 萍乡 九江 新余 鹰潭 赣州 吉安 "
+    "宜春 抚州 上饶 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 开封 洛阳 平顶山 安阳 鹤壁 "
+    "新乡 焦作 濮阳 许昌 漯河 三门峡 南阳 商丘 信阳 周口 驻马店 黄石 十堰 宜昌 襄阳 鄂州 荆门 孝感 荆州 黄冈 咸宁 随州 "
+    "株洲 湘潭 衡阳 邵阳 岳阳 常德 张家界 益阳 郴州 永州 怀化 娄底 韶关 汕头 江门 湛江 茂名 肇庆 惠州 梅州 汕尾 河源 "
+    "阳江 清远 中山 潮州 揭阳 云浮 柳州 桂林 梧州 北海 防城港 钦州 贵港 玉林 百色 贺州 河池 来宾 崇左 儋州 广元 巴中 "
+    "雅安 资阳 六盘水 安顺 毕节 铜仁 曲靖 玉溪 保山 昭通 丽江 普洱 临沧 日喀则 昌都 林芝 山南 那曲 铜川 宝鸡 咸阳 渭南 "
+    "延安 汉中 榆林 安康 商洛 嘉峪关 金昌 白银 天水 武威 张掖 平凉 酒泉 庆阳 定西 陇南 海东 石嘴山 吴忠 固原 中卫 "
+    "克拉玛依 吐鲁番 哈密"
+).split()
 _NAMES = "|".join(sorted(PROVINCES + CITIES, key=len, reverse=True))
+_PREFECTURES = "|".join(sorted(PREFECTURES, key=len, reverse=True))
 # a district only with its suffix: bare, many are words (大足趾 is the big toe, 健康长寿, 双流质, 南山路)
 _DISTRICTS = "|".join(sorted(DISTRICTS, key=len, reverse=True))
 _ANCHOR = (
-    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)"
+    rf"(?:(?:{_NAMES})(?:省|市|自治区|特别行政区|区|县)?|(?:{_DISTRICTS})(?:区|县)|(?:{_PREFECTURES})市(?!场)"
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){2,6}?(?:街道|路|街|大道|巷|胡同)\d+(?:号|弄)"
     # a county or autonomous prefecture followed by a town or street (丰都县三合街道, 凉山彝族自治州昭觉县)
     r"|(?:(?![住在于者现至到居址从])[\u4e00-\u9fff]){1,8}?(?:自治州|自治县|县)"
@@ -89,11 +106,20 @@ _SCHEME_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:医保|惠保|普惠|健康
 # the name runs on without a break (a form's spaces allowed) to the organization's word, no verb of going
 # between (从某某镇往医院赶: the town is a place)
 _ORGANIZATION_AFTER = re.compile(
-    r"(?:(?![往到去在至回从向赶的与及或是])[\u4e00-\u9fff ]){0,14}?(?:公司|集团|协会|学会|委员会|事务中心|服务中心|保障局|卫健委|卫生健康委|殡仪馆"
+    # (a group's or a city's word in brackets inside a company's name: 某某（集团）有限公司, （北京）有限公司)
+    r"(?:(?![往到去在至回从向赶的与及或是])[\u4e00-\u9fff （）()]){0,14}?(?:公司|集团|协会|学会|委员会|事务中心|服务中心|保障局|卫健委|卫生健康委|殡仪馆"
     r"|药房|药店|热线|集采|政策|规划|基金会|研究院|研究所|银行|商会|联合会"
     # (a hospital's, a clinic's or a school's: ORGANIZATION's, 某某区人民医院, 某某区凤鸣山小学)
-    r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园)"
+    r"|医院|保健院|卫生院|卫生服务中心|疾病预防控制中心|疾控中心|急救中心|小学|中学|大学|学校|幼儿园"
+    # (a bank's or a chain's branch, a police unit, a court, an office, a firm, a centre of care: the
+    # organization's region, whether or not its name is found: 某银行某市某某支行, 某市公安局某某分局, 某区人民法院,
+    # 某市急救医疗中心, 某某律师事务所, 某区环卫所)
+    r"|支行|分行|分院|分局|分站|派出所|公安局|管理局|管理站|办事处|法院|检察院|公证处|事务所|环卫所|卫生所|卫生室"
+    r"|诊所|门诊部|医疗中心|卫生中心|救治中心|血液中心|血站|体检中心|鉴定中心|检验所|学院|制造厂|机械厂|信用社"
+    r"|人民政府|工会|医调委)"
 )
+# (but a place then a kind of clinic, no name: 某县当地卫生院, 某镇上医院 name the place)
+_GENERIC_KIND_AFTER = re.compile(r"(?:当地|本地|附近|镇上|乡里?|村里?)的?(?:医院|卫生院|卫生室|诊所)")
 # a message's sender in its brackets (【健康某某】, 【某某医保】): an organization's signature, no place
 _SENDER_BEFORE = re.compile(r"【[^】\n\d]{0,8}$")
 _SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
@@ -101,6 +127,12 @@ _SENDER_AFTER = re.compile(r"[^【\n\d]{0,8}】")
 _NAME_FIELD = re.compile(r"姓名[ \t]*[:：]?[ \t]*$")
 # a place's name that is another thing's: athlete's foot (香港脚), a person's name saying something
 _NOT_A_PLACE_AFTER = re.compile(r"脚|[ ]?(?:说|告诉|表示|问)")
+# a region opening a title, an award or a campaign in quotes or book-title marks ("某市优秀青年医师"称号,
+# 《某省健康教育读本》): the title's words, no place of a person's
+_TITLE_OPEN = re.compile(r"[“\"「『《]$")
+_TITLE_REST = re.compile(r"[\u4e00-\u9fff]{2,16}?[”\"」』》]")
+# a title word ending in 长 before a name that opens on 长 (组长沙某, 院长春某): the 长 is the title's
+_TITLE_BEFORE_CHANG = re.compile(r"[组院科队所局站部社校班处室厂]$")
 
 
 # the corpus's region's landmarks and quarters (and a few of the capitals'), named bare as where someone
@@ -182,10 +214,16 @@ def _score(m: re.Match[str], text: str) -> float | None:
         return None  # a native place (广东人, 重庆市人), not an address
     if text.startswith("白药", m.end()) and _PLACE_NAME.fullmatch(m.group()):
         return None  # a drug's brand (云南白药), not a place
-    if not re.search(r"\d", m.group()) and _ORGANIZATION_AFTER.match(text, m.end()):
+    if (
+        not re.search(r"\d", m.group())
+        and _ORGANIZATION_AFTER.match(text, m.end())
+        and not _GENERIC_KIND_AFTER.match(text, m.end())
+    ):
         return None  # 重庆市某某协会: an organization's name
     if _PLACE_NAME.fullmatch(m.group()) and (
         _NOT_A_PLACE_AFTER.match(text, m.end())
+        or (_TITLE_OPEN.search(text, max(0, m.start() - 1), m.start()) and _TITLE_REST.match(text, m.end()))
+        or (m.group()[0] == "长" and _TITLE_BEFORE_CHANG.search(text, max(0, m.start() - 1), m.start()))
         or _NAME_FIELD.search(text, max(0, m.start() - 8), m.start())
         or (
             _SENDER_BEFORE.search(text, max(0, m.start() - 9), m.start())
