@@ -77,3 +77,18 @@ def test_a_word_in_a_column_of_names_is_a_name(analyzer: TextAnalyzer) -> None:
 def test_a_column_of_diagnoses_holds_no_name(analyzer: TextAnalyzer) -> None:
     text = "交班\n1床 术后第2天 郭春燕 流质饮食\n3床 妊娠期糖尿病 杜文静 胰岛素泵\n5床 沈妙妙 先兆流产 孕12周"
     assert "先兆流产" not in _persons(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "今天小林护士请假，由王芳顶班。",
+            ["小林", "王芳"],
+        ),  # a familiar form that is a word, before a title
+        ("请小叶老师把报告送来。", ["小叶"]),
+        ("大连医生团队来院交流。", []),
+    ],
+)
+def test_a_familiar_word_before_a_title(analyzer: TextAnalyzer, text: str, names: list[str]) -> None:
+    assert _persons(analyzer, text) == names

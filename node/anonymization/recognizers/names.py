@@ -1550,7 +1550,17 @@ def familiar_forms(text: str) -> list[tuple[int, int]]:
     for m in _FAMILIAR.finditer(text):
         start, end = m.span()
         word = m.group()
-        if word in _FAMILIAR_WORDS or common_non_name(word) or in_clinical_term(text, start, end):
+        # (a familiar form with 小 or 老 that is a word is a name before a title: 小林护士, 小叶老师; 大连 and
+        # 大同 are cities)
+        titled = (
+            word[0] in "小老"
+            and word[1] in SINGLE
+            and word[1] not in FUNCTION_SURNAMES
+            and _TITLE_AT.match(text, end) is not None
+        )
+        if (word in _FAMILIAR_WORDS or common_non_name(word)) and not titled:
+            continue
+        if in_clinical_term(text, start, end):
             continue
         if start > 0 and CJK_CHAR.match(text, start - 1) and common_non_name(text[start - 1 : end - 1]):
             continue
