@@ -239,10 +239,11 @@ class ChineseNameRecognizer(EntityRecognizer):
                 continue
             if AFTER.match(text, cut):
                 return start, cut
-            # (after a cue a side or position opens a body part: 患者左下颌, 患者左膝肿)
+            # (after a cue a side or position opens a body part: 患者左下颌, 患者左膝肿; not in a list of
+            # names: 王某、左某)
             if (
                 cued_before
-                and text[start] not in _POSITION
+                and (listed or text[start] not in _POSITION)
                 and (cut == stop or not _continues_word(text, cut))
             ):
                 return start, cut
@@ -253,7 +254,7 @@ class ChineseNameRecognizer(EntityRecognizer):
                     return start, cut
         if cued:  # names the character model does not know (林小雨, 胡适, 赵铁柱，男): ask the context
             for cut in (start + surname + 2, start + surname + 1):
-                if text[start] not in _POSITION and _bounded_name(text, start, surname, cut):
+                if (listed or text[start] not in _POSITION) and _bounded_name(text, start, surname, cut):
                     return start, cut
         elif LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
