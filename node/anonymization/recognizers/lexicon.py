@@ -198,6 +198,12 @@ LEXICON = {
     "查房",
     "查血",
     "白班",
+    # (a ward round's words for a patient's state and position: 患者房颤, 患者神清, 患者平卧位)
+    "房颤",
+    "房扑",
+    "神清",
+    "神志",
+    "平卧",
 }
 
 

@@ -138,6 +138,8 @@ class ChineseNameRecognizer(EntityRecognizer):
         results = [r for r in results if all(r.end <= s or e <= r.start for s, e in fields)]
         results += [RecognizerResult("PERSON", s, e, 0.85) for s, e in fields]
         for start, end in self.model.find(text):
+            if _title_prefix_at(text, end - 1):
+                continue  # (X副 before 主任)
             if all(end <= r.start or start >= r.end for r in results):
                 results.append(RecognizerResult("PERSON", start, end, MODEL_SCORE))
         results += _listed(text, results)
@@ -147,6 +149,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         results += _repeated(text, results)
         results = _unclaimed(text, results, familiar_names(text))
         results = _unclaimed(text, results, word_names_listed(text, results))
+        results = _unclaimed(text, results, column_names(text, results))
         sure = set(fields)
         kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
@@ -235,7 +238,17 @@ class ChineseNameRecognizer(EntityRecognizer):
                 continue
             if any(ch in NOT_GIVEN for ch in name[surname:]):
                 continue
-            if AFTER.match(text, cut) or (cued_before and (cut == stop or not _continues_word(text, cut))):
+            if _title_prefix_at(text, cut - 1):
+                continue
+            if AFTER.match(text, cut):
+                return start, cut
+            # (after a cue a side or position opens a body part: 患者左下颌, 患者左膝肿; not in a list of
+            # names: 王某、左某)
+            if (
+                cued_before
+                and (listed or text[start] not in _POSITION)
+                and (cut == stop or not _continues_word(text, cut))
+            ):
                 return start, cut
         if cued_before and BEFORE_COLON.search(text, max(0, start - 8), start):
             # 家属：方圆（儿子）: the whole value of a person's field is a name, even one that is a word
@@ -244,17 +257,24 @@ class ChineseNameRecognizer(EntityRecognizer):
                     return start, cut
         if cued:  # names the character model does not know (林小雨, 胡适, 赵铁柱，男): ask the context
             for cut in (start + surname + 2, start + surname + 1):
-                if _bounded_name(text, start, surname, cut):
+                if (listed or text[start] not in _POSITION) and _bounded_name(text, start, surname, cut):
                     return start, cut
         elif LABEL_BEFORE.search(text, max(0, start - 8), start):
             return _field_value(text, start, surname)
         return None
 
 
+# the days and the times of a day a surname character opens (周一, 明天, 凌晨): after a person they say when
+# (易主任周一上午, 儿子明天回来), not who
+_DAY_WORD = re.compile(r"周[一二三四五六日天]|[明后]天|[明今昨]晨|凌晨|[明今昨][早晚]")
+
+
 def _vetoed(text: str, start: int, end: int) -> bool:
-    """A drug, herb, anatomy or eponym term, or a word a dose, a dosage form or a sign's result follows."""
+    """A drug, herb, anatomy or eponym term, a day's word, or a word a dose, a dosage form or a sign's
+    result follows."""
     return (
         in_clinical_term(text, start, end)
+        or _DAY_WORD.fullmatch(text, start, end) is not None
         or _DOMAIN_WORD.match(text, start) is not None  # 患者商保信息: a desk's word after a cue
         or DOSE_AFTER.match(text, end) is not None
         or EPONYM_SIGN_AFTER.match(text, end - 1) is not None
@@ -430,11 +450,20 @@ _TITLE_AT = re.compile(_PERSON_TITLES)
 # 你们的X老师, 是X医生开的)
 _BEFORE_BARE_SURNAME = set("请由与向经让给嘱同跟及和找问叫的是、，,。；;：: \t\n“\"'「（(-—")
 # characters that open a clause rather than a name (患者无发热, 患者仍诉, 客户本人)
-_NOT_FIRST = set("无有不未已可自也将其被把对从以各每本该此今昨近再又仍均并即经而或及与和在于因为是的了请之由")
+# (nor does a pronoun: 呼救人：我姓X)
+_NOT_FIRST = set(
+    "无有不未已可自也将其被把对从以各每本该此今昨近再又仍还均并即经而或及与和在于因为是的了请之由我你您他她"
+)
 # characters that open the clause after a name in a slot (患者权晓燕可拔管, 患者某某已出院, 投保人某某未告知)
 _CLAUSE_AFTER = set("可已未仍将均并即经于在因无不")
 # sides and positions (左膝, 右下腹, 双下肢, 上肢, 全身): surnames too, but after 患者 they open a body part
 _POSITION = set("左右双全上下前后内外")
+
+
+# a chat line's speaker, a surname and a title before a colon (孔医生：, ——龚药师：): what follows is speech
+_SPEAKER_BEFORE = re.compile(
+    rf"(?:^|[\n，,。；;！？!?】\]）)\s—-])[{SINGLE}](?:医生|医师|药师|护士|大夫|主任|老师)[ \t]*[:：][ \t]*$"
+)
 
 
 def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tuple[int, int]]:
@@ -444,6 +473,8 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
     the first found, and a longer one from the same start replaces a shorter (钭文 -> 钭文革（丈夫）)."""
     spans: list[tuple[int, int]] = []
     for cue, start in slot_cues(text) if cues is None else cues:
+        if _SPEAKER_BEFORE.search(text, max(0, start - 8), start):
+            continue  # (曾医生：先观察: what a titled person says)
         form = _FORM_CUE.match(cue) is not None
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1  # 客户西门雪, 主刀：慕容秋实
         for cut in (start + surname + 2, start + surname + 1):
@@ -490,7 +521,7 @@ def slot_names(text: str, cues: list[tuple[str, int]] | None = None) -> list[tup
     for m in _ROLE_FIELD.finditer(text):  # 审核者：操雅琴⏎, 坐席：郁婷。, 麻醉医师：第五一鸣。
         start, cut = m.span(1)
         surname = 2 if text[start : start + 2] in SLOT_COMPOUNDS else 1
-        if cut - start == 4 and surname == 1:
+        if (cut - start == 4 and surname == 1) or _SPEAKER_BEFORE.search(text, max(0, start - 8), start):
             continue
         if m.group(1) not in _NO_ONE and _slot_value(text, start, cut, True, surname):
             spans.append((start, cut))
@@ -685,8 +716,9 @@ _ANY_WORD_LABEL = re.compile(
 )
 
 
-# characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人) or a sex
-_NOT_A_VALUE = set("无未不待见同详本患男女已")
+# characters that open a value saying no one is there (未提供, 无, 不详, 待补, 见上, 同投保人, 本人), a sex or a
+# pronoun (我姓X)
+_NOT_A_VALUE = set("无未不待见同详本患男女已我你您他她")
 # the rest of a drug's name up to its dosage form (…宝胶囊, …罗替卡松粉吸入剂): what it opens is no name
 _DOSAGE_FORM_AFTER = re.compile(
     r"[\u4e00-\u9fff]{0,6}?(?:胶囊|注射液|口服液|口服溶液|吸入剂|气雾剂|喷雾剂|软膏|乳膏|滴眼液|滴鼻液|"
@@ -1143,12 +1175,19 @@ def _ends_word(text: str, start: int) -> bool:
     return False
 
 
+def _title_prefix_at(text: str, i: int) -> bool:
+    """``text[i]`` is 副 or 正 opening the title after it (X副主任医师): no given-name character."""
+    return text[i] in "副正" and _TITLE_AT.match(text, i + 1) is not None
+
+
 def _plain_given(text: str, start: int, surname: int, cut: int) -> bool:
     """Chinese characters that may follow a surname in a name, and no clinical word."""
     name = text[start:cut]
     if cut > len(text) or not all(
         "\u4e00" <= ch <= "\u9fff" and ch not in NOT_GIVEN for ch in name[surname:]
     ):
+        return False
+    if _title_prefix_at(text, cut - 1):
         return False
     return not starts_clinical_word(name)
 
@@ -1399,7 +1438,42 @@ def familiar_names(text: str) -> list[tuple[int, int]]:
         + weak_cue_names(text)
         + foreign_script_names(text)
         + signed_labels(text)
+        + stated_surnames(text)
+        + greeted_names(text)
     )
+
+
+_ANY_SURNAME = "".join(sorted(set(SINGLE) | CUE_ONLY_SURNAMES))
+# a surname told as such: after a pronoun and 姓 (我姓X，), or before 姓 and a person (X姓老年男性, 一名X姓男子)
+_STATED_SURNAME = re.compile(
+    rf"(?:[我他她您]|免贵)姓([{_ANY_SURNAME}])(?![\u4e00-\u9fff])"
+    rf"|(?<![\u4e00-\u9fff])([{SINGLE}])姓(?=患者|病人|老年|中年|青年|男|女|老人|先生|女士|家属|阿姨|师傅)"
+    rf"|(?<=[名位个])([{SINGLE}])姓(?=患者|病人|老年|中年|青年|男|女|老人|先生|女士|家属|阿姨|师傅)"
+)
+# a name greeted at a message's start (【某医院】X您好, 尊敬的 is the slots' cue): a surname and one or two
+# characters, whatever word they also make (found from the greeting back)
+_GREETING = re.compile("[您你]好")
+_GREETED = re.compile(rf"[{SINGLE}][\u4e00-\u9fff]{{1,2}}")
+
+
+def stated_surnames(text: str) -> list[tuple[int, int]]:
+    """A surname the text says is one (我姓X, X姓老年男性)."""
+    if "姓" not in text:
+        return []
+    return [m.span(next(k for k in (1, 2, 3) if m.group(k))) for m in _STATED_SURNAME.finditer(text)]
+
+
+def greeted_names(text: str) -> list[tuple[int, int]]:
+    """A name a message greets at its start (【某医院】X您好), no person noun (家长您好)."""
+    spans = []
+    for g in _GREETING.finditer(text) if "好" in text else ():
+        for start in (g.start() - 2, g.start() - 3):
+            if start < 0 or (start > 0 and text[start - 1] not in "\n】"):
+                continue
+            if _GREETED.fullmatch(text, start, g.start()) and not _PERSON_NOUN.search(text, start, g.start()):
+                spans.append((start, g.start()))
+                break
+    return spans
 
 
 _CLASSIC_SINGLE = frozenset(SINGLE) | CUE_ONLY_SURNAMES
@@ -1411,8 +1485,8 @@ _LONE_TITLE = re.compile(
 # characters that open no surname before a title (副主任, 正主任, 总经理, 本医生, 该护士 ...)
 _NO_TITLED_SURNAME = set("副正总本该此各每某前原新老小大二三四五六七八九十两几多诸众女男")
 # what a lone surname before a title may follow: a person noun, an everyday verb's end or a word of
-# thanks (同事, 保安, 谢谢, 收了, 转交, 由, 报, 因)
-_TITLED_AFTER = set("由报因让给请找问叫谢了交和跟与同及是的经向被把称等")
+# thanks (同事, 保安, 谢谢, 收了, 转交, 由, 报, 因, 说)
+_TITLED_AFTER = set("由报因让给请找问叫说谢了交和跟与同及是的经向被把称等")
 
 
 def titled_surnames(text: str) -> list[tuple[int, int]]:
@@ -1425,7 +1499,15 @@ def titled_surnames(text: str) -> list[tuple[int, int]]:
         if start < 0:
             continue
         ch = text[start]
-        if ch not in _CLASSIC_SINGLE or ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST or ch in _POSITION:
+        # (a character no list holds, rare in words, between a role and a title: 主治X医生, 调阅人：X调查员)
+        roled = (
+            bool(CJK_CHAR.match(ch))
+            and _lone_surname(ch)
+            and (_role_before(text, start) or cue_before(text, start))
+        )
+        if ch not in _CLASSIC_SINGLE and not roled:
+            continue
+        if ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST or ch in _POSITION:
             continue
         title = m.group()
         if common_non_name(ch + title) or common_non_name(ch + title[0]) or _dictionary_word(ch + title):
@@ -1456,7 +1538,7 @@ _REPORTS = re.compile(
     r"汇报|报告|请示|反映|说明|询问|交代|解释|提出|咨询|求助|打听|学习|借|要|处|请教|表示|致谢|道歉|转达"
 )
 _ROLE_END = re.compile(
-    r"(?:同事|保安|厂医|人事|主治|交警|邻居|药房|财务|司机|护工|队长|班长|村医|坐席|客服)$"
+    r"(?:同事|保安|厂医|人事|主治|主管|管床|经治|接诊|交警|邻居|药房|财务|司机|护工|队长|班长|村医|坐席|客服)$"
 )
 
 
@@ -1489,7 +1571,17 @@ def familiar_forms(text: str) -> list[tuple[int, int]]:
     for m in _FAMILIAR.finditer(text):
         start, end = m.span()
         word = m.group()
-        if word in _FAMILIAR_WORDS or common_non_name(word) or in_clinical_term(text, start, end):
+        # (a familiar form with 小 or 老 that is a word is a name before a title: 小林护士, 小叶老师; 大连 and
+        # 大同 are cities)
+        titled = (
+            word[0] in "小老"
+            and word[1] in SINGLE
+            and word[1] not in FUNCTION_SURNAMES
+            and _TITLE_AT.match(text, end) is not None
+        )
+        if (word in _FAMILIAR_WORDS or common_non_name(word)) and not titled:
+            continue
+        if in_clinical_term(text, start, end):
             continue
         if start > 0 and CJK_CHAR.match(text, start - 1) and common_non_name(text[start - 1 : end - 1]):
             continue
@@ -1583,8 +1675,14 @@ def _unclaimed(
     out = list(found)
     for s, e in sorted(set(spans)):
         hit = [r for r in out if r.start < e and s < r.end]
-        # (a rule's finding that is a word and the name: 谢谢X before 医生)
-        if any(r.score > MODEL_SCORE and not (r.end == e and _frequent_word(text[r.start : s])) for r in hit):
+        # (a rule's finding that is a word and the name: 谢谢X before 医生; a lone surname and the verb
+        # after it: 查勘员X核实 read as a name X核实)
+        if any(
+            r.score > MODEL_SCORE
+            and not (r.end == e and _frequent_word(text[r.start : s]))
+            and not (r.start == s and e == s + 1 and common_non_name(text[e : r.end]))
+            for r in hit
+        ):
             continue
         out = [r for r in out if r not in hit]
         out.append(RecognizerResult("PERSON", s, e, 0.85))
@@ -1662,6 +1760,68 @@ def word_names_listed(text: str, found: list[RecognizerResult]) -> list[tuple[in
     return spans
 
 
+# the cells of a register's rows: parted by bars, tabs or runs of spaces
+_CELL_SPLIT = re.compile(r"[ \t\u3000]*[|｜\t][ \t\u3000]*|[ \t\u3000]+")
+_WORD_CELL = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_DIGIT = re.compile(r"\d")
+
+
+def column_names(text: str, found: list[RecognizerResult]) -> list[tuple[int, int]]:
+    """The cells of a register's column (rows of a log or a sign-in sheet, each with a number, a date,
+    an index or a dose, and the same count of cells) in which two found names at least stand and make half the column's word cells:
+    its other cells of two to four characters are names too, even words (江海, 满天星), unless a person
+    noun, a clinical term or a value saying no one."""
+    names = {(r.start, r.end) for r in found if r.entity_type == "PERSON"}
+    if len(names) < 2:
+        return []
+    columns: dict[int, list[tuple[int, int, bool]]] = {}
+    spans: list[tuple[int, int]] = []
+    width = 0  # the cells of the register's rows
+    for offset, line in [*lines_with_offsets(text), (len(text) + 1, "")]:
+        gaps = line.count(" ") + line.count("\u3000") + line.count("\t") + line.count("|") + line.count("｜")
+        cells = _row_cells(line) if gaps >= 2 and _DIGIT.search(line) else []
+        if len(cells) != width:  # the register ends: its columns are read
+            for column in columns.values():
+                hits = sum(hit for _, _, hit in column)
+                if hits >= 2 and 2 * hits >= len(column):
+                    spans += [(s, e) for s, e, hit in column if not hit and _cell_value(text, s, e)]
+            columns = {}
+            width = len(cells) if len(cells) >= 3 else 0
+            if not width:
+                continue
+        for k, (s, e) in enumerate(cells):
+            if _WORD_CELL.fullmatch(line, s, e):
+                columns.setdefault(k, []).append((offset + s, offset + e, (offset + s, offset + e) in names))
+    return spans
+
+
+def _row_cells(line: str) -> list[tuple[int, int]]:
+    cells, at = [], 0
+    for m in _CELL_SPLIT.finditer(line):
+        if m.start() > at:
+            cells.append((at, m.start()))
+        at = m.end()
+    if at < len(line):
+        cells.append((at, len(line)))
+    return cells
+
+
+def _cell_value(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    return not (
+        value in _NO_ONE
+        or value[0] in _NOT_A_VALUE
+        or _PERSON_NOUN.search(value)
+        or _NAME_HEADER.fullmatch(value)
+        or value in _STATUS_WORDS
+        or starts_clinical_word(value)
+        or in_clinical_term(text, start, end)
+        or not _noun_like(value)
+        # (four characters: a compound surname's or a transliterated name, no diagnosis: 先兆早产)
+        or (len(value) == 4 and value[:2] not in SLOT_COMPOUNDS and value[0] not in TRANSLITERATION)
+    )
+
+
 # a list of two to four characters' items joined by 、, three items at least
 _NAME_LIST = re.compile(
     r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4}){2,}(?![\u4e00-\u9fff])"
@@ -1669,14 +1829,15 @@ _NAME_LIST = re.compile(
 
 
 # a lone surname after a head's title and a colon (车间主任：X), after a department at a line's end
-# (——药房X, 财务科　X), or after a role before what a person does (药师X告知, 厂医X让, 查勘员X核实)
+# (——药房X, 财务科　X), or after a role (any job ending in 员 or 师) before what a person does (药师X告知,
+# 厂医X让, 查勘员X核实)
 _HEAD_COLON = re.compile(
     r"(?:主任|经理|组长|科长|主管|队长|站长|所长|院长|处长|部长|负责人)[ \t]*[:：][ \t\u3000]*"
     r"([\u4e00-\u9fff])(?=[ \t\u3000]|\n|$|[。，,；;])"
 )
 _DEPARTMENT_END = re.compile(r"(?:科|房|室|部|处|办)[ \u3000]?([\u4e00-\u9fff])(?=[ \t\u3000]*(?:\n|$))")
 _ROLE_ACT = re.compile(
-    r"(?:药师|查勘员|调查员|治疗师|厂医|村医|交警|保安|坐席|客服|同事|邻居)([\u4e00-\u9fff])"
+    r"(?:[员师]|厂医|村医|交警|保安|坐席|客服|同事|邻居)([\u4e00-\u9fff])"
     r"(?=[告核指让说来称已将答回负处陪送])"
 )
 
@@ -1688,8 +1849,10 @@ def roled_surnames(text: str) -> list[tuple[int, int]]:
         for m in pattern.finditer(text):
             start = m.start(1)
             ch = text[start]
-            if ch not in _CLASSIC_SINGLE or ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST:
-                continue
+            if ch not in _CLASSIC_SINGLE or ch in _NO_TITLED_SURNAME or ch in _NOT_FIRST or ch in _POSITION:
+                continue  # (医师后处理: a position word)
+            if text[m.start()] in "员师" and not (m.start() > 0 and CJK_CHAR.match(text, m.start() - 1)):
+                continue  # (a job ending in 员 or 师: 理赔员, 治疗师)
             if pattern is _DEPARTMENT_END and (ch not in SINGLE or ch in FUNCTION_SURNAMES):
                 continue  # (病案室补: a verb; only a surname that is no everyday character)
             if any(_dictionary_word(text[start - k : start + 1]) for k in (1, 2) if start >= k):
