@@ -368,6 +368,9 @@ def test_handover_states_are_no_names_but_a_form_name_may_be_one(analyzer: TextA
         ),
         # a birth year alone after its label
         ("姓名缩写：ABC  出生年份：1959\n", ("DATE_TIME", "1959")),
+        # a patient's event times stay dates
+        ("夜班于每日8:00交接。23:10 患者突发胸闷，予吸氧。\n", ("DATE_TIME", "23:10")),
+        ("交接时间：21:05\n", ("DATE_TIME", "21:05")),
         # a workplace or a courier after its label, whatever its name ends in; Latin names by their cue
         (
             "患者男，29岁，工作单位某达物流城东分拣站，搬货时扭伤腰部。\n",

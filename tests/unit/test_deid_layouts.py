@@ -29,6 +29,10 @@ from tests.unit.deid_support import found
         ("医保电子凭证号：E33010800077712345\n", ("CN_MEDICAL_INSURANCE_CARD", "E33010800077712345")),
         # an ECG's number after its label
         ("心电图号 EKG1104552\n", ("MEDICAL_RECORD_NUMBER", "EKG1104552")),
+        # bare clock times after a time's label
+        ("麻醉开始：08:10  结束：09:55\n", ("DATE_TIME", "08:10")),
+        ("麻醉开始：08:10  结束：09:55\n", ("DATE_TIME", "09:55")),
+        ("交接时间：21:05\n", ("DATE_TIME", "21:05")),
         # a foreign number after a Chinese one under the same phone cue
         ("联系电话：13700001111 / +33 612 334 455\n", ("PHONE_NUMBER", "+33 612 334 455")),
         # organizations: a place-led addressee before a colon, blood stations, schools, police units
@@ -199,6 +203,10 @@ def test_no_record_number_found(analyzer: TextAnalyzer, text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "date"),
     [
+        # a clock time anywhere in the text
+        ("予肾上腺素1mg静推，19:47恢复窦性心律。", "19:47"),
+        ("[20:03] 家属：明天几点来？\n", "20:03"),
+        ("入室07:55，麻醉开始08:10。", "07:55"),
         # a bare month-day with its clock time, one date
         ("11-02 05:30 新生儿体温36.9℃。\n", "11-02 05:30"),
         # a two-digit year with slashes or dots, anywhere
@@ -208,12 +216,13 @@ def test_no_record_number_found(analyzer: TextAnalyzer, text: str) -> None:
         ("11-3 上午 局麻下清创缝合\n", "11-3"),
         ("随访：10.27 电话无人接听；10.28再次拨打。", "10.28"),
         ("足趾坏疽于10-9在腰麻下截趾。", "10-9"),
-        # a date before a span of hours (14:00-14:40: the day alone), and a date before a full stop
-        ("会诊时间：2025-11-02 14:00-14:40\n", "2025-11-02"),
+        # a date's time with its end (14:00-14:40), and a date before a sentence's full stop
+        ("会诊时间：2025-11-02 14:00-14:40\n", "2025-11-02 14:00-14:40"),
         ("Note signed by the resident, 2025-11-02 09:41.\n", "2025-11-02 09:41"),
         # English layouts
         ("Sent: Thu 11/6/2025 8:05 PM\nHi doctor, quick question.\n", "Thu 11/6/2025 8:05 PM"),
         ("Your follow-up visit is on 11/20/2025 at 9:15 AM with the clinic.\n", "11/20/2025 at 9:15 AM"),
+        ("Patient has been off oxygen since 0430. Sats stable on room air.\n", "0430"),
         ("Notified the covering resident at 2215 on 11/4.\n", "2215 on 11/4"),
         ("Awaiting pathology results from Oct 29. Will call the family.\n", "Oct 29"),
         ("Traveller of Canadian nationality, DOB 07 AUG 1979.\n", "07 AUG 1979"),

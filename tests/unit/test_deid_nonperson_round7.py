@@ -15,34 +15,6 @@ def _spans(text: str, entity_type: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        # a clock time alone, in a round's log, after a time's label, after since (the sets from v29 on
-        # leave every bare clock time unlabelled)
-        "巡视记录\n03:40 患者入睡，呼吸平稳。\n04:15 翻身一次。\n",
-        "手术开始：13:25  结束：15:05\n",
-        "予呋塞米20mg静推，16:42尿量增加。",
-        "Patient afebrile since 0615, tolerating fluids.\n",
-        "Obs repeated at 19:20, stable.\n",
-    ],
-)
-def test_no_date_in_a_bare_clock_time(text: str) -> None:
-    assert _spans(text, "DATE_TIME") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "date"),
-    [
-        ("培训时间：2025年7月9日 09:00-11:30　地点：示教室\n", "2025年7月9日"),
-        ("讲座定于2025-08-14 13:30-15:00在报告厅举行。\n", "2025-08-14"),
-        ("座谈会：2025年9月3日 14:00～16:00\n", "2025年9月3日"),
-    ],
-)
-def test_a_date_before_a_span_of_hours_is_the_day_alone(text: str, date: str) -> None:
-    assert _spans(text, "DATE_TIME") == [date]
-
-
-@pytest.mark.parametrize(
     ("text", "number"),
     [
         ("输血记录\n血袋号：4301125060718　品种：机采血小板\n", "4301125060718"),

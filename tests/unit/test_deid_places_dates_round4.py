@@ -208,9 +208,8 @@ def test_no_clock_time_in_a_list_s_or_a_timetable_s_slots(analyzer: TextAnalyzer
     assert _found(analyzer, text, "DATE_TIME") == [text[text.index("20") : text.index("20") + 10]]
 
 
-def test_a_clock_time_alone_is_no_date(analyzer: TextAnalyzer) -> None:
-    # (the sets from v29 on leave every bare clock time unlabelled)
-    assert _found(analyzer, "护理记录\n09:20 患者诉头晕，测血压。", "DATE_TIME") == []
+def test_a_clock_time_in_a_note_stays_a_date(analyzer: TextAnalyzer) -> None:
+    assert _found(analyzer, "护理记录\n09:20 患者诉头晕，测血压。", "DATE_TIME") == ["09:20"]
 
 
 def test_a_day_first_date_with_its_clock_time(analyzer: TextAnalyzer) -> None:

@@ -9,10 +9,8 @@ from node.anonymization.recognizers.base import RegexRecognizer, near
 _Y = r"(?:19|20)\d{2}"
 _M = r"(?:0?[1-9]|1[0-2])"
 _D = r"(?:0?[1-9]|[12]\d|3[01])"
-# (a span of hours after the day, 14:30-16:00, is a meeting's slot: the day alone is the date)
-_NO_RANGE = r"(?![ ]?[-–—~～至][ ]?\d)"
-_TIME_ZH = rf"(?:[ ]?约?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{{1,2}}[:：时点](?:\d{{1,2}}分?)?(?:\d{{1,2}}秒)?(?!\d){_NO_RANGE})?"
-_TIME = rf"(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?{_NO_RANGE})?"
+_TIME_ZH = r"(?:[ ]?约?(?:上午|下午|晚上|凌晨|中午|早上|晚)?[ ]?\d{1,2}[:：时点](?:\d{1,2}分?)?(?:\d{1,2}秒)?(?:-\d{1,2}:\d{2})?)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:-\d{1,2}:\d{2})?)?"
 
 CN_DATE = re.compile(rf"(?<!\d){_Y}[ ]?年[ ]?{_M}[ ]?月(?:[ ]?{_D}[ ]?[日号]{_TIME_ZH})?")
 MONTH_DAY = re.compile(rf"(?<![\d年]){_M}月{_D}[日号]{_TIME_ZH}")
@@ -32,12 +30,12 @@ MONTH_DAY_ANY = re.compile(MONTH_DAY.pattern + "|" + CN_NUMERAL_DATE.pattern)
 ISO_OR_DAY_FIRST = re.compile(ISO_DATE.pattern + rf"|\d(?<![\d./-]\d)\d?([/.]){_M}\2{_Y}(?![\d./-])")
 # a two-digit year or a bare month-day right after a date's label and its colon (日期：26/03/05,
 # 检查日期：3-5): found from the colon, the label read behind it
-# (or a year alone after a birth year's label: 出生年份：1968; a clock time alone is no date: the sets from
-# v29 on leave every bare clock time unlabelled, 开始：09:25 as much as 21:05)
-_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|年份)[:：于]"
+# (or a bare clock time after a time's label: 开始：09:25, 时间：18:42)
+# (or a year alone after a birth year's label: 出生年份：1968)
+_LABEL = "(?:日期|时间|生日|出生|入院|出院|就诊|复诊|随访|手术|签署|报告|采样|开始|结束|年份)[:：于]"
 LABELLED_SHORT = re.compile(
     rf"[:：于](?<={_LABEL})[ ]?((?:\d{{2}}([/.-]){_M}\2{_D}|{_M}[-/]{_D})(?:[ ]\d{{1,2}}:\d{{2}})?"
-    rf"|{_Y}(?!\d))"
+    rf"|(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?!\d)|{_Y}(?!\d))"
     r"(?![\d./-]|[ ]?[天周月年日个次小分秒])"  # not a span of days (复查日期：3-5天后)
 )
 # a date written with a space between its characters (2 0 2 4 . 0 5 . 1 4, a form's spaced layout)
@@ -59,6 +57,34 @@ RELATIVE_MONTH = re.compile(
 RANGE_DAY = re.compile(
     rf"(?:(?<=月\d[日号])|(?<=月\d\d[日号]))[ ]?(?:—|-|~|～|至|到)[ ]?({_D}[日号])(?![\d床楼室])"
 )
+# a clock time anywhere (21:05, 7:42 AM): the hand-written sets hold nearly every one as a date; not a
+# ratio (稀释1:10) nor part of a longer run of digits and colons (an IPv6 address, 12:30:45:10)
+BARE_TIME = re.compile(
+    r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:[ ]?[AP]M)?(?![\d:]|[ ]?[天周月年日个次小分秒])"
+)
+# (nor a ward's or a clinic's hours: 探视时段：15:00-16:00 is no one's event)
+_RATIO_BEFORE = re.compile(
+    r"(?:比|比例|稀释|滴度|ratio|时段|开放时间|营业时间|探视时间)[ ]?[:：]?[ ]?(?:\d{1,2}:\d{2}[-~至])?$",
+    re.IGNORECASE,
+)
+# a timetable's hours, not an event of this patient's care: a daily or weekly routine (每日8:00, 每周三
+# 14:00), a ward's or a clinic's hours (探视, 门诊时间, 上班), a standing dosing time (服药时间：8:00、20:00),
+# read back over the clause before the time (a list of times shares its first one's words)
+_SCHEDULE_BEFORE = re.compile(
+    r"每[天日晚早周月隔次班]|定时|按时|常规|固定|通常|平时|平日|工作日|周末|节假日|"
+    # (a week's days, listed or as a span: 周二、周四 8:30, 周一至周五 8:00-17:30)
+    r"周[一二三四五六日天](?:[至到~～-]|、)周?[一二三四五六日天]|"
+    r"探视|探望|陪护时间|交班|交接班|接班|上班|下班|门诊时间|出诊|坐诊|营业|开放|作息|开饭|送餐|"
+    r"熄灯|午休|起床|就寝|班车|(?:服药|给药|用药|发药|测量?血糖|测血压)(?:时间|时刻)|"
+    r"[Vv]isiting|[Dd]aily|[Ee]very|[Rr]outine|[Oo]ffice hours|[Cc]linic hours|[Ss]hift",
+)
+_CLAUSE_END = re.compile(r".*[\n。；;！？!?]", re.S)
+# a heading whose line lists a round's or a ward's times (巡视：8:30 通畅；8:45 通畅): read back to the line's
+# start
+_LINE_SCHEDULE = re.compile(r"巡视|巡回|探视|[Vv]isiting hours")
+# an instruction's deadline (请于今日17:00前领取, 须于手术日7:30前送达): a time the reader is to keep
+_DEADLINE_AFTER = re.compile(r"[ ]?(?:前|以前|之前)(?!后)")
+_INSTRUCTION = re.compile(r"请|须|需|务必|应于|应在")
 # a bare month-day with its clock time (03-07 06:00, 4/8 09:30, 3.5 8:00): one date
 # (or day first when the day cannot be a month: 16/11 22:14)
 MONTH_DAY_TIME = re.compile(
@@ -125,12 +151,48 @@ def _compact(m: re.Match[str], text: str) -> float | None:
     return 0.8 if near(text, m.start(), m.end(), _DATE_CONTEXT, before=6) else None
 
 
+def _schedule(text: str, start: int, end: int | None = None) -> bool:
+    """Whether a timetable's words stand in the clause before ``start`` (at most 24 characters back), a
+    round's heading on its line, or an instruction's words before a deadline ending at ``end``."""
+    begin = max(0, start - 24)
+    if clause := _CLAUSE_END.match(text, begin, start):
+        begin = clause.end()
+    if _SCHEDULE_BEFORE.search(text, begin, start):
+        return True
+    if end is not None and _DEADLINE_AFTER.match(text, end) and _INSTRUCTION.search(text, begin, start):
+        return True
+    line = max(0, text.rfind("\n", max(0, start - 60), start) + 1, start - 60)
+    return bool(_LINE_SCHEDULE.search(text, line, start))
+
+
+# a document titled as a list or a timetable (手术排班, 预约登记, day-surgery list, rota): its bare clock
+# times are the plan's slots, not events of someone's care
+_SCHEDULE_TITLE = re.compile(r"预约|排程|排班|安排表|[Ll]ist\b|[Ss]chedule|[Rr]ota\b|日程")
+
+
+def _clock(m: re.Match[str], text: str) -> float | None:
+    # below a date's 0.9: a date that holds the time (3月5日 8:00) is kept whole
+    if _RATIO_BEFORE.search(text, max(0, m.start() - 14), m.start()) or _schedule(text, m.start(), m.end()):
+        return None
+    title_end = text.find("\n", 0, 80)
+    if title_end > 0 and title_end < m.start() and _SCHEDULE_TITLE.search(text, 0, title_end):
+        return None
+    return 0.85
+
+
+def _labelled_short(m: re.Match[str], text: str) -> float | None:
+    # a clock time alone after a time's label is a timetable's where one stands before (探视时间：15:00)
+    if ":" in m.group(1) and not re.search(r"[/.-]", m.group(1)) and _schedule(text, m.start(1), m.end(1)):
+        return None
+    return 0.9
+
+
 def _after(m: re.Match[str], text: str) -> float | None:
-    """A 24-hour time only with its day (at 2200 on 4/6; a clock time alone is no date); a month-day after
-    any preposition but at/by."""
+    """A 24-hour time alone only after since/from (at 0600 is mostly a task's hour, not an event's), with
+    its day after any preposition (at 2200 on 4/6); a month-day after any but at/by."""
     preposition, value = m.group(1), m.group(2)
     if value[:4].isdigit():
-        return 0.9 if " on " in value else None
+        return 0.9 if " on " in value or preposition in ("since", "from") else None
     return None if preposition in ("at", "by") else 0.9
 
 
@@ -140,8 +202,9 @@ def date_recognizers() -> list[RegexRecognizer]:
         RegexRecognizer("DATE_TIME", MONTH_DAY_ANY, _sure),
         RegexRecognizer("DATE_TIME", ISO_OR_DAY_FIRST, _dated),
         RegexRecognizer("DATE_TIME", COMPACT, _compact),
-        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _sure, group=1),
+        RegexRecognizer("DATE_TIME", LABELLED_SHORT, _labelled_short, group=1),
         RegexRecognizer("DATE_TIME", SPACED_DATE, _sure),
+        RegexRecognizer("DATE_TIME", BARE_TIME, _clock),
         RegexRecognizer("DATE_TIME", OCR_DATE, _sure),
         RegexRecognizer("DATE_TIME", RELATIVE_MONTH, _sure),
         RegexRecognizer("DATE_TIME", RANGE_DAY, _sure, group=1),
