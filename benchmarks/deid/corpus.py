@@ -22,10 +22,10 @@ DATA = Path(__file__).parent / "data"
 # clinics, check-up and occupational health, pharmacy and internet hospital, call centre, 惠民保 lists and
 # claims, RWS exports, pharmacovigilance, cross-border), v30 session 15's rounds (inpatient wards and
 # their paperwork, referrals, disputes, transfusion, insurer investigations, phase-I units, foreign
-# patients); v31 waits for the next (emergency and ICU, obstetrics and paediatrics, psychiatry,
-# long-term care, oncology, dialysis, TCM and dental clinics, direct-settlement counters, trial
-# monitoring and SAE reports, family doctors and nursing homes, staff chat exports), v32 the one after
-# it (county hospitals and township centres, 医联体 referrals, 医疗救助 and 大病保险, 工伤 and traffic
+# patients), v31 session 15's second round and session 16's first (emergency and ICU, obstetrics and
+# paediatrics, psychiatry, long-term care, oncology, dialysis, TCM and dental clinics, direct-settlement counters, trial
+# monitoring and SAE reports, family doctors and nursing homes, staff chat exports), v32 waits for
+# session 16's second round (county hospitals and township centres, 医联体 referrals, 医疗救助 and 大病保险, 工伤 and traffic
 # injuries, maternal and child health, village doctors' follow-up, staff rosters, device adverse events,
 # biobanks, genetic counselling, IT tickets and audit logs, disputes and mediation, foreign residents),
 # v33 the one after that (rehabilitation, hospice, infection control and CDC reports, vaccination, blood
@@ -34,8 +34,8 @@ DATA = Path(__file__).parent / "data"
 # death and birth certificates, disability assessments, patient chat groups, expatriate clinics)
 HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 34))
 HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 34))
-FRESH = "held_out_v30"
-SEALED: tuple[str, ...] = ("held_out_v31", "held_out_v32", "held_out_v33")
+FRESH = "held_out_v31"
+SEALED: tuple[str, ...] = ("held_out_v32", "held_out_v33")
 
 
 @dataclass
