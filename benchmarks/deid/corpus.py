@@ -27,7 +27,8 @@ DATA = Path(__file__).parent / "data"
 # direct-settlement counters, trial monitoring and SAE reports, family doctors and nursing homes, staff
 # chat exports), v32 waits for session 16's second round (county hospitals and township centres, 医联体
 # referrals, 医疗救助 and 大病保险, 工伤 and traffic injuries, maternal and child health, village
-# doctors' follow-up, staff rosters, device adverse events, biobanks, genetic counselling, IT tickets and audit logs, disputes and mediation, foreign residents),
+# doctors' follow-up, staff rosters, device adverse events, biobanks, genetic counselling, IT tickets
+# and audit logs, disputes and mediation, foreign residents),
 # v33 the one after that (rehabilitation, hospice, infection control and CDC reports, vaccination, blood
 # and organ donation, eye/ENT clinics, medical aesthetics, community mental health, 120 dispatch,
 # underwriting and claim audits, ethics committees and data-use requests, resident rotations, courts,
