@@ -227,6 +227,20 @@ def _insurance_card(m: re.Match[str], text: str) -> float | None:
     return _labelled(m, text)
 
 
+# a scheme's card number without its label (医保：YZ…, a care-insurance list's rows): two letters and a region's
+# code (GB/T 2260: province, city 01-, county 01-) opening 13-15 digits, in a text naming the scheme shortly
+# before; a policy's or a claim's number opens with a year (TK2024…, LP2025…), not a region
+UNLABELLED_CARD = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5])(?:0[1-9]|[1-9]\d)(?:0[1-9]|[1-9]\d)"
+    r"\d{7,9}(?![A-Za-z0-9])"
+)
+_CARE_SCHEME_CONTEXT = re.compile(_SCHEME_CONTEXT.pattern + r"|长护险|长期护理保险")
+
+
+def _unlabelled_card(m: re.Match[str], text: str) -> float | None:
+    return 0.6 if near(text, m.start(), m.end(), _CARE_SCHEME_CONTEXT, before=300) else None
+
+
 # a foreign number after a phone cue in a Chinese note (电话+34 612 345 678); +86 numbers are CN_PHONE's
 FOREIGN_PHONE = re.compile(r"(?<![0-9A-Za-z+])\+(?!86)[1-9]\d{0,2}(?:[ -]?\d{1,4}){2,5}(?![\w-])")
 
@@ -588,5 +602,8 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_table_recognizer", table_record_numbers),
         SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_listed_recognizer", listed_record_numbers),
         SpanRecognizer("CN_MEDICAL_INSURANCE_CARD", "MIC_table_recognizer", table_insurance_cards),
+        RegexRecognizer(
+            "CN_MEDICAL_INSURANCE_CARD", UNLABELLED_CARD, _unlabelled_card, name="MIC_unlabelled_recognizer"
+        ),
         SpanRecognizer("MEDICAL_RECORD_NUMBER", "MRN_subject_recognizer", subject_codes, score=0.87),
     ]

@@ -37,7 +37,9 @@ KINDS = (
     # a regulator's inspection or review centre (…食品药品审核查验中心, …药品审评中心)
     "查验中心 审评中心 公司 "
     # an independent laboratory (…医学检验所) and a medical dispute mediation committee's short name (…区医调委)
-    "检验所 医调委"
+    "检验所 医调委 "
+    # a mass organization by its short name (…区妇联, …县残联, …市侨联)
+    "妇联 残联 侨联"
 ).split()
 # a bare 厂 (…机械制造厂, …陶瓷厂) needs a name of four characters or more before it: 化工厂, 药厂 are kinds
 # (and a bare 公司: 南桐矿业公司, not 快递公司)
@@ -86,6 +88,15 @@ _LABEL_AFTER = re.compile(r"[ \t]*(?:[A-Z][a-z]+[ \t]*)?[:：]")
 _DATE_END = re.compile(r".*\d[日号]", re.S)
 # a digit group and a space before a name's digits: they end a number read out in groups
 _SPACED_DIGITS_BEFORE = re.compile(r"\d[ \t]$")
+# words that open a department's name, not an organization's (Medical Records Office, Patient Relations Office)
+_DEPARTMENT_WORDS = frozenset(
+    (
+        "Medical Patient Billing Settlement Reproductive International Records Nursing Customer Admissions Finance "
+        "Registration Pharmacy Research Training Quality Information Security Central Main Head Front Service "
+        "Services Health Control Operations Command Call Data Dispatch Emergency Outpatient Inpatient Business "
+        "Clinical Trial Trials Ethics Post Press Visitor Visitors Student Students Staff Admission Claims Claim"
+    ).split()
+)
 # Latin-script organizations in Chinese or English text (Chongqing University, Mercy General Hospital)
 LATIN_ORG = re.compile(
     # (a capitalized word or a chain's letters, CVS; up to six words: …University Second Affiliated Hospital;
@@ -106,7 +117,9 @@ LATIN_ORG = re.compile(
     r"(?: \([A-Z][a-z]+\))?"
     # (a hospital of its university or of its discipline: …Hospital of Sichuan University, …Hospital of
     # Traditional Chinese Medicine, …Hospital, Capital Medical University)
-    r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b)?"
+    r"(?: of (?:[A-Z][a-z]+ ){0,3}(?:University|Medicine|Stomatology|Oncology)\b|, (?:[A-Z][a-z]+ ){1,3}University\b"
+    # (a university named after two fields: … University of Posts and Telecommunications)
+    r"|(?<=University) of [A-Z][a-z]+ (?:and|&) [A-Z][a-z]+\b)?"
     # (a company with its city in brackets before its kind: … Technologies (Chongqing) Co., Ltd.)
     # (a region in brackets, hyphened: … (Asia-Pacific) Insurance Limited; a plant or a factory, a German
     # health fund: … Engine Plant, Techniker Krankenkasse)
@@ -117,6 +130,28 @@ LATIN_ORG = re.compile(
     r"|\b[A-Z][a-z]+ (?:Consulate(?:-General)?|Embassy)(?: (?:in|of) [A-Z][a-z]+)?\b"
     r"|\bUniversity of (?:[A-Z][a-z]+ ?){1,3}\b"
 )
+# a named centre, office or bureau (… Sports Medicine Center, … Foreign Affairs Office, … Public Security
+# Sub-bureau, a numbered school: … No. 1 International School); not a department named by what it does
+# (Medical Records Office, Billing Office, Settlement Center): its first word is a name's (see _named_centres)
+NAMED_CENTRE = re.compile(
+    r"\b([A-Z][a-z]+) (?:(?:[A-Z][a-z]+|No\. \d+|and) ){0,4}(?:Cent(?:er|re)|Office|Sub-bureau|Bureau|International School)\b"
+)
+_named_centre_candidates = prefiltered(NAMED_CENTRE)
+# (nor a building in an address: Room 3, Tower A, Some Centre, 8 Some Street)
+_CAPITALIZED_BEFORE = re.compile(
+    r"[A-Z][a-z]+ $|\b(?:Tower|Building|Bldg|Block|Floor|Room|Unit|Flat) [\w-]+, $"
+)
+
+
+def _named_centres(text: str) -> list[tuple[int, int]]:
+    return [
+        m.span()
+        for m in _named_centre_candidates(text)
+        if m.group(1) not in _DEPARTMENT_WORDS
+        and not _CAPITALIZED_BEFORE.search(text, max(0, m.start() - 20), m.start())
+    ]
+
+
 _latin_orgs = prefiltered(LATIN_ORG)
 # an insurer named after its label (Insurer: Harbour Mutual, travel insurer Kestrel Assist, Insurance: …)
 LATIN_INSURER = re.compile(
@@ -374,6 +409,7 @@ class OrganizationRecognizer(EntityRecognizer):
             + [m.span() for m in _latin_orgs(text) if not _generic_latin(m.group())]
             + [m.span(1) for m in _latin_insurers(text)]
             + [m.span() for m in _kind_first_orgs(text)]
+            + _named_centres(text)
         )
         spans = [
             (a, b)
