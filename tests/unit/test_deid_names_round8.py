@@ -72,3 +72,18 @@ def test_meeting_labels_are_no_speakers(analyzer: TextAnalyzer) -> None:
         "钱晓梅：建议冠脉造影。\n孙立新：同意，先查肌钙蛋白。\n意见：择期造影。\n"
     )
     assert _persons(analyzer, text) == ["孙立新", "孙立新", "钱晓梅", "钱晓梅"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("交班：\n卓嘎（藏族，德吉卓嘎）今晨进食少，已报告值班医生。\n", ["卓嘎", "德吉卓嘎"]),
+        ("探视登记\n其其格（蒙古族）由其侄子陪同，下午三点离开。\n", ["其其格"]),
+    ],
+)
+def test_ethnicity_glossed(analyzer: TextAnalyzer, text: str, names: list[str]) -> None:
+    assert _persons(analyzer, text) == names
+
+
+def test_ethnicity_after_a_clause_is_no_name(analyzer: TextAnalyzer) -> None:
+    assert _persons(analyzer, "民族构成：本次调查对象（汉族，占多数）。\n") == []

@@ -606,10 +606,10 @@ _SINGLE_CUE = re.compile(
     r"|\b(?:I'm|I am|it's|this is|[Hh]i|[Hh]ello|[Dd]ear))[ ]*:?[ ]+[\"“]?([A-Z][a-z]+)\b(?![\w'-])"
 )
 # a Latin name right before a Chinese form of address (请问是Smith先生吗, Anna Berg女士)
-# (two words only after a listed given name: no shop's or brand's name, Apple Store)
-LATIN_BEFORE_HONORIFIC = re.compile(
-    r"(?<![A-Za-z'-])(?:([A-Z][a-z]+) )?([A-Z][a-z]{2,})(?=(?:先生|女士|小姐|太太)(?!们))"
-)
+# (two words only after a listed given name: no shop's or brand's name, Apple Store); read back from each
+# form of address a lower-case letter stands before
+HONORIFIC = re.compile(r"(?<=[a-z])(?:先生|女士|小姐|太太)(?!们)")
+LATIN_BEFORE_HONORIFIC = re.compile(r"(?<![A-Za-z'-])(?:([A-Z][a-z]+) )?([A-Z][a-z]{2,})$")
 # a Chinese surname in Chinese characters after an English title (Dr. 程)
 TITLE_CJK_SURNAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?[ ]?([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
 
@@ -664,9 +664,12 @@ def latin_names(text: str) -> list[tuple[int, int]]:
             if before is None or not before.group(1)[0].isupper() or before.group(1) in _TITLE_WORDS:
                 spans.append(m.span(1))
     spans += [m.span(1) for m in TITLE_CJK_SURNAME.finditer(text)]
-    for m in LATIN_BEFORE_HONORIFIC.finditer(text):
-        if _name_word(m.group(2)) and m.group(2) not in _LABEL_WORDS:
-            spans.append(m.span() if m.group(1) in GIVEN_NAMES else m.span(2))
+    for h in HONORIFIC.finditer(text):
+        window = max(0, h.start() - 40)
+        latin = LATIN_BEFORE_HONORIFIC.search(text[window : h.start()])
+        if latin is not None and _name_word(latin.group(2)) and latin.group(2) not in _LABEL_WORDS:
+            s, e = latin.span() if latin.group(1) in GIVEN_NAMES else latin.span(2)
+            spans.append((window + s, window + e))
     # (a Latin gloss in brackets right after a name in Chinese characters: 约翰·史密斯（John Smith）, left
     # to the Chinese recognizer's own reading)
     spans = [(s, e) for s, e in _outermost(spans) if not _GLOSS_BEFORE.search(text, max(0, s - 3), s)]

@@ -151,6 +151,9 @@ class ChineseNameRecognizer(EntityRecognizer):
         results = _unclaimed(text, results, word_names_listed(text, results))
         results = _unclaimed(text, results, column_names(text, results))
         results = _unclaimed(text, results, chat_speakers(text, results))
+        glossed = ethnicity_glossed(text)  # (replacing a shorter reading inside: 其其 -> 其其格)
+        results = [r for r in results if not any(s <= r.start and r.end <= e for s, e in glossed)]
+        results = _unclaimed(text, results, glossed)
         sure = set(fields)
         kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
@@ -1837,6 +1840,31 @@ def chat_speakers(text: str, found: list[RecognizerResult]) -> list[tuple[int, i
             e = s + len(word)
             if s == 0 or text[s - 1] in "\n] \t" or not (_ends_word(text, s) or common_word_at(text, e - 1)):
                 spans.append((s, e))
+    return spans
+
+
+# a person's ethnic group in brackets after the name (X（藏族）, X（蒙古族，全名）): the bracket's full
+# name that holds the first, too
+_ETHNICITY_BRACKET = re.compile(r"[（(][\u4e00-\u9fff]{1,3}族(?:[，,]([\u4e00-\u9fff·]{2,8})[）)]|[，,）)])")
+
+
+def ethnicity_glossed(text: str) -> list[tuple[int, int]]:
+    """The run of two to four characters right before an ethnic group in brackets, no role, person noun
+    or clinical term (its start a line's, a punctuation mark's or a space's), and a full name in the same
+    bracket holding it."""
+    spans = []
+    for m in _ETHNICITY_BRACKET.finditer(text):
+        end = start = m.start()
+        while start > 0 and end - start < 5 and CJK_CHAR.match(text, start - 1):
+            start -= 1
+        word = text[start:end]
+        if not 2 <= len(word) <= 4 or (start > 0 and CJK_CHAR.match(text, start - 1)):
+            continue
+        if word in _ROLE_WORDS or _PERSON_NOUN.search(word) or in_clinical_term(text, start, end):
+            continue
+        spans.append((start, end))
+        if m.group(1) and word in m.group(1).replace("·", ""):
+            spans.append(m.span(1))
     return spans
 
 
