@@ -479,7 +479,10 @@ class EnglishNameRecognizer(EntityRecognizer):
 
 
 # a title or a role word a cue's name may open with (To Dr Ma, Volunteer Li Haoran): no part of the name
-_LEADING_TITLE = re.compile(r"(?:Dr|Mr|Mrs|Ms|Prof|Miss|Doctor|Nurse|Volunteer|Sister)\.? (?=[A-Z][a-z])")
+_LEADING_TITLE = re.compile(
+    r"(?:Dr|Mr|Mrs|Ms|Prof|Miss|Doctor|Nurse|Volunteer|Sister|Officer|Inspector|Sergeant|Constable|Grandma|"
+    r"Grandpa)\.? (?=[A-Z][a-z])"
+)
 
 
 def _without_leading_title(text: str, start: int, end: int) -> tuple[int, int]:
@@ -598,9 +601,15 @@ PINYIN_PAIR = re.compile(
 # self-introduction (Agent Vivian, volunteer Kelly, HR Cindy, Nurse Xiaoqing; I'm Jake, it's Grace)
 _SINGLE_CUE = re.compile(
     r"(?:\b(?:[Aa]gent|[Vv]olunteer|HR|[Nn]urse|[Hh]ead nurse|[Cc]ounsellor|[Cc]ounselor|[Aa]udiologist|"
-    r"[Ss]ocial worker|[Cc]oordinator|[Uu]ser|[Cc]lient|[Uu]ncle|[Aa]unt(?:ie)?|[Dd]r\.?|Mrs?\.?|Ms\.?)"
+    r"[Ss]ocial worker|[Cc]oordinator|[Uu]ser|[Cc]lient|[Uu]ncle|[Aa]unt(?:ie)?|[Dd]r\.?|Mrs?\.?|Ms\.?|"
+    r"[Oo]fficer|[Ii]nspector|[Ss]ergeant|[Cc]onstable|Grandma|Grandpa|Granny|Grandmother|Grandfather)"
     r"|\b(?:I'm|I am|it's|this is|[Hh]i|[Hh]ello|[Dd]ear))[ ]*:?[ ]+[\"“]?([A-Z][a-z]+)\b(?![\w'-])"
 )
+# a Latin name right before a Chinese form of address (请问是Smith先生吗, Anna Berg女士)
+# (two words only after a listed given name: no shop's or brand's name, Apple Store); read back from each
+# form of address a lower-case letter stands before
+HONORIFIC = re.compile(r"(?<=[a-z])(?:先生|女士|小姐|太太)(?!们)")
+LATIN_BEFORE_HONORIFIC = re.compile(r"(?<![A-Za-z'-])(?:([A-Z][a-z]+) )?([A-Z][a-z]{2,})$")
 # a Chinese surname in Chinese characters after an English title (Dr. 程)
 TITLE_CJK_SURNAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?[ ]?([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
 
@@ -629,9 +638,13 @@ def latin_names(text: str) -> list[tuple[int, int]]:
         first, second = m.group(1), m.group(2)
         if not (_pinyin_word(first) and _pinyin_word(second)):
             continue
-        if first in _NOT_PINYIN_FIRST or second in _NOT_PINYIN_SECOND:
+        if second in _NOT_PINYIN_SECOND:
             continue
-        if first in PINYIN_SURNAMES and _pinyin_word(second, 2):
+        if first in _NOT_PINYIN_FIRST:
+            # (a family name that is an English word, before a two-syllable given name: Tan Xiaolong)
+            if first in PINYIN_SURNAMES and _pinyin_word(second, 2) and not _pinyin_word(second, 1):
+                spans.append(m.span())
+        elif first in PINYIN_SURNAMES and _pinyin_word(second, 2):
             spans.append(m.span())
         elif second in PINYIN_SURNAMES and _pinyin_word(first, 2):
             spans.append(m.span())  # given name first (Xiang Li)
@@ -639,7 +652,11 @@ def latin_names(text: str) -> list[tuple[int, int]]:
         word = m.group(1)
         if word in GIVEN_NAMES or word in _WORDLIKE_GIVEN:
             spans.append(_with_second_part(text, m.start(1), m.end(1)))
-        elif _pinyin_word(word, 2) and word not in _NOT_PINYIN_FIRST and len(word) > 2:
+        elif (
+            _pinyin_word(word, 2)
+            and len(word) > 2
+            and (word in PINYIN_SURNAMES or word not in _NOT_PINYIN_FIRST)
+        ):
             spans.append(_with_second_part(text, m.start(1), m.end(1)))
     for m in _LONE_GIVEN.finditer(text):
         if m.group(1) in GIVEN_NAMES and m.group(1) not in _WORDLIKE_GIVEN:
@@ -647,6 +664,12 @@ def latin_names(text: str) -> list[tuple[int, int]]:
             if before is None or not before.group(1)[0].isupper() or before.group(1) in _TITLE_WORDS:
                 spans.append(m.span(1))
     spans += [m.span(1) for m in TITLE_CJK_SURNAME.finditer(text)]
+    for h in HONORIFIC.finditer(text):
+        window = max(0, h.start() - 40)
+        latin = LATIN_BEFORE_HONORIFIC.search(text[window : h.start()])
+        if latin is not None and _name_word(latin.group(2)) and latin.group(2) not in _LABEL_WORDS:
+            s, e = latin.span() if latin.group(1) in GIVEN_NAMES else latin.span(2)
+            spans.append((window + s, window + e))
     # (a Latin gloss in brackets right after a name in Chinese characters: 约翰·史密斯（John Smith）, left
     # to the Chinese recognizer's own reading)
     spans = [(s, e) for s, e in _outermost(spans) if not _GLOSS_BEFORE.search(text, max(0, s - 3), s)]

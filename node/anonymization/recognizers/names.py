@@ -150,6 +150,10 @@ class ChineseNameRecognizer(EntityRecognizer):
         results = _unclaimed(text, results, familiar_names(text))
         results = _unclaimed(text, results, word_names_listed(text, results))
         results = _unclaimed(text, results, column_names(text, results))
+        results = _unclaimed(text, results, chat_speakers(text, results))
+        glossed = ethnicity_glossed(text)  # (replacing a shorter reading inside: 其其 -> 其其格)
+        results = [r for r in results if not any(s <= r.start and r.end <= e for s, e in glossed)]
+        results = _unclaimed(text, results, glossed)
         sure = set(fields)
         kept = [  # drugs and herbs are no names, nor is a word a dose or a dosage form follows
             _without_title(text, r)
@@ -1792,6 +1796,75 @@ def column_names(text: str, found: list[RecognizerResult]) -> list[tuple[int, in
         for k, (s, e) in enumerate(cells):
             if _WORD_CELL.fullmatch(line, s, e):
                 columns.setdefault(k, []).append((offset + s, offset + e, (offset + s, offset + e) in names))
+    return spans
+
+
+# a chat line's speaker: a word of two or three characters before a colon at a line's start, after a
+# time stamp in brackets maybe
+_CHAT_SPEAKER = re.compile(r"(?m)^(?:\[[^\]\n]{1,20}\][ \t]*)?([\u4e00-\u9fff]{2,3})[ \t]*[:：]")
+
+
+# the words of speech in a chat line (a pronoun, a particle, a reply, a question): no label's value
+_SPEECH = re.compile(r"[我你咱吧吗呢啊哈嗯哦呀啦说?？!！]|收到|好的|(?i:ok)")
+
+
+def _says_something(text: str, start: int) -> bool:
+    end = text.find("\n", start)
+    return _SPEECH.search(text, start, len(text) if end < 0 else end) is not None
+
+
+def chat_speakers(text: str, found: list[RecognizerResult]) -> list[tuple[int, int]]:
+    """The speakers of a chat (three speaker lines at least, two of whose speakers are found names):
+    every other speaker saying words of speech is a name too, even a word (黄河：我到了), unless a role
+    or a person noun (a meeting's record labels its lines: 结论：, 病例：), and so is each of its mentions
+    that starts and ends at a word's boundary."""
+    lines = list(_CHAT_SPEAKER.finditer(text))
+    if len(lines) < 3:
+        return []
+    names = {(r.start, r.end) for r in found if r.entity_type == "PERSON"}
+    named = {m.group(1) for m in lines if m.span(1) in names}
+    if len(named) < 2:
+        return []
+    words = {
+        m.group(1)
+        for m in lines
+        if m.group(1) not in named
+        and _says_something(text, m.end())
+        and m.group(1) not in _ROLE_WORDS
+        and not _PERSON_NOUN.search(m.group(1))
+        and not in_clinical_term(text, m.start(1), m.end(1))
+    }
+    spans = []
+    for word in sorted(words):
+        for s in _occurrences(text, word):
+            e = s + len(word)
+            if s == 0 or text[s - 1] in "\n] \t" or not (_ends_word(text, s) or common_word_at(text, e - 1)):
+                spans.append((s, e))
+    return spans
+
+
+# a person's ethnic group in brackets after the name (X（藏族）, X（蒙古族，全名）): the bracket's full
+# name that holds the first, too
+_ETHNICITY_BRACKET = re.compile(r"[（(][\u4e00-\u9fff]{1,3}族(?:[，,]([\u4e00-\u9fff·]{2,8})[）)]|[，,）)])")
+
+
+def ethnicity_glossed(text: str) -> list[tuple[int, int]]:
+    """The run of two to four characters right before an ethnic group in brackets, no role, person noun
+    or clinical term (its start a line's, a punctuation mark's or a space's), and a full name in the same
+    bracket holding it."""
+    spans = []
+    for m in _ETHNICITY_BRACKET.finditer(text):
+        end = start = m.start()
+        while start > 0 and end - start < 5 and CJK_CHAR.match(text, start - 1):
+            start -= 1
+        word = text[start:end]
+        if not 2 <= len(word) <= 4 or (start > 0 and CJK_CHAR.match(text, start - 1)):
+            continue
+        if word in _ROLE_WORDS or _PERSON_NOUN.search(word) or in_clinical_term(text, start, end):
+            continue
+        spans.append((start, end))
+        if m.group(1) and word in m.group(1).replace("·", ""):
+            spans.append(m.span(1))
     return spans
 
 
