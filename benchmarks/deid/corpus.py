@@ -25,18 +25,18 @@ DATA = Path(__file__).parent / "data"
 # patients), v31 session 15's second round and session 16's first (emergency and ICU, obstetrics and
 # paediatrics, psychiatry, long-term care, oncology, dialysis, TCM and dental clinics,
 # direct-settlement counters, trial monitoring and SAE reports, family doctors and nursing homes, staff
-# chat exports), v32 waits for session 16's second round (county hospitals and township centres, 医联体
+# chat exports), v32 session 16's second round (county hospitals and township centres, 医联体
 # referrals, 医疗救助 and 大病保险, 工伤 and traffic injuries, maternal and child health, village
 # doctors' follow-up, staff rosters, device adverse events, biobanks, genetic counselling, IT tickets
 # and audit logs, disputes and mediation, foreign residents),
-# v33 the one after that (rehabilitation, hospice, infection control and CDC reports, vaccination, blood
+# v33 waits for the next (rehabilitation, hospice, infection control and CDC reports, vaccination, blood
 # and organ donation, eye/ENT clinics, medical aesthetics, community mental health, 120 dispatch,
 # underwriting and claim audits, ethics committees and data-use requests, resident rotations, courts,
 # death and birth certificates, disability assessments, patient chat groups, expatriate clinics)
 HELD_OUT = tuple(f"held_out_v{i}" for i in range(1, 34))
 HAND_WRITTEN = tuple(f"held_out_v{i}" for i in range(16, 34))
-FRESH = "held_out_v31"
-SEALED: tuple[str, ...] = ("held_out_v32", "held_out_v33")
+FRESH = "held_out_v32"
+SEALED: tuple[str, ...] = ("held_out_v33",)
 
 
 @dataclass
