@@ -1449,10 +1449,11 @@ def familiar_names(text: str) -> list[tuple[int, int]]:
 
 _ANY_SURNAME = "".join(sorted(set(SINGLE) | CUE_ONLY_SURNAMES))
 # a surname told as such: after a pronoun and 姓 (我姓X，), or before 姓 and a person (X姓老年男性, 一名X姓男子)
+_PERSON_AFTER_SURNAME = "(?=患者|病人|老年|中年|青年|男|女|老人|先生|女士|家属|阿姨|师傅)"  # X姓患者
 _STATED_SURNAME = re.compile(
     rf"(?:[我他她您]|免贵)姓([{_ANY_SURNAME}])(?![\u4e00-\u9fff])"
-    rf"|(?<![\u4e00-\u9fff])([{SINGLE}])姓(?=患者|病人|老年|中年|青年|男|女|老人|先生|女士|家属|阿姨|师傅)"
-    rf"|(?<=[名位个])([{SINGLE}])姓(?=患者|病人|老年|中年|青年|男|女|老人|先生|女士|家属|阿姨|师傅)"
+    rf"|(?<![\u4e00-\u9fff])([{SINGLE}])姓{_PERSON_AFTER_SURNAME}"
+    rf"|(?<=[名位个])([{SINGLE}])姓{_PERSON_AFTER_SURNAME}"
 )
 # a name greeted at a message's start (【某医院】X您好, 尊敬的 is the slots' cue): a surname and one or two
 # characters, whatever word they also make (found from the greeting back)
@@ -1772,8 +1773,8 @@ _DIGIT = re.compile(r"\d")
 
 def column_names(text: str, found: list[RecognizerResult]) -> list[tuple[int, int]]:
     """The cells of a register's column (rows of a log or a sign-in sheet, each with a number, a date,
-    an index or a dose, and the same count of cells) in which two found names at least stand and make half the column's word cells:
-    its other cells of two to four characters are names too, even words (江海, 满天星), unless a person
+    an index or a dose, and the same count of cells) in which two found names at least stand and make
+    half the column's word cells: its other cells of two to four characters are names too, even words (江海, 满天星), unless a person
     noun, a clinical term or a value saying no one."""
     names = {(r.start, r.end) for r in found if r.entity_type == "PERSON"}
     if len(names) < 2:
